@@ -1,0 +1,104 @@
+"""The one interface every channel implements, and the context it is built from.
+
+A channel speaks HTTP to one platform (or writes files, for outbox and hand-off)
+and never touches the database: the publisher records what it returns. Failures
+are raised as ``ChannelError`` children (see ``outreach.errors``) so the
+publisher knows whether a post may already exist.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Mapping
+from zoneinfo import ZoneInfo
+
+from ..errors import ConfigError, Rejected
+from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
+
+
+@dataclass(frozen=True)
+class ChannelContext:
+    """What a channel is built from: its ``[channels.NAME]`` table and the workspace."""
+
+    name: str
+    type: str
+    settings: Mapping[str, Any]
+    secret: Callable[[str], str]      # env-var-name setting key -> secret value (ConfigError if unset)
+    var_dir: Path                     # runtime state: outbox / hand-off folders live below it
+    timezone: ZoneInfo
+    config_file: Path | None = None
+
+    def setting(self, key: str, default: Any = None, *, type_: type | tuple[type, ...] | None = None,
+                required: bool = False) -> Any:
+        """One setting, type-checked, with an error that names file and key."""
+        if key not in self.settings:
+            if required:
+                raise ConfigError("missing setting", file=self.config_file or "outreach.toml",
+                                  key=f"channels.{self.name}.{key}")
+            return default
+        value = self.settings[key]
+        if type_ is not None and not isinstance(value, type_):
+            names = type_.__name__ if isinstance(type_, type) else " or ".join(t.__name__ for t in type_)
+            raise ConfigError(f"expected {names}, got {value!r}",
+                              file=self.config_file or "outreach.toml",
+                              key=f"channels.{self.name}.{key}")
+        return value
+
+
+class Channel(ABC):
+    """One configured channel. Subclasses declare metadata as class attributes."""
+
+    type: ClassVar[str]
+    description: ClassVar[str] = ""
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    limits: ClassVar[Limits] = Limits()
+    text_name: ClassVar[str] = "facebook"   # which RenderedPost.texts entry it posts by default
+
+    def __init__(self, ctx: ChannelContext) -> None:
+        self.ctx = ctx
+        self.name = ctx.name
+
+    # -- publishing -------------------------------------------------------
+    @abstractmethod
+    def publish(self, post: RenderedPost, key: str) -> Receipt:
+        """Publish ``post``; ``key`` is the delivery's idempotency key (stable across retries)."""
+
+    def find(self, key: str) -> Receipt | None:
+        """After a crash: the post made earlier for ``key``, or None if none exists.
+
+        Channels that cannot look posts up do not override this and do not
+        declare ``Capability.FIND``; the publisher then marks the delivery unknown.
+        """
+        return None
+
+    def text_for(self, post: RenderedPost) -> str:
+        """The text this channel posts: setting ``text`` or the class default."""
+        name = self.ctx.setting("text", self.text_name, type_=str)
+        if name not in post.texts:
+            raise Rejected(f"template {post.template} has no {name!r} text "
+                           f"(it has: {', '.join(sorted(post.texts)) or 'none'})", channel=self.name)
+        return post.texts[name]
+
+    # -- conversation -----------------------------------------------------
+    def replies(self, cursor: str | None) -> ReplyBatch:
+        """Comments and messages newer than ``cursor`` (None: the channel's own starting point)."""
+        raise Rejected("this channel cannot read replies", channel=self.name)
+
+    def reply(self, to: Reply, text: str, key: str) -> Receipt:
+        """Answer ``to`` on the platform; ``key`` makes a retried answer go out once."""
+        raise Rejected("this channel cannot send answers; answer by hand and record it",
+                       channel=self.name)
+
+    def hide(self, to: Reply) -> None:
+        """Hide or reject ``to`` on the platform where the platform allows it."""
+        raise Rejected("this platform does not let outreach hide messages", channel=self.name)
+
+    # -- health -----------------------------------------------------------
+    def check(self) -> list[CheckResult]:
+        """Verify credentials, permissions and quota; say plainly how to fix what is wrong."""
+        return [CheckResult(True, "nothing to check")]
+
+    def close(self) -> None:
+        """Release network sessions."""

@@ -1,0 +1,154 @@
+"""Every error a user may see, in one tree.
+
+The CLI prints ``str(error)`` as one line and exits with ``error.exit_code``;
+the web app shows the same text. Anything that is *not* an ``OutreachError``
+is a bug and may show a traceback.
+
+    OutreachError                  user-facing; one line, exit status 2
+    ├── ConfigError                outreach.toml, .env, environment (file, key)
+    ├── TemplateError              a card template or its data cannot become a post
+    │   ├── TemplateNotFound
+    │   ├── DataError              missing / mistyped data field (file, field)
+    │   ├── FontError              unknown font family, missing glyphs
+    │   ├── ImageError             missing or corrupt image
+    │   ├── TextOverflow           text does not fit its box even at min size
+    │   └── TextLimitExceeded      a channel text is over that channel's limit
+    ├── ScheduleError              schedules/*.yaml (file, line, key)
+    ├── SourceError                a data source (file, feed, public API) failed
+    ├── LedgerError                unknown occurrence / delivery id, bad state change
+    ├── AlreadyRunning             a second daemon on the same database
+    ├── InboxError                 unknown inbox item, bad inbox command
+    └── ChannelError               a platform answered; ``channel`` names which
+        ├── AuthExpired            credentials invalid or expired: a person must act
+        ├── Rejected               permanent refusal, ``reason`` is the platform's
+        ├── Retryable              nothing was sent / "try later"; ``retry_after`` s
+        └── UnknownOutcome         the request went out, no usable answer came back
+
+Only ``Retryable`` may be retried blindly: after ``UnknownOutcome`` the post
+may exist, so the publisher reconciles through ``Channel.find`` instead.
+"""
+
+from __future__ import annotations
+
+
+class OutreachError(Exception):
+    """Base of every user-facing error. ``str()`` is the one line shown."""
+
+    exit_code: int = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _where(file: object | None, line: int | None = None, key: str | None = None) -> str:
+    """Format 'file:line: key: ' so every message starts with where to look."""
+    parts = []
+    if file is not None:
+        parts.append(f"{file}:{line}" if line else str(file))
+    if key:
+        parts.append(str(key))
+    return ": ".join(parts) + ": " if parts else ""
+
+
+class ConfigError(OutreachError):
+    """outreach.toml, .env or the environment is wrong."""
+
+    def __init__(self, message: str, *, file: object | None = None, line: int | None = None,
+                 key: str | None = None) -> None:
+        super().__init__(_where(file, line, key) + message)
+        self.file, self.line, self.key = file, line, key
+
+
+class TemplateError(OutreachError):
+    """A card template, its data or its texts cannot become a post."""
+
+    def __init__(self, message: str, *, file: object | None = None, line: int | None = None,
+                 key: str | None = None) -> None:
+        super().__init__(_where(file, line, key) + message)
+        self.file, self.line, self.key = file, line, key
+
+
+class TemplateNotFound(TemplateError):
+    pass
+
+
+class DataError(TemplateError):
+    pass
+
+
+class FontError(TemplateError):
+    pass
+
+
+class ImageError(TemplateError):
+    pass
+
+
+class TextOverflow(TemplateError):
+    pass
+
+
+class TextLimitExceeded(TemplateError):
+    pass
+
+
+class ScheduleError(OutreachError):
+    """A schedule file is wrong."""
+
+    def __init__(self, message: str, *, file: object | None = None, line: int | None = None,
+                 key: str | None = None) -> None:
+        super().__init__(_where(file, line, key) + message)
+        self.file, self.line, self.key = file, line, key
+
+
+class SourceError(OutreachError):
+    """A data source (file, feed, public API) could not be read."""
+
+
+class LedgerError(OutreachError):
+    """The publication ledger refuses a request (unknown id, wrong state)."""
+
+
+class AlreadyRunning(OutreachError):
+    """Another daemon already holds this database."""
+
+
+class InboxError(OutreachError):
+    """An inbox command cannot be carried out."""
+
+
+class ChannelError(OutreachError):
+    """A platform call failed. ``channel`` is the configured channel name."""
+
+    def __init__(self, message: str, *, channel: str = "") -> None:
+        super().__init__(f"channel {channel}: {message}" if channel else message)
+        self.channel = channel
+        self.detail = message
+
+
+class AuthExpired(ChannelError):
+    """Credentials are invalid, expired or revoked; retrying will not help."""
+
+
+class Rejected(ChannelError):
+    """The platform refused the request for good (bad content, missing permission)."""
+
+    def __init__(self, message: str, *, channel: str = "", reason: str | None = None) -> None:
+        super().__init__(message, channel=channel)
+        self.reason = reason or message
+
+
+class Retryable(ChannelError):
+    """Nothing was published, or the platform asked us to come back later."""
+
+    def __init__(self, message: str, *, channel: str = "", retry_after: float | None = None) -> None:
+        super().__init__(message, channel=channel)
+        self.retry_after = retry_after
+
+
+class UnknownOutcome(ChannelError):
+    """The request left us and we cannot tell whether the platform acted on it."""
