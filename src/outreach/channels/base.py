@@ -81,6 +81,12 @@ class Channel(ABC):
                            f"(it has: {', '.join(sorted(post.texts)) or 'none'})", channel=self.name)
         return post.texts[name]
 
+    def confirmations(self, pending: Mapping[str, str]) -> dict[str, Receipt]:
+        """Hand-off channels that can *see* what staff posted (Naver Blog RSS):
+        given {delivery key: post title} still awaiting hand-off, the receipts of
+        those that have appeared. Others return {}."""
+        return {}
+
     # -- conversation -----------------------------------------------------
     def replies(self, cursor: str | None) -> ReplyBatch:
         """Comments and messages newer than ``cursor`` (None: the channel's own starting point)."""
