@@ -1,0 +1,235 @@
+"""Meta Graph API plumbing shared by the Facebook Page and Instagram channels.
+
+Why shared: both speak to graph.facebook.com with the same token style, the
+same error body (``{"error": {"code", "error_subcode", "message", ...}}``),
+the same usage headers and the same paging. The token travels in an
+``Authorization: OAuth`` header, never in the query string we build; paging
+follows ``paging.cursors.after`` ourselves instead of the ``next`` URL, which
+embeds the token. Docs: developers.facebook.com/docs/graph-api/guides/error-handling
+and /overview/rate-limiting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from datetime import datetime, timezone
+from typing import Any, Iterator, Mapping
+
+import requests
+
+from ..errors import AuthExpired, ChannelError, Rejected, Retryable, UnknownOutcome
+from .base import ChannelContext
+from .http import HttpClient, client_from, retry_after
+
+GRAPH_HOST = "https://graph.facebook.com"
+DEFAULT_VERSION = "v25.0"
+THROTTLE_CODES = {4, 17, 32, 613} | set(range(80001, 80015))
+THROTTLE_WAIT = 300.0          # when Meta names no time: usage windows are rolling, one hour at most
+USAGE_PAUSE_PCT = 95           # stop calling before Meta throttles us
+BATCH_MAX = 50
+
+
+def key_marker(key: str) -> str:
+    """A short, stable code for a delivery key, printed on the post so find() can spot it."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+
+
+def marker_line(key: str) -> str:
+    return f"게시번호 {key_marker(key)}"
+
+
+def parse_time(text: str | None) -> datetime:
+    """Graph timestamps look like 2026-11-20T07:00:00+0000."""
+    if not text:
+        return datetime.now(timezone.utc)
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
+
+
+class GraphApi:
+    """Graph API calls for one channel: versioned paths, typed errors, usage-aware."""
+
+    def __init__(self, ctx: ChannelContext, *, token_key: str, platform: str) -> None:
+        self.ctx = ctx
+        self.platform = platform
+        self.token_key = token_key
+        self.token_env = str(ctx.settings.get(token_key) or token_key.upper())
+        self.token = ctx.secret(token_key)
+        self.version = ctx.setting("api_version", DEFAULT_VERSION, type_=str)
+        if not re.fullmatch(r"v\d+\.\d+", self.version):
+            from ..errors import ConfigError
+            raise ConfigError(f"expected a Graph API version such as \"{DEFAULT_VERSION}\"",
+                              file=ctx.config_file or "outreach.toml",
+                              key=f"channels.{ctx.name}.api_version")
+        self.paused_until = 0.0
+        self.last_usage: dict[str, Any] = {}
+        self.http: HttpClient = client_from(
+            ctx, default_base=GRAPH_HOST, platform=platform, secrets=[self.token],
+            headers={"Authorization": f"OAuth {self.token}"}, classify=self._classify)
+
+    # -- calls --------------------------------------------------------------
+    def path(self, node: str) -> str:
+        return f"/{self.version}/{node.lstrip('/')}"
+
+    def get(self, node: str, params: Mapping[str, Any] | None = None) -> Any:
+        self._check_pause(create=False)
+        resp = self.http.get(self.path(node), params=params)
+        return self.http.json(resp, create=False)
+
+    def post(self, node: str, data: Mapping[str, Any] | None = None, *, files: Any = None,
+             create: bool = True) -> Any:
+        self._check_pause(create=create)
+        resp = self.http.post(self.path(node), data=data, files=files, create=create)
+        body = self.http.json(resp, create=create)
+        return body
+
+    def pages(self, node: str, params: Mapping[str, Any], *, max_pages: int = 10) -> Iterator[dict[str, Any]]:
+        """Every item of a list edge, following ``paging.cursors.after`` up to ``max_pages``."""
+        query = dict(params)
+        for _ in range(max_pages):
+            body = self.get(node, query)
+            yield from body.get("data", [])
+            paging = body.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                return
+            query["after"] = after
+
+    def batch(self, relative_urls: list[str]) -> list[Any]:
+        """GET many relative URLs through batch requests (≤50 each); per-item typed errors.
+
+        Returns, per URL, the decoded body or the ``ChannelError`` that item got.
+        """
+        results: list[Any] = []
+        for start in range(0, len(relative_urls), BATCH_MAX):
+            chunk = relative_urls[start:start + BATCH_MAX]
+            items = [{"method": "GET", "relative_url": f"{self.version}/{u.lstrip('/')}"} for u in chunk]
+            self._check_pause(create=False)
+            resp = self.http.post("/", data={"batch": json.dumps(items), "include_headers": "false"},
+                                  create=False)
+            answers = self.http.json(resp, create=False)
+            if not isinstance(answers, list):
+                raise Retryable(f"{self.platform} answered a batch request without a list",
+                                channel=self.ctx.name)
+            for answer in answers:
+                results.append(self._batch_item(answer))
+        return results
+
+    def _batch_item(self, answer: Any) -> Any:
+        if not isinstance(answer, dict):   # null: the item timed out on Meta's side
+            return Retryable(f"{self.platform} did not finish one batch item", channel=self.ctx.name)
+        try:
+            body = json.loads(answer.get("body") or "null")
+        except ValueError:
+            return Retryable(f"{self.platform} answered one batch item with a body that is not JSON",
+                             channel=self.ctx.name)
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            return self.error_for(body["error"], int(answer.get("code") or 400), create=False)
+        return body
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- errors and usage ---------------------------------------------------
+    def _check_pause(self, *, create: bool) -> None:
+        wait = self.paused_until - time.monotonic()
+        if wait > 0:
+            raise Retryable(f"{self.platform} API usage is near its limit ({self._usage_text()}); "
+                            f"pausing for {int(wait)} s, nothing was sent",
+                            channel=self.ctx.name, retry_after=wait)
+
+    def _usage_text(self) -> str:
+        return ", ".join(f"{k} {v}%" for k, v in self.last_usage.items()) or "unknown usage"
+
+    def _read_usage(self, resp: requests.Response) -> float | None:
+        """Record usage percentages; pause when any reaches USAGE_PAUSE_PCT. Returns Meta's wait."""
+        top, eta = 0.0, None
+        for header in ("X-App-Usage", "X-Page-Usage", "X-Ad-Account-Usage", "X-Business-Use-Case-Usage"):
+            raw = resp.headers.get(header)
+            if not raw:
+                continue
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                continue
+            entries = [e for v in data.values() if isinstance(v, list) for e in v] \
+                if header == "X-Business-Use-Case-Usage" else [data]
+            for entry in entries:
+                if not isinstance(entry, dict):
+                    continue
+                for k in ("call_count", "total_time", "total_cputime"):
+                    if isinstance(entry.get(k), (int, float)):
+                        self.last_usage[f"{header}.{k}"] = entry[k]
+                        top = max(top, float(entry[k]))
+                minutes = entry.get("estimated_time_to_regain_access")
+                if isinstance(minutes, (int, float)) and minutes > 0:
+                    eta = max(eta or 0.0, float(minutes) * 60)
+        if eta or top >= USAGE_PAUSE_PCT:
+            self.paused_until = time.monotonic() + (eta or THROTTLE_WAIT)
+        return eta
+
+    def _classify(self, resp: requests.Response, create: bool) -> ChannelError | None:
+        eta = self._read_usage(resp)
+        try:
+            body = resp.json()
+        except ValueError:
+            return None
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            return self.error_for(body["error"], resp.status_code, create=create,
+                                  wait=eta or retry_after(resp))
+        return None
+
+    def error_for(self, err: Mapping[str, Any], status: int, *, create: bool,
+                  wait: float | None = None) -> ChannelError:
+        """Graph error body -> typed failure, per Meta's error-handling guide."""
+        code = int(err.get("code") or 0)
+        sub = err.get("error_subcode")
+        text = str(err.get("message") or "no message")
+        what = f"{self.platform} error {code}{f'/{sub}' if sub else ''}: {text}"
+        name = self.ctx.name
+        if code in (190, 102) or sub in (458, 459, 460, 463, 464, 467):
+            return AuthExpired(f"{what}. Create a new token and set {self.token_env}", channel=name)
+        if code in THROTTLE_CODES or (code == 9 and sub == 2207042):
+            return Retryable(f"{what} (rate limited; nothing was published)", channel=name,
+                             retry_after=wait or THROTTLE_WAIT)
+        if code == 9007 or sub == 2207027:
+            return Retryable(f"{what} (media not ready yet)", channel=name, retry_after=wait or 60)
+        if code == 10 or 200 <= code <= 299:
+            perms = sorted(set(re.findall(r"\b(?:pages|instagram|publish|business)_[a-z_]+", text)))
+            need = ", ".join(perms) or "the permission named above"
+            return Rejected(f"{what}. Missing permission: {need}; grant it to the app and create a "
+                            f"new token for {self.token_env}", channel=name, reason=f"missing permission {need}")
+        if code == 506:
+            return Rejected(f"{what} (a duplicate of a recent post)", channel=name, reason="duplicate post")
+        transient = bool(err.get("is_transient")) or code in (1, 2) or status >= 500
+        if transient:
+            if create:
+                return UnknownOutcome(f"{what}; the post may exist: reconcile before retrying",
+                                      channel=name)
+            return Retryable(what, channel=name, retry_after=wait)
+        return Rejected(what, channel=name, reason=text)
+
+    # -- token health -------------------------------------------------------
+    def token_expiry(self) -> tuple[datetime | None, list[str], str | None]:
+        """(expires_at or None for never, scopes, profile id) from ``/debug_token``."""
+        data = self.get("debug_token", {"input_token": self.token}).get("data", {})
+        if not data.get("is_valid", False):
+            raise AuthExpired(f"{self.platform} says the token is not valid: create a new one and "
+                              f"set {self.token_env}", channel=self.ctx.name)
+        stamps = [int(data.get(k) or 0) for k in ("expires_at", "data_access_expires_at")]
+        stamps = [s for s in stamps if s > 0]
+        expires = datetime.fromtimestamp(min(stamps), timezone.utc) if stamps else None
+        return expires, list(data.get("scopes") or []), data.get("profile_id")
+
+
+def expired_on(message: str) -> str | None:
+    """'Session has expired on Thursday, 20-Nov-26 ...' -> '2026-11-20' when Meta says so."""
+    match = re.search(r"expired on \w+, (\d{1,2})-(\w{3})-(\d{2})", message)
+    if not match:
+        return None
+    try:
+        return datetime.strptime("-".join(match.groups()), "%d-%b-%y").date().isoformat()
+    except ValueError:
+        return None
