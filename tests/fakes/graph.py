@@ -242,8 +242,13 @@ class GraphFake(FakeServer):
                 if c["parent_id"] != c["post_id"]:
                     row["parent"] = {"id": c["parent_id"]}
             items.append(row)
-        key = "timestamp" if nid in self.ig_media else "created_time"
-        items.sort(key=lambda r: r[key])
+        items.sort(key=lambda r: r.get("timestamp") or r.get("created_time"))
+        if "replies{" in req.query.get("fields", ""):   # Instagram field expansion
+            for row in items:
+                subs = [dict(r) for r in self._list_comments(
+                    Request("GET", "", {"limit": "100"}, {}, b""), row["id"]).body["data"]]
+                if subs:
+                    row["replies"] = {"data": subs}
         return self._page(items, req, req.path)
 
     def _post_edge(self, req: Request, m: Any) -> Answer:

@@ -1,0 +1,204 @@
+"""Instagram business account through the Graph API: single image and carousel.
+
+Meta does not accept uploads for Instagram: it *fetches* each image from a
+public URL. So the channel needs ``public_base_url``, the web address where
+the workspace's ``var/`` folder is served (e.g. a static site or bucket synced
+from var/); a slide ``var/drafts/x/card-01.png`` is published as
+``{public_base_url}/drafts/x/card-01.png``. Without it the channel refuses to
+publish and ``outreach channels check`` says so.
+
+Flow (docs: instagram-platform/content-publishing): read the publishing quota,
+create one container per image (``is_carousel_item`` for a carousel), a
+CAROUSEL container, wait for ``status_code`` FINISHED, then ``media_publish``.
+Captions end with the same ``게시번호`` line as Facebook so ``find`` works.
+
+Settings: ``ig_user_id``, ``token_env``, ``public_base_url``, ``api_version``,
+``api_base``, ``poll_interval`` (s, default 2), ``poll_timeout`` (s, default 120).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import quote
+
+from ..errors import AuthExpired, ChannelError, Rejected, Retryable
+from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch, Slide
+from .base import Channel, ChannelContext
+from .facebook import graph_checks
+from .graph import GraphApi, marker_line, parse_time
+
+REQUIRED_SCOPES = ("instagram_basic", "instagram_content_publish", "instagram_manage_comments")
+COMMENT_FIELDS = "id,text,timestamp,username,from,hidden,parent_id"
+MAX_ITEMS = 10
+
+
+class InstagramChannel(Channel):
+    type = "instagram"
+    description = "Instagram business account (Graph API): image and carousel posts; comments"
+    capabilities = frozenset({Capability.IMAGE, Capability.CAROUSEL, Capability.FIND,
+                              Capability.REPLIES, Capability.REPLY, Capability.HIDE})
+    limits = Limits(max_text=2200, max_hashtags=30, max_images=MAX_ITEMS, max_image_bytes=8_000_000,
+                    image_formats=("jpeg", "png"))
+    text_name = "instagram"
+
+    def __init__(self, ctx: ChannelContext) -> None:
+        super().__init__(ctx)
+        self.ig_user_id = str(ctx.setting("ig_user_id", required=True, type_=(str, int)))
+        self.public_base_url = str(ctx.setting("public_base_url", "", type_=str)).rstrip("/")
+        self.api = GraphApi(ctx, token_key="token_env", platform="Instagram")
+
+    # -- publishing ---------------------------------------------------------
+    def publish(self, post: RenderedPost, key: str) -> Receipt:
+        if not post.slides:
+            raise Rejected("Instagram needs at least one image; this post has none", channel=self.name)
+        if len(post.slides) > MAX_ITEMS:
+            raise Rejected(f"{len(post.slides)} images: an Instagram carousel takes at most {MAX_ITEMS}",
+                           channel=self.name)
+        urls = [self.media_url(s) for s in post.slides]
+        caption = self.text_for(post)
+        if self.ctx.setting("mark_posts", True, type_=bool):
+            caption = f"{caption}\n\n{marker_line(key)}"
+        self._check_quota()
+        ig = self.ig_user_id
+        if len(urls) == 1:
+            container = self.api.post(f"{ig}/media", {"image_url": urls[0], "caption": caption},
+                                      create=False)["id"]
+            self._wait([container])
+        else:
+            children = [self.api.post(f"{ig}/media", {"image_url": u, "is_carousel_item": "true"},
+                                      create=False)["id"] for u in urls]
+            self._wait(children)
+            container = self.api.post(f"{ig}/media", {"media_type": "CAROUSEL", "caption": caption,
+                                                      "children": ",".join(children)},
+                                      create=False)["id"]
+            self._wait([container])
+        media_id = self.api.post(f"{ig}/media_publish", {"creation_id": container})["id"]
+        try:
+            url = self.api.get(media_id, {"fields": "permalink"}).get("permalink")
+        except ChannelError:
+            url = None   # published all the same; the permalink is a nicety
+        return Receipt(remote_id=media_id, url=url, extra={"images": len(urls)})
+
+    def media_url(self, slide: Slide) -> str:
+        """The public address Meta will fetch ``slide`` from."""
+        if not self.public_base_url:
+            raise Rejected(f"public_base_url is not set in [channels.{self.name}]: Instagram fetches "
+                           "images from a public web address, so serve the var/ folder on the web "
+                           "and set public_base_url to its address", channel=self.name,
+                           reason="public_base_url not set")
+        try:
+            rel = slide.path.resolve().relative_to(self.ctx.var_dir.resolve())
+        except ValueError:
+            raise Rejected(f"image {slide.path} is outside {self.ctx.var_dir}, so it has no public "
+                           "address: render into the workspace's var/ folder", channel=self.name) from None
+        return f"{self.public_base_url}/{quote(rel.as_posix())}"
+
+    def _check_quota(self) -> None:
+        """Refuse (retry later) when the rolling 24-hour publishing quota is used up."""
+        body = self.api.get(f"{self.ig_user_id}/content_publishing_limit",
+                            {"fields": "quota_usage,config"})
+        row = (body.get("data") or [{}])[0]
+        used = int(row.get("quota_usage") or 0)
+        total = int((row.get("config") or {}).get("quota_total") or 50)
+        if used >= total:
+            raise Retryable(f"Instagram publishing quota used up ({used} of {total} posts in 24 hours)",
+                            channel=self.name, retry_after=3600)
+
+    def _wait(self, containers: list[str]) -> None:
+        interval = float(self.ctx.setting("poll_interval", 2.0, type_=(int, float)))
+        deadline = time.monotonic() + float(self.ctx.setting("poll_timeout", 120, type_=(int, float)))
+        pending = list(containers)
+        while pending:
+            for cid in list(pending):
+                info = self.api.get(cid, {"fields": "status_code,status"})
+                status = info.get("status_code")
+                if status in ("FINISHED", "PUBLISHED"):
+                    pending.remove(cid)
+                elif status in ("ERROR", "EXPIRED"):
+                    raise Rejected(f"Instagram could not take image container {cid}: {status} "
+                                   f"({info.get('status') or 'no detail'}); check that the image URL "
+                                   "is public and the image is a JPEG or PNG under 8 MB",
+                                   channel=self.name, reason=f"container {status}")
+            if pending and time.monotonic() >= deadline:
+                raise Retryable(f"Instagram was still processing {len(pending)} image(s) after "
+                                "the poll timeout; nothing was published", channel=self.name,
+                                retry_after=60)
+            if pending:
+                time.sleep(interval)
+
+    def find(self, key: str) -> Receipt | None:
+        marker = marker_line(key)
+        for item in self.api.pages(f"{self.ig_user_id}/media",
+                                   {"fields": "id,caption,permalink,timestamp", "limit": 25},
+                                   max_pages=int(self.ctx.setting("find_pages", 4, type_=int))):
+            if marker in (item.get("caption") or ""):
+                return Receipt(remote_id=item["id"], url=item.get("permalink"))
+        return None
+
+    # -- conversation -------------------------------------------------------
+    def replies(self, cursor: str | None) -> ReplyBatch:
+        now = datetime.now(timezone.utc)
+        since = datetime.fromisoformat(cursor) if cursor else \
+            now - timedelta(days=int(self.ctx.setting("replies_lookback_days", 7, type_=int)))
+        media = list(self.api.pages(f"{self.ig_user_id}/media", {"fields": "id,timestamp", "limit": 25},
+                                    max_pages=1))
+        fields = f"{COMMENT_FIELDS},replies{{{COMMENT_FIELDS}}}"
+        bodies = self.api.batch([f"{m['id']}/comments?fields={fields}&limit=50" for m in media])
+        items: list[Reply] = []
+        notes: list[str] = []
+        for m, body in zip(media, bodies):
+            if isinstance(body, AuthExpired):
+                raise body
+            if isinstance(body, ChannelError):
+                notes.append(f"comments of media {m['id']} not read: {body.detail}")
+                continue
+            for row in body.get("data", []):
+                items.append(self._reply_of(m["id"], row, None))
+                for sub in (row.get("replies") or {}).get("data", []):
+                    items.append(self._reply_of(m["id"], sub, row["id"]))
+        items = [r for r in items if r.created_at > since]
+        newest = max((r.created_at for r in items), default=since)
+        return ReplyBatch(items=items, cursor=newest.isoformat(), notes=tuple(notes))
+
+    def _reply_of(self, media_id: str, row: dict[str, Any], parent: str | None) -> Reply:
+        author = row.get("from") or {}
+        return Reply(channel=self.name, remote_id=row["id"], text=row.get("text") or "",
+                     created_at=parse_time(row.get("timestamp")), thread_id=parent or row["id"],
+                     parent_id=parent, post_remote_id=media_id,
+                     author_id=author.get("id"), author_name=row.get("username") or author.get("username"),
+                     hidden=bool(row.get("hidden")),
+                     ref={"own": author.get("id") == self.ig_user_id})
+
+    def reply(self, to: Reply, text: str, key: str) -> Receipt:
+        # Instagram threads are one level deep: answer the top-level comment.
+        target = to.parent_id or to.remote_id
+        answer = self.api.post(f"{target}/replies", {"message": text})
+        return Receipt(remote_id=answer["id"])
+
+    def hide(self, to: Reply) -> None:
+        answer = self.api.post(to.remote_id, {"hide": "true"}, create=False)
+        if not answer.get("success"):
+            raise Rejected(f"Instagram did not hide comment {to.remote_id}", channel=self.name)
+
+    # -- health -------------------------------------------------------------
+    def check(self) -> list[CheckResult]:
+        results = graph_checks(self.api, "Instagram token", REQUIRED_SCOPES, node=self.ig_user_id,
+                               node_what="Instagram account")
+        if not self.public_base_url:
+            results.append(CheckResult(False, "public_base_url is not set: Instagram cannot fetch images",
+                                       fix=f"serve var/ on the web and set public_base_url in "
+                                           f"[channels.{self.name}]"))
+        if results and results[0].ok:
+            try:
+                self._check_quota()
+                results.append(CheckResult(True, "Instagram publishing quota has room"))
+            except Retryable as exc:
+                results.append(CheckResult(False, exc.detail, fix="wait; the quota is a rolling 24 hours"))
+            except ChannelError as exc:
+                results.append(CheckResult(False, f"publishing quota not readable: {exc.detail}"))
+        return results
+
+    def close(self) -> None:
+        self.api.close()
