@@ -1,0 +1,404 @@
+"""The publishing service: plans occurrences and does whatever is due, from any process.
+
+APScheduler, cron and ``outreach publish`` only call ``plan``/``record`` and
+``work``; the ledger decides what is due. ``work`` may run in many processes at
+once: every step claims its row with a conditional update first, commits
+``attempting`` before a platform call and the result after it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterator, Literal, Mapping
+
+from ..channels import open_channel
+from ..channels.base import Channel
+from ..config import Settings
+from ..errors import ConfigError, LedgerError, OutreachError
+from ..logs import log, redact
+from ..model import Receipt, RenderedPost
+from ..store.db import Database
+from ..store.ledger import Ledger, Row
+from . import model as m
+from .deliver import Result, RetryPolicy, publish_once, reconcile
+from .drafts import draft_dir, load_draft, render_draft
+
+logger = logging.getLogger("outreach.publishing")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _number(section: Mapping[str, Any], key: str, default: float, file: object) -> float:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"expected a positive number, got {value!r}", file=file or "outreach.toml",
+                          key=f"publishing.{key}")
+    return float(value)
+
+
+class PublishingService:
+    """Ledger-backed publishing for one workspace. Cheap to build; one per process or call."""
+
+    def __init__(self, settings: Settings, db: Database, *,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self.settings = settings
+        self.db = db
+        self.ledger = Ledger(db)
+        self.clock = clock
+        section = settings.section("publishing")
+        self.lease = timedelta(minutes=_number(section, "lease_minutes", 10, settings.file))
+        self.render_retry = timedelta(minutes=_number(section, "render_retry_minutes", 5,
+                                                      settings.file))
+        self.policy = RetryPolicy(
+            max_attempts=int(_number(section, "max_attempts", 5, settings.file)),
+            base_seconds=_number(section, "retry_base_seconds", 60, settings.file),
+            cap_seconds=_number(section, "retry_cap_seconds", 3600, settings.file))
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self._channels: dict[str, Channel | OutreachError] = {}
+
+    # -- planning ---------------------------------------------------------
+    def _check_spec(self, spec: m.OccurrenceSpec) -> None:
+        if spec.scheduled_for.tzinfo is None:
+            raise LedgerError(f"{spec.schedule}: scheduled_for must carry a time zone")
+        if not spec.channels:
+            raise LedgerError(f"{spec.schedule}: no channels to publish to")
+        for name in spec.channels:
+            if name not in self.settings.channels:
+                known = ", ".join(self.settings.channels) or "none"
+                raise ConfigError(f"schedule {spec.schedule} names channel {name!r}, which is not "
+                                  f"configured (configured: {known})",
+                                  file=self.settings.file or "outreach.toml", key="channels")
+
+    def _keys(self, spec: m.OccurrenceSpec) -> list[tuple[str, str]]:
+        return [(name, m.delivery_key(spec.schedule, spec.key, name))
+                for name in dict.fromkeys(spec.channels)]
+
+    def plan(self, spec: m.OccurrenceSpec) -> int:
+        """Record the occurrence and one delivery per channel (idempotent); its id."""
+        self._check_spec(spec)
+        occ_id, created = self.ledger.plan(spec, self._keys(spec), self.clock())
+        if created:
+            log(logger, logging.INFO, "planned", occurrence=occ_id, schedule=spec.schedule,
+                key=spec.key, channels=",".join(spec.channels))
+            for name in spec.channels:
+                config = self.settings.channels[name]
+                if not config.enabled:
+                    self._cancel_disabled(occ_id, name)
+        return occ_id
+
+    def record(self, spec: m.OccurrenceSpec, state: Literal["missed", "skipped"], reason: str) -> int:
+        """An occurrence that will never be published, kept so status shows it."""
+        if state not in (m.MISSED, m.SKIPPED):
+            raise LedgerError(f"record() takes 'missed' or 'skipped', not {state!r}")
+        self._check_spec(spec)
+        occ_id, created = self.ledger.plan(spec, self._keys(spec), self.clock(), state=state,
+                                           delivery_state=m.D_CANCELLED, error=reason)
+        if created:
+            log(logger, logging.WARNING if state == m.MISSED else logging.INFO, state,
+                occurrence=occ_id, schedule=spec.schedule, key=spec.key, reason=reason)
+        return occ_id
+
+    def _cancel_disabled(self, occ_id: int, channel: str) -> None:
+        for row in self.ledger.deliveries([occ_id]):
+            if row["channel"] == channel:
+                self.ledger.set_delivery(row["id"], self.clock(), from_states=[m.D_PENDING],
+                                         note="channel disabled", state=m.D_CANCELLED,
+                                         error=f"channel {channel} is disabled in outreach.toml")
+
+    def checked_until(self, schedule: str) -> datetime | None:
+        return self.ledger.checked_until(schedule)
+
+    def set_checked_until(self, schedule: str, when: datetime) -> None:
+        self.ledger.set_checked_until(schedule, when, self.clock())
+
+    def feed_seen(self, schedule: str) -> bool:
+        """Whether this schedule has any occurrence yet (a feed's first run sets a baseline)."""
+        return self.ledger.has_schedule(schedule)
+
+    # -- the work loop ----------------------------------------------------
+    def work(self, *, schedule: str | None = None) -> m.WorkReport:
+        """Do everything due now: reconcile, expire, prepare drafts, publish, retry."""
+        report = m.WorkReport()
+        try:
+            self._reconcile_stale(report, schedule)
+            self._expire(report, schedule)
+            self._prepare(report, schedule)
+            self._publish_due(report, schedule)
+        finally:
+            self.close()
+        return report
+
+    def close(self) -> None:
+        for channel in self._channels.values():
+            if isinstance(channel, Channel):
+                try:
+                    channel.close()
+                except Exception:  # noqa: BLE001 - closing must not hide the real outcome
+                    logger.exception("closing channel %s failed", channel.name)
+        self._channels.clear()
+
+    def channel(self, name: str) -> Channel:
+        """The opened channel ``name`` (cached for this work call); raises its config error."""
+        if name not in self._channels:
+            try:
+                self._channels[name] = open_channel(self.settings, name)
+            except OutreachError as exc:
+                self._channels[name] = exc
+        found = self._channels[name]
+        if isinstance(found, OutreachError):
+            raise found
+        return found
+
+    def _reconcile_stale(self, report: m.WorkReport, schedule: str | None) -> None:
+        for row in self.ledger.stale_attempting(self.clock(), schedule):
+            now = self.clock()
+            number = self.ledger.claim_stale(row["id"], now, now + self.lease, self.worker)
+            if number is None:
+                continue
+            try:
+                result = reconcile(self.channel(row["channel"]), row["key"])
+            except OutreachError as exc:
+                result = Result(m.D_UNKNOWN, "unknown", error=f"interrupted, and the channel "
+                                f"cannot be opened to check ({redact(str(exc))})",
+                                error_class=type(exc).__name__)
+            if result.state == m.D_RETRY_WAIT:
+                result = Result(**{**result.__dict__, "next_attempt_at": self.clock()})
+            self._finish(row, number, result, report)
+            report.reconciled += 1
+
+    def _expire(self, report: m.WorkReport, schedule: str | None) -> None:
+        now = self.clock()
+        for row in self.ledger.not_started_due(now, schedule):
+            late = now - row["scheduled_for"]
+            if late > timedelta(seconds=row["grace_seconds"]):
+                reason = (f"not started within the {timedelta(seconds=row['grace_seconds'])} grace "
+                          f"window (checked {_ago(late)} after its time)")
+                if row["state"] == m.AWAITING_APPROVAL:
+                    reason = "not approved before its publish time; " + reason
+                if self.ledger.close_occurrence(row["id"], m.MISSED, reason, now,
+                                                from_states=m.NOT_STARTED):
+                    report.missed += 1
+                    log(logger, logging.WARNING, "missed", occurrence=row["id"],
+                        schedule=row["schedule"], key=row["key"], reason=reason)
+            elif row["state"] == m.AWAITING_APPROVAL:
+                if self.ledger.set_occurrence_state(row["id"], m.HELD, now,
+                                                    from_states=[m.AWAITING_APPROVAL]):
+                    report.held += 1
+                    log(logger, logging.WARNING, "held: not approved by its publish time",
+                        occurrence=row["id"], schedule=row["schedule"], key=row["key"])
+
+    def _prepare(self, report: m.WorkReport, schedule: str | None) -> None:
+        for row in self.ledger.to_prepare(self.clock(), schedule):
+            now = self.clock()
+            if not self.ledger.claim_prepare(row["id"], now, now + self.lease):
+                continue
+            try:
+                channels = [self.channel(d["channel"]) for d in self.ledger.deliveries([row["id"]])
+                            if d["state"] == m.D_PENDING]
+                render_draft(self.settings, row, channels)
+            except Exception as exc:  # noqa: BLE001 - one bad occurrence must not stop the others
+                if not isinstance(exc, OutreachError):
+                    logger.exception("rendering occurrence %s failed", row["id"])
+                self._prepare_failed(row, exc, report)
+                continue
+            state = m.AWAITING_APPROVAL if row["approval_required"] else m.PREPARED
+            self.ledger.prepared(row["id"], str(draft_dir(self.settings, row["id"])), state,
+                                 self.clock())
+            report.prepared += 1
+            log(logger, logging.INFO, "draft ready", occurrence=row["id"], state=state,
+                folder=draft_dir(self.settings, row["id"]))
+
+    def _prepare_failed(self, row: Row, exc: Exception, report: m.WorkReport) -> None:
+        now = self.clock()
+        error = redact(f"the draft could not be rendered: {exc}")
+        retry_at = now + self.render_retry if now < row["scheduled_for"] else None
+        self.ledger.prepare_failed(row["id"], error, now, retry_at=retry_at)
+        report.errors.append(f"occurrence {row['id']} ({row['schedule']} {row['key']}): {error}")
+        log(logger, logging.ERROR, "render failed", occurrence=row["id"], error=error,
+            retry_at=retry_at or "no")
+
+    def _publish_due(self, report: m.WorkReport, schedule: str | None) -> None:
+        posts: dict[int, RenderedPost | Exception] = {}
+        for row in self.ledger.due_deliveries(self.clock(), schedule):
+            now = self.clock()
+            number = self.ledger.claim_delivery(row["id"], row["occurrence_id"], now,
+                                                now + self.lease, self.worker)
+            if number is None:
+                continue   # another process took it
+            self._finish(row, number, self._attempt(row, number, posts), report)
+
+    def _attempt(self, row: Row, number: int, posts: dict[int, RenderedPost | Exception]) -> Result:
+        """Run attempt ``number`` of a claimed delivery (never raises)."""
+        try:
+            channel = self.channel(row["channel"])
+            if not self.settings.channels[row["channel"]].enabled:
+                return Result(m.D_CANCELLED, "cancelled",
+                              error=f"channel {row['channel']} is disabled in outreach.toml")
+            occ = row["occurrence_id"]
+            if occ not in posts:
+                try:
+                    posts[occ] = load_draft(row["draft_dir"] or draft_dir(self.settings, occ))
+                except Exception as exc:  # noqa: BLE001
+                    posts[occ] = exc
+            post = posts[occ]
+            if isinstance(post, Exception):
+                raise post
+        except Exception as exc:  # noqa: BLE001 - nothing was sent: fail this delivery only
+            return Result(m.D_FAILED, "failed", error=redact(str(exc)),
+                          error_class=type(exc).__name__)
+        with self._heartbeat(row["id"]):
+            return publish_once(channel, post, row["key"], attempts=number, now=self.clock(),
+                                policy=self.policy)
+
+    @contextmanager
+    def _heartbeat(self, delivery_id: int) -> Iterator[None]:
+        """Keep the lease alive while a slow platform call runs, so nobody reconciles it early."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(self.lease.total_seconds() / 3):
+                try:
+                    self.ledger.extend_lease(delivery_id, self.clock() + self.lease)
+                except Exception:  # noqa: BLE001 - a missed beat only shortens the lease
+                    logger.exception("lease heartbeat failed")
+
+        thread = threading.Thread(target=beat, daemon=True, name=f"lease-{delivery_id}")
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    def _finish(self, row: Row, number: int, result: Result, report: m.WorkReport) -> None:
+        if not self.ledger.finish_delivery(
+                row["id"], number, result.state, self.clock(), outcome=result.outcome,
+                remote_id=result.remote_id, url=result.url, location=result.location,
+                error=result.error, error_class=result.error_class,
+                next_attempt_at=result.next_attempt_at):
+            log(logger, logging.WARNING, "result not recorded: another worker took over",
+                delivery=row["id"], channel=row["channel"])
+            return
+        report.outcomes.append(m.DeliveryOutcome(row["id"], row["occurrence_id"], row["channel"],
+                                                 result.state, result.detail))
+        level = logging.INFO if result.state in m.D_OUT else logging.WARNING
+        log(logger, level, result.state, delivery=row["id"], channel=row["channel"],
+            key=row["key"], attempt=number, detail=result.detail)
+
+    # -- people's decisions -----------------------------------------------
+    def occurrence(self, occ_id: int) -> Row:
+        row = self.ledger.occurrence(occ_id)
+        if row is None:
+            raise LedgerError(f"no occurrence {occ_id}: see 'outreach status' for ids")
+        return row
+
+    def approve(self, occ_id: int, by: str) -> Row:
+        """Approve a prepared draft; it goes out at its time (or now, if held within grace)."""
+        row = self.occurrence(occ_id)
+        now = self.clock()
+        if row["state"] == m.PLANNED and row["approval_required"]:
+            raise LedgerError(f"occurrence {occ_id}: the draft is not ready yet; it is prepared "
+                              "at its prepare time, approve it after that")
+        if row["state"] not in (m.AWAITING_APPROVAL, m.HELD):
+            raise LedgerError(f"occurrence {occ_id} is {row['state']}; only drafts awaiting "
+                              "approval or held can be approved")
+        if now - row["scheduled_for"] > timedelta(seconds=row["grace_seconds"]):
+            raise LedgerError(f"occurrence {occ_id} is past its grace window; publish it now "
+                              f"with 'outreach publish {row['template']}' instead")
+        if not self.ledger.set_occurrence_state(occ_id, m.APPROVED, now, by=by,
+                                                from_states=[m.AWAITING_APPROVAL, m.HELD]):
+            raise LedgerError(f"occurrence {occ_id} changed meanwhile; look at 'outreach status'")
+        log(logger, logging.INFO, "approved", occurrence=occ_id, by=by)
+        return self.occurrence(occ_id)
+
+    def reject(self, occ_id: int, by: str, reason: str) -> Row:
+        row = self.occurrence(occ_id)
+        allowed = (m.PLANNED, m.PREPARED, m.AWAITING_APPROVAL, m.APPROVED, m.HELD)
+        if row["state"] not in allowed:
+            raise LedgerError(f"occurrence {occ_id} is {row['state']}; only occurrences that "
+                              "have not started publishing can be rejected")
+        if not self.ledger.close_occurrence(occ_id, m.REJECTED, reason, self.clock(),
+                                            from_states=allowed, by=by):
+            raise LedgerError(f"occurrence {occ_id} changed meanwhile; look at 'outreach status'")
+        log(logger, logging.INFO, "rejected", occurrence=occ_id, by=by, reason=reason)
+        return self.occurrence(occ_id)
+
+    def delivery(self, ref: str | int) -> Row:
+        row = self.ledger.delivery(ref)
+        if row is None:
+            raise LedgerError(f"no delivery {ref}: see 'outreach handoff list' or "
+                              "'outreach status' for ids and keys")
+        return row
+
+    def pending_handoffs(self, channel: str | None = None) -> list[Row]:
+        return self.ledger.deliveries_in([m.D_AWAITING_HANDOFF], channel=channel)
+
+    def handoff_done(self, ref: str | int, by: str, url: str | None = None) -> Row:
+        """A person says the post is out (a hand-off, or an ``unknown`` they checked)."""
+        row = self.delivery(ref)
+        if row["state"] not in (m.D_AWAITING_HANDOFF, m.D_UNKNOWN):
+            raise LedgerError(f"delivery {row['id']} is {row['state']}; only deliveries awaiting "
+                              "hand-off or unknown can be marked done")
+        self.ledger.set_delivery(row["id"], self.clock(), from_states=[m.D_AWAITING_HANDOFF,
+                                                                       m.D_UNKNOWN],
+                                 note=f"confirmed by {by}", state=m.D_HANDED_OFF, url=url,
+                                 handed_off_by=by, handed_off_at=self.clock(), error=None)
+        return self.delivery(row["id"])
+
+    def retry(self, ref: str | int, by: str) -> Row:
+        """Send a failed or unknown delivery again, after a person checked it is not out."""
+        row = self.delivery(ref)
+        if row["state"] not in (m.D_FAILED, m.D_UNKNOWN):
+            raise LedgerError(f"delivery {row['id']} is {row['state']}; only failed or unknown "
+                              "deliveries can be sent again")
+        if row["occurrence_state"] not in (m.PUBLISHING, m.DONE, m.PARTIAL, m.FAILED):
+            raise LedgerError(f"occurrence {row['occurrence_id']} is {row['occurrence_state']}; "
+                              "it cannot be published")
+        self.ledger.set_delivery(row["id"], self.clock(), from_states=[m.D_FAILED, m.D_UNKNOWN],
+                                 note=f"sent again by {by}", state=m.D_PENDING, error=None)
+        return self.delivery(row["id"])
+
+    def sync_handoffs(self) -> list[tuple[Row, Receipt]]:
+        """Ask each hand-off channel which awaiting posts it can now see online."""
+        confirmed: list[tuple[Row, Receipt]] = []
+        by_channel: dict[str, list[Row]] = {}
+        for row in self.pending_handoffs():
+            by_channel.setdefault(row["channel"], []).append(row)
+        try:
+            for name, rows in by_channel.items():
+                try:
+                    found = self.channel(name).confirmations(
+                        {r["key"]: self._title(r) for r in rows})
+                except OutreachError as exc:
+                    log(logger, logging.WARNING, "hand-off sync failed", channel=name,
+                        error=redact(str(exc)))
+                    continue
+                for row in rows:
+                    receipt = found.get(row["key"])
+                    if receipt is not None and self.ledger.set_delivery(
+                            row["id"], self.clock(), from_states=[m.D_AWAITING_HANDOFF],
+                            note="seen online by hand-off sync", state=m.D_HANDED_OFF,
+                            url=receipt.url, remote_id=receipt.remote_id, handed_off_by="sync",
+                            handed_off_at=self.clock()):
+                        confirmed.append((row, receipt))
+        finally:
+            self.close()
+        return confirmed
+
+    def _title(self, row: Row) -> str:
+        try:
+            return load_draft(row["draft_dir"]).title
+        except Exception:  # noqa: BLE001 - a missing draft only weakens the match
+            return ""
+
+
+def _ago(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
