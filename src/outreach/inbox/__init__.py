@@ -1,0 +1,1 @@
+"""The shared inbox: harvest replies, triage them, time them, answer them."""

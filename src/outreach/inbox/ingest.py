@@ -1,0 +1,175 @@
+"""Turn platform ``Reply`` objects into inbox items: dedupe, triage, deadlines, history.
+
+The one path every message takes, whether polled by ``harvest`` or pushed by a
+webhook, so both converge on the same row: unique per (channel, remote id).
+A changed text on the platform updates the item and keeps the old text in the
+item's history; a deletion marks the item deleted but keeps it for the record.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable, Sequence
+
+from sqlalchemy import Connection
+
+from ..model import Reply
+from ..store import inbox as store
+from .settings import InboxConfig
+from .triage import Rules, Verdict, classify
+
+SYSTEM = "outreach"
+
+
+@dataclass
+class IngestResult:
+    new: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    deleted: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    ids: dict[str, int] = field(default_factory=dict)        # remote id -> item id
+    auto_hide: list[int] = field(default_factory=list)       # items a rule says to hide
+
+    def merge(self, other: "IngestResult") -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.deleted += other.deleted
+        self.unchanged += other.unchanged
+        self.ids.update(other.ids)
+        self.auto_hide += other.auto_hide
+
+
+def _join(values: Sequence[str]) -> str:
+    return ",".join(dict.fromkeys(v for v in values if v))
+
+
+class Ingestor:
+    """Stores replies; holds the rules and deadlines so a batch costs no file reads."""
+
+    def __init__(self, cfg: InboxConfig, rules: Rules,
+                 now: Callable[[], datetime] = store.utcnow) -> None:
+        self.cfg, self.rules, self.now = cfg, rules, now
+
+    def verdict(self, text: str) -> Verdict:
+        return classify(self.rules, text)
+
+    def ingest(self, conn: Connection, replies: Sequence[Reply], *, source: str = "poll"
+               ) -> IngestResult:
+        """Store ``replies`` inside the caller's transaction."""
+        result = IngestResult()
+        by_channel: dict[str, dict[str, Reply]] = {}
+        for reply in replies:
+            by_channel.setdefault(reply.channel, {})[reply.remote_id] = reply  # last one wins
+        for channel, batch in by_channel.items():
+            result.merge(self._ingest_channel(conn, channel, batch, source))
+        return result
+
+    def _ingest_channel(self, conn: Connection, channel: str, batch: dict[str, Reply],
+                        source: str) -> IngestResult:
+        result = IngestResult()
+        now = self.now()
+        existing = store.existing_items(conn, channel, batch)
+        fresh = [r for rid, r in batch.items() if rid not in existing]
+        rows, hide = [], set()
+        for reply in fresh:
+            verdict = self.verdict(reply.text)
+            rows.append(self._row(reply, verdict, now, source))
+            if verdict.auto_hide and not reply.hidden:
+                hide.add(reply.remote_id)
+        ids = store.insert_items(conn, rows)
+        result.new = list(ids.values())
+        result.ids.update(ids)
+        result.auto_hide = [ids[rid] for rid in hide if rid in ids]
+        store.index_text(conn, [(ids[r.remote_id], r.text) for r in fresh if r.remote_id in ids])
+        # rows a concurrent writer stored between our read and insert: treat as existing
+        late = [rid for rid in batch if rid not in existing and rid not in ids]
+        if late:
+            existing.update(store.existing_items(conn, channel, late))
+        events, reindex = [], []
+        for rid, row in existing.items():
+            result.ids[rid] = row.id
+            changed = self._apply_change(conn, row, batch[rid], now, events, reindex)
+            if changed == "deleted":
+                result.deleted.append(row.id)
+            elif changed:
+                result.updated.append(row.id)
+            else:
+                result.unchanged += 1
+        store.add_events(conn, events)
+        store.index_text(conn, reindex, replace=True)
+        self._overheat(conn, channel, fresh, ids)
+        return result
+
+    def _row(self, reply: Reply, verdict: Verdict, now: datetime, source: str) -> dict:
+        created = reply.created_at if reply.created_at.tzinfo else \
+            reply.created_at.replace(tzinfo=store.UTC)
+        work = self.cfg.working
+        return {
+            "channel": reply.channel, "remote_id": reply.remote_id,
+            "thread_id": reply.thread_id or reply.post_remote_id,
+            "parent_id": reply.parent_id, "post_remote_id": reply.post_remote_id,
+            "author_key": self.cfg.author_key(reply.channel, reply.author_id),
+            "author_name": reply.author_name, "text": reply.text, "url": reply.url,
+            "created_at": store.to_db(created), "received_at": store.to_db(now),
+            "edited_at": store.to_db(reply.edited_at),
+            "deleted_at": store.to_db(now) if reply.deleted else None,
+            "platform_hidden": reply.hidden, "status": verdict.status or "new",
+            "assignee": verdict.department, "categories": _join(verdict.categories),
+            "flags": _join(verdict.flags), "priority": verdict.priority,
+            "first_due_at": store.to_db(work.add(created, self.cfg.first_answer_hours)),
+            "resolve_due_at": store.to_db(work.add_days(created, self.cfg.resolution_days)),
+            "first_answered_at": None, "resolved_at": None,
+            "ref": json.dumps(dict(reply.ref), ensure_ascii=False, default=str),
+            "source": source,
+        }
+
+    def _apply_change(self, conn: Connection, row, reply: Reply, now: datetime,
+                      events: list, reindex: list) -> str | bool:
+        values: dict = {}
+        if reply.deleted:
+            if row.deleted_at is None:
+                store.update_item(conn, row.id, deleted_at=store.to_db(now))
+                events.append(store.event(row.id, "deleted", SYSTEM, "deleted on the platform", now))
+                return "deleted"
+            return False
+        if reply.text != row.text:
+            verdict = self.verdict(reply.text)
+            values.update(text=reply.text,
+                          edited_at=store.to_db(reply.edited_at or now),
+                          categories=_join([*row.categories.split(","), *verdict.categories]),
+                          flags=_join([*row.flags.split(","), *verdict.flags]))
+            events.append(store.event(row.id, "edited", SYSTEM, row.text, now))
+            reindex.append((row.id, reply.text))
+        if bool(reply.hidden) != bool(row.platform_hidden):
+            values["platform_hidden"] = reply.hidden
+            events.append(store.event(row.id, "platform_hidden" if reply.hidden
+                                      else "platform_shown", SYSTEM, "", now))
+        if row.deleted_at is not None:          # it came back (an undo on the platform)
+            values["deleted_at"] = None
+        if values:
+            store.update_item(conn, row.id, **values)
+            return True
+        return False
+
+    def _overheat(self, conn: Connection, channel: str, fresh: Sequence[Reply],
+                  ids: dict[str, int]) -> None:
+        """Flag a thread (the post commented on, else the conversation) that gets
+        ``replies`` items within ``minutes``."""
+        window = timedelta(minutes=self.rules.overheated_minutes)
+        newest: dict[tuple[str, str], datetime] = {}
+        for reply in fresh:
+            thread = (("post_remote_id", reply.post_remote_id) if reply.post_remote_id
+                      else ("thread_id", reply.thread_id) if reply.thread_id else None)
+            if thread and reply.remote_id in ids:
+                created = reply.created_at if reply.created_at.tzinfo else \
+                    reply.created_at.replace(tzinfo=store.UTC)
+                newest[thread] = max(newest.get(thread, created), created)
+        if not newest:
+            return
+        since = {t: moment - window for t, moment in newest.items()}
+        counts = store.thread_counts(conn, channel, since)
+        for thread, count in counts.items():
+            if count >= self.rules.overheated_replies:
+                store.flag_thread(conn, channel, thread, since[thread], "overheated")

@@ -1,0 +1,50 @@
+"""Read a staff-edited YAML file keeping line numbers, so errors say where to look."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ConfigError
+
+
+class LineDict(dict):
+    """A mapping from the file that knows its own line and each key's line (1-based)."""
+
+    line: int = 0
+    lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.line)
+
+
+class _Loader(yaml.SafeLoader):
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        plain = super().construct_mapping(node, deep=True)
+        result = LineDict(plain)
+        result.line = node.start_mark.line + 1
+        result.lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+        return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+
+
+def load_yaml(path: Path) -> Any:
+    """The parsed file; ConfigError naming the file and line when it is not valid YAML."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("file not found: create it or fix the path in outreach.toml [inbox]",
+                          file=path) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text: save the file as UTF-8", file=path) from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"not valid YAML ({problem}): fix the syntax", file=path,
+                          line=mark.line + 1 if mark else None) from None

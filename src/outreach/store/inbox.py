@@ -1,0 +1,341 @@
+"""Every inbox query. Callers hold the transaction (``Database.begin()``) and pass the connection,
+so a harvest can store its items and its cursor in one commit.
+
+Times are stored as naive UTC; ``to_db`` / ``from_db`` convert at this border.
+Search: each item's text is indexed as overlapping two-character tokens plus
+each word's last character (``search_tokens``); a query word becomes the phrase
+of its own two-character tokens, so any substring of two or more characters is
+found ("주차" in "불법주차", "가로등" in "가로등이"), and a single character
+becomes a prefix query that also reaches the word's last character.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+from sqlalchemy import Connection, and_, column, func, insert, literal_column, or_, select, table, \
+    text, update
+from sqlalchemy.engine import Row
+
+from .inbox_tables import inbox_answers, inbox_cursors, inbox_events, inbox_items
+
+UTC = timezone.utc
+_WORD = re.compile(r"[^\W_]+")
+_CHUNK = 500
+OPEN_STATUSES = ("new", "open", "answered")
+
+
+def to_db(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def from_db(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- search tokens ------------------------------------------------------------
+
+def _words(value: str) -> list[str]:
+    return _WORD.findall(unicodedata.normalize("NFC", value).lower())
+
+
+def search_tokens(value: str) -> str:
+    """The index form of a text: every word's two-character pieces, then its last character."""
+    out: list[str] = []
+    for word in _words(value):
+        out.extend(word[i:i + 2] for i in range(len(word) - 1))
+        out.append(word[-1])
+    return " ".join(out)
+
+
+def _query_parts(value: str) -> list[tuple[str, list[str]]]:
+    """Per query word: ("phrase", its two-character pieces) or ("prefix", [the character])."""
+    parts = []
+    for word in _words(value):
+        if len(word) == 1:
+            parts.append(("prefix", [word]))
+        else:
+            parts.append(("phrase", [word[i:i + 2] for i in range(len(word) - 1)]))
+    return parts
+
+
+def _fts5_query(value: str) -> str | None:
+    parts = _query_parts(value)
+    if not parts:
+        return None
+    return " AND ".join(f'"{toks[0]}"*' if kind == "prefix" else '"' + " ".join(toks) + '"'
+                        for kind, toks in parts)
+
+
+def _tsquery(value: str) -> str | None:
+    parts = _query_parts(value)
+    if not parts:
+        return None
+    return " & ".join(f"'{toks[0]}':*" if kind == "prefix"
+                      else "(" + " <-> ".join(f"'{t}'" for t in toks) + ")"
+                      for kind, toks in parts)
+
+
+_fts = table("inbox_search", column("rowid"), column("tokens"), column("item_id"))
+
+
+def index_text(conn: Connection, pairs: Sequence[tuple[int, str]], *, replace: bool = False) -> None:
+    """Put items' texts into the search index (``replace`` for edited items)."""
+    if not pairs:
+        return
+    sqlite = conn.dialect.name == "sqlite"
+    if replace:
+        ids = [item_id for item_id, _ in pairs]
+        key = "rowid" if sqlite else "item_id"
+        for chunk in _chunks(ids):
+            conn.execute(text(f"DELETE FROM inbox_search WHERE {key} IN "
+                              f"({','.join(str(int(i)) for i in chunk)})"))
+    rows = [{"i": item_id, "t": search_tokens(value)} for item_id, value in pairs]
+    sql = ("INSERT INTO inbox_search (rowid, tokens) VALUES (:i, :t)" if sqlite
+           else "INSERT INTO inbox_search (item_id, tokens) VALUES (:i, :t)")
+    conn.execute(text(sql), rows)
+
+
+# -- ingest -----------------------------------------------------------------------
+
+def existing_items(conn: Connection, channel: str, remote_ids: Iterable[str]) -> dict[str, Row]:
+    """Already stored items of ``channel`` among ``remote_ids``, by remote id."""
+    c = inbox_items.c
+    found: dict[str, Row] = {}
+    for chunk in _chunks(list(remote_ids)):
+        rows = conn.execute(select(c.id, c.remote_id, c.text, c.deleted_at, c.platform_hidden,
+                                   c.categories, c.flags, c.status)
+                            .where(c.channel == channel, c.remote_id.in_(chunk)))
+        found.update({row.remote_id: row for row in rows})
+    return found
+
+
+def insert_items(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Insert new items; remote id -> new id. Rows that a concurrent writer stored first are
+    skipped (the unique constraint decides), so webhook and poll converge on one row."""
+    if not rows:
+        return {}
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    stmt = dialect_insert(inbox_items).on_conflict_do_nothing(
+        index_elements=["channel", "remote_id"]).returning(inbox_items.c.id,
+                                                           inbox_items.c.remote_id)
+    result = conn.execute(stmt, list(rows))
+    return {row.remote_id: row.id for row in result}
+
+
+def update_item(conn: Connection, item_id: int, **values: Any) -> None:
+    conn.execute(update(inbox_items).where(inbox_items.c.id == item_id).values(**values))
+
+
+def add_events(conn: Connection, events: Sequence[Mapping[str, Any]]) -> None:
+    if events:
+        conn.execute(insert(inbox_events), list(events))
+
+
+def event(item_id: int, kind: str, actor: str, detail: str = "", at: datetime | None = None
+          ) -> dict[str, Any]:
+    return {"item_id": item_id, "kind": kind, "actor": actor, "detail": detail,
+            "at": to_db(at or utcnow())}
+
+
+def thread_counts(conn: Connection, channel: str, since: Mapping[tuple[str, str], datetime]
+                  ) -> dict[tuple[str, str], int]:
+    """Per (column, value) thread key (column ``post_remote_id`` or ``thread_id``): how many
+    items the thread has since the given moment."""
+    c = inbox_items.c
+    counts = {}
+    for (col, value), moment in since.items():
+        counts[(col, value)] = conn.execute(
+            select(func.count()).where(c.channel == channel, c[col] == value,
+                                       c.created_at >= to_db(moment))).scalar_one()
+    return counts
+
+
+def flag_thread(conn: Connection, channel: str, thread: tuple[str, str], since: datetime,
+                flag: str) -> list[int]:
+    """Add ``flag`` to the thread's items since ``since`` that lack it; their ids."""
+    c = inbox_items.c
+    ids = [r.id for r in conn.execute(
+        select(c.id).where(c.channel == channel, c[thread[0]] == thread[1],
+                           c.created_at >= to_db(since),
+                           ~(literal_column("',' || flags || ','").like(f"%,{flag},%"))))]
+    for chunk in _chunks(ids):
+        conn.execute(update(inbox_items).where(c.id.in_(chunk)).values(
+            flags=text(f"CASE WHEN flags = '' THEN '{flag}' ELSE flags || ',{flag}' END")))
+    return ids
+
+
+def author_seen(conn: Connection, channel: str, author_key: str) -> bool:
+    c = inbox_items.c
+    return conn.execute(select(c.id).where(c.channel == channel, c.author_key == author_key)
+                        .limit(1)).first() is not None
+
+
+# -- cursors -------------------------------------------------------------------------
+
+def get_cursor(conn: Connection, channel: str) -> str | None:
+    return conn.execute(select(inbox_cursors.c.cursor)
+                        .where(inbox_cursors.c.channel == channel)).scalar()
+
+
+def save_cursor(conn: Connection, channel: str, cursor: str | None, *, error: str | None = None,
+                keep_cursor: bool = False) -> None:
+    """Record a harvest run; ``keep_cursor`` leaves the saved cursor as it was (after an error)."""
+    now = to_db(utcnow())
+    values: dict[str, Any] = {"last_run_at": now, "last_error": error}
+    if not keep_cursor:
+        values.update(cursor=cursor, updated_at=now)
+    done = conn.execute(update(inbox_cursors).where(inbox_cursors.c.channel == channel)
+                        .values(**values)).rowcount
+    if not done:
+        conn.execute(insert(inbox_cursors).values(channel=channel, **values))
+
+
+def cursors(conn: Connection) -> list[Row]:
+    return list(conn.execute(select(inbox_cursors).order_by(inbox_cursors.c.channel)))
+
+
+# -- reading -----------------------------------------------------------------------
+
+def get_item(conn: Connection, item_id: int) -> Row | None:
+    return conn.execute(select(inbox_items).where(inbox_items.c.id == item_id)).first()
+
+
+def item_events(conn: Connection, item_id: int) -> list[Row]:
+    return list(conn.execute(select(inbox_events).where(inbox_events.c.item_id == item_id)
+                             .order_by(inbox_events.c.id)))
+
+
+def item_answers(conn: Connection, item_id: int) -> list[Row]:
+    return list(conn.execute(select(inbox_answers).where(inbox_answers.c.item_id == item_id)
+                             .order_by(inbox_answers.c.id)))
+
+
+@dataclass
+class ItemFilter:
+    """What ``outreach inbox list`` asks for; empty fields do not filter."""
+
+    statuses: tuple[str, ...] = OPEN_STATUSES
+    channel: str | None = None
+    category: str | None = None
+    assignee: str | None = None
+    flag: str | None = None           # a flag name, or "any"
+    overdue: bool = False
+    search: str | None = None
+    include_deleted: bool = False
+    limit: int = 50
+    offset: int = 0
+    now: datetime = field(default_factory=utcnow)
+
+
+def list_items(conn: Connection, f: ItemFilter) -> list[Row]:
+    """Items matching ``f``, newest first."""
+    c = inbox_items.c
+    conds = []
+    if f.statuses:
+        conds.append(c.status.in_(f.statuses))
+    if f.channel:
+        conds.append(c.channel == f.channel)
+    if f.category:
+        conds.append(literal_column("',' || inbox_items.categories || ','")
+                     .like(f"%,{_like_escape(f.category)},%", escape="\\"))
+    if f.assignee:
+        conds.append(c.assignee == f.assignee)
+    if f.flag == "any":
+        conds.append(c.flags != "")
+    elif f.flag:
+        conds.append(literal_column("',' || inbox_items.flags || ','")
+                     .like(f"%,{_like_escape(f.flag)},%", escape="\\"))
+    if f.overdue:
+        conds.append(overdue_clause(f.now))
+    if not f.include_deleted:
+        conds.append(c.deleted_at.is_(None))
+    stmt = select(inbox_items)
+    if f.search:
+        sqlite = conn.dialect.name == "sqlite"
+        query = _fts5_query(f.search) if sqlite else _tsquery(f.search)
+        if query is None:
+            return []
+        if sqlite:
+            stmt = (stmt.join(_fts, c.id == literal_column("inbox_search.rowid"))
+                    .where(text("inbox_search MATCH :q").bindparams(q=query))
+                    .order_by(literal_column("inbox_search.rowid").desc()))
+        else:
+            stmt = (stmt.join(_fts, c.id == literal_column("inbox_search.item_id"))
+                    .where(text("to_tsvector('simple', inbox_search.tokens) @@ "
+                                "to_tsquery('simple', :q)").bindparams(q=query))
+                    .order_by(c.id.desc()))
+    else:
+        stmt = stmt.order_by(c.id.desc())
+    return list(conn.execute(stmt.where(*conds).limit(f.limit).offset(f.offset)))
+
+
+def overdue_clause(now: datetime):
+    c = inbox_items.c
+    moment = to_db(now)
+    return or_(and_(c.status.in_(("new", "open")), c.first_answered_at.is_(None),
+                    c.first_due_at < moment),
+               and_(c.status.in_(OPEN_STATUSES), c.resolved_at.is_(None),
+                    c.resolve_due_at < moment))
+
+
+def stats_rows(conn: Connection, since: datetime | None, until: datetime | None) -> list[Row]:
+    c = inbox_items.c
+    stmt = select(c.channel, c.categories, c.status, c.flags, c.created_at, c.first_answered_at,
+                  c.resolved_at, c.first_due_at, c.resolve_due_at).where(c.deleted_at.is_(None))
+    if since:
+        stmt = stmt.where(c.created_at >= to_db(since))
+    if until:
+        stmt = stmt.where(c.created_at < to_db(until))
+    return list(conn.execute(stmt))
+
+
+# -- answers -------------------------------------------------------------------------
+
+def find_answer(conn: Connection, key: str) -> Row | None:
+    return conn.execute(select(inbox_answers).where(inbox_answers.c.key == key)).first()
+
+
+def add_answer(conn: Connection, **values: Any) -> int:
+    return conn.execute(insert(inbox_answers).values(**values)
+                        .returning(inbox_answers.c.id)).scalar_one()
+
+
+def update_answer(conn: Connection, answer_id: int, **values: Any) -> None:
+    conn.execute(update(inbox_answers).where(inbox_answers.c.id == answer_id).values(**values))
+
+
+# -- helpers -------------------------------------------------------------------------
+
+def ref_of(row: Row) -> dict[str, Any]:
+    try:
+        value = json.loads(row.ref or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _chunks(values: list, size: int = _CHUNK) -> Iterable[list]:
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
