@@ -1,0 +1,137 @@
+"""``outreach schedules``, ``outreach daemon`` and ``outreach run-due``.
+
+Parsing and printing only; the work lives in ``outreach.scheduling``. Heavy
+modules are imported inside the handlers so ``outreach --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import settings_from
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("schedules", help="list schedules and their next run times",
+                       description="Each schedule in schedules/ with its template, channels, "
+                                   "approval and next run times in local time. Exits 2 when a "
+                                   "schedule file is invalid.")
+    p.add_argument("--count", type=int, default=3, help="how many upcoming runs to show (3)")
+    p.set_defaults(handler=cmd_schedules)
+
+    p = sub.add_parser("daemon", help="run the schedules in the foreground (for systemd)",
+                       description="Publish every schedule on time until stopped (SIGTERM or "
+                                   "Ctrl-C). Edited schedule files are picked up within a minute, "
+                                   "or at once on SIGHUP (systemctl reload outreach). Only one "
+                                   "daemon may run per database.")
+    p.set_defaults(handler=cmd_daemon)
+
+    p = sub.add_parser("run-due", help="do what is due now once and exit (for cron)",
+                       description="Plan due runs, publish due posts, retry and reconcile, then "
+                                   "exit; run it from crontab every minute. Safe alongside the "
+                                   "daemon or another run-due. Quiet unless something needs "
+                                   "attention; exits 1 then, 2 on a configuration error.")
+    p.add_argument("--schedule", metavar="NAME", help="plan only this schedule")
+    p.add_argument("--now", help=argparse.SUPPRESS)   # tests and rehearsals: start the clock here
+    p.set_defaults(handler=cmd_run_due)
+
+
+def cmd_schedules(args: argparse.Namespace) -> int:
+    from ..scheduling.listing import describe
+    from ..scheduling.clock import make_clock
+    from ..scheduling.specs import load_schedules, scheduling_options
+
+    settings = settings_from(args)
+    scheduling_options(settings)
+    schedules = load_schedules(settings)
+    if not schedules:
+        print(f"no schedules in {settings.schedules_dir} (add one file per schedule, "
+              "e.g. weekend-guide.yaml)")
+        return 0
+    now = make_clock(None, settings.timezone)()
+    print("\n\n".join(describe(settings, s, now, count=max(1, args.count)) for s in schedules))
+    return 0
+
+
+def _open(settings, clock):
+    from ..publishing.service import PublishingService
+    from ..store.db import open_database
+
+    db = open_database(settings.database_url)
+    return db, PublishingService(settings, db, clock=clock)
+
+
+def cmd_run_due(args: argparse.Namespace) -> int:
+    from ..errors import ScheduleError
+    from ..scheduling.clock import make_clock
+    from ..scheduling.runner import run_pass
+    from ..scheduling.specs import load_all, scheduling_options
+
+    settings = settings_from(args)
+    options = scheduling_options(settings)
+    clock = make_clock(args.now, settings.timezone)
+    schedules, bad = load_all(settings, options)
+    if args.schedule and args.schedule not in {s.name for s in schedules}:
+        bad_named = [e for e in bad if Path(str(e.file)).stem == args.schedule]
+        if bad_named:
+            raise bad_named[0]
+        raise ScheduleError(f"no schedule named {args.schedule!r} in {settings.schedules_dir}: "
+                            "see outreach schedules")
+    db, service = _open(settings, clock)
+    try:
+        report = run_pass(settings, service, schedules, clock=clock, options=options,
+                          only=args.schedule)
+    finally:
+        db.dispose()
+    for error in bad:
+        print(f"outreach: error: {error}", file=sys.stderr)
+    work = report.work
+    attention = list(report.errors)
+    if work is not None:
+        attention += [f"delivery {o.delivery_id} ({o.channel}): {o.state}"
+                      + (f": {o.detail}" if o.detail else "")
+                      for o in work.outcomes if o.state in ("failed", "unknown")]
+        attention += work.errors
+        if work.held:
+            attention.append(f"{work.held} occurrence(s) held: not approved by their publish "
+                             "time (see outreach status)")
+    for line in attention:
+        print(f"outreach: warning: {line}", file=sys.stderr)
+    if args.verbose and work is not None:
+        sent = sum(1 for o in work.outcomes if o.state in ("sent", "awaiting_handoff"))
+        print(f"planned {report.planned}, feed items seen {report.feed_items}, prepared "
+              f"{work.prepared}, delivered {sent}, missed {report.missed + work.missed}")
+    if bad:
+        return 2
+    return 1 if attention else 0
+
+
+def cmd_daemon(args: argparse.Namespace) -> int:
+    import logging
+
+    from ..scheduling.clock import make_clock
+    from ..scheduling.daemon import Daemon, harvest_minutes
+    from ..scheduling.lock import DaemonLock
+    from ..scheduling.specs import load_schedules, scheduling_options
+
+    logging.getLogger("outreach").setLevel(min(logging.getLogger("outreach").level, logging.INFO))
+    settings = settings_from(args)
+    options = scheduling_options(settings)
+    harvest_minutes(settings)
+    schedules = load_schedules(settings)
+    clock = make_clock(None, settings.timezone)
+    db, service = _open(settings, clock)
+    try:
+        with DaemonLock(db, _shown_url(db)):
+            return Daemon(settings, db, service, schedules, clock=clock, options=options).run()
+    finally:
+        db.dispose()
+
+
+def _shown_url(db) -> str:
+    """The database as staff know it, without a password."""
+    if db.is_sqlite:
+        return db.engine.url.database or "sqlite"
+    return db.engine.url.render_as_string(hide_password=True).replace("+psycopg", "")

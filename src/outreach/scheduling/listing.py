@@ -1,0 +1,75 @@
+"""How ``outreach schedules`` shows a schedule: plain lines staff can read at a glance.
+
+Reads only the schedule files (and the last feed read from var/), never the
+database, so the listing is instant and works even when the database is down.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from ..sources.files import data_path
+from .cron import local_label
+from .runner import read_feed_state
+from .specs import Schedule
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds()) // 60
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
+    return "".join(parts) or "0"
+
+
+def _rel(settings: "Settings", path) -> str:
+    try:
+        return str(path.relative_to(settings.root))
+    except ValueError:
+        return str(path)
+
+
+def describe(settings: "Settings", schedule: Schedule, now: datetime, *, count: int = 3) -> str:
+    """A few lines: name and description, settings, then the next runs."""
+    tz = settings.timezone
+    head = f"{schedule.name}" + (f"  {schedule.description}" if schedule.description else "")
+    if not schedule.enabled:
+        head += "  [paused: enabled: false]"
+    approval = (f"required, draft {_span(schedule.prepare_before)} before"
+                if schedule.approval_required else "none")
+    lines = [head,
+             f"  template {schedule.template} | channels {', '.join(schedule.channels)} | "
+             f"approval {approval} | cron \"{schedule.cron}\" | misfire grace "
+             f"{_span(schedule.misfire_grace)}"]
+    if schedule.start or schedule.end or schedule.skip or schedule.skip_holidays:
+        bits = []
+        if schedule.start or schedule.end:
+            bits.append(f"from {schedule.start or '-'} to {schedule.end or '-'}")
+        if schedule.skip:
+            bits.append("skips " + ", ".join(str(d) for d in sorted(schedule.skip)))
+        if schedule.skip_holidays:
+            bits.append("skips public holidays")
+        lines.append("  " + "; ".join(bits))
+    if schedule.feed is not None:
+        lines.append(f"  feed {schedule.feed.url}" + (" (backfill)" if schedule.feed.backfill else ""))
+        state = read_feed_state(settings, schedule.name)
+        if state:
+            checked = datetime.fromisoformat(state["checked_at"])
+            when = local_label(checked, tz)
+            lines.append(f"  last read {when}: " + (f"FAILED: {state['error']}" if state.get("error")
+                                                    else f"{state.get('items')} item(s)"))
+    runs = schedule.next_runs(now, tz, count) if schedule.enabled else []
+    label = "next" if schedule.feed is None else "next read"
+    if not runs:
+        lines.append(f"  {label}: none" + (" (after the end date)" if schedule.end else ""))
+    for i, run in enumerate(runs):
+        line = f"  {label if i == 0 else ' ' * len(label)} {local_label(run, tz)}"
+        if schedule.data:
+            path = data_path(schedule.data, run.astimezone(tz), settings.root)
+            line += f"  data {_rel(settings, path)}" + ("" if path.is_file() else " (missing)")
+        lines.append(line)
+    return "\n".join(lines)

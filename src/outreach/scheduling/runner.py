@@ -1,0 +1,202 @@
+"""One pass over the schedules: tell the ledger what is due, then let it work.
+
+``outreach run-due`` runs one pass and exits; the daemon runs one pass when a
+schedule fires and once a minute. Both call ``run_pass``, so they decide alike;
+the publishing service's atomic claims make concurrent passes publish once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from ..errors import OutreachError
+from ..logs import log
+from ..sources.feed import FeedItem, map_fields, read_feed
+from ..sources.files import data_path
+from . import cron
+from .clock import Clock
+from .due import due_runs, poll_due
+from .specs import Schedule, SchedulingOptions
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..publishing.model import OccurrenceSpec, WorkReport
+    from ..publishing.service import PublishingService
+
+logger = logging.getLogger("outreach.scheduling")
+_WEEKDAY = "월화수목금토일"
+
+
+@dataclass
+class PassReport:
+    """What one pass did, for logs and ``run-due``'s output."""
+
+    planned: int = 0
+    missed: int = 0
+    skipped: int = 0
+    feed_items: int = 0
+    errors: list[str] = field(default_factory=list)
+    work: "WorkReport | None" = None
+
+
+def run_pass(settings: "Settings", service: "PublishingService", schedules: Iterable[Schedule],
+             *, clock: Clock, options: SchedulingOptions, only: str | None = None) -> PassReport:
+    """Plan what is due for each schedule, then do all due ledger work once."""
+    report = PassReport()
+    for schedule in schedules:
+        if only is not None and schedule.name != only:
+            continue
+        try:
+            if schedule.feed is not None:
+                _feed_pass(settings, service, schedule, clock(), options, report)
+            else:
+                _time_pass(settings, service, schedule, clock(), report)
+        except OutreachError as exc:
+            report.errors.append(f"schedule {schedule.name}: {exc}")
+            log(logger, logging.ERROR, "schedule pass failed", schedule=schedule.name, error=str(exc))
+    report.work = service.work()
+    _log_work(report.work)
+    return report
+
+
+def _time_pass(settings: "Settings", service: "PublishingService", schedule: Schedule,
+               now: datetime, report: PassReport) -> None:
+    watermark = service.checked_until(schedule.name)
+    runs, mark = due_runs(schedule, settings.timezone, watermark, now)
+    for run in runs:
+        spec = occurrence_for(settings, schedule, run.when)
+        if run.action == "plan":
+            if spec.data_file is not None and not spec.data_file.is_file():
+                log(logger, logging.WARNING, "data file for a planned run is missing",
+                    schedule=schedule.name, run=cron.local_label(run.when, settings.timezone),
+                    file=str(spec.data_file))
+            service.plan(spec)
+            report.planned += 1
+            log(logger, logging.INFO, "run planned", schedule=schedule.name,
+                run=cron.local_label(run.when, settings.timezone))
+        else:
+            service.record(spec, run.action, run.reason)
+            if run.action == "missed":
+                report.missed += 1
+                report.errors.append(f"schedule {schedule.name}: missed run "
+                                     f"{cron.local_label(run.when, settings.timezone)}: {run.reason}")
+                log(logger, logging.ERROR, "run missed", schedule=schedule.name,
+                    run=cron.local_label(run.when, settings.timezone), reason=run.reason)
+            else:
+                report.skipped += 1
+                log(logger, logging.INFO, "run skipped", schedule=schedule.name,
+                    run=cron.local_label(run.when, settings.timezone), reason=run.reason)
+    if watermark is None or mark > watermark:
+        service.set_checked_until(schedule.name, mark)
+
+
+def _feed_pass(settings: "Settings", service: "PublishingService", schedule: Schedule,
+               now: datetime, options: SchedulingOptions, report: PassReport) -> None:
+    assert schedule.feed is not None
+    watermark = service.checked_until(schedule.name)
+    if poll_due(schedule, settings.timezone, watermark, now) is None:
+        return
+    try:
+        items = read_feed(schedule.feed.url, root=settings.root, tz=settings.timezone,
+                          timeout=options.feed_timeout)
+    except OutreachError as exc:
+        write_feed_state(settings, schedule.name, now, error=str(exc))
+        if watermark is not None:      # wait for the next fire time; a baseline retries next pass
+            service.set_checked_until(schedule.name, now)
+        raise
+    baseline = watermark is None and not schedule.feed.backfill
+    for item in items:
+        spec = feed_occurrence(settings, schedule, item, now)
+        if baseline:
+            service.record(spec, "skipped", "already in the feed when the schedule started; "
+                           "set feed.backfill: true to publish such items")
+        else:
+            service.plan(spec)
+    if baseline:
+        log(logger, logging.INFO, "feed baseline taken", schedule=schedule.name, items=len(items))
+    else:
+        report.feed_items += len(items)
+    write_feed_state(settings, schedule.name, now, items=len(items))
+    service.set_checked_until(schedule.name, now)
+
+
+def template_context(settings: "Settings", schedule: Schedule, when: datetime) -> dict[str, Any]:
+    """Variables every scheduled post's templates may use besides its data (JSON-able)."""
+    local = when.astimezone(settings.timezone)
+    return {"date": f"{local:%Y-%m-%d}", "time": f"{local:%H:%M}",
+            "weekday": _WEEKDAY[local.weekday()], "scheduled_for": local.isoformat(),
+            "schedule": schedule.name}
+
+
+def occurrence_for(settings: "Settings", schedule: Schedule, when: datetime) -> "OccurrenceSpec":
+    """The ledger's description of the run at ``when`` of a data-file schedule."""
+    from ..publishing.model import OccurrenceSpec
+
+    local = when.astimezone(settings.timezone)
+    return OccurrenceSpec(
+        schedule=schedule.name, key=cron.iso_utc(when), scheduled_for=when,
+        template=schedule.template, channels=schedule.channels,
+        data_file=data_path(schedule.data, local, settings.root) if schedule.data else None,
+        context=template_context(settings, schedule, when),
+        approval_required=schedule.approval_required,
+        prepare_at=when - schedule.prepare_before if schedule.prepare_before else None,
+        grace=schedule.misfire_grace)
+
+
+def feed_occurrence(settings: "Settings", schedule: Schedule, item: FeedItem,
+                    now: datetime) -> "OccurrenceSpec":
+    """One post per feed item, keyed ``item:<id>``; with approval, staff get prepare_before."""
+    from ..publishing.model import OccurrenceSpec
+
+    assert schedule.feed is not None
+    data = map_fields(item, schedule.feed.fields) if schedule.feed.fields else item.as_dict()
+    publish_at = now + schedule.prepare_before
+    return OccurrenceSpec(
+        schedule=schedule.name, key=f"item:{item.id}", scheduled_for=publish_at,
+        template=schedule.template, channels=schedule.channels, data=data,
+        context=template_context(settings, schedule, publish_at),
+        approval_required=schedule.approval_required,
+        prepare_at=now if schedule.prepare_before else None, grace=schedule.misfire_grace)
+
+
+def feed_state_path(settings: "Settings", name: str) -> Path:
+    return settings.var_dir / "feeds" / f"{name}.json"
+
+
+def write_feed_state(settings: "Settings", name: str, when: datetime, *, items: int | None = None,
+                     error: str | None = None) -> None:
+    """Remember the last feed read (for ``outreach schedules``); written atomically."""
+    path = feed_state_path(settings, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {"checked_at": when.isoformat(), "items": items, "error": error}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(state, handle, ensure_ascii=False)
+    os.replace(tmp, path)
+
+
+def read_feed_state(settings: "Settings", name: str) -> dict[str, Any] | None:
+    try:
+        return json.loads(feed_state_path(settings, name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _log_work(work: "WorkReport") -> None:
+    if work.idle:
+        return
+    for outcome in work.outcomes:
+        log(logger, logging.INFO if outcome.state in ("sent", "awaiting_handoff", "handed_off")
+            else logging.WARNING, "delivery", id=outcome.delivery_id, channel=outcome.channel,
+            state=outcome.state, detail=outcome.detail)
+    for error in work.errors:
+        log(logger, logging.ERROR, "occurrence problem", error=error)
+    log(logger, logging.INFO, "work done", prepared=work.prepared, held=work.held,
+        missed=work.missed, reconciled=work.reconciled, deliveries=len(work.outcomes))
