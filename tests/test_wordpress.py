@@ -1,0 +1,100 @@
+"""WordPress channel against the fake REST API."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from outreach.channels.wordpress import WordPressChannel, slug_for
+from outreach.errors import AuthExpired, Rejected
+
+from fakes import channel_context
+from fakes.posts import make_post
+from fakes.wordpress import WordPressFake
+
+PASSWORD = "abcd efgh ijkl mnop qrst uvwx"
+
+
+@pytest.fixture
+def wp():
+    with WordPressFake(password=PASSWORD) as fake:
+        fake.add_category("더큰천안")
+        fake.add_category("즐기는천안")
+        for i in range(120):   # categories span two pages of 100
+            fake.add_category(f"기타{i}")
+        yield fake
+
+
+def make_channel(wp, tmp_path, password=PASSWORD, **settings):
+    cfg = {"site_url": wp.url, "username": "cityhall", "app_password_env": "WP_PASS",
+           "categories": ["즐기는천안", "기타119"], "timeout": 1.0, "retries": 0, **settings}
+    return WordPressChannel(channel_context("blog", "wordpress", cfg, {"WP_PASS": password},
+                                            tmp_path / "var"))
+
+
+def test_publish_uploads_media_and_creates_post_with_slug(wp, tmp_path):
+    ch = make_channel(wp, tmp_path)
+    receipt = ch.publish(make_post(tmp_path / "var", slides=2), "occ-3-blog")
+    post = wp.posts[int(receipt.remote_id)]
+    assert post["slug"] == slug_for("occ-3-blog")
+    assert len(wp.media) == 2 and post["featured_media"] == min(wp.media)
+    names = {c["name"]: cid for cid, c in wp.categories.items()}
+    assert post["categories"] == [names["즐기는천안"], names["기타119"]]
+    raw = post["content"]["raw"]
+    urls = [m["source_url"] for m in wp.media.values()]
+    assert raw.index(urls[0]) < raw.index(urls[1]) < raw.index("이번 주말 천안에서")
+    assert "이번 주말 천안에서" in post["content"]["raw"]
+    assert next(iter(wp.media.values()))["alt_text"].startswith("1번째 카드")
+
+
+def test_find_by_slug_and_publish_twice_is_one_post(wp, tmp_path):
+    ch = make_channel(wp, tmp_path)
+    post = make_post(tmp_path / "var", slides=1)
+    first = ch.publish(post, "occ-4-blog")
+    assert ch.find("occ-4-blog").remote_id == first.remote_id
+    assert ch.publish(post, "occ-4-blog").remote_id == first.remote_id
+    assert len(wp.posts) == 1
+    assert ch.find("nope") is None
+
+
+def test_unknown_category_lists_known_ones(wp, tmp_path):
+    ch = make_channel(wp, tmp_path, categories=["더 큰 천안"])
+    with pytest.raises(Rejected, match="'더 큰 천안'.*the blog has: .*더큰천안"):
+        ch.publish(make_post(tmp_path / "var", slides=0), "k")
+    assert wp.posts == {} and wp.media == {}
+
+
+def test_comments_since_cursor_over_pages_and_reply(wp, tmp_path):
+    ch = make_channel(wp, tmp_path)
+    pid = wp.add_post("글")
+    wp.add_comment(pid, "지난주 댓글", created=datetime.now(timezone.utc) - timedelta(days=3))
+    ids = [wp.add_comment(pid, f"질문 {i} &amp;") for i in range(150)]
+    batch = ch.replies((datetime.now(timezone.utc) - timedelta(days=1)).isoformat())
+    assert len(batch.items) == 150
+    assert len(wp.seen("GET", "/comments$")) == 2
+    assert batch.items[0].text == "질문 0 &amp;" and batch.items[0].post_remote_id == str(pid)
+    answer = ch.reply(batch.items[0], "답변드립니다.", "a1")
+    assert wp.comments[int(answer.remote_id)]["parent"] == ids[0]
+    again = ch.reply(batch.items[0], "답변드립니다.", "a1")   # WordPress: comment_duplicate
+    assert again.remote_id == answer.remote_id
+    ch.hide(batch.items[1])
+    assert wp.comments[ids[1]]["status"] == "hold"
+
+
+def test_bad_password_is_auth_expired_with_fix(wp, tmp_path):
+    ch = make_channel(wp, tmp_path, password="wrong password here")
+    with pytest.raises(AuthExpired, match="Application Passwords.*WP_PASS"):
+        ch.publish(make_post(tmp_path / "var", slides=0), "k")
+    result = ch.check()
+    assert not result[0].ok and "WP_PASS" in result[0].fix
+
+
+def test_check_reports_missing_capability(wp, tmp_path):
+    ch = make_channel(wp, tmp_path)
+    assert all(r.ok for r in ch.check())
+    wp.capabilities["publish_posts"] = False
+    bad = [r for r in ch.check() if not r.ok]
+    assert "publish_posts" in bad[0].what
+    with pytest.raises(Rejected, match="not allowed to publish"):
+        ch.publish(make_post(tmp_path / "var", slides=0), "k")
