@@ -93,6 +93,19 @@ class PublishingService:
                     self._cancel_disabled(occ_id, name)
         return occ_id
 
+    def plan_prepared(self, spec: m.OccurrenceSpec, folder: str) -> int:
+        """Record an occurrence whose draft is already rendered in ``folder`` (manual publish)."""
+        self._check_spec(spec)
+        state = m.AWAITING_APPROVAL if spec.approval_required else m.PREPARED
+        occ_id, created = self.ledger.plan(spec, self._keys(spec), self.clock(), state=state,
+                                           draft_dir=folder)
+        if not created:
+            raise LedgerError(f"occurrence {spec.schedule} {spec.key} already exists")
+        for name in spec.channels:
+            if not self.settings.channels[name].enabled:
+                self._cancel_disabled(occ_id, name)
+        return occ_id
+
     def record(self, spec: m.OccurrenceSpec, state: Literal["missed", "skipped"], reason: str) -> int:
         """An occurrence that will never be published, kept so status shows it."""
         if state not in (m.MISSED, m.SKIPPED):

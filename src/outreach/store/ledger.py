@@ -44,7 +44,7 @@ class Ledger:
     # -- planning ---------------------------------------------------------
     def plan(self, spec: m.OccurrenceSpec, channel_keys: Sequence[tuple[str, str]], now: datetime,
              *, state: str = m.PLANNED, delivery_state: str = m.D_PENDING,
-             error: str | None = None) -> tuple[int, bool]:
+             error: str | None = None, draft_dir: str | None = None) -> tuple[int, bool]:
         """Insert the occurrence and its deliveries unless (schedule, key) exists: (id, created)."""
         values = dict(
             schedule=spec.schedule, key=spec.key, template=spec.template,
@@ -53,7 +53,8 @@ class Ledger:
             context_json=json.dumps(dict(spec.context), ensure_ascii=False),
             scheduled_for=spec.scheduled_for, prepare_at=spec.prepare_at,
             grace_seconds=int(spec.grace.total_seconds()), approval_required=spec.approval_required,
-            state=state, error=error, created_at=now, updated_at=now)
+            state=state, error=error, draft_dir=draft_dir,
+            prepared_at=now if draft_dir else None, created_at=now, updated_at=now)
         with self.db.begin() as conn:
             stmt = _insert(self.db, occurrence).values(**values).on_conflict_do_nothing(
                 index_elements=["schedule", "key"]).returning(occurrence.c.id)

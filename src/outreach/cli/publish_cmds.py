@@ -1,0 +1,222 @@
+"""``outreach publish``, ``status``, ``approve``, ``reject``, ``retry`` and ``handoff ...``.
+
+Parsing and printing only; the work lives in ``outreach.publishing``. Heavy
+modules are imported inside the handlers so ``outreach --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+from pathlib import Path
+
+from . import settings_from
+
+
+def _who(args: argparse.Namespace) -> str:
+    return args.by or os.environ.get("OUTREACH_USER") or getpass.getuser()
+
+
+def _by(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--by", metavar="NAME",
+                   help="who decides, for the record (default: $OUTREACH_USER or the login name)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "publish", help="render a template and publish it now",
+        description="Render TEMPLATE and publish it now through the ledger to the given channels "
+                    "(default: every enabled channel). Prints each channel's outcome. Exit status: "
+                    "0 when every delivery was sent or handed off, 1 when any failed or is "
+                    "unknown, 2 for bad input (nothing is recorded then).")
+    p.add_argument("template", help="template name (a folder in templates/cards/)")
+    p.add_argument("--data", type=Path, metavar="FILE",
+                   help="YAML or JSON data file (default: the template's sample data)")
+    p.add_argument("--channel", action="append", metavar="NAME",
+                   help="publish only to this configured channel (repeatable)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="render and show what would go where; send and record nothing")
+    p.set_defaults(handler=cmd_publish)
+
+    p = sub.add_parser(
+        "status", help="recent and upcoming publications, problems first",
+        description="Occurrences of the last and next 7 days with each channel's state and "
+                    "error; failed, unknown, held, missed and waiting items come first, marked "
+                    "!!. Times in the configured time zone. Exit status 1 when something needs "
+                    "attention.")
+    p.add_argument("--schedule", metavar="NAME", help="only this schedule ('manual' for publish)")
+    p.add_argument("--limit", type=int, default=30, help="at most this many occurrences (30)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("approve", help="approve a prepared draft",
+                       description="Approve occurrence ID (see 'outreach status'); look at its "
+                                   "draft folder first. It goes out at its time, or at once when "
+                                   "it was held and is still within its grace window.")
+    p.add_argument("id", type=int)
+    _by(p)
+    p.set_defaults(handler=cmd_approve)
+
+    p = sub.add_parser("reject", help="reject a draft so it is never published",
+                       description="Reject occurrence ID; none of its channels will get it.")
+    p.add_argument("id", type=int)
+    p.add_argument("--reason", required=True, help="why, for the record")
+    _by(p)
+    p.set_defaults(handler=cmd_reject)
+
+    p = sub.add_parser("retry", help="send a failed or unknown delivery again",
+                       description="Queue delivery ID (or key) again after fixing the cause, or "
+                                   "after checking on the platform that an 'unknown' post is not "
+                                   "there. The next 'run-due' or daemon pass sends it.")
+    p.add_argument("id", metavar="ID", help="delivery id or key")
+    _by(p)
+    p.set_defaults(handler=cmd_retry)
+
+    p = sub.add_parser("handoff", help="posts waiting for a person (no write API)",
+                       description="Hand-off channels prepare posts in var/handoff/ for a person "
+                                   "to publish by hand; record them here when they are out.")
+    hsub = p.add_subparsers(dest="handoff_command", metavar="COMMAND")
+    hsub.required = True
+    h = hsub.add_parser("list", help="prepared posts still waiting for a person")
+    h.add_argument("--channel", metavar="NAME")
+    h.add_argument("--json", action="store_true")
+    h.set_defaults(handler=cmd_handoff_list)
+    h = hsub.add_parser("done", help="record that a prepared post went out",
+                        description="Record that delivery ID (or key) was posted by hand; also "
+                                    "closes an 'unknown' delivery a person found online.")
+    h.add_argument("id", metavar="ID", help="delivery id or key")
+    h.add_argument("--url", help="address of the published post")
+    _by(h)
+    h.set_defaults(handler=cmd_handoff_done)
+    h = hsub.add_parser("sync", help="mark hand-offs done that a channel can see online",
+                        description="Ask hand-off channels that can read the platform (Naver "
+                                    "Blog RSS) which waiting posts have appeared.")
+    h.set_defaults(handler=cmd_handoff_sync)
+
+
+def _service(args: argparse.Namespace):
+    from ..publishing.service import PublishingService
+    from ..store.db import open_database
+
+    settings = settings_from(args)
+    return PublishingService(settings, open_database(settings.database_url))
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from ..errors import ConfigError
+    from ..publishing import manual
+
+    if args.data is not None and not args.data.is_file():
+        raise ConfigError(f"data file {args.data} does not exist: give a YAML or JSON file",
+                          key="--data")
+    service = _service(args)
+    if args.dry_run:
+        post, lines = manual.dry_run(service, args.template, data_file=args.data,
+                                     channel_names=args.channel)
+        print(f"dry run: {post.title} ({len(post.slides)} images) rendered in {post.out_dir}; "
+              "nothing sent, nothing recorded")
+        for line in lines:
+            limit = f"/{line.max_text:,}" if line.max_text else ""
+            images = f"/{line.max_images}" if line.max_images else ""
+            verdict = f"  !! {line.problem}" if line.problem else ""
+            print(f"  {line.channel:<14} {line.type:<11} text {line.text_name}: "
+                  f"{line.text_chars:,}{limit} chars, {line.images}{images} images{verdict}")
+        return 1 if any(line.problem for line in lines) else 0
+    occ_id, _report = manual.publish_now(service, args.template, data_file=args.data,
+                                         channel_names=args.channel)
+    return _print_outcome(service, occ_id)
+
+
+def _print_outcome(service, occ_id: int) -> int:
+    from ..publishing import model as m
+
+    occ = service.occurrence(occ_id)
+    print(f"occurrence #{occ_id}: {occ['state']} (draft {occ['draft_dir']})")
+    bad = False
+    for d in service.ledger.deliveries([occ_id]):
+        state = d["state"]
+        if state == m.D_SENT:
+            detail = d["url"] or d["location"] or d["remote_id"] or ""
+        elif state == m.D_AWAITING_HANDOFF:
+            detail = f"{d['location']} (then: outreach handoff done {d['id']} --url URL)"
+        elif state == m.D_RETRY_WAIT:
+            detail = f"will retry at {d['next_attempt_at']:%H:%M} UTC: {d['error']}"
+        else:
+            detail = d["error"] or ""
+        bad = bad or state not in m.D_OUT
+        print(f"  {'!!' if state not in m.D_OUT else '  '} #{d['id']} {d['channel']:<14} "
+              f"{state:<17} {detail}".rstrip())
+    return 1 if bad else 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from ..publishing import status
+
+    service = _service(args)
+    items = status.collect(service, schedule=args.schedule, limit=max(1, args.limit))
+    if args.json:
+        print(json.dumps(status.as_json(items), ensure_ascii=False, indent=2))
+    else:
+        print(status.render_text(items, service.settings.timezone))
+    return 1 if any(o["attention"] for o in items) else 0
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    from ..publishing.status import local
+
+    service = _service(args)
+    row = service.approve(args.id, _who(args))
+    print(f"occurrence #{row['id']} approved by {row['decided_by']}; goes out at "
+          f"{local(row['scheduled_for'], service.settings.timezone)} or the next pass after it")
+    return 0
+
+
+def cmd_reject(args: argparse.Namespace) -> int:
+    row = _service(args).reject(args.id, _who(args), args.reason)
+    print(f"occurrence #{row['id']} rejected by {row['decided_by']}: {row['decision_reason']}")
+    return 0
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    row = _service(args).retry(args.id, _who(args))
+    print(f"delivery #{row['id']} ({row['channel']}) queued again; the next pass sends it")
+    return 0
+
+
+def cmd_handoff_list(args: argparse.Namespace) -> int:
+    from ..publishing.status import local
+
+    service = _service(args)
+    rows = service.pending_handoffs(args.channel)
+    if args.json:
+        print(json.dumps([{"id": r["id"], "key": r["key"], "channel": r["channel"],
+                           "schedule": r["schedule"], "folder": r["location"],
+                           "scheduled_for": r["scheduled_for"].isoformat()} for r in rows],
+                         ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("no posts are waiting for a person")
+        return 0
+    for r in rows:
+        print(f"#{r['id']:<5} {r['channel']:<14} {r['schedule']:<16} "
+              f"{local(r['scheduled_for'], service.settings.timezone)}  {r['location']}")
+    print(f"\nwhen posted: outreach handoff done ID --url URL")
+    return 0
+
+
+def cmd_handoff_done(args: argparse.Namespace) -> int:
+    row = _service(args).handoff_done(args.id, _who(args), url=args.url)
+    print(f"delivery #{row['id']} ({row['channel']}) recorded as posted by "
+          f"{row['handed_off_by']}" + (f": {row['url']}" if row["url"] else ""))
+    return 0
+
+
+def cmd_handoff_sync(args: argparse.Namespace) -> int:
+    confirmed = _service(args).sync_handoffs()
+    for row, receipt in confirmed:
+        print(f"delivery #{row['id']} ({row['channel']}) seen online: {receipt.url or '-'}")
+    if not confirmed:
+        print("no waiting hand-off has appeared online yet")
+    return 0

@@ -1,0 +1,104 @@
+"""``outreach publish``: render now and publish through the same ledger, or only show (dry run).
+
+The post is rendered before anything is recorded, so a bad template or data
+file leaves no ledger row and no half-written folder behind.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from ..channels.base import Channel
+from ..config import Settings
+from ..errors import ConfigError, OutreachError
+from ..model import RenderedPost
+from . import model as m
+from .deliver import check_limits
+from .drafts import render_draft
+from .service import PublishingService
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """What a dry run would send to one channel."""
+
+    channel: str
+    type: str
+    text_name: str
+    text_chars: int
+    max_text: int | None
+    images: int
+    max_images: int | None
+    problem: str | None
+
+
+def choose_channels(settings: Settings, names: Sequence[str] | None) -> list[str]:
+    """The channels named (each must be configured), or all enabled ones."""
+    if names:
+        for name in names:
+            if name not in settings.channels:
+                known = ", ".join(settings.channels) or "none"
+                raise ConfigError(f"no channel named {name!r} is configured (configured: {known})",
+                                  file=settings.file or "outreach.toml", key="channels")
+        return list(dict.fromkeys(names))
+    enabled = [n for n, c in settings.channels.items() if c.enabled]
+    if not enabled:
+        raise ConfigError("no enabled channel: add a [channels.NAME] table",
+                          file=settings.file or "outreach.toml", key="channels")
+    return enabled
+
+
+def _render(service: PublishingService, template: str, data_file: Path | None,
+            channels: list[Channel], out_dir: Path) -> RenderedPost:
+    row = {"id": 0, "template": template, "data_file": str(data_file) if data_file else None,
+           "data_json": None, "context_json": "{}"}
+    return render_draft(service.settings, row, channels, out_dir=out_dir)
+
+
+def dry_run(service: PublishingService, template: str, *, data_file: Path | None,
+            channel_names: Sequence[str] | None) -> tuple[RenderedPost, list[PlanLine]]:
+    """Render into ``var/dry-run/<template>/`` and check each channel; send and record nothing."""
+    names = choose_channels(service.settings, channel_names)
+    channels = [service.channel(n) for n in names]
+    try:
+        post = _render(service, template, data_file, channels,
+                       service.settings.var_dir / "dry-run" / template)
+        lines = []
+        for ch in channels:
+            try:
+                text = ch.text_for(post)
+                check_limits(ch, post)
+                problem = None
+            except OutreachError as exc:
+                text, problem = "", getattr(exc, "detail", str(exc))
+            lines.append(PlanLine(ch.name, ch.type, ch.ctx.setting("text", ch.text_name),
+                                  len(text), ch.limits.max_text, len(post.slides),
+                                  ch.limits.max_images, problem))
+        return post, lines
+    finally:
+        service.close()
+
+
+def publish_now(service: PublishingService, template: str, *, data_file: Path | None,
+                channel_names: Sequence[str] | None) -> tuple[int, m.WorkReport]:
+    """Render, record as schedule ``manual`` and publish at once; (occurrence id, report)."""
+    names = choose_channels(service.settings, channel_names)
+    channels = [service.channel(n) for n in names]
+    key = f"manual:{uuid.uuid4().hex[:12]}"
+    folder = service.settings.var_dir / "posts" / f"manual-{key.split(':')[1]}"
+    try:
+        _render(service, template, data_file, channels, folder)
+        spec = m.OccurrenceSpec(schedule="manual", key=key, scheduled_for=service.clock(),
+                                template=template, channels=tuple(names),
+                                data_file=data_file.resolve() if data_file else None)
+        occ_id = service.plan_prepared(spec, str(folder))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        service.close()
+        raise
+    report = service.work(schedule="manual")
+    return occ_id, report
