@@ -61,3 +61,58 @@ def test_make_post_writes_real_png(tmp_path):
     assert [s.index for s in post.slides] == [1, 2, 3]
     with Image.open(post.slides[2].path) as img:
         assert img.format == "PNG" and img.size == (64, 64)
+
+
+NOTICE_TEMPLATE = {
+    "template.yaml": """description: 시험용 알림 카드
+canvas: {width: 240, height: 240}
+fields:
+  title: {type: text, description: 제목}
+slides:
+  - name: cover
+    alt: "{{ title }} 안내 카드"
+    layers:
+      - type: background
+        color: "#1a4b8c"
+      - type: text
+        box: [10, 10, 220, 220]
+        text: "{{ title }}"
+        size: 24
+        color: "#ffffff"
+""",
+    "texts/facebook.j2": "{{ title }} 소식을 알려 드립니다.\n",
+    "texts/blog.j2": "<p>{{ title }} 소식을 알려 드립니다.</p>\n",
+    "sample.yaml": "title: 가을 음악회\n",
+}
+
+
+def write_template(templates_dir: Path, name: str = "notice") -> Path:
+    """A small real card template (one slide, facebook and blog texts) for publishing tests."""
+    folder = templates_dir / name
+    for rel, text in NOTICE_TEMPLATE.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text, encoding="utf-8")
+    return folder
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta):
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def workspace(root: Path, db_url: str, channels: dict[str, dict] | None = None) -> Settings:
+    """Settings for a workspace in ``root`` with the notice template in it."""
+    settings = make_settings(root, db_url, channels)
+    write_template(settings.templates_dir)
+    return settings

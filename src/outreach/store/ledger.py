@@ -337,8 +337,9 @@ class Ledger:
     def _settle(self, conn: Connection, occ_id: int, now: datetime) -> None:
         """Derive a started occurrence's state from its deliveries."""
         states = [s for (s,) in conn.execute(select(delivery.c.state)
-                                            .where(delivery.c.occurrence_id == occ_id))]
-        if any(s in m.D_OPEN for s in states):
+                                            .where(delivery.c.occurrence_id == occ_id))
+                  if s != m.D_CANCELLED]
+        if not states or any(s in m.D_OPEN for s in states):
             return
         if all(s in m.D_OUT for s in states):
             new = m.DONE
