@@ -190,13 +190,8 @@ def read_feed_state(settings: "Settings", name: str) -> dict[str, Any] | None:
 
 
 def _log_work(work: "WorkReport") -> None:
-    if work.idle:
-        return
-    for outcome in work.outcomes:
-        log(logger, logging.INFO if outcome.state in ("sent", "awaiting_handoff", "handed_off")
-            else logging.WARNING, "delivery", id=outcome.delivery_id, channel=outcome.channel,
-            state=outcome.state, detail=outcome.detail)
-    for error in work.errors:
-        log(logger, logging.ERROR, "occurrence problem", error=error)
-    log(logger, logging.INFO, "work done", prepared=work.prepared, held=work.held,
-        missed=work.missed, reconciled=work.reconciled, deliveries=len(work.outcomes))
+    """One summary line per busy pass (the service logs each delivery and error itself)."""
+    if not work.idle:
+        log(logger, logging.INFO, "work done", prepared=work.prepared, held=work.held,
+            missed=work.missed, reconciled=work.reconciled, deliveries=len(work.outcomes),
+            problems=len(work.errors))
