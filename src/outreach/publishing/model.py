@@ -20,7 +20,7 @@ PUBLISHING, DONE, PARTIAL, FAILED, MISSED, SKIPPED = (
 #: occurrences whose deliveries may go out once they are due
 PUBLISHABLE = (PREPARED, APPROVED, PUBLISHING)
 #: occurrences that have not started and can still become missed
-NOT_STARTED = (PLANNED, PREPARED, AWAITING_APPROVAL, APPROVED)
+NOT_STARTED = (PLANNED, PREPARED, AWAITING_APPROVAL, APPROVED, HELD)
 
 # delivery states
 D_PENDING, D_ATTEMPTING, D_SENT, D_FAILED, D_RETRY_WAIT = (

@@ -193,7 +193,7 @@ class PublishingService:
             if late > timedelta(seconds=row["grace_seconds"]):
                 reason = (f"not started within the {timedelta(seconds=row['grace_seconds'])} grace "
                           f"window (checked {_ago(late)} after its time)")
-                if row["state"] == m.AWAITING_APPROVAL:
+                if row["state"] in (m.AWAITING_APPROVAL, m.HELD):
                     reason = "not approved before its publish time; " + reason
                 if self.ledger.close_occurrence(row["id"], m.MISSED, reason, now,
                                                 from_states=m.NOT_STARTED):
