@@ -21,6 +21,7 @@ from .settings import InboxConfig
 from .triage import Rules, Verdict, classify
 
 SYSTEM = "outreach"
+_INGEST_HINTS = ("partial", "hidden_known")   # ref keys meant for ingest, not for the channel
 
 
 @dataclass
@@ -61,6 +62,8 @@ class Ingestor:
         result = IngestResult()
         by_channel: dict[str, dict[str, Reply]] = {}
         for reply in replies:
+            if reply.ref.get("own"):
+                continue  # the page's own comments are our answers, not citizens' messages
             by_channel.setdefault(reply.channel, {})[reply.remote_id] = reply  # last one wins
         for channel, batch in by_channel.items():
             result.merge(self._ingest_channel(conn, channel, batch, source))
@@ -71,7 +74,7 @@ class Ingestor:
         result = IngestResult()
         now = self.now()
         existing = store.existing_items(conn, channel, batch)
-        fresh = [r for rid, r in batch.items() if rid not in existing]
+        fresh = [r for rid, r in batch.items() if rid not in existing and not r.ref.get("partial")]
         rows, hide = [], set()
         for reply in fresh:
             verdict = self.verdict(reply.text)
@@ -84,7 +87,7 @@ class Ingestor:
         result.auto_hide = [ids[rid] for rid in hide if rid in ids]
         store.index_text(conn, [(ids[r.remote_id], r.text) for r in fresh if r.remote_id in ids])
         # rows a concurrent writer stored between our read and insert: treat as existing
-        late = [rid for rid in batch if rid not in existing and rid not in ids]
+        late = [r.remote_id for r in fresh if r.remote_id not in ids]
         if late:
             existing.update(store.existing_items(conn, channel, late))
         events, reindex = [], []
@@ -121,7 +124,8 @@ class Ingestor:
             "first_due_at": store.to_db(work.add(created, self.cfg.first_answer_hours)),
             "resolve_due_at": store.to_db(work.add_days(created, self.cfg.resolution_days)),
             "first_answered_at": None, "resolved_at": None,
-            "ref": json.dumps(dict(reply.ref), ensure_ascii=False, default=str),
+            "ref": json.dumps({k: v for k, v in reply.ref.items() if k not in _INGEST_HINTS},
+                              ensure_ascii=False, default=str),
             "source": source,
         }
 
@@ -134,7 +138,7 @@ class Ingestor:
                 events.append(store.event(row.id, "deleted", SYSTEM, "deleted on the platform", now))
                 return "deleted"
             return False
-        if reply.text != row.text:
+        if reply.text != row.text and not reply.ref.get("partial"):
             verdict = self.verdict(reply.text)
             values.update(text=reply.text,
                           edited_at=store.to_db(reply.edited_at or now),
@@ -142,7 +146,7 @@ class Ingestor:
                           flags=_join([*row.flags.split(","), *verdict.flags]))
             events.append(store.event(row.id, "edited", SYSTEM, row.text, now))
             reindex.append((row.id, reply.text))
-        if bool(reply.hidden) != bool(row.platform_hidden):
+        if reply.ref.get("hidden_known", True) and bool(reply.hidden) != bool(row.platform_hidden):
             values["platform_hidden"] = reply.hidden
             events.append(store.event(row.id, "platform_hidden" if reply.hidden
                                       else "platform_shown", SYSTEM, "", now))

@@ -1,0 +1,403 @@
+"""``outreach harvest``, ``outreach serve`` and the ``outreach inbox`` group: parsing and printing.
+
+Every text shown here comes through ``Inbox.view`` / ``Inbox.detail``, which
+mask personal data; ``--json`` prints the same fields for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+
+from datetime import date, datetime, time, timedelta
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("harvest", help="read new comments and messages from every channel",
+                       description="Read new replies from each channel since its saved cursor "
+                                   "and store them in the inbox (once per message).")
+    p.add_argument("--channel", action="append", metavar="NAME",
+                   help="only this channel (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=cmd_harvest)
+
+    p = sub.add_parser("serve", help="run the webhook server (Facebook, Kakao chatbot skill)",
+                       description="Serve /webhooks/facebook, /webhooks/kakao/skill and /health.")
+    p.add_argument("--host", help="address to listen on (default: [server] host or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: [server] port or 8080; 0 = any free)")
+    p.set_defaults(handler=cmd_serve)
+
+    inbox = sub.add_parser("inbox", help="the shared inbox of citizens' replies",
+                           description="List, read, route, answer and count citizens' messages.")
+    inbox.add_argument("--as", dest="actor", metavar="NAME",
+                       help="who is working (kept in the history; default $OUTREACH_STAFF or "
+                            "the login name)")
+    isub = inbox.add_subparsers(dest="inbox_command", metavar="ACTION")
+    isub.required = True
+
+    p = isub.add_parser("list", help="items, newest first (open ones by default)")
+    p.add_argument("--status", action="append", metavar="STATUS",
+                   help="new, open, answered, resolved, hidden, spam (repeatable)")
+    p.add_argument("--all", action="store_true", help="every status, deleted items included")
+    p.add_argument("--channel")
+    p.add_argument("--category")
+    p.add_argument("--assignee")
+    p.add_argument("--overdue", action="store_true", help="past a deadline")
+    p.add_argument("--flagged", nargs="?", const="any", metavar="FLAG",
+                   help="flagged items (or only FLAG: abusive, political, personal_data ...)")
+    p.add_argument("-q", "--search", metavar="TEXT", help="words anywhere in the text")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_list)
+
+    p = isub.add_parser("show", help="one item with its history, notes and answers")
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_show)
+
+    p = isub.add_parser("assign", help="route an item to a department or person")
+    p.add_argument("id")
+    p.add_argument("assignee")
+    p.set_defaults(handler=cmd_assign)
+
+    p = isub.add_parser("tag", help="add (or --remove) categories")
+    p.add_argument("id")
+    p.add_argument("categories", nargs="*")
+    p.add_argument("--remove", action="append", default=[], metavar="CATEGORY")
+    p.set_defaults(handler=cmd_tag)
+
+    p = isub.add_parser("note", help="an internal note for colleagues (never sent)")
+    p.add_argument("id")
+    p.add_argument("text")
+    p.set_defaults(handler=cmd_note)
+
+    p = isub.add_parser("reply", help="answer through the item's channel (once)")
+    p.add_argument("id")
+    p.add_argument("text", nargs="?")
+    p.add_argument("--saved", metavar="NAME", help="a saved reply from inbox/replies.yaml")
+    p.add_argument("--manual", action="store_true",
+                   help="record an answer given by hand on the platform")
+    p.add_argument("--resend", action="store_true",
+                   help="send again an answer whose outcome is unknown")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_reply)
+
+    for name, status, helptext in (("resolve", "resolved", "mark resolved (final answer given)"),
+                                   ("reopen", "open", "open a resolved item again"),
+                                   ("spam", "spam", "mark as spam (not counted as a complaint)")):
+        p = isub.add_parser(name, help=helptext)
+        p.add_argument("id")
+        p.add_argument("--note", default="", help="why (kept in the history)")
+        p.set_defaults(handler=cmd_status, status=status)
+
+    p = isub.add_parser("hide", help="hide on the platform (Facebook, Instagram, YouTube)")
+    p.add_argument("id")
+    p.add_argument("--local", action="store_true",
+                   help="only mark hidden in the inbox (hidden by hand on the platform)")
+    p.set_defaults(handler=cmd_hide)
+
+    p = isub.add_parser("stats", help="counts, answer times and overdue items")
+    p.add_argument("--since", metavar="DATE", help="from this day (YYYY-MM-DD, local time)")
+    p.add_argument("--until", metavar="DATE", help="up to and including this day")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_stats)
+
+    p = isub.add_parser("triage", help="show how the rules classify a text (checks the rules)")
+    p.add_argument("text")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_triage)
+
+
+# -- helpers ---------------------------------------------------------------------
+
+def _open(args):
+    from . import settings_from
+    from ..store.db import open_database
+
+    settings = settings_from(args)
+    return settings, open_database(settings.database_url)
+
+
+def _inbox(args):
+    from ..inbox.items import Inbox
+
+    settings, db = _open(args)
+    actor = getattr(args, "actor", None) or os.environ.get("OUTREACH_STAFF") or _login()
+    return Inbox(settings, db, actor=actor)
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "staff"
+
+
+def _print_json(value) -> None:
+    from ..inbox.items import dumps
+
+    print(dumps(value))
+
+
+def _short(iso: str | None) -> str:
+    return iso[5:16].replace("T", " ") if iso else "-"
+
+
+def _line(v) -> str:
+    flags = (" !" + ",".join(v.flags)) if v.flags else ""
+    cats = f"[{','.join(v.categories)}]" if v.categories else "[미분류]"
+    late = " OVERDUE" if v.overdue else ""
+    gone = " (deleted)" if v.deleted else ""
+    text = " ".join(v.text.split())
+    text = text if len(text) <= 60 else text[:59] + "…"
+    return (f"#{v.id:<6} {v.status:<8} {v.priority:<6} {v.channel:<10} {_short(v.created_at)} "
+            f"{v.assignee or '-'} {cats}{flags}{late}{gone}  {v.author}: {text}")
+
+
+# -- commands --------------------------------------------------------------------
+
+def cmd_harvest(args) -> int:
+    from ..inbox.harvest import harvest_all
+
+    settings, db = _open(args)
+    report = harvest_all(settings, db, channels=args.channel)
+    if args.json:
+        _print_json(report.as_json())
+    else:
+        if not report.channels:
+            print("no configured channel can read replies")
+        for c in report.channels:
+            state = f"error: {c.error}" if c.error else "ok"
+            print(f"{c.channel}: {c.new} new, {c.updated} updated, {c.deleted} deleted "
+                  f"({c.pages} page(s)) {state}")
+            for note in c.notes:
+                print(f"  note: {note}")
+    return 0 if report.ok else 1
+
+
+def cmd_serve(args) -> int:
+    import socket
+
+    import uvicorn
+
+    from ..inbox.settings import server_config
+    from ..web.app import create_app
+
+    settings, db = _open(args)
+    server = server_config(settings)
+    host = args.host or server.host
+    port = server.port if args.port is None else args.port
+    app = create_app(settings, db)
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}): choose another "
+                          "--port or stop the other server", key="server.port") from None
+    bound = sock.getsockname()[1]
+    print(f"outreach: serving on http://{host}:{bound}", flush=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False,
+                            limit_concurrency=200, timeout_keep_alive=5)
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def cmd_list(args) -> int:
+    from ..errors import InboxError
+    from ..store.inbox import ItemFilter, OPEN_STATUSES
+    from ..store.inbox_tables import STATUSES
+
+    statuses: tuple[str, ...] = OPEN_STATUSES
+    if args.all:
+        statuses = ()
+    elif args.status:
+        statuses = tuple(s.strip() for part in args.status for s in part.split(",") if s.strip())
+        bad = [s for s in statuses if s not in STATUSES]
+        if bad:
+            raise InboxError(f"--status {bad[0]!r} is not a status: use {', '.join(STATUSES)}")
+    if args.limit < 1:
+        raise InboxError("--limit must be at least 1")
+    inbox = _inbox(args)
+    views = inbox.list(ItemFilter(statuses=statuses, channel=args.channel, category=args.category,
+                                  assignee=args.assignee, flag=args.flagged, overdue=args.overdue,
+                                  search=args.search, include_deleted=args.all, limit=args.limit))
+    if args.json:
+        _print_json([v.as_json() for v in views])
+        return 0
+    for v in views:
+        print(_line(v))
+    if not views:
+        print("no items")
+    return 0
+
+
+def cmd_show(args) -> int:
+    inbox = _inbox(args)
+    detail = inbox.detail(args.id)
+    if args.json:
+        _print_json(detail)
+        return 0
+    v = detail["item"]
+    print(f"#{v['id']} {v['status']} ({v['priority']})  {v['channel']}  {v['created_at']}")
+    print(f"from: {v['author']}")
+    print(f"assignee: {v['assignee'] or '-'}   categories: {', '.join(v['categories']) or '-'}"
+          f"   flags: {', '.join(v['flags']) or '-'}")
+    print(f"first answer due: {v['first_due_at'] or '-'}   answered: "
+          f"{v['first_answered_at'] or '-'}{'   OVERDUE' if v['overdue'] else ''}")
+    print(f"resolution due: {v['resolve_due_at'] or '-'}   resolved: {v['resolved_at'] or '-'}")
+    if v["url"]:
+        print(f"link: {v['url']}")
+    pub = detail["publication"]
+    if pub:
+        print("answers publication: " + ", ".join(f"{k}={val}" for k, val in pub.items()))
+    if v["deleted"]:
+        print("(deleted on the platform; kept for the record)")
+    print()
+    print(v["text"])
+    for a in detail["answers"]:
+        print(f"\nanswer {a['id']} [{a['status']}] by {a['by']} {a['at']}"
+              + (f" error: {a['error']}" if a["error"] else ""))
+        print(f"  {a['text']}")
+    for n in detail["notes"]:
+        print(f"\nnote by {n['by']} {n['at']}: {n['detail']}")
+    if detail["history"]:
+        print("\nhistory:")
+        for h in detail["history"]:
+            extra = f": {h['detail']}" if h["detail"] else ""
+            print(f"  {h['at']} {h['by']} {h['kind']}{extra}")
+    return 0
+
+
+def cmd_assign(args) -> int:
+    _inbox(args).assign(args.id, args.assignee)
+    print(f"item {args.id} assigned to {args.assignee}")
+    return 0
+
+
+def cmd_tag(args) -> int:
+    from ..errors import InboxError
+
+    if not args.categories and not args.remove:
+        raise InboxError("name at least one category to add, or --remove CATEGORY")
+    now = _inbox(args).tag(args.id, args.categories, args.remove)
+    print(f"item {args.id}: {', '.join(now) or 'no categories'}")
+    return 0
+
+
+def cmd_note(args) -> int:
+    _inbox(args).note(args.id, args.text)
+    print(f"note added to item {args.id}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    _inbox(args).set_status(args.id, args.status, args.note)
+    print(f"item {args.id} is now {args.status}")
+    return 0
+
+
+def cmd_hide(args) -> int:
+    where = _inbox(args).hide(args.id, local_only=args.local)
+    print(f"item {args.id} hidden {where}")
+    return 0
+
+
+def cmd_reply(args) -> int:
+    from ..errors import InboxError
+    from ..inbox.answers import fill_saved, load_saved, send_answer
+    from ..inbox.settings import inbox_config
+
+    inbox = _inbox(args)
+    if bool(args.text) == bool(args.saved):
+        raise InboxError("give the answer TEXT or --saved NAME (one of the two)")
+    text = args.text
+    if args.saved:
+        cfg = inbox_config(inbox.settings)
+        text = fill_saved(inbox, load_saved(cfg.replies_file), args.saved, args.id,
+                          cfg.replies_file)
+    outcome = send_answer(inbox, args.id, text, manual=args.manual, resend=args.resend)
+    if args.json:
+        _print_json(vars(outcome))
+    elif outcome.already:
+        print(f"item {args.id}: this answer was already {outcome.status} (answer "
+              f"{outcome.answer_id}); nothing sent again")
+    else:
+        print(f"item {args.id}: answer {outcome.answer_id} {outcome.status}"
+              + (f" ({outcome.url or outcome.remote_id})" if outcome.remote_id else ""))
+    return 0
+
+
+def _day(value: str | None, tz, *, end: bool) -> datetime | None:
+    from ..errors import InboxError
+
+    if not value:
+        return None
+    try:
+        if "T" in value or " " in value:
+            moment = datetime.fromisoformat(value)
+            return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InboxError(f"{value!r} is not a date: write YYYY-MM-DD") from None
+    if end:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(0), tz)
+
+
+def cmd_stats(args) -> int:
+    from ..inbox.settings import inbox_config
+    from ..inbox.stats import inbox_stats
+
+    settings, db = _open(args)
+    cfg = inbox_config(settings)
+    since = _day(args.since, settings.timezone, end=False)
+    until = _day(args.until, settings.timezone, end=True)
+    result = inbox_stats(db, cfg.working, since=since, until=until)
+    if args.json:
+        _print_json(result)
+        return 0
+    period = f"{args.since or 'start'} .. {args.until or 'now'}"
+    print(f"inbox {period}: {result['total']} items, {result['resolved']} resolved, "
+          f"{result['overdue']} overdue")
+    for title, key in (("by channel", "by_channel"), ("by category", "by_category"),
+                       ("by status", "by_status")):
+        print(f"{title}: " + (", ".join(f"{k} {n}" for k, n in result[key].items()) or "-"))
+    for title, key in (("first answer", "first_answer"), ("resolution", "resolution")):
+        s = result[key]
+        if not s["count"]:
+            print(f"{title}: none yet")
+            continue
+        print(f"{title} ({s['count']}): median {s['median_hours']} h, p90 {s['p90_hours']} h; "
+              f"working hours: median {s['median_working_hours']} h, "
+              f"p90 {s['p90_working_hours']} h")
+    return 0
+
+
+def cmd_triage(args) -> int:
+    from . import settings_from
+    from ..inbox.masking import mask
+    from ..inbox.settings import inbox_config
+    from ..inbox.triage import PRIORITY_LABELS, load_rules, classify
+
+    settings = settings_from(args)
+    cfg = inbox_config(settings)
+    rules = load_rules(cfg.rules_file)
+    verdict = classify(rules, args.text)
+    result = {"text": mask(args.text), "categories": list(verdict.categories),
+              "department": verdict.department, "priority": PRIORITY_LABELS[verdict.priority],
+              "flags": [rules.label(f) for f in verdict.flags], "auto_hide": verdict.auto_hide}
+    if args.json:
+        _print_json(result)
+        return 0
+    print(f"분류: {', '.join(verdict.categories) or '미분류'}")
+    print(f"담당: {verdict.department or '-'}   우선순위: {result['priority']}")
+    print(f"표시: {', '.join(result['flags']) or '없음'}"
+          + ("   (규칙에 따라 자동으로 숨김)" if verdict.auto_hide else ""))
+    print(f"보이는 글: {result['text']}")
+    return 0
+
+

@@ -1,0 +1,191 @@
+"""Answer an item through its channel, exactly once, and record it.
+
+The answer row (with an idempotency key derived from item and text) is
+committed *before* the platform call, like the publication ledger: a retried
+command finds it and does not send again; a call whose outcome is unknown is
+recorded as ``unknown`` and shown to staff instead of being sent twice.
+Hand-off channels (no answer API) record answers given by hand (``manual``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ChannelError, ConfigError, InboxError, Retryable, UnknownOutcome
+from ..model import Capability
+from ..store import inbox as store
+from .items import Inbox, reply_of
+from .yamlfile import LineDict, load_yaml
+
+PLACEHOLDERS = {"ticket": "접수번호", "department": "담당 부서", "due": "1차 답변 기한",
+                "resolve_due": "처리 기한", "author": "작성자", "channel": "채널",
+                "date": "오늘 날짜"}
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    answer_id: int
+    status: str                 # sent, manual, unknown, failed
+    remote_id: str | None = None
+    url: str | None = None
+    already: bool = False       # found from an earlier run; nothing was sent now
+
+
+def answer_key(item_id: int, text: str) -> str:
+    """Same item + same text = same key, so a retried command is recognised."""
+    digest = hashlib.sha256(f"{item_id}\n{' '.join(text.split())}".encode()).hexdigest()
+    return f"inbox-{item_id}-{digest[:24]}"
+
+
+def load_saved(path: Path) -> dict[str, str]:
+    """Saved replies: ``name: text`` with placeholders such as {ticket}; checked on load."""
+    data = load_yaml(path)
+    if data is None:
+        return {}
+    if not isinstance(data, LineDict):
+        raise ConfigError("expected lines of the form 이름: 답변 내용", file=path, line=1)
+    saved = {}
+    for name, value in data.items():
+        line = data.line_of(name)
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError("expected the answer text", file=path, line=line, key=str(name))
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(value) if f is not None]
+        except ValueError as exc:
+            raise ConfigError(f"broken placeholder ({exc}): write {{ticket}}; a literal brace "
+                              "is written {{ or }}", file=path, line=line, key=str(name)) from None
+        unknown = [f for f in fields if f not in PLACEHOLDERS]
+        if unknown:
+            raise ConfigError(f"unknown placeholder {{{unknown[0]}}}: use one of "
+                              + ", ".join(f"{{{k}}}" for k in PLACEHOLDERS),
+                              file=path, line=line, key=str(name))
+        saved[str(name)] = value.strip()
+    return saved
+
+
+def fill_saved(inbox: Inbox, saved: dict[str, str], name: str, item_id: int | str,
+               file: Path | None = None) -> str:
+    if name not in saved:
+        known = ", ".join(saved) or "none"
+        raise InboxError(f"no saved reply {name!r} in {file or 'inbox/replies.yaml'} "
+                         f"(saved replies: {known})")
+    row = inbox.row(item_id)
+    view = inbox.view(row)
+    local_now = inbox.now().astimezone(inbox.settings.timezone)
+    values: dict[str, Any] = {
+        "ticket": row.id, "department": row.assignee or "담당 부서",
+        "due": _korean_time(view.first_due_at), "resolve_due": _korean_time(view.resolve_due_at),
+        "author": row.author_name or "시민", "channel": row.channel,
+        "date": f"{local_now.month}월 {local_now.day}일"}
+    return saved[name].format(**values)
+
+
+def _korean_time(iso: str | None) -> str:
+    if not iso:
+        return "-"
+    day, _, clock = iso.partition("T")
+    _, month, dom = day.split("-")
+    return f"{int(month)}월 {int(dom)}일 {clock[:5]}"
+
+
+def send_answer(inbox: Inbox, item_id: int | str, text: str, *, manual: bool = False,
+                resend: bool = False) -> AnswerOutcome:
+    """Send ``text`` as the answer to the item (or record it as given by hand)."""
+    text = text.strip()
+    if not text:
+        raise InboxError("the answer is empty: write the text or use --saved NAME")
+    row = inbox.row(item_id)
+    if row.deleted_at is not None and not manual:
+        raise InboxError(f"item {row.id} was deleted on the platform: it cannot be answered there")
+    key = answer_key(row.id, text)
+    channel = None
+    if not manual:
+        channel = _open(inbox, row)
+    try:
+        claimed = _claim(inbox, row, key, text, manual=manual, resend=resend)
+        if isinstance(claimed, AnswerOutcome):
+            return claimed
+        if manual:
+            _answered(inbox, row, claimed, "manual", None, None)
+            return AnswerOutcome(claimed, "manual")
+        assert channel is not None
+        try:
+            receipt = channel.reply(reply_of(row), text, key)
+        except Retryable as exc:
+            _finish(inbox, claimed, "failed", error=str(exc))
+            raise
+        except UnknownOutcome as exc:
+            _finish(inbox, claimed, "unknown", error=str(exc))
+            raise
+        except ChannelError as exc:
+            _finish(inbox, claimed, "failed", error=str(exc))
+            raise
+        _answered(inbox, row, claimed, "sent", receipt.remote_id, receipt.url)
+        return AnswerOutcome(claimed, "sent", receipt.remote_id, receipt.url)
+    finally:
+        if channel is not None:
+            channel.close()
+
+
+def _open(inbox: Inbox, row):
+    from ..channels import open_channel
+
+    if row.channel not in inbox.settings.channels:
+        raise InboxError(f"item {row.id} came from channel {row.channel!r}, which is not "
+                         "configured in outreach.toml: answer by hand and record it with --manual")
+    channel = open_channel(inbox.settings, row.channel)
+    if Capability.REPLY not in channel.capabilities:
+        channel.close()
+        raise InboxError(f"channel {row.channel} has no answer API: answer on the platform by "
+                         "hand, then record it with --manual")
+    return channel
+
+
+def _claim(inbox: Inbox, row, key: str, text: str, *, manual: bool, resend: bool
+           ) -> int | AnswerOutcome:
+    """Commit the answer row before any platform call; an earlier row decides what happens."""
+    now = store.to_db(inbox.now())
+    with inbox.db.begin() as conn:
+        found = store.find_answer(conn, key)
+        if found is not None:
+            if found.status in ("sent", "manual"):
+                return AnswerOutcome(found.id, found.status, found.remote_id, found.url,
+                                     already=True)
+            if found.status in ("sending", "unknown") and not resend:
+                raise InboxError(
+                    f"answer {found.id} to item {row.id} may already be on the platform (its "
+                    "outcome is unknown): look on the platform, then record it with --manual if it "
+                    "is there, or send it again with --resend")
+            store.update_answer(conn, found.id, status="manual" if manual else "sending",
+                                actor=inbox.actor, created_at=now, error=None)
+            return found.id
+        return store.add_answer(conn, item_id=row.id, key=key, text=text,
+                                status="manual" if manual else "sending", actor=inbox.actor,
+                                created_at=now)
+
+
+def _finish(inbox: Inbox, answer_id: int, status: str, *, error: str | None = None) -> None:
+    with inbox.db.begin() as conn:
+        store.update_answer(conn, answer_id, status=status, error=error)
+
+
+def _answered(inbox: Inbox, row, answer_id: int, status: str, remote_id: str | None,
+              url: str | None) -> None:
+    now = inbox.now()
+    with inbox.db.begin() as conn:
+        store.update_answer(conn, answer_id, status=status, remote_id=remote_id, url=url,
+                            sent_at=store.to_db(now))
+        current = store.get_item(conn, row.id)
+        values: dict[str, Any] = {}
+        if current.first_answered_at is None:
+            values["first_answered_at"] = store.to_db(now)
+        if current.status in ("new", "open"):
+            values["status"] = "answered"
+        if values:
+            store.update_item(conn, row.id, **values)
+        store.add_events(conn, [store.event(row.id, "answer", inbox.actor,
+                                            f"answer {answer_id} {status}", now)])

@@ -1,0 +1,254 @@
+"""Staff work on inbox items: find, show (always masked), assign, tag, note, resolve, hide.
+
+Everything shown or exported goes through ``view``, which masks personal data
+and replaces platform user ids by a pseudonym, so no caller can print the raw
+text or the Kakao user key by accident.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy.engine import Row
+
+from ..config import Settings
+from ..errors import InboxError, OutreachError
+from ..model import Capability, Reply
+from ..store import inbox as store
+from ..store.db import Database
+from ..store.inbox_tables import STATUSES
+from .masking import mask
+from .triage import PRIORITY_NAMES
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One item as staff see it: masked text, pseudonymous author, local times."""
+
+    id: int
+    channel: str
+    status: str
+    priority: str
+    assignee: str | None
+    categories: list[str]
+    flags: list[str]
+    author: str
+    text: str
+    created_at: str
+    url: str | None
+    thread_id: str | None
+    post_remote_id: str | None
+    first_due_at: str | None
+    resolve_due_at: str | None
+    first_answered_at: str | None
+    resolved_at: str | None
+    overdue: bool
+    deleted: bool
+    platform_hidden: bool
+    edited: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def pseudonym(row: Row) -> str:
+    """The author as shown: the public display name when the platform shows one, plus a
+    stable pseudonym from the keyed hash (never the platform's user id)."""
+    tag = f"시민-{row.author_key[:6]}" if row.author_key else "시민"
+    return f"{row.author_name} ({tag})" if row.author_name else tag
+
+
+def is_overdue(row: Row, now: datetime) -> bool:
+    moment = store.to_db(now)
+    if row.status in ("new", "open") and row.first_answered_at is None and row.first_due_at \
+            and row.first_due_at < moment:
+        return True
+    return bool(row.status in store.OPEN_STATUSES and row.resolved_at is None
+                and row.resolve_due_at and row.resolve_due_at < moment)
+
+
+def reply_of(row: Row) -> Reply:
+    """Rebuild the channel's ``Reply`` for an answer or a hide call (with its opaque ref)."""
+    return Reply(channel=row.channel, remote_id=row.remote_id, text=row.text,
+                 created_at=store.from_db(row.created_at), thread_id=row.thread_id,
+                 parent_id=row.parent_id, post_remote_id=row.post_remote_id, url=row.url,
+                 deleted=row.deleted_at is not None, hidden=bool(row.platform_hidden),
+                 ref=store.ref_of(row))
+
+
+def _split(value: str) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+class Inbox:
+    """The inbox as staff use it; ``actor`` is who is doing it (kept in the history)."""
+
+    def __init__(self, settings: Settings, db: Database, *, actor: str = "staff",
+                 now: Callable[[], datetime] = store.utcnow) -> None:
+        self.settings, self.db, self.actor, self.now = settings, db, actor, now
+
+    # -- reading -----------------------------------------------------------------
+    def local(self, moment: datetime | None) -> str | None:
+        if moment is None:
+            return None
+        return store.from_db(moment).astimezone(self.settings.timezone).isoformat(timespec="minutes")
+
+    def view(self, row: Row) -> ItemView:
+        return ItemView(
+            id=row.id, channel=row.channel, status=row.status,
+            priority=PRIORITY_NAMES.get(row.priority, str(row.priority)), assignee=row.assignee,
+            categories=_split(row.categories), flags=_split(row.flags), author=pseudonym(row),
+            text=mask(row.text), created_at=self.local(row.created_at) or "", url=row.url,
+            thread_id=row.thread_id, post_remote_id=row.post_remote_id,
+            first_due_at=self.local(row.first_due_at), resolve_due_at=self.local(row.resolve_due_at),
+            first_answered_at=self.local(row.first_answered_at),
+            resolved_at=self.local(row.resolved_at), overdue=is_overdue(row, self.now()),
+            deleted=row.deleted_at is not None, platform_hidden=bool(row.platform_hidden),
+            edited=row.edited_at is not None)
+
+    def row(self, item_id: int | str) -> Row:
+        try:
+            number = int(str(item_id).lstrip("#"))
+        except ValueError:
+            raise InboxError(f"{item_id!r} is not an item number: use the number from "
+                             "`outreach inbox list`") from None
+        with self.db.read() as conn:
+            row = store.get_item(conn, number)
+        if row is None:
+            raise InboxError(f"no inbox item {number}: see `outreach inbox list --all`")
+        return row
+
+    def list(self, f: store.ItemFilter) -> list[ItemView]:
+        f.now = self.now()
+        with self.db.read() as conn:
+            return [self.view(r) for r in store.list_items(conn, f)]
+
+    def detail(self, item_id: int | str) -> dict[str, Any]:
+        """Everything about one item: the view, history, notes, answers and the publication."""
+        row = self.row(item_id)
+        with self.db.read() as conn:
+            events = store.item_events(conn, row.id)
+            answers = store.item_answers(conn, row.id)
+        history = [{"at": self.local(e.at), "by": e.actor, "kind": e.kind,
+                    "detail": mask(e.detail)} for e in events]
+        return {
+            "item": self.view(row).as_json(),
+            "notes": [h for h in history if h["kind"] == "note"],
+            "history": [h for h in history if h["kind"] != "note"],
+            "answers": [{"id": a.id, "status": a.status, "text": mask(a.text), "by": a.actor,
+                         "at": self.local(a.sent_at or a.created_at), "remote_id": a.remote_id,
+                         "url": a.url, "error": a.error} for a in answers],
+            "publication": self.publication(row),
+        }
+
+    def publication(self, row: Row) -> dict[str, Any] | None:
+        """The publication the item answers, from the ledger when it knows the post."""
+        if not row.post_remote_id:
+            return None
+        found: dict[str, Any] = {"channel": row.channel, "remote_id": row.post_remote_id}
+        try:
+            from ..store.ledger import Ledger
+
+            lookup = getattr(Ledger(self.db), "delivery_by_remote", None)
+            delivery = lookup(row.channel, row.post_remote_id) if lookup else None
+        except Exception:  # the ledger is optional context here, never a reason to fail
+            delivery = None
+        if delivery:
+            found.update({k: delivery.get(k) for k in ("schedule", "template", "url", "key")
+                          if delivery.get(k) is not None})
+        return found
+
+    # -- changing ---------------------------------------------------------------
+    def _change(self, row: Row, kind: str, detail: str, **values: Any) -> None:
+        with self.db.begin() as conn:
+            if values:
+                store.update_item(conn, row.id, **values)
+            store.add_events(conn, [store.event(row.id, kind, self.actor, detail, self.now())])
+
+    def assign(self, item_id: int | str, assignee: str) -> None:
+        row = self.row(item_id)
+        values: dict[str, Any] = {"assignee": assignee.strip() or None}
+        if row.status == "new":
+            values["status"] = "open"
+        self._change(row, "assign", f"{row.assignee or '-'} -> {assignee}", **values)
+
+    def tag(self, item_id: int | str, add: list[str], remove: list[str]) -> list[str]:
+        row = self.row(item_id)
+        bad = [t for t in add if "," in t or not t.strip()]
+        if bad:
+            raise InboxError(f"category {bad[0]!r} is not allowed: use a word without commas")
+        current = [c for c in _split(row.categories) if c not in remove]
+        current += [t.strip() for t in add if t.strip() not in current]
+        self._change(row, "tag", " ".join([*(f"+{t}" for t in add), *(f"-{t}" for t in remove)]),
+                     categories=",".join(current))
+        return current
+
+    def note(self, item_id: int | str, text: str) -> None:
+        if not text.strip():
+            raise InboxError("the note is empty: write what colleagues should know")
+        self._change(self.row(item_id), "note", text.strip())
+
+    def set_status(self, item_id: int | str, status: str, reason: str = "") -> None:
+        if status not in STATUSES:
+            raise InboxError(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
+        row = self.row(item_id)
+        values: dict[str, Any] = {"status": status}
+        now = store.to_db(self.now())
+        if status == "resolved" and row.resolved_at is None:
+            values["resolved_at"] = now
+        if status in ("new", "open", "answered"):
+            values["resolved_at"] = None
+        self._change(row, "status", f"{row.status} -> {status}" + (f": {reason}" if reason else ""),
+                     **values)
+
+    def hide(self, item_id: int | str, *, local_only: bool = False, actor_kind: str = "hide") -> str:
+        """Hide the item on its platform (where the platform allows) and in the inbox."""
+        row = self.row(item_id)
+        if row.platform_hidden:
+            return "already hidden on the platform"
+        where = "in the inbox only"
+        if not local_only:
+            from ..channels import open_channel
+
+            if row.channel not in self.settings.channels:
+                raise InboxError(f"item {row.id} came from channel {row.channel!r}, which is not "
+                                 "configured: hide it by hand, then run with --local")
+            channel = open_channel(self.settings, row.channel)
+            try:
+                if Capability.HIDE not in channel.capabilities:
+                    raise InboxError(f"channel {row.channel} cannot hide messages through its API: "
+                                     "hide it by hand on the platform, then run with --local")
+                channel.hide(reply_of(row))
+            finally:
+                channel.close()
+            where = "on the platform and in the inbox"
+        self._change(row, actor_kind, where, status="hidden",
+                     platform_hidden=bool(row.platform_hidden) or not local_only)
+        return where
+
+
+def auto_hide(inbox: Inbox, channel: Any, item_ids: list[int]) -> list[str]:
+    """Hide items a rule marked ``auto_hide: true`` through an open channel; problems as notes."""
+    notes = []
+    if not item_ids:
+        return notes
+    if Capability.HIDE not in channel.capabilities:
+        return [f"{len(item_ids)} item(s) should be hidden by rule, but channel {channel.name} "
+                "cannot hide: hide them by hand"]
+    for item_id in item_ids:
+        row = inbox.row(item_id)
+        try:
+            channel.hide(reply_of(row))
+        except OutreachError as exc:
+            notes.append(f"item {item_id} not hidden: {exc}")
+            continue
+        inbox._change(row, "auto_hide", "hidden by a rule with auto_hide: true",
+                      status="hidden", platform_hidden=True)
+    return notes
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str)

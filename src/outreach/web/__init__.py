@@ -1,0 +1,1 @@
+"""The webhook server (starlette app, run by ``outreach serve``)."""

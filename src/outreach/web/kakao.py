@@ -1,0 +1,114 @@
+"""Kakao i Open Builder skill: request -> inbox item, SkillResponse 2.0 back.
+
+Every utterance becomes an inbox item; the conversation with one user is one
+thread (keyed by the pseudonym, never the raw user key). The botUserKey is
+kept only in the item's ``ref`` so the Kakao channel can answer later through
+the Event API. A first contact gets the room's rules; a tap on a quick reply
+(or a greeting) gets the links and is closed automatically; anything else is
+a complaint and gets an acknowledgement with its ticket number.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from ..model import Reply
+from ..store import inbox as store
+from ..inbox.ingest import Ingestor
+from ..inbox.settings import KakaoTexts
+
+SIMPLE_TEXT_MAX = 1000
+_WEEKDAYS = "월화수목금토일"
+
+
+class BadSkillRequest(ValueError):
+    """Not an Open Builder skill request; the request gets a 400."""
+
+
+@dataclass(frozen=True)
+class SkillMessage:
+    user_key: str
+    utterance: str
+    plusfriend_key: str | None
+    bot_id: str | None
+
+
+def parse(payload: Any) -> SkillMessage:
+    if not isinstance(payload, dict):
+        raise BadSkillRequest("expected a JSON object")
+    request = payload.get("userRequest")
+    if not isinstance(request, dict):
+        raise BadSkillRequest("userRequest is missing")
+    user = request.get("user")
+    if not isinstance(user, dict) or not isinstance(user.get("id"), str) or not user["id"]:
+        raise BadSkillRequest("userRequest.user.id is missing")
+    utterance = request.get("utterance")
+    if not isinstance(utterance, str):
+        raise BadSkillRequest("userRequest.utterance is missing")
+    props = user.get("properties") if isinstance(user.get("properties"), dict) else {}
+    bot = payload.get("bot") if isinstance(payload.get("bot"), dict) else {}
+    plusfriend = props.get("plusfriendUserKey")
+    return SkillMessage(user_key=user["id"], utterance=utterance.strip(),
+                        plusfriend_key=plusfriend if isinstance(plusfriend, str) else None,
+                        bot_id=str(bot["id"]) if bot.get("id") else None)
+
+
+def korean_time(moment: datetime, tz) -> str:
+    local = moment.astimezone(tz)
+    return f"{local.month}월 {local.day}일({_WEEKDAYS[local.weekday()]}) {local:%H:%M}"
+
+
+def _simple(text: str) -> dict[str, Any]:
+    if len(text) > SIMPLE_TEXT_MAX:
+        text = text[:SIMPLE_TEXT_MAX - 1] + "…"
+    return {"simpleText": {"text": text}}
+
+
+def response(outputs: list[dict[str, Any]], texts: KakaoTexts) -> dict[str, Any]:
+    quick = [{"label": label, "action": "message", "messageText": label}
+             for label, _ in texts.links]
+    return {"version": "2.0", "template": {"outputs": outputs[:3], "quickReplies": quick[:10]}}
+
+
+def handle(conn: Connection, ingestor: Ingestor, texts: KakaoTexts, message: SkillMessage,
+           now: datetime) -> dict[str, Any]:
+    """Store the message and build the answer, inside the caller's transaction."""
+    cfg = ingestor.cfg
+    author = cfg.author_key(texts.channel, message.user_key)
+    first = not store.author_seen(conn, texts.channel, author)
+    links = dict(texts.links)
+    menu = message.utterance in links or message.utterance.lower() in \
+        {g.lower() for g in texts.greetings} or not message.utterance
+    ref = {"bot_user_key": message.user_key}
+    if message.plusfriend_key:
+        ref["plusfriend_user_key"] = message.plusfriend_key
+    if message.bot_id:
+        ref["bot_id"] = message.bot_id
+    reply = Reply(channel=texts.channel, remote_id=f"skill-{uuid.uuid4().hex}",
+                  text=message.utterance, created_at=now, thread_id=author,
+                  author_id=message.user_key, ref=ref)
+    result = ingestor.ingest(conn, [reply], source="webhook")
+    item_id = result.ids[reply.remote_id]
+    outputs = []
+    if first:
+        outputs.append(_simple(texts.welcome))
+    if menu:
+        store.update_item(conn, item_id, status="resolved", first_answered_at=store.to_db(now),
+                          resolved_at=store.to_db(now))
+        store.add_events(conn, [store.event(item_id, "auto_answer", "chatbot", "menu", now)])
+        if message.utterance in links:
+            outputs.append(_simple(f"{message.utterance} 바로가기\n{links[message.utterance]}"))
+        elif not first:
+            outputs.append(_simple(texts.menu))
+        return response(outputs, texts)
+    row = store.get_item(conn, item_id)
+    due = store.from_db(row.first_due_at) if row.first_due_at else now
+    ack = texts.ack.format(ticket=item_id, department=row.assignee or "담당 부서",
+                           due=korean_time(due, cfg.working.tz))
+    outputs.append(_simple(ack))
+    return response(outputs, texts)
