@@ -44,8 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "status", help="recent and upcoming publications, problems first",
         description="Occurrences of the last and next 7 days with each channel's state and "
                     "error; failed, unknown, held, missed and waiting items come first, marked "
-                    "!!. Times in the configured time zone. Exit status 1 when something needs "
-                    "attention.")
+                    "!!. Times in the configured time zone. Exit status 1 when something failed, "
+                    "is unknown, held or missed (waiting approvals and hand-offs alone: 0).")
     p.add_argument("--schedule", metavar="NAME", help="only this schedule ('manual' for publish)")
     p.add_argument("--limit", type=int, default=30, help="at most this many occurrences (30)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -115,7 +115,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if args.dry_run:
         post, lines = manual.dry_run(service, args.template, data_file=args.data,
                                      channel_names=args.channel)
-        print(f"dry run: {post.title} ({len(post.slides)} images) rendered in {post.out_dir}; "
+        count = len(post.slides)
+        print(f"dry run: {post.title} ({count} image{'' if count == 1 else 's'}) rendered in "
+              f"{post.out_dir}; "
               "nothing sent, nothing recorded")
         for line in lines:
             limit = f"/{line.max_text:,}" if line.max_text else ""
@@ -160,7 +162,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(status.as_json(items), ensure_ascii=False, indent=2))
     else:
         print(status.render_text(items, service.settings.timezone))
-    return 1 if any(o["attention"] for o in items) else 0
+    return 1 if any(o["problem"] for o in items) else 0
 
 
 def cmd_approve(args: argparse.Namespace) -> int:

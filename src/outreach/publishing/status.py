@@ -33,7 +33,9 @@ def collect(service: PublishingService, *, schedule: str | None = None, limit: i
         deliveries = by_occ.get(r["id"], [])
         attention = (r["state"] in m.ATTENTION or r["state"] in _ACTION
                      or any(d["state"] in m.ATTENTION or d["state"] in _ACTION for d in deliveries))
-        out.append({**r, "deliveries": deliveries, "attention": attention})
+        problem = (r["state"] in m.ATTENTION
+                   or any(d["state"] in m.ATTENTION for d in deliveries))
+        out.append({**r, "deliveries": deliveries, "attention": attention, "problem": problem})
     return out
 
 
