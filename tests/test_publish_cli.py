@@ -16,7 +16,8 @@ def root(tmp_path, db_url):
         f'timezone = "Asia/Seoul"\ndatabase_url = "{db_url}"\n\n'
         '[channels.outbox]\ntype = "outbox"\n\n'
         '[channels.kakao]\ntype = "handoff"\nplatform = "카카오톡 채널"\n\n'
-        '[channels.tiny]\ntype = "outbox"\nenabled = false\nmax_text = 5\n', encoding="utf-8")
+        '[channels.tiny]\ntype = "outbox"\nmax_text = 5\n\n'
+        '[channels.off]\ntype = "outbox"\nenabled = false\n', encoding="utf-8")
     write_template(tmp_path / "templates" / "cards")
     (tmp_path / "data.yaml").write_text("title: 시민 체육대회\n", encoding="utf-8")
     return tmp_path
@@ -27,7 +28,8 @@ def run(root, *argv):
 
 
 def test_publish_sends_and_hands_off_then_status_and_handoff_done(root, capsys):
-    assert run(root, "publish", "notice", "--data", str(root / "data.yaml")) == 0
+    assert run(root, "publish", "notice", "--data", str(root / "data.yaml"),
+               "--channel", "outbox", "--channel", "kakao") == 0
     out = capsys.readouterr().out
     assert "occurrence #1: done" in out
     assert "outbox" in out and "sent" in out and "file://" in out
@@ -74,6 +76,7 @@ def test_failed_delivery_exits_1(root, capsys):
     (["publish", "nope"], "nope"),
     (["publish", "notice", "--channel", "facebook"], "no channel named 'facebook'"),
     (["publish", "notice", "--data", "missing.yaml"], "missing.yaml does not exist"),
+    (["publish", "notice", "--channel", "off"], "channels.off: this channel is disabled"),
     (["approve", "99"], "no occurrence 99"),
     (["handoff", "done", "nope-key"], "no delivery nope-key"),
 ])

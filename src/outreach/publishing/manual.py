@@ -44,6 +44,9 @@ def choose_channels(settings: Settings, names: Sequence[str] | None) -> list[str
                 known = ", ".join(settings.channels) or "none"
                 raise ConfigError(f"no channel named {name!r} is configured (configured: {known})",
                                   file=settings.file or "outreach.toml", key="channels")
+            if not settings.channels[name].enabled:
+                raise ConfigError("this channel is disabled: set enabled = true to publish to it",
+                                  file=settings.file or "outreach.toml", key=f"channels.{name}")
         return list(dict.fromkeys(names))
     enabled = [n for n, c in settings.channels.items() if c.enabled]
     if not enabled:
