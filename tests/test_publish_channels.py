@@ -157,3 +157,18 @@ def test_reconcile_rules(tmp_path):
     assert reconcile(findable, "k-there").state == m.D_SENT
     blind = scripted(tmp_path, "ok", cls=ScriptedNoFind)
     assert reconcile(blind, "k-absent").state == m.D_UNKNOWN            # cannot tell: a person checks
+
+
+class SeeingHandoff(OutboxChannel):
+    """A hand-off channel that can see what staff posted (like Naver Blog's RSS)."""
+
+    type = "seeing_handoff"
+
+    def publish(self, post: RenderedPost, key: str) -> Receipt:
+        from outreach.channels.handoff import prepare_handoff
+
+        return prepare_handoff(self.ctx, post, key, text=self.text_for(post), title=post.title)
+
+    def confirmations(self, pending):
+        return {key: Receipt(remote_id="77", url=f"https://blog.example/{key}")
+                for key, title in pending.items() if title}

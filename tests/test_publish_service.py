@@ -178,3 +178,17 @@ def test_disabled_channel_is_cancelled(make):
     service.work()
     assert states(service, occ) == {"outbox": m.D_SENT, "off": m.D_CANCELLED}
     assert service.occurrence(occ)["state"] == m.DONE
+
+
+def test_handoff_sync_records_posts_the_channel_can_see(make, monkeypatch):
+    from outreach import channels as registry
+
+    monkeypatch.setitem(registry._TYPES, "seeing_handoff", "test_publish_channels:SeeingHandoff")
+    service, clock = make({"blog": {"type": "seeing_handoff"}}, start=T0)
+    occ = service.plan(spec(channels=("blog",)))
+    service.work()
+    ((row, receipt),) = service.sync_handoffs()
+    d = service.delivery(row["id"])
+    assert d["state"] == m.D_HANDED_OFF and d["url"] == receipt.url and d["handed_off_by"] == "sync"
+    assert service.sync_handoffs() == []
+    assert states(service, occ) == {"blog": m.D_HANDED_OFF}
