@@ -1,0 +1,132 @@
+"""Ingest, dedupe, edits, deletions, search and list filters on every database backend."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from outreach.inbox.items import Inbox
+from outreach.store import inbox as store
+from outreach.store.inbox import ItemFilter
+
+from test_inbox_support import ingestor, opened, reply
+
+T0 = datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)        # Friday 10:00 KST
+
+
+def _ingest(db, ing, replies, source="poll"):
+    with db.begin() as conn:
+        return ing.ingest(conn, replies, source=source)
+
+
+def test_poll_and_webhook_converge_on_one_item(tmp_path, db_url):
+    settings, db = opened(tmp_path, db_url)
+    ing = ingestor(settings)
+    first = _ingest(db, ing, [reply("c1", "가로등이 고장났어요", post_remote_id="p1",
+                                    author_id="5550001", author_name="김시민")])
+    again = _ingest(db, ing, [reply("c1", "가로등이 고장났어요", post_remote_id="p1")], "webhook")
+    assert len(first.new) == 1 and again.new == [] and again.unchanged == 1
+    assert again.ids["c1"] == first.new[0]
+    with db.read() as conn:
+        rows = store.list_items(conn, ItemFilter(statuses=()))
+        assert len(rows) == 1
+        row = rows[0]
+    assert row.categories == "가로등" and row.assignee == "도로과" and row.status == "new"
+    assert row.author_key and "5550001" not in row.author_key
+    view = Inbox(settings, db).view(row)
+    assert view.author.startswith("김시민 (시민-") and "5550001" not in json.dumps(view.as_json())
+    db.dispose()
+
+
+def test_edit_keeps_history_and_reindexes(tmp_path, db_url):
+    settings, db = opened(tmp_path, db_url)
+    ing = ingestor(settings)
+    item = _ingest(db, ing, [reply("c1", "주차장 위치가 궁금해요")]).new[0]
+    changed = _ingest(db, ing, [reply("c1", "가로등 위치가 궁금해요",
+                                      edited_at=T0 + timedelta(minutes=5))])
+    assert changed.updated == [item]
+    with db.read() as conn:
+        row = store.get_item(conn, item)
+        events = store.item_events(conn, item)
+        assert [r.id for r in store.list_items(conn, ItemFilter(search="가로등"))] == [item]
+        assert store.list_items(conn, ItemFilter(search="주차장")) == []
+    assert row.text == "가로등 위치가 궁금해요" and row.edited_at is not None
+    assert set(row.categories.split(",")) == {"주차", "가로등"}
+    assert [(e.kind, e.detail) for e in events] == [("edited", "주차장 위치가 궁금해요")]
+    db.dispose()
+
+
+def test_deleted_on_platform_is_kept_but_hidden_from_default_lists(tmp_path, db_url):
+    settings, db = opened(tmp_path, db_url)
+    ing = ingestor(settings)
+    item = _ingest(db, ing, [reply("c1", "쓰레기 무단투기 신고합니다")]).new[0]
+    gone = _ingest(db, ing, [reply("c1", "", deleted=True)])
+    assert gone.deleted == [item]
+    with db.read() as conn:
+        assert store.list_items(conn, ItemFilter()) == []
+        kept = store.list_items(conn, ItemFilter(statuses=(), include_deleted=True))
+        assert [r.id for r in kept] == [item] and kept[0].text == "쓰레기 무단투기 신고합니다"
+    db.dispose()
+
+
+def test_search_finds_korean_words_inside_longer_words(tmp_path, db_url):
+    settings, db = opened(tmp_path, db_url)
+    ing = ingestor(settings)
+    texts = {"a": "불법주차 차량을 단속해 주세요", "b": "가로등이 깜빡거립니다",
+             "c": "골목길이 너무 어두워요", "d": "공원 산책로 정비 감사합니다",
+             "e": "연락은 010-2222-3333 으로"}
+    result = _ingest(db, ing, [reply(k, v) for k, v in texts.items()])
+    ids = result.ids
+
+    def found(q):
+        with db.read() as conn:
+            return {r.remote_id for r in store.list_items(conn, ItemFilter(statuses=(), search=q))}
+    assert found("주차") == {"a"}
+    assert found("가로등") == {"b"}
+    assert found("길") == {"c"}            # one character, at the end of a word
+    assert found("어두워") == {"c"}
+    assert found("공원 감사") == {"d"}       # every word must occur
+    assert found("3333") == {"e"}
+    assert found("주차장") == set() and found("!!") == set()
+    assert len(ids) == 5
+    db.dispose()
+
+
+def test_busy_thread_is_flagged_overheated(tmp_path, db_url):
+    settings, db = opened(tmp_path, db_url)
+    ing = ingestor(settings)
+    calm = [reply(f"q{i}", f"질문 {i}", post_remote_id="p-calm", when=T0 + timedelta(hours=i))
+            for i in range(25)]
+    hot = [reply(f"h{i}", f"반대합니다 {i}", post_remote_id="p-hot",
+                 when=T0 + timedelta(minutes=i)) for i in range(19)]
+    _ingest(db, ing, calm + hot)
+    with db.read() as conn:
+        assert store.list_items(conn, ItemFilter(statuses=(), flag="overheated")) == []
+    _ingest(db, ing, [reply("h19", "저도 반대", post_remote_id="p-hot",
+                            when=T0 + timedelta(minutes=20))])
+    with db.read() as conn:
+        flagged = store.list_items(conn, ItemFilter(statuses=(), flag="overheated", limit=100))
+    assert {r.post_remote_id for r in flagged} == {"p-hot"} and len(flagged) == 20
+    db.dispose()
+
+
+def test_list_filters_and_overdue(tmp_path, db_url):
+    settings, db = opened(tmp_path, db_url)
+    ing = ingestor(settings)
+    res = _ingest(db, ing, [reply("r1", "가로등 고장"), reply("r2", "불법주차 신고"),
+                            reply("r3", "시발 진짜 너무하네")])
+    inbox = Inbox(settings, db, actor="박주무관", now=lambda: T0 + timedelta(hours=2))
+    assert [v.id for v in inbox.list(ItemFilter(category="주차"))] == [res.ids["r2"]]
+    assert [v.id for v in inbox.list(ItemFilter(flag="any"))] == [res.ids["r3"]]
+    assert [v.id for v in inbox.list(ItemFilter(assignee="도로과"))] == [res.ids["r1"]]
+    assert inbox.list(ItemFilter(overdue=True)) == []
+    late = Inbox(settings, db, now=lambda: T0 + timedelta(hours=6))   # first answer due 14:00 KST
+    assert len(late.list(ItemFilter(overdue=True))) == 3
+    inbox.assign(res.ids["r1"], "도로과 김주무관")
+    inbox.set_status(res.ids["r2"], "resolved", "현장 조치 완료")
+    assert [v.id for v in late.list(ItemFilter(overdue=True))] == [res.ids["r3"], res.ids["r1"]]
+    assert [v.id for v in inbox.list(ItemFilter(statuses=("resolved",)))] == [res.ids["r2"]]
+    opened_item = inbox.detail(res.ids["r1"])
+    assert opened_item["item"]["status"] == "open"
+    assert opened_item["history"][0]["by"] == "박주무관"
+    db.dispose()
