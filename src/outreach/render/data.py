@@ -1,0 +1,169 @@
+"""Check a post's data against the template's declared fields, converting types on the way.
+
+A data file is YAML or JSON; image paths in it are relative to its folder.
+Errors name the file, the line (for files) and the field path
+(``events[3].start``) and say what was expected.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import DataError, ImageError
+from . import yamlsrc
+from .template import FieldSpec
+
+_TYPE_HELP = {
+    "text": "text", "int": "a whole number", "number": "a number", "bool": "true or false",
+    "date": "a date like 2026-05-16", "datetime": "a date and time like 2026-05-16 16:00",
+    "time": "a time like 16:00", "url": "a web address starting with https://",
+    "image": "an image file path", "list": "a list",
+}
+
+
+class _Checker:
+    def __init__(self, source: Path | str, base: Path, strict: bool) -> None:
+        self.source = source
+        self.base = base
+        self.strict = strict
+
+    def fail(self, message: str, container: Any, key: Any, path: str) -> DataError:
+        return DataError(message, file=self.source, line=yamlsrc.line_of(container, key), key=path)
+
+    def mapping(self, specs: tuple[FieldSpec, ...], raw: Any, path: str, container: Any,
+                key: Any) -> dict[str, Any]:
+        if not isinstance(raw, Mapping):
+            raise self.fail(f"expected fields {', '.join(s.name for s in specs)}", container, key,
+                            path or "data")
+        known = {s.name for s in specs}
+        if self.strict:
+            for name in raw:
+                if name not in known:
+                    raise self.fail(f"unknown field; this template's fields here are "
+                                    f"{', '.join(sorted(known))}", raw, name, _join(path, name))
+        out: dict[str, Any] = {}
+        for spec in specs:
+            fpath = _join(path, spec.name)
+            value = raw.get(spec.name)
+            if value is None or value == "" or value == []:
+                if spec.required:
+                    raise self.fail(f"missing required field ({spec.description or spec.type}): "
+                                    f"add {spec.name}: ...", raw, spec.name if spec.name in raw
+                                    else None, fpath)
+                out[spec.name] = [] if spec.type == "list" else None
+                continue
+            out[spec.name] = self.value(spec, value, fpath, raw, spec.name)
+        return out
+
+    def value(self, spec: FieldSpec, value: Any, path: str, container: Any, key: Any) -> Any:
+        if spec.type == "list":
+            if not isinstance(value, list):
+                raise self.fail(f"expected a list (lines starting with '- '), got {_show(value)}",
+                                container, key, path)
+            if spec.min_items is not None and len(value) < spec.min_items:
+                raise self.fail(f"needs at least {spec.min_items} items, got {len(value)}",
+                                container, key, path)
+            if spec.max_items is not None and len(value) > spec.max_items:
+                raise self.fail(f"at most {spec.max_items} items, got {len(value)}: "
+                                "split them over two posts", container, key, path)
+            if spec.items is not None:
+                return [self.mapping(spec.items, item, f"{path}[{i}]", value, i)
+                        for i, item in enumerate(value)]
+            item_spec = FieldSpec(name="", type=spec.item_type or "text")
+            return [self.value(item_spec, item, f"{path}[{i}]", value, i)
+                    for i, item in enumerate(value)]
+        try:
+            converted = _convert(spec.type, value)
+        except (TypeError, ValueError):
+            raise self.fail(f"expected {_TYPE_HELP[spec.type]}, got {_show(value)}",
+                            container, key, path) from None
+        if spec.choices and converted not in spec.choices:
+            raise self.fail(f"must be one of {', '.join(map(str, spec.choices))}", container, key,
+                            path)
+        if spec.max_length and isinstance(converted, str) and len(converted) > spec.max_length:
+            raise self.fail(f"at most {spec.max_length} characters, got {len(converted)}: "
+                            "shorten it", container, key, path)
+        if spec.type == "image":
+            converted = self.image(converted, container, key, path)
+        return converted
+
+    def image(self, value: str, container: Any, key: Any, path: str) -> Path:
+        file = Path(value).expanduser()
+        if not file.is_absolute():
+            file = self.base / file
+        if not file.is_file():
+            raise ImageError(f"image file not found: {file} (paths are relative to {self.base})",
+                             file=self.source, line=yamlsrc.line_of(container, key), key=path)
+        return file
+
+
+def _join(path: str, name: Any) -> str:
+    return f"{path}.{name}" if path else str(name)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _convert(kind: str, value: Any) -> Any:
+    if kind == "text":
+        if isinstance(value, (dict, list)):
+            raise TypeError
+        return str(value).strip() if not isinstance(value, (date, time)) else value.isoformat()
+    if kind == "int":
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise TypeError
+        return int(str(value).replace(",", "")) if isinstance(value, str) else int(value)
+    if kind == "number":
+        if isinstance(value, bool):
+            raise TypeError
+        return float(str(value).replace(",", "")) if isinstance(value, str) else float(value)
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        raise TypeError
+    if kind == "date":
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        return date.fromisoformat(str(value).strip())
+    if kind == "datetime":
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, date):
+            raise TypeError
+        return datetime.fromisoformat(str(value).strip())
+    if kind == "time":
+        if isinstance(value, time):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):  # YAML 1.1 reads 16:00 as 960
+            hours, minutes = divmod(value, 60)
+            return time(hours, minutes)
+        return time.fromisoformat(str(value).strip())
+    if kind == "url":
+        text = str(value).strip()
+        if not text.startswith(("https://", "http://")) or " " in text:
+            raise ValueError
+        return text
+    if kind == "image":
+        if not isinstance(value, str) or not value.strip():
+            raise TypeError
+        return value.strip()
+    raise ValueError(kind)
+
+
+def check_data(fields: Mapping[str, FieldSpec], raw: Any, *, source: Path | str, base: Path,
+               strict: bool = True) -> dict[str, Any]:
+    """The data, checked and converted; unknown fields are an error when ``strict``."""
+    return _Checker(source, base, strict).mapping(tuple(fields.values()), raw, "", None, None)
+
+
+def load_data(path: Path) -> Any:
+    """Parse a YAML or JSON data file (line numbers kept for errors)."""
+    if not path.is_file():
+        raise DataError("data file not found: check the path", file=path)
+    return yamlsrc.load(path, DataError)

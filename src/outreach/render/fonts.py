@@ -1,0 +1,228 @@
+"""Font families -> Pillow fonts: the template's fonts/, then the system's, then the embedded one.
+
+The embedded default is Noto Sans CJK KR from the ``manimgx-fonts-cjk`` package,
+a variable collection (Thin..Black), so Korean renders on a machine with no
+CJK fonts at all (the CI situation). Loaded fonts are cached per process: a
+FreeType face per size is cheap, but scanning folders is not.
+
+Missing glyphs are detected by comparing a character's rendered mask with the
+font's ``.notdef`` glyph (what FreeType draws for an unmapped code point), so
+a slide never silently shows tofu boxes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import ImageFont
+
+from ..errors import FontError
+
+EMBEDDED_FAMILY = "Noto Sans CJK KR"
+EMBEDDED_INDEX = 1          # face 1 of the collection is KR (checked by name at load)
+_EMBEDDED_ALIASES = {"noto sans cjk kr", "noto sans kr", "sans-serif", "default"}
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
+
+WEIGHTS = {"thin": 100, "hairline": 100, "extralight": 200, "ultralight": 200, "light": 300,
+           "demilight": 350, "regular": 400, "normal": 400, "book": 400, "medium": 500,
+           "semibold": 600, "demibold": 600, "bold": 700, "extrabold": 800, "ultrabold": 800,
+           "black": 900, "heavy": 900}
+
+
+@dataclass(frozen=True)
+class Face:
+    """One face on disk: a static weight, or a variable font covering a weight range."""
+
+    family: str
+    weight: int
+    path: Path
+    index: int
+    variable: bool = False
+    italic: bool = False
+
+
+def parse_weight(value: object) -> int:
+    """``"Bold"`` / ``"semi bold"`` / ``700`` -> 700; raises ValueError for anything else."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, (int, float)) and 1 <= value <= 1000:
+        return int(value)
+    if isinstance(value, str):
+        key = value.lower().replace(" ", "").replace("-", "").replace("_", "")
+        if key.isdigit() and 1 <= int(key) <= 1000:
+            return int(key)
+        if key in WEIGHTS:
+            return WEIGHTS[key]
+    raise ValueError(value)
+
+
+def _style_weight(style: str) -> tuple[int, bool]:
+    words = style.lower().replace("-", " ").split()
+    italic = any(w in ("italic", "oblique") for w in words)
+    key = "".join(w for w in words if w not in ("italic", "oblique"))
+    return WEIGHTS.get(key, 400), italic
+
+
+def _faces_in(path: Path) -> list[Face]:
+    """Every face of one font file (several for a collection); [] when unreadable."""
+    faces = []
+    for index in range(64):
+        try:
+            font = ImageFont.truetype(str(path), 12, index=index)
+        except OSError:
+            break
+        family, style = font.getname()
+        if not family:
+            continue
+        try:
+            axes = font.get_variation_axes()
+        except OSError:
+            axes = []
+        weight, italic = _style_weight(style or "")
+        variable = any(a.get("name") in (b"Weight", "Weight") for a in axes)
+        faces.append(Face(family, weight, path, index, variable, italic))
+        if path.suffix.lower() not in (".ttc", ".otc"):
+            break
+    return faces
+
+
+def _system_dirs() -> list[Path]:
+    home = Path.home()
+    if sys.platform == "win32":
+        return [Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts",
+                home / "AppData/Local/Microsoft/Windows/Fonts"]
+    if sys.platform == "darwin":
+        return [Path("/System/Library/Fonts"), Path("/Library/Fonts"), home / "Library/Fonts"]
+    data_dirs = os.environ.get("XDG_DATA_DIRS", "/usr/local/share:/usr/share").split(":")
+    return [Path(d) / "fonts" for d in data_dirs] + [home / ".local/share/fonts", home / ".fonts"]
+
+
+def _scan(folder: Path) -> list[Face]:
+    faces: list[Face] = []
+    if not folder.is_dir():
+        return faces
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() in FONT_SUFFIXES and path.is_file():
+            faces.extend(_faces_in(path))
+    return faces
+
+
+@lru_cache(maxsize=1)
+def system_faces() -> tuple[Face, ...]:
+    """The fonts installed on this machine (scanned once per process)."""
+    return tuple(face for folder in _system_dirs() for face in _scan(folder))
+
+
+@lru_cache(maxsize=16)
+def folder_faces(folder: Path) -> tuple[Face, ...]:
+    return tuple(_scan(folder))
+
+
+@lru_cache(maxsize=1)
+def embedded_face() -> Face:
+    """Noto Sans CJK KR inside the manimgx-fonts-cjk package."""
+    try:
+        import manimgx_fonts_cjk
+    except ImportError:  # pragma: no cover - it is a hard dependency
+        raise FontError("the embedded font package manimgx-fonts-cjk is not installed: "
+                        "run pip install -e . again") from None
+    path = Path(manimgx_fonts_cjk.__file__).parent / "NotoSansCJK-VF.otf.ttc"
+    for face in _faces_in(path):
+        if face.family == EMBEDDED_FAMILY:
+            return face
+    raise FontError(f"{path}: no {EMBEDDED_FAMILY} face in the embedded font collection; "
+                    "reinstall manimgx-fonts-cjk")
+
+
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=512)
+def _load(path: Path, index: int, size: int, weight: int, variable: bool) -> ImageFont.FreeTypeFont:
+    font = ImageFont.truetype(str(path), size, index=index, layout_engine=ImageFont.Layout.BASIC)
+    if variable:
+        axes = font.get_variation_axes()
+        values = []
+        for axis in axes:
+            if axis.get("name") in (b"Weight", "Weight"):
+                values.append(max(axis["minimum"], min(axis["maximum"], weight)))
+            else:
+                values.append(axis["default"])
+        font.set_variation_by_axes(values)
+    return font
+
+
+class FontBook:
+    """Resolves ``family`` + ``weight`` for one template, searching its fonts/ folder first."""
+
+    def __init__(self, template_fonts: Path | None = None) -> None:
+        self.template_fonts = template_fonts
+
+    def face(self, family: str, weight: int) -> Face:
+        """The best face for the family and weight; FontError naming the family if none."""
+        wanted = family.strip().lower()
+        groups: list[tuple[Face, ...]] = []
+        if self.template_fonts is not None:
+            groups.append(folder_faces(self.template_fonts))
+        groups.append(system_faces())
+        for faces in groups:
+            match = [f for f in faces if f.family.lower() == wanted]
+            if match:
+                return _closest(match, weight)
+        if wanted in _EMBEDDED_ALIASES:
+            return embedded_face()
+        known = sorted({f.family for group in groups for f in group} | {EMBEDDED_FAMILY})
+        where = f"{self.template_fonts} or " if self.template_fonts else ""
+        raise FontError(f"unknown font family {family!r}: put its .ttf/.otf files in "
+                        f"{where}the system's fonts, or use one of: {', '.join(known[:12])}"
+                        + (" ..." if len(known) > 12 else ""))
+
+    def get(self, family: str, weight: int, size: int) -> ImageFont.FreeTypeFont:
+        face = self.face(family, weight)
+        with _LOCK:
+            return _load(face.path, face.index, int(size), weight, face.variable)
+
+
+def _closest(faces: list[Face], weight: int) -> Face:
+    upright = [f for f in faces if not f.italic] or faces
+    variable = [f for f in upright if f.variable]
+    if variable:
+        return variable[0]
+    return min(upright, key=lambda f: (abs(f.weight - weight), -f.weight))
+
+
+_NOTDEF: dict[int, tuple] = {}
+_CHECKED: dict[tuple[int, str], bool] = {}
+
+
+def _signature(font: ImageFont.FreeTypeFont, ch: str) -> tuple:
+    mask = font.getmask(ch)
+    return mask.size, bytes(mask)
+
+
+def missing_glyphs(font: ImageFont.FreeTypeFont, text: str) -> list[str]:
+    """Characters of ``text`` the font has no glyph for (each once, in order)."""
+    key = id(font)
+    with _LOCK:
+        notdef = _NOTDEF.get(key)
+        if notdef is None:
+            notdef = _NOTDEF[key] = _signature(font, "\U0010ffff")  # a code point no font maps
+        missing: list[str] = []
+        for ch in dict.fromkeys(text):
+            if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Mn", "Zs"):
+                continue
+            hit = _CHECKED.get((key, ch))
+            if hit is None:
+                sig = _signature(font, ch)
+                empty_notdef = not any(notdef[1])
+                hit = sig == notdef if not empty_notdef else not any(sig[1])
+                _CHECKED[(key, ch)] = hit
+            if hit:
+                missing.append(ch)
+        return missing

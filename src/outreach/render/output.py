@@ -1,0 +1,170 @@
+"""Encode slides within a byte budget, write the output folder atomically, read it back.
+
+The folder is built under a temporary name beside the target and renamed into
+place only when everything is written, so a failed render never leaves half a
+post behind and never damages the previous good one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import uuid
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from PIL import Image
+
+from ..errors import TemplateError
+from ..model import RenderedPost, Slide
+from .texts import file_name
+
+MANIFEST = "manifest.json"
+FORMATS = ("png", "jpeg")
+# (quality, chroma subsampling) tried in order until a JPEG fits its budget
+_JPEG_STEPS = ((92, 0), (88, 0), (85, 2), (80, 2), (75, 2), (70, 2), (60, 2), (50, 2))
+
+
+def encode(img: Image.Image, fmt: str, budget: int | None, label: str) -> bytes:
+    """PNG or JPEG bytes for ``img``; JPEG quality drops until it fits ``budget``."""
+    if fmt == "png":
+        buf = io.BytesIO()
+        img.save(buf, "PNG")
+        data = buf.getvalue()
+        if budget is not None and len(data) > budget:
+            raise TemplateError(f"{label} is {_mb(len(data))} as PNG, over the {_mb(budget)} "
+                                "image budget: render with --format jpeg")
+        return data
+    for quality, subsampling in _JPEG_STEPS:
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=quality, subsampling=subsampling, optimize=True)
+        data = buf.getvalue()
+        if budget is None or len(data) <= budget:
+            return data
+    raise TemplateError(f"{label} is still {_mb(len(data))} as JPEG at quality 50, over the "
+                        f"{_mb(budget or 0)} image budget: use a simpler background or raise "
+                        "the channel's max_image_bytes")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:.2f} MB" if n >= 100_000 else f"{n / 1000:.0f} kB"
+
+
+def slide_file(index: int, fmt: str) -> str:
+    return f"slide-{index:02d}.{'jpg' if fmt == 'jpeg' else 'png'}"
+
+
+def jsonable(value: Any) -> Any:
+    """Data as JSON: dates and times in ISO form, paths as strings."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (date, datetime, time)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def write_post(out_dir: Path, *, template: str, title: str,
+               slides: list[tuple[bytes, int, int, str, str]], texts: Mapping[str, str],
+               tags: tuple[str, ...], links: tuple[str, ...], data: Mapping[str, Any]
+               ) -> RenderedPost:
+    """Write slides (bytes, width, height, format, alt), texts and manifest.json atomically."""
+    out_dir = out_dir.resolve()
+    _check_target(out_dir)
+    with _staging(out_dir) as tmp:
+        records: list[dict[str, Any]] = []
+        for index, (blob, width, height, fmt, alt) in enumerate(slides, start=1):
+            name = slide_file(index, fmt)
+            (tmp / name).write_bytes(blob)
+            records.append({"index": index, "file": name, "width": width, "height": height,
+                            "format": fmt, "bytes": len(blob), "alt_text": alt,
+                            "sha256": hashlib.sha256(blob).hexdigest()})
+        text_records = {}
+        for tname, text in texts.items():
+            (tmp / file_name(tname)).write_text(text + "\n", encoding="utf-8")
+            text_records[tname] = {"file": file_name(tname), "chars": len(text), "text": text}
+        manifest = {"version": 1, "template": template, "title": title, "slides": records,
+                    "texts": text_records, "tags": list(tags), "links": list(links),
+                    "data": jsonable(data)}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
+                                    encoding="utf-8")
+    return load_rendered(out_dir)
+
+
+def _check_target(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise TemplateError(f"output folder {out_dir} is a file: choose a folder path")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
+        raise TemplateError(f"output folder {out_dir} holds other files (no {MANIFEST}): "
+                            "choose a new or empty folder, render output replaces the folder")
+
+
+class _staging:
+    """Context manager: a temp folder beside ``target``, swapped in on success."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
+
+    def __enter__(self) -> Path:
+        try:
+            self.tmp.mkdir(parents=True)
+        except OSError as exc:
+            raise TemplateError(f"cannot create the output folder {self.target.parent} "
+                                f"({exc.strerror})") from None
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        old = None
+        if self.target.exists():
+            old = self.target.parent / f".{self.target.name}.old-{uuid.uuid4().hex[:8]}"
+            self.target.rename(old)
+        try:
+            self.tmp.rename(self.target)
+        except OSError:
+            if old is not None:
+                old.rename(self.target)
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def load_rendered(out_dir: Path) -> RenderedPost:
+    """Rebuild the RenderedPost of a rendered folder from its manifest (texts from the files)."""
+    out_dir = Path(out_dir).resolve()
+    manifest_path = out_dir / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        slides = tuple(_slides(out_dir, manifest["slides"]))
+        texts = {}
+        for tname, rec in manifest["texts"].items():
+            texts[tname] = (out_dir / rec["file"]).read_text(encoding="utf-8").strip()
+        return RenderedPost(template=manifest["template"], title=manifest["title"],
+                            slides=slides, texts=texts, out_dir=out_dir,
+                            manifest_path=manifest_path, data=manifest.get("data") or {},
+                            links=tuple(manifest.get("links") or ()),
+                            tags=tuple(manifest.get("tags") or ()))
+    except FileNotFoundError as exc:
+        raise TemplateError(f"{exc.filename} is missing: render the post again",
+                            file=manifest_path) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TemplateError(f"not a valid render manifest ({type(exc).__name__}: {exc}): "
+                            "render the post again", file=manifest_path) from None
+
+
+def _slides(out_dir: Path, records: list[dict[str, Any]]) -> Iterator[Slide]:
+    for rec in records:
+        path = out_dir / rec["file"]
+        yield Slide(index=int(rec["index"]), path=path, width=int(rec["width"]),
+                    height=int(rec["height"]), format=rec["format"], bytes=path.stat().st_size,
+                    alt_text=rec["alt_text"])

@@ -1,0 +1,145 @@
+"""Pillow drawing primitives for card layers: colours, gradients, photos, masks, shapes.
+
+The canvas is an RGB image; anything translucent is pasted through an ``L``
+mask, which blends. Shape and rounded-photo masks are drawn at 4x and scaled
+down so edges are anti-aliased (Pillow's own shapes are not).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageColor, ImageDraw, ImageFilter, ImageOps
+
+RGBA = tuple[int, int, int, int]
+_SUPERSAMPLE = 4
+
+
+def parse_color(value: object, palette: dict[str, str]) -> RGBA:
+    """``"#0b3d91"``, ``"#00000080"``, ``"white"`` or a palette name -> RGBA; ValueError if not."""
+    if not isinstance(value, str):
+        raise ValueError(value)
+    text = palette.get(value.strip(), value).strip()
+    rgba = ImageColor.getcolor(text, "RGBA")
+    assert isinstance(rgba, tuple)
+    return rgba  # type: ignore[return-value]
+
+
+def with_opacity(color: RGBA, opacity: float) -> RGBA:
+    return color[0], color[1], color[2], int(round(color[3] * max(0.0, min(1.0, opacity))))
+
+
+def fill(canvas: Image.Image, color: RGBA, box: tuple[int, int, int, int] | None = None,
+         mask: Image.Image | None = None) -> None:
+    """Paint ``color`` (alpha respected) over ``box`` or the whole canvas, through ``mask``."""
+    x, y, w, h = box or (0, 0, *canvas.size)
+    alpha = color[3]
+    if alpha == 0:
+        return
+    if mask is None:
+        if alpha == 255:
+            canvas.paste(color[:3], (x, y, x + w, y + h))
+            return
+        mask = Image.new("L", (w, h), alpha)
+    elif alpha != 255:
+        mask = mask.point(lambda v: v * alpha // 255)
+    canvas.paste(color[:3], (x, y, x + w, y + h), mask)
+
+
+@lru_cache(maxsize=64)
+def gradient_mask(size: tuple[int, int], angle: float) -> Image.Image:
+    """0 -> 255 ramp across ``size`` in the CSS sense: 180 = top to bottom, 90 = left to right."""
+    w, h = size
+    base = Image.linear_gradient("L")  # 256x256, black at the top
+    turn = (angle - 180) % 360
+    if turn in (0, 90, 180, 270):
+        ramp = base.rotate(turn, expand=False) if turn else base
+    else:
+        big = base.resize((512, 512))
+        side = int(512 / math.sqrt(2))
+        off = (512 - side) // 2
+        ramp = big.rotate(turn, resample=Image.Resampling.BICUBIC).crop(
+            (off, off, off + side, off + side))
+    return ramp.resize((w, h), Image.Resampling.BILINEAR)
+
+
+def gradient(canvas: Image.Image, start: RGBA, end: RGBA, angle: float,
+             box: tuple[int, int, int, int] | None = None, mask: Image.Image | None = None) -> None:
+    """A linear gradient from ``start`` to ``end`` over the box (through an optional shape mask)."""
+    x, y, w, h = box or (0, 0, *canvas.size)
+    ramp = gradient_mask((w, h), angle)
+    if mask is not None:
+        fill(canvas, start, (x, y, w, h), mask)
+        ramp = Image.composite(ramp, Image.new("L", (w, h), 0), mask)
+    else:
+        fill(canvas, start, (x, y, w, h))
+    fill(canvas, end, (x, y, w, h), ramp)
+
+
+@lru_cache(maxsize=64)
+def shape_mask(size: tuple[int, int], shape: str, radius: int = 0, outline: int = 0) -> Image.Image:
+    """An anti-aliased ``L`` mask: rect (rounded by ``radius``) or ellipse; ring if ``outline``."""
+    w, h = size
+    s = _SUPERSAMPLE
+    big = Image.new("L", (w * s, h * s), 0)
+    draw = ImageDraw.Draw(big)
+    rect = (0, 0, w * s - 1, h * s - 1)
+    kw = {"fill": None, "outline": 255, "width": outline * s} if outline else {"fill": 255}
+    if shape == "ellipse":
+        draw.ellipse(rect, **kw)
+    elif radius > 0:
+        draw.rounded_rectangle(rect, radius=min(radius, w // 2, h // 2) * s, **kw)
+    else:
+        draw.rectangle(rect, **kw)
+    return big.resize((w, h), Image.Resampling.BOX)
+
+
+def open_image(path: Path, target: tuple[int, int]) -> Image.Image:
+    """Decode ``path`` (at a reduced scale when the file is much larger than ``target``).
+
+    Raises OSError / ValueError for missing or corrupt files; callers turn those
+    into ImageError with the template and layer.
+    """
+    with Image.open(path) as img:
+        img = ImageOps.exif_transpose(img) if img.format == "JPEG" and _rotated(img) else img
+        if img.format == "JPEG":
+            img.draft("RGB", target)
+        img.load()
+        if img.mode not in ("RGB", "RGBA"):
+            img = img.convert("RGBA" if "A" in img.getbands() or "transparency" in img.info
+                              else "RGB")
+        return img
+
+
+def _rotated(img: Image.Image) -> bool:
+    try:
+        return img.getexif().get(0x0112, 1) != 1
+    except Exception:  # noqa: BLE001 - broken EXIF just means "not rotated"
+        return False
+
+
+def cover(img: Image.Image, size: tuple[int, int], focus: tuple[float, float]) -> Image.Image:
+    """Scale to cover ``size`` and crop around the focal point (0..1, 0..1)."""
+    return ImageOps.fit(img, size, method=Image.Resampling.BICUBIC, centering=focus)
+
+
+def contain(img: Image.Image, size: tuple[int, int]) -> Image.Image:
+    return ImageOps.contain(img, size, method=Image.Resampling.LANCZOS)
+
+
+def paste_image(canvas: Image.Image, img: Image.Image, xy: tuple[int, int],
+                mask: Image.Image | None = None, opacity: float = 1.0) -> None:
+    """Paste with the image's own alpha, a shape mask and an opacity multiplied together."""
+    alpha = img.getchannel("A") if img.mode == "RGBA" else None
+    if mask is not None:
+        alpha = mask if alpha is None else Image.composite(alpha, Image.new("L", img.size, 0), mask)
+    if opacity < 1.0:
+        base = alpha or Image.new("L", img.size, 255)
+        alpha = base.point(lambda v: int(v * opacity))
+    canvas.paste(img.convert("RGB") if img.mode != "RGB" else img, xy, alpha)
+
+
+def blur(img: Image.Image, radius: float) -> Image.Image:
+    return img.filter(ImageFilter.GaussianBlur(radius)) if radius > 0 else img

@@ -1,0 +1,124 @@
+"""The render pipeline: template + data -> slides, channel texts, manifest (pure: no network, no DB)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from ..errors import DataError, TemplateError
+from ..model import RenderedPost
+from .data import check_data, load_data
+from .fonts import FontBook
+from .jinja import Evaluator, make_env
+from .output import FORMATS, encode, write_post
+from .slides import SlidePainter
+from .template import SlideSpec, Template, load_template
+from .texts import render_texts
+
+
+def normalize_format(image_format: str) -> str:
+    fmt = image_format.strip().lower()
+    fmt = "jpeg" if fmt == "jpg" else fmt
+    if fmt not in FORMATS:
+        raise TemplateError(f"unknown image format {image_format!r}: use png or jpeg")
+    return fmt
+
+
+def post_data(tpl: Template, data: Mapping[str, Any] | None, data_file: Path | None
+              ) -> dict[str, Any]:
+    """The checked data: given directly, from a file, or the template's sample."""
+    if data is not None:
+        return check_data(tpl.fields, data, source="data", base=Path.cwd(), strict=False)
+    if data_file is None:
+        data_file = tpl.sample
+        if not data_file.is_file():
+            raise DataError(f"template {tpl.name} has no sample.yaml: pass --data FILE",
+                            file=tpl.folder)
+    data_file = Path(data_file).resolve()
+    return check_data(tpl.fields, load_data(data_file), source=data_file, base=data_file.parent)
+
+
+def expand(tpl: Template, ev: Evaluator, ctx: Mapping[str, Any]
+           ) -> Iterator[tuple[SlideSpec, dict[str, Any]]]:
+    """Each slide once, or once per item of its ``repeat`` list, with ``item`` and ``loop``."""
+    for i, spec in enumerate(tpl.slides):
+        where = f"slides[{i}] ({spec.name})"
+        if spec.repeat is None:
+            variants: list[dict[str, Any]] = [{}]
+        else:
+            items = ev.value("{{ " + spec.repeat + " }}", ctx, line=spec.line, key=f"{where}.repeat")
+            if not isinstance(items, (list, tuple)):
+                raise TemplateError(f"repeat: {spec.repeat} is not a list field", file=tpl.file,
+                                    line=spec.line, key=where)
+            n = len(items)
+            variants = [{spec.item_name: item,
+                         "loop": {"index": k + 1, "index0": k, "length": n, "first": k == 0,
+                                  "last": k == n - 1}}
+                        for k, item in enumerate(items)]
+        for extra in variants:
+            slide_ctx = {**ctx, **extra}
+            if spec.when is not None and not ev.value(spec.when, slide_ctx, line=spec.line,
+                                                      key=f"{where}.when"):
+                continue
+            yield spec, slide_ctx
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    out: list[str] = []
+    for item in value:
+        if isinstance(item, (list, tuple)):
+            out.extend(str(v).strip() for v in item if str(v).strip())
+        elif item is not None and str(item).strip():
+            out.append(str(item).strip())
+    return tuple(dict.fromkeys(out))
+
+
+def render_post(templates_dir: Path, name: str, *, out_dir: Path,
+                data: Mapping[str, Any] | None = None, data_file: Path | None = None,
+                image_format: str = "png", image_budget: int | None = None,
+                context: Mapping[str, Any] | None = None) -> RenderedPost:
+    fmt = normalize_format(image_format)
+    tpl = load_template(Path(templates_dir), name)
+    values = post_data(tpl, data, data_file)
+    now = datetime.now().astimezone()
+    ctx: dict[str, Any] = {"now": now, "today": now.date(), **(context or {}), **values,
+                           "data": values, "template": tpl.name}
+    ev = Evaluator(make_env(), tpl.file)
+    painter = SlidePainter(tpl, ev, FontBook(tpl.fonts_dir))
+    instances = list(expand(tpl, ev, ctx))
+    if not instances:
+        raise DataError(f"template {tpl.name} produced no slides from this data: "
+                        "check the lists its slides repeat over")
+    alts = []
+    # encoding (zlib / libjpeg, outside the GIL) of slide n overlaps painting slide n+1
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode") as pool:
+        jobs = []
+        for n, (spec, slide_ctx) in enumerate(instances, start=1):
+            slide_ctx.update(page=n, pages=len(instances))
+            image = painter.paint(spec, slide_ctx, n)
+            alt = " ".join(str(ev.value(spec.alt, slide_ctx, line=spec.line,
+                                        key=f"slide {n} ({spec.name}).alt")).split())
+            if not alt:
+                raise TemplateError(f"slide {n} ({spec.name}) has an empty alt text: describe "
+                                    "the slide for screen readers", file=tpl.file, line=spec.line)
+            jobs.append((pool.submit(encode, image, fmt, image_budget, f"slide {n} ({spec.name})"),
+                         image.size, alt))
+            alts.append({"index": n, "alt": alt, "name": spec.name})
+        slides = [(job.result(), size[0], size[1], fmt, alt) for job, size, alt in jobs]
+    doc = tpl.doc
+    title = " ".join(str(ev.value(doc.get("title", tpl.description), ctx,
+                                  line=doc.line_of("title"), key="title")).split())
+    tags = tuple(t.lstrip("#") for t in _strings(ev.deep(doc.get("tags"), ctx,
+                                                         line=doc.line_of("tags"), key="tags")))
+    links = _strings(ev.deep(doc.get("links"), ctx, line=doc.line_of("links"), key="links"))
+    text_ctx = {**ctx, "post": {"title": title, "tags": list(tags), "links": list(links),
+                                "slides": alts, "pages": len(instances)}}
+    texts = render_texts(tpl.folder, tpl.texts, text_ctx, tpl.text_limits)
+    return write_post(Path(out_dir), template=tpl.name, title=title, slides=slides, texts=texts,
+                      tags=tags, links=links, data=values)

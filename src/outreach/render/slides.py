@@ -1,0 +1,333 @@
+"""One slide of a template + its variables -> a finished Pillow image.
+
+Each layer's values are evaluated (Jinja2 sandbox), type-checked with the
+template line at hand, then drawn in order. Every error names the template
+file and line, the slide (number and name) and the layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from PIL import Image, ImageDraw, UnidentifiedImageError
+
+from ..errors import FontError, ImageError, TemplateError, TextOverflow
+from . import paint, textbox
+from .fonts import FontBook, parse_weight
+from .jinja import Evaluator
+from .template import SlideSpec, Template, check_box
+
+_ALIGN = ("left", "center", "right")
+_VALIGN = ("top", "middle", "bottom")
+_PAGE_DEFAULTS = {"text": "{{ page }} / {{ pages }}", "size": 28, "weight": "Bold",
+                  "align": "right", "valign": "middle", "line_height": 2.0, "padding": [20, 0]}
+
+
+@dataclass
+class Props:
+    """A layer's evaluated values, with typed getters that fail at the right line."""
+
+    values: dict[str, Any]
+    raw: Any
+    tpl: Template
+    where: str
+
+    def fail(self, key: str | None, message: str, cls: type[TemplateError] = TemplateError
+             ) -> TemplateError:
+        line = self.raw.line_of(key) if key and hasattr(self.raw, "line_of") else \
+            getattr(self.raw, "line", None)
+        return cls(message, file=self.tpl.file, line=line,
+                   key=f"{self.where}.{key}" if key else self.where)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.values.get(key, default)
+        return default if value is None else value
+
+    def number(self, key: str, default: float | None = None, low: float | None = None,
+               high: float | None = None) -> float:
+        value = self.get(key, default)
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            number = float(str(value).rstrip("%")) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError):
+            raise self.fail(key, f"expected a number, got {value!r}") from None
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise self.fail(key, f"must be between {low:g} and {high:g}, got {number:g}")
+        return number
+
+    def color(self, key: str, default: str | None = None) -> paint.RGBA:
+        value = self.get(key, default)
+        try:
+            return paint.parse_color(value, self.tpl.colors)
+        except ValueError:
+            raise self.fail(key, f"unknown colour {value!r}: use #RRGGBB, #RRGGBBAA or one of "
+                                 f"the colours: {', '.join(self.tpl.colors) or 'none defined'}"
+                            ) from None
+
+    def choice(self, key: str, options: tuple[str, ...], default: str) -> str:
+        value = str(self.get(key, default)).strip().lower()
+        if value not in options:
+            raise self.fail(key, f"must be one of {', '.join(options)}, got {value!r}")
+        return value
+
+    def box(self) -> tuple[int, int, int, int]:
+        line = self.raw.line_of("box") if hasattr(self.raw, "line_of") else None
+        return check_box(self.values.get("box"), self.tpl.canvas, self.tpl.file, line,
+                         f"{self.where}.box")
+
+    def focus(self) -> tuple[float, float]:
+        value = self.get("focus", [0.5, 0.5])
+        try:
+            fx, fy = (float(v) for v in value)
+            if not (0 <= fx <= 1 and 0 <= fy <= 1):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise self.fail("focus", "focus is [x, y] between 0 and 1, e.g. [0.5, 0.3] "
+                                     "keeps the upper middle in view") from None
+        return fx, fy
+
+
+class SlidePainter:
+    """Draws slides of one template; caches decoded photos across slides."""
+
+    def __init__(self, tpl: Template, evaluator: Evaluator, fonts: FontBook) -> None:
+        self.tpl = tpl
+        self.ev = evaluator
+        self.fonts = fonts
+        self._photos: dict[tuple[Path, tuple[int, int]], Image.Image] = {}
+
+    def paint(self, spec: SlideSpec, ctx: Mapping[str, Any], number: int) -> Image.Image:
+        canvas = Image.new("RGB", self.tpl.canvas, "white")
+        draw = ImageDraw.Draw(canvas, "RGBA")
+        for j, raw in enumerate(spec.layers):
+            name = raw.get("name") or f"{raw['type']} #{j + 1}"
+            where = f"slide {number} ({spec.name}), layer {name}"
+            if "when" in raw and not self.ev.value(raw["when"], ctx, line=raw.line_of("when"),
+                                                   key=f"{where}.when"):
+                continue
+            values = {k: self.ev.deep(v, ctx, line=raw.line_of(k), key=f"{where}.{k}")
+                      for k, v in raw.items() if k != "when"}
+            if raw["type"] == "page" and values.get("text") is None:
+                values["text"] = self.ev.value(_PAGE_DEFAULTS["text"], ctx)
+            props = Props(values, raw, self.tpl, where)
+            getattr(self, f"_{raw['type']}")(canvas, draw, props)
+        return canvas
+
+    # --- layers ---------------------------------------------------------------------------
+
+    def _background(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, p: Props) -> None:
+        if p.get("color") is not None:
+            paint.fill(canvas, p.color("color"))
+        if p.get("gradient") is not None:
+            self._gradient(canvas, p, "gradient", None, None)
+        if p.get("image") is not None:
+            photo = self._photo(p, "image", canvas.size)
+            photo = paint.blur(paint.cover(photo, canvas.size, p.focus()), p.number("blur", 0, 0, 50))
+            paint.paste_image(canvas, photo, (0, 0))
+        self._shade(canvas, p, (0, 0, *canvas.size))
+
+    def _shade(self, canvas: Image.Image, p: Props, box: tuple[int, int, int, int],
+               mask: Image.Image | None = None) -> None:
+        """``darken: 0.4`` (black at 40 %) and ``overlay`` (a colour or a gradient)."""
+        if p.get("darken"):
+            paint.fill(canvas, (0, 0, 0, int(255 * p.number("darken", 0, 0, 1))), box, mask)
+        overlay = p.get("overlay")
+        if isinstance(overlay, dict):
+            self._gradient(canvas, p, "overlay", box, mask)
+        elif overlay is not None:
+            paint.fill(canvas, p.color("overlay"), box, mask)
+
+    def _gradient(self, canvas: Image.Image, p: Props, key: str,
+                  box: tuple[int, int, int, int] | None, mask: Image.Image | None) -> None:
+        spec = p.get(key)
+        if not isinstance(spec, dict) or "from" not in spec or "to" not in spec:
+            raise p.fail(key, "a gradient is {from: COLOUR, to: COLOUR, angle: 180} "
+                              "(180 = top to bottom)")
+        raw = p.raw.get(key)
+        sub = Props(spec, raw if hasattr(raw, "line_of") else p.raw, self.tpl, f"{p.where}.{key}")
+        paint.gradient(canvas, sub.color("from"), sub.color("to"), sub.number("angle", 180),
+                       box, mask)
+
+    def _text(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, p: Props,
+              defaults: Mapping[str, Any] | None = None) -> None:
+        text = p.get("text", (defaults or {}).get("text", ""))
+        text = "" if text is None else str(text).strip("\n")
+        if not text.strip():
+            return
+        box = p.box()
+        p = self._merged(p, defaults or {})
+        style = self._style(p)
+        family = style.family
+
+        def font_at(size: int):
+            return self.fonts.get(family, style.weight, size)
+
+        try:
+            font_at(style.size)
+        except FontError as exc:
+            raise p.fail("font", exc.message, FontError) from None
+        x, y, w, h = box
+        pad_x, pad_y = self._padding(p)
+        layout = textbox.fit(text, style, w - 2 * pad_x, h - 2 * pad_y, font_at)
+        if not layout.fits:
+            needed = len(layout.lines)
+            room = int((h - 2 * pad_y) // layout.line_px)
+            if style.max_lines is not None:
+                room = min(room, style.max_lines)
+            raise p.fail("text", f"text {_snippet(text)!r} does not fit the {w}x{h} box of "
+                         f"template {self.tpl.name} even at {layout.size} px ({needed} lines "
+                         f"needed, room for {room}): shorten the text, enlarge the box, lower "
+                         "min_size or set ellipsis: true", TextOverflow)
+        missing = _missing(layout)
+        if missing:
+            shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:5])
+            raise p.fail("text", f"font {family!r} has no glyph for {shown} in "
+                         f"{_snippet(text)!r}: remove the character or choose a font that has "
+                         "it (it would print as an empty box)", FontError)
+        if p.get("background") is not None:
+            self._text_background(canvas, p, layout, style, box, (pad_x, pad_y))
+        inner = (x + pad_x, y + pad_y, w - 2 * pad_x, h - 2 * pad_y)
+        textbox.draw(draw, layout, style, inner)
+
+    def _text_background(self, canvas: Image.Image, p: Props, layout: textbox.TextLayout,
+                         style: textbox.TextStyle, box: tuple[int, int, int, int],
+                         pad: tuple[int, int]) -> None:
+        """A pill or panel hugging the text block (badges, date tags)."""
+        x, y, w, h = box
+        inner_w = w - 2 * pad[0]
+        ink_w = int(max(layout.widths) + 2 * pad[0] + 0.999)
+        ink_h = int(layout.height + 2 * pad[1] + 0.999)
+        left = x + int(textbox.line_left(layout, style, layout.widths.index(max(layout.widths)),
+                                         pad[0], inner_w)) - pad[0]
+        top = int(textbox.block_top(layout, style, y + pad[1], h - 2 * pad[1])) - pad[1]
+        radius = int(p.number("radius", 0, 0, 2000))
+        mask = paint.shape_mask((ink_w, ink_h), "rect", radius)
+        color = paint.with_opacity(p.color("background"), p.number("opacity", 1, 0, 1))
+        paint.fill(canvas, color, (left, top, ink_w, ink_h), mask)
+
+    def _padding(self, p: Props) -> tuple[int, int]:
+        value = p.get("padding", 0)
+        if isinstance(value, (list, tuple)) and len(value) == 2:
+            sub = Props({"x": value[0], "y": value[1]}, p.raw, self.tpl, p.where)
+            return int(sub.number("x", 0, 0)), int(sub.number("y", 0, 0))
+        pad = int(p.number("padding", 0, 0))
+        return pad, pad
+
+    def _merged(self, p: Props, defaults: Mapping[str, Any]) -> Props:
+        """The layer's values over its named style over the layer type's defaults."""
+        merged: dict[str, Any] = dict(defaults)
+        style_name = p.get("style")
+        if style_name is not None:
+            if style_name not in self.tpl.styles:
+                raise p.fail("style", f"unknown style {style_name!r}; styles: "
+                                      f"{', '.join(self.tpl.styles) or 'none'}")
+            merged.update(self.tpl.styles[style_name])
+        merged.update({k: v for k, v in p.values.items() if v is not None})
+        return Props(merged, p.raw, self.tpl, p.where)
+
+    def _style(self, s: Props) -> textbox.TextStyle:
+        p = s
+        size = int(s.number("size", 48, 6, 1000))
+        min_size = int(s.number("min_size", size, 6, size))
+        try:
+            weight = parse_weight(s.get("weight", "Regular"))
+        except ValueError:
+            raise p.fail("weight", "weight is a name (Thin, Light, Regular, Medium, Bold, Black) "
+                                   "or a number from 100 to 900") from None
+        spacing = s.get("letter_spacing", 0)
+        color = paint.with_opacity(s.color("color", "#111111"), s.number("opacity", 1, 0, 1))
+        max_lines = s.get("max_lines")
+        return textbox.TextStyle(
+            family=str(s.get("font", self.tpl.font)), weight=weight, size=size, min_size=min_size,
+            color=color, align=s.choice("align", _ALIGN, "left"),
+            valign=s.choice("valign", _VALIGN, "top"),
+            line_height=s.number("line_height", 1.3, 0.6, 4),
+            letter_spacing=s.number("letter_spacing", 0, -1000, 1000),
+            spacing_is_em=isinstance(spacing, str) and spacing.strip().endswith("%"),
+            max_lines=int(s.number("max_lines", 0, 1, 100)) if max_lines is not None else None,
+            ellipsis=bool(s.get("ellipsis", False)))
+
+    def _page(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, p: Props) -> None:
+        self._text(canvas, draw, p, _PAGE_DEFAULTS)
+
+    def _image(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, p: Props) -> None:
+        x, y, w, h = p.box()
+        fit = p.choice("fit", ("cover", "contain"), "cover")
+        photo = self._photo(p, "src", (w, h))
+        shape = p.choice("shape", ("rect", "circle"), "rect")
+        radius = int(p.number("radius", 0, 0, 2000))
+        if fit == "cover":
+            photo = paint.cover(photo, (w, h), p.focus())
+            xy = (x, y)
+        else:
+            photo = paint.contain(photo, (w, h))
+            xy = _aligned((x, y, w, h), photo.size, p.choice("align", _ALIGN, "center"))
+        mask = None
+        if shape == "circle" or radius:
+            mask = paint.shape_mask(photo.size, "ellipse" if shape == "circle" else "rect", radius)
+        paint.paste_image(canvas, photo, xy, mask, p.number("opacity", 1, 0, 1))
+        self._shade(canvas, p, (*xy, *photo.size), mask)
+
+    def _logo(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, p: Props) -> None:
+        x, y, w, h = p.box()
+        if p.get("src") is None:
+            p.values["src"] = "images/logo.png"
+        logo = paint.contain(self._photo(p, "src", (w, h)), (w, h))
+        xy = _aligned((x, y, w, h), logo.size, p.choice("align", _ALIGN, "left"))
+        paint.paste_image(canvas, logo, xy, None, p.number("opacity", 1, 0, 1))
+
+    def _shape(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, p: Props) -> None:
+        x, y, w, h = p.box()
+        shape = p.choice("shape", ("rect", "ellipse"), "rect")
+        radius = int(p.number("radius", 0, 0, 2000))
+        opacity = p.number("opacity", 1, 0, 1)
+        mask = paint.shape_mask((w, h), shape, radius)
+        if p.get("gradient") is not None:
+            self._gradient(canvas, p, "gradient", (x, y, w, h), mask)
+        elif p.get("fill") is not None:
+            paint.fill(canvas, paint.with_opacity(p.color("fill"), opacity), (x, y, w, h), mask)
+        if p.get("outline") is not None:
+            ring = paint.shape_mask((w, h), shape, radius, int(p.number("width", 2, 1, 200)))
+            paint.fill(canvas, paint.with_opacity(p.color("outline"), opacity), (x, y, w, h), ring)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _photo(self, p: Props, key: str, target: tuple[int, int]) -> Image.Image:
+        value = p.get(key)
+        if value is None or value == "":
+            raise p.fail(key, "no image given", ImageError)
+        path = Path(value) if isinstance(value, Path) else Path(str(value))
+        if not path.is_absolute():
+            path = self.tpl.folder / path
+        cached = self._photos.get((path, target))
+        if cached is not None:
+            return cached
+        try:
+            photo = paint.open_image(path, target)
+        except FileNotFoundError:
+            raise p.fail(key, f"image file not found: {path}", ImageError) from None
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+            raise p.fail(key, f"cannot read image {path} ({type(exc).__name__}: {exc}): replace "
+                              "it with a working JPEG or PNG file", ImageError) from None
+        self._photos[(path, target)] = photo
+        return photo
+
+
+def _aligned(box: tuple[int, int, int, int], size: tuple[int, int], align: str) -> tuple[int, int]:
+    x, y, w, h = box
+    left = x if align == "left" else x + w - size[0] if align == "right" else x + (w - size[0]) // 2
+    return left, y + (h - size[1]) // 2
+
+
+def _missing(layout: textbox.TextLayout) -> list[str]:
+    from .fonts import missing_glyphs
+
+    return missing_glyphs(layout.font, "".join(layout.lines))
+
+
+def _snippet(text: str, limit: int = 40) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,157 @@
+"""Fit Korean text into a box: line breaking, shrink-to-fit, ellipsis, alignment, drawing.
+
+The size search is a binary search between ``min_size`` and ``size`` on the
+predicate "every line fits the width, the lines fit the height and
+``max_lines``"; it ends on a size that fits whose next size up does not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from PIL import ImageDraw, ImageFont
+
+from .linebreak import break_lines
+
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    family: str
+    weight: int
+    size: int                 # the largest size; shrink-to-fit starts here
+    min_size: int             # == size when the layer does not shrink
+    color: tuple[int, int, int, int]
+    align: str = "left"       # left | center | right
+    valign: str = "top"       # top | middle | bottom
+    line_height: float = 1.3  # times the font size
+    letter_spacing: float = 0.0   # px at ``size`` (scaled when shrinking)
+    spacing_is_em: bool = False   # letter_spacing given in % of the size
+    max_lines: int | None = None
+    ellipsis: bool = False
+
+
+@dataclass(frozen=True)
+class TextLayout:
+    lines: tuple[str, ...]
+    widths: tuple[float, ...]
+    font: ImageFont.FreeTypeFont
+    size: int
+    line_px: float
+    spacing: float
+    fits: bool
+    truncated: bool = False
+
+    @property
+    def height(self) -> float:
+        return self.line_px * len(self.lines)
+
+
+FontAt = Callable[[int], ImageFont.FreeTypeFont]
+
+
+def spacing_at(style: TextStyle, size: int) -> float:
+    if style.spacing_is_em:
+        return style.letter_spacing * size / 100.0
+    return style.letter_spacing * size / style.size if style.size else 0.0
+
+
+def measurer(font: ImageFont.FreeTypeFont, spacing: float) -> Callable[[str], float]:
+    """Width of a string in this font, letter spacing included (between characters)."""
+    if not spacing:
+        return font.getlength
+    return lambda s: font.getlength(s) + spacing * max(len(s) - 1, 0)
+
+
+def layout_at(text: str, style: TextStyle, size: int, width: float, height: float,
+              font_at: FontAt) -> TextLayout:
+    font = font_at(size)
+    spacing = spacing_at(style, size)
+    width_of = measurer(font, spacing)
+    lines = break_lines(text, width, width_of)
+    widths = tuple(width_of(line) for line in lines)
+    line_px = size * style.line_height
+    fits = (all(w <= width + 0.5 for w in widths) and line_px * len(lines) <= height + 0.5
+            and (style.max_lines is None or len(lines) <= style.max_lines))
+    return TextLayout(tuple(lines), widths, font, size, line_px, spacing, fits)
+
+
+def fit(text: str, style: TextStyle, width: float, height: float, font_at: FontAt) -> TextLayout:
+    """The layout at the largest size in [min_size, size] that fits, else the min-size layout.
+
+    The returned layout has ``fits=False`` only when nothing fits and the style
+    does not ask for an ellipsis; with ``ellipsis`` the min-size layout is cut.
+    """
+    best = layout_at(text, style, style.size, width, height, font_at)
+    if best.fits or style.min_size >= style.size:
+        return best if best.fits or not style.ellipsis else _cut(best, style, width, height)
+    low = layout_at(text, style, style.min_size, width, height, font_at)
+    if not low.fits:
+        return _cut(low, style, width, height) if style.ellipsis else low
+    lo, hi = style.min_size, style.size          # lo fits, hi does not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        trial = layout_at(text, style, mid, width, height, font_at)
+        if trial.fits:
+            lo, low = mid, trial
+        else:
+            hi = mid
+    return low
+
+
+def _cut(layout: TextLayout, style: TextStyle, width: float, height: float) -> TextLayout:
+    """Keep the lines that fit and end the last one with an ellipsis."""
+    room = int((height + 0.5) // layout.line_px)
+    if style.max_lines is not None:
+        room = min(room, style.max_lines)
+    room = max(room, 1)
+    width_of = measurer(layout.font, layout.spacing)
+    lines = list(layout.lines[:room])
+    last = lines[-1]
+    cut = len(layout.lines) > room or width_of(last) > width
+    if cut:
+        while last and width_of(last.rstrip() + ELLIPSIS) > width:
+            last = last[:-1]
+        lines[-1] = last.rstrip() + ELLIPSIS
+    widths = tuple(width_of(line) for line in lines)
+    return TextLayout(tuple(lines), widths, layout.font, layout.size, layout.line_px,
+                      layout.spacing, True, truncated=cut)
+
+
+def block_top(layout: TextLayout, style: TextStyle, y: float, height: float) -> float:
+    if style.valign == "middle":
+        return y + (height - layout.height) / 2
+    if style.valign == "bottom":
+        return y + height - layout.height
+    return y
+
+
+def line_left(layout: TextLayout, style: TextStyle, index: int, x: float, width: float) -> float:
+    w = layout.widths[index]
+    if style.align == "center":
+        return x + (width - w) / 2
+    if style.align == "right":
+        return x + width - w
+    return x
+
+
+def draw(canvas_draw: ImageDraw.ImageDraw, layout: TextLayout, style: TextStyle,
+         box: tuple[int, int, int, int]) -> None:
+    """Draw the laid-out lines into ``box``; each line is centred in its line box."""
+    x, y, w, h = box
+    ascent, descent = layout.font.getmetrics()
+    top = block_top(layout, style, y, h)
+    for i, line in enumerate(layout.lines):
+        if not line:
+            continue
+        baseline = top + i * layout.line_px + (layout.line_px - (ascent + descent)) / 2 + ascent
+        left = line_left(layout, style, i, x, w)
+        if not layout.spacing:
+            canvas_draw.text((left, baseline), line, font=layout.font, fill=style.color,
+                             anchor="ls")
+            continue
+        for ch in line:
+            canvas_draw.text((left, baseline), ch, font=layout.font, fill=style.color, anchor="ls")
+            left += layout.font.getlength(ch) + layout.spacing
