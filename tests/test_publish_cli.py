@@ -95,3 +95,13 @@ def test_reject_and_retry_refuse_wrong_states(root, capsys):
     assert "only occurrences that have not started" in capsys.readouterr().err
     assert run(root, "retry", "1") == 2
     assert "only failed or unknown" in capsys.readouterr().err
+
+
+def test_bad_publishing_setting_names_file_line_and_key(root, capsys):
+    toml = root / "outreach.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n[publishing]\nmax_attempts = \"many\"\n",
+                    encoding="utf-8")
+    assert run(root, "status") == 2
+    err = capsys.readouterr().err
+    line = toml.read_text(encoding="utf-8").splitlines().index('max_attempts = "many"') + 1
+    assert f"outreach.toml:{line}: publishing.max_attempts: expected a positive number" in err

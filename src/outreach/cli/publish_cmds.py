@@ -29,8 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "publish", help="render a template and publish it now",
         description="Render TEMPLATE and publish it now through the ledger to the given channels "
                     "(default: every enabled channel). Prints each channel's outcome. Exit status: "
-                    "0 when every delivery was sent or handed off, 1 when any failed or is "
-                    "unknown, 2 for bad input (nothing is recorded then).")
+                    "0 when every delivery was sent or handed off, 1 when any failed, is "
+                    "unknown or waits for a retry, 2 for bad input (nothing is recorded then).")
     p.add_argument("template", help="template name (a folder in templates/cards/)")
     p.add_argument("--data", type=Path, metavar="FILE",
                    help="YAML or JSON data file (default: the template's sample data)")

@@ -14,11 +14,12 @@ import socket
 import threading
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Callable, Iterator, Literal, Mapping
 
 from ..channels import open_channel
 from ..channels.base import Channel
-from ..config import Settings
+from ..config import Settings, line_of
 from ..errors import ConfigError, LedgerError, OutreachError
 from ..logs import log, redact
 from ..model import Receipt, RenderedPost
@@ -35,11 +36,13 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _number(section: Mapping[str, Any], key: str, default: float, file: object) -> float:
+def _number(section: Mapping[str, Any], key: str, default: float, file: Path | None) -> float:
+    """A positive number from ``[publishing]``; the error names file, line and key."""
     value = section.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        line = line_of(file.read_text(encoding="utf-8"), key, "publishing") if file else None
         raise ConfigError(f"expected a positive number, got {value!r}", file=file or "outreach.toml",
-                          key=f"publishing.{key}")
+                          line=line, key=f"publishing.{key}")
     return float(value)
 
 
