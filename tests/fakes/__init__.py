@@ -9,7 +9,8 @@ Every fake is a ``FakeServer`` (``tests/fakes/base.py``): a
 - ``fake.fail(kind, method=, path=, times=, status=, body=, headers=)``: make
   the next matching request misbehave: ``"hang"`` (no answer until the
   client's read timeout), ``"reset"`` (drop the connection after reading the
-  request), ``"malformed"`` (200 with an HTML body), ``"answer"`` (any status,
+  request), ``"lose"`` (carry the request out, then drop the connection: a
+  post that exists though the adapter never heard so), ``"malformed"`` (200 with an HTML body), ``"answer"`` (any status,
   body and headers);
 - use as a context manager, or ``start()`` / ``stop()``.
 

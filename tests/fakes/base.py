@@ -76,7 +76,7 @@ class Answer:
 
 @dataclass
 class Fault:
-    kind: str                           # "hang" | "reset" | "answer" | "malformed"
+    kind: str                           # "hang" | "reset" | "lose" | "answer" | "malformed"
     method: str | None
     path: str | None
     times: int
@@ -178,6 +178,9 @@ class FakeServer:
             self._release.wait(10)
             h.close_connection = True
             return
+        if fault and fault.kind == "lose":   # the platform acts, then the answer is lost
+            self._dispatch(req)
+            fault = Fault("reset", None, None, 0)
         if fault and fault.kind == "reset":
             h.close_connection = True
             try:

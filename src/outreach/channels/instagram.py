@@ -154,7 +154,12 @@ class InstagramChannel(Channel):
             if isinstance(body, ChannelError):
                 notes.append(f"comments of media {m['id']} not read: {body.detail}")
                 continue
-            for row in body.get("data", []):
+            rows = list(body.get("data", []))
+            after = ((body.get("paging") or {}).get("cursors") or {}).get("after")
+            if (body.get("paging") or {}).get("next") and after:
+                rows += list(self.api.pages(f"{m['id']}/comments",
+                                            {"fields": fields, "limit": 50, "after": after}))
+            for row in rows:
                 items.append(self._reply_of(m["id"], row, None))
                 for sub in (row.get("replies") or {}).get("data", []):
                     items.append(self._reply_of(m["id"], sub, row["id"]))

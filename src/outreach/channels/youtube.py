@@ -161,6 +161,10 @@ class YouTubeChannel(Channel):
             if token:
                 register_secret(token)
         self.meter.spend(units)
+        if result is not None and not isinstance(result, dict):   # a 2xx body that is not JSON
+            what = f"YouTube {name} answered with a body that is not JSON"
+            raise (UnknownOutcome(f"{what}; it may have gone through", channel=self.name) if create
+                   else Retryable(what, channel=self.name))
         return result
 
     def _typed(self, exc: Exception, name: str, create: bool) -> ChannelError | None:
@@ -193,7 +197,9 @@ class YouTubeChannel(Channel):
             if reason in ("quotaExceeded", "dailyLimitExceeded"):
                 return Retryable(what, channel=ch, retry_after=self.meter.seconds_to_reset())
             if status == 429 or reason in ("rateLimitExceeded", "userRateLimitExceeded"):
-                return Retryable(what, channel=ch, retry_after=60)
+                wait = exc.resp.get("retry-after")
+                return Retryable(what, channel=ch,
+                                 retry_after=float(wait) if wait and wait.isdigit() else 60)
             if status >= 500:
                 if create:
                     return UnknownOutcome(f"{what}; it may have gone through", channel=ch)
@@ -278,6 +284,9 @@ class YouTubeChannel(Channel):
         parent = to.thread_id or to.parent_id or to.remote_id   # YouTube replies go to the top comment
         made = self.call("comments.insert", lambda s: s.comments().insert(
             part="snippet", body={"snippet": {"parentId": parent, "textOriginal": text}}))
+        if not isinstance(made, dict) or "id" not in made:
+            raise UnknownOutcome("YouTube answered comments.insert without a comment id; the answer "
+                                 "may have gone out", channel=self.name)
         return Receipt(remote_id=made["id"], url=f"https://www.youtube.com/watch?v="
                        f"{made['snippet'].get('videoId')}&lc={made['id']}")
 

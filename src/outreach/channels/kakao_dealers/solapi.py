@@ -22,7 +22,7 @@ from typing import Any
 
 import requests
 
-from ...errors import AuthExpired, ChannelError, Rejected
+from ...errors import AuthExpired, ChannelError, Rejected, UnknownOutcome
 from ...model import CheckResult
 from ..base import ChannelContext
 from ..http import HttpClient
@@ -102,6 +102,13 @@ class SolapiDealer:
         resp = self.http.post("/messages/v4/send-many",
                               json_body={"messages": messages, "allowDuplicates": False})
         body = self.http.json(resp)
+        if not isinstance(body, dict) or "groupInfo" not in body:
+            if isinstance(body, dict) and body.get("errorCode"):
+                raise Rejected(f"Solapi {body['errorCode']}: {body.get('errorMessage', '')}",
+                               channel=self.ctx.name, reason=str(body["errorCode"]))
+            raise UnknownOutcome("Solapi answered without a message group; the messages may have "
+                                 "gone out: check the Solapi console before sending again",
+                                 channel=self.ctx.name)
         group = body.get("groupInfo") or {}
         count = group.get("count") or {}
         failed = list(body.get("failedMessageList") or [])
