@@ -161,7 +161,7 @@ class YouTubeChannel(Channel):
             if token:
                 register_secret(token)
         self.meter.spend(units)
-        if result is not None and not isinstance(result, dict):   # a 2xx body that is not JSON
+        if result not in (None, "") and not isinstance(result, dict):   # a 2xx body that is not JSON
             what = f"YouTube {name} answered with a body that is not JSON"
             raise (UnknownOutcome(f"{what}; it may have gone through", channel=self.name) if create
                    else Retryable(what, channel=self.name))
