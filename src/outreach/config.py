@@ -216,4 +216,6 @@ _SECRET_WORDS = ("token", "secret", "password", "api_key", "apikey")
 
 def _looks_secret(key: str) -> bool:
     lowered = key.lower()
+    if lowered.endswith(("_uri", "_url")):   # an endpoint such as token_uri is not a secret
+        return False
     return any(word in lowered for word in _SECRET_WORDS)
