@@ -75,6 +75,9 @@ class Ingestor:
         now = self.now()
         existing = store.existing_items(conn, channel, batch)
         fresh = [r for rid, r in batch.items() if rid not in existing and not r.ref.get("partial")]
+        if fresh:   # our own answers come back when polling: they are not citizens' messages
+            ours = store.own_answers(conn, channel, [r.remote_id for r in fresh])
+            fresh = [r for r in fresh if r.remote_id not in ours]
         rows, hide = [], set()
         for reply in fresh:
             verdict = self.verdict(reply.text)

@@ -123,6 +123,17 @@ def existing_items(conn: Connection, channel: str, remote_ids: Iterable[str]) ->
     return found
 
 
+def own_answers(conn: Connection, channel: str, remote_ids: Sequence[str]) -> set[str]:
+    """Which of ``remote_ids`` are answers outreach itself sent on ``channel``."""
+    a, c = inbox_answers.c, inbox_items.c
+    found: set[str] = set()
+    for chunk in _chunks(list(remote_ids)):
+        found.update(r[0] for r in conn.execute(
+            select(a.remote_id).join(inbox_items, c.id == a.item_id)
+            .where(c.channel == channel, a.remote_id.in_(chunk))))
+    return found
+
+
 def insert_items(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     """Insert new items; remote id -> new id. Rows that a concurrent writer stored first are
     skipped (the unique constraint decides), so webhook and poll converge on one row."""

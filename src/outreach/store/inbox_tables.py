@@ -85,6 +85,7 @@ inbox_answers = Table(
     CheckConstraint("status IN ('sending','sent','unknown','failed','manual')", name="status"),
 )
 Index("ix_inbox_answers_item", inbox_answers.c.item_id)
+Index("ix_inbox_answers_remote", inbox_answers.c.remote_id)
 
 inbox_cursors = Table(
     "inbox_cursors", metadata,

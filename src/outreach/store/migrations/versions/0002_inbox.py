@@ -89,6 +89,7 @@ def upgrade() -> None:
                            name="ck_inbox_answers_status"),
     )
     op.create_index("ix_inbox_answers_item", "inbox_answers", ["item_id"])
+    op.create_index("ix_inbox_answers_remote", "inbox_answers", ["remote_id"])
 
     op.create_table(
         "inbox_cursors",
