@@ -1,0 +1,56 @@
+"""Stats on a known data set: counts, medians and 90th percentiles, overdue."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from outreach.inbox.settings import inbox_config
+from outreach.inbox.stats import inbox_stats, percentile
+from outreach.store import inbox as store
+
+from test_inbox_support import ingestor, opened, reply
+
+KST = ZoneInfo("Asia/Seoul")
+FRI = datetime(2026, 11, 20, 10, 0, tzinfo=KST)
+
+
+def test_percentile_interpolates_between_ranks():
+    assert percentile([1, 2, 3, 72], 0.5) == 2.5
+    assert abs(percentile([1, 2, 3, 72], 0.9) - 51.3) < 1e-9
+    assert percentile([], 0.9) is None and percentile([4], 0.9) == 4
+
+
+def test_stats_on_a_known_data_set(tmp_path, db_url):
+    settings, db = opened(tmp_path, db_url)
+    ing = ingestor(settings)
+    items = [reply("a", "가로등 고장", when=FRI), reply("b", "불법주차 신고", when=FRI),
+             reply("c", "쓰레기 무단투기", when=FRI, channel="youtube"),
+             reply("d", "가로등이 깜빡여요", when=FRI),
+             reply("e", "삭제될 댓글", when=FRI),
+             reply("f", "제설 부탁드립니다", when=FRI, channel="youtube")]
+    with db.begin() as conn:
+        ids = ing.ingest(conn, items).ids
+    answered = {"a": FRI + timedelta(hours=1), "b": FRI + timedelta(hours=2),
+                "c": FRI + timedelta(hours=3), "d": FRI + timedelta(days=3)}   # Monday 10:00
+    with db.begin() as conn:
+        for key, when in answered.items():
+            store.update_item(conn, ids[key], first_answered_at=store.to_db(when), status="answered")
+        store.update_item(conn, ids["a"], status="resolved",
+                          resolved_at=store.to_db(FRI + timedelta(hours=2)))
+        store.update_item(conn, ids["e"], deleted_at=store.to_db(FRI))
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=KST)                 # Monday noon
+    result = inbox_stats(db, inbox_config(settings).working, now=now)
+    assert result["total"] == 5                                        # the deleted one is left out
+    assert result["by_channel"] == {"facebook": 3, "youtube": 2}
+    assert result["by_category"] == {"가로등": 2, "주차": 1, "환경": 1, "제설": 1}
+    assert result["by_status"] == {"answered": 3, "new": 1, "resolved": 1}
+    assert result["resolved"] == 1
+    assert result["overdue"] == 1                                      # f: due Friday 14:00
+    first = result["first_answer"]
+    assert first == {"count": 4, "median_hours": 2.5, "p90_hours": 51.3,
+                     "median_working_hours": 2.5, "p90_working_hours": 7.2}
+    assert result["resolution"]["count"] == 1 and result["resolution"]["median_hours"] == 2.0
+    later = inbox_stats(db, inbox_config(settings).working, since=FRI + timedelta(days=1), now=now)
+    assert later["total"] == 0
+    db.dispose()
