@@ -1,0 +1,112 @@
+"""``outreach channels`` (what is configured, what each can do) and ``channels check``.
+
+Parsing and printing only; channels are opened inside the handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from . import settings_from
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "channels", help="configured channels and what each can do",
+        description="List the channels configured in outreach.toml: name, platform, whether it is "
+                    "enabled, what it can do and its limits. 'outreach channels check' verifies "
+                    "credentials, permissions and quota.")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_list)
+    csub = p.add_subparsers(dest="channels_command", metavar="SUBCOMMAND")
+    c = csub.add_parser(
+        "check", help="verify credentials, permissions and quota",
+        description="Ask each platform whether outreach's credentials still work, have the "
+                    "permissions they need and have quota left; say plainly what is wrong and how "
+                    "to fix it. Exit status 1 when anything is wrong.")
+    c.add_argument("name", nargs="*", help="only these channels (default: every enabled channel)")
+    c.add_argument("--json", action="store_true", help="machine-readable output")
+    c.set_defaults(handler=cmd_check)
+
+
+def _describe(settings, name: str) -> dict:
+    from ..channels import channel_class
+
+    config = settings.channels[name]
+    cls = channel_class(config.type)
+    limits = {k: v for k, v in vars(cls.limits).items() if v not in (None, ())}
+    mode = config.settings.get("publish") if config.type == "kakao" else None
+    return {"name": name, "type": config.type, "enabled": config.enabled,
+            "description": cls.description, "mode": mode,
+            "capabilities": sorted(c.value for c in cls.capabilities), "limits": limits}
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    rows = [_describe(settings, n) for n in settings.channels]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("no channels configured: add [channels.NAME] tables to outreach.toml")
+        return 0
+    for row in rows:
+        state = "" if row["enabled"] else "  (disabled)"
+        print(f"{row['name']}  [{row['type']}]{state}")
+        print(f"    {row['description']}")
+        print(f"    can: {', '.join(row['capabilities']) or '-'}")
+        if row["limits"]:
+            print("    limits: " + ", ".join(f"{k}={_fmt(v)}" for k, v in row["limits"].items()))
+    return 0
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, tuple):
+        return "/".join(map(str, value))
+    if isinstance(value, int) and value >= 100_000:
+        return f"{value / 1_000_000:g}MB" if value % 100_000 == 0 else str(value)
+    return str(value)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ..channels import open_channel
+    from ..errors import ChannelError, ConfigError, OutreachError
+    from ..model import CheckResult
+
+    settings = settings_from(args)
+    names = args.name or [n for n, c in settings.channels.items() if c.enabled]
+    unknown = [n for n in names if n not in settings.channels]
+    if unknown:
+        raise ConfigError(f"no channel named {unknown[0]!r} is configured "
+                          f"(configured: {', '.join(settings.channels) or 'none'})",
+                          file=settings.file or "outreach.toml", key="channels")
+    report: dict[str, list[CheckResult]] = {}
+    for name in names:
+        channel = None
+        try:
+            channel = open_channel(settings, name)
+            report[name] = channel.check()
+        except ConfigError as exc:
+            report[name] = [CheckResult(False, str(exc), fix="fix outreach.toml or the environment")]
+        except ChannelError as exc:
+            report[name] = [CheckResult(False, exc.detail, fix="see the message; try again later")]
+        except OutreachError as exc:
+            report[name] = [CheckResult(False, str(exc))]
+        finally:
+            if channel is not None:
+                channel.close()
+    bad = any(not r.ok for results in report.values() for r in results)
+    if args.json:
+        print(json.dumps({n: [vars(r) for r in rs] for n, rs in report.items()},
+                         ensure_ascii=False, indent=2))
+        return 1 if bad else 0
+    for name, results in report.items():
+        print(name)
+        for r in results:
+            line = f"  {'ok  ' if r.ok else 'FAIL'} {r.what}"
+            if not r.ok and r.fix:
+                line += f": {r.fix}"
+            print(line)
+    print("something needs attention (FAIL above)" if bad else "all channels ok")
+    return 1 if bad else 0
