@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import jinja2
+import jinja2.ext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..errors import DataError, TemplateError
@@ -107,12 +108,27 @@ FILTERS: dict[str, Callable[..., Any]] = {
 }
 
 
+_STANDALONE_TAG = re.compile(r"(?m)^[ \t]*(\{%(?:(?!%\}).)*%\})[ \t]*\n")
+
+
+class StandaloneTags(jinja2.ext.Extension):
+    """A line holding only ``{% ... %}`` leaves no trace in the output; other lines keep theirs.
+
+    (Jinja2's trim_blocks also eats the newline after ``{% endif %}`` at the end of
+    a text line, which surprises anyone writing a caption.) The newline moves into
+    a comment so error line numbers stay right.
+    """
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return _STANDALONE_TAG.sub(lambda m: m.group(1) + "{#\n#}", source)
+
+
 def make_env(*, autoescape: bool = False, folder: Path | None = None) -> ImmutableSandboxedEnvironment:
     """The sandbox every template string and text template is rendered in."""
     loader = jinja2.FileSystemLoader(str(folder)) if folder else None
     env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=autoescape,
                                         loader=loader, keep_trailing_newline=False,
-                                        trim_blocks=True, lstrip_blocks=True)
+                                        extensions=[StandaloneTags])
     env.filters.update(FILTERS)
     return env
 

@@ -11,7 +11,7 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image, ImageColor, ImageDraw, ImageFilter, ImageOps
+from PIL import Image, ImageChops, ImageColor, ImageDraw, ImageFilter, ImageOps
 
 RGBA = tuple[int, int, int, int]
 _SUPERSAMPLE = 4
@@ -67,15 +67,14 @@ def gradient_mask(size: tuple[int, int], angle: float) -> Image.Image:
 
 def gradient(canvas: Image.Image, start: RGBA, end: RGBA, angle: float,
              box: tuple[int, int, int, int] | None = None, mask: Image.Image | None = None) -> None:
-    """A linear gradient from ``start`` to ``end`` over the box (through an optional shape mask)."""
+    """A linear gradient from ``start`` to ``end`` (alpha interpolated too) over the box."""
     x, y, w, h = box or (0, 0, *canvas.size)
     ramp = gradient_mask((w, h), angle)
+    colors = Image.composite(Image.new("RGBA", (w, h), end), Image.new("RGBA", (w, h), start), ramp)
+    alpha = colors.getchannel("A")
     if mask is not None:
-        fill(canvas, start, (x, y, w, h), mask)
-        ramp = Image.composite(ramp, Image.new("L", (w, h), 0), mask)
-    else:
-        fill(canvas, start, (x, y, w, h))
-    fill(canvas, end, (x, y, w, h), ramp)
+        alpha = ImageChops.multiply(alpha, mask)
+    canvas.paste(colors.convert("RGB"), (x, y, x + w, y + h), alpha)
 
 
 @lru_cache(maxsize=64)
