@@ -14,7 +14,7 @@ from outreach.scheduling.runner import read_feed_state, run_pass
 from outreach.scheduling.specs import load_all, scheduling_options
 from outreach.store.db import open_database
 from outreach.store.ledger_tables import delivery, occurrence
-from test_sched_helpers import REPO, WEEKEND, run_cli, workspace
+from test_sched_helpers import WEEKEND, run_cli, workspace
 
 KST = timezone(timedelta(hours=9))
 THU_16 = datetime(2026, 11, 26, 16, tzinfo=KST)

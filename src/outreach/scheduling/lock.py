@@ -89,7 +89,8 @@ class DaemonLock:
     def _acquire_advisory(self) -> None:
         conn = self.db.engine.connect()
         try:
-            schema = conn.execute(text("SELECT current_database() || '.' || current_schema()")).scalar()
+            schema = conn.execute(
+                text("SELECT current_database() || '.' || current_schema()")).scalar()
             key = _key(f"outreach-daemon:{schema}")
             conn.execute(text("SELECT set_config('application_name', :name, false)"),
                          {"name": f"{_APP_PREFIX}{os.getpid()}"})
@@ -99,7 +100,8 @@ class DaemonLock:
                 holder = conn.execute(text(
                     "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a "
                     "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
-                    "AND l.objid::bigint = (:k & 4294967295) AND l.classid::bigint = ((:k >> 32) & 4294967295) "
+                    "AND l.objid::bigint = (:k & 4294967295) "
+                    "AND l.classid::bigint = ((:k >> 32) & 4294967295) "
                     "LIMIT 1"), {"k": key}).scalar() or ""
                 conn.rollback()
                 raise AlreadyRunning(self._refusal(holder.removeprefix(_APP_PREFIX) or "unknown"))
