@@ -65,3 +65,44 @@ def test_sample_weekend_guide_is_drafted_approved_and_sent_once(tmp_path):
         assert "11월 넷째 주" in (folder / "manifest.json").read_text(encoding="utf-8")
     finally:
         db.dispose()
+
+
+NEW_ITEM = """<item>
+      <title>천안역 서부광장 크리스마스 트리 점등, 오늘 저녁 6시</title>
+      <link>https://www.cheonan.go.kr/news/2026-1126-05</link>
+      <guid isPermaLink="false">cheonan-news-2026-1126-05</guid>
+      <pubDate>Thu, 26 Nov 2026 16:05:00 +0900</pubDate>
+      <description>높이 12m 트리에 불을 밝히고 시립합창단의 캐럴 공연이 이어집니다.</description>
+    </item>
+    <item>"""
+
+
+def test_sample_now_in_city_publishes_a_new_feed_item_once(tmp_path):
+    root = tmp_path / "ws"
+    settings = workspace(root, {}, real_templates=True)
+    shutil.copy(REPO / "schedules" / "now-in-city.yaml", root / "schedules")
+    (root / "content" / "feeds").mkdir(parents=True)
+    (root / "content" / "photos").symlink_to(REPO / "content" / "photos")
+    feed = root / "content" / "feeds" / "now-in-city.xml"
+    shutil.copy(REPO / "content" / "feeds" / "now-in-city.xml", feed)
+    db = open_database(settings.database_url)
+    now = [THU_16]
+    clock = lambda: now[0]  # noqa: E731 - the controllable clock
+    service = PublishingService(settings, db, clock=clock)
+    schedules, options = load_schedules(settings), scheduling_options(settings)
+    try:
+        run_pass(settings, service, schedules, clock=clock, options=options)   # baseline
+        assert not (settings.var_dir / "outbox").exists()
+        feed.write_text(feed.read_text(encoding="utf-8").replace("<item>", NEW_ITEM, 1),
+                        encoding="utf-8")
+        for minutes in (10, 20, 30):
+            now[0] = THU_16 + timedelta(minutes=minutes, seconds=5)
+            run_pass(settings, service, schedules, clock=clock, options=options)
+        occ = service.ledger.occurrence_by_key("now-in-city", "item:cheonan-news-2026-1126-05")
+        (delivery,) = service.ledger.deliveries([occ["id"]])
+        assert delivery["state"] == "sent", delivery["error"] or occ["error"]
+        (folder,) = (settings.var_dir / "outbox" / "outbox").iterdir()
+        manifest = (folder / "manifest.json").read_text(encoding="utf-8")
+        assert "크리스마스 트리 점등" in manifest
+    finally:
+        db.dispose()

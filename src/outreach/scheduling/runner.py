@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from ..errors import OutreachError
 from ..logs import log
@@ -156,7 +156,8 @@ def feed_occurrence(settings: "Settings", schedule: Schedule, item: FeedItem,
     from ..publishing.model import OccurrenceSpec
 
     assert schedule.feed is not None
-    data = map_fields(item, schedule.feed.fields) if schedule.feed.fields else item.as_dict()
+    data = feed_defaults(settings, schedule.feed.defaults)
+    data.update(map_fields(item, schedule.feed.fields) if schedule.feed.fields else item.as_dict())
     publish_at = now + schedule.prepare_before
     return OccurrenceSpec(
         schedule=schedule.name, key=f"item:{item.id}", scheduled_for=publish_at,
@@ -164,6 +165,18 @@ def feed_occurrence(settings: "Settings", schedule: Schedule, item: FeedItem,
         context=template_context(settings, schedule, publish_at),
         approval_required=schedule.approval_required,
         prepare_at=now if schedule.prepare_before else None, grace=schedule.misfire_grace)
+
+
+def feed_defaults(settings: "Settings", defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """``feed.defaults`` with workspace-relative file paths (a photo) made absolute, since
+    the template reads inline data from wherever the process happens to run."""
+    data: dict[str, Any] = {}
+    for key, value in defaults.items():
+        if isinstance(value, str) and value and not Path(value).is_absolute() \
+                and (settings.root / value).is_file():
+            value = str(settings.root / value)
+        data[key] = value
+    return data
 
 
 def feed_state_path(settings: "Settings", name: str) -> Path:

@@ -26,7 +26,7 @@ from . import cron
 
 KEYS = ("template", "description", "data", "feed", "cron", "channels", "approval",
         "prepare_before", "misfire_grace", "start", "end", "skip", "skip_holidays", "enabled")
-FEED_KEYS = ("url", "fields", "backfill")
+FEED_KEYS = ("url", "fields", "defaults", "backfill")
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_GRACE = timedelta(hours=2)
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?(?:(\d+)s)?$")
@@ -37,6 +37,7 @@ class FeedSource:
     url: str                                  # http(s) URL or a path relative to the workspace
     fields: Mapping[str, str] | None          # template field -> feed item field; None = all
     backfill: bool = False                    # publish items already in the feed on first read
+    defaults: Mapping[str, Any] = field(default_factory=dict)   # fixed template data (photo...)
 
 
 @dataclass(frozen=True)
@@ -383,7 +384,16 @@ def _feed(value: Any, fail) -> FeedSource:
     backfill = value.get("backfill", False)
     if not isinstance(backfill, bool):
         raise fail("expected true or false", "feed.backfill")
-    return FeedSource(url=url.strip(), fields=fields, backfill=backfill)
+    defaults = value.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise fail("expected {template_field: value, ...} used for every item", "feed.defaults")
+    for key, item in defaults.items():
+        plain = (str, int, float, bool)
+        if not isinstance(item, plain) and not (isinstance(item, list)
+                                                and all(isinstance(v, plain) for v in item)):
+            raise fail("expected text, a number or a list of them", f"feed.defaults.{key}")
+    return FeedSource(url=url.strip(), fields=fields, backfill=backfill,
+                      defaults={str(k): v for k, v in defaults.items()})
 
 
 def _date(value: Any, key: str, fail) -> date | None:
