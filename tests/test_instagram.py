@@ -8,7 +8,6 @@ import pytest
 
 from outreach.channels.instagram import InstagramChannel
 from outreach.errors import Rejected, Retryable
-from outreach.model import Reply
 
 from fakes import channel_context
 from fakes.graph import GraphFake

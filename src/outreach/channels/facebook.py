@@ -101,24 +101,10 @@ class FacebookChannel(Channel):
             if parse_time(item.get("created_time")) < now - timedelta(days=post_days):
                 break
             post_ids.append(item["id"])
-        unix = int(since.timestamp())
-        query = f"filter=stream&since={unix}&limit=100&order=chronological&fields={COMMENT_FIELDS}"
-        bodies = self.api.batch([f"{pid}/comments?{query}" for pid in post_ids])
-        items: list[Reply] = []
-        notes: list[str] = []
-        for pid, body in zip(post_ids, bodies):
-            if isinstance(body, AuthExpired):
-                raise body
-            if isinstance(body, ChannelError):
-                notes.append(f"comments of post {pid} not read: {body.detail}")
-                continue
-            rows = list(body.get("data", []))
-            after = ((body.get("paging") or {}).get("cursors") or {}).get("after")
-            if (body.get("paging") or {}).get("next") and after:
-                rows += list(self.api.pages(f"{pid}/comments", {
-                    "filter": "stream", "since": unix, "limit": 100, "order": "chronological",
-                    "fields": COMMENT_FIELDS, "after": after}))
-            items += [self._reply_of(pid, row) for row in rows]
+        params = {"filter": "stream", "since": int(since.timestamp()), "limit": 100,
+                  "order": "chronological", "fields": COMMENT_FIELDS}
+        found, notes = self.api.lists(post_ids, "comments", params)
+        items = [self._reply_of(pid, row) for pid, rows in found.items() for row in rows]
         newest = max((r.created_at for r in items), default=since)
         return ReplyBatch(items=items, cursor=newest.isoformat(), notes=tuple(notes))
 

@@ -17,6 +17,7 @@ import re
 import time
 from datetime import datetime, timezone
 from typing import Any, Iterator, Mapping
+from urllib.parse import urlencode
 
 import requests
 
@@ -116,6 +117,30 @@ class GraphApi:
             for answer in answers:
                 results.append(self._batch_item(answer))
         return results
+
+    def lists(self, nodes: list[str], edge: str,
+              params: Mapping[str, Any]) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+        """Every item of ``{node}/{edge}`` for many nodes: batched by 50, then cursor paging.
+
+        An expired token is raised; any other failure of one node becomes a note,
+        so one deleted post does not hide the comments of the others.
+        """
+        bodies = self.batch([f"{n}/{edge}?{urlencode(params)}" for n in nodes])
+        found: dict[str, list[dict[str, Any]]] = {}
+        notes: list[str] = []
+        for node, body in zip(nodes, bodies):
+            if isinstance(body, AuthExpired):
+                raise body
+            if isinstance(body, ChannelError):
+                notes.append(f"{edge} of {node} not read: {body.detail}")
+                continue
+            rows = list(body.get("data", []))
+            paging = body.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if paging.get("next") and after:
+                rows += list(self.pages(f"{node}/{edge}", {**params, "after": after}))
+            found[node] = rows
+        return found, notes
 
     def _batch_item(self, answer: Any) -> Any:
         if not isinstance(answer, dict):   # null: the item timed out on Meta's side

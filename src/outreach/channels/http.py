@@ -204,6 +204,17 @@ class HttpClient:
         return Rejected(msg, channel=self.channel, reason=self.redact(reason))
 
 
+def error_json(resp: requests.Response) -> dict[str, Any] | None:
+    """The JSON object of an error answer (status >= 400), or None: what classifiers read."""
+    if resp.status_code < 400:
+        return None
+    try:
+        body = resp.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
 def _body_reason(resp: requests.Response) -> str:
     """A short reason from an error body: common JSON shapes, else the start of the text."""
     try:
@@ -223,14 +234,14 @@ def _body_reason(resp: requests.Response) -> str:
 
 def client_from(ctx: Any, *, default_base: str, platform: str, secrets: Iterable[str] = (),
                 headers: Mapping[str, str] | None = None, auth: Any = None,
-                classify: Classifier | None = None) -> HttpClient:
+                classify: Classifier | None = None, base_key: str = "api_base") -> HttpClient:
     """An ``HttpClient`` configured from a channel's settings.
 
-    Settings: ``api_base`` (default: the platform's real host), ``timeout``
+    Settings: ``api_base`` (or ``base_key``; default: the platform's real host), ``timeout``
     (read seconds, default 30), ``connect_timeout`` (default 5), ``retries``
     (attempts for reads and refused connections, default 2).
     """
-    base = ctx.setting("api_base", default_base, type_=str)
+    base = ctx.setting(base_key, default_base, type_=str)
     read = float(ctx.setting("timeout", DEFAULT_TIMEOUT[1], type_=(int, float)))
     connect = float(ctx.setting("connect_timeout", DEFAULT_TIMEOUT[0], type_=(int, float)))
     retries = int(ctx.setting("retries", 2, type_=int))

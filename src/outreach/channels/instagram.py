@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import AuthExpired, ChannelError, Rejected, Retryable
+from ..errors import ChannelError, Rejected, Retryable
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch, Slide
 from .base import Channel, ChannelContext
 from .facebook import graph_checks
@@ -145,24 +145,14 @@ class InstagramChannel(Channel):
         media = list(self.api.pages(f"{self.ig_user_id}/media", {"fields": "id,timestamp", "limit": 25},
                                     max_pages=1))
         fields = f"{COMMENT_FIELDS},replies{{{COMMENT_FIELDS}}}"
-        bodies = self.api.batch([f"{m['id']}/comments?fields={fields}&limit=50" for m in media])
+        found, notes = self.api.lists([m["id"] for m in media], "comments",
+                                      {"fields": fields, "limit": 50})
         items: list[Reply] = []
-        notes: list[str] = []
-        for m, body in zip(media, bodies):
-            if isinstance(body, AuthExpired):
-                raise body
-            if isinstance(body, ChannelError):
-                notes.append(f"comments of media {m['id']} not read: {body.detail}")
-                continue
-            rows = list(body.get("data", []))
-            after = ((body.get("paging") or {}).get("cursors") or {}).get("after")
-            if (body.get("paging") or {}).get("next") and after:
-                rows += list(self.api.pages(f"{m['id']}/comments",
-                                            {"fields": fields, "limit": 50, "after": after}))
+        for media_id, rows in found.items():
             for row in rows:
-                items.append(self._reply_of(m["id"], row, None))
+                items.append(self._reply_of(media_id, row, None))
                 for sub in (row.get("replies") or {}).get("data", []):
-                    items.append(self._reply_of(m["id"], sub, row["id"]))
+                    items.append(self._reply_of(media_id, sub, row["id"]))
         items = [r for r in items if r.created_at > since]
         newest = max((r.created_at for r in items), default=since)
         return ReplyBatch(items=items, cursor=newest.isoformat(), notes=tuple(notes))

@@ -27,7 +27,7 @@ import requests
 from ..errors import AuthExpired, ChannelError, Rejected, UnknownOutcome
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
-from .http import client_from
+from .http import client_from, error_json
 
 API = "/wp-json/wp/v2"
 MAX_PAGES = 20
@@ -64,13 +64,8 @@ class WordPressChannel(Channel):
         self._category_ids: dict[str, int] | None = None
 
     def _classify(self, resp: requests.Response, create: bool) -> ChannelError | None:
-        if resp.status_code < 400:
-            return None
-        try:
-            body = resp.json()
-        except ValueError:
-            return None
-        if not isinstance(body, dict) or "code" not in body:
+        body = error_json(resp)
+        if body is None or "code" not in body:
             return None
         what = f"WordPress {body['code']}: {plain_text(str(body.get('message') or ''))}"
         if resp.status_code == 401:

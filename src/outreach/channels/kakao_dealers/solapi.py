@@ -25,7 +25,7 @@ import requests
 from ...errors import AuthExpired, ChannelError, Rejected, UnknownOutcome
 from ...model import CheckResult
 from ..base import ChannelContext
-from ..http import HttpClient
+from ..http import client_from, error_json
 from . import BrandMessage, DealerReceipt
 
 API_BASE = "https://api.solapi.com"
@@ -58,21 +58,16 @@ class SolapiDealer:
         self.ctx = ctx
         key, secret = ctx.secret("solapi_api_key_env"), ctx.secret("solapi_api_secret_env")
         self.key_env = ctx.settings.get("solapi_api_key_env")
-        base = ctx.setting("dealer_api_base", API_BASE, type_=str)
-        self.http = HttpClient(ctx.name, base, platform="Solapi", secrets=[key, secret],
-                               auth=_SolapiAuth(key, secret), classify=self._classify,
-                               timeout=(5.0, float(ctx.setting("timeout", 30, type_=(int, float)))),
-                               retries=int(ctx.setting("retries", 2, type_=int)))
+        self.http = client_from(ctx, default_base=API_BASE, platform="Solapi", secrets=[key, secret],
+                                auth=_SolapiAuth(key, secret), classify=self._classify,
+                                base_key="dealer_api_base")
 
     def _classify(self, resp: requests.Response, create: bool) -> ChannelError | None:
-        if resp.status_code < 400:
+        body = error_json(resp)
+        if body is None:
             return None
-        try:
-            body = resp.json()
-        except ValueError:
-            return None
-        code = str(body.get("errorCode") or "") if isinstance(body, dict) else ""
-        what = f"Solapi {code}: {body.get('errorMessage', '') if isinstance(body, dict) else ''}"
+        code = str(body.get("errorCode") or "")
+        what = f"Solapi {code}: {body.get('errorMessage', '')}"
         if code in AUTH_CODES or resp.status_code == 401:
             return AuthExpired(f"{what}. Check the API key and secret in the Solapi console and set "
                                f"{self.key_env}", channel=self.ctx.name)
