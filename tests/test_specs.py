@@ -81,6 +81,9 @@ def test_skip_end_and_holidays_shape_next_runs(tmp_path):
                      "feed:\n  url: x.xml\n  fields: {headline: titel}\n"),
      4, "feed.fields.headline", "unknown feed item field"),
     (WEEKEND + "enabled: sometimes\n", 5, "enabled", "true or false"),
+    (WEEKEND.replace("data: content/weekend-guide/{date}.yaml\n",
+                     "feed:\n  url: x.xml\n  defaults:\n    photo: {file: a.jpg}\n"),
+     5, "feed.defaults.photo", "text, a number or a list"),
 ])
 def test_mistakes_name_file_line_and_key(tmp_path, text, line, key, words):
     settings = workspace(tmp_path, {"weekend-guide.yaml": text})
