@@ -22,7 +22,7 @@ from .template import SlideSpec, Template, check_box
 _ALIGN = ("left", "center", "right")
 _VALIGN = ("top", "middle", "bottom")
 _PAGE_DEFAULTS = {"text": "{{ page }} / {{ pages }}", "size": 28, "weight": "Bold",
-                  "align": "right", "valign": "middle", "line_height": 2.0, "padding": [20, 0]}
+                  "align": "right", "valign": "middle", "line_height": 1.3, "padding": [18, 0]}
 
 
 @dataclass

@@ -85,9 +85,9 @@ class Template:
         return self.folder / "sample.yaml"
 
     @property
-    def fonts_dir(self) -> Path | None:
-        folder = self.folder / "fonts"
-        return folder if folder.is_dir() else None
+    def fonts_dir(self) -> Path:
+        """The template's own fonts (city brand fonts); may not exist."""
+        return self.folder / "fonts"
 
 
 def template_names(templates_dir: Path) -> list[str]:
