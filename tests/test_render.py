@@ -12,21 +12,13 @@ import pytest
 from PIL import Image, ImageChops
 
 from outreach.errors import TemplateError
-from outreach.render import fonts, load_rendered, render_post
+from outreach.render import load_rendered, render_post
 from outreach.render.fonts import EMBEDDED_FAMILY, FontBook
 from outreach.render.textbox import TextStyle, fit, layout_at
+from test_fonts import no_system_fonts  # noqa: F401 - the shared fixture
 
 REPO = Path(__file__).resolve().parents[1]
 CARDS = REPO / "templates" / "cards"
-
-
-@pytest.fixture
-def no_system_fonts(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_DATA_DIRS", str(tmp_path / "no-share"))
-    monkeypatch.setenv("HOME", str(tmp_path / "no-home"))
-    fonts.system_faces.cache_clear()
-    yield
-    fonts.system_faces.cache_clear()
 
 
 def font_at(size: int):
@@ -219,3 +211,29 @@ def test_sample_data_keeps_realistic_korean_events() -> None:
     for place in ("천안삼거리공원", "독립기념관", "아라리오광장", "천안종합운동장", "신부문화거리", "태조산공원"):
         assert place in places
     assert all(len(e["title"]) >= 20 for e in sample["events"])
+
+
+def test_photo_layers_cover_contain_and_circle(tmp_path) -> None:
+    folder = tmp_path / "cards" / "t"
+    folder.mkdir(parents=True)
+    Image.new("RGB", (400, 200), "#ff0000").save(folder / "red.png")
+    (folder / "template.yaml").write_text("""\
+description: 사진 시험
+canvas: {width: 300, height: 300}
+slides:
+  - alt: 사진 시험
+    layers:
+      - {type: background, color: "#ffffff"}
+      - {type: image, box: [0, 0, 100, 100], src: red.png, shape: circle}
+      - {type: image, box: [150, 0, 150, 150], src: red.png, fit: contain}
+      - {type: image, box: [0, 150, 150, 150], src: red.png, radius: 30, darken: 0.5}
+""", encoding="utf-8")
+    post = render_post(tmp_path / "cards", "t", out_dir=tmp_path / "o", data={})
+    img = Image.open(post.slides[0].path).convert("RGB")
+    assert img.getpixel((50, 50)) == (255, 0, 0)          # circle centre
+    assert img.getpixel((2, 2)) == (255, 255, 255)        # circle corner stays background
+    assert img.getpixel((225, 75)) == (255, 0, 0)         # contain: 150x75 band in the middle
+    assert img.getpixel((225, 10)) == (255, 255, 255)     # ... with background above it
+    r, g, b = img.getpixel((75, 225))                     # darkened by half
+    assert r in (127, 128) and g == b == 0
+    assert img.getpixel((1, 151)) == (255, 255, 255)      # rounded corner
