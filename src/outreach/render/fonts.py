@@ -16,6 +16,7 @@ import os
 import sys
 import threading
 import unicodedata
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -197,8 +198,7 @@ def _closest(faces: list[Face], weight: int) -> Face:
     return min(upright, key=lambda f: (abs(f.weight - weight), -f.weight))
 
 
-_NOTDEF: dict[int, tuple] = {}
-_CHECKED: dict[tuple[int, str], bool] = {}
+_NOTDEF_PROBE = "\U0010ffff"  # a code point no font maps: FreeType draws .notdef for it
 
 
 def _signature(font: ImageFont.FreeTypeFont, ch: str) -> tuple:
@@ -206,23 +206,34 @@ def _signature(font: ImageFont.FreeTypeFont, ch: str) -> tuple:
     return mask.size, bytes(mask)
 
 
+class _GlyphCheck:
+    """Per-font memo of which characters render as the .notdef glyph."""
+
+    def __init__(self, font: ImageFont.FreeTypeFont) -> None:
+        self.font = weakref.proxy(font)
+        self.notdef = _signature(font, _NOTDEF_PROBE)
+        self.known: dict[str, bool] = {}
+
+    def lacks(self, ch: str) -> bool:
+        hit = self.known.get(ch)
+        if hit is None:
+            sig = _signature(self.font, ch)
+            # an empty .notdef (some fonts) makes every missing glyph draw nothing
+            hit = sig == self.notdef if any(self.notdef[1]) else not any(sig[1])
+            self.known[ch] = hit
+        return hit
+
+
+_CHECKS: "weakref.WeakKeyDictionary[ImageFont.FreeTypeFont, _GlyphCheck]" = \
+    weakref.WeakKeyDictionary()
+
+
 def missing_glyphs(font: ImageFont.FreeTypeFont, text: str) -> list[str]:
     """Characters of ``text`` the font has no glyph for (each once, in order)."""
-    key = id(font)
     with _LOCK:
-        notdef = _NOTDEF.get(key)
-        if notdef is None:
-            notdef = _NOTDEF[key] = _signature(font, "\U0010ffff")  # a code point no font maps
-        missing: list[str] = []
-        for ch in dict.fromkeys(text):
-            if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Mn", "Zs"):
-                continue
-            hit = _CHECKED.get((key, ch))
-            if hit is None:
-                sig = _signature(font, ch)
-                empty_notdef = not any(notdef[1])
-                hit = sig == notdef if not empty_notdef else not any(sig[1])
-                _CHECKED[(key, ch)] = hit
-            if hit:
-                missing.append(ch)
-        return missing
+        check = _CHECKS.get(font)
+        if check is None:
+            check = _CHECKS[font] = _GlyphCheck(font)
+        return [ch for ch in dict.fromkeys(text)
+                if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf", "Mn", "Zs")
+                and check.lacks(ch)]
