@@ -128,7 +128,7 @@ class Ingestor:
             "resolve_due_at": store.to_db(work.add_days(created, self.cfg.resolution_days)),
             "first_answered_at": None, "resolved_at": None,
             "ref": json.dumps({k: v for k, v in reply.ref.items() if k not in _INGEST_HINTS},
-                              ensure_ascii=False, default=str),
+                              ensure_ascii=False, default=str) if reply.ref else "{}",
             "source": source,
         }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -34,12 +34,22 @@ class WorkingTime:
     extra_holidays: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
 
-    @property
+    @cached_property
     def day_hours(self) -> float:
         return (datetime.combine(date.min, self.end) - datetime.combine(date.min, self.start)
                 ).total_seconds() / 3600
 
+    @cached_property
+    def _days(self) -> dict[date, bool]:
+        return {}
+
     def is_workday(self, day: date) -> bool:
+        known = self._days.get(day)
+        if known is None:
+            known = self._days[day] = self._is_workday(day)
+        return known
+
+    def _is_workday(self, day: date) -> bool:
         if day in self.extra_workdays:
             return True
         if day.weekday() not in self.weekdays or day in self.extra_holidays:
@@ -51,33 +61,49 @@ class WorkingTime:
             return None
         return holidays.country_holidays(self.country, years=day.year).get(day)
 
-    def _open(self, day: date) -> datetime:
-        return datetime.combine(day, self.start, self.tz)
+    @cached_property
+    def _after(self) -> dict[date, tuple[date, ...]]:
+        return {}
 
-    def _close(self, day: date) -> datetime:
-        return datetime.combine(day, self.end, self.tz)
-
-    def _next_open(self, day: date) -> datetime:
-        for _ in range(400):
-            day += timedelta(days=1)
-            if self.is_workday(day):
-                return self._open(day)
-        raise ValueError("no working day within 400 days: check the working-time settings")
+    def _following(self, day: date) -> tuple[date, ...]:
+        """The next 64 working days after ``day`` (cached: deadlines are computed in bulk)."""
+        found = self._after.get(day)
+        if found is None:
+            days: list[date] = []
+            probe = day
+            for _ in range(800):
+                probe += timedelta(days=1)
+                if self.is_workday(probe):
+                    days.append(probe)
+                    if len(days) == 64:
+                        break
+            if not days:
+                raise ValueError("no working day within 800 days: check the working-time settings")
+            found = self._after[day] = tuple(days)
+        return found
 
     def add(self, moment: datetime, hours: float) -> datetime:
-        """The moment ``hours`` of working time after ``moment``."""
-        t = moment.astimezone(self.tz)
-        if not self.is_workday(t.date()) or t >= self._close(t.date()):
-            t = self._next_open(t.date())
-        elif t < self._open(t.date()):
-            t = self._open(t.date())
+        """The moment ``hours`` of working time after ``moment``.
+
+        The arithmetic runs on naive local wall-clock times (office hours are
+        wall-clock hours) and the zone is attached at the end."""
+        t = moment.astimezone(self.tz).replace(tzinfo=None)
+        day = t.date()
         remaining = timedelta(hours=hours)
-        while True:
-            left_today = self._close(t.date()) - t
+        if self.is_workday(day) and t.time() < self.end:
+            if t.time() < self.start:
+                t = datetime.combine(day, self.start)
+            left_today = datetime.combine(day, self.end) - t
             if remaining <= left_today:
-                return t + remaining
+                return (t + remaining).replace(tzinfo=self.tz)
             remaining -= left_today
-            t = self._next_open(t.date())
+        full_day = timedelta(hours=self.day_hours)
+        while True:
+            for next_day in self._following(day):
+                if remaining <= full_day:
+                    return (datetime.combine(next_day, self.start) + remaining).replace(tzinfo=self.tz)
+                remaining -= full_day
+                day = next_day
 
     def add_days(self, moment: datetime, days: float) -> datetime:
         """``days`` full working days after ``moment``."""
@@ -92,8 +118,8 @@ class WorkingTime:
         day = a.date()
         while day <= b.date():
             if self.is_workday(day):
-                lo = max(a, self._open(day))
-                hi = min(b, self._close(day))
+                lo = max(a, datetime.combine(day, self.start, self.tz))
+                hi = min(b, datetime.combine(day, self.end, self.tz))
                 if hi > lo:
                     total += hi - lo
             day += timedelta(days=1)

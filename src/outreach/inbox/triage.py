@@ -57,6 +57,12 @@ class Rules:
     overheated_replies: int
     overheated_minutes: int
     file: Path | None = None
+    scanner: "KeywordScanner | None" = None
+
+    def __post_init__(self) -> None:
+        if self.scanner is None:
+            rules = [r.keywords for r in self.categories] + [m.keywords for m in self.moderation]
+            object.__setattr__(self, "scanner", KeywordScanner(rules))
 
     def label(self, flag: str) -> str:
         """The Korean label staff see for a flag."""
@@ -78,6 +84,33 @@ class Verdict:
     status: str | None = None
 
 
+class KeywordScanner:
+    """Every rule's keywords in one pass over the text.
+
+    One expression with a look-ahead finds, at each position, the longest
+    keyword starting there; each keyword maps to the rules of all keywords that
+    are its prefixes too (they match at the same position), so no rule is missed.
+    """
+
+    def __init__(self, keyword_lists: list[tuple[str, ...]]) -> None:
+        owners: dict[str, set[int]] = {}
+        for index, keywords in enumerate(keyword_lists):
+            for keyword in keywords:
+                owners.setdefault(keyword, set()).add(index)
+        self.rules_of = {k: frozenset().union(*(owners[p] for p in owners if k.startswith(p)))
+                         for k in owners}
+        ordered = sorted(owners, key=len, reverse=True)
+        self.pattern = re.compile("(?=(" + "|".join(map(re.escape, ordered)) + "))") \
+            if ordered else None
+
+    def hits(self, squeezed: str) -> set[int]:
+        found: set[int] = set()
+        if self.pattern is not None:
+            for match in self.pattern.finditer(squeezed):
+                found |= self.rules_of[match.group(1)]
+        return found
+
+
 EMPTY_RULES = Rules((), (), frozenset(PERSONAL_KINDS), False, None, 3, 20, 30)
 
 
@@ -90,19 +123,21 @@ def classify(rules: Rules, text: str) -> Verdict:
     """Apply the rules to one message (pure: no database, no clock)."""
     squeezed = compact(text)
     plain = unicodedata.normalize("NFC", text)
+    hits = rules.scanner.hits(squeezed) if rules.scanner else set()
     categories: list[str] = []
     department = None
     priority = rules.default_priority
-    for rule in rules.categories:
-        if _hit(rule.keywords, rule.patterns, squeezed, plain):
+    for index, rule in enumerate(rules.categories):
+        if index in hits or _hit(rule.patterns, plain):
             categories.append(rule.name)
             department = department or rule.department
             priority = min(priority, rule.priority)
     flags: list[str] = []
     auto_hide = False
     status = None
-    for mod in rules.moderation:
-        if _hit(mod.keywords, mod.patterns, squeezed, plain):
+    offset = len(rules.categories)
+    for index, mod in enumerate(rules.moderation, start=offset):
+        if index in hits or _hit(mod.patterns, plain):
             flags.append(mod.flag)
             auto_hide = auto_hide or mod.auto_hide
             status = status or mod.status
@@ -113,9 +148,8 @@ def classify(rules: Rules, text: str) -> Verdict:
                    tuple(dict.fromkeys(flags)), auto_hide, status)
 
 
-def _hit(keywords: tuple[str, ...], patterns: tuple[re.Pattern[str], ...], squeezed: str,
-         plain: str) -> bool:
-    return any(k in squeezed for k in keywords) or any(p.search(plain) for p in patterns)
+def _hit(patterns: tuple[re.Pattern[str], ...], plain: str) -> bool:
+    return any(p.search(plain) for p in patterns)
 
 
 # -- loading --------------------------------------------------------------

@@ -103,10 +103,13 @@ def index_text(conn: Connection, pairs: Sequence[tuple[int, str]], *, replace: b
         for chunk in _chunks(ids):
             conn.execute(text(f"DELETE FROM inbox_search WHERE {key} IN "
                               f"({','.join(str(int(i)) for i in chunk)})"))
-    rows = [{"i": item_id, "t": search_tokens(value)} for item_id, value in pairs]
-    sql = ("INSERT INTO inbox_search (rowid, tokens) VALUES (:i, :t)" if sqlite
-           else "INSERT INTO inbox_search (item_id, tokens) VALUES (:i, :t)")
-    conn.execute(text(sql), rows)
+    rows = [(item_id, search_tokens(value)) for item_id, value in pairs]
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    column_name = "rowid" if sqlite else "item_id"
+    # driver-level executemany: the index is written for every ingested item, so skip the
+    # per-row parameter processing a SQLAlchemy statement would add
+    conn.exec_driver_sql(f"INSERT INTO inbox_search ({column_name}, tokens) VALUES ({mark}, {mark})",
+                         rows)
 
 
 # -- ingest -----------------------------------------------------------------------
@@ -169,13 +172,21 @@ def event(item_id: int, kind: str, actor: str, detail: str = "", at: datetime | 
 def thread_counts(conn: Connection, channel: str, since: Mapping[tuple[str, str], datetime]
                   ) -> dict[tuple[str, str], int]:
     """Per (column, value) thread key (column ``post_remote_id`` or ``thread_id``): how many
-    items the thread has since the given moment."""
+    items the thread has since the given moment. One query per column, counted here."""
     c = inbox_items.c
-    counts = {}
-    for (col, value), moment in since.items():
-        counts[(col, value)] = conn.execute(
-            select(func.count()).where(c.channel == channel, c[col] == value,
-                                       c.created_at >= to_db(moment))).scalar_one()
+    counts: dict[tuple[str, str], int] = {key: 0 for key in since}
+    for col in ("post_remote_id", "thread_id"):
+        keys = {value: moment for (k, value), moment in since.items() if k == col}
+        if not keys:
+            continue
+        earliest = to_db(min(keys.values()))
+        limits = {value: to_db(moment) for value, moment in keys.items()}
+        for chunk in _chunks(list(keys)):
+            for value, created in conn.execute(
+                    select(c[col], c.created_at).where(c.channel == channel, c[col].in_(chunk),
+                                                       c.created_at >= earliest)):
+                if created >= limits[value]:
+                    counts[(col, value)] += 1
     return counts
 
 
