@@ -187,9 +187,15 @@ def _kakao(settings: Settings) -> KakaoTexts:
         parsed = tuple(parsed)
     if len(parsed) > 9:
         raise r.fail("Kakao shows at most 10 quick replies: keep 9 links or fewer", "links")
+    ack = r.get("ack", DEFAULT_ACK, str, "a text")
+    try:
+        ack.format(ticket=1, department="", due="")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise r.fail(f"the acknowledgement may only use {{ticket}}, {{department}} and {{due}} "
+                     f"(problem: {exc})", "ack") from None
     return KakaoTexts(channel=r.get("channel", "kakao", str, "a channel name"),
                       welcome=r.get("welcome", DEFAULT_WELCOME, str, "a text"),
-                      ack=r.get("ack", DEFAULT_ACK, str, "a text"),
+                      ack=ack,
                       menu=r.get("menu", DEFAULT_MENU, str, "a text"),
                       links=parsed,
                       greetings=tuple(r.get("greetings", list(DEFAULT_GREETINGS), list,
