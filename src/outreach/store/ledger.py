@@ -99,6 +99,13 @@ class Ledger:
             row = conn.execute(self._joined().where(cond)).first()
         return dict(row._mapping) if row else None
 
+    def delivery_by_remote(self, channel: str, remote_id: str) -> Row | None:
+        """The delivery that published ``remote_id`` on ``channel`` (the inbox links replies to it)."""
+        with self.db.read() as conn:
+            row = conn.execute(self._joined().where(delivery.c.channel == channel,
+                                                   delivery.c.remote_id == remote_id)).first()
+        return dict(row._mapping) if row else None
+
     def attempts(self, delivery_id: int) -> list[Row]:
         with self.db.read() as conn:
             return _rows(conn.execute(select(attempt).where(attempt.c.delivery_id == delivery_id)
