@@ -130,3 +130,30 @@ def test_list_filters_and_overdue(tmp_path, db_url):
     assert opened_item["item"]["status"] == "open"
     assert opened_item["history"][0]["by"] == "박주무관"
     db.dispose()
+
+
+def test_item_shows_the_publication_it_answers_from_the_ledger(tmp_path, db_url):
+    from outreach.publishing import model as m
+    from outreach.publishing.model import OccurrenceSpec
+    from outreach.store.ledger import Ledger
+
+    settings, db = opened(tmp_path, db_url)
+    ledger = Ledger(db)
+    spec = OccurrenceSpec(schedule="weekend-guide", key="2026-11-20T01:00:00Z", scheduled_for=T0,
+                          template="weekend-guide", channels=("facebook",))
+    occ, _ = ledger.plan(spec, [("facebook", "k-fb")], T0)
+    ledger.set_occurrence_state(occ, m.PREPARED, T0, from_states=[m.PLANNED])
+    delivery = ledger.due_deliveries(T0)[0]["id"]
+    ledger.claim_delivery(delivery, occ, T0, T0 + timedelta(minutes=5), "w1")
+    ledger.finish_delivery(delivery, 1, m.D_SENT, T0, outcome="sent", remote_id="9001_1",
+                           url="https://www.facebook.com/9001_1")
+    with db.begin() as conn:
+        ids = ingestor(settings).ingest(conn, [reply("c1", "주말 축제 주차장 있나요?",
+                                                     post_remote_id="9001_1"),
+                                               reply("c2", "다른 글 댓글", post_remote_id="x")]).ids
+    inbox = Inbox(settings, db)
+    linked = inbox.detail(ids["c1"])["publication"]
+    assert linked["schedule"] == "weekend-guide" and linked["template"] == "weekend-guide"
+    assert linked["url"] == "https://www.facebook.com/9001_1"
+    assert inbox.detail(ids["c2"])["publication"] == {"channel": "facebook", "remote_id": "x"}
+    db.dispose()

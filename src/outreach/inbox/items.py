@@ -149,15 +149,12 @@ class Inbox:
         if not row.post_remote_id:
             return None
         found: dict[str, Any] = {"channel": row.channel, "remote_id": row.post_remote_id}
-        try:
-            from ..store.ledger import Ledger
+        from ..store.ledger import Ledger
 
-            lookup = getattr(Ledger(self.db), "delivery_by_remote", None)
-            delivery = lookup(row.channel, row.post_remote_id) if lookup else None
-        except Exception:  # the ledger is optional context here, never a reason to fail
-            delivery = None
+        delivery = Ledger(self.db).delivery_by_remote(row.channel, row.post_remote_id)
         if delivery:
-            found.update({k: delivery.get(k) for k in ("schedule", "template", "url", "key")
+            found.update({k: delivery.get(k) for k in ("schedule", "template", "url", "key",
+                                                       "scheduled_for")
                           if delivery.get(k) is not None})
         return found
 
