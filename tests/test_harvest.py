@@ -132,3 +132,16 @@ def test_wordpress_harvest_pages_and_only_named_channel(tmp_path, db_url, graph)
         assert {r.channel for r in rows} == {"blog"} and rows[0].categories == "공원"
         assert rows[0].post_remote_id == str(pid)
         db.dispose()
+
+
+def test_a_rule_with_auto_hide_hides_on_the_platform_others_never(tmp_path, db_url, graph):
+    post = graph.add_post("소식")
+    spam = graph.add_comment(post, "조건만남 하실 분 연락주세요")       # rule: obscene, auto_hide
+    rude = graph.add_comment(post, "시발 이게 행정이냐")                # abusive: flagged only
+    settings, db = opened(tmp_path, db_url, fb_toml(graph), ENV)
+    assert harvest_all(settings, db).new == 2
+    assert graph.comments[spam]["is_hidden"] and not graph.comments[rude]["is_hidden"]
+    rows = {r.remote_id: r for r in _all(db)}
+    assert rows[spam].status == "hidden" and rows[spam].platform_hidden
+    assert rows[rude].status == "new" and rows[rude].flags == "abusive"
+    db.dispose()

@@ -179,3 +179,37 @@ def test_saved_reply_errors_name_the_line(tmp_path):
     path.write_text("좋은답변: 감사합니다\n나쁜답변: '{이름}님 감사합니다'\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"replies.yaml:2: 나쁜답변: unknown placeholder \{이름\}"):
         load_saved(path)
+
+
+def test_kakao_chatbot_answer_goes_out_through_the_event_api(tmp_path, db_url):
+    import json as _json
+
+    from starlette.testclient import TestClient
+
+    from fakes.kakao import KakaoFake
+    from outreach.web.app import create_app
+
+    with KakaoFake() as fake:
+        toml = (f'[channels.kakao]\ntype = "kakao"\nbot_id = "{fake.bot_id}"\n'
+                f'rest_api_key_env = "KAKAO_REST"\napi_base = "{fake.url}"\ntimeout = 2.0\n'
+                f'retries = 0\n[server.kakao]\nsecret_env = "SKILL_KEY"\n')
+        env = {"KAKAO_REST": fake.rest_key, "SKILL_KEY": "skill-key-123456"}
+        settings, db = opened(tmp_path, db_url, toml, env)
+        request = {"userRequest": {"utterance": "경로당 난방이 안 돼요. 어르신들이 추워하십니다",
+                                   "user": {"id": "bk-7788", "type": "botUserKey",
+                                            "properties": {}}},
+                   "bot": {"id": fake.bot_id}}
+        with TestClient(create_app(settings, db)) as client:
+            answer = client.post("/webhooks/kakao/skill?key=skill-key-123456",
+                                 content=_json.dumps(request, ensure_ascii=False).encode())
+        assert "접수번호" in answer.text
+        inbox = Inbox(settings, db, actor="복지정책과")
+        item = inbox.list(ItemFilter())[0]
+        assert item.channel == "kakao" and "복지" in item.categories
+        outcome = send_answer(inbox, item.id, "내일 오전 중 담당자가 경로당을 방문하겠습니다.")
+        assert outcome.status == "sent" and outcome.remote_id.startswith("task-")
+        assert fake.events[0]["user"] == [{"type": "botUserKey", "id": "bk-7788"}]
+        assert fake.events[0]["event"]["data"]["text"] == "내일 오전 중 담당자가 경로당을 방문하겠습니다."
+        assert send_answer(inbox, item.id, "내일 오전 중 담당자가 경로당을 방문하겠습니다.").already
+        assert len(fake.events) == 1
+        db.dispose()
