@@ -104,7 +104,8 @@ class Ingestor:
             else:
                 result.unchanged += 1
         store.add_events(conn, events)
-        store.index_text(conn, reindex, replace=True)
+        store.unindex_text(conn, [(item_id, old) for item_id, old, _ in reindex])
+        store.index_text(conn, [(item_id, new) for item_id, _, new in reindex])
         self._overheat(conn, channel, fresh, ids)
         return result
 
@@ -148,7 +149,7 @@ class Ingestor:
                           categories=_join([*row.categories.split(","), *verdict.categories]),
                           flags=_join([*row.flags.split(","), *verdict.flags]))
             events.append(store.event(row.id, "edited", SYSTEM, row.text, now))
-            reindex.append((row.id, reply.text))
+            reindex.append((row.id, row.text, reply.text))
         if reply.ref.get("hidden_known", True) and bool(reply.hidden) != bool(row.platform_hidden):
             values["platform_hidden"] = reply.hidden
             events.append(store.event(row.id, "platform_hidden" if reply.hidden

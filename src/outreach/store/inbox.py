@@ -92,17 +92,11 @@ def _tsquery(value: str) -> str | None:
 _fts = table("inbox_search", column("rowid"), column("tokens"), column("item_id"))
 
 
-def index_text(conn: Connection, pairs: Sequence[tuple[int, str]], *, replace: bool = False) -> None:
-    """Put items' texts into the search index (``replace`` for edited items)."""
+def index_text(conn: Connection, pairs: Sequence[tuple[int, str]]) -> None:
+    """Put items' texts into the search index."""
     if not pairs:
         return
     sqlite = conn.dialect.name == "sqlite"
-    if replace:
-        ids = [item_id for item_id, _ in pairs]
-        key = "rowid" if sqlite else "item_id"
-        for chunk in _chunks(ids):
-            conn.execute(text(f"DELETE FROM inbox_search WHERE {key} IN "
-                              f"({','.join(str(int(i)) for i in chunk)})"))
     rows = [(item_id, search_tokens(value)) for item_id, value in pairs]
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     column_name = "rowid" if sqlite else "item_id"
@@ -110,6 +104,21 @@ def index_text(conn: Connection, pairs: Sequence[tuple[int, str]], *, replace: b
     # per-row parameter processing a SQLAlchemy statement would add
     conn.exec_driver_sql(f"INSERT INTO inbox_search ({column_name}, tokens) VALUES ({mark}, {mark})",
                          rows)
+
+
+def unindex_text(conn: Connection, pairs: Sequence[tuple[int, str]]) -> None:
+    """Take items out of the search index; ``pairs`` hold the texts as they were indexed
+    (SQLite's index keeps no copy of the text, so removing an entry needs its tokens)."""
+    if not pairs:
+        return
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("INSERT INTO inbox_search (inbox_search, rowid, tokens) "
+                             "VALUES ('delete', ?, ?)",
+                             [(item_id, search_tokens(value)) for item_id, value in pairs])
+        return
+    for chunk in _chunks([item_id for item_id, _ in pairs]):
+        conn.execute(text("DELETE FROM inbox_search WHERE item_id IN "
+                          f"({','.join(str(int(i)) for i in chunk)})"))
 
 
 # -- ingest -----------------------------------------------------------------------
@@ -138,20 +147,27 @@ def own_answers(conn: Connection, channel: str, remote_ids: Sequence[str]) -> se
 
 
 def insert_items(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    """Insert new items; remote id -> new id. Rows that a concurrent writer stored first are
-    skipped (the unique constraint decides), so webhook and poll converge on one row."""
+    """Insert new items (all of one channel); remote id -> new id. Rows that a concurrent
+    writer stored first are skipped, so webhook and poll converge on one row."""
     if not rows:
         return {}
-    dialect = conn.dialect.name
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    stmt = dialect_insert(inbox_items).on_conflict_do_nothing(
-        index_elements=["channel", "remote_id"]).returning(inbox_items.c.id,
-                                                           inbox_items.c.remote_id)
-    result = conn.execute(stmt, list(rows))
-    return {row.remote_id: row.id for row in result}
+    c = inbox_items.c
+    if conn.dialect.name == "sqlite":
+        # The caller checked existence inside this BEGIN IMMEDIATE transaction, which holds
+        # SQLite's only write lock: nobody can have inserted since. A plain executemany plus
+        # one lookup is cheaper than INSERT ... ON CONFLICT ... RETURNING row by row.
+        conn.execute(insert(inbox_items), list(rows))
+        channel = rows[0]["channel"]
+        found: dict[str, int] = {}
+        for chunk in _chunks([r["remote_id"] for r in rows]):
+            found.update((rid, item_id) for rid, item_id in conn.execute(
+                select(c.remote_id, c.id).where(c.channel == channel, c.remote_id.in_(chunk))))
+        return found
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    stmt = pg_insert(inbox_items).on_conflict_do_nothing(
+        index_elements=["channel", "remote_id"]).returning(c.id, c.remote_id)
+    return {row.remote_id: row.id for row in conn.execute(stmt, list(rows))}
 
 
 def update_item(conn: Connection, item_id: int, **values: Any) -> None:
