@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -237,3 +238,92 @@ slides:
     r, g, b = img.getpixel((75, 225))                     # darkened by half
     assert r in (127, 128) and g == b == 0
     assert img.getpixel((1, 151)) == (255, 255, 255)      # rounded corner
+
+
+# --- caches shared by the renders of one process ---------------------------------------------
+
+PHOTO_CARD = """\
+description: 사진 캐시 시험
+canvas: {width: 200, height: 200}
+slides:
+  - alt: 사진 캐시 시험
+    layers:
+      - {type: background, image: photo.bmp, darken: 0.5}
+      - {type: image, box: [50, 50, 100, 100], src: photo.bmp,
+         overlay: {from: "#00000000", to: "#000000ff", angle: 180}}
+"""
+
+
+def test_an_edited_photo_is_read_again_even_with_the_same_size_and_time(tmp_path) -> None:
+    folder = tmp_path / "cards" / "t"
+    folder.mkdir(parents=True)
+    photo = folder / "photo.bmp"
+    Image.new("RGB", (300, 300), "#ff0000").save(photo)
+    (folder / "template.yaml").write_text(PHOTO_CARD, encoding="utf-8")
+    first = render_post(tmp_path / "cards", "t", out_dir=tmp_path / "a", data={})
+    with Image.open(first.slides[0].path) as img:
+        assert img.convert("RGB").getpixel((10, 10)) == (128, 0, 0)   # red, darkened by half
+    stat = photo.stat()
+    Image.new("RGB", (300, 300), "#0000ff").save(photo)             # same size (BMP)
+    assert photo.stat().st_size == stat.st_size
+    os.utime(photo, ns=(stat.st_atime_ns, stat.st_mtime_ns))         # and the same time
+    second = render_post(tmp_path / "cards", "t", out_dir=tmp_path / "b", data={})
+    with Image.open(second.slides[0].path) as img:
+        assert img.convert("RGB").getpixel((10, 10)) == (0, 0, 128)
+
+
+def test_cached_renders_match_a_cold_render_pixel_for_pixel(tmp_path) -> None:
+    from outreach.render import paint, textbox
+
+    def shas(post):
+        return [json.loads((post.out_dir / "manifest.json").read_text())["slides"][i]["sha256"]
+                for i in range(len(post.slides))]
+
+    for cache in (paint.PHOTOS, textbox.MASKS, textbox.WIDTHS):
+        cache.clear()
+    cold = render_post(CARDS, "weekend-guide", out_dir=tmp_path / "cold", image_format="jpeg")
+    assert len(paint.PHOTOS) and len(textbox.MASKS) and len(textbox.WIDTHS)
+    warm = render_post(CARDS, "weekend-guide", out_dir=tmp_path / "warm", image_format="jpeg")
+    assert shas(cold) == shas(warm)
+
+
+def test_photo_cache_drops_the_least_recently_used_past_its_budget() -> None:
+    from outreach.render.paint import PhotoCache
+
+    cache = PhotoCache(budget=3 * 100 * 100 * 4)
+    for name in "abc":
+        cache.put((name,), Image.new("RGB", (100, 100)))
+    assert cache.get(("a",)) is not None          # a is now the most recently used
+    cache.put(("d",), Image.new("RGB", (100, 100)))
+    assert cache.get(("b",)) is None and len(cache) == 3
+    assert all(cache.get((k,)) is not None for k in "acd")
+    cache.put(("huge",), Image.new("RGB", (1000, 1000)))   # over the whole budget: not kept
+    assert cache.get(("huge",)) is None and len(cache) == 3
+
+
+def test_an_edited_channel_text_template_is_compiled_again(tmp_path) -> None:
+    folder = tmp_path / "cards" / "t"
+    (folder / "texts").mkdir(parents=True)
+    (folder / "template.yaml").write_text(LAYOUT, encoding="utf-8")
+    text = folder / "texts" / "facebook.j2"
+    text.write_text("첫 번째 {{ title }}", encoding="utf-8")
+    first = render_post(tmp_path / "cards", "t", out_dir=tmp_path / "a", data={"title": "주말"},
+                        image_format="jpeg")
+    stat = text.stat()
+    text.write_text("두 번째 {{ title }}", encoding="utf-8")          # same length in bytes
+    os.utime(text, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    second = render_post(tmp_path / "cards", "t", out_dir=tmp_path / "b", data={"title": "주말"},
+                         image_format="jpeg")
+    assert (first.texts["facebook"], second.texts["facebook"]) == ("첫 번째 주말", "두 번째 주말")
+
+
+def test_png_that_misses_the_budget_at_the_fast_level_is_tried_at_level_9() -> None:
+    from outreach.render.output import encode
+
+    img = Image.linear_gradient("L").resize((600, 600)).convert("RGB")
+    fast = encode(img, "png", None, "slide 1")
+    buf = io.BytesIO()
+    img.save(buf, "PNG", compress_level=9)
+    small = buf.getvalue()
+    assert len(small) < len(fast)
+    assert encode(img, "png", len(small), "slide 1") == small

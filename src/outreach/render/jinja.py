@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
+import weakref
 from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -133,6 +136,40 @@ def make_env(*, autoescape: bool = False, folder: Path | None = None) -> Immutab
     return env
 
 
+@lru_cache(maxsize=1)
+def expression_env() -> ImmutableSandboxedEnvironment:
+    """The one sandbox for template strings (template.yaml), shared by renders in a process
+    so each string is compiled once (see ``Evaluator``)."""
+    return make_env()
+
+
+class _CheckedLoader(jinja2.FileSystemLoader):
+    """A FileSystemLoader whose cached templates stay valid only while the file's text is
+    unchanged (Jinja2's own check compares modification times, which a quick edit in the
+    same clock tick can leave equal)."""
+
+    def get_source(self, environment: jinja2.Environment, template: str
+                   ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, _ = super().get_source(environment, template)
+
+        def uptodate() -> bool:
+            try:
+                return Path(filename).read_text(encoding=self.encoding) == source
+            except OSError:
+                return False
+
+        return source, filename, uptodate
+
+
+@lru_cache(maxsize=64)
+def text_env(folder: Path, autoescape: bool = False) -> ImmutableSandboxedEnvironment:
+    """The sandbox for a template's ``texts/*.j2``, kept per folder so the texts are compiled
+    once per process; an edited file is read and compiled again."""
+    env = make_env(autoescape=autoescape)
+    env.loader = _CheckedLoader(str(folder))
+    return env
+
+
 def is_template(value: Any) -> bool:
     return isinstance(value, str) and ("{{" in value or "{%" in value)
 
@@ -149,13 +186,21 @@ def explain(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+_COMPILED: "weakref.WeakKeyDictionary[jinja2.Environment, dict[str, Any]]" = \
+    weakref.WeakKeyDictionary()
+_COMPILED_LOCK = threading.Lock()
+_COMPILED_MAX = 4096
+
+
 class Evaluator:
-    """Evaluates template strings from one file, caching compiled templates."""
+    """Evaluates template strings from one file, caching compiled templates per environment
+    (with ``expression_env()``, across the renders of a process)."""
 
     def __init__(self, env: ImmutableSandboxedEnvironment, file: Path) -> None:
         self.env = env
         self.file = file
-        self._cache: dict[str, Any] = {}
+        with _COMPILED_LOCK:
+            self._cache = _COMPILED.setdefault(env, {})
 
     def _compiled(self, source: str, line: int | None, key: str | None) -> Any:
         hit = self._cache.get(source)
@@ -166,6 +211,8 @@ class Evaluator:
                        if match else self.env.from_string(source))
             except jinja2.TemplateSyntaxError as exc:
                 raise TemplateError(explain(exc), file=self.file, line=line, key=key) from None
+            if len(self._cache) >= _COMPILED_MAX:
+                self._cache.clear()
             self._cache[source] = hit
         return hit
 

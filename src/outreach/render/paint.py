@@ -7,7 +7,11 @@ down so edges are anti-aliased (Pillow's own shapes are not).
 
 from __future__ import annotations
 
+import hashlib
+import io
 import math
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,16 +40,24 @@ def fill(canvas: Image.Image, color: RGBA, box: tuple[int, int, int, int] | None
     """Paint ``color`` (alpha respected) over ``box`` or the whole canvas, through ``mask``."""
     x, y, w, h = box or (0, 0, *canvas.size)
     alpha = color[3]
-    if alpha == 0:
+    if alpha == 0 or w <= 0 or h <= 0:
         return
     if mask is None:
         if alpha == 255:
             canvas.paste(color[:3], (x, y, x + w, y + h))
-            return
-        mask = Image.new("L", (w, h), alpha)
-    elif alpha != 255:
-        mask = mask.point(lambda v: v * alpha // 255)
+        else:
+            # ImageDraw blends in place (same rounding as a paste through a flat mask)
+            # without allocating a canvas-sized mask
+            ImageDraw.Draw(canvas, "RGBA").rectangle((x, y, x + w - 1, y + h - 1), fill=color)
+        return
+    if alpha != 255:
+        mask = mask.point(_scale_lut(alpha))
     canvas.paste(color[:3], (x, y, x + w, y + h), mask)
+
+
+@lru_cache(maxsize=256)
+def _scale_lut(alpha: int) -> tuple[int, ...]:
+    return tuple(v * alpha // 255 for v in range(256))
 
 
 @lru_cache(maxsize=64)
@@ -67,14 +79,34 @@ def gradient_mask(size: tuple[int, int], angle: float) -> Image.Image:
 
 def gradient(canvas: Image.Image, start: RGBA, end: RGBA, angle: float,
              box: tuple[int, int, int, int] | None = None, mask: Image.Image | None = None) -> None:
-    """A linear gradient from ``start`` to ``end`` (alpha interpolated too) over the box."""
+    """A linear gradient from ``start`` to ``end`` (alpha interpolated too) over the box.
+
+    The ramp (0..255 across the box) becomes a palette image whose 256 colours
+    are the blends of ``start`` and ``end``: one lookup per pixel instead of
+    compositing two box-sized colour images.
+    """
     x, y, w, h = box or (0, 0, *canvas.size)
-    ramp = gradient_mask((w, h), angle)
-    colors = Image.composite(Image.new("RGBA", (w, h), end), Image.new("RGBA", (w, h), start), ramp)
-    alpha = colors.getchannel("A")
-    if mask is not None:
-        alpha = ImageChops.multiply(alpha, mask)
-    canvas.paste(colors.convert("RGB"), (x, y, x + w, y + h), alpha)
+    if w <= 0 or h <= 0 or (start[3] == 0 and end[3] == 0):
+        return
+    ramp = gradient_mask((w, h), angle).copy()
+    ramp.putpalette(_blend_palette(start, end), "RGBA")
+    where = (x, y, x + w, y + h)
+    if start[3] == end[3] == 255 and mask is None:
+        canvas.paste(ramp.convert("RGB"), where)
+        return
+    colors = ramp.convert("RGBA")
+    if mask is None:
+        canvas.paste(colors, where, colors)  # an RGBA mask: its alpha band
+    else:
+        canvas.paste(colors, where, ImageChops.multiply(colors.getchannel("A"), mask))
+
+
+@lru_cache(maxsize=64)
+def _blend_palette(start: RGBA, end: RGBA) -> bytes:
+    """RGBA bytes of ``start`` blended towards ``end`` by 0..255/255, as Image.composite does."""
+    index = Image.frombytes("L", (256, 1), bytes(range(256)))
+    return Image.composite(Image.new("RGBA", (256, 1), end), Image.new("RGBA", (256, 1), start),
+                           index).tobytes()
 
 
 @lru_cache(maxsize=64)
@@ -95,13 +127,13 @@ def shape_mask(size: tuple[int, int], shape: str, radius: int = 0, outline: int 
     return big.resize((w, h), Image.Resampling.BOX)
 
 
-def open_image(path: Path, target: tuple[int, int]) -> Image.Image:
-    """Decode ``path`` (at a reduced scale when the file is much larger than ``target``).
+def open_image(source: Path | bytes, target: tuple[int, int]) -> Image.Image:
+    """Decode a file or its bytes (at a reduced scale when much larger than ``target``).
 
     Raises OSError / ValueError for missing or corrupt files; callers turn those
     into ImageError with the template and layer.
     """
-    with Image.open(path) as img:
+    with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
         img = ImageOps.exif_transpose(img) if img.format == "JPEG" and _rotated(img) else img
         if img.format == "JPEG":
             img.draft("RGB", target)
@@ -110,6 +142,64 @@ def open_image(path: Path, target: tuple[int, int]) -> Image.Image:
             img = img.convert("RGBA" if "A" in img.getbands() or "transparency" in img.info
                               else "RGB")
         return img
+
+
+class PhotoCache:
+    """Finished photos (decoded, scaled, cropped, blurred) shared by renders in one process.
+
+    Keys start with a digest of the file's bytes, so an edited or replaced file
+    is never served stale, whatever its size and time stamps say; reading and
+    hashing a photo costs a fraction of decoding and scaling it. Least recently
+    used entries go once the images together pass ``budget`` bytes. The images
+    are shared: callers must not draw on them.
+    """
+
+    def __init__(self, budget: int = 64 * 2**20) -> None:
+        self.budget = budget
+        self._items: OrderedDict[tuple, Image.Image] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Image.Image | None:
+        with self._lock:
+            img = self._items.get(key)
+            if img is not None:
+                self._items.move_to_end(key)
+            return img
+
+    def put(self, key: tuple, img: Image.Image) -> None:
+        size = _footprint(img)
+        if size > self.budget:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= _footprint(old)
+            self._items[key] = img
+            self._bytes += size
+            while self._bytes > self.budget:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= _footprint(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _footprint(img: Image.Image) -> int:
+    # Pillow keeps RGB pixels in 4 bytes, like RGBA
+    return img.width * img.height * (1 if len(img.getbands()) == 1 else 4)
+
+
+PHOTOS = PhotoCache()
+
+
+def file_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _rotated(img: Image.Image) -> bool:

@@ -11,7 +11,7 @@ from ..errors import DataError, TemplateError
 from ..model import RenderedPost
 from .data import check_data, load_data
 from .fonts import FontBook
-from .jinja import Evaluator, make_env
+from .jinja import Evaluator, expression_env
 from .output import FORMATS, encode, write_post
 from .slides import SlidePainter
 from .template import SlideSpec, Template, load_template
@@ -89,14 +89,15 @@ def render_post(templates_dir: Path, name: str, *, out_dir: Path,
     now = datetime.now().astimezone()
     ctx: dict[str, Any] = {"now": now, "today": now.date(), **(context or {}), **values,
                            "data": values, "template": tpl.name}
-    ev = Evaluator(make_env(), tpl.file)
+    ev = Evaluator(expression_env(), tpl.file)
     painter = SlidePainter(tpl, ev, FontBook(tpl.fonts_dir))
     instances = list(expand(tpl, ev, ctx))
     if not instances:
         raise DataError(f"template {tpl.name} produced no slides from this data: "
                         "check the lists its slides repeat over")
     alts = []
-    # encoding (zlib / libjpeg, outside the GIL) of slide n overlaps painting slide n+1
+    # encoding slide n (zlib / libjpeg into a file, outside the GIL) overlaps painting
+    # slide n+1, and the last slide's encoding overlaps rendering the channel texts
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode") as pool:
         jobs = []
         for n, (spec, slide_ctx) in enumerate(instances, start=1):
@@ -110,15 +111,16 @@ def render_post(templates_dir: Path, name: str, *, out_dir: Path,
             jobs.append((pool.submit(encode, image, fmt, image_budget, f"slide {n} ({spec.name})"),
                          image.size, alt))
             alts.append({"index": n, "alt": alt, "name": spec.name})
+            del image
+        doc = tpl.doc
+        title = " ".join(str(ev.value(doc.get("title", tpl.description), ctx,
+                                      line=doc.line_of("title"), key="title")).split())
+        tags = tuple(t.lstrip("#") for t in _strings(ev.deep(doc.get("tags"), ctx,
+                                                             line=doc.line_of("tags"), key="tags")))
+        links = _strings(ev.deep(doc.get("links"), ctx, line=doc.line_of("links"), key="links"))
+        text_ctx = {**ctx, "post": {"title": title, "tags": list(tags), "links": list(links),
+                                    "slides": alts, "pages": len(instances)}}
+        texts = render_texts(tpl.folder, tpl.texts, text_ctx, tpl.text_limits)
         slides = [(job.result(), size[0], size[1], fmt, alt) for job, size, alt in jobs]
-    doc = tpl.doc
-    title = " ".join(str(ev.value(doc.get("title", tpl.description), ctx,
-                                  line=doc.line_of("title"), key="title")).split())
-    tags = tuple(t.lstrip("#") for t in _strings(ev.deep(doc.get("tags"), ctx,
-                                                         line=doc.line_of("tags"), key="tags")))
-    links = _strings(ev.deep(doc.get("links"), ctx, line=doc.line_of("links"), key="links"))
-    text_ctx = {**ctx, "post": {"title": title, "tags": list(tags), "links": list(links),
-                                "slides": alts, "pages": len(instances)}}
-    texts = render_texts(tpl.folder, tpl.texts, text_ctx, tpl.text_limits)
     return write_post(Path(out_dir), template=tpl.name, title=title, slides=slides, texts=texts,
                       tags=tags, links=links, data=values)

@@ -91,13 +91,15 @@ class Props:
 
 
 class SlidePainter:
-    """Draws slides of one template; caches decoded photos across slides."""
+    """Draws slides of one template; decoded photos are kept for the slides of one render,
+    finished (fitted) photos in ``paint.PHOTOS`` across renders."""
 
     def __init__(self, tpl: Template, evaluator: Evaluator, fonts: FontBook) -> None:
         self.tpl = tpl
         self.ev = evaluator
         self.fonts = fonts
-        self._photos: dict[tuple[Path, tuple[int, int]], Image.Image] = {}
+        self._files: dict[Path, tuple[bytes, str]] = {}                    # bytes, digest
+        self._photos: dict[tuple[str, tuple[int, int]], Image.Image] = {}  # decoded
 
     def paint(self, spec: SlideSpec, ctx: Mapping[str, Any], number: int) -> Image.Image:
         canvas = Image.new("RGB", self.tpl.canvas, "white")
@@ -119,37 +121,60 @@ class SlidePainter:
     # --- layers ---------------------------------------------------------------------------
 
     def _background(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, p: Props) -> None:
-        if p.get("color") is not None:
-            paint.fill(canvas, p.color("color"))
-        if p.get("gradient") is not None:
-            self._gradient(canvas, p, "gradient", None, None)
+        color = p.color("color") if p.get("color") is not None else None
+        gradient = self._gradient_spec(p, "gradient") if p.get("gradient") is not None else None
+        photo = None
         if p.get("image") is not None:
-            photo = self._photo(p, "image", canvas.size)
-            photo = paint.blur(paint.cover(photo, canvas.size, p.focus()), p.number("blur", 0, 0, 50))
+            photo_key, photo = self._fitted(p, "image", canvas.size, "cover", p.focus(),
+                                            p.number("blur", 0, 0, 50))
+        shade = self._shade_ops(p)
+        if photo is not None and photo.mode == "RGB":
+            # an opaque photo covers the colour and gradient under it: the slide starts
+            # as the shaded photo (the same pixels as painting each step in turn)
+            paint.paste_image(canvas, self._shaded(photo_key, photo, shade), (0, 0))
+            return
+        if color is not None:
+            paint.fill(canvas, color)
+        if gradient is not None:
+            paint.gradient(canvas, *gradient, None, None)
+        if photo is not None:
             paint.paste_image(canvas, photo, (0, 0))
-        self._shade(canvas, p, (0, 0, *canvas.size))
+        _apply_shade(canvas, shade, (0, 0, *canvas.size), None)
 
-    def _shade(self, canvas: Image.Image, p: Props, box: tuple[int, int, int, int],
-               mask: Image.Image | None = None) -> None:
-        """``darken: 0.4`` (black at 40 %) and ``overlay`` (a colour or a gradient)."""
+    def _shade_ops(self, p: Props) -> tuple[tuple, ...]:
+        """``darken: 0.4`` (black at 40 %) and ``overlay`` (a colour or a gradient), as steps
+        for ``_apply_shade``: ("fill", rgba) or ("gradient", from, to, angle)."""
+        ops: list[tuple] = []
         if p.get("darken"):
-            paint.fill(canvas, (0, 0, 0, int(255 * p.number("darken", 0, 0, 1))), box, mask)
+            ops.append(("fill", (0, 0, 0, int(255 * p.number("darken", 0, 0, 1)))))
         overlay = p.get("overlay")
         if isinstance(overlay, dict):
-            self._gradient(canvas, p, "overlay", box, mask)
+            ops.append(("gradient", *self._gradient_spec(p, "overlay")))
         elif overlay is not None:
-            paint.fill(canvas, p.color("overlay"), box, mask)
+            ops.append(("fill", p.color("overlay")))
+        return tuple(ops)
 
-    def _gradient(self, canvas: Image.Image, p: Props, key: str,
-                  box: tuple[int, int, int, int] | None, mask: Image.Image | None) -> None:
+    def _shaded(self, photo_key: tuple, photo: Image.Image, shade: tuple[tuple, ...]
+                ) -> Image.Image:
+        """An opaque photo with its darken/overlay applied, shared like the photo itself."""
+        if not shade:
+            return photo
+        key = (*photo_key, "shade", shade)
+        hit = paint.PHOTOS.get(key)
+        if hit is None:
+            hit = photo.copy()
+            _apply_shade(hit, shade, (0, 0, *hit.size), None)
+            paint.PHOTOS.put(key, hit)
+        return hit
+
+    def _gradient_spec(self, p: Props, key: str) -> tuple[paint.RGBA, paint.RGBA, float]:
         spec = p.get(key)
         if not isinstance(spec, dict) or "from" not in spec or "to" not in spec:
             raise p.fail(key, "a gradient is {from: COLOUR, to: COLOUR, angle: 180} "
                               "(180 = top to bottom)")
         raw = p.raw.get(key)
         sub = Props(spec, raw if hasattr(raw, "line_of") else p.raw, self.tpl, f"{p.where}.{key}")
-        paint.gradient(canvas, sub.color("from"), sub.color("to"), sub.number("angle", 180),
-                       box, mask)
+        return sub.color("from"), sub.color("to"), sub.number("angle", 180)
 
     def _text(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, p: Props,
               defaults: Mapping[str, Any] | None = None) -> None:
@@ -256,26 +281,31 @@ class SlidePainter:
     def _image(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, p: Props) -> None:
         x, y, w, h = p.box()
         fit = p.choice("fit", ("cover", "contain"), "cover")
-        photo = self._photo(p, "src", (w, h))
         shape = p.choice("shape", ("rect", "circle"), "rect")
         radius = int(p.number("radius", 0, 0, 2000))
         if fit == "cover":
-            photo = paint.cover(photo, (w, h), p.focus())
+            photo_key, photo = self._fitted(p, "src", (w, h), "cover", p.focus())
             xy = (x, y)
         else:
-            photo = paint.contain(photo, (w, h))
+            photo_key, photo = self._fitted(p, "src", (w, h), "contain")
             xy = _aligned((x, y, w, h), photo.size, p.choice("align", _ALIGN, "center"))
         mask = None
         if shape == "circle" or radius:
             mask = paint.shape_mask(photo.size, "ellipse" if shape == "circle" else "rect", radius)
-        paint.paste_image(canvas, photo, xy, mask, p.number("opacity", 1, 0, 1))
-        self._shade(canvas, p, (*xy, *photo.size), mask)
+        opacity = p.number("opacity", 1, 0, 1)
+        shade = self._shade_ops(p)
+        if mask is None and opacity >= 1 and photo.mode == "RGB":
+            # the shade covers exactly the photo: shade the photo once, paste the result
+            paint.paste_image(canvas, self._shaded(photo_key, photo, shade), xy)
+            return
+        paint.paste_image(canvas, photo, xy, mask, opacity)
+        _apply_shade(canvas, shade, (*xy, *photo.size), mask)
 
     def _logo(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, p: Props) -> None:
         x, y, w, h = p.box()
         if p.get("src") is None:
             p.values["src"] = "images/logo.png"
-        logo = paint.contain(self._photo(p, "src", (w, h)), (w, h))
+        _, logo = self._fitted(p, "src", (w, h), "contain")
         xy = _aligned((x, y, w, h), logo.size, p.choice("align", _ALIGN, "left"))
         paint.paste_image(canvas, logo, xy, None, p.number("opacity", 1, 0, 1))
 
@@ -286,7 +316,7 @@ class SlidePainter:
         opacity = p.number("opacity", 1, 0, 1)
         mask = paint.shape_mask((w, h), shape, radius)
         if p.get("gradient") is not None:
-            self._gradient(canvas, p, "gradient", (x, y, w, h), mask)
+            paint.gradient(canvas, *self._gradient_spec(p, "gradient"), (x, y, w, h), mask)
         elif p.get("fill") is not None:
             paint.fill(canvas, paint.with_opacity(p.color("fill"), opacity), (x, y, w, h), mask)
         if p.get("outline") is not None:
@@ -295,25 +325,75 @@ class SlidePainter:
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _photo(self, p: Props, key: str, target: tuple[int, int]) -> Image.Image:
+    def _fitted(self, p: Props, key: str, size: tuple[int, int], fit: str,
+                focus: tuple[float, float] = (0.5, 0.5), blur: float = 0.0
+                ) -> tuple[tuple, Image.Image]:
+        """The photo of ``key`` scaled to ``size`` (cover: cropped around ``focus``; contain),
+        with its cache key.
+
+        Shared through ``paint.PHOTOS`` (keyed by the file's content), so a photo
+        every post uses (a logo, a recurring background) is decoded and scaled once
+        per process. The result is shared: never draw on it.
+        """
+        path, data, digest = self._read(p, key)
+        cache_key = (digest, fit, size, focus if fit == "cover" else None, blur)
+        hit = paint.PHOTOS.get(cache_key)
+        if hit is not None:
+            return cache_key, hit
+        photo = self._photo(p, key, size, path, data, digest)
+        photo = paint.cover(photo, size, focus) if fit == "cover" else paint.contain(photo, size)
+        photo = paint.blur(photo, blur)
+        paint.PHOTOS.put(cache_key, photo)
+        return cache_key, photo
+
+    def _read(self, p: Props, key: str) -> tuple[Path, bytes, str]:
+        """The image file named by ``key``: path, bytes and their digest (read once per render)."""
         value = p.get(key)
         if value is None or value == "":
             raise p.fail(key, "no image given", ImageError)
         path = Path(value) if isinstance(value, Path) else Path(str(value))
         if not path.is_absolute():
             path = self.tpl.folder / path
-        cached = self._photos.get((path, target))
+        hit = self._files.get(path)
+        if hit is None:
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                raise p.fail(key, f"image file not found: {path}", ImageError) from None
+            except OSError as exc:
+                raise _unreadable(p, key, path, exc) from None
+            hit = self._files[path] = (data, paint.file_digest(data))
+        return (path, *hit)
+
+    def _photo(self, p: Props, key: str, target: tuple[int, int], path: Path, data: bytes,
+               digest: str) -> Image.Image:
+        """The decoded photo (reduced by the JPEG decoder when far larger than ``target``)."""
+        cached = self._photos.get((digest, target))
         if cached is not None:
             return cached
         try:
-            photo = paint.open_image(path, target)
-        except FileNotFoundError:
-            raise p.fail(key, f"image file not found: {path}", ImageError) from None
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-            raise p.fail(key, f"cannot read image {path} ({type(exc).__name__}: {exc}): replace "
-                              "it with a working JPEG or PNG file", ImageError) from None
-        self._photos[(path, target)] = photo
+            photo = paint.open_image(data, target)
+        except UnidentifiedImageError:
+            raise _unreadable(p, key, path, UnidentifiedImageError(
+                f"cannot identify image file {str(path)!r}")) from None
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise _unreadable(p, key, path, exc) from None
+        self._photos[(digest, target)] = photo
         return photo
+
+
+def _apply_shade(canvas: Image.Image, shade: tuple[tuple, ...], box: tuple[int, int, int, int],
+                 mask: Image.Image | None) -> None:
+    for op, *args in shade:
+        if op == "fill":
+            paint.fill(canvas, args[0], box, mask)
+        else:
+            paint.gradient(canvas, *args, box, mask)
+
+
+def _unreadable(p: Props, key: str, path: Path, exc: Exception) -> TemplateError:
+    return p.fail(key, f"cannot read image {path} ({type(exc).__name__}: {exc}): replace it "
+                       "with a working JPEG or PNG file", ImageError)
 
 
 def _aligned(box: tuple[int, int, int, int], size: tuple[int, int], align: str) -> tuple[int, int]:

@@ -7,8 +7,11 @@ predicate "every line fits the width, the lines fit the height and
 
 from __future__ import annotations
 
+import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from PIL import ImageDraw, ImageFont
 
@@ -58,11 +61,67 @@ def spacing_at(style: TextStyle, size: int) -> float:
     return style.letter_spacing * size / style.size if style.size else 0.0
 
 
+class _Memo:
+    """A bounded, thread-safe LRU for per-process text caches (widths, glyph masks).
+
+    Keys hold the font object itself: fonts live for the process (``fonts._load``
+    keeps them), and a key referring to a font keeps that font alive, so an id
+    is never reused for another font while its entries exist.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.used = 0
+        self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None:
+                return None
+            self._items.move_to_end(key)
+            return hit[0]
+
+    def put(self, key: Any, value: Any, cost: int = 1) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.used -= old[1]
+            self._items[key] = (value, cost)
+            self.used += cost
+            while self.used > self.budget and self._items:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.used -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.used = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+WIDTHS = _Memo(50_000)           # (font, text) -> advance width, entries
+MASKS = _Memo(32 * 2**20)        # (font, text, subpixel start) -> glyph mask, bytes
+
+
+def text_width(font: ImageFont.FreeTypeFont, text: str) -> float:
+    """``font.getlength(text)``, remembered: line breaking and shrink-to-fit ask again and again."""
+    key = (font, text)
+    width = WIDTHS.get(key)
+    if width is None:
+        width = font.getlength(text)
+        WIDTHS.put(key, width)
+    return width
+
+
 def measurer(font: ImageFont.FreeTypeFont, spacing: float) -> Callable[[str], float]:
     """Width of a string in this font, letter spacing included (between characters)."""
     if not spacing:
-        return font.getlength
-    return lambda s: font.getlength(s) + spacing * max(len(s) - 1, 0)
+        return lambda s: text_width(font, s)
+    return lambda s: text_width(font, s) + spacing * max(len(s) - 1, 0)
 
 
 def layout_at(text: str, style: TextStyle, size: int, width: float, height: float,
@@ -143,15 +202,31 @@ def draw(canvas_draw: ImageDraw.ImageDraw, layout: TextLayout, style: TextStyle,
     x, y, w, h = box
     ascent, descent = layout.font.getmetrics()
     top = block_top(layout, style, y, h)
+    ink = canvas_draw.draw.draw_ink(style.color)
     for i, line in enumerate(layout.lines):
         if not line:
             continue
         baseline = top + i * layout.line_px + (layout.line_px - (ascent + descent)) / 2 + ascent
         left = line_left(layout, style, i, x, w)
         if not layout.spacing:
-            canvas_draw.text((left, baseline), line, font=layout.font, fill=style.color,
-                             anchor="ls")
+            _stamp(canvas_draw, left, baseline, line, layout.font, ink)
             continue
         for ch in line:
-            canvas_draw.text((left, baseline), ch, font=layout.font, fill=style.color, anchor="ls")
-            left += layout.font.getlength(ch) + layout.spacing
+            _stamp(canvas_draw, left, baseline, ch, layout.font, ink)
+            left += text_width(layout.font, ch) + layout.spacing
+
+
+def _stamp(canvas_draw: ImageDraw.ImageDraw, x: float, y: float, text: str,
+           font: ImageFont.FreeTypeFont, ink: int) -> None:
+    """``canvas_draw.text((x, y), text, font=font, fill=ink, anchor="ls")``, the same pixels,
+    with the rendered glyph mask remembered (FreeType rasterising the variable CJK
+    font is the dear part; a mask depends on the text and the sub-pixel start only)."""
+    start = (math.modf(x)[0], math.modf(y)[0])
+    key = (font, text, start)
+    hit = MASKS.get(key)
+    if hit is None:
+        mask, offset = font.getmask2(text, "L", None, None, None, 0, "ls", 0, start)
+        hit = (mask, offset)
+        MASKS.put(key, hit, mask.size[0] * mask.size[1] + 100)
+    mask, offset = hit
+    canvas_draw.draw.draw_bitmap((int(x) + offset[0], int(y) + offset[1]), mask, ink)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import TextLimitExceeded
-from .jinja import make_env, render_file
+from .jinja import render_file, text_env
 
 # documented maxima (see /work/shared/reference/platforms.md): characters and hashtags
 LIMITS: dict[str, dict[str, int]] = {
@@ -45,8 +45,8 @@ def limits_for(name: str, template_limits: Mapping[str, Mapping[str, int]]) -> d
 def render_texts(folder: Path, texts: Mapping[str, Path], ctx: Mapping[str, Any],
                  template_limits: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
     """Render every text template and check it; TextLimitExceeded names the text and the limit."""
-    plain = make_env(folder=folder)
-    html = make_env(folder=folder, autoescape=True)
+    plain = text_env(Path(folder))
+    html = text_env(Path(folder), autoescape=True)
     out: dict[str, str] = {}
     for name, path in texts.items():
         env = html if name in HTML_TEXTS else plain
