@@ -147,7 +147,8 @@ def own_answers(conn: Connection, channel: str, remote_ids: Sequence[str]) -> se
 
 
 def insert_items(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    """Insert new items (all of one channel); remote id -> new id. Rows that a concurrent
+    """Insert new items; remote id -> new id (remote ids are unique within a batch's
+    channel; ingest passes one channel at a time). Rows that a concurrent
     writer stored first are skipped, so webhook and poll converge on one row."""
     if not rows:
         return {}
@@ -157,11 +158,14 @@ def insert_items(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[st
         # SQLite's only write lock: nobody can have inserted since. A plain executemany plus
         # one lookup is cheaper than INSERT ... ON CONFLICT ... RETURNING row by row.
         conn.execute(insert(inbox_items), list(rows))
-        channel = rows[0]["channel"]
+        by_channel: dict[str, list[str]] = {}
+        for row in rows:
+            by_channel.setdefault(row["channel"], []).append(row["remote_id"])
         found: dict[str, int] = {}
-        for chunk in _chunks([r["remote_id"] for r in rows]):
-            found.update((rid, item_id) for rid, item_id in conn.execute(
-                select(c.remote_id, c.id).where(c.channel == channel, c.remote_id.in_(chunk))))
+        for channel, remote_ids in by_channel.items():
+            for chunk in _chunks(remote_ids):
+                found.update((rid, item_id) for rid, item_id in conn.execute(
+                    select(c.remote_id, c.id).where(c.channel == channel, c.remote_id.in_(chunk))))
         return found
     from sqlalchemy.dialects.postgresql import insert as pg_insert
 
