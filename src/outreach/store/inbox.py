@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, and_, column, func, insert, literal_column, or_, select, table, \
+from sqlalchemy import Connection, and_, column, insert, literal_column, or_, select, table, \
     text, update
 from sqlalchemy.engine import Row
 
