@@ -2,11 +2,14 @@
 so a harvest can store its items and its cursor in one commit.
 
 Times are stored as naive UTC; ``to_db`` / ``from_db`` convert at this border.
-Search: each item's text is indexed as overlapping two-character tokens plus
-each word's last character (``search_tokens``); a query word becomes the phrase
-of its own two-character tokens, so any substring of two or more characters is
-found ("주차" in "불법주차", "가로등" in "가로등이"), and a single character
-becomes a prefix query that also reaches the word's last character.
+Search finds any substring of a word ("주차" in "불법주차", "가로등" in "가로등이"):
+- SQLite (FTS5): each text is indexed as its words' two-character pieces plus
+  each word's last character (``search_tokens``); a query word becomes the
+  phrase of its pieces, a single character a prefix query.
+- PostgreSQL (GIN over ``text[]``): the set of pieces and characters
+  (``search_grams``) narrows by exact containment, then ``strpos`` on the
+  normalised words confirms the pieces are adjacent. (The tsvector route needs
+  a recheck that re-parses every candidate: ten times slower at 200,000 items.)
 """
 
 from __future__ import annotations
@@ -80,30 +83,34 @@ def _fts5_query(value: str) -> str | None:
                         for kind, toks in parts)
 
 
-def _tsquery(value: str) -> str | None:
-    parts = _query_parts(value)
-    if not parts:
-        return None
-    return " & ".join(f"'{toks[0]}':*" if kind == "prefix"
-                      else "(" + " <-> ".join(f"'{t}'" for t in toks) + ")"
-                      for kind, toks in parts)
+def search_grams(value: str) -> tuple[list[str], str]:
+    """PostgreSQL's index form: the distinct two-character pieces and single characters of
+    every word (exact GIN array containment), and the normalised words for the final
+    substring check (pieces present does not mean pieces adjacent)."""
+    words = _words(value)
+    grams: set[str] = set()
+    for word in words:
+        grams.update(word[i:i + 2] for i in range(len(word) - 1))
+        grams.update(word)
+    return sorted(grams), " ".join(words)
 
 
-_fts = table("inbox_search", column("rowid"), column("tokens"), column("item_id"))
+_fts = table("inbox_search", column("rowid"), column("tokens"), column("item_id"),
+             column("grams"), column("body"))
 
 
 def index_text(conn: Connection, pairs: Sequence[tuple[int, str]]) -> None:
     """Put items' texts into the search index."""
     if not pairs:
         return
-    sqlite = conn.dialect.name == "sqlite"
-    rows = [(item_id, search_tokens(value)) for item_id, value in pairs]
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    column_name = "rowid" if sqlite else "item_id"
-    # driver-level executemany: the index is written for every ingested item, so skip the
-    # per-row parameter processing a SQLAlchemy statement would add
-    conn.exec_driver_sql(f"INSERT INTO inbox_search ({column_name}, tokens) VALUES ({mark}, {mark})",
-                         rows)
+    if conn.dialect.name == "sqlite":
+        # driver-level executemany: the index is written for every ingested item, so skip
+        # the per-row parameter processing a SQLAlchemy statement would add
+        conn.exec_driver_sql("INSERT INTO inbox_search (rowid, tokens) VALUES (?, ?)",
+                             [(item_id, search_tokens(value)) for item_id, value in pairs])
+        return
+    conn.exec_driver_sql("INSERT INTO inbox_search (item_id, grams, body) VALUES (%s, %s, %s)",
+                         [(item_id, *search_grams(value)) for item_id, value in pairs])
 
 
 def unindex_text(conn: Connection, pairs: Sequence[tuple[int, str]]) -> None:
@@ -158,20 +165,34 @@ def insert_items(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[st
         # SQLite's only write lock: nobody can have inserted since. A plain executemany plus
         # one lookup is cheaper than INSERT ... ON CONFLICT ... RETURNING row by row.
         conn.execute(insert(inbox_items), list(rows))
-        by_channel: dict[str, list[str]] = {}
-        for row in rows:
-            by_channel.setdefault(row["channel"], []).append(row["remote_id"])
         found: dict[str, int] = {}
-        for channel, remote_ids in by_channel.items():
+        for channel, remote_ids in _by_channel(rows).items():
             for chunk in _chunks(remote_ids):
                 found.update((rid, item_id) for rid, item_id in conn.execute(
                     select(c.remote_id, c.id).where(c.channel == channel, c.remote_id.in_(chunk))))
         return found
     from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-    stmt = pg_insert(inbox_items).on_conflict_do_nothing(
-        index_elements=["channel", "remote_id"]).returning(c.id, c.remote_id)
-    return {row.remote_id: row.id for row in conn.execute(stmt, list(rows))}
+    # ON CONFLICT ... RETURNING would run row by row; a pipelined executemany without it,
+    # then one lookup of the rows *this* transaction wrote (their xmin is our transaction
+    # id), is several times faster. Rows another writer stored first are not returned, so
+    # the caller treats them as existing.
+    conn.execute(pg_insert(inbox_items).on_conflict_do_nothing(
+        index_elements=["channel", "remote_id"]), list(rows))
+    ours = text("inbox_items.xmin::text::bigint = pg_current_xact_id()::text::bigint % 4294967296")
+    found = {}
+    for channel, remote_ids in _by_channel(rows).items():
+        for chunk in _chunks(remote_ids):
+            found.update((rid, item_id) for rid, item_id in conn.execute(
+                select(c.remote_id, c.id).where(c.channel == channel, c.remote_id.in_(chunk), ours)))
+    return found
+
+
+def _by_channel(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for row in rows:
+        grouped.setdefault(row["channel"], []).append(row["remote_id"])
+    return grouped
 
 
 def update_item(conn: Connection, item_id: int, **values: Any) -> None:
@@ -311,19 +332,24 @@ def list_items(conn: Connection, f: ItemFilter) -> list[Row]:
         conds.append(c.deleted_at.is_(None))
     stmt = select(inbox_items)
     if f.search:
-        sqlite = conn.dialect.name == "sqlite"
-        query = _fts5_query(f.search) if sqlite else _tsquery(f.search)
-        if query is None:
-            return []
-        if sqlite:
+        if conn.dialect.name == "sqlite":
+            query = _fts5_query(f.search)
+            if query is None:
+                return []
             stmt = (stmt.join(_fts, c.id == literal_column("inbox_search.rowid"))
                     .where(text("inbox_search MATCH :q").bindparams(q=query))
                     .order_by(literal_column("inbox_search.rowid").desc()))
         else:
+            grams, body = search_grams(f.search)
+            if not grams:
+                return []
             stmt = (stmt.join(_fts, c.id == literal_column("inbox_search.item_id"))
-                    .where(text("to_tsvector('simple', inbox_search.tokens) @@ "
-                                "to_tsquery('simple', :q)").bindparams(q=query))
+                    .where(text("inbox_search.grams @> CAST(:grams AS text[])")
+                           .bindparams(grams=grams))
                     .order_by(c.id.desc()))
+            for i, word in enumerate(w for w in body.split() if len(w) > 1):
+                stmt = stmt.where(text(f"strpos(inbox_search.body, :w{i}) > 0")
+                                  .bindparams(**{f"w{i}": word}))
     else:
         stmt = stmt.order_by(c.id.desc())
     return list(conn.execute(stmt.where(*conds).limit(f.limit).offset(f.offset)))

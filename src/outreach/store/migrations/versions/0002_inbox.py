@@ -1,16 +1,18 @@
 """Shared inbox: items, events, answers, harvest cursors and the search index.
 
-The search index holds each item's text as overlapping two-character tokens
-(see ``outreach.store.inbox.search_tokens``), so Korean words are found inside
-longer words, two-syllable words included ("주차" in "불법주차"), which a
-trigram index cannot do. SQLite keeps it in an FTS5 table, PostgreSQL in a
-table with a GIN index over ``to_tsvector('simple', tokens)``.
+The search index holds each item's text as overlapping two-character pieces, so
+Korean words are found inside longer words, two-syllable words included ("주차"
+in "불법주차"), which a trigram index cannot do. SQLite keeps them in a
+contentless FTS5 table (phrase queries); PostgreSQL in a ``text[]`` column with
+a GIN index (exact containment) plus the normalised words for the final
+substring check (see ``outreach.store.inbox``).
 
 Revision ID: 0002_inbox
 """
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0002_inbox"
 down_revision = "0001_ledger"
@@ -111,10 +113,10 @@ def upgrade() -> None:
             "inbox_search",
             sa.Column("item_id", sa.Integer, sa.ForeignKey("inbox_items.id", ondelete="CASCADE"),
                       primary_key=True),
-            sa.Column("tokens", sa.Text, nullable=False),
+            sa.Column("grams", postgresql.ARRAY(sa.Text), nullable=False),
+            sa.Column("body", sa.Text, nullable=False),
         )
-        op.execute("CREATE INDEX ix_inbox_search_tokens ON inbox_search "
-                   "USING gin (to_tsvector('simple', tokens))")
+        op.execute("CREATE INDEX ix_inbox_search_grams ON inbox_search USING gin (grams)")
 
 
 def downgrade() -> None:
