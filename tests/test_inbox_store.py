@@ -157,3 +157,23 @@ def test_item_shows_the_publication_it_answers_from_the_ledger(tmp_path, db_url)
     assert linked["url"] == "https://www.facebook.com/9001_1"
     assert inbox.detail(ids["c2"])["publication"] == {"channel": "facebook", "remote_id": "x"}
     db.dispose()
+
+
+def test_a_row_another_writer_stored_first_is_not_taken_as_ours(tmp_path, db_url):
+    """PostgreSQL lets two writers race (SQLite's BEGIN IMMEDIATE serialises them)."""
+    import pytest
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers: the race cannot happen")
+    settings, db = opened(tmp_path, db_url)
+    ing = ingestor(settings)
+    row = ing._row(reply("race", "가로등 고장"), ing.verdict("가로등 고장"), T0, "poll")
+    with db.begin() as slow:
+        assert store.existing_items(slow, "facebook", ["race"]) == {}
+        with db.begin() as fast:                       # the webhook wins the race
+            assert list(store.insert_items(fast, [row])) == ["race"]
+        assert store.insert_items(slow, [row]) == {}   # skipped, not claimed as new
+        result = ing.ingest(slow, [reply("race", "가로등 고장")])
+    assert result.new == [] and result.unchanged == 1
+    with db.read() as conn:
+        assert len(store.list_items(conn, ItemFilter(statuses=()))) == 1
+    db.dispose()
