@@ -177,3 +177,16 @@ def test_a_row_another_writer_stored_first_is_not_taken_as_ours(tmp_path, db_url
     with db.read() as conn:
         assert len(store.list_items(conn, ItemFilter(statuses=()))) == 1
     db.dispose()
+
+
+def test_search_pages_newest_first(tmp_path, db_url):
+    settings, db = opened(tmp_path, db_url)
+    with db.begin() as conn:
+        ids = ingestor(settings).ingest(conn, [reply(f"p{i}", f"{i}번째 불법주차 신고")
+                                               for i in range(5)]).ids
+    with db.read() as conn:
+        first = store.list_items(conn, ItemFilter(search="주차", limit=2))
+        second = store.list_items(conn, ItemFilter(search="주차", limit=2, offset=2))
+    assert [r.id for r in first] == [ids["p4"], ids["p3"]]
+    assert [r.id for r in second] == [ids["p2"], ids["p1"]]
+    db.dispose()

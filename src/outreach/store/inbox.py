@@ -340,19 +340,45 @@ def list_items(conn: Connection, f: ItemFilter) -> list[Row]:
                     .where(text("inbox_search MATCH :q").bindparams(q=query))
                     .order_by(literal_column("inbox_search.rowid").desc()))
         else:
-            grams, body = search_grams(f.search)
-            if not grams:
+            stmt = _pg_search(stmt, f.search)
+            if stmt is None:
                 return []
-            stmt = (stmt.join(_fts, c.id == literal_column("inbox_search.item_id"))
-                    .where(text("inbox_search.grams @> CAST(:grams AS text[])")
-                           .bindparams(grams=grams))
-                    .order_by(c.id.desc()))
-            for i, word in enumerate(w for w in body.split() if len(w) > 1):
-                stmt = stmt.where(text(f"strpos(inbox_search.body, :w{i}) > 0")
-                                  .bindparams(**{f"w{i}": word}))
+            stmt = stmt.where(*conds).limit(f.limit).offset(f.offset)
+            if f.offset == 0:
+                # Newest first: a common word fills the page from the newest items at once,
+                # while the planner (which multiplies the pieces' frequencies and so thinks
+                # every word is rare) would read all its matches through the GIN index.
+                newest = conn.execute(select(c.id).order_by(c.id.desc()).limit(1)).scalar() or 0
+                floor = newest - RECENT_WINDOW
+                recent = list(conn.execute(stmt.where(
+                    c.id > floor, literal_column("inbox_search.item_id") > floor)))
+                if len(recent) >= f.limit:
+                    return recent
+            return list(conn.execute(stmt))
     else:
         stmt = stmt.order_by(c.id.desc())
     return list(conn.execute(stmt.where(*conds).limit(f.limit).offset(f.offset)))
+
+
+RECENT_WINDOW = 5000
+
+
+def _pg_search(stmt, query: str):
+    """``stmt`` narrowed to items whose words contain every query word (PostgreSQL)."""
+    c = inbox_items.c
+    words = _words(query)
+    if not words:
+        return None
+    # a long word's pieces imply its characters: only single-character words need those
+    pieces = sorted({w[i:i + 2] for w in words for i in range(len(w) - 1)}
+                    | {w for w in words if len(w) == 1})
+    stmt = (stmt.join(_fts, c.id == literal_column("inbox_search.item_id"))
+            .where(text("inbox_search.grams @> CAST(:grams AS text[])").bindparams(grams=pieces))
+            .order_by(c.id.desc()))
+    for i, word in enumerate(w for w in words if len(w) > 2):
+        stmt = stmt.where(text(f"strpos(inbox_search.body, :w{i}) > 0")
+                          .bindparams(**{f"w{i}": word}))
+    return stmt
 
 
 def overdue_clause(now: datetime):
