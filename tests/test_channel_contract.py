@@ -316,3 +316,50 @@ def test_find_after_crash_finds_the_post_whose_answer_was_lost(adapter, tmp_path
         found = ch.find(key)
         assert found is not None and found.remote_id
         assert ch.find("occ-never") is None
+
+
+# -- answers whose response is lost ----------------------------------------------------
+def _fb_question(fake):
+    cid = fake.add_comment(fake.add_post("소식"), "문의드립니다")
+    return Reply(channel="facebook", remote_id=cid, text="문의드립니다", created_at=datetime.now(timezone.utc))
+
+
+def _ig_question(fake):
+    cid = fake.add_comment(fake.add_ig_media("사진"), "문의드립니다", instagram=True)
+    return Reply(channel="instagram", remote_id=cid, text="문의드립니다", created_at=datetime.now(timezone.utc))
+
+
+def _wp_question(fake):
+    pid = fake.add_post("글")
+    cid = fake.add_comment(pid, "문의드립니다")
+    return Reply(channel="blog", remote_id=str(cid), text="문의드립니다", created_at=datetime.now(timezone.utc),
+                 post_remote_id=str(pid))
+
+
+ANSWERERS = {   # name -> (question seeder, answer create path, our answers under the question)
+    "facebook": (_fb_question, r"/comments$",
+                 lambda f, q: [c for c in f.comments.values()
+                               if c["parent_id"] == q.remote_id and c["from"]["id"] == f.page_id]),
+    "instagram": (_ig_question, r"/replies$",
+                  lambda f, q: [c for c in f.comments.values()
+                                if c["parent_id"] == q.remote_id and c["from"]["id"] == f.ig_self[0]]),
+    "wordpress": (_wp_question, r"/wp/v2/comments$",
+                  lambda f, q: [c for c in f.comments.values()
+                                if str(c["parent"]) == q.remote_id and c["author"] == f.user_id]),
+}
+
+
+@pytest.mark.parametrize("adapter", [a for a in ADAPTERS if a.name in ANSWERERS],
+                         ids=[a.name for a in ADAPTERS if a.name in ANSWERERS])
+def test_an_answer_whose_response_was_lost_is_found_not_sent_twice(adapter, tmp_path):
+    seed, path, ours = ANSWERERS[adapter.name]
+    with adapter.fake() as fake:
+        ch = adapter.build(fake, tmp_path, fake.url, timeout=2.0)
+        question = seed(fake)
+        fake.fail("lose", method="POST", path=path)
+        with pytest.raises(UnknownOutcome):
+            ch.reply(question, "확인 후 안내드리겠습니다.", "answer-1")
+        again = ch.reply(question, "확인 후 안내드리겠습니다.", "answer-1")
+        made = ours(fake, question)
+        assert len(made) == 1 and again.remote_id == str(made[0]["id"]) and again.extra.get("existing")
+        ch.close()

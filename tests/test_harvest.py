@@ -145,3 +145,38 @@ def test_a_rule_with_auto_hide_hides_on_the_platform_others_never(tmp_path, db_u
     assert rows[spam].status == "hidden" and rows[spam].platform_hidden
     assert rows[rude].status == "new" and rows[rude].flags == "abusive"
     db.dispose()
+
+
+def test_the_citys_own_hand_typed_comments_are_not_filed(tmp_path, db_url, graph):
+    from fakes.youtube import YouTubeFake
+
+    now = datetime.now(timezone.utc)
+    with WordPressFake(password=WP_PASSWORD) as wp, YouTubeFake() as yt:
+        pid = wp.add_post("더큰천안 소식")
+        wq = wp.add_comment(pid, "도서관 주차장 몇 시까지 여나요?", created=now - timedelta(minutes=9))
+        wp.add_comment(pid, "밤 10시까지 엽니다.", parent=wq, user=wp.user_id,     # typed in wp-admin
+                       created=now - timedelta(minutes=8))
+        tid = yt.add_thread("vid1", "셔틀버스 시간표 있나요?", when=now - timedelta(minutes=9))
+        yt.add_reply(tid, "고정 댓글에 있습니다.", author="천안시", own=True, when=now - timedelta(minutes=8))
+        mid = graph.add_ig_media("겨울철 제설 안내")
+        iq = graph.add_comment(mid, "우리 골목 제설 언제 하나요?", instagram=True,
+                               created=now - timedelta(minutes=9))
+        graph.add_comment(iq, "내일 오전 중 작업합니다.", instagram=True, author=graph.ig_self,
+                          created=now - timedelta(minutes=8))
+        toml = (wp_toml(wp.url) +
+                f'[channels.insta]\ntype = "instagram"\nig_user_id = "{graph.ig_user_id}"\n'
+                f'token_env = "FB_TOKEN"\napi_base = "{graph.url}"\n'
+                f'public_base_url = "https://media.example/var"\ntimeout = 2.0\nretries = 0\n'
+                f'[channels.youtube]\ntype = "youtube"\nchannel_id = "{yt.channel_id}"\n'
+                f'client_id_env = "YT_ID"\nclient_secret_env = "YT_SECRET"\n'
+                f'refresh_token_env = "YT_REFRESH"\napi_base = "{yt.url}/"\n'
+                f'token_uri = "{yt.url}/token"\ntimeout = 2\n')
+        env = {**ENV, "YT_ID": "client-1.apps", "YT_SECRET": "yt-client-secret",
+               "YT_REFRESH": "1//refresh-token-yt"}
+        settings, db = opened(tmp_path, db_url, toml, env)
+        report = harvest_all(settings, db)
+        assert report.ok and report.new == 3
+        assert sorted((r.channel, r.text) for r in _all(db)) == [
+            ("blog", "도서관 주차장 몇 시까지 여나요?"), ("insta", "우리 골목 제설 언제 하나요?"),
+            ("youtube", "셔틀버스 시간표 있나요?")]
+        db.dispose()

@@ -99,3 +99,40 @@ def test_comments_replies_and_hide(graph, tmp_path):
 def test_check_all_ok(graph, tmp_path):
     results = make_channel(graph, tmp_path).check()
     assert results and all(r.ok for r in results), results
+
+
+def test_the_accounts_own_comments_are_marked_own(graph, tmp_path):
+    ch = make_channel(graph, tmp_path)
+    mid = graph.add_ig_media("사진")
+    cid = graph.add_comment(mid, "몇 시에 시작하나요?", instagram=True)
+    typed = graph.add_comment(cid, "오전 10시입니다!", instagram=True, author=graph.ig_self)   # in the app
+    notice = graph.add_comment(mid, "장소가 바뀌었습니다", instagram=True, author=graph.ig_self)
+    fan = graph.add_comment(cid, "감사해요", instagram=True, author=("u9", "cheonan_city_fan"))
+    batch = ch.replies((datetime.now(timezone.utc) - timedelta(hours=1)).isoformat())
+    assert {r.remote_id: r.ref["own"] for r in batch.items} == \
+        {cid: False, typed: True, notice: True, fan: False}
+    # the from.id of our comments is an Instagram-scoped id, not the IG user id: the username decides
+    assert graph.comments[typed]["from"]["id"] != graph.ig_user_id
+    answer = ch.reply(next(r for r in batch.items if r.remote_id == cid), "장소는 시청 광장입니다.", "a1")
+    since = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
+    again = {r.remote_id: r for r in ch.replies(since).items}
+    assert again[answer.remote_id].ref["own"]
+    assert len(graph.seen("GET", rf"/{graph.ig_user_id}$")) == 1   # the username is asked once
+
+
+def test_a_lost_answer_is_found_not_posted_again(graph, tmp_path):
+    from outreach.errors import UnknownOutcome
+    ch = make_channel(graph, tmp_path)
+    mid = graph.add_ig_media("사진")
+    cid = graph.add_comment(mid, "몇 시에 시작하나요?", instagram=True)
+    graph.add_comment(cid, "오전 10시에 시작합니다.", instagram=True, author=("u3", "copycat"))  # not ours
+    to = next(r for r in ch.replies((datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()).items
+              if r.remote_id == cid)
+    graph.fail("lose", method="POST", path=r"/replies$")
+    with pytest.raises(UnknownOutcome):
+        ch.reply(to, "오전 10시에 시작합니다.", "a1")
+    again = ch.reply(to, "오전 10시에 시작합니다.", "a1")
+    ours = [c for c in graph.comments.values() if c["parent_id"] == cid and c["from"] == {
+        "id": graph.ig_self[0], "name": graph.ig_self[1]}]
+    assert len(ours) == 1 and again.remote_id == ours[0]["id"] and again.extra["existing"]
+    assert len(graph.seen("POST", r"/replies$")) == 1

@@ -98,3 +98,38 @@ def test_check_reports_missing_capability(wp, tmp_path):
     assert "publish_posts" in bad[0].what
     with pytest.raises(Rejected, match="not allowed to publish"):
         ch.publish(make_post(tmp_path / "var", slides=0), "k")
+
+
+def test_comments_by_the_authenticated_user_are_marked_own(wp, tmp_path):
+    ch = make_channel(wp, tmp_path)
+    since = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
+    pid = wp.add_post("글")
+    citizen = wp.add_comment(pid, "행사 주차장은 어디인가요?")
+    batch = ch.replies(since)
+    assert [r.ref["own"] for r in batch.items] == [False]
+    assert wp.seen("GET", "/users/me$") == []          # guests (author 0) need no lookup
+    typed = wp.add_comment(pid, "시청 뒤 주차장입니다.", parent=citizen, user=wp.user_id)   # wp-admin
+    editor = wp.add_comment(pid, "다른 계정의 댓글", user=wp.user_id + 6, author="김편집")
+    own = {r.remote_id: r.ref["own"] for r in ch.replies(since).items}
+    assert own == {str(citizen): False, str(typed): True, str(editor): False}
+    answer = ch.reply(batch.items[0], "안내드립니다.", "a1")
+    assert wp.comments[int(answer.remote_id)]["author"] == wp.user_id
+    assert {r.remote_id: r.ref["own"] for r in ch.replies(since).items}[answer.remote_id]
+    assert len(wp.seen("GET", "/users/me$")) == 1       # asked once per channel instance
+
+
+def test_a_lost_answer_is_found_not_posted_again(wp, tmp_path):
+    from outreach.errors import UnknownOutcome
+    ch = make_channel(wp, tmp_path)
+    pid = wp.add_post("글")
+    cid = wp.add_comment(pid, "문의드립니다")
+    to = next(r for r in ch.replies((datetime.now(timezone.utc) - timedelta(days=1)).isoformat()).items
+              if r.remote_id == str(cid))
+    wp.fail("lose", method="POST", path=r"/comments$")
+    with pytest.raises(UnknownOutcome):
+        ch.reply(to, "네 알겠습니다.", "a1")
+    wp.add_comment(pid, "네 알겠습니다.", parent=cid, author="따라쓰기",    # a guest's identical text,
+                   created=datetime.now(timezone.utc) + timedelta(minutes=1))   # listed first
+    again = ch.reply(to, "네 알겠습니다.", "a1")
+    ours = [c for c in wp.comments.values() if c["parent"] == cid and c["author"] == wp.user_id]
+    assert len(ours) == 1 and again.remote_id == str(ours[0]["id"]) and again.extra["existing"]

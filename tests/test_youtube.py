@@ -119,3 +119,18 @@ def test_check(yt, tmp_path):
     assert all(r.ok for r in results)
     wrong = make_channel(yt, tmp_path, channel_id="UCsomeoneelse").check()
     assert not wrong[0].ok and "not the authorized account" in wrong[0].what
+
+
+def test_comments_written_as_the_citys_channel_are_marked_own(yt, tmp_path):
+    ch = make_channel(yt, tmp_path)
+    tid = yt.add_thread("vid1", "주차 가능한가요?")
+    typed = yt.add_reply(tid, "네, 시청 뒤 주차장을 이용하세요.", author="천안시", own=True)   # staff on youtube.com
+    notice = yt.add_thread("vid2", "일정이 바뀌었습니다. 고정 댓글 확인해 주세요.", author="천안시", own=True)
+    other = yt.add_reply(tid, "저도 궁금했어요", author="천안시민")
+    assert yt.comments[typed]["authorChannelId"] == {"value": yt.channel_id}
+    batch = ch.replies(None)
+    assert {r.remote_id: r.ref.get("own") for r in batch.items} == \
+        {tid: False, typed: True, notice: True, other: False}
+    made = ch.reply(next(r for r in batch.items if r.remote_id == tid), "답변드립니다.", "a1")
+    again = {r.remote_id: r for r in ch.replies(None).items}
+    assert again[made.remote_id].ref["own"] and again[made.remote_id].author_id == yt.channel_id

@@ -20,16 +20,19 @@ Platform fakes and their seeding API:
 
 - ``GraphFake`` (graph.py): Facebook Page + Instagram. ``add_post(message,
   created=)``, ``add_comment(parent_id, message, created=, author=(id, name),
-  instagram=)``, ``add_ig_media(caption)``; state ``posts``, ``photos``,
+  instagram=)`` (the account's own IG comments: ``author=fake.ig_self``),
+  ``add_ig_media(caption)``; state ``posts``, ``photos``,
   ``comments``, ``containers``, ``ig_media``, ``quota_usage``/``quota_total``,
   ``expired`` (token answers code 190/463), ``scopes``, ``expires_at``.
 - ``WordPressFake`` (wordpress.py): ``add_category(name)``, ``add_post(...)``,
-  ``add_comment(post_id, text, created=, parent=)``; state ``posts``,
+  ``add_comment(post_id, text, created=, parent=, user=)`` (``user=fake.user_id``:
+  written by the authenticated user, as ``/users/me`` says); state ``posts``,
   ``media``, ``comments``, ``categories``; ``password`` for Basic auth.
 - ``NaverRssFake`` (naver.py): ``add_post(title, link=)`` for blog ``blog_id``.
 - ``YouTubeFake`` (youtube.py): OAuth token endpoint at ``/token`` plus Data API
   v3 under ``/youtube/v3``; ``add_thread(video_id, text, ...)``,
-  ``add_reply(thread_id, text)``; state ``threads``, ``comments``,
+  ``add_reply(thread_id, text)`` (``own=True``: written as the city's channel,
+  ``authorChannelId`` = ``channel_id``); state ``threads``, ``comments``,
   ``moderation``; ``revoked`` makes the refresh token fail (invalid_grant),
   ``quota_exceeded`` answers 403 quotaExceeded.
 - ``KakaoFake`` (kakao.py): chatbot Event API (``/v2/bots/{id}/talk``,

@@ -9,6 +9,13 @@ whose ``status_code`` goes IN_PROGRESS -> FINISHED, and
 
 Seed with ``add_post``, ``add_comment``, ``add_ig_media``; inspect ``posts``,
 ``photos``, ``comments``, ``containers``, ``ig_media`` and ``requests``.
+
+Comment authors: a Facebook comment's ``from`` is ``{"id", "name"}`` (the page
+itself writes as ``page_id``); an IG Comment's ``from`` is ``{"id", "username"}``
+where ``id`` is an Instagram-scoped id (IGSID), not the IG user id, so the
+account's own comments carry ``IG_SELF_IGSID`` and the username ``ig_username``
+(what ``GET /{ig_user_id}?fields=username`` answers). Seed one with
+``add_comment(..., author=fake.ig_self, instagram=True)``.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from .base import Answer, FakeServer, Request
 
 PAGE_ID = "1000000000001"
 IG_USER_ID = "17841400000000001"
+IG_SELF_IGSID = "6170000000000001"     # the account's Instagram-scoped id as comments show it
+IG_USERNAME = "cheonan_city"
 
 
 def _ts(when: datetime | None = None) -> str:
@@ -44,11 +53,14 @@ def graph_error(code: int, message: str, *, type_: str = "OAuthException", subco
 
 class GraphFake(FakeServer):
     def __init__(self, *, token: str = "page-token-valid", page_id: str = PAGE_ID,
-                 ig_user_id: str = IG_USER_ID, page_size: int = 25) -> None:
+                 ig_user_id: str = IG_USER_ID, page_size: int = 25,
+                 ig_username: str = IG_USERNAME) -> None:
         super().__init__()
         self.token = token
         self.page_id = page_id
         self.ig_user_id = ig_user_id
+        self.ig_username = ig_username
+        self.ig_self = (IG_SELF_IGSID, ig_username)   # author= of the account's own IG comments
         self.page_size = page_size
         self.expired = False                       # True: every call answers code 190 / 463
         self.scopes = ["pages_manage_posts", "pages_manage_engagement", "pages_read_engagement",
@@ -167,7 +179,7 @@ class GraphFake(FakeServer):
         if nid in (self.page_id, "me"):
             return Answer(200, {"id": self.page_id, "name": "천안시청"})
         if nid == self.ig_user_id:
-            return Answer(200, {"id": nid, "username": "cheonan_city"})
+            return Answer(200, {"id": nid, "username": self.ig_username})
         if nid in self.containers:
             c = self.containers[nid]
             c["polls"] += 1
@@ -279,8 +291,7 @@ class GraphFake(FakeServer):
             cid = self.add_comment(nid, p.get("message", ""), author=(self.page_id, "천안시청"))
             return Answer(200, {"id": cid})
         if edge == "replies" and nid in self.comments:
-            cid = self.add_comment(nid, p.get("message", ""), author=(self.ig_user_id, "cheonan_city"),
-                                   instagram=True)
+            cid = self.add_comment(nid, p.get("message", ""), author=self.ig_self, instagram=True)
             return Answer(200, {"id": cid})
         if nid == self.ig_user_id and edge == "media":
             return self._create_container(p)

@@ -4,6 +4,13 @@ Answers as WordPress does: JSON error bodies ``{"code", "message", "data":
 {"status"}}``, ``X-WP-Total`` / ``X-WP-TotalPages`` paging headers, media
 uploads as a raw body with ``Content-Disposition``, ``slug`` + ``status=any``
 lookups (auth required for non-public statuses), ``after`` on comments.
+
+A comment's ``author`` is the id of the user object who wrote it, 0 for a
+guest. Comments created through the API by the authenticated user carry
+``user_id`` (what ``/users/me`` answers) and its display name, as WordPress
+sets them; seed one written by that user with ``add_comment(..., user=fake.user_id)``.
+WordPress refuses a second identical comment (same post, parent, author and
+content) with 409 ``comment_duplicate``.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ class WordPressFake(FakeServer):
     def __init__(self, *, user: str = "cityhall", password: str = "abcd efgh ijkl mnop qrst uvwx") -> None:
         super().__init__()
         self.user, self.password = user, password
+        self.user_id, self.display_name = 1, "천안시 홍보담당관"
         self.capabilities = {"publish_posts": True, "upload_files": True, "moderate_comments": True}
         self.categories: dict[int, dict[str, Any]] = {}
         self.posts: dict[int, dict[str, Any]] = {}
@@ -64,9 +72,12 @@ class WordPressFake(FakeServer):
         return pid
 
     def add_comment(self, post_id: int, text: str, *, created: datetime | None = None, parent: int = 0,
-                    author: str = "박시민", status: str = "approved") -> int:
+                    author: str | None = None, status: str = "approved", user: int = 0) -> int:
+        """A comment by a guest named ``author``, or by the WordPress user ``user`` (an id)."""
         cid = next(self._ids)
-        self.comments[cid] = {"id": cid, "post": post_id, "parent": parent, "author": 0,
+        if author is None:
+            author = self.display_name if user and user == self.user_id else "박시민"
+        self.comments[cid] = {"id": cid, "post": post_id, "parent": parent, "author": user,
                               "author_name": author, "date_gmt": _gmt(created), "status": status,
                               "content": {"rendered": f"<p>{html.escape(text)}</p>\n"},
                               "link": f"https://blog.example.kr/?p={post_id}#comment-{cid}"}
@@ -108,7 +119,7 @@ class WordPressFake(FakeServer):
         denied = self._need_auth(req)
         if denied:
             return denied
-        return Answer(200, {"id": 1, "name": "천안시 홍보담당관", "slug": self.user,
+        return Answer(200, {"id": self.user_id, "name": self.display_name, "slug": self.user,
                             "capabilities": dict(self.capabilities)})
 
     def _list_categories(self, req: Request, m: Any) -> Answer:
@@ -181,13 +192,15 @@ class WordPressFake(FakeServer):
         body = req.json()
         if int(body.get("post", 0)) not in self.posts:
             return wp_error(403, "rest_comment_invalid_post_id", "Sorry, you are not allowed to create this comment without a post.")
+        parent = int(body.get("parent", 0))
         for c in self.comments.values():
-            if c["post"] == int(body["post"]) and c["author_name"] == "천안시" and \
+            if c["post"] == int(body["post"]) and c["parent"] == parent and c["status"] != "trash" \
+                    and c["author"] == self.user_id and \
                     c["content"]["rendered"] == f"<p>{html.escape(body.get('content', ''))}</p>\n":
                 return wp_error(409, "comment_duplicate", "Duplicate comment detected; it looks as "
                                                           "though you&#8217;ve already said that!")
-        cid = self.add_comment(int(body["post"]), body.get("content", ""), parent=int(body.get("parent", 0)),
-                               author="천안시")
+        cid = self.add_comment(int(body["post"]), body.get("content", ""), parent=parent,
+                               author=self.display_name, user=self.user_id)
         return Answer(201, self.comments[cid])
 
     def _update_comment(self, req: Request, m: Any) -> Answer:

@@ -6,6 +6,11 @@ pointed here: ``/youtube/v3/commentThreads``, ``/youtube/v3/comments``
 ``/youtube/v3/channels``; and ``POST /token`` for the refresh-token grant.
 Errors use Google's shape ``{"error": {"code", "message", "errors": [{"reason",
 "domain", "message"}]}}``; lists page with ``nextPageToken``.
+
+Every comment's ``snippet.authorChannelId.value`` is its author's channel id:
+``UC<author>`` for seeded citizens, ``channel_id`` for comments written as the
+city's channel (answers through ``comments.insert``, or seeded with
+``own=True``).
 """
 
 from __future__ import annotations
@@ -51,9 +56,11 @@ class YouTubeFake(FakeServer):
 
     # -- seeding ------------------------------------------------------------
     def _snippet(self, text: str, when: datetime | None, author: str, video: str,
-                 parent: str | None) -> dict[str, Any]:
+                 parent: str | None, own: bool = False) -> dict[str, Any]:
+        channel = self.channel_id if own else f"UC{author}"
         snippet = {"videoId": video, "textDisplay": text, "textOriginal": text,
-                   "authorDisplayName": author, "authorChannelId": {"value": f"UC{author}"},
+                   "authorDisplayName": author, "authorChannelId": {"value": channel},
+                   "authorChannelUrl": f"http://www.youtube.com/channel/{channel}",
                    "canRate": True, "likeCount": 0, "publishedAt": _ts(when), "updatedAt": _ts(when),
                    "channelId": self.channel_id}
         if parent:
@@ -61,16 +68,19 @@ class YouTubeFake(FakeServer):
         return snippet
 
     def add_thread(self, video_id: str, text: str, *, when: datetime | None = None,
-                   author: str = "시민1") -> str:
+                   author: str = "시민1", own: bool = False) -> str:
+        """A top-level comment; ``own``: written as the city's channel."""
         tid = f"Ug{next(self._ids):06d}"
-        self.comments[tid] = self._snippet(text, when, author, video_id, None)
+        self.comments[tid] = self._snippet(text, when, author, video_id, None, own)
         self.threads[tid] = {"video": video_id}
         return tid
 
     def add_reply(self, thread_id: str, text: str, *, when: datetime | None = None,
-                  author: str = "시민2") -> str:
+                  author: str = "시민2", own: bool = False) -> str:
+        """A reply in ``thread_id``; ``own``: written as the city's channel."""
         cid = f"{thread_id}.r{next(self._ids):04d}"
-        self.comments[cid] = self._snippet(text, when, author, self.threads[thread_id]["video"], thread_id)
+        self.comments[cid] = self._snippet(text, when, author, self.threads[thread_id]["video"],
+                                           thread_id, own)
         return cid
 
     def replies_of(self, thread_id: str) -> list[str]:
@@ -156,7 +166,7 @@ class YouTubeFake(FakeServer):
         if parent not in self.threads:
             return google_error(400, "invalidCommentMetadata" if parent else "parentIdMissing",
                                 "The request metadata is invalid.")
-        cid = self.add_reply(parent, snippet.get("textOriginal", ""), author="천안시")
+        cid = self.add_reply(parent, snippet.get("textOriginal", ""), author="천안시", own=True)
         return Answer(200, self._comment(cid))
 
     def _moderate(self, req: Request, m: Any) -> Answer:

@@ -12,6 +12,13 @@ create one container per image (``is_carousel_item`` for a carousel), a
 CAROUSEL container, wait for ``status_code`` FINISHED, then ``media_publish``.
 Captions end with the same ``게시번호`` line as Facebook so ``find`` works.
 
+The account's own comments (staff typing in the app, our answers) are marked
+``ref["own"]``: an IG Comment's ``from`` holds the author's Instagram-scoped id
+and username, so a comment is ours when ``from.id`` is the IG user id or its
+username is the account's ``username`` (read once per channel instance). An
+answer is looked for among the comment's ``replies`` before it is sent, so a
+retried answer whose response was lost does not go out twice.
+
 Settings: ``ig_user_id``, ``token_env``, ``public_base_url``, ``api_version``,
 ``api_base``, ``poll_interval`` (s, default 2), ``poll_timeout`` (s, default 120).
 """
@@ -48,6 +55,7 @@ class InstagramChannel(Channel):
         self.ig_user_id = str(ctx.setting("ig_user_id", required=True, type_=(str, int)))
         self.public_base_url = str(ctx.setting("public_base_url", "", type_=str)).rstrip("/")
         self.api = GraphApi(ctx, token_key="token_env", platform="Instagram")
+        self._username: str | None = None
 
     # -- publishing ---------------------------------------------------------
     def publish(self, post: RenderedPost, key: str) -> Receipt:
@@ -157,6 +165,21 @@ class InstagramChannel(Channel):
         newest = max((r.created_at for r in items), default=since)
         return ReplyBatch(items=items, cursor=newest.isoformat(), notes=tuple(notes))
 
+    def username(self) -> str:
+        """The account's own username (``GET /{ig-user-id}?fields=username``), asked once."""
+        if self._username is None:
+            self._username = str(self.api.get(self.ig_user_id, {"fields": "username"})
+                                 .get("username") or "").lower()
+        return self._username
+
+    def _own(self, row: dict[str, Any]) -> bool:
+        """Written by the account itself: ``from.id`` is the IG user, or the username is ours."""
+        author = row.get("from") or {}
+        if str(author.get("id") or "") == self.ig_user_id:
+            return True
+        name = str(author.get("username") or row.get("username") or "").lower()
+        return bool(name) and name == self.username()
+
     def _reply_of(self, media_id: str, row: dict[str, Any], parent: str | None) -> Reply:
         author = row.get("from") or {}
         return Reply(channel=self.name, remote_id=row["id"], text=row.get("text") or "",
@@ -164,11 +187,17 @@ class InstagramChannel(Channel):
                      parent_id=parent, post_remote_id=media_id,
                      author_id=author.get("id"), author_name=row.get("username") or author.get("username"),
                      hidden=bool(row.get("hidden")),
-                     ref={"own": author.get("id") == self.ig_user_id})
+                     ref={"own": self._own(row)})
 
     def reply(self, to: Reply, text: str, key: str) -> Receipt:
         # Instagram threads are one level deep: answer the top-level comment.
         target = to.parent_id or to.remote_id
+        # Look first: a retried answer after a lost response must not go out twice.
+        wanted = text.strip()
+        for row in self.api.pages(f"{target}/replies", {"fields": "id,text,from,username",
+                                                        "limit": 100}, max_pages=3):
+            if self._own(row) and (row.get("text") or "").strip() == wanted:
+                return Receipt(remote_id=row["id"], extra={"existing": True})
         answer = self.api.post(f"{target}/replies", {"message": text})
         return Receipt(remote_id=answer["id"])
 

@@ -12,6 +12,11 @@ Settings: ``site_url`` (the blog's address; ``api_base`` overrides it),
 e.g. ["더큰천안"]), ``status`` (publish | draft | pending, default publish).
 Tags are not sent: WordPress wants tag ids, and creating tags needs rights
 city editors rarely give a bot; the post's hashtags stay in its text.
+
+Comments whose ``author`` (the id of the user object, 0 for a guest) is the
+user the application password belongs to (``GET /wp/v2/users/me``, asked once
+per channel instance) are the city's own: they are marked ``ref["own"]`` and
+not filed as citizens' messages.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any
 
 import requests
 
-from ..errors import AuthExpired, ChannelError, Rejected, UnknownOutcome
+from ..errors import AuthExpired, ChannelError, Rejected, Retryable, UnknownOutcome
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
 from .http import client_from, error_json
@@ -62,6 +67,7 @@ class WordPressChannel(Channel):
         self.http = client_from(ctx, default_base=site, platform="WordPress", secrets=[password],
                                 auth=(self.username, password), classify=self._classify)
         self._category_ids: dict[str, int] | None = None
+        self._user_id: int | None = None
 
     def _classify(self, resp: requests.Response, create: bool) -> ChannelError | None:
         body = error_json(resp)
@@ -155,6 +161,20 @@ class WordPressChannel(Channel):
                        extra={"status": rows[0].get("status")})
 
     # -- conversation -------------------------------------------------------
+    def user_id(self) -> int:
+        """The id of the user the application password belongs to (``/users/me``), asked once."""
+        if self._user_id is None:
+            me = self.http.json(self.http.get(f"{API}/users/me", params={"_fields": "id,name"}))
+            if not isinstance(me, dict) or not isinstance(me.get("id"), int):
+                raise Retryable("WordPress answered /users/me without a user id", channel=self.name)
+            self._user_id = me["id"]
+        return self._user_id
+
+    def _own(self, c: dict[str, Any]) -> bool:
+        """Written by our own WordPress user (guests have author 0, so no lookup for them)."""
+        author = c.get("author")
+        return isinstance(author, int) and author > 0 and author == self.user_id()
+
     def replies(self, cursor: str | None) -> ReplyBatch:
         since = datetime.fromisoformat(cursor) if cursor else datetime.now(timezone.utc) - \
             timedelta(days=int(self.ctx.setting("replies_lookback_days", 7, type_=int)))
@@ -179,7 +199,7 @@ class WordPressChannel(Channel):
                      created_at=created, thread_id=parent or str(c["id"]), parent_id=parent,
                      post_remote_id=str(c["post"]), author_id=str(c.get("author") or "") or None,
                      author_name=c.get("author_name"), url=c.get("link"),
-                     ref={"post": c["post"]})
+                     ref={"post": c["post"], "own": self._own(c)})
 
     def reply(self, to: Reply, text: str, key: str) -> Receipt:
         post_id = to.post_remote_id or (to.ref or {}).get("post")
@@ -195,7 +215,7 @@ class WordPressChannel(Channel):
             # WordPress refuses the same answer twice: the earlier one went out.
             for row in self.http.json(self.http.get(f"{API}/comments", params={
                     "parent": to.remote_id, "per_page": 100})):
-                if plain_text(row["content"]["rendered"]) == text.strip():
+                if self._own(row) and plain_text(row["content"]["rendered"]) == text.strip():
                     return Receipt(remote_id=str(row["id"]), url=row.get("link"), extra={"existing": True})
             raise
         return Receipt(remote_id=str(created["id"]), url=created.get("link"))

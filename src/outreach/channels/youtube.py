@@ -271,14 +271,16 @@ class YouTubeChannel(Channel):
         s = comment["snippet"]
         created, updated = _when(s.get("publishedAt")), _when(s.get("updatedAt"))
         video = s.get("videoId")
+        author = (s.get("authorChannelId") or {}).get("value")
         return Reply(channel=self.name, remote_id=comment["id"],
                      text=s.get("textOriginal") or s.get("textDisplay") or "", created_at=created,
                      thread_id=thread_id, parent_id=parent, post_remote_id=video,
-                     author_id=(s.get("authorChannelId") or {}).get("value"),
-                     author_name=s.get("authorDisplayName"),
+                     author_id=author, author_name=s.get("authorDisplayName"),
                      url=f"https://www.youtube.com/watch?v={video}&lc={comment['id']}" if video else None,
                      edited_at=updated if updated != created else None,
-                     hidden=s.get("moderationStatus") in ("heldForReview", "rejected"))
+                     hidden=s.get("moderationStatus") in ("heldForReview", "rejected"),
+                     # written as the city's channel (staff on youtube.com, or our answers)
+                     ref={"own": bool(author) and author == self.channel_id})
 
     def reply(self, to: Reply, text: str, key: str) -> Receipt:
         parent = to.thread_id or to.parent_id or to.remote_id   # YouTube replies go to the top comment
