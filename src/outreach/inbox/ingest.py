@@ -73,26 +73,30 @@ class Ingestor:
                         source: str) -> IngestResult:
         result = IngestResult()
         now = self.now()
-        existing = store.existing_items(conn, channel, batch)
-        fresh = [r for rid, r in batch.items() if rid not in existing and not r.ref.get("partial")]
-        if fresh:   # our own answers come back when polling: they are not citizens' messages
-            ours = store.own_answers(conn, channel, [r.remote_id for r in fresh])
-            fresh = [r for r in fresh if r.remote_id not in ours]
+        # PostgreSQL inserts first: the unique index skips what is stored already (by anyone,
+        # concurrent writers included) and only the replies that were not new are read back.
+        # SQLite reads first, under the write lock its transactions hold.
+        first = store.inserts_first(conn)
+        existing, ours = ({}, set()) if first else store.lookup(conn, channel, batch)
+        # our own answers come back when polling: they are not citizens' messages
+        fresh = [r for rid, r in batch.items()
+                 if rid not in existing and rid not in ours and not r.ref.get("partial")]
         rows, hide = [], set()
         for reply in fresh:
             verdict = self.verdict(reply.text)
             rows.append(self._row(reply, verdict, now, source))
             if verdict.auto_hide and not reply.hidden:
                 hide.add(reply.remote_id)
-        ids = store.insert_items(conn, rows)
-        result.new = list(ids.values())
+        # with their search index entries and the overheat count of their threads
+        window = timedelta(minutes=self.rules.overheated_minutes)
+        ids, threads = store.insert_new(conn, rows, window, skip_answers=first)
+        result.new = [ids[row["remote_id"]] for row in rows if row["remote_id"] in ids]
         result.ids.update(ids)
         result.auto_hide = [ids[rid] for rid in hide if rid in ids]
-        store.index_text(conn, [(ids[r.remote_id], r.text) for r in fresh if r.remote_id in ids])
-        # rows a concurrent writer stored between our read and insert: treat as existing
-        late = [r.remote_id for r in fresh if r.remote_id not in ids]
-        if late:
-            existing.update(store.existing_items(conn, channel, late))
+        # what was not inserted may be stored already (on SQLite only these were read)
+        rest = [rid for rid in (batch if first else (r.remote_id for r in fresh)) if rid not in ids]
+        if rest:
+            existing.update(store.existing_items(conn, channel, rest))
         events, reindex = [], []
         for rid, row in existing.items():
             result.ids[rid] = row.id
@@ -106,7 +110,11 @@ class Ingestor:
         store.add_events(conn, events)
         store.unindex_text(conn, [(item_id, old) for item_id, old, _ in reindex])
         store.index_text(conn, [(item_id, new) for item_id, _, new in reindex])
-        self._overheat(conn, channel, fresh, ids)
+        for thread, (since, count) in threads.items():
+            # flag a thread (the post commented on, else the conversation) that gets
+            # ``replies`` items within ``minutes``
+            if count >= self.rules.overheated_replies:
+                store.flag_thread(conn, channel, thread, since, "overheated")
         return result
 
     def _row(self, reply: Reply, verdict: Verdict, now: datetime, source: str) -> dict:
@@ -160,24 +168,3 @@ class Ingestor:
             store.update_item(conn, row.id, **values)
             return True
         return False
-
-    def _overheat(self, conn: Connection, channel: str, fresh: Sequence[Reply],
-                  ids: dict[str, int]) -> None:
-        """Flag a thread (the post commented on, else the conversation) that gets
-        ``replies`` items within ``minutes``."""
-        window = timedelta(minutes=self.rules.overheated_minutes)
-        newest: dict[tuple[str, str], datetime] = {}
-        for reply in fresh:
-            thread = (("post_remote_id", reply.post_remote_id) if reply.post_remote_id
-                      else ("thread_id", reply.thread_id) if reply.thread_id else None)
-            if thread and reply.remote_id in ids:
-                created = reply.created_at if reply.created_at.tzinfo else \
-                    reply.created_at.replace(tzinfo=store.UTC)
-                newest[thread] = max(newest.get(thread, created), created)
-        if not newest:
-            return
-        since = {t: moment - window for t, moment in newest.items()}
-        counts = store.thread_counts(conn, channel, since)
-        for thread, count in counts.items():
-            if count >= self.rules.overheated_replies:
-                store.flag_thread(conn, channel, thread, since[thread], "overheated")

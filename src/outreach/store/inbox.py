@@ -18,7 +18,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, and_, column, insert, literal_column, or_, select, table, \
@@ -109,8 +109,25 @@ def index_text(conn: Connection, pairs: Sequence[tuple[int, str]]) -> None:
         conn.exec_driver_sql("INSERT INTO inbox_search (rowid, tokens) VALUES (?, ?)",
                              [(item_id, search_tokens(value)) for item_id, value in pairs])
         return
-    conn.exec_driver_sql("INSERT INTO inbox_search (item_id, grams, body) VALUES (%s, %s, %s)",
-                         [(item_id, *search_grams(value)) for item_id, value in pairs])
+    conn.exec_driver_sql(
+        "INSERT INTO inbox_search (item_id, grams, body) "
+        f"SELECT u.item_id, {_PG_GRAMS}, u.body "
+        "FROM unnest(%s::integer[], %s::text[], %s::text[]) AS u(item_id, grams, body)",
+        ([item_id for item_id, _ in pairs], *_pg_grams_and_bodies(value for _, value in pairs)))
+
+
+# PostgreSQL: each row's ``search_grams`` travel as one string (pieces never hold a space),
+# so a page of texts is one statement
+_PG_GRAMS = "string_to_array(u.grams, ' ')"
+
+
+def _pg_grams_and_bodies(values: Iterable[str]) -> tuple[list[str], list[str]]:
+    grams, bodies = [], []
+    for value in values:
+        pieces, body = search_grams(value)
+        grams.append(" ".join(pieces))
+        bodies.append(body)
+    return grams, bodies
 
 
 def unindex_text(conn: Connection, pairs: Sequence[tuple[int, str]]) -> None:
@@ -130,37 +147,90 @@ def unindex_text(conn: Connection, pairs: Sequence[tuple[int, str]]) -> None:
 
 # -- ingest -----------------------------------------------------------------------
 
+_ITEM_LOOKUP = ("id", "remote_id", "text", "deleted_at", "platform_hidden", "categories",
+                "flags", "status")
+
+
 def existing_items(conn: Connection, channel: str, remote_ids: Iterable[str]) -> dict[str, Row]:
     """Already stored items of ``channel`` among ``remote_ids``, by remote id."""
-    c = inbox_items.c
-    found: dict[str, Row] = {}
-    for chunk in _chunks(list(remote_ids)):
-        rows = conn.execute(select(c.id, c.remote_id, c.text, c.deleted_at, c.platform_hidden,
-                                   c.categories, c.flags, c.status)
-                            .where(c.channel == channel, c.remote_id.in_(chunk)))
-        found.update({row.remote_id: row for row in rows})
-    return found
+    return lookup(conn, channel, remote_ids)[0]
 
 
 def own_answers(conn: Connection, channel: str, remote_ids: Sequence[str]) -> set[str]:
     """Which of ``remote_ids`` are answers outreach itself sent on ``channel``."""
-    a, c = inbox_answers.c, inbox_items.c
-    found: set[str] = set()
-    for chunk in _chunks(list(remote_ids)):
-        found.update(r[0] for r in conn.execute(
+    return lookup(conn, channel, remote_ids)[1]
+
+
+def lookup(conn: Connection, channel: str, remote_ids: Iterable[str]
+           ) -> tuple[dict[str, Row], set[str]]:
+    """For ``remote_ids`` on ``channel``: the items already stored (by remote id), and
+    which of them are answers outreach itself sent there. One query on PostgreSQL."""
+    remote_ids = list(remote_ids)
+    found: dict[str, Row] = {}
+    ours: set[str] = set()
+    if not remote_ids:
+        return found, ours
+    if conn.dialect.name == "postgresql":
+        # the ids as a joined array: the planner then probes the (channel, remote_id) index
+        # once per id even before the table has statistics (``remote_id IN (...)`` on a
+        # young table was read through the channel's every row)
+        # One probe of the (channel, remote_id) index per id. Until the table has statistics
+        # (a young table, before autovacuum's first ANALYZE) the planner may take the
+        # smaller (channel, author_key) index instead and read the channel's every row per
+        # id: the ORDER BY, which only the unique index delivers, settles the tie.
+        cols = ", ".join(f"i.{name}" for name in _ITEM_LOOKUP)
+        nulls = ", ".join("NULL" for _ in _ITEM_LOOKUP[2:])
+        rows = conn.exec_driver_sql(
+            f"SELECT false AS own, {cols} FROM unnest(%(ids)s::varchar[]) AS u(rid) "
+            "CROSS JOIN LATERAL (SELECT * FROM inbox_items WHERE channel = %(channel)s "
+            "AND remote_id = u.rid ORDER BY channel, remote_id LIMIT 1) AS i "
+            f"UNION ALL SELECT true, NULL, u.rid, {nulls} "
+            "FROM unnest(%(ids)s::varchar[]) AS u(rid) "
+            "WHERE EXISTS (SELECT 1 FROM inbox_answers a WHERE a.remote_id = u.rid "
+            "AND (SELECT i.channel FROM inbox_items i WHERE i.id = a.item_id) = %(channel)s)",
+            {"ids": remote_ids, "channel": channel})
+        for row in rows:
+            if row.own:
+                ours.add(row.remote_id)
+            else:
+                found[row.remote_id] = row
+        return found, ours
+    c, a = inbox_items.c, inbox_answers.c
+    for chunk in _chunks(remote_ids):
+        found.update((row.remote_id, row) for row in conn.execute(
+            select(*(c[name] for name in _ITEM_LOOKUP))
+            .where(c.channel == channel, c.remote_id.in_(chunk))))
+        ours.update(r[0] for r in conn.execute(
             select(a.remote_id).join(inbox_items, c.id == a.item_id)
             .where(c.channel == channel, a.remote_id.in_(chunk))))
-    return found
+    return found, ours
 
 
-def insert_items(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+def inserts_first(conn: Connection) -> bool:
+    """Whether ingest inserts before reading (PostgreSQL: ``insert_items`` skips stored rows
+    in the same statement) or reads first (SQLite: its write lock keeps the read valid)."""
+    return conn.dialect.name == "postgresql"
+
+
+def insert_items(conn: Connection, rows: Sequence[Mapping[str, Any]], *, index: bool = False,
+                 skip_answers: bool = False) -> dict[str, int]:
     """Insert new items; remote id -> new id (remote ids are unique within a batch's
-    channel; ingest passes one channel at a time). Rows that a concurrent
-    writer stored first are skipped, so webhook and poll converge on one row."""
+    channel; ingest passes one channel at a time). Rows already stored, by
+    this or a concurrent writer, are skipped and not returned, so webhook and
+    poll converge on one row. ``index`` also puts the new items' texts into
+    the search index; ``skip_answers`` leaves out the answers outreach itself
+    sent on the row's channel."""
     if not rows:
         return {}
     c = inbox_items.c
     if conn.dialect.name == "sqlite":
+        if skip_answers:
+            ours = set()
+            for channel, remote_ids in _by_channel(rows).items():
+                ours.update((channel, rid) for rid in own_answers(conn, channel, remote_ids))
+            rows = [row for row in rows if (row["channel"], row["remote_id"]) not in ours]
+            if not rows:
+                return {}
         # The caller checked existence inside this BEGIN IMMEDIATE transaction, which holds
         # SQLite's only write lock: nobody can have inserted since. A plain executemany plus
         # one lookup is cheaper than INSERT ... ON CONFLICT ... RETURNING row by row.
@@ -170,22 +240,113 @@ def insert_items(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[st
             for chunk in _chunks(remote_ids):
                 found.update((rid, item_id) for rid, item_id in conn.execute(
                     select(c.remote_id, c.id).where(c.channel == channel, c.remote_id.in_(chunk))))
+        if index:
+            index_text(conn, [(found[row["remote_id"]], row["text"]) for row in rows
+                              if row["remote_id"] in found])
         return found
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    # One statement for the whole page: the rows go in as one array per column, and
+    # ON CONFLICT DO NOTHING RETURNING gives back only the rows this statement inserted
+    # (a row another writer stored first is skipped and not returned, so the caller
+    # treats it as existing); with ``index`` the same statement fills the search index
+    # from what it inserted.
+    names = list(rows[0])
+    params = [[row[name] for row in rows] for name in names]
+    sql = _pg_insert_sql(conn, tuple(names), index, skip_answers)
+    if index:
+        params.extend(_pg_grams_and_bodies(row["text"] for row in rows))
+    return dict(conn.exec_driver_sql(sql, tuple(params)).all())
 
-    # ON CONFLICT ... RETURNING would run row by row; a pipelined executemany without it,
-    # then one lookup of the rows *this* transaction wrote (their xmin is our transaction
-    # id), is several times faster. Rows another writer stored first are not returned, so
-    # the caller treats them as existing.
-    conn.execute(pg_insert(inbox_items).on_conflict_do_nothing(
-        index_elements=["channel", "remote_id"]), list(rows))
-    ours = text("inbox_items.xmin::text::bigint = pg_current_xact_id()::text::bigint % 4294967296")
-    found = {}
-    for channel, remote_ids in _by_channel(rows).items():
-        for chunk in _chunks(remote_ids):
-            found.update((rid, item_id) for rid, item_id in conn.execute(
-                select(c.remote_id, c.id).where(c.channel == channel, c.remote_id.in_(chunk), ours)))
-    return found
+
+def insert_new(conn: Connection, rows: Sequence[Mapping[str, Any]], window: timedelta, *,
+               skip_answers: bool = False
+               ) -> tuple[dict[str, int], dict[tuple[str, str], tuple[datetime, int]]]:
+    """``insert_items`` with the search index for one channel's rows, plus the overheat
+    count: per thread (``("post_remote_id", value)``, else ``("thread_id", value)``) that
+    got new items, the start of its window (its newest new item's time minus ``window``)
+    and how many items it holds since then, the new ones included. One statement on
+    PostgreSQL."""
+    if not rows:
+        return {}, {}
+    if conn.dialect.name != "postgresql":
+        ids = insert_items(conn, rows, index=True, skip_answers=skip_answers)
+        newest: dict[tuple[str, str], datetime] = {}
+        for row in rows:
+            thread = _thread_of(row)
+            if thread and row["remote_id"] in ids:
+                newest[thread] = max(newest.get(thread, row["created_at"]), row["created_at"])
+        since = {thread: moment - window for thread, moment in newest.items()}
+        counts = thread_counts(conn, rows[0]["channel"], since)
+        return ids, {thread: (from_db(since[thread]), n) for thread, n in counts.items()}
+    names = list(rows[0])
+    params = [[row[name] for row in rows] for name in names]
+    params.extend(_pg_grams_and_bodies(row["text"] for row in rows))
+    params += [window, window, rows[0]["channel"], rows[0]["channel"]]
+    ids: dict[str, int] = {}
+    threads: dict[tuple[str, str], tuple[datetime, int]] = {}
+    for kind, key, value, since in conn.exec_driver_sql(
+            _pg_insert_sql(conn, tuple(names), True, skip_answers, counts=True), tuple(params)):
+        if kind == "item":
+            ids[key] = value
+        else:
+            threads[(kind, key)] = (from_db(since), value)
+    return ids, threads
+
+
+def _thread_of(row: Mapping[str, Any]) -> tuple[str, str] | None:
+    if row.get("post_remote_id"):
+        return ("post_remote_id", row["post_remote_id"])
+    return ("thread_id", row["thread_id"]) if row.get("thread_id") else None
+
+
+# The overheat count of ``insert_new``: the statement's own inserts are not visible to its
+# other parts, so a thread's count is its stored items since the window start plus its new
+# ones (``ins``). The ORDER BY, which the (channel, thread, created_at) index delivers,
+# keeps the planner on that index while the table has no statistics (see ``lookup``).
+_PG_COUNT = """, thr AS (
+  SELECT 'post_remote_id' AS col, post_remote_id AS value, max(created_at) - %s AS since
+  FROM ins WHERE post_remote_id IS NOT NULL AND post_remote_id <> '' GROUP BY post_remote_id
+  UNION ALL
+  SELECT 'thread_id', thread_id, max(created_at) - %s
+  FROM ins WHERE (post_remote_id IS NULL OR post_remote_id = '') AND thread_id IS NOT NULL
+    AND thread_id <> '' GROUP BY thread_id)
+SELECT 'item', remote_id, id, NULL::timestamp FROM ins
+UNION ALL
+SELECT thr.col, thr.value, (SELECT count(*) FROM ins WHERE ins.created_at >= thr.since AND
+    CASE thr.col WHEN 'post_remote_id' THEN ins.post_remote_id ELSE ins.thread_id END = thr.value)
+  + CASE thr.col WHEN 'post_remote_id' THEN (SELECT count(*) FROM (SELECT 1 FROM inbox_items
+      WHERE channel = %s AND post_remote_id = thr.value AND created_at >= thr.since
+      ORDER BY created_at) AS s)
+    ELSE (SELECT count(*) FROM (SELECT 1 FROM inbox_items
+      WHERE channel = %s AND thread_id = thr.value AND created_at >= thr.since
+      ORDER BY created_at) AS s) END, thr.since
+FROM thr"""
+
+
+_PG_INSERT: dict[tuple, str] = {}
+
+
+def _pg_insert_sql(conn: Connection, names: tuple[str, ...], index: bool, skip_answers: bool,
+                   counts: bool = False) -> str:
+    key = (names, index, skip_answers, counts)
+    if key not in _PG_INSERT:
+        types = [inbox_items.c[name].type.compile(dialect=conn.dialect) for name in names]
+        arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+        cols = ", ".join(names)
+        values = (f"SELECT * FROM unnest({arrays}{', %s::text[], %s::text[]' if index else ''}) "
+                  f"WITH ORDINALITY AS v({cols}{', grams, body' if index else ''}, n)")
+        where = ("WHERE NOT EXISTS (SELECT 1 FROM inbox_answers a WHERE a.remote_id = v.remote_id "
+                 "AND (SELECT i.channel FROM inbox_items i WHERE i.id = a.item_id) = v.channel) "
+                 if skip_answers else "")
+        sql = (f"WITH v AS ({values}), "
+               f"ins AS (INSERT INTO inbox_items ({cols}) SELECT {cols} FROM v {where}ORDER BY n "
+               "ON CONFLICT (channel, remote_id) DO NOTHING RETURNING id, channel, remote_id"
+               f"{', post_remote_id, thread_id, created_at' if counts else ''})")
+        if index:
+            sql += (", idx AS (INSERT INTO inbox_search (item_id, grams, body) "
+                    f"SELECT ins.id, {_PG_GRAMS}, u.body FROM ins JOIN v AS u "
+                    "ON u.channel = ins.channel AND u.remote_id = ins.remote_id)")
+        _PG_INSERT[key] = sql + (_PG_COUNT if counts else " SELECT remote_id, id FROM ins")
+    return _PG_INSERT[key]
 
 
 def _by_channel(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
@@ -213,16 +374,32 @@ def event(item_id: int, kind: str, actor: str, detail: str = "", at: datetime | 
 def thread_counts(conn: Connection, channel: str, since: Mapping[tuple[str, str], datetime]
                   ) -> dict[tuple[str, str], int]:
     """Per (column, value) thread key (column ``post_remote_id`` or ``thread_id``): how many
-    items the thread has since the given moment. One query per column, counted here."""
+    items the thread has since the given moment."""
     c = inbox_items.c
     counts: dict[tuple[str, str], int] = {key: 0 for key in since}
-    for col in ("post_remote_id", "thread_id"):
-        keys = {value: moment for (k, value), moment in since.items() if k == col}
-        if not keys:
-            continue
-        earliest = to_db(min(keys.values()))
-        limits = {value: to_db(moment) for value, moment in keys.items()}
-        for chunk in _chunks(list(keys)):
+    by_col: dict[str, dict[str, datetime]] = {}
+    for (col, value), moment in since.items():
+        if col not in ("post_remote_id", "thread_id"):
+            raise ValueError(f"not a thread column: {col}")
+        by_col.setdefault(col, {})[value] = to_db(moment)
+    if conn.dialect.name == "postgresql":
+        # one query for the page: per thread, its items since its own moment, counted in
+        # SQL. The ORDER BY, which the (channel, thread, created_at) index delivers, keeps
+        # the planner on that index while the table has no statistics (see ``lookup``).
+        parts, params = [], []
+        for col, keys in by_col.items():
+            parts.append(f"SELECT '{col}' AS col, u.value, i.n "
+                         "FROM unnest(%s::varchar[], %s::timestamp[]) AS u(value, since) "
+                         "CROSS JOIN LATERAL (SELECT count(*) AS n FROM (SELECT 1 "
+                         f"FROM inbox_items WHERE channel = %s AND {col} = u.value "
+                         "AND created_at >= u.since ORDER BY created_at) AS t) AS i")
+            params += [list(keys), list(keys.values()), channel]
+        for col, value, n in conn.exec_driver_sql(" UNION ALL ".join(parts), tuple(params)):
+            counts[(col, value)] = n
+        return counts
+    for col, limits in by_col.items():
+        earliest = min(limits.values())
+        for chunk in _chunks(list(limits)):
             for value, created in conn.execute(
                     select(c[col], c.created_at).where(c.channel == channel, c[col].in_(chunk),
                                                        c.created_at >= earliest)):

@@ -4,8 +4,9 @@ An item is unique per (channel, remote_id) so a message seen by polling and by
 a webhook is one row. The publication an item answers is kept as plain columns
 (channel + ``post_remote_id``) and resolved through the ledger at read time, so
 the inbox never depends on ledger tables. Full-text search lives in
-``inbox_search`` (SQLite: an FTS5 virtual table; PostgreSQL: a table with a GIN
-tsvector index), created by the migration, not declared here.
+``inbox_search`` (SQLite: an FTS5 virtual table; PostgreSQL: a table of
+character pieces as ``text[]`` with a GIN index), created by the migration, not
+declared here.
 """
 
 from __future__ import annotations
