@@ -105,3 +105,19 @@ def test_bad_publishing_setting_names_file_line_and_key(root, capsys):
     err = capsys.readouterr().err
     line = toml.read_text(encoding="utf-8").splitlines().index('max_attempts = "many"') + 1
     assert f"outreach.toml:{line}: publishing.max_attempts: expected a positive number" in err
+
+
+def test_status_shows_retry_times_in_the_workspace_time_zone():
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from outreach.publishing.status import render_text
+
+    when = datetime(2026, 11, 26, 7, 5, tzinfo=timezone.utc)   # 16:05 in Seoul
+    item = {"id": 3, "schedule": "weekend-guide", "scheduled_for": when, "state": "publishing",
+            "draft_dir": None, "error": None, "attention": True,
+            "deliveries": [{"id": 9, "channel": "facebook", "state": "retry_wait", "attempts": 1,
+                            "next_attempt_at": when, "error": "throttled", "url": None,
+                            "location": None, "remote_id": None}]}
+    text = render_text([item], ZoneInfo("Asia/Seoul"))
+    assert "retry #2 after 2026-11-26 (목) 16:05: throttled" in text

@@ -46,14 +46,14 @@ def local(when: datetime | None, tz: ZoneInfo) -> str:
     return f"{t:%Y-%m-%d} ({_WEEKDAYS[t.weekday()]}) {t:%H:%M}"
 
 
-def _delivery_detail(d: dict[str, Any]) -> str:
+def _delivery_detail(d: dict[str, Any], tz: ZoneInfo) -> str:
     state = d["state"]
     if state in (m.D_SENT, m.D_HANDED_OFF):
         return d["url"] or d["location"] or d["remote_id"] or ""
     if state == m.D_AWAITING_HANDOFF:
         return f"{d['location']}  (done: outreach handoff done {d['id']} --url URL)"
     if state == m.D_RETRY_WAIT:
-        return f"retry #{d['attempts'] + 1} after {d['next_attempt_at']:%H:%M} UTC: {d['error'] or ''}"
+        return f"retry #{d['attempts'] + 1} after {local(d['next_attempt_at'], tz)}: {d['error'] or ''}"
     return d["error"] or ""
 
 
@@ -71,7 +71,7 @@ def _block(items: list[dict[str, Any]], tz: ZoneInfo, mark: bool) -> list[str]:
         for d in occ["deliveries"]:
             dflag = "!!" if d["state"] in m.ATTENTION else "  "
             lines.append(f"     {dflag} {d['channel']:<14} {d['state']:<17} "
-                         f"{_delivery_detail(d)}".rstrip())
+                         f"{_delivery_detail(d, tz)}".rstrip())
     return lines
 
 
