@@ -190,3 +190,29 @@ def test_search_pages_newest_first(tmp_path, db_url):
     assert [r.id for r in first] == [ids["p4"], ids["p3"]]
     assert [r.id for r in second] == [ids["p2"], ids["p1"]]
     db.dispose()
+
+
+def test_category_and_flag_filters_match_whole_names(tmp_path, db_url):
+    """Category/flag filters match one whole comma-separated name (PostgreSQL: array
+    containment over the GIN-indexed split column, SQLite: LIKE), never a part of one."""
+    settings, db = opened(tmp_path, db_url)
+    ing = ingestor(settings)
+    res = _ingest(db, ing, [reply("a", "가로등 고장"), reply("b", "불법주차 신고")])
+    with db.begin() as conn:
+        store.update_item(conn, res.ids["a"], categories="주차장,도로_공사", flags="abusive")
+        store.update_item(conn, res.ids["b"], categories="도로,주차", flags="x%,abusive")
+    with db.read() as conn:
+        def ids(**kw):
+            return [r.id for r in store.list_items(conn, ItemFilter(statuses=(), **kw))]
+        assert ids(category="주차") == [res.ids["b"]]
+        assert ids(category="주차장") == [res.ids["a"]]
+        assert ids(category="도로") == [res.ids["b"]]
+        assert ids(category="도로_공사") == [res.ids["a"]]
+        assert ids(category="도로%") == [] and ids(category="도로,주차") == [res.ids["b"]]
+        assert ids(flag="abusive") == [res.ids["b"], res.ids["a"]]
+        assert ids(flag="x%") == [res.ids["b"]] and ids(flag="x") == []
+        if conn.dialect.name == "postgresql":
+            names = {r[0] for r in conn.exec_driver_sql(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'inbox_items'")}
+            assert {"ix_inbox_items_categories", "ix_inbox_items_flags"} <= names
+    db.dispose()

@@ -494,15 +494,13 @@ def list_items(conn: Connection, f: ItemFilter) -> list[Row]:
     if f.channel:
         conds.append(c.channel == f.channel)
     if f.category:
-        conds.append(literal_column("',' || inbox_items.categories || ','")
-                     .like(f"%,{_like_escape(f.category)},%", escape="\\"))
+        conds.append(_has(conn, "categories", f.category))
     if f.assignee:
         conds.append(c.assignee == f.assignee)
     if f.flag == "any":
         conds.append(c.flags != "")
     elif f.flag:
-        conds.append(literal_column("',' || inbox_items.flags || ','")
-                     .like(f"%,{_like_escape(f.flag)},%", escape="\\"))
+        conds.append(_has(conn, "flags", f.flag))
     if f.overdue:
         conds.append(overdue_clause(f.now))
     if not f.include_deleted:
@@ -538,6 +536,20 @@ def list_items(conn: Connection, f: ItemFilter) -> list[Row]:
 
 
 RECENT_WINDOW = 5000
+
+
+def _has(conn: Connection, col: str, value: str):
+    """``value`` is one of the comma-separated names in ``col`` (categories or flags).
+    PostgreSQL: array containment, served by the GIN index on the column's split form
+    (migration 0002), whose statistics also tell the planner how common the name is;
+    ``LIKE '%,name,%'`` had neither and made it read every open item. SQLite keeps the
+    ``LIKE`` (walking the newest items finds a page at once). A value holding a comma
+    (never stored: tagging refuses it) keeps the ``LIKE`` everywhere, for identical results."""
+    if conn.dialect.name == "postgresql" and "," not in value:
+        return text(f"string_to_array(inbox_items.{col}, ',') @> CAST(:{col}_has AS text[])"
+                    ).bindparams(**{f"{col}_has": [value]})
+    return literal_column(f"',' || inbox_items.{col} || ','").like(
+        f"%,{_like_escape(value)},%", escape="\\")
 
 
 def _pg_search(stmt, query: str):
