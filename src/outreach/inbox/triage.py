@@ -121,14 +121,14 @@ def compact(text: str) -> str:
 
 def classify(rules: Rules, text: str) -> Verdict:
     """Apply the rules to one message (pure: no database, no clock)."""
-    squeezed = compact(text)
     plain = unicodedata.normalize("NFC", text)
+    squeezed = "".join(plain.lower().split())       # compact(text), normalised once
     hits = rules.scanner.hits(squeezed) if rules.scanner else set()
     categories: list[str] = []
     department = None
     priority = rules.default_priority
     for index, rule in enumerate(rules.categories):
-        if index in hits or _hit(rule.patterns, plain):
+        if index in hits or (rule.patterns and _hit(rule.patterns, plain)):
             categories.append(rule.name)
             department = department or rule.department
             priority = min(priority, rule.priority)
@@ -137,7 +137,7 @@ def classify(rules: Rules, text: str) -> Verdict:
     status = None
     offset = len(rules.categories)
     for index, mod in enumerate(rules.moderation, start=offset):
-        if index in hits or _hit(mod.patterns, plain):
+        if index in hits or (mod.patterns and _hit(mod.patterns, plain)):
             flags.append(mod.flag)
             auto_hide = auto_hide or mod.auto_hide
             status = status or mod.status
