@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware in UTC: the one default clock every layer injects."""
+    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,11 @@ import os
 import re
 import shutil
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..errors import Rejected
-from ..model import Capability, Limits, Receipt, RenderedPost
+from ..model import Capability, Limits, Receipt, RenderedPost, utc_now
 from .base import Channel, ChannelContext
 
 _HTML = re.compile(r"<(p|br|h[1-6]|div|ul|ol|li|img|a|strong|em|b|i|figure|span|table|section)\b",
@@ -93,7 +92,7 @@ def write_json(path: Path, data: Mapping[str, Any]) -> None:
 
 
 def utc_now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return utc_now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 class OutboxChannel(Channel):

@@ -13,7 +13,7 @@ import os
 import socket
 import threading
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal, Mapping
 
@@ -22,7 +22,7 @@ from ..channels.base import Channel
 from ..config import Settings, line_of
 from ..errors import ConfigError, LedgerError, OutreachError
 from ..logs import log, redact
-from ..model import Receipt, RenderedPost
+from ..model import Receipt, RenderedPost, utc_now
 from ..store.db import Database
 from ..store.ledger import Ledger, Row
 from . import model as m
@@ -30,10 +30,6 @@ from .deliver import Result, RetryPolicy, publish_once, reconcile
 from .drafts import draft_dir, load_draft, render_draft
 
 logger = logging.getLogger("outreach.publishing")
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _number(section: Mapping[str, Any], key: str, default: float, file: Path | None) -> float:

@@ -14,13 +14,10 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from ..errors import ConfigError
+from ..model import utc_now
 
 Clock = Callable[[], datetime]
 ENV = "OUTREACH_NOW"
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def parse_instant(text: str, tz: ZoneInfo, *, key: str) -> datetime:

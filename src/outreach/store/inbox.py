@@ -25,6 +25,7 @@ from sqlalchemy import Connection, and_, column, insert, literal_column, or_, se
     text, update
 from sqlalchemy.engine import Row
 
+from ..model import utc_now as utcnow  # noqa: F401 - the inbox layers' default clock
 from .inbox_tables import inbox_answers, inbox_cursors, inbox_events, inbox_items
 
 UTC = timezone.utc
@@ -43,10 +44,6 @@ def to_db(moment: datetime | None) -> datetime | None:
 
 def from_db(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.replace(tzinfo=UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 # -- search tokens ------------------------------------------------------------
