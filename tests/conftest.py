@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 PG_URL = os.environ.get("OUTREACH_TEST_PG_URL", "")
+# Tests assert the English message ids; tests of the Korean interface choose Korean
+# explicitly (i18n.use_language("ko") or OUTREACH_LANGUAGE=ko for a subprocess).
+os.environ["OUTREACH_LANGUAGE"] = "en"
 REPO = Path(__file__).resolve().parents[1]
 
 

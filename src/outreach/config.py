@@ -51,6 +51,7 @@ class Settings:
     content_dir: Path
     var_dir: Path
     channels: Mapping[str, ChannelConfig]
+    language: str = "ko"
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -204,7 +205,13 @@ def _build(root: Path, file: Path | None, text: str, data: dict[str, Any]) -> Se
     if unknown:
         raise fail(f"unknown setting; known top-level settings are {', '.join(sorted(_TOP_LEVEL_KEYS))}",
                    unknown[0])
-    return Settings(root=root, file=file, timezone=tz, database_url=db_url,
+    from .i18n import LANGUAGES, default_language
+
+    language = data.get("language", default_language())
+    if language not in LANGUAGES:
+        raise fail(f"language must be one of {', '.join(LANGUAGES)} (got {language!r})",
+                   "language")
+    return Settings(root=root, file=file, timezone=tz, database_url=db_url, language=language,
                     templates_dir=folder("templates_dir", "templates/cards"),
                     schedules_dir=folder("schedules_dir", "schedules"),
                     content_dir=folder("content_dir", "content"),

@@ -50,10 +50,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = args.handler(args)
     except OutreachError as exc:
-        print(f"outreach: error: {exc}", file=sys.stderr)
+        from ..i18n import _
+
+        print(_("outreach: error: {message}", message=exc), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("outreach: interrupted", file=sys.stderr)
+        from ..i18n import _
+
+        print(_("outreach: interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
@@ -63,8 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def settings_from(args: argparse.Namespace):
     """The workspace settings for a parsed command line."""
     from ..config import load_settings
+    from ..i18n import set_language
 
-    return load_settings(args.root)
+    settings = load_settings(args.root)
+    set_language(settings.language)  # the workspace's language for everything printed after
+    return settings
 
 
 if __name__ == "__main__":  # pragma: no cover
