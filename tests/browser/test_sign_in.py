@@ -32,6 +32,9 @@ def test_the_first_admin_signs_in_and_out(page, shot):
     page.click("button[type=submit]")
     page.wait_for_url("**/account")
     assert page.locator(".me").inner_text().startswith("김관리")
+    page.get_by_role("link", name="Users").click()
+    page.wait_for_url("**/users")
+    assert page.locator("table").inner_text().count("admin") >= 1
     shot(page, "signed-in")
     page.get_by_role("button", name="Sign out", exact=True).click()
     page.wait_for_url("**/sign-in")

@@ -238,9 +238,9 @@ def sign_out_user(db: Database, actor: Actor, name: str) -> int:
     with db.begin() as conn:
         row = store.get_user(conn, name=normalise_name(name))
         if row is None:
-            from ..errors import UserError
+            from ..errors import NotFound
 
-            raise UserError(_("no user named {name!r}: see 'outreach users list'", name=name))
+            raise NotFound(_("no user named {name!r}: see 'outreach users list'", name=name))
         count = store.revoke_sessions(conn, row.id, now)
         record(conn, actor, "session.revoke_all", "user", row.name, {"sessions": count})
     return count
