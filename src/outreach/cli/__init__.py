@@ -48,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..logs import setup_logging
 
     setup_logging(args.verbose)
+    from ..filemodes import owner_only
+
+    owner_only()  # var/, the database, drafts and hand-offs: the service account's alone
     try:
         result = args.handler(args)
     except OutreachError as exc:

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from ...i18n import LANGUAGES, _
+from ...i18n import LANGUAGES, _, use_language
 from ...users import accounts, sessions
 from ...users.roles import SELF
 from .context import current_actor, current_session, form_data, staff
@@ -28,9 +28,10 @@ def show(request: Request) -> Response:
 def set_language(request: Request) -> Response:
     state, session = staff(request), current_session(request)
     choice = str(form_data(request).get("language", ""))
-    accounts.update_user(state.db, current_actor(request), session.name,
-                         language=choice if choice in LANGUAGES else None)
-    sessions.flash(state.db, session.id, _("Language saved."), "ok")
+    language = choice if choice in LANGUAGES else None
+    accounts.update_user(state.db, current_actor(request), session.name, language=language)
+    with use_language(language or state.settings.language):   # say it in the new language
+        sessions.flash(state.db, session.id, _("Language saved."), "ok")
     return RedirectResponse(request.app.url_path_for("account"), status_code=303)
 
 
