@@ -214,3 +214,30 @@ def test_bad_input_never_gets_a_5xx(staff):
         "content-type": "multipart/form-data; boundary=x", "X-CSRF-Token": token})
     assert r.status_code == 400
     assert staff.get("/audit?before=abc&since=2026-13-45").status_code == 400
+
+
+def test_a_signed_in_request_costs_one_query(staff):
+    """The guard's session lookup is one indexed query (the front door does nothing else)."""
+    from sqlalchemy import event
+
+    add_user(staff.ws.db, "kim", "viewer")
+    sign_in(staff, "kim")
+    staff.get("/")   # the first request after sign-in may touch last_seen_at
+    seen: list[str] = []
+    listener = lambda *a: seen.append(a[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(staff.ws.db.engine, "before_cursor_execute", listener)
+    try:
+        r = staff.get("/")
+    finally:
+        event.remove(staff.ws.db.engine, "before_cursor_execute", listener)
+    assert r.status_code == 303
+    assert len(seen) == 1 and "token_hash" in seen[0], seen
+
+
+def test_account_page_lists_this_users_sessions(staff, web_ws):
+    add_user(web_ws.db, "kim", "viewer")
+    sessions.sign_in(web_ws.db, SessionPolicy(), "kim", PASSWORD, ip="10.1.2.3",
+                     user_agent="Mozilla/5.0 (Windows NT 10.0) Chrome/131.0 Whale/4.0")
+    sign_in(staff, "kim")
+    page = staff.get("/account").text
+    assert "10.1.2.3" in page and "Whale · Windows" in page and "this one" in page

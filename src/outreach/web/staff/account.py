@@ -18,10 +18,25 @@ LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
 
 @requires(SELF)
 def show(request: Request) -> Response:
-    session = current_session(request)
-    user = accounts.get_user(staff(request).db, session.name)
-    return render(request, "account/show.html",
-                  {"user": user, "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]})
+    state, session = staff(request), current_session(request)
+    user = accounts.get_user(state.db, session.name)
+    return render(request, "account/show.html", {
+        "user": user, "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        "sessions": sessions.live(state.db, state.policy, session.user_id),
+        "browser": browser_name})
+
+
+def browser_name(user_agent: str | None) -> str:
+    """A short name for a User-Agent string ("Chrome on Windows"), for the session list."""
+    ua = user_agent or ""
+    browser = next((name for key, name in (("Edg/", "Edge"), ("Whale/", "Whale"),
+                                           ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+                                           ("Safari/", "Safari")) if key in ua), "")
+    system = next((name for key, name in (("Android", "Android"), ("iPhone", "iPhone"),
+                                          ("iPad", "iPad"), ("Windows", "Windows"),
+                                          ("Mac OS", "macOS"), ("Linux", "Linux")) if key in ua),
+                  "")
+    return " · ".join(p for p in (browser, system) if p) or (ua[:40] or "?")
 
 
 @requires(SELF)
