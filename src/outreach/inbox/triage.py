@@ -7,8 +7,9 @@ profanity ("시1발", "ㅅ ㅂ"), so each rule looks at a normalised form of the
 - ``keywords`` match anywhere, spaces ignored ("주차" in "불법주차");
 - ``words`` match only at the start of a word, so "행사" does not fire inside
   "은행사거리" but does in "행사장", "행사가";
-- ``except`` lists phrases in which a hit does not count ("불이 꺼져" for the
-  insult 꺼져, "시발점" for 시발, "투표소" for campaigning);
+- ``except`` lists phrases in which a hit does not count, when the phrase
+  contains the hit ("불이 꺼져" for the insult 꺼져, "시발점" for 시발,
+  "은행사거리" for 행사);
 - ``patterns`` are regular expressions run by RE2 on the text as written
   (linear time; see ``patterns.py``), with personal data blanked out first so an
   e-mail domain is not a link.
@@ -24,6 +25,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
+
+import re2
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +36,7 @@ from ..errors import ConfigError
 from ..i18n import _
 from .kinds import KINDS
 from .masking import KINDS as PERSONAL_KINDS, apply_mask, mask, personal_spans
-from .patterns import UnsafePattern, compile_linear
+from .patterns import UnsafePattern, compile_linear, pattern_set
 from .yamlfile import LineDict, LineList, load_yaml
 
 PRIORITIES = {"긴급": 1, "높음": 2, "보통": 3, "낮음": 4,
@@ -43,8 +47,11 @@ FLAGS = ("political", "commercial", "abusive", "obscene", "defamatory", "persona
          "overheated")
 STATUSES_BY_RULE = ("hidden", "spam")
 SIGNALS = ("request", "question", "opinion", "greeting", "survey")
-GREETING_MAX = 24        # letters: a greeting is short; a longer text says something else
+GREETING_MAX = 9         # characters: a greeting or menu label is short; a longer text says more
+# single character classes: linear in the text (no quantifier to backtrack over)
 _NON_LETTER = re.compile(r"[^a-z\uac00-\ud7a3\u3131-\u318e]")
+_NON_LETTER_KEEP_SPACE = re.compile(r"[^a-z\uac00-\ud7a3\u3131-\u318e\s]")
+_PUNCT = re.compile(r"[^\w]")
 
 
 @dataclass(frozen=True)
@@ -75,39 +82,39 @@ class ModerationRule:
 
 
 class KeywordScanner:
-    """Every rule's keywords, words and exceptions in one pass over a normalised text.
+    """Every rule's keywords, words and exceptions over a normalised text.
 
-    One expression of escaped literals inside a look-ahead finds, at each
-    position, the longest keyword starting there (linear in the text: no
-    quantifier, at most the keywords' total length per position); each keyword
-    maps to every entry whose text is a prefix of it, since those match at the
-    same position too, so no rule is missed.
+    One RE2 set of all the texts says, in a single linear pass, which of them
+    occur; only those are then located with ``str.find`` (each a linear scan),
+    so a message costs one pass plus one scan per keyword it actually contains.
     """
 
     def __init__(self, entries: list[tuple[int, str, str]]) -> None:
         """``entries``: (rule slot, text, role) with role ``keyword``, ``word`` or ``except``."""
-        owners: dict[str, list[tuple[int, int, str]]] = {}
+        owners: dict[str, list[tuple[int, str]]] = {}
         for slot, text, role in entries:
-            owners.setdefault(text, []).append((slot, len(text), role))
-        self.owners = {k: tuple(o for p in owners if k.startswith(p) for o in owners[p])
-                       for k in owners}
-        ordered = sorted(owners, key=len, reverse=True)
-        self.pattern = re.compile("(?=(" + "|".join(map(re.escape, ordered)) + "))") \
-            if ordered else None
+            owners.setdefault(text, []).append((slot, role))
+        self.texts = list(owners)
+        self.owners = [tuple(owners[t]) for t in self.texts]
+        self.set = pattern_set((re2.escape(t) for t in self.texts), ignore_case=False)
 
     def spans(self, text: str, starts: set[int]) -> dict[int, tuple[list, list]]:
         """Per rule slot: (hit spans, exception spans) found in ``text``."""
         found: dict[int, tuple[list, list]] = {}
-        if self.pattern is None:
+        if self.set is None:
             return found
-        for match in self.pattern.finditer(text):
-            at = match.start()
-            for slot, length, role in self.owners[match.group(1)]:
-                hits, excepts = found.setdefault(slot, ([], []))
-                if role == "except":
-                    excepts.append((at, at + length))
-                elif role == "keyword" or at in starts:
-                    hits.append((at, at + length))
+        for index in self.set.Match(text) or ():
+            keyword, owners = self.texts[index], self.owners[index]
+            length = len(keyword)
+            at = text.find(keyword)
+            while at >= 0:
+                for slot, role in owners:
+                    hits, excepts = found.setdefault(slot, ([], []))
+                    if role == "except":
+                        excepts.append((at, at + length))
+                    elif role == "keyword" or at in starts:
+                        hits.append((at, at + length))
+                at = text.find(keyword, at + 1)
         return found
 
 
@@ -125,8 +132,23 @@ class Rules:
     signals: tuple[tuple[str, Matcher], ...] = ()
     default_kind: str = "opinion"
     scanners: tuple[KeywordScanner, KeywordScanner] | None = field(default=None, compare=False)
+    pattern_set: Any = field(default=None, compare=False)
+    pattern_index: dict[int, int] = field(default_factory=dict, compare=False)
+    pattern_owner: list[tuple[str, int]] = field(default_factory=list, compare=False)
 
     def __post_init__(self) -> None:
+        if self.pattern_set is None:
+            # one RE2 pass tells which of all the rules' patterns occur at all; only those
+            # are run again for their positions (most messages match none)
+            ncat = len(self.categories)
+            owned = [(("cat", i), c.match) for i, c in enumerate(self.categories)]
+            owned += [(("mod", i), m.match) for i, m in enumerate(self.moderation)]
+            owned += [(("sig", ncat + i), m) for i, (_name, m) in enumerate(self.signals)]
+            everything = [(owner, p) for owner, m in owned for p in m.patterns]
+            object.__setattr__(self, "pattern_set", pattern_set(p.pattern for _o, p in everything))
+            object.__setattr__(self, "pattern_index",
+                               {id(p): i for i, (_o, p) in enumerate(everything)})
+            object.__setattr__(self, "pattern_owner", [o for o, _p in everything])
         if self.scanners is None:
             words: list = []
             for slot, m in enumerate([c.match for c in self.categories]
@@ -195,16 +217,31 @@ def _normalised(pieces: list[str], strip: re.Pattern[str] | None) -> tuple[str, 
 
 
 def _valid(hits: list, excepts: list) -> list:
+    """The hits not inside an exception span: sorted starts and a running maximum of the
+    ends, so a long message with many hits costs n log n, not hits x exceptions."""
     if not excepts:
         return hits
-    return [(s, e) for s, e in hits if not any(s < xe and xs < e for xs, xe in excepts)]
+    excepts = sorted(excepts)
+    starts = [xs for xs, _xe in excepts]
+    reach, top = [], -1
+    for _xs, xe in excepts:
+        top = max(top, xe)
+        reach.append(top)
+    kept = []
+    for s, e in hits:
+        i = bisect_right(starts, s)
+        if not i or reach[i - 1] < e:
+            kept.append((s, e))
+    return kept
 
 
-def _pattern_hits(m: Matcher, text: str) -> list:
-    """Spans of ``m``'s patterns in ``text``; a match overlapping an exception phrase does
-    not count."""
+def _pattern_hits(m: Matcher, text: str, present: set[int], index: dict[int, int]) -> list:
+    """Spans of ``m``'s patterns in ``text`` (only those in ``present`` can match); a match
+    overlapping an exception phrase does not count."""
     found = []
     for pattern in m.patterns:
+        if index[id(pattern)] not in present:
+            continue
         for match in pattern.finditer(text):
             squeezed = compact(match.group(0))
             if m.excepts and any(x in squeezed or squeezed in x for x in m.excepts):
@@ -220,20 +257,24 @@ def classify(rules: Rules, text: str) -> Verdict:
     pieces = lower.split()
     # word starts: a space before, or a punctuation mark (a word inside quotes, brackets)
     squeezed, starts = _normalised(pieces, None)
-    for i in range(1, len(squeezed)):
-        if not squeezed[i - 1].isalnum():
-            starts.add(i)
+    starts.update(m.end() for m in _PUNCT.finditer(squeezed))
     words_scan, letters_scan = rules.scanners or (None, None)
     found = words_scan.spans(squeezed, starts) if words_scan else {}
     spans = personal_spans(plain)
     personal = {span[2] for span in spans}
     scrubbed = _blank(plain, spans).lower() if spans else lower   # patterns never see it
+    present = set(rules.pattern_set.Match(scrubbed) or ()) if rules.pattern_set else set()
+    index = rules.pattern_index
 
+    # only the rules something was found for: keywords (``found``) or patterns (``present``)
+    owners = {rules.pattern_owner[i] for i in present}
+    ncat = len(rules.categories)
     ranked = []
-    for slot, rule in enumerate(rules.categories):
+    for slot in sorted({s for s in found if s < ncat} | {s for g, s in owners if g == "cat"}):
+        rule = rules.categories[slot]
         hits, excepts = found.get(slot, ([], []))
-        count = len(_valid(hits, excepts)) + len(_pattern_hits(rule.match, scrubbed)
-                                                if rule.match.patterns else [])
+        count = len(_valid(hits, excepts)) + len(_pattern_hits(rule.match, scrubbed, present,
+                                                               index) if present else [])
         if count:
             first = min((span[0] for span in hits), default=len(squeezed))
             ranked.append((0 if rule.priority == 1 else 1, -count, first, slot, rule))
@@ -246,12 +287,13 @@ def classify(rules: Rules, text: str) -> Verdict:
     auto_hide = False
     status = None
     if rules.moderation:
-        letters, letter_starts = _normalised(pieces, _NON_LETTER)
+        letters, letter_starts = _normalised(_NON_LETTER_KEEP_SPACE.sub("", lower).split(), None)
         by_letters = letters_scan.spans(letters, letter_starts) if letters_scan else {}
-        for slot, mod in enumerate(rules.moderation):
+        for slot in sorted(set(by_letters) | {s for g, s in owners if g == "mod"}):
+            mod = rules.moderation[slot]
             hits, excepts = by_letters.get(slot, ([], []))
-            if _valid(hits, excepts) or (mod.match.patterns
-                                         and _pattern_hits(mod.match, scrubbed)):
+            if _valid(hits, excepts) or (present
+                                         and _pattern_hits(mod.match, scrubbed, present, index)):
                 flags.append(mod.flag)
                 auto_hide = auto_hide or mod.auto_hide
                 status = status or mod.status
@@ -259,13 +301,15 @@ def classify(rules: Rules, text: str) -> Verdict:
         flags.append("personal_data")
         auto_hide = auto_hide or rules.personal_auto_hide
 
-    offset = len(rules.categories)
     signals = set()
-    for i, (name, matcher) in enumerate(rules.signals):
-        hits, excepts = found.get(offset + i, ([], []))
-        if _valid(hits, excepts) or (matcher.patterns and _pattern_hits(matcher, scrubbed)):
+    for slot in sorted({s for s in found if s >= ncat} | {s for g, s in owners if g == "sig"}):
+        name, matcher = rules.signals[slot - ncat]
+        hits, excepts = found.get(slot, ([], []))
+        if _valid(hits, excepts) or (present
+                                     and _pattern_hits(matcher, scrubbed, present, index)):
             signals.add(name)
-    kind = decide_kind(signals, bool(categories), status, len(squeezed), rules.default_kind)
+    kind = decide_kind(signals, bool(categories), status, len(squeezed), rules.default_kind,
+                       frozenset(flags))
     return Verdict(categories, department, priority, tuple(dict.fromkeys(flags)), auto_hide,
                    status, kind, _masked(text, plain, spans))
 
@@ -278,24 +322,27 @@ def _masked(text: str, plain: str, spans: list) -> str | None:
 
 
 def decide_kind(signals: set[str], categorised: bool, status: str | None, length: int,
-                default: str) -> str:
-    """The kind from the signals found, in a fixed order (written in docs/inbox.md):
-    spam; survey; a request, or a topic without a question, thanks or greeting -> complaint;
-    question; opinion or thanks; greeting (short texts only); else the default."""
+                default: str, flags: frozenset[str] = frozenset()) -> str:
+    """The kind from what was found, in a fixed order (written in docs/inbox.md): spam
+    (a rule with ``status: spam``, or an advert about no topic of ours); survey; a short
+    greeting or menu label; a request -> complaint; a question; an opinion or thanks; a
+    topic of ours, or contact details left for a call back -> complaint; else the default."""
     if status == "spam":
+        return "spam"
+    if flags & {"commercial", "obscene"} and not categorised and "question" not in signals:
         return "spam"
     if "survey" in signals:
         return "survey"
+    if "greeting" in signals and length <= GREETING_MAX:
+        return "greeting"
     if "request" in signals:
         return "complaint"
     if "question" in signals:
         return "question"
     if "opinion" in signals:
         return "opinion"
-    if categorised:
+    if categorised or "personal_data" in flags:
         return "complaint"
-    if "greeting" in signals and length <= GREETING_MAX:
-        return "greeting"
     return default
 
 
