@@ -200,8 +200,12 @@ def cmd_serve(args) -> int:
                           "--port or stop the other server", key="server.port") from None
     bound = sock.getsockname()[1]
     print(f"outreach: serving on http://{host}:{bound}", flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False,
+    from ..logs import adopt
+
+    # uvicorn logs through outreach's handler: one format on stderr (OUTREACH_LOG_FORMAT)
+    config = uvicorn.Config(app, log_config=None, access_log=False,
                             limit_concurrency=200, timeout_keep_alive=5)
+    adopt("uvicorn", "uvicorn.error", "uvicorn.access")
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 

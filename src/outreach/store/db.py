@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from ..errors import ConfigError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+_SQLITE_BUSY_MS = 30000
 
 
 class Database:
@@ -28,20 +29,34 @@ class Database:
         self.is_postgres = engine.dialect.name == "postgresql"
 
     @contextmanager
-    def begin(self) -> Iterator[Connection]:
+    def begin(self, *, lock_timeout: float | None = None) -> Iterator[Connection]:
         """A transaction. On SQLite it starts with BEGIN IMMEDIATE (the write lock),
-        so read-then-update claims are atomic across processes."""
+        so read-then-update claims are atomic across processes.
+
+        ``lock_timeout`` (seconds) bounds the wait for a lock held by someone else
+        (default: SQLite's 30 s busy timeout, no limit on PostgreSQL); past it the
+        driver raises ``OperationalError``. A webhook that must answer within
+        seconds sets it; a daemon or a migration keeps the patient default."""
         with self.engine.connect() as conn:
             if self.is_sqlite:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                if lock_timeout is not None:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
                 try:
-                    yield conn
-                except BaseException:
-                    conn.rollback()
-                    raise
-                conn.commit()
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    try:
+                        yield conn
+                    except BaseException:
+                        conn.rollback()
+                        raise
+                    conn.commit()
+                finally:
+                    if lock_timeout is not None:   # the connection goes back to the pool
+                        conn.exec_driver_sql(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
             else:
                 with conn.begin():
+                    if lock_timeout is not None:
+                        conn.exec_driver_sql(
+                            f"SET LOCAL lock_timeout = {int(lock_timeout * 1000)}")
                     yield conn
 
     @contextmanager
@@ -77,7 +92,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
             cur.close()
 
         return engine
