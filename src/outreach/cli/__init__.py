@@ -19,8 +19,18 @@ from ..errors import OutreachError
 GROUPS = ("render_cmds", "publish_cmds", "schedule_cmds", "channel_cmds", "inbox_cmds")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line like every other error (argparse prints the usage first)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        from ..i18n import _
+
+        self.exit(2, _("outreach: error: {message}", message=_(
+            "{message} (see {prog} --help)", message=message, prog=self.prog)) + "\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="outreach",
         description="A city hall's social media outreach: card news, schedules, publishing, inbox.")
     parser.add_argument("--root", type=Path, default=None,
