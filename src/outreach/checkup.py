@@ -25,6 +25,8 @@ UPCOMING_DAYS = 7
 class CheckReport:
     problems: list[str] = field(default_factory=list)
     checked: dict[str, int] = field(default_factory=dict)   # what was looked at, by kind
+    root: Path | None = None                                 # the workspace folder used
+    config_file: Path | None = None                          # its outreach.toml, if any
 
     @property
     def ok(self) -> bool:
@@ -53,6 +55,7 @@ def check_workspace(root: Path | None, *, now: datetime | None = None,
     if settings is None:
         return report               # nothing else can be read without the settings
     report.count("config")
+    report.root, report.config_file = settings.root, settings.file
     if now is None:
         from .scheduling.clock import make_clock
 

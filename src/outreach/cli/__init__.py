@@ -82,7 +82,19 @@ def settings_from(args: argparse.Namespace):
 
     settings = load_settings(args.root)
     set_language(settings.language)  # the workspace's language for everything printed after
+    if settings.file is None:
+        _no_workspace_note(settings.root)
     return settings
+
+
+def _no_workspace_note(folder: Path) -> None:
+    """Outside a workspace the defaults apply: say where, so nobody wonders why their
+    schedules, channels or database are not there."""
+    from ..i18n import _
+
+    print(_("outreach: note: no outreach.toml in {folder} or the folders above it; using "
+            "the defaults with {folder} as the workspace (use --root or $OUTREACH_HOME)",
+            folder=folder), file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

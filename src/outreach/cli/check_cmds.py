@@ -23,6 +23,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ..i18n import _, ngettext
 
     report = check_workspace(args.root, days=max(0, args.days))
+    if report.root is not None and report.config_file is None:
+        from . import _no_workspace_note
+
+        _no_workspace_note(report.root)
     if args.json:
         print(json.dumps({"ok": report.ok, "problems": report.problems,
                           "checked": report.checked}, ensure_ascii=False, indent=2))

@@ -97,6 +97,13 @@ def cmd_run_due(args: argparse.Namespace) -> int:
         if work.held:
             attention.append(f"{work.held} occurrence(s) held: not approved by their publish "
                              "time (see outreach status)")
+        if work.missed:      # planned, then not started within its grace window
+            from ..i18n import ngettext
+
+            attention.append(ngettext("{n} run missed: not published within its grace window "
+                                      "(see outreach status)",
+                                      "{n} runs missed: not published within their grace window "
+                                      "(see outreach status)", work.missed))
     for line in attention:
         print(f"outreach: warning: {line}", file=sys.stderr)
     if args.verbose and work is not None:
