@@ -18,6 +18,7 @@ is a bug and may show a traceback.
     ├── LedgerError                unknown occurrence / delivery id, bad state change
     ├── AlreadyRunning             a second daemon on the same database
     ├── InboxError                 unknown inbox item, bad inbox command
+    ├── StorageError               disk full, folder not writable (names the folder; exit 1)
     └── ChannelError               a platform answered; ``channel`` names which
         ├── AuthExpired            credentials invalid or expired: a person must act
         ├── Rejected               permanent refusal, ``reason`` is the platform's
@@ -119,6 +120,16 @@ class AlreadyRunning(OutreachError):
 
 class InboxError(OutreachError):
     """An inbox command cannot be carried out."""
+
+
+class StorageError(OutreachError):
+    """The disk is full or a folder cannot be written: not the input's fault (exit 1)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, folder: object = None) -> None:
+        super().__init__(message)
+        self.folder = folder
 
 
 class ChannelError(OutreachError):

@@ -67,7 +67,7 @@ def prepare_handoff(ctx: ChannelContext, post: RenderedPost, key: str, *, text: 
             "title": title, "fields": dict(fields), "text_file": text_file, "slides": slides,
             "template": post.template, "instructions": steps, "prepared_at": utc_now_iso()})
 
-    write_folder_atomically(target, fill)
+    write_folder_atomically(target, fill, ctx.name)
     return Receipt(handoff=True, location=str(target))
 
 

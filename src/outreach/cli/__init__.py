@@ -72,6 +72,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a full or read-only disk is one line too, never a traceback
+        from ..storage import storage_error
+
+        error = storage_error(exc)
+        if error is None:
+            raise
+        from ..i18n import _
+
+        print(_("outreach: error: {message}", message=error), file=sys.stderr)
+        return error.exit_code
     return int(result or 0)
 
 

@@ -72,6 +72,7 @@ def cmd_run_due(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     options = scheduling_options(settings)
     clock = make_clock(args.now, settings.timezone)
+    _sweep(settings)
     schedules, bad = load_all(settings, options)
     if args.schedule and args.schedule not in {s.name for s in schedules}:
         bad_named = [e for e in bad if Path(str(e.file)).stem == args.schedule]
@@ -129,12 +130,26 @@ def cmd_daemon(args: argparse.Namespace) -> int:
     harvest_minutes(settings)
     schedules = load_schedules(settings)
     clock = make_clock(None, settings.timezone)
+    _sweep(settings)
     db, service = _open(settings, clock)
     try:
         with DaemonLock(db, _shown_url(db)):
             return Daemon(settings, db, service, schedules, clock=clock, options=options).run()
     finally:
         db.dispose()
+
+
+def _sweep(settings) -> None:
+    """Temporary files and folders a killed run left in var/ and out/ go at the next start."""
+    import logging
+
+    from ..logs import log
+    from ..storage import sweep_temp
+
+    for root in (settings.var_dir, settings.root / "out"):
+        for path in sweep_temp(root):
+            log(logging.getLogger("outreach.scheduling"), logging.INFO,
+                "removed a temporary file left by a stopped run", path=path)
 
 
 def _shown_url(db) -> str:

@@ -38,6 +38,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
+from ..errors import StorageError
 from ..logs import log
 from ..store import inbox as store
 from ..store.db import Database
@@ -213,7 +214,7 @@ def _transaction(db: Database, gate: threading.Semaphore, work: Callable[[Any], 
     try:
         with db.begin(lock_timeout=LOCK_WAIT) as conn:
             return work(conn)
-    except (OperationalError, PoolTimeout) as exc:     # locked, busy, full, unreachable
+    except (OperationalError, PoolTimeout, StorageError) as exc:  # locked, full, unreachable
         raise DatabaseBusy(_first_line(exc)) from exc
     except DBAPIError as exc:
         if exc.connection_invalidated:
