@@ -20,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--channel", action="append", metavar="NAME",
                    help="only this channel (repeatable)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--quiet", action="store_true",
+                   help="print only channels that failed (for crontab: mail only then)")
     p.set_defaults(handler=cmd_harvest)
 
     inbox = sub.add_parser("inbox", help="the shared inbox of citizens' replies",
@@ -82,7 +84,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id")
     p.add_argument("text", nargs="?")
     p.add_argument("--saved", metavar="NAME", help="a saved reply from inbox/replies.yaml")
-    p.add_argument("--manual", action="store_true",
+    # ``reply ID --manual "text"`` and ``reply ID "text" --manual`` both work: argparse
+    # alone would give the text to nobody in the first order
+    p.add_argument("--manual", nargs="?", const=True, default=False, metavar="TEXT",
                    help="record an answer given by hand on the platform")
     p.add_argument("--resend", action="store_true",
                    help="send again an answer whose outcome is unknown")
@@ -171,9 +175,11 @@ def cmd_harvest(args) -> int:
     if args.json:
         _print_json(report.as_json())
     else:
-        if not report.channels:
+        if not report.channels and not args.quiet:
             print("no configured channel can read replies")
         for c in report.channels:
+            if args.quiet and not c.error:
+                continue
             state = f"error: {c.error}" if c.error else "ok"
             print(f"{c.channel}: {c.new} new, {c.updated} updated, {c.deleted} deleted "
                   f"({c.pages} page(s)) {state}")
@@ -317,6 +323,10 @@ def cmd_reply(args) -> int:
     from ..inbox.answers import fill_saved, load_saved, send_answer
     from ..inbox.settings import inbox_config
 
+    if isinstance(args.manual, str):
+        if args.text:
+            raise InboxError(f"give the answer once (got {args.manual!r} and {args.text!r})")
+        args.text, args.manual = args.manual, True
     inbox = _inbox(args)
     if bool(args.text) == bool(args.saved):
         raise InboxError("give the answer TEXT or --saved NAME (one of the two)")
