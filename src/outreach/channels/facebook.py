@@ -147,7 +147,7 @@ def graph_checks(api: GraphApi, what: str, scopes: tuple[str, ...], *, node: str
     env = api.token_env
     results: list[CheckResult] = []
     try:
-        expires, granted, _ = api.token_expiry()
+        expires, granted, _profile = api.token_expiry()
     except AuthExpired as exc:
         day = expired_on(exc.detail)
         head = f"{what} expired on {day}" if day else f"{what} is not valid ({exc.detail})"

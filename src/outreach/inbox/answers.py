@@ -109,10 +109,15 @@ def send_answer(inbox: Inbox, item_id: int | str, text: str, *, manual: bool = F
         claimed = _claim(inbox, row, key, text, manual=manual, resend=resend)
         if isinstance(claimed, AnswerOutcome):
             return claimed
+        claimed, earlier = claimed
         if manual:
             _answered(inbox, row, claimed, "manual", None, None)
             return AnswerOutcome(claimed, "manual")
         assert channel is not None
+        if earlier in ("sending", "unknown"):
+            found = _look_first(inbox, channel, row, claimed, text, key)
+            if found is not None:
+                return found
         try:
             receipt = channel.reply(reply_of(row), text, key)
         except Retryable as exc:
@@ -131,6 +136,20 @@ def send_answer(inbox: Inbox, item_id: int | str, text: str, *, manual: bool = F
             channel.close()
 
 
+def _look_first(inbox: Inbox, channel, row, answer_id: int, text: str,
+                key: str) -> AnswerOutcome | None:
+    """Before sending again after an unknown outcome: is our earlier answer already there?"""
+    try:
+        found = channel.find_reply(reply_of(row), text, key)
+    except ChannelError as exc:
+        _finish(inbox, answer_id, "unknown", error=str(exc))   # still unknown; nothing sent
+        raise
+    if found is None:
+        return None
+    _answered(inbox, row, answer_id, "sent", found.remote_id, found.url)
+    return AnswerOutcome(answer_id, "sent", found.remote_id, found.url, already=True)
+
+
 def _open(inbox: Inbox, row):
     from ..channels import open_channel
 
@@ -146,8 +165,11 @@ def _open(inbox: Inbox, row):
 
 
 def _claim(inbox: Inbox, row, key: str, text: str, *, manual: bool, resend: bool
-           ) -> int | AnswerOutcome:
-    """Commit the answer row before any platform call; an earlier row decides what happens."""
+           ) -> tuple[int, str | None] | AnswerOutcome:
+    """Commit the answer row before any platform call; an earlier row decides what happens.
+
+    Returns the answer id and the earlier row's status (None for a new answer).
+    """
     now = store.to_db(inbox.now())
     with inbox.db.begin() as conn:
         found = store.find_answer(conn, key)
@@ -162,10 +184,10 @@ def _claim(inbox: Inbox, row, key: str, text: str, *, manual: bool, resend: bool
                     "is there, or send it again with --resend")
             store.update_answer(conn, found.id, status="manual" if manual else "sending",
                                 actor=inbox.actor, created_at=now, error=None)
-            return found.id
+            return found.id, found.status
         return store.add_answer(conn, item_id=row.id, key=key, text=text,
                                 status="manual" if manual else "sending", actor=inbox.actor,
-                                created_at=now)
+                                created_at=now), None
 
 
 def _finish(inbox: Inbox, answer_id: int, status: str, *, error: str | None = None) -> None:
