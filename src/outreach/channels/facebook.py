@@ -91,22 +91,41 @@ class FacebookChannel(Channel):
 
     # -- conversation -------------------------------------------------------
     def replies(self, cursor: str | None) -> ReplyBatch:
+        """New comments on the page's recent posts, in as few Graph requests as possible.
+
+        One ``GET /{page-id}/posts`` asks for the recent posts *and* their new
+        comments through field expansion (``comments.filter(stream).since(T)
+        .limit(100){...}``), so a harvest with nothing new costs one request
+        (two when more than ``replies_posts_per_page`` posts are recent); only a
+        post with more than a page of new comments costs more, through its
+        own ``/comments`` paging. The cursor has microseconds (see
+        ``next_cursor``) so the comments of its last second are not read again.
+        """
         now = datetime.now(timezone.utc)
         since = datetime.fromisoformat(cursor) if cursor else \
             now - timedelta(days=int(self.ctx.setting("replies_lookback_days", 7, type_=int)))
-        post_days = int(self.ctx.setting("replies_post_days", 30, type_=int))
-        post_ids = []
-        for item in self.api.pages(f"{self.page_id}/posts", {"fields": "id,created_time", "limit": 50},
-                                   max_pages=4):
-            if parse_time(item.get("created_time")) < now - timedelta(days=post_days):
+        oldest_post = now - timedelta(days=int(self.ctx.setting("replies_post_days", 30, type_=int)))
+        edge = {"filter": "stream", "order": "chronological", "since": int(since.timestamp()),
+                "limit": 100}
+        expansion = "".join(f".{k}({v})" for k, v in edge.items())
+        per_page = int(self.ctx.setting("replies_posts_per_page", 100, type_=int))
+        params = {"fields": f"id,created_time,comments{expansion}{{{COMMENT_FIELDS}}}",
+                  "limit": per_page}
+        items: list[Reply] = []
+        pages = int(self.ctx.setting("replies_post_pages", 2, type_=int))
+        for post in self.api.pages(f"{self.page_id}/posts", params, max_pages=pages):
+            if parse_time(post.get("created_time")) < oldest_post:
                 break
-            post_ids.append(item["id"])
-        params = {"filter": "stream", "since": int(since.timestamp()), "limit": 100,
-                  "order": "chronological", "fields": COMMENT_FIELDS}
-        found, notes = self.api.lists(post_ids, "comments", params)
-        items = [self._reply_of(pid, row) for pid, rows in found.items() for row in rows]
-        newest = max((r.created_at for r in items), default=since)
-        return ReplyBatch(items=items, cursor=newest.isoformat(), notes=tuple(notes))
+            block = post.get("comments") or {}
+            rows = list(block.get("data", []))
+            paging = block.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if paging.get("next") and after:
+                rows += list(self.api.pages(f"{post['id']}/comments",
+                                            {**edge, "fields": COMMENT_FIELDS, "after": after}))
+            found = [self._reply_of(post["id"], row) for row in rows]
+            items += [r for r in found if r.created_at >= since]   # Graph's since: whole seconds
+        return ReplyBatch(items=items, cursor=next_cursor(since, items, now))
 
     def _reply_of(self, post_id: str, row: dict[str, Any]) -> Reply:
         parent = (row.get("parent") or {}).get("id")
@@ -139,6 +158,27 @@ class FacebookChannel(Channel):
 
     def close(self) -> None:
         self.api.close()
+
+
+SETTLE = timedelta(seconds=60)   # a second this recent may still receive comments
+
+
+def next_cursor(since: datetime, items: list[Reply], now: datetime) -> str:
+    """Just after the newest comment read, to the microsecond.
+
+    Graph's ``created_time`` and ``since`` have whole seconds and ``since`` is
+    inclusive, so a whole-second cursor reads the comments of its last second
+    again on every harvest. One microsecond past the newest comment excludes
+    them. A comment written in that same second but not yet visible would be
+    missed, so while the newest comment is younger than ``SETTLE`` the cursor
+    stays on its second (read again once, and the inbox files nothing twice).
+    """
+    if not items:
+        return since.isoformat()
+    newest = max(r.created_at for r in items)
+    if now - newest < SETTLE:
+        return newest.replace(microsecond=0).isoformat()
+    return (newest.replace(microsecond=0) + timedelta(microseconds=1)).isoformat()
 
 
 def graph_checks(api: GraphApi, what: str, scopes: tuple[str, ...], *, node: str,
