@@ -179,7 +179,9 @@ class YouTubeChannel(Channel):
             error = self._typed(exc, name, create)
             if error is None:
                 raise
-            if type(exc).__name__ == "HttpError":
+            if getattr(error, "quota_exceeded", False):
+                self.meter.exhaust()      # Google's count wins: nothing more today
+            elif type(exc).__name__ == "HttpError":
                 self.meter.spend(units)   # Google counts refused calls too
             raise error from None
         finally:
@@ -279,7 +281,6 @@ class YouTubeChannel(Channel):
                 raise
             # Google says the day's quota is gone (other users of the project, or a
             # meter that was reset): keep what was read; the cursor stays for the rest.
-            self.meter.exhaust()
             note = _("stopped early: YouTube says today's quota is used up ({detail}); kept the "
                      "{n} comments read, the rest comes after the reset", detail=exc.detail,
                      n=len(items))
