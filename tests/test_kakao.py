@@ -197,7 +197,7 @@ def test_not_enough_balance_then_charged_sends_the_same_group_once(kakao, tmp_pa
 def test_refused_numbers_are_reported_by_number(kakao, tmp_path):
     ch = brand_channel(kakao, tmp_path)
     kakao.refused_numbers = {"01012345678", "01098765432"}
-    with pytest.raises(Rejected, match=r"01012345678: 1062 발신번호 미등록"):
+    with pytest.raises(Rejected, match=r"010\*\*\*\*5678: 1060 차단된 수신번호"):
         ch.publish(make_post(tmp_path / "var", slides=0), "occ-9-bm")
     assert kakao.solapi_messages == []
     kakao.refused_numbers = {"01012345678"}

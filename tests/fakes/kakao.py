@@ -27,7 +27,7 @@ Solapi, each answer in the shape its documentation gives for that endpoint
   group}}``; ``startDate``/``endDate``, ``limit`` ≤500, ``startKey``), ``GET
   /messages/v4/groups/{id}`` (the group, or 404 ``ResourceNotFound``), ``PUT
   /messages/v4/groups/{id}/messages`` (``{errorCount, resultList}``; a
-  ``refused_numbers`` entry gets status 1062 발신번호 미등록-style refusals),
+  ``refused_numbers`` entry is refused with 1060 차단된 수신번호, message-status-codes),
   ``POST /messages/v4/groups/{id}/send`` (the group, now ``SENDING``; 409
   ``GroupInProcessing`` / ``AlreadySent``, 400 ``InvalidStatus``, 402
   ``NotEnoughBalance`` as sendGroupMessage documents);
@@ -159,8 +159,8 @@ class KakaoFake(FakeServer):
             ok = bool((msg.get("kakaoOptions") or {}).get("pfId")) and msg.get("to") not in self.refused_numbers
             result = {"to": msg.get("to"), "from": msg.get("from"), "type": msg.get("type", "SMS"),
                       "country": "82", "messageId": f"M4V2026{next(self._ids):08d}",
-                      "statusCode": "2000" if ok else "1062",
-                      "statusMessage": "정상 접수(이통사로 접수 예정) " if ok else "발신번호 미등록",
+                      "statusCode": "2000" if ok else "1060",
+                      "statusMessage": "정상 접수(이통사로 접수 예정)" if ok else "차단된 수신번호",
                       "accountId": "12925149"}
             results.append(result)
             self.group_messages[gid].append({**msg, "_ok": ok})

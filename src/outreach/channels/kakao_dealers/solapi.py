@@ -351,9 +351,15 @@ class SolapiDealer:
         self.http.close()
 
 
+def masked(number: Any) -> str:
+    """A phone number as staff may see it in errors and logs: 010****5678."""
+    text = str(number or "?")
+    return text[:3] + "*" * max(0, len(text) - 7) + text[-4:] if len(text) > 7 else text
+
+
 def _reasons(failed: list[dict[str, Any]]) -> str:
-    """'01012345678: 1062 발신번호 미등록; ...' for the first few refused numbers."""
-    parts = [f"{r.get('to', '?')}: {r.get('statusCode', '')} {r.get('statusMessage') or ''}".strip()
+    """'010****5678: 1060 차단된 수신번호; ...' for the first few refused numbers."""
+    parts = [f"{masked(r.get('to'))}: {r.get('statusCode', '')} {r.get('statusMessage') or ''}".strip()
              for r in failed[:3]]
     more = len(failed) - len(parts)
     return "; ".join(parts) + (f" (+{more})" if more > 0 else "")
