@@ -123,3 +123,23 @@ def test_a_reply_refused_by_the_platform_exits_1_not_2(yt, tmp_path, capsys):
     assert code == 1 and "may have gone through" in err
     code, out, err = run_cli(settings.root, "inbox", "reply", str(item.id), capsys=capsys)
     assert code == 2                                         # bad input stays 2
+
+
+def test_a_resend_without_quota_for_the_lookup_sends_nothing_and_stays_unknown(yt, tmp_path):
+    tid = yt.add_thread("vid001", "가로등이 꺼졌어요", when=datetime.now(timezone.utc) - timedelta(minutes=5))
+    # harvest 2 units (two pages) + the lost insert 50 = 52: nothing left for a 1-unit lookup
+    settings, db = opened(tmp_path, f"sqlite:///{tmp_path / 'o.db'}",
+                          toml_for(yt) + "daily_quota = 52\nreserve_units = 0\n", ENV)
+    harvest_all(settings, db)
+    inbox = Inbox(settings, db)
+    item = inbox.list(ItemFilter())[0]
+    yt.fail("lose", method="POST", path=r"/youtube/v3/comments$")
+    with pytest.raises(UnknownOutcome):
+        send_answer(inbox, item.id, ANSWER)
+    from outreach.errors import Retryable
+
+    with pytest.raises(Retryable, match="quota"):
+        send_answer(inbox, item.id, ANSWER, resend=True)
+    assert [a["status"] for a in inbox.detail(item.id)["answers"]] == ["unknown"]
+    assert len(yt.seen("POST", r"/youtube/v3/comments$")) == 1 and len(yt.replies_of(tid)) == 1
+    db.dispose()

@@ -181,8 +181,8 @@ class YouTubeChannel(Channel):
                 raise
             if getattr(error, "quota_exceeded", False):
                 self.meter.exhaust()      # Google's count wins: nothing more today
-            elif type(exc).__name__ == "HttpError":
-                self.meter.spend(units)   # Google counts refused calls too
+            elif type(exc).__name__ == "HttpError" or isinstance(error, UnknownOutcome):
+                self.meter.spend(units)   # Google counts refused calls, and a lost answer may have cost
             raise error from None
         finally:
             token = getattr(getattr(self, "_creds", None), "token", None)
