@@ -102,6 +102,7 @@ def send_answer(inbox: Inbox, item_id: int | str, text: str, *, manual: bool = F
     if row.deleted_at is not None and not manual:
         raise InboxError(f"item {row.id} was deleted on the platform: it cannot be answered there")
     key = answer_key(row.id, text)
+    earlier = _earlier_status(inbox, key) if resend and not manual else None
     channel = None
     if not manual:
         channel = _open(inbox, row)
@@ -109,7 +110,6 @@ def send_answer(inbox: Inbox, item_id: int | str, text: str, *, manual: bool = F
         claimed = _claim(inbox, row, key, text, manual=manual, resend=resend)
         if isinstance(claimed, AnswerOutcome):
             return claimed
-        claimed, earlier = claimed
         if manual:
             _answered(inbox, row, claimed, "manual", None, None)
             return AnswerOutcome(claimed, "manual")
@@ -134,6 +134,13 @@ def send_answer(inbox: Inbox, item_id: int | str, text: str, *, manual: bool = F
     finally:
         if channel is not None:
             channel.close()
+
+
+def _earlier_status(inbox: Inbox, key: str) -> str | None:
+    """The status of an earlier attempt at this very answer, if any."""
+    with inbox.db.read() as conn:
+        found = store.find_answer(conn, key)
+    return found.status if found is not None else None
 
 
 def _look_first(inbox: Inbox, channel, row, answer_id: int, text: str,
@@ -165,11 +172,8 @@ def _open(inbox: Inbox, row):
 
 
 def _claim(inbox: Inbox, row, key: str, text: str, *, manual: bool, resend: bool
-           ) -> tuple[int, str | None] | AnswerOutcome:
-    """Commit the answer row before any platform call; an earlier row decides what happens.
-
-    Returns the answer id and the earlier row's status (None for a new answer).
-    """
+           ) -> int | AnswerOutcome:
+    """Commit the answer row before any platform call; an earlier row decides what happens."""
     now = store.to_db(inbox.now())
     with inbox.db.begin() as conn:
         found = store.find_answer(conn, key)
@@ -184,10 +188,10 @@ def _claim(inbox: Inbox, row, key: str, text: str, *, manual: bool, resend: bool
                     "is there, or send it again with --resend")
             store.update_answer(conn, found.id, status="manual" if manual else "sending",
                                 actor=inbox.actor, created_at=now, error=None)
-            return found.id, found.status
+            return found.id
         return store.add_answer(conn, item_id=row.id, key=key, text=text,
                                 status="manual" if manual else "sending", actor=inbox.actor,
-                                created_at=now), None
+                                created_at=now)
 
 
 def _finish(inbox: Inbox, answer_id: int, status: str, *, error: str | None = None) -> None:
