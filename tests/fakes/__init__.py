@@ -23,8 +23,7 @@ Platform fakes and their seeding API:
   instagram=)`` (the account's own IG comments: ``author=fake.ig_self``),
   ``add_ig_media(caption)``; state ``posts``, ``photos``,
   ``comments``, ``containers``, ``ig_media``, ``quota_usage``/``quota_total``,
-  ``expired`` (token answers code 190/463), ``scopes``, ``expires_at``;
-  ``fields=comments.since(..).limit(..){..}`` field expansion on a page's posts.
+  ``expired`` (token answers code 190/463), ``scopes``, ``expires_at``.
 - ``WordPressFake`` (wordpress.py): ``add_category(name)``, ``add_post(...)``,
   ``add_comment(post_id, text, created=, parent=, user=)`` (``user=fake.user_id``:
   written by the authenticated user, as ``/users/me`` says); state ``posts``,
