@@ -171,3 +171,15 @@ def test_expired_token_and_check(graph, tmp_path):
     result = ch.check()
     assert [(r.ok, r.what, r.fix) for r in result] == [
         (False, "Facebook page token expired on 2026-11-20", "create a new one and set FB_TOKEN")]
+
+
+def test_a_read_meta_finds_too_big_is_asked_again_in_smaller_pages(graph, tmp_path):
+    ch = make_channel(graph, tmp_path)
+    pid = graph.add_post("게시물")
+    graph.add_comment(pid, "문의드립니다", created=datetime.now(timezone.utc) - timedelta(minutes=10))
+    graph.fail("answer", method="GET", path=r"/posts$", status=500,
+               body={"error": {"message": "Please reduce the amount of data you're asking for, then "
+                                          "retry your request", "type": "OAuthException", "code": 1}})
+    batch = ch.replies((datetime.now(timezone.utc) - timedelta(hours=1)).isoformat())
+    assert [r.text for r in batch.items] == ["문의드립니다"]
+    assert [r.query["limit"] for r in graph.seen("GET", r"/posts$")] == ["100", "25"]

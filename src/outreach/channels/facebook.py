@@ -24,6 +24,7 @@ from .graph import GraphApi, expired_on, marker_line, parse_time
 REQUIRED_SCOPES = ("pages_manage_posts", "pages_manage_engagement", "pages_read_engagement",
                    "pages_read_user_engagement")
 COMMENT_FIELDS = "id,message,created_time,from,parent{id},is_hidden,permalink_url"
+SMALL_PAGE = 25           # posts (and comments per post) per page when Meta finds 100 too much
 
 
 class FacebookChannel(Channel):
@@ -105,14 +106,27 @@ class FacebookChannel(Channel):
         since = datetime.fromisoformat(cursor) if cursor else \
             now - timedelta(days=int(self.ctx.setting("replies_lookback_days", 7, type_=int)))
         oldest_post = now - timedelta(days=int(self.ctx.setting("replies_post_days", 30, type_=int)))
-        edge = {"filter": "stream", "order": "chronological", "since": int(since.timestamp()),
-                "limit": 100}
-        expansion = "".join(f".{k}({v})" for k, v in edge.items())
         per_page = int(self.ctx.setting("replies_posts_per_page", 100, type_=int))
+        try:
+            items = self._recent_comments(since, oldest_post, per_page, 100)
+        except ChannelError as exc:
+            # Meta refuses a nested read it finds too big ("Please reduce the amount of
+            # data you're asking for", code 1): ask again in smaller pages.
+            if "reduce the amount of data" not in exc.detail or per_page <= SMALL_PAGE:
+                raise
+            items = self._recent_comments(since, oldest_post, SMALL_PAGE, SMALL_PAGE)
+        return ReplyBatch(items=items, cursor=next_cursor(since, items, now))
+
+    def _recent_comments(self, since: datetime, oldest_post: datetime, per_page: int,
+                         per_post: int) -> list[Reply]:
+        """Comments since ``since`` on posts newer than ``oldest_post``, nested in the posts read."""
+        edge = {"filter": "stream", "order": "chronological", "since": int(since.timestamp()),
+                "limit": per_post}
+        expansion = "".join(f".{k}({v})" for k, v in edge.items())
         params = {"fields": f"id,created_time,comments{expansion}{{{COMMENT_FIELDS}}}",
                   "limit": per_page}
         items: list[Reply] = []
-        pages = int(self.ctx.setting("replies_post_pages", 2, type_=int))
+        pages = int(self.ctx.setting("replies_post_pages", 2, type_=int)) * max(1, 100 // per_page)
         for post in self.api.pages(f"{self.page_id}/posts", params, max_pages=pages):
             if parse_time(post.get("created_time")) < oldest_post:
                 break
@@ -125,7 +139,7 @@ class FacebookChannel(Channel):
                                             {**edge, "fields": COMMENT_FIELDS, "after": after}))
             found = [self._reply_of(post["id"], row) for row in rows]
             items += [r for r in found if r.created_at >= since]   # Graph's since: whole seconds
-        return ReplyBatch(items=items, cursor=next_cursor(since, items, now))
+        return items
 
     def _reply_of(self, post_id: str, row: dict[str, Any]) -> Reply:
         parent = (row.get("parent") or {}).get("id")
