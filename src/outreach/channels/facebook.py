@@ -20,6 +20,7 @@ from ..errors import AuthExpired, ChannelError, Rejected
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
 from .graph import GraphApi, expired_on, marker_line, parse_time
+from .textmatch import same_text
 
 REQUIRED_SCOPES = ("pages_manage_posts", "pages_manage_engagement", "pages_read_engagement",
                    "pages_read_user_engagement")
@@ -155,7 +156,8 @@ class FacebookChannel(Channel):
         # Look first: a retried answer after a lost response must not go out twice.
         for row in self.api.pages(f"{to.remote_id}/comments",
                                   {"fields": "id,message,from", "limit": 100}, max_pages=3):
-            if (row.get("from") or {}).get("id") == self.page_id and row.get("message") == text:
+            if (row.get("from") or {}).get("id") == self.page_id and \
+                    same_text(row.get("message") or "") == same_text(text):
                 return Receipt(remote_id=row["id"], extra={"existing": True})
         answer = self.api.post(f"{to.remote_id}/comments", {"message": text})
         return Receipt(remote_id=answer["id"])

@@ -37,6 +37,7 @@ from ..logs import redact, register_secret
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
 from .handoff import find_handoff, prepare_handoff
+from .textmatch import same_text
 
 API_BASE = "https://youtube.googleapis.com/"
 TOKEN_URI = "https://oauth2.googleapis.com/token"
@@ -85,25 +86,6 @@ class QuotaMeter:
         now = datetime.now(PACIFIC)
         midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), PACIFIC)
         return (midnight - now).total_seconds()
-
-
-def same_text(text: str) -> str:
-    """A comment's text as YouTube keeps it, for comparing our answer with what came back.
-
-    YouTube documents ``textOriginal`` as the raw text "as it was initially
-    posted", but what comes back is not byte-identical to what was sent:
-    line endings become ``\n``, surrounding white space is dropped, and
-    ``textDisplay`` is HTML (``<br>``, entities). That normalisation is not
-    documented, so the comparison is deliberately loose: HTML tags and
-    entities undone, Unicode NFC, every run of white space one space.
-    """
-    import html
-    import re
-    import unicodedata
-
-    text = re.sub(r"(?i)<br\s*/?>", "\n", text or "")
-    text = html.unescape(re.sub(r"<[^>]+>", "", text)) if "<" in text or "&" in text else text
-    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def _when(text: str | None) -> datetime:
