@@ -143,3 +143,12 @@ def test_a_resend_without_quota_for_the_lookup_sends_nothing_and_stays_unknown(y
     assert [a["status"] for a in inbox.detail(item.id)["answers"]] == ["unknown"]
     assert len(yt.seen("POST", r"/youtube/v3/comments$")) == 1 and len(yt.replies_of(tid)) == 1
     db.dispose()
+
+
+def test_our_text_is_recognised_however_the_platform_renders_it():
+    from outreach.channels.textmatch import same_text
+
+    sent = '안내드립니다.\r\n"도로과" & <긴급>  \r\n'
+    assert same_text(sent, '안내드립니다.\n"도로과" & <긴급>')                       # textOriginal
+    assert same_text(sent, "안내드립니다.<br>&quot;도로과&quot; &amp; &lt;긴급&gt;")   # textDisplay
+    assert not same_text(sent, "안내드립니다. 도로과")

@@ -157,7 +157,7 @@ class FacebookChannel(Channel):
         for row in self.api.pages(f"{to.remote_id}/comments",
                                   {"fields": "id,message,from", "limit": 100}, max_pages=3):
             if (row.get("from") or {}).get("id") == self.page_id and \
-                    same_text(row.get("message") or "") == same_text(text):
+                    same_text(text, row.get("message") or ""):
                 return Receipt(remote_id=row["id"], extra={"existing": True})
         answer = self.api.post(f"{to.remote_id}/comments", {"message": text})
         return Receipt(remote_id=answer["id"])

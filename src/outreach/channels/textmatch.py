@@ -13,9 +13,18 @@ import re
 import unicodedata
 
 
-def same_text(text: str) -> str:
-    """``text`` as compared: HTML tags and entities undone, Unicode NFC, every run of
-    white space one space (line ends and blanks around the text included)."""
-    text = re.sub(r"(?i)<br\s*/?>", "\n", text or "")
-    text = html.unescape(re.sub(r"<[^>]+>", "", text)) if "<" in text or "&" in text else text
-    return " ".join(unicodedata.normalize("NFC", text).split())
+def plain(text: str) -> str:
+    """``text`` with Unicode NFC and every run of white space one space (none around it)."""
+    return " ".join(unicodedata.normalize("NFC", text or "").split())
+
+
+def from_html(text: str) -> str:
+    """Rendered comment HTML as the words it shows: ``<br>`` a line end, tags gone, entities undone."""
+    text = re.sub(r"(?i)<br\s*/?>|</p>\s*<p[^>]*>", "\n", text or "")
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def same_text(ours: str, theirs: str) -> bool:
+    """Whether ``theirs`` (as the platform returned it, plain or HTML) is our text ``ours``."""
+    want = plain(ours)
+    return plain(theirs) == want or plain(from_html(theirs)) == want

@@ -314,7 +314,6 @@ class YouTubeChannel(Channel):
         ``same_text`` normalisation.
         """
         parent = to.thread_id or to.parent_id or to.remote_id
-        want = same_text(text)
         token: str | None = None
         for _page in range(int(self.ctx.setting("find_pages", 5, type_=int))):
             page = self.call("comments.list", lambda s: s.comments().list(
@@ -323,8 +322,8 @@ class YouTubeChannel(Channel):
             for comment in page.get("items", []):
                 snippet = comment.get("snippet") or {}
                 author = (snippet.get("authorChannelId") or {}).get("value")
-                body = snippet.get("textOriginal") or snippet.get("textDisplay") or ""
-                if author == self.channel_id and same_text(body) == want:
+                if author == self.channel_id and any(
+                        same_text(text, snippet.get(k) or "") for k in ("textOriginal", "textDisplay")):
                     video = snippet.get("videoId")
                     return Receipt(remote_id=comment["id"], extra={"existing": True},
                                    url=f"https://www.youtube.com/watch?v={video}&lc={comment['id']}"
