@@ -7,7 +7,8 @@ answering ``{"taskId", "status": "SUCCESS", "message"}``; ``GET /v1/tasks/{id}``
 answers ``{"taskId", "status": "ALL_COMPLETED", "allRequestCount",
 "successCount", "fail": {"count", "list"}}``. ``undeliverable`` users fail;
 each ``fail.list`` entry is ``fail_entry(user)`` (default: the user object and a
-message; the guide shows this result only by example, so tests may change it).
+message). The shape of those entries is not in the public guide we could read
+(only taskId/status are), so tests replace ``fail_entry`` to try other shapes.
 
 Solapi, each answer in the shape its documentation gives for that endpoint
 (developers.solapi.com/references/..., github.com/solapi/documents):

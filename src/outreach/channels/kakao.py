@@ -137,8 +137,8 @@ def _count(value: Any, default: int) -> int:
 def failure_reasons(entries: Any, *, default_user: str = "") -> str:
     """'user bu-999: blocked the channel; ...' from a task's ``fail.list``.
 
-    Kakao's guide shows the task result only by example, so each entry is
-    read defensively: the user from ``user.id`` / ``userId`` / ``id`` (else
+    The public guide does not spell out these entries (only ``taskId`` and
+    ``status`` are), so each entry is read defensively: the user from ``user.id`` / ``userId`` / ``id`` (else
     the one we wrote to), the reason from ``message`` / ``msg`` / ``reason``
     (else the code); never the raw entry.
     """
