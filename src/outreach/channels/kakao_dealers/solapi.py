@@ -308,9 +308,9 @@ class SolapiDealer:
                 return self._receipt(group, failed=failed, already=True)
             raise
         body = self.http.json(resp)
-        if isinstance(body, dict) and body.get("groupId") and body.get("status"):
+        if isinstance(body, dict) and body.get("groupId") and body.get("status") in SENT:
             return self._receipt(body, failed=failed)
-        # 200 without the group (an error body, or something else): ask Solapi what happened
+        # 200 without a sent group (an error body, or something else): ask Solapi what happened
         group = self.group(group_id) or {}
         said = f"{body.get('errorCode')}: {body.get('errorMessage', '')}" \
             if isinstance(body, dict) and body.get("errorCode") else str(body)[:120]
