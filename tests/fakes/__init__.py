@@ -34,11 +34,16 @@ Platform fakes and their seeding API:
   ``add_reply(thread_id, text)`` (``own=True``: written as the city's channel,
   ``authorChannelId`` = ``channel_id``); state ``threads``, ``comments``,
   ``moderation``; ``revoked`` makes the refresh token fail (invalid_grant),
-  ``quota_exceeded`` answers 403 quotaExceeded.
+  ``quota_exceeded`` answers 403 quotaExceeded; every call costs its
+  documented units (``units_used``; ``quota_limit`` caps the day).
 - ``KakaoFake`` (kakao.py): chatbot Event API (``/v2/bots/{id}/talk``,
-  ``/v1/tasks/{id}``) and Solapi (``/messages/v4/send-many/detail``,
-  ``/cash/v1/balance``) with HMAC signature checks; state ``events``,
-  ``tasks``, ``solapi_messages``.
+  ``/v1/tasks/{id}``; ``undeliverable``, ``fail_entry``) and Solapi
+  (``send-many`` answering the group, ``send-many/detail`` wrapping it in
+  ``groupInfo``, the message-group API ``/messages/v4/groups...``,
+  ``/cash/v1/balance``) with HMAC signature checks and the documented error
+  codes; state ``events``, ``tasks``, ``groups``, ``solapi_messages`` (what
+  went out), ``balance``, ``refused_numbers``, ``error_after_send``,
+  ``clock_skew``.
 
 ``channel_context(name, type, settings, env, var_dir)`` builds a
 ``ChannelContext`` the way ``open_channel`` does, without a workspace.

@@ -97,6 +97,15 @@ class Channel(ABC):
         raise Rejected("this channel cannot send answers; answer by hand and record it",
                        channel=self.name)
 
+    def find_reply(self, to: Reply, text: str, key: str) -> Receipt | None:
+        """Our own earlier answer ``text`` to ``to``, if it is on the platform.
+
+        Asked before an answer whose outcome was unknown is sent again.
+        Channels whose ``reply`` already looks first (or that cannot look)
+        keep this default: None, "not found here".
+        """
+        return None
+
     def hide(self, to: Reply) -> None:
         """Hide or reject ``to`` on the platform where the platform allows it."""
         raise Rejected("this platform does not let outreach hide messages", channel=self.name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import sys
 
 from datetime import date, datetime, time, timedelta
 
@@ -319,7 +320,7 @@ def cmd_hide(args) -> int:
 
 
 def cmd_reply(args) -> int:
-    from ..errors import InboxError
+    from ..errors import ChannelError, InboxError
     from ..inbox.answers import fill_saved, load_saved, send_answer
     from ..inbox.settings import inbox_config
 
@@ -335,7 +336,15 @@ def cmd_reply(args) -> int:
         cfg = inbox_config(inbox.settings)
         text = fill_saved(inbox, load_saved(cfg.replies_file), args.saved, args.id,
                           cfg.replies_file)
-    outcome = send_answer(inbox, args.id, text, manual=args.manual, resend=args.resend)
+    try:
+        outcome = send_answer(inbox, args.id, text, manual=args.manual, resend=args.resend)
+    except ChannelError as exc:
+        # The command did its part (the answer is recorded failed or unknown); the
+        # platform refused or did not say: exit 1, "a person must look", not 2 (bad input).
+        from ..i18n import _
+
+        print(_("outreach: error: {message}", message=exc), file=sys.stderr)
+        return 1
     if args.json:
         _print_json(vars(outcome))
     elif outcome.already:
