@@ -205,3 +205,28 @@ def test_uploads_of_a_killed_publish_are_found_by_their_slugs(tmp_path):
         assert [m["slug"] for m in wp.media.values() if m["id"] != unrelated] == \
             [media_slug("occ-6-blog", 1), media_slug("occ-6-blog", 2)]  # no -2: the slugs were freed
         assert all(m["post"] == int(receipt.remote_id) for m in wp.media.values() if m["id"] != unrelated)
+
+
+def test_the_cursors_own_second_is_neither_lost_nor_read_twice(tmp_path):
+    with WordPressFake(password=PASSWORD) as wp:
+        ch = channel(wp, tmp_path)
+        pid = wp.add_post("글")
+        second = ago(minutes=1).replace(microsecond=0)
+        a = wp.add_comment(pid, "같은 초 1", created=second)
+        first = ch.replies(ago(minutes=5).isoformat())
+        assert [r.remote_id for r in first.items] == [str(a)]
+        b = wp.add_comment(pid, "같은 초 2", created=second)     # same second, after the read
+        later = ch.replies(first.cursor)
+        assert [r.remote_id for r in later.items] == [str(b)]
+        assert ch.replies(later.cursor).items == []
+
+
+def test_a_local_date_that_lies_does_not_bring_old_comments_back(tmp_path):
+    # comments made before the site's time zone was changed keep their old local 'date'
+    with WordPressFake(password=PASSWORD, zone=ZoneInfo("America/Los_Angeles")) as wp:
+        ch = channel(wp, tmp_path)
+        pid = wp.add_post("글")
+        old = wp.add_comment(pid, "옛 댓글", created=ago(hours=5))
+        wp.comments[old]["date"] = wp.comments[old]["date_gmt"]       # written while the site was UTC
+        new = wp.add_comment(pid, "새 댓글", created=ago(minutes=1))
+        assert [r.remote_id for r in ch.replies(ago(minutes=10).isoformat()).items] == [str(new)]

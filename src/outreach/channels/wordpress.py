@@ -125,6 +125,7 @@ class Cursor:
 
     after: datetime | None = None
     held: list[int] = field(default_factory=list)
+    edge: list[int] = field(default_factory=list)    # ids read in the second of ``after``
 
     @classmethod
     def parse(cls, text: str | None) -> "Cursor":
@@ -133,12 +134,13 @@ class Cursor:
         if text.lstrip().startswith("{"):
             data = json.loads(text)
             after = datetime.fromisoformat(data["after"]) if data.get("after") else None
-            return cls(after, [int(i) for i in data.get("held", [])])
+            return cls(after, [int(i) for i in data.get("held", [])],
+                       [int(i) for i in data.get("edge", [])])
         return cls(datetime.fromisoformat(text))    # the plain timestamp of earlier versions
 
     def dump(self) -> str:
         return json.dumps({"after": self.after.isoformat() if self.after else None,
-                           "held": self.held[-MAX_HELD:]})
+                           "held": self.held[-MAX_HELD:], "edge": self.edge})
 
 
 def site_after(since: datetime, zone: tzinfo, now: datetime) -> str:
@@ -412,16 +414,25 @@ class WordPressChannel(Channel):
         now = datetime.now(timezone.utc)
         since = state.after or now - timedelta(days=int(self.ctx.setting("replies_lookback_days", 7,
                                                                          type_=int)))
+        known = self._moderator is not None
+        rows, cut = self._new_comments(since, now)
+        if not known and self._moderator is False:
+            rows, cut = self._new_comments(since, now)   # learned just now: ask with the look-back
         notes: list[str] = []
-        rows, cut = self._comments({"after": self._after(since, now), "orderby": "date_gmt",
-                                    "order": "asc"})
         if cut:
             notes.append(f"stopped after {MAX_PAGES} pages of comments")
         if self._moderator is False:
             notes.append(f"WordPress user {self.username} cannot read comments held for moderation: "
                          "give it the Editor role")
-        items = [self._reply_of(c) for c in rows]
+        # ``date_gmt`` decides (the local ``date`` of comments made before a time zone change
+        # lies); those of the cursor's own second that were read last time are left out
+        floor = since - self._look_back()
+        items = [r for r in map(self._reply_of, rows) if r.created_at >= floor
+                 and not (r.created_at == since and int(r.remote_id) in state.edge)]
         newest = max([since, *(r.created_at for r in items)])
+        edge = [int(r.remote_id) for r in items if r.created_at == newest]
+        if newest == since:
+            edge += state.edge
         # held comments keep their date when approved, after the cursor passed them: ask again
         seen = {int(r.remote_id) for r in items}
         recheck = [i for i in state.held if i not in seen]
@@ -431,13 +442,18 @@ class WordPressChannel(Channel):
             items += [self._reply_of(c) for c in again]   # approved since: shown in the inbox
             recheck = recheck[100:]                        # gone (spam, trash): dropped
         held = recheck + [int(r.remote_id) for r in items if r.ref.get("status") == "hold"]
-        return ReplyBatch(items=items, cursor=Cursor(newest, list(dict.fromkeys(held))).dump(),
-                          notes=tuple(notes))
+        return ReplyBatch(items=items, notes=tuple(notes), cursor=Cursor(
+            newest, list(dict.fromkeys(held)), sorted(set(edge))).dump())
 
-    def _after(self, since: datetime, now: datetime) -> str:
-        if self._moderator is False:   # held comments stay invisible until approved: look back
-            since -= timedelta(hours=int(self.ctx.setting("moderation_lookback_hours", 72, type_=int)))
-        return site_after(since, self.site_zone(), now)
+    def _look_back(self) -> timedelta:
+        """Without moderation rights held comments stay invisible until approved: look back."""
+        if self._moderator is False:
+            return timedelta(hours=int(self.ctx.setting("moderation_lookback_hours", 72, type_=int)))
+        return timedelta(0)
+
+    def _new_comments(self, since: datetime, now: datetime) -> tuple[list[dict[str, Any]], bool]:
+        after = site_after(since - self._look_back(), self.site_zone(), now)
+        return self._comments({"after": after, "orderby": "date_gmt", "order": "asc"})
 
     def _reply_of(self, c: dict[str, Any]) -> Reply:
         created = datetime.fromisoformat(c["date_gmt"]).replace(tzinfo=timezone.utc)
