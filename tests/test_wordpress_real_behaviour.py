@@ -230,3 +230,33 @@ def test_a_local_date_that_lies_does_not_bring_old_comments_back(tmp_path):
         wp.comments[old]["date"] = wp.comments[old]["date_gmt"]       # written while the site was UTC
         new = wp.add_comment(pid, "새 댓글", created=ago(minutes=1))
         assert [r.remote_id for r in ch.replies(ago(minutes=10).isoformat()).items] == [str(new)]
+
+
+def test_a_held_comment_is_stored_once_and_shown_when_approved(tmp_path, db_url):
+    from outreach.inbox.harvest import harvest_all
+    from outreach.store import inbox as store
+    from outreach.store.inbox import ItemFilter
+    from test_inbox_support import opened
+
+    def items(db):
+        with db.read() as conn:
+            return store.list_items(conn, ItemFilter(statuses=(), include_deleted=True, limit=100))
+
+    with WordPressFake(password=PASSWORD, zone=ZoneInfo("America/Los_Angeles")) as wp:
+        toml = (f'[channels.blog]\ntype = "wordpress"\nsite_url = "{wp.url}"\nusername = "cityhall"\n'
+                f'app_password_env = "WP_PASS"\ntimeout = 2.0\nretries = 0\n')
+        settings, db = opened(tmp_path, db_url, toml, {"WP_PASS": PASSWORD})
+        try:
+            pid = wp.add_post("글")
+            held = wp.add_comment(pid, "처음 댓글\n\n두 번째 문단", status="hold", created=ago(minutes=5))
+            assert harvest_all(settings, db).new == 1
+            (row,) = items(db)
+            assert row.remote_id == str(held) and row.platform_hidden and row.text == "처음 댓글\n\n두 번째 문단"
+            wp.add_comment(pid, "다음 댓글")
+            assert harvest_all(settings, db).new == 1
+            wp.approve(held)
+            assert harvest_all(settings, db).new == 0
+            rows = {r.remote_id: r for r in items(db)}
+            assert len(rows) == 2 and not rows[str(held)].platform_hidden
+        finally:
+            db.dispose()
