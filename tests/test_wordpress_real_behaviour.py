@@ -260,3 +260,15 @@ def test_a_held_comment_is_stored_once_and_shown_when_approved(tmp_path, db_url)
             assert len(rows) == 2 and not rows[str(held)].platform_hidden
         finally:
             db.dispose()
+
+
+def test_a_closed_rest_index_falls_back_to_an_after_with_offset(tmp_path):
+    with WordPressFake(password=PASSWORD, zone=ZoneInfo("America/Los_Angeles")) as wp:
+        wp.fail("answer", method="GET", path=r"/wp-json/?$", status=403, times=1,
+                body={"code": "rest_forbidden", "message": "Sorry", "data": {"status": 403}})
+        pid = wp.add_post("글")
+        new = wp.add_comment(pid, "방금", created=ago(minutes=1))
+        wp.add_comment(pid, "어제", created=ago(days=1))
+        batch = channel(wp, tmp_path).replies(ago(minutes=10).isoformat())
+        assert [r.remote_id for r in batch.items] == [str(new)]
+        assert wp.seen("GET", "/comments$")[0].query["after"].endswith("+00:00")

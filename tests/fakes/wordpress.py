@@ -10,8 +10,8 @@ really did when tests/real/ ran against it):
   comments (``rest_forbidden_context``); ``_fields`` trims any answer, the
   index at ``/wp-json/`` included:
   https://developer.wordpress.org/rest-api/using-the-rest-api/global-parameters/
-- the index says ``gmt_offset`` and ``timezone_string`` (Settings → General):
-  https://developer.wordpress.org/rest-api/using-the-rest-api/discovery/
+- the index at ``/wp-json/`` says ``gmt_offset`` and ``timezone_string``
+  (Settings → General; since 4.7.4): https://core.trac.wordpress.org/ticket/39854
 - comments: default ``status=approve``; ``status=all`` (approved and held) and
   other statuses need ``edit_posts`` (``rest_forbidden_param``); ``after``,
   ``include``, ``parent``, ``post``, ``author``, ``orderby``:

@@ -134,6 +134,9 @@ def test_harvest_held_late_approved_and_typed_text_west_of_utc(site, ch, tmp_pat
     # what WordPress does with a UTC wall clock in 'after': a site west of UTC finds nothing
     utc_wall = ago(minutes=10).strftime("%Y-%m-%dT%H:%M:%S")
     assert site.api("GET", "comments", params={"post": post_id, "after": utc_wall}) == []
+    # with an offset WordPress converts to site-local (the fallback when the index is closed)
+    assert [c["id"] for c in site.api("GET", "comments", params={
+        "post": post_id, "after": utc_wall + "+00:00"})] == [shown["id"]]
 
     first = ch.replies(since)
     items = {r.remote_id: r for r in first.items if r.post_remote_id == str(post_id)}

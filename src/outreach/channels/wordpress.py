@@ -176,6 +176,7 @@ class WordPressChannel(Channel):
         self._category_ids: dict[str, int] | None = None
         self._user_id: int | None = None
         self._zone: tzinfo | None = None
+        self._zone_known = True
         self._moderator: bool | None = None   # may read held comments and content.raw
 
     def _classify(self, resp: requests.Response, create: bool) -> ChannelError | None:
@@ -363,8 +364,15 @@ class WordPressChannel(Channel):
     def site_zone(self) -> tzinfo:
         """The site's time zone (Settings → General), from the REST index, asked once."""
         if self._zone is None:
-            info = self.http.json(self.http.get("/wp-json/", params={
-                "_fields": "gmt_offset,timezone_string"}))
+            try:
+                info = self.http.json(self.http.get("/wp-json/", params={
+                    "_fields": "gmt_offset,timezone_string"}))
+            except Rejected as exc:     # the index closed by a security plugin
+                log(logger, logging.WARNING, "the REST index is closed; the site's time zone is "
+                    "unknown", channel=self.name, error=exc.detail)
+                self._zone = timezone.utc
+                self._zone_known = False
+                return self._zone
             info = info if isinstance(info, dict) else {}
             zone: tzinfo = timezone.utc
             try:
@@ -452,7 +460,13 @@ class WordPressChannel(Channel):
         return timedelta(0)
 
     def _new_comments(self, since: datetime, now: datetime) -> tuple[list[dict[str, Any]], bool]:
-        after = site_after(since - self._look_back(), self.site_zone(), now)
+        zone = self.site_zone()
+        if self._zone_known:
+            after = site_after(since - self._look_back(), zone, now)
+        else:   # WordPress 5.3+ converts a time with an offset to site-local itself
+            after = (since - self._look_back() - timedelta(seconds=1)).astimezone(
+                timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        return self._comments({"after": after, "orderby": "date_gmt", "order": "asc"})
         return self._comments({"after": after, "orderby": "date_gmt", "order": "asc"})
 
     def _reply_of(self, c: dict[str, Any]) -> Reply:
