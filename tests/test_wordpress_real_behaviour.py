@@ -46,7 +46,18 @@ def test_inbox_gets_what_the_citizen_typed_with_lines_and_paragraphs(tmp_path):
         cid = wp.add_comment(pid, TRICKY.replace("\n", "\r\n"))
         (item,) = channel(wp, tmp_path).replies(ago(days=1).isoformat()).items
         assert item.remote_id == str(cid) and item.text == TRICKY
-        assert wp.seen("GET", "/comments$")[0].query["context"] == "edit"
+        query = wp.seen("GET", "/comments$")[0].query
+        assert query["context"] == "edit" and "author_email" not in query["_fields"]   # no e-mails, IPs
+
+
+def test_a_harvest_with_nothing_new_costs_one_request(tmp_path):
+    with WordPressFake(password=PASSWORD) as wp:
+        ch = channel(wp, tmp_path)
+        wp.add_comment(wp.add_post("글"), "댓글", created=ago(minutes=3))
+        cursor = ch.replies(ago(minutes=10).isoformat()).cursor
+        before = len(wp.requests)
+        assert ch.replies(cursor).items == []
+        assert len(wp.requests) - before == 1
 
 
 def test_without_moderation_rights_rendered_text_keeps_its_structure(tmp_path):
