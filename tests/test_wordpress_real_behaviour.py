@@ -283,3 +283,14 @@ def test_a_closed_rest_index_falls_back_to_an_after_with_offset(tmp_path):
         batch = channel(wp, tmp_path).replies(ago(minutes=10).isoformat())
         assert [r.remote_id for r in batch.items] == [str(new)]
         assert wp.seen("GET", "/comments$")[0].query["after"].endswith("+00:00")
+
+
+def test_answering_a_held_comment_approves_it_first(tmp_path):
+    with WordPressFake(password=PASSWORD) as wp:
+        ch = channel(wp, tmp_path)
+        pid = wp.add_post("글")
+        held = wp.add_comment(pid, "처음 질문", status="hold")
+        (to,) = ch.replies(ago(days=1).isoformat()).items
+        answer = ch.reply(to, "답변드립니다.", "a1")
+        assert wp.comments[held]["status"] == "approved"
+        assert wp.comments[int(answer.remote_id)]["parent"] == held

@@ -170,3 +170,16 @@ def test_reply_and_a_lost_answer_with_typography(site, ch, proxy, tmp_path):
     plain = ch.reply(to, "주차장은 시청 뒤편입니다.", "answer-2")
     harvested = {r.remote_id: r for r in ch.replies(ago(minutes=10).isoformat()).items}
     assert harvested[plain.remote_id].ref["own"] and harvested[again.remote_id].ref["own"]
+
+
+def test_answering_a_held_comment_approves_it(site, ch, tmp_path):
+    post_id = int(ch.publish(make_post(tmp_path / "var", slides=0), "real-held-answer").remote_id)
+    question = site.api("POST", "comments", json={"post": post_id, "content": "처음 질문입니다",
+                                                   "author_name": "최시민", "author_email": "choi@example.kr",
+                                                   "status": "hold"})
+    to = next(r for r in ch.replies(ago(minutes=10).isoformat()).items
+              if r.remote_id == str(question["id"]))
+    assert to.hidden
+    answer = ch.reply(to, "답변드립니다.", "answer-held")
+    assert site.api("GET", f"comments/{question['id']}", params={"context": "edit"})["status"] == "approved"
+    assert site.api("GET", f"comments/{answer.remote_id}")["parent"] == question["id"]

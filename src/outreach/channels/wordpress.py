@@ -29,7 +29,8 @@ commenter) reach the inbox as hidden, and what the citizen typed
 quotes into curly ones, ``...`` into ``…``, ``--`` into ``–``; wpautop adds
 ``<p>`` and ``<br />``). The ids of held comments ride in the cursor and are
 asked again next time, so a later approval updates the stored item instead of
-being skipped by the cursor. WordPress compares ``after`` with the site-local
+being skipped by the cursor. Answering a held comment approves it first, as
+WordPress's own "Approve and Reply" does. WordPress compares ``after`` with the site-local
 ``comment_date``: the site's time zone is read from the REST index once, and
 ``after`` is sent as site-local time. Without moderation rights the channel
 falls back to approved comments and re-reads ``moderation_lookback_hours``
@@ -487,6 +488,11 @@ class WordPressChannel(Channel):
         if not post_id:
             raise Rejected(f"comment {to.remote_id} does not say which post it belongs to",
                            channel=self.name)
+        if (to.ref or {}).get("status") == "hold":
+            # as WordPress's own "Approve and Reply": an answer under a question nobody sees
+            # would make no sense to readers
+            self.http.post(f"{API}/comments/{to.remote_id}", json_body={"status": "approved"},
+                           create=False)
         try:
             created = self.http.json(self.http.post(f"{API}/comments", json_body={
                 "post": int(post_id), "parent": int(to.remote_id), "content": text}))
