@@ -154,7 +154,7 @@ def site_after(since: datetime, zone: tzinfo, now: datetime) -> str:
     (at ``since`` and now) is used: nothing is lost, at most that hour re-read.
     """
     offsets = [since.astimezone(zone).utcoffset(), now.astimezone(zone).utcoffset()]
-    offset = min(o for o in offsets if o is not None) if any(offsets) else timedelta(0)
+    offset = min((o for o in offsets if o is not None), default=timedelta(0))
     local = since.astimezone(timezone.utc).replace(tzinfo=None) + offset - timedelta(seconds=1)
     return local.strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -244,7 +244,12 @@ class WordPressChannel(Channel):
             exc.uploads = tuple(str(i) for i in uploads)
             raise
         if created.get("slug") != slug_for(key):
-            original = self._settle_duplicate(key, created, uploads)
+            try:
+                original = self._settle_duplicate(key, created, uploads)
+            except ChannelError as exc:   # the post exists: never report "nothing was sent"
+                log(logger, logging.WARNING, "a suffixed slug could not be settled", channel=self.name,
+                    key=key, post=created["id"], error=exc.detail)
+                original = None
             if original is not None:
                 return original
         unattached = self._attach(int(created["id"]), uploads)
