@@ -103,3 +103,26 @@ def test_a_worker_killed_after_its_uploads_leaves_no_orphans(tmp_path, db_url):
             assert "deleted" in service.ledger.attempts(row["id"])[1]["error"]
         finally:
             db.dispose()
+
+
+def test_a_retry_after_an_unknown_outcome_deletes_the_images_recorded_before(tmp_path, db_url):
+    with WordPressFake(password=PASSWORD) as wp:
+        settings = dataclasses.replace(workspace(tmp_path, db_url, blog(wp)), env={"WP": PASSWORD})
+        db = open_database(db_url)
+        now = datetime.now(timezone.utc)
+        service = PublishingService(settings, db, clock=Clock(now))
+        try:
+            occ = plan(service, now)
+            wp.fail("reset", method="POST", path=r"/wp/v2/posts$")   # the create's answer is lost
+            service.work()
+            (row,) = service.ledger.deliveries([occ])
+            first = set(service.ledger.recorded_media(row["id"]))
+            assert row["state"] == m.D_UNKNOWN and first == {str(i) for i in wp.media}
+            service.retry(row["id"], by="pr-officer")                # a person checked: not out
+            service.work()
+            (row,) = service.ledger.deliveries([occ])
+            (post,) = wp.posts.values()
+            assert row["state"] == m.D_SENT and not first & {str(i) for i in wp.media}
+            assert wp.media and all(i["post"] == post["id"] for i in wp.media.values())
+        finally:
+            db.dispose()
