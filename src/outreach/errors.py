@@ -151,7 +151,13 @@ class StorageError(OutreachError):
 
 
 class ChannelError(OutreachError):
-    """A platform call failed. ``channel`` is the configured channel name."""
+    """A platform call failed. ``channel`` is the configured channel name.
+
+    ``uploads``: remote ids of media the call uploaded before it failed (the
+    publisher records them on the attempt, so orphans can be deleted later).
+    """
+
+    uploads: tuple[str, ...] = ()
 
     def __init__(self, message: str, *, channel: str = "") -> None:
         super().__init__(f"channel {channel}: {message}" if channel else message)

@@ -24,10 +24,13 @@ Platform fakes and their seeding API:
   ``add_ig_media(caption)``; state ``posts``, ``photos``,
   ``comments``, ``containers``, ``ig_media``, ``quota_usage``/``quota_total``,
   ``expired`` (token answers code 190/463), ``scopes``, ``expires_at``.
-- ``WordPressFake`` (wordpress.py): ``add_category(name)``, ``add_post(...)``,
-  ``add_comment(post_id, text, created=, parent=, user=)`` (``user=fake.user_id``:
-  written by the authenticated user, as ``/users/me`` says); state ``posts``,
-  ``media``, ``comments``, ``categories``; ``password`` for Basic auth.
+- ``WordPressFake`` (wordpress.py): ``WordPressFake(zone=ZoneInfo(...))`` (the
+  site's time zone: ``after`` is site-local), ``add_category(name)``, ``add_post(...)``,
+  ``add_comment(post_id, text, created=, parent=, user=, status="hold")``
+  (``user=fake.user_id``: written by the authenticated user, as ``/users/me`` says;
+  rendered text texturized and autop'd, ``raw`` with context=edit), ``approve(cid)``;
+  state ``posts``, ``media``, ``comments``, ``categories``, ``capabilities``;
+  ``password`` for Basic auth.
 - ``NaverRssFake`` (naver.py): ``add_post(title, link=)`` for blog ``blog_id``.
 - ``YouTubeFake`` (youtube.py): OAuth token endpoint at ``/token`` plus Data API
   v3 under ``/youtube/v3``; ``add_thread(video_id, text, ...)``,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from ..errors import ConfigError, Rejected
@@ -80,6 +80,12 @@ class Channel(ABC):
             raise Rejected(f"template {post.template} has no {name!r} text "
                            f"(it has: {', '.join(sorted(post.texts)) or 'none'})", channel=self.name)
         return post.texts[name]
+
+    def discard_uploads(self, key: str, uploads: Iterable[str]) -> list[str]:
+        """Delete media uploaded for ``key`` by attempts that never made their post
+        (``uploads``: the ids the ledger recorded). Returns the ids deleted; channels
+        that upload nothing separately keep this default."""
+        return []
 
     def confirmations(self, pending: Mapping[str, str]) -> dict[str, Receipt]:
         """Hand-off channels that can *see* what staff posted (Naver Blog RSS):
