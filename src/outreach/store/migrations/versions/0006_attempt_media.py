@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_attempt_media"
-down_revision = "0002_inbox"
+down_revision = "0005_inbox_kinds"
 branch_labels = None
 depends_on = None
 
