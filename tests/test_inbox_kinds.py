@@ -222,3 +222,29 @@ def test_search_never_matches_hidden_digits(tmp_path, db_url):
     assert [v.id for v in inbox.list(ItemFilter(search="3333"))] == [ids["p"]]
     assert inbox.list(ItemFilter(search="9876")) == []
     db.dispose()
+
+
+def test_the_chatbot_thanks_and_greets_without_a_ticket(tmp_path, db_url):
+    from starlette.testclient import TestClient
+
+    from outreach.web.app import create_app
+    from test_web import ENV, NOW, TOML, post_skill, skill
+
+    settings, db = opened(tmp_path, db_url, TOML, ENV)
+    with TestClient(create_app(settings, db, now=lambda: NOW)) as client:
+        post_skill(client, skill("안녕하세요"))
+        thanks = post_skill(client, skill("답변 빨리 해주셔서 감사합니다~"))
+        text = thanks.json()["template"]["outputs"][0]["simpleText"]["text"]
+        assert "감사" in text and "접수번호" not in text
+        complaint = post_skill(client, skill("주민센터 앞 불법주차 단속해주세요"))
+        ack = complaint.json()["template"]["outputs"][0]["simpleText"]["text"]
+        assert "접수번호는 20261120-" in ack
+    with db.read() as conn:
+        rows = store.list_items(conn, ItemFilter(statuses=(), include_deleted=True))
+    by_text = {r.text: r for r in rows}
+    assert by_text["답변 빨리 해주셔서 감사합니다~"].kind == "opinion"
+    assert by_text["답변 빨리 해주셔서 감사합니다~"].status == "resolved"
+    assert by_text["답변 빨리 해주셔서 감사합니다~"].first_due_at is None
+    assert by_text["안녕하세요"].kind == "greeting"
+    assert by_text["주민센터 앞 불법주차 단속해주세요"].first_due_at is not None
+    db.dispose()

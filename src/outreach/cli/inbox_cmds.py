@@ -391,6 +391,7 @@ def _day(value: str | None, tz, *, end: bool) -> datetime | None:
 
 
 def cmd_stats(args) -> int:
+    from ..i18n import _
     from ..inbox.settings import inbox_config
     from ..inbox.stats import inbox_stats
 
@@ -403,21 +404,25 @@ def cmd_stats(args) -> int:
         _print_json(result)
         return 0
     period = f"{args.since or 'start'} .. {args.until or 'now'}"
-    print(f"inbox {period}: {result['total']} items: {result['complaints']} complaints and "
-          f"questions, {result['non_complaints']} other messages (opinions, greetings, surveys), "
-          f"{result['spam']} spam, {result['hidden']} hidden")
-    print(f"complaints: {result['resolved']} resolved, {result['overdue']} overdue")
-    for title, key in (("by kind", "by_kind"), ("by channel", "by_channel"),
-                       ("by status", "by_status"), ("complaints by category", "by_category")):
+    print(_("inbox {period}: {total} items: {complaints} complaints and questions, {other} other "
+            "messages (opinions, greetings, surveys), {spam} spam, {hidden} hidden",
+            period=period, total=result["total"], complaints=result["complaints"],
+            other=result["non_complaints"], spam=result["spam"], hidden=result["hidden"]))
+    print(_("complaints: {resolved} resolved, {overdue} overdue", resolved=result["resolved"],
+            overdue=result["overdue"]))
+    for title, key in ((_("by kind"), "by_kind"), (_("by channel"), "by_channel"),
+                       (_("by status"), "by_status"),
+                       (_("complaints by category"), "by_category")):
         print(f"{title}: " + (", ".join(f"{k} {n}" for k, n in result[key].items()) or "-"))
-    for title, key in (("complaints by department", "by_department"),
-                       ("complaints by month", "by_month")):
+    for title, key in ((_("complaints by department"), "by_department"),
+                       (_("complaints by month"), "by_month")):
         print(f"{title}:")
-        for name, f in result[key].items() or []:
+        for name, f in result[key].items():
             res = f["resolution"]["median_working_hours"]
-            print(f"  {name}: {f['received']} received, {f['resolved']} resolved, "
-                  f"{f['overdue']} overdue, median resolution "
-                  f"{'-' if res is None else res} working h")
+            print("  " + _("{name}: {received} received, {resolved} resolved, {overdue} overdue, "
+                           "median resolution {median} working h", name=name,
+                           received=f["received"], resolved=f["resolved"],
+                           overdue=f["overdue"], median="-" if res is None else res))
     for title, key in (("first answer", "first_answer"), ("resolution", "resolution")):
         s = result[key]
         if not s["count"]:
