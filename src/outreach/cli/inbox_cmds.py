@@ -423,14 +423,16 @@ def cmd_stats(args) -> int:
                            "median resolution {median} working h", name=name,
                            received=f["received"], resolved=f["resolved"],
                            overdue=f["overdue"], median="-" if res is None else res))
-    for title, key in (("first answer", "first_answer"), ("resolution", "resolution")):
+    for title, key in ((_("complaints' first answer"), "first_answer"),
+                       (_("complaints' resolution"), "resolution")):
         s = result[key]
         if not s["count"]:
-            print(f"{title}: none yet")
+            print(_("{title}: none yet", title=title))
             continue
-        print(f"{title} ({s['count']}): median {s['median_hours']} h, p90 {s['p90_hours']} h; "
-              f"working hours: median {s['median_working_hours']} h, "
-              f"p90 {s['p90_working_hours']} h")
+        print(_("{title} ({n}): median {median} h, p90 {p90} h; working hours: median "
+                "{wmedian} h, p90 {wp90} h", title=title, n=s["count"],
+                median=s["median_hours"], p90=s["p90_hours"],
+                wmedian=s["median_working_hours"], wp90=s["p90_working_hours"]))
     return 0
 
 
