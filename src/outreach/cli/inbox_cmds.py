@@ -163,7 +163,8 @@ def _line(v) -> str:
     gone = " (deleted)" if v.deleted else ""
     text = " ".join(v.text.split())
     text = text if len(text) <= 60 else text[:59] + "…"
-    return (f"#{v.id:<6} {v.status:<8} {v.priority:<6} {v.channel:<10} {_short(v.created_at)} "
+    return (f"#{v.id:<6} {v.status:<8} {v.kind:<9} {v.priority:<6} {v.channel:<10} "
+            f"{_short(v.created_at)} "
             f"{v.assignee or '-'} {cats}{flags}{late}{gone}  {v.author}: {text}")
 
 
