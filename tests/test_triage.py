@@ -202,7 +202,7 @@ def test_a_60kb_message_costs_in_proportion_to_its_length(rules):
 
     shapes = [lambda n: ("a" * n),                                  # e-mail-like local part
               lambda n: ("가로등이 꺼져 있어요 010-1234-5678 " * n),
-              lambda n: ("1-" * n), lambda n: ("번영로 1" * n)]
+              lambda n: ("1-" * n), lambda n: ("번영로 1" * n), lambda n: ("도로 파손? " * n)]
     for shape in shapes:
         long = shape(60_000)[:60_000]
         tenth = long[:6_000]

@@ -47,6 +47,7 @@ FLAGS = ("political", "commercial", "abusive", "obscene", "defamatory", "persona
          "overheated")
 STATUSES_BY_RULE = ("hidden", "spam")
 SIGNALS = ("request", "question", "opinion", "greeting", "survey")
+RANK_LIMIT = 20          # pattern matches counted towards a category's rank
 GREETING_MAX = 9         # characters: a greeting or menu label is short; a longer text says more
 # single character classes: linear in the text (no quantifier to backtrack over)
 _NON_LETTER = re.compile(r"[^a-z\uac00-\ud7a3\u3131-\u318e]")
@@ -241,10 +242,12 @@ def _valid(hits: list, excepts: list) -> list:
     return kept
 
 
-def _pattern_hits(m: Matcher, text: str, present: set[int], index: dict[int, int]) -> list:
-    """Spans of ``m``'s patterns in ``text`` (only those in ``present`` can match); a match
-    overlapping an exception phrase does not count."""
-    found = []
+def _pattern_hits(m: Matcher, text: str, present: set[int], index: dict[int, int],
+                  limit: int = 1) -> list:
+    """Up to ``limit`` spans of ``m``'s patterns in ``text`` (only those in ``present`` can
+    match); a match overlapping an exception phrase does not count. A flag or a signal
+    needs one; a category's rank needs a few, never all of a long message's."""
+    found: list = []
     for pattern in m.patterns:
         if index[id(pattern)] not in present:
             continue
@@ -253,6 +256,8 @@ def _pattern_hits(m: Matcher, text: str, present: set[int], index: dict[int, int
             if m.excepts and any(x in squeezed or squeezed in x for x in m.excepts):
                 continue
             found.append((match.start(), match.end()))
+            if len(found) >= limit:
+                return found
     return found
 
 
@@ -278,7 +283,8 @@ def classify(rules: Rules, text: str) -> Verdict:
         rule = rules.categories[slot]
         hits, excepts = found.get(slot, ([], []))
         count = len(_valid(hits, excepts)) + len(_pattern_hits(rule.match, scrubbed, present,
-                                                               index) if present else [])
+                                                               index, RANK_LIMIT)
+                                                 if present else [])
         if count:
             first = min((span[0] for span in hits), default=len(squeezed))
             ranked.append((0 if rule.priority == 1 else 1, -count, first, slot, rule))
