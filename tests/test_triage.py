@@ -109,7 +109,8 @@ def test_rule_errors_name_file_line_and_key(tmp_path):
 
 @pytest.mark.parametrize("text", ["불이 꺼져 있어요", "가로등 불이 꺼져서 어두워요",
                                   "이 사업의 시발점은 주민 제안이었죠", "닥쳐올 겨울 대비 잘 해주세요",
-                                  "시바견 사진 귀여워요"])
+                                  "시바견 사진 귀여워요", "오후 3시 발표합니다", "10시 발급 시작",
+                                  "어머니 미용실 앞 가로등", "3시 바로 앞에서 만나요"])
 def test_ordinary_words_are_not_profanity(rules, text):
     assert "abusive" not in classify(rules, text).flags
 
@@ -201,7 +202,7 @@ def test_a_60kb_message_costs_in_proportion_to_its_length(rules):
 
     shapes = [lambda n: ("a" * n),                                  # e-mail-like local part
               lambda n: ("가로등이 꺼져 있어요 010-1234-5678 " * n),
-              lambda n: ("1-" * n), lambda n: ("번영로 1" * n)]
+              lambda n: ("1-" * n), lambda n: ("번영로 1" * n), lambda n: ("도로 파손? " * n)]
     for shape in shapes:
         long = shape(60_000)[:60_000]
         tenth = long[:6_000]

@@ -62,7 +62,8 @@ def pseudonym(row: Row) -> str:
     """The author as shown: the public display name when the platform shows one, plus a
     stable pseudonym from the keyed hash (never the platform's user id)."""
     tag = f"시민-{row.author_key[:6]}" if row.author_key else "시민"
-    return f"{row.author_name} ({tag})" if row.author_name else tag
+    # a display name can hold a phone number too ("홍길동 010-1234-5678")
+    return f"{mask(row.author_name)} ({tag})" if row.author_name else tag
 
 
 def is_overdue(row: Row, now: datetime) -> bool:

@@ -47,6 +47,7 @@ FLAGS = ("political", "commercial", "abusive", "obscene", "defamatory", "persona
          "overheated")
 STATUSES_BY_RULE = ("hidden", "spam")
 SIGNALS = ("request", "question", "opinion", "greeting", "survey")
+RANK_LIMIT = 20          # pattern matches counted towards a category's rank
 GREETING_MAX = 9         # characters: a greeting or menu label is short; a longer text says more
 # single character classes: linear in the text (no quantifier to backtrack over)
 _NON_LETTER = re.compile(r"[^a-z\uac00-\ud7a3\u3131-\u318e]")
@@ -98,11 +99,14 @@ class KeywordScanner:
         self.owners = [tuple(owners[t]) for t in self.texts]
         self.set = pattern_set((re2.escape(t) for t in self.texts), ignore_case=False)
 
-    def spans(self, text: str, starts: set[int]) -> dict[int, tuple[list, list]]:
-        """Per rule slot: (hit spans, exception spans) found in ``text``."""
+    def spans(self, text: str, pieces: list[str], punctuation: bool
+              ) -> dict[int, tuple[list, list]]:
+        """Per rule slot: (hit spans, exception spans) found in ``text``, the ``pieces``
+        joined; word starts (needed only for ``words``) are worked out on first use."""
         found: dict[int, tuple[list, list]] = {}
         if self.set is None:
             return found
+        starts: set[int] | None = None
         for index in self.set.Match(text) or ():
             keyword, owners = self.texts[index], self.owners[index]
             length = len(keyword)
@@ -112,8 +116,13 @@ class KeywordScanner:
                     hits, excepts = found.setdefault(slot, ([], []))
                     if role == "except":
                         excepts.append((at, at + length))
-                    elif role == "keyword" or at in starts:
+                    elif role == "keyword":
                         hits.append((at, at + length))
+                    else:
+                        if starts is None:
+                            starts = _word_starts(text, pieces, punctuation)
+                        if at in starts:
+                            hits.append((at, at + length))
                 at = text.find(keyword, at + 1)
         return found
 
@@ -202,18 +211,16 @@ def _letters(text: str) -> str:
     return _NON_LETTER.sub("", compact(text))
 
 
-def _normalised(pieces: list[str], strip: re.Pattern[str] | None) -> tuple[str, set[int]]:
-    """The pieces joined, and where words start (after a space or a punctuation mark)."""
-    out, starts, at = [], set(), 0
+def _word_starts(text: str, pieces: list[str], punctuation: bool) -> set[int]:
+    """Where words start in ``text`` (``pieces`` joined): after a space, and with
+    ``punctuation`` also after a punctuation mark (a word inside quotes or brackets)."""
+    starts, at = set(), 0
     for piece in pieces:
-        if strip is not None:
-            piece = strip.sub("", piece)
-            if not piece:
-                continue
         starts.add(at)
-        out.append(piece)
         at += len(piece)
-    return "".join(out), starts
+    if punctuation:
+        starts.update(m.end() for m in _PUNCT.finditer(text))
+    return starts
 
 
 def _valid(hits: list, excepts: list) -> list:
@@ -235,10 +242,12 @@ def _valid(hits: list, excepts: list) -> list:
     return kept
 
 
-def _pattern_hits(m: Matcher, text: str, present: set[int], index: dict[int, int]) -> list:
-    """Spans of ``m``'s patterns in ``text`` (only those in ``present`` can match); a match
-    overlapping an exception phrase does not count."""
-    found = []
+def _pattern_hits(m: Matcher, text: str, present: set[int], index: dict[int, int],
+                  limit: int = 1) -> list:
+    """Up to ``limit`` spans of ``m``'s patterns in ``text`` (only those in ``present`` can
+    match); a match overlapping an exception phrase does not count. A flag or a signal
+    needs one; a category's rank needs a few, never all of a long message's."""
+    found: list = []
     for pattern in m.patterns:
         if index[id(pattern)] not in present:
             continue
@@ -247,6 +256,8 @@ def _pattern_hits(m: Matcher, text: str, present: set[int], index: dict[int, int
             if m.excepts and any(x in squeezed or squeezed in x for x in m.excepts):
                 continue
             found.append((match.start(), match.end()))
+            if len(found) >= limit:
+                return found
     return found
 
 
@@ -255,11 +266,9 @@ def classify(rules: Rules, text: str) -> Verdict:
     plain = unicodedata.normalize("NFC", text)
     lower = plain.lower()
     pieces = lower.split()
-    # word starts: a space before, or a punctuation mark (a word inside quotes, brackets)
-    squeezed, starts = _normalised(pieces, None)
-    starts.update(m.end() for m in _PUNCT.finditer(squeezed))
+    squeezed = "".join(pieces)
     words_scan, letters_scan = rules.scanners or (None, None)
-    found = words_scan.spans(squeezed, starts) if words_scan else {}
+    found = words_scan.spans(squeezed, pieces, True) if words_scan else {}
     spans = personal_spans(plain)
     personal = {span[2] for span in spans}
     scrubbed = _blank(plain, spans).lower() if spans else lower   # patterns never see it
@@ -274,7 +283,8 @@ def classify(rules: Rules, text: str) -> Verdict:
         rule = rules.categories[slot]
         hits, excepts = found.get(slot, ([], []))
         count = len(_valid(hits, excepts)) + len(_pattern_hits(rule.match, scrubbed, present,
-                                                               index) if present else [])
+                                                               index, RANK_LIMIT)
+                                                 if present else [])
         if count:
             first = min((span[0] for span in hits), default=len(squeezed))
             ranked.append((0 if rule.priority == 1 else 1, -count, first, slot, rule))
@@ -287,8 +297,9 @@ def classify(rules: Rules, text: str) -> Verdict:
     auto_hide = False
     status = None
     if rules.moderation:
-        letters, letter_starts = _normalised(_NON_LETTER_KEEP_SPACE.sub("", lower).split(), None)
-        by_letters = letters_scan.spans(letters, letter_starts) if letters_scan else {}
+        letter_pieces = _NON_LETTER_KEEP_SPACE.sub("", lower).split()
+        letters = "".join(letter_pieces)
+        by_letters = letters_scan.spans(letters, letter_pieces, False) if letters_scan else {}
         for slot in sorted(set(by_letters) | {s for g, s in owners if g == "mod"}):
             mod = rules.moderation[slot]
             hits, excepts = by_letters.get(slot, ([], []))

@@ -26,7 +26,6 @@ from ..inbox.kinds import ticket_number
 from ..inbox.settings import KakaoTexts
 
 SIMPLE_TEXT_MAX = 1000
-THANKS = "따뜻한 말씀 감사합니다. 불편하신 점이 있으면 언제든 자세히 적어 보내 주세요."
 _WEEKDAYS = "월화수목금토일"
 
 
@@ -107,7 +106,7 @@ def handle(conn: Connection, ingestor: Ingestor, texts: KakaoTexts, message: Ski
         store.update_item(conn, item_id, status="resolved", first_answered_at=store.to_db(now),
                           resolved_at=store.to_db(now))
         store.add_events(conn, [store.event(item_id, "auto_answer", "chatbot", row.kind, now)])
-        outputs.append(_simple(THANKS if row.kind == "opinion" else texts.menu))
+        outputs.append(_simple(texts.thanks if row.kind == "opinion" else texts.menu))
         return response(outputs, texts)
     if menu:
         store.update_item(conn, item_id, status="resolved", first_answered_at=store.to_db(now),
