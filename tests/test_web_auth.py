@@ -263,3 +263,14 @@ def test_oversized_bodies_are_413_before_anything_is_read(staff):
     assert r.status_code == 413
     with staff.ws.db.read() as conn:
         assert store.get_user(conn, name="kim").language is None
+
+
+def test_passwords_are_argon2id_with_the_rfc_9106_profile_and_upgrade_cheap_hashes():
+    from outreach.users import passwords
+
+    real = passwords.make_hasher()
+    stored = real.hash("correct horse battery")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert real.verify(stored, "correct horse battery")
+    cheap = passwords.make_hasher("cheapest").hash("correct horse battery")
+    assert cheap.startswith("$argon2id$") and real.check_needs_rehash(cheap)
