@@ -67,7 +67,7 @@ def prepare_handoff(ctx: ChannelContext, post: RenderedPost, key: str, *, text: 
             "title": title, "fields": dict(fields), "text_file": text_file, "slides": slides,
             "template": post.template, "instructions": steps, "prepared_at": utc_now_iso()})
 
-    if write_folder_atomically(target, fill):
+    if write_folder_atomically(target, fill, ctx.name):
         _share(ctx, target)
     return Receipt(handoff=True, location=str(target))
 
