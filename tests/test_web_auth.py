@@ -274,3 +274,19 @@ def test_passwords_are_argon2id_with_the_rfc_9106_profile_and_upgrade_cheap_hash
     assert real.verify(stored, "correct horse battery")
     cheap = passwords.make_hasher("cheapest").hash("correct horse battery")
     assert cheap.startswith("$argon2id$") and real.check_needs_rehash(cheap)
+
+
+def test_an_admins_new_password_lifts_the_lock(web_ws):
+    from outreach.errors import SignInFailed
+    from outreach.users import accounts
+    from outreach.users.audit import Actor
+
+    db, policy = web_ws.db, SessionPolicy(lock_after=2)
+    add_user(db, "kim", "editor")
+    for _ in range(2):
+        with pytest.raises(SignInFailed):
+            sessions.sign_in(db, policy, "kim", "wrong password")
+    with pytest.raises(SignInFailed, match="Too many"):
+        sessions.sign_in(db, policy, "kim", PASSWORD)
+    accounts.set_password(db, Actor.system("admin"), "kim", "a new long password")
+    assert sessions.sign_in(db, policy, "kim", "a new long password")[1].name == "kim"

@@ -188,7 +188,8 @@ def recipients(db: Database, permission: str) -> list[User]:
 
 def set_password(db: Database, actor: Actor, name: str, password: str, *,
                  keep_session: int | None = None) -> None:
-    """Set a new password and end every session of that user (but ``keep_session``)."""
+    """Set a new password, end every session of that user (but ``keep_session``) and lift
+    a sign-in lock on the name (an admin's way to let a locked-out person back in)."""
     now = utc_now()
     with db.begin() as conn:
         row = _require(conn, name)
@@ -196,6 +197,7 @@ def set_password(db: Database, actor: Actor, name: str, password: str, *,
         store.update_user(conn, row.id, password_hash=passwords.hash_password(password),
                           password_changed_at=store.to_db(now))
         store.revoke_sessions(conn, row.id, now, except_id=keep_session)
+        store.clear_attempts(conn, f"name:{row.name}")
         record(conn, actor, "user.password", "user", row.name)
 
 
