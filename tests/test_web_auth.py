@@ -290,3 +290,13 @@ def test_an_admins_new_password_lifts_the_lock(web_ws):
         sessions.sign_in(db, policy, "kim", PASSWORD)
     accounts.set_password(db, Actor.system("admin"), "kim", "a new long password")
     assert sessions.sign_in(db, policy, "kim", "a new long password")[1].name == "kim"
+
+
+def test_a_flash_is_shown_once_on_the_next_full_page(staff):
+    add_user(staff.ws.db, "kim", "viewer")
+    sign_in(staff, "kim")
+    assert post(staff, "/account/language", {"language": "en"}).status_code == 303
+    staff.get("/")                                   # a redirect shows nothing: kept
+    staff.get("/account", headers={"HX-Request": "true", "HX-Target": "messages"})
+    assert "Language saved." in staff.get("/account").text
+    assert "Language saved." not in staff.get("/account").text

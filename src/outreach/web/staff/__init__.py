@@ -96,16 +96,18 @@ def create_staff_app(settings: Settings, db: Database) -> Starlette:
     routes.append(Mount("/static", app=StaticFiles(directory=STATIC), name="static"))
 
     async def not_found(request: Request, exc: Exception) -> Response:
-        from ...i18n import _
+        from ...i18n import _, use_language
 
-        return error_response(request, _("there is no such page"), 404)
+        with use_language(settings.language):
+            return error_response(request, _("there is no such page"), 404)
 
     async def server_error(request: Request, exc: Exception) -> Response:
-        from ...i18n import _
+        from ...i18n import _, use_language
 
         logger.exception("staff request failed", exc_info=exc)
-        return error_response(request, _("something went wrong on the server; the error was "
-                                         "logged"), 500)
+        with use_language(settings.language):
+            return error_response(request, _("something went wrong on the server; the "
+                                             "error was logged"), 500)
 
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)],
                     exception_handlers={404: not_found, 405: not_found, 500: server_error})
