@@ -114,8 +114,6 @@ def test_idle_and_absolute_time_outs(web_ws):
 
 
 def test_sign_out_everywhere_ends_every_session(staff, web_ws):
-    from starlette.testclient import TestClient
-
     add_user(web_ws.db, "kim", "editor")
     other, _ = sessions.sign_in(web_ws.db, SessionPolicy(), "kim", PASSWORD)
     sign_in(staff, "kim")

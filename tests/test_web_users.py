@@ -12,7 +12,7 @@ from outreach.store import users as store
 from outreach.users import accounts, sessions
 from outreach.users.audit import Actor, record
 from outreach.users.sessions import SessionPolicy
-from web_support import PASSWORD, add_user, csrf, post, sign_in
+from web_support import PASSWORD, add_user, post, sign_in
 
 
 def _audit(db, **kw):
