@@ -335,16 +335,30 @@ class WordPressChannel(Channel):
         if not rows:
             return None
         first = min(rows, key=lambda r: int(r["id"]))
+        self._adopt_uploads(key, int(first["id"]))
         return Receipt(remote_id=str(first["id"]), url=first.get("link"),
                        extra={"status": first.get("status"), "slug": first.get("slug")})
+
+    def _adopt_uploads(self, key: str, post_id: int) -> None:
+        """Attach the key's images still unattached to its post: the answer to the create was
+        lost, or the worker died before attaching them. Best effort: a lookup must not fail."""
+        try:
+            rows = self.http.json(self.http.get(f"{API}/media", params={
+                "slug": self._media_slugs(key), "parent": 0, "per_page": 100, "_fields": "id,post"}))
+            self._attach(post_id, [int(r["id"]) for r in rows if isinstance(r, dict) and not r.get("post")])
+        except ChannelError as exc:
+            log(logger, logging.WARNING, "attaching left-over images failed", channel=self.name,
+                key=key, error=exc.detail)
+
+    def _media_slugs(self, key: str) -> str:
+        return ",".join(media_slug(key, i) for i in range(1, (self.limits.max_images or 50) + 1))
 
     def discard_uploads(self, key: str, uploads: Iterable[str]) -> list[str]:
         """Delete images uploaded for ``key`` that belong to no post: the ``uploads`` recorded
         by the ledger and those found under the key's media slugs (a publish killed mid-way
         returned nothing). Returns the ids deleted."""
-        slugs = ",".join(media_slug(key, i) for i in range(1, (self.limits.max_images or 50) + 1))
         rows = self.http.json(self.http.get(f"{API}/media", params={
-            "slug": slugs, "per_page": 100, "_fields": "id,post,slug"}))
+            "slug": self._media_slugs(key), "per_page": 100, "_fields": "id,post,slug"}))
         candidates = {int(r["id"]): r.get("post") for r in rows if isinstance(r, dict)}
         recorded = [int(i) for i in uploads if str(i).isdigit() and int(i) not in candidates]
         if recorded:
