@@ -305,3 +305,12 @@ def test_images_of_a_post_whose_answer_was_lost_are_attached_when_it_is_found(tm
         assert [m["post"] for m in wp.media.values()] == [None, None]
         found = ch.find("occ-7-blog")
         assert [m["post"] for m in wp.media.values()] == [int(found.remote_id)] * 2
+
+
+def test_a_comment_without_date_gmt_is_dated_in_the_sites_zone(tmp_path):
+    with WordPressFake(password=PASSWORD, zone=ZoneInfo("Asia/Seoul")) as wp:
+        pid = wp.add_post("글")
+        cid = wp.add_comment(pid, "옛 블로그에서 옮겨온 댓글", created=ago(minutes=3))
+        wp.comments[cid]["date_gmt"] = None          # '0000-00-00 00:00:00' in the database
+        (item,) = channel(wp, tmp_path).replies(ago(minutes=10).isoformat()).items
+        assert abs(item.created_at - ago(minutes=3)) < timedelta(seconds=5)

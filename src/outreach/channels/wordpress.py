@@ -75,7 +75,7 @@ MAX_PAGES = 20
 MAX_HELD = 500          # held comment ids carried in the cursor
 DUPLICATE_SUFFIXES = (2, 3, 4)
 # what a comment is read for; context=edit would also bring the commenter's e-mail and IP
-COMMENT_FIELDS = "id,post,parent,author,author_name,date_gmt,status,content,link"
+COMMENT_FIELDS = "id,post,parent,author,author_name,date,date_gmt,status,content,link"
 
 
 def slug_for(key: str) -> str:
@@ -491,8 +491,18 @@ class WordPressChannel(Channel):
         return self._comments({"after": after, "orderby": "date_gmt", "order": "asc"})
         return self._comments({"after": after, "orderby": "date_gmt", "order": "asc"})
 
+    def _created(self, c: dict[str, Any]) -> datetime:
+        """``date_gmt``; comments imported from old blogs may lack it (WordPress then answers
+        false or null): their site-local ``date`` in the site's zone."""
+        if isinstance(c.get("date_gmt"), str):
+            return datetime.fromisoformat(c["date_gmt"]).replace(tzinfo=timezone.utc)
+        if isinstance(c.get("date"), str):
+            return datetime.fromisoformat(c["date"]).replace(tzinfo=self.site_zone()) \
+                .astimezone(timezone.utc)
+        return datetime.now(timezone.utc)
+
     def _reply_of(self, c: dict[str, Any]) -> Reply:
-        created = datetime.fromisoformat(c["date_gmt"]).replace(tzinfo=timezone.utc)
+        created = self._created(c)
         parent = str(c["parent"]) if c.get("parent") else None
         status = c.get("status") or "approved"
         return Reply(channel=self.name, remote_id=str(c["id"]), text=comment_text(c),
