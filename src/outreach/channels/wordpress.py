@@ -75,7 +75,7 @@ MAX_PAGES = 20
 MAX_HELD = 500          # held comment ids carried in the cursor
 DUPLICATE_SUFFIXES = (2, 3, 4)
 # what a comment is read for; context=edit would also bring the commenter's e-mail and IP
-COMMENT_FIELDS = "id,post,parent,author,author_name,date_gmt,status,content,link"
+COMMENT_FIELDS = "id,post,parent,author,author_name,date,date_gmt,status,content,link"
 
 
 def slug_for(key: str) -> str:
@@ -335,16 +335,30 @@ class WordPressChannel(Channel):
         if not rows:
             return None
         first = min(rows, key=lambda r: int(r["id"]))
+        self._adopt_uploads(key, int(first["id"]))
         return Receipt(remote_id=str(first["id"]), url=first.get("link"),
                        extra={"status": first.get("status"), "slug": first.get("slug")})
+
+    def _adopt_uploads(self, key: str, post_id: int) -> None:
+        """Attach the key's images still unattached to its post: the answer to the create was
+        lost, or the worker died before attaching them. Best effort: a lookup must not fail."""
+        try:
+            rows = self.http.json(self.http.get(f"{API}/media", params={
+                "slug": self._media_slugs(key), "parent": 0, "per_page": 100, "_fields": "id,post"}))
+            self._attach(post_id, [int(r["id"]) for r in rows if isinstance(r, dict) and not r.get("post")])
+        except ChannelError as exc:
+            log(logger, logging.WARNING, "attaching left-over images failed", channel=self.name,
+                key=key, error=exc.detail)
+
+    def _media_slugs(self, key: str) -> str:
+        return ",".join(media_slug(key, i) for i in range(1, (self.limits.max_images or 50) + 1))
 
     def discard_uploads(self, key: str, uploads: Iterable[str]) -> list[str]:
         """Delete images uploaded for ``key`` that belong to no post: the ``uploads`` recorded
         by the ledger and those found under the key's media slugs (a publish killed mid-way
         returned nothing). Returns the ids deleted."""
-        slugs = ",".join(media_slug(key, i) for i in range(1, (self.limits.max_images or 50) + 1))
         rows = self.http.json(self.http.get(f"{API}/media", params={
-            "slug": slugs, "per_page": 100, "_fields": "id,post,slug"}))
+            "slug": self._media_slugs(key), "per_page": 100, "_fields": "id,post,slug"}))
         candidates = {int(r["id"]): r.get("post") for r in rows if isinstance(r, dict)}
         recorded = [int(i) for i in uploads if str(i).isdigit() and int(i) not in candidates]
         if recorded:
@@ -477,8 +491,18 @@ class WordPressChannel(Channel):
         return self._comments({"after": after, "orderby": "date_gmt", "order": "asc"})
         return self._comments({"after": after, "orderby": "date_gmt", "order": "asc"})
 
+    def _created(self, c: dict[str, Any]) -> datetime:
+        """``date_gmt``; comments imported from old blogs may lack it (WordPress then answers
+        false or null): their site-local ``date`` in the site's zone."""
+        if isinstance(c.get("date_gmt"), str):
+            return datetime.fromisoformat(c["date_gmt"]).replace(tzinfo=timezone.utc)
+        if isinstance(c.get("date"), str):
+            return datetime.fromisoformat(c["date"]).replace(tzinfo=self.site_zone()) \
+                .astimezone(timezone.utc)
+        return datetime.now(timezone.utc)
+
     def _reply_of(self, c: dict[str, Any]) -> Reply:
-        created = datetime.fromisoformat(c["date_gmt"]).replace(tzinfo=timezone.utc)
+        created = self._created(c)
         parent = str(c["parent"]) if c.get("parent") else None
         status = c.get("status") or "approved"
         return Reply(channel=self.name, remote_id=str(c["id"]), text=comment_text(c),
