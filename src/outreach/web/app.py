@@ -32,7 +32,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -58,6 +58,10 @@ class TooLarge(Exception):
     pass
 
 
+class Incomplete(Exception):
+    """The sender hung up before the body arrived (common on the internet, not a bug)."""
+
+
 class DatabaseBusy(Exception):
     """The database is locked or unreachable: a 503, never the sender's fault."""
 
@@ -72,11 +76,14 @@ async def read_body(request: Request, limit: int) -> bytes:
         except ValueError:
             raise TooLarge() from None
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge()
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge()
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise Incomplete() from None
     return b"".join(chunks)
 
 
@@ -134,6 +141,8 @@ def create_app(settings: Settings, db: Database, *, now: Callable = store.utcnow
             body = await read_body(request, server.max_body)
         except TooLarge:
             return _error(413, f"body larger than {server.max_body} bytes")
+        except Incomplete:
+            return _error(400, "the request body was cut off")
         header = request.headers.get("x-hub-signature-256")
         if not header:
             return _error(401, "missing X-Hub-Signature-256")
@@ -167,6 +176,8 @@ def create_app(settings: Settings, db: Database, *, now: Callable = store.utcnow
             body = await read_body(request, server.max_body)
         except TooLarge:
             return _error(413, f"body larger than {server.max_body} bytes")
+        except Incomplete:
+            return _error(400, "the request body was cut off")
         try:
             message = kakao.parse(strictjson.loads(body))
         except (ValueError, kakao.BadSkillRequest) as exc:
