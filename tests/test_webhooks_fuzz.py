@@ -237,7 +237,7 @@ def test_locked_database_gets_503_with_retry_after_and_a_log_line(served, db_url
         close()
     assert answer.status_code == 503 and answer.headers["Retry-After"].isdigit()
     assert fb.status_code == 503 and "Retry-After" in fb.headers
-    assert waited < LOCK_WAIT + 2.5            # within Kakao's 5 s, not SQLite's 30 s default
+    assert waited < LOCK_WAIT + 1.2            # within Kakao's 5 s, not SQLite's 30 s default
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
     busy = [line for line in lines if line["msg"].startswith("database busy")]
     assert len(busy) == 2 and busy[0]["level"] == "warning"
