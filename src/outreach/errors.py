@@ -18,6 +18,10 @@ is a bug and may show a traceback.
     ├── LedgerError                unknown occurrence / delivery id, bad state change
     ├── AlreadyRunning             a second daemon on the same database
     ├── InboxError                 unknown inbox item, bad inbox command
+    ├── UserError                  accounts, roles, departments, passwords
+    │   └── SignInFailed           wrong name/password or too many tries (never says which)
+    ├── PermissionDenied           the acting user's role does not allow this (web: 403)
+    ├── NotFound                   no such page, file or object (web: 404)
     ├── StorageError               disk full, folder not writable (names the folder; exit 1)
     └── ChannelError               a platform answered; ``channel`` names which
         ├── AuthExpired            credentials invalid or expired: a person must act
@@ -122,6 +126,20 @@ class InboxError(OutreachError):
     """An inbox command cannot be carried out."""
 
 
+class UserError(OutreachError):
+    """Accounts, roles, departments and passwords: unknown user, weak password, last admin."""
+
+
+class SignInFailed(UserError):
+    """Sign-in refused; the message never says whether the name exists."""
+
+
+class PermissionDenied(OutreachError):
+    """The acting user's role does not hold the permission an action needs."""
+
+
+class NotFound(OutreachError):
+    """No such page, file or object (the web app answers 404)."""
 class StorageError(OutreachError):
     """The disk is full or a folder cannot be written: not the input's fault (exit 1)."""
 
@@ -133,7 +151,13 @@ class StorageError(OutreachError):
 
 
 class ChannelError(OutreachError):
-    """A platform call failed. ``channel`` is the configured channel name."""
+    """A platform call failed. ``channel`` is the configured channel name.
+
+    ``uploads``: remote ids of media the call uploaded before it failed (the
+    publisher records them on the attempt, so orphans can be deleted later).
+    """
+
+    uploads: tuple[str, ...] = ()
 
     def __init__(self, message: str, *, channel: str = "") -> None:
         super().__init__(f"channel {channel}: {message}" if channel else message)

@@ -17,7 +17,7 @@ from ..errors import OutreachError
 
 # command-group modules, in the order their commands appear in --help
 GROUPS = ("render_cmds", "publish_cmds", "schedule_cmds", "channel_cmds", "inbox_cmds",
-          "check_cmds")
+          "serve_cmds", "user_cmds", "check_cmds")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..logs import setup_logging
 
     setup_logging(args.verbose)
+    from ..filemodes import owner_only
+
+    owner_only()  # var/, the database, drafts and hand-offs: the service account's alone
     try:
         result = args.handler(args)
     except OutreachError as exc:
