@@ -23,12 +23,11 @@ on PostgreSQL the gate admits as many as the connection pool keeps open.
 
 from __future__ import annotations
 
-import copy
 import hmac
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -45,6 +44,7 @@ from ..logs import log
 from ..store import inbox as store
 from ..store.db import Database
 from ..inbox.ingest import Ingestor
+from ..model import Reply
 from ..inbox.items import Inbox, auto_hide
 from ..inbox.settings import ServerConfig, inbox_config, server_config
 from ..inbox.triage import load_rules
@@ -157,7 +157,7 @@ def create_app(settings: Settings, db: Database, *, now: Callable = store.utcnow
             replies = facebook.comment_replies(strictjson.loads(body), pages, default_fb)
         except (ValueError, facebook.BadPayload) as exc:
             return _error(400, f"malformed payload: {exc}")
-        triaged = _pretriaged(ingestor, (r.text for r in replies))
+        triaged = _pretriaged(ingestor, replies)
         try:
             result = await write(lambda conn: triaged.ingest(conn, replies, source="webhook"))
         except DatabaseBusy as exc:
@@ -187,10 +187,11 @@ def create_app(settings: Settings, db: Database, *, now: Callable = store.utcnow
             message = kakao.parse(strictjson.loads(body))
         except (ValueError, kakao.BadSkillRequest) as exc:
             return _error(400, f"malformed skill request: {exc}")
-        triaged = _pretriaged(ingestor, [message.utterance])
+        reply = kakao.to_reply(cfg, cfg.kakao, message, now())
+        triaged = _pretriaged(ingestor, [reply])
         try:
-            answer = await write(
-                lambda conn: kakao.handle(conn, triaged, cfg.kakao, message, now()))
+            answer = await write(lambda conn: kakao.handle(conn, triaged, cfg.kakao, message,
+                                                           reply.created_at, reply))
         except DatabaseBusy as exc:
             return _busy(request, exc)
         return JSONResponse(answer)
@@ -204,13 +205,14 @@ def create_app(settings: Settings, db: Database, *, now: Callable = store.utcnow
     return Starlette(routes=routes, middleware=[Middleware(_Guard)])
 
 
-def _pretriaged(ingestor: Ingestor, texts: Iterable[str]) -> Ingestor:
-    """The ingestor with these texts' verdicts computed now, before the write transaction
-    opens (rules may be slow on a long text; the write lock must not wait for them)."""
-    known = {text: ingestor.verdict(text) for text in texts}
-    clone = copy.copy(ingestor)
-    clone.verdict = lambda text: known[text] if text in known else ingestor.verdict(text)
-    return clone
+def _pretriaged(ingestor: Ingestor, replies: Sequence[Reply]) -> Ingestor:
+    """An ingestor of its own for this request with ``replies`` triaged now, before the
+    write transaction opens (rules may be slow on a long text; the write lock must not
+    wait for them). Per request, because ``Ingestor.prepare`` keeps its verdicts on the
+    instance and requests run concurrently; the rules are shared, already loaded."""
+    own = Ingestor(ingestor.cfg, ingestor.rules, now=ingestor.now)
+    own.prepare(replies)
+    return own
 
 
 def _gate(db: Database) -> threading.Semaphore:
