@@ -101,3 +101,11 @@ def test_a_channel_whose_secret_is_missing(ws, capsys, monkeypatch):
     assert code == 2
     assert "channels.facebook.page_token_env: environment variable FB_PAGE_TOKEN is not set" \
         in lines[0]
+
+
+def test_a_missing_local_feed_file(ws, capsys, monkeypatch):
+    monkeypatch.setenv("OUTREACH_NOW", "2026-11-20T09:00:00+09:00")
+    (ws / "content" / "feeds" / "now-in-city.xml").unlink()
+    code, lines = check(ws, capsys)
+    assert code == 2 and len(lines) == 2
+    assert re.search(r"now-in-city\.xml: cannot read", lines[0])

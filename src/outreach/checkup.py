@@ -136,6 +136,13 @@ def _schedules(report: CheckReport, settings, templates: dict, now: datetime,
     report.problems.extend(str(e) for e in errors)
     until = now + timedelta(days=days)
     for schedule in schedules:
+        if schedule.feed and not schedule.feed.url.startswith(("http://", "https://")):
+            from .sources.feed import read_feed
+
+            report.count("feeds")       # a local feed file is read; web feeds are not fetched
+            feed_url = schedule.feed.url
+            _attempt(report, lambda: read_feed(feed_url, root=settings.root,
+                                               tz=settings.timezone))
         tpl = templates.get(schedule.template)
         if not schedule.data or not schedule.enabled or tpl is None:
             continue
