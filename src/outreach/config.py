@@ -311,9 +311,11 @@ def _build(root: Path, file: Path | None, text: str, data: dict[str, Any]) -> Se
     if language not in LANGUAGES:
         raise fail(f"language must be one of {', '.join(LANGUAGES)} (got {language!r})",
                    "language")
+    from .i18n import _
+
     media = data.get("media_dirs", [])
     if not isinstance(media, list) or not all(isinstance(m, str) and m for m in media):
-        raise fail('expected a list of folders, e.g. ["/srv/photos"]', "media_dirs")
+        raise fail(_('expected a list of folders, e.g. ["/srv/photos"]'), "media_dirs")
     media_dirs = tuple(Path(m) if Path(m).is_absolute() else root / m for m in media)
     return Settings(root=root, file=file, timezone=tz, database_url=db_url, language=language,
                     media_dirs=media_dirs,

@@ -85,8 +85,11 @@ def write_folder_atomically(target: Path, fill: Callable[[Path], None], channel:
 
 def _not_written(exc: OSError, target: Path, channel: str) -> Retryable:
     """Disk full, read-only or forbidden: nothing was written, so the ledger may retry."""
+    from ..i18n import _
+
     error = storage_error(exc, target.parent)
-    return Retryable(str(error) if error else f"cannot write {target.parent} ({exc.strerror})",
+    return Retryable(str(error) if error else _("cannot write in {folder} ({reason})",
+                                                  folder=target.parent, reason=exc.strerror),
                      channel=channel, retry_after=300)
 
 

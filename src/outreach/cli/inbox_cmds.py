@@ -327,7 +327,10 @@ def cmd_reply(args) -> int:
 
     if isinstance(args.manual, str):
         if args.text:
-            raise InboxError(f"give the answer once (got {args.manual!r} and {args.text!r})")
+            from ..i18n import _
+
+            raise InboxError(_("give the answer once (got {first} and {second})",
+                               first=repr(args.manual), second=repr(args.text)))
         args.text, args.manual = args.manual, True
     inbox = _inbox(args)
     if bool(args.text) == bool(args.saved):
