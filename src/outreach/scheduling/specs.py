@@ -180,8 +180,9 @@ def load_all(settings: Settings,
         try:
             schedule = load_schedule(path, settings, options)
             if schedule.name in seen:
-                raise ScheduleError(f"schedule {schedule.name!r} is also defined in "
-                                    f"{_shown(seen[schedule.name], settings)}: keep one file",
+                raise ScheduleError(_("schedule {name!r} is also defined in {shown}: keep one "
+                                      "file", name=schedule.name,
+                                      shown=_shown(seen[schedule.name], settings)),
                                     file=_shown(path, settings))
             seen[schedule.name] = path
             schedules.append(schedule)
@@ -224,15 +225,15 @@ def load_schedule(path: Path, settings: Settings,
                               "as UTF-8"), file=shown,
                             line=raw_bytes[:exc.start].count(b"\n") + 1) from None
     except OSError as exc:
-        raise ScheduleError(f"cannot read the file ({exc.strerror})", file=shown) from None
+        raise ScheduleError(_("cannot read the file ({strerror})", strerror=exc.strerror), file=shown) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        hint = ("; put quotes around values that start with * (\"*/10 * * * *\")"
+        hint = (_("; put quotes around values that start with * (\"*/10 * * * *\")")
                 if "alias" in str(problem) or "*" in text else "")
-        raise ScheduleError(f"not valid YAML ({problem}){hint}",
+        raise ScheduleError(_("not valid YAML ({problem}){hint}", problem=problem, hint=hint),
                             file=shown, line=mark.line + 1 if mark else None) from None
     # duplicate keys and impossible dates (2026-02-30) are errors at their line
     raw = yamlsrc.parse(text, shown, ScheduleError)  # type: ignore[arg-type]
