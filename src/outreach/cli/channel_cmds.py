@@ -9,24 +9,26 @@ import argparse
 import json
 
 from . import settings_from
+from ..i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "channels", help="configured channels and what each can do",
-        description="List the channels configured in outreach.toml: name, platform, whether it is "
-                    "enabled, what it can do and its limits. 'outreach channels check' verifies "
-                    "credentials, permissions and quota.")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+        "channels", help=_("configured channels and what each can do"),
+        description=_("List the channels configured in outreach.toml: name, platform, whether "
+                      "it is enabled, what it can do and its limits. 'outreach channels check' "
+                      "verifies credentials, permissions and quota."))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_list)
     csub = p.add_subparsers(dest="channels_command", metavar="SUBCOMMAND")
     c = csub.add_parser(
-        "check", help="verify credentials, permissions and quota",
-        description="Ask each platform whether outreach's credentials still work, have the "
-                    "permissions they need and have quota left; say plainly what is wrong and how "
-                    "to fix it. Exit status 1 when anything is wrong.")
-    c.add_argument("name", nargs="*", help="only these channels (default: every enabled channel)")
-    c.add_argument("--json", action="store_true", help="machine-readable output")
+        "check", help=_("verify credentials, permissions and quota"),
+        description=_("Ask each platform whether outreach's credentials still work, have the "
+                      "permissions they need and have quota left; say plainly what is wrong and "
+                      "how to fix it. Exit status 1 when anything is wrong."))
+    c.add_argument("name", nargs="*", help=_("only these channels (default: every enabled "
+                                             "channel)"))
+    c.add_argument("--json", action="store_true", help=_("machine-readable output"))
     c.set_defaults(handler=cmd_check)
 
 

@@ -12,85 +12,87 @@ import os
 import sys
 
 from datetime import date, datetime, time, timedelta
+from ..i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("harvest", help="read new comments and messages from every channel",
-                       description="Read new replies from each channel since its saved cursor "
-                                   "and store them in the inbox (once per message).")
+    p = sub.add_parser("harvest", help=_("read new comments and messages from every channel"),
+                       description=_("Read new replies from each channel since its saved cursor "
+                                     "and store them in the inbox (once per message)."))
     p.add_argument("--channel", action="append", metavar="NAME",
-                   help="only this channel (repeatable)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
+                   help=_("only this channel (repeatable)"))
+    p.add_argument("--json", action="store_true", help=_("print the report as JSON"))
     p.add_argument("--quiet", action="store_true",
-                   help="print only channels that failed (for crontab: mail only then)")
+                   help=_("print only channels that failed (for crontab: mail only then)"))
     p.set_defaults(handler=cmd_harvest)
 
-    inbox = sub.add_parser("inbox", help="the shared inbox of citizens' replies",
-                           description="List, read, route, answer and count citizens' messages.")
+    inbox = sub.add_parser("inbox", help=_("the shared inbox of citizens' replies"),
+                           description=_("List, read, route, answer and count citizens' "
+                                         "messages."))
     inbox.add_argument("--as", dest="actor", metavar="NAME",
-                       help="who is working (kept in the history; default $OUTREACH_STAFF or "
-                            "the login name)")
+                       help=_("who is working (kept in the history; default $OUTREACH_STAFF or "
+                              "the login name)"))
     isub = inbox.add_subparsers(dest="inbox_command", metavar="ACTION")
     isub.required = True
 
-    p = isub.add_parser("list", help="items, newest first (open ones by default)")
+    p = isub.add_parser("list", help=_("items, newest first (open ones by default)"))
     p.add_argument("--status", action="append", metavar="STATUS",
-                   help="new, open, answered, resolved, hidden, spam (repeatable)")
-    p.add_argument("--all", action="store_true", help="every status, deleted items included")
+                   help=_("new, open, answered, resolved, hidden, spam (repeatable)"))
+    p.add_argument("--all", action="store_true", help=_("every status, deleted items included"))
     p.add_argument("--channel")
     p.add_argument("--kind", action="append", metavar="KIND",
-                   help="complaint, question, opinion, greeting, survey, spam (repeatable; "
-                        "Korean names such as 민원 work too)")
+                   help=_("complaint, question, opinion, greeting, survey, spam (repeatable; "
+                          "Korean names such as 민원 work too)"))
     p.add_argument("--category")
     p.add_argument("--assignee")
-    p.add_argument("--overdue", action="store_true", help="past a deadline")
+    p.add_argument("--overdue", action="store_true", help=_("past a deadline"))
     p.add_argument("--flagged", nargs="?", const="any", metavar="FLAG",
-                   help="flagged items (or only FLAG: abusive, political, personal_data ...)")
-    p.add_argument("-q", "--search", metavar="TEXT", help="words anywhere in the text")
+                   help=_("flagged items (or only FLAG: abusive, political, personal_data ...)"))
+    p.add_argument("-q", "--search", metavar="TEXT", help=_("words anywhere in the text"))
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_list)
 
-    p = isub.add_parser("show", help="one item with its history, notes and answers")
+    p = isub.add_parser("show", help=_("one item with its history, notes and answers"))
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_show)
 
-    p = isub.add_parser("assign", help="route an item to a department or person")
+    p = isub.add_parser("assign", help=_("route an item to a department or person"))
     p.add_argument("id")
     p.add_argument("assignee")
     p.set_defaults(handler=cmd_assign)
 
-    p = isub.add_parser("kind", help="correct an item's kind (complaint, question, opinion ...)",
-                        description="Set the kind: complaint (민원), question (질문), opinion "
-                                    "(의견·칭찬), greeting (인사·메뉴), survey (설문 응답), spam "
-                                    "(스팸). Only complaints and questions get a ticket and "
-                                    "deadlines.")
+    p = isub.add_parser("kind", help=_("correct an item's kind (complaint, question, opinion "
+                                       "...)"),
+                        description=_("Set the kind: complaint (민원), question (질문), opinion "
+                                      "(의견·칭찬), greeting (인사·메뉴), survey (설문 응답), spam (스팸). "
+                                      "Only complaints and questions get a ticket and deadlines."))
     p.add_argument("id")
     p.add_argument("kind")
     p.set_defaults(handler=cmd_kind)
 
-    p = isub.add_parser("tag", help="add (or --remove) categories")
+    p = isub.add_parser("tag", help=_("add (or --remove) categories"))
     p.add_argument("id")
     p.add_argument("categories", nargs="*")
     p.add_argument("--remove", action="append", default=[], metavar="CATEGORY")
     p.set_defaults(handler=cmd_tag)
 
-    p = isub.add_parser("note", help="an internal note for colleagues (never sent)")
+    p = isub.add_parser("note", help=_("an internal note for colleagues (never sent)"))
     p.add_argument("id")
     p.add_argument("text")
     p.set_defaults(handler=cmd_note)
 
-    p = isub.add_parser("reply", help="answer through the item's channel (once)")
+    p = isub.add_parser("reply", help=_("answer through the item's channel (once)"))
     p.add_argument("id")
     p.add_argument("text", nargs="?")
-    p.add_argument("--saved", metavar="NAME", help="a saved reply from inbox/replies.yaml")
+    p.add_argument("--saved", metavar="NAME", help=_("a saved reply from inbox/replies.yaml"))
     # ``reply ID --manual "text"`` and ``reply ID "text" --manual`` both work: argparse
     # alone would give the text to nobody in the first order
     p.add_argument("--manual", nargs="?", const=True, default=False, metavar="TEXT",
-                   help="record an answer given by hand on the platform")
+                   help=_("record an answer given by hand on the platform"))
     p.add_argument("--resend", action="store_true",
-                   help="send again an answer whose outcome is unknown")
+                   help=_("send again an answer whose outcome is unknown"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_reply)
 
@@ -99,22 +101,22 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    ("spam", "spam", "mark as spam (not counted as a complaint)")):
         p = isub.add_parser(name, help=helptext)
         p.add_argument("id")
-        p.add_argument("--note", default="", help="why (kept in the history)")
+        p.add_argument("--note", default="", help=_("why (kept in the history)"))
         p.set_defaults(handler=cmd_status, status=status)
 
-    p = isub.add_parser("hide", help="hide on the platform (Facebook, Instagram, YouTube)")
+    p = isub.add_parser("hide", help=_("hide on the platform (Facebook, Instagram, YouTube)"))
     p.add_argument("id")
     p.add_argument("--local", action="store_true",
-                   help="only mark hidden in the inbox (hidden by hand on the platform)")
+                   help=_("only mark hidden in the inbox (hidden by hand on the platform)"))
     p.set_defaults(handler=cmd_hide)
 
-    p = isub.add_parser("stats", help="counts, answer times and overdue items")
-    p.add_argument("--since", metavar="DATE", help="from this day (YYYY-MM-DD, local time)")
-    p.add_argument("--until", metavar="DATE", help="up to and including this day")
+    p = isub.add_parser("stats", help=_("counts, answer times and overdue items"))
+    p.add_argument("--since", metavar="DATE", help=_("from this day (YYYY-MM-DD, local time)"))
+    p.add_argument("--until", metavar="DATE", help=_("up to and including this day"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_stats)
 
-    p = isub.add_parser("triage", help="show how the rules classify a text (checks the rules)")
+    p = isub.add_parser("triage", help=_("show how the rules classify a text (checks the rules)"))
     p.add_argument("text")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_triage)

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from . import settings_from
+from ..i18n import _
 
 
 def _who(args: argparse.Namespace) -> str:
@@ -21,81 +22,87 @@ def _who(args: argparse.Namespace) -> str:
 
 def _by(p: argparse.ArgumentParser) -> None:
     p.add_argument("--by", metavar="NAME",
-                   help="who decides, for the record (default: $OUTREACH_USER or the login name)")
+                   help=_("who decides, for the record (default: $OUTREACH_USER or the login "
+                          "name)"))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "publish", help="render a template and publish it now",
-        description="Render TEMPLATE and publish it now through the ledger to the given channels "
-                    "(default: every enabled channel). Prints each channel's outcome. Exit status: "
-                    "0 when every delivery was sent or handed off, 1 when any failed, is "
-                    "unknown or waits for a retry, 2 for bad input (nothing is recorded then).")
-    p.add_argument("template", help="template name (a folder in templates/cards/)")
+        "publish", help=_("render a template and publish it now"),
+        description=_("Render TEMPLATE and publish it now through the ledger to the given "
+                      "channels (default: every enabled channel). Prints each channel's "
+                      "outcome. Exit status: 0 when every delivery was sent or handed off, 1 "
+                      "when any failed, is unknown or waits for a retry, 2 for bad input "
+                      "(nothing is recorded then)."))
+    p.add_argument("template", help=_("template name (a folder in templates/cards/)"))
     p.add_argument("--data", type=Path, metavar="FILE",
-                   help="YAML or JSON data file (default: the template's sample data)")
+                   help=_("YAML or JSON data file (default: the template's sample data)"))
     p.add_argument("--channel", action="append", metavar="NAME",
-                   help="publish only to this configured channel (repeatable)")
+                   help=_("publish only to this configured channel (repeatable)"))
     p.add_argument("--dry-run", action="store_true",
-                   help="render and show what would go where; send and record nothing")
+                   help=_("render and show what would go where; send and record nothing"))
     p.add_argument("--again", action="store_true",
-                   help="publish even though the same template and data went to the same "
-                        "channel within the last day")
+                   help=_("publish even though the same template and data went to the same "
+                          "channel within the last day"))
     p.set_defaults(handler=cmd_publish)
 
     p = sub.add_parser(
-        "status", help="recent and upcoming publications, problems first",
-        description="Occurrences of the last and next 7 days with each channel's state and "
-                    "error; failed, unknown, held, missed and waiting items come first, marked "
-                    "!!. Times in the configured time zone. Exit status 1 when something failed, "
-                    "is unknown, held or missed (waiting approvals and hand-offs alone: 0).")
-    p.add_argument("--schedule", metavar="NAME", help="only this schedule ('manual' for publish)")
-    p.add_argument("--limit", type=int, default=30, help="at most this many occurrences (30)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+        "status", help=_("recent and upcoming publications, problems first"),
+        description=_("Occurrences of the last and next 7 days with each channel's state and "
+                      "error; failed, unknown, held, missed and waiting items come first, "
+                      "marked !!. Times in the configured time zone. Exit status 1 when "
+                      "something failed, is unknown, held or missed (waiting approvals and "
+                      "hand-offs alone: 0)."))
+    p.add_argument("--schedule", metavar="NAME", help=_("only this schedule ('manual' for "
+                                                        "publish)"))
+    p.add_argument("--limit", type=int, default=30, help=_("at most this many occurrences (30)"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_status)
 
-    p = sub.add_parser("approve", help="approve a prepared draft",
-                       description="Approve occurrence ID (see 'outreach status'); look at its "
-                                   "draft folder first. It goes out at its time, or at once when "
-                                   "it was held and is still within its grace window.")
+    p = sub.add_parser("approve", help=_("approve a prepared draft"),
+                       description=_("Approve occurrence ID (see 'outreach status'); look at "
+                                     "its draft folder first. It goes out at its time, or at "
+                                     "once when it was held and is still within its grace "
+                                     "window."))
     p.add_argument("id", type=int)
     _by(p)
     p.set_defaults(handler=cmd_approve)
 
-    p = sub.add_parser("reject", help="reject a draft so it is never published",
-                       description="Reject occurrence ID; none of its channels will get it.")
+    p = sub.add_parser("reject", help=_("reject a draft so it is never published"),
+                       description=_("Reject occurrence ID; none of its channels will get it."))
     p.add_argument("id", type=int)
-    p.add_argument("--reason", required=True, help="why, for the record")
+    p.add_argument("--reason", required=True, help=_("why, for the record"))
     _by(p)
     p.set_defaults(handler=cmd_reject)
 
-    p = sub.add_parser("retry", help="send a failed or unknown delivery again",
-                       description="Queue delivery ID (or key) again after fixing the cause, or "
-                                   "after checking on the platform that an 'unknown' post is not "
-                                   "there. The next 'run-due' or daemon pass sends it.")
-    p.add_argument("id", metavar="ID", help="delivery id or key")
+    p = sub.add_parser("retry", help=_("send a failed or unknown delivery again"),
+                       description=_("Queue delivery ID (or key) again after fixing the cause, "
+                                     "or after checking on the platform that an 'unknown' post "
+                                     "is not there. The next 'run-due' or daemon pass sends it."))
+    p.add_argument("id", metavar="ID", help=_("delivery id or key"))
     _by(p)
     p.set_defaults(handler=cmd_retry)
 
-    p = sub.add_parser("handoff", help="posts waiting for a person (no write API)",
-                       description="Hand-off channels prepare posts in var/handoff/ for a person "
-                                   "to publish by hand; record them here when they are out.")
+    p = sub.add_parser("handoff", help=_("posts waiting for a person (no write API)"),
+                       description=_("Hand-off channels prepare posts in var/handoff/ for a "
+                                     "person to publish by hand; record them here when they are "
+                                     "out."))
     hsub = p.add_subparsers(dest="handoff_command", metavar="COMMAND")
     hsub.required = True
-    h = hsub.add_parser("list", help="prepared posts still waiting for a person")
+    h = hsub.add_parser("list", help=_("prepared posts still waiting for a person"))
     h.add_argument("--channel", metavar="NAME")
     h.add_argument("--json", action="store_true")
     h.set_defaults(handler=cmd_handoff_list)
-    h = hsub.add_parser("done", help="record that a prepared post went out",
-                        description="Record that delivery ID (or key) was posted by hand; also "
-                                    "closes an 'unknown' delivery a person found online.")
-    h.add_argument("id", metavar="ID", help="delivery id or key")
-    h.add_argument("--url", help="address of the published post")
+    h = hsub.add_parser("done", help=_("record that a prepared post went out"),
+                        description=_("Record that delivery ID (or key) was posted by hand; "
+                                      "also closes an 'unknown' delivery a person found online."))
+    h.add_argument("id", metavar="ID", help=_("delivery id or key"))
+    h.add_argument("--url", help=_("address of the published post"))
     _by(h)
     h.set_defaults(handler=cmd_handoff_done)
-    h = hsub.add_parser("sync", help="mark hand-offs done that a channel can see online",
-                        description="Ask hand-off channels that can read the platform (Naver "
-                                    "Blog RSS) which waiting posts have appeared.")
+    h = hsub.add_parser("sync", help=_("mark hand-offs done that a channel can see online"),
+                        description=_("Ask hand-off channels that can read the platform (Naver "
+                                      "Blog RSS) which waiting posts have appeared."))
     h.set_defaults(handler=cmd_handoff_sync)
 
 

@@ -6,27 +6,31 @@ import argparse
 import re
 from pathlib import Path
 from typing import Any
+from ..i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("templates", help="list the card templates, their descriptions and fields",
-                       description="List the card templates under templates_dir with the data "
-                                   "fields each one needs.")
+    p = sub.add_parser("templates", help=_("list the card templates, their descriptions and "
+                                           "fields"),
+                       description=_("List the card templates under templates_dir with the data "
+                                     "fields each one needs."))
     p.set_defaults(handler=cmd_templates)
 
-    p = sub.add_parser("render", help="render a card template into slide images and channel texts",
-                       description="Render template NAME with a data file (default: the "
-                                   "template's sample.yaml) into a folder of slides, channel "
-                                   "texts and manifest.json.")
-    p.add_argument("name", metavar="NAME", help="template name (see: outreach templates)")
-    p.add_argument("--data", type=Path, metavar="FILE", help="YAML or JSON data file")
+    p = sub.add_parser("render", help=_("render a card template into slide images and channel "
+                                        "texts"),
+                       description=_("Render template NAME with a data file (default: the "
+                                     "template's sample.yaml) into a folder of slides, channel "
+                                     "texts and manifest.json."))
+    p.add_argument("name", metavar="NAME", help=_("template name (see: outreach templates)"))
+    p.add_argument("--data", type=Path, metavar="FILE", help=_("YAML or JSON data file"))
     p.add_argument("--out", type=Path, metavar="DIR",
-                   help="output folder (default: out/NAME in the workspace); replaced on success")
+                   help=_("output folder (default: out/NAME in the workspace); replaced on "
+                          "success"))
     p.add_argument("--format", default="png", choices=("png", "jpeg", "jpg"),
-                   help="slide image format (default: png)")
+                   help=_("slide image format (default: png)"))
     p.add_argument("--max-bytes", metavar="SIZE", type=_size,
-                   help="largest file per image, e.g. 4MB or 800kB (default: the smallest limit "
-                        "among the workspace's enabled channels)")
+                   help=_("largest file per image, e.g. 4MB or 800kB (default: the smallest "
+                          "limit among the workspace's enabled channels)"))
     p.set_defaults(handler=cmd_render)
 
 

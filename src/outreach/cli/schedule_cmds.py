@@ -11,29 +11,31 @@ import sys
 from pathlib import Path
 
 from . import settings_from
+from ..i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("schedules", help="list schedules and their next run times",
-                       description="Each schedule in schedules/ with its template, channels, "
-                                   "approval and next run times in local time. Exits 2 when a "
-                                   "schedule file is invalid.")
-    p.add_argument("--count", type=int, default=3, help="how many upcoming runs to show (3)")
+    p = sub.add_parser("schedules", help=_("list schedules and their next run times"),
+                       description=_("Each schedule in schedules/ with its template, channels, "
+                                     "approval and next run times in local time. Exits 2 when a "
+                                     "schedule file is invalid."))
+    p.add_argument("--count", type=int, default=3, help=_("how many upcoming runs to show (3)"))
     p.set_defaults(handler=cmd_schedules)
 
-    p = sub.add_parser("daemon", help="run the schedules in the foreground (for systemd)",
-                       description="Publish every schedule on time until stopped (SIGTERM or "
-                                   "Ctrl-C). Edited schedule files are picked up within a minute, "
-                                   "or at once on SIGHUP (systemctl reload outreach). Only one "
-                                   "daemon may run per database.")
+    p = sub.add_parser("daemon", help=_("run the schedules in the foreground (for systemd)"),
+                       description=_("Publish every schedule on time until stopped (SIGTERM or "
+                                     "Ctrl-C). Edited schedule files are picked up within a "
+                                     "minute, or at once on SIGHUP (systemctl reload outreach). "
+                                     "Only one daemon may run per database."))
     p.set_defaults(handler=cmd_daemon)
 
-    p = sub.add_parser("run-due", help="do what is due now once and exit (for cron)",
-                       description="Plan due runs, publish due posts, retry and reconcile, then "
-                                   "exit; run it from crontab every minute. Safe alongside the "
-                                   "daemon or another run-due. Quiet unless something needs "
-                                   "attention; exits 1 then, 2 on a configuration error.")
-    p.add_argument("--schedule", metavar="NAME", help="plan only this schedule")
+    p = sub.add_parser("run-due", help=_("do what is due now once and exit (for cron)"),
+                       description=_("Plan due runs, publish due posts, retry and reconcile, "
+                                     "then exit; run it from crontab every minute. Safe "
+                                     "alongside the daemon or another run-due. Quiet unless "
+                                     "something needs attention; exits 1 then, 2 on a "
+                                     "configuration error."))
+    p.add_argument("--schedule", metavar="NAME", help=_("plan only this schedule"))
     p.add_argument("--now", help=argparse.SUPPRESS)   # tests and rehearsals: start the clock here
     p.set_defaults(handler=cmd_run_due)
 
