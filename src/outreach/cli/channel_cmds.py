@@ -51,13 +51,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     if not rows:
-        print("no channels configured: add [channels.NAME] tables to outreach.toml")
+        print(_("no channels configured: add [channels.NAME] tables to outreach.toml"))
         return 0
     for row in rows:
         state = "" if row["enabled"] else "  (disabled)"
         print(f"{row['name']}  [{row['type']}]{state}")
         print(f"    {row['description']}")
-        print(f"    can: {', '.join(row['capabilities']) or '-'}")
+        print(_("    can: {capabilities}", capabilities=', '.join(row['capabilities']) or '-'))
         if row["limits"]:
             print("    limits: " + ", ".join(f"{k}={_fmt(v)}" for k, v in row["limits"].items()))
     return 0
@@ -80,8 +80,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     names = args.name or [n for n, c in settings.channels.items() if c.enabled]
     unknown = [n for n in names if n not in settings.channels]
     if unknown:
-        raise ConfigError(f"no channel named {unknown[0]!r} is configured "
-                          f"(configured: {', '.join(settings.channels) or 'none'})",
+        raise ConfigError(_("no channel named {unknown!r} is configured (configured: {channels})",
+                            unknown=unknown[0], channels=', '.join(settings.channels) or 'none'),
                           file=settings.file or "outreach.toml", key="channels")
     report: dict[str, list[CheckResult]] = {}
     for name in names:

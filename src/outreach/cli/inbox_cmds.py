@@ -12,7 +12,7 @@ import os
 import sys
 
 from datetime import date, datetime, time, timedelta
-from ..i18n import _
+from ..i18n import _, format_datetime
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -154,14 +154,17 @@ def _print_json(value) -> None:
 
 
 def _short(iso: str | None) -> str:
-    return iso[5:16].replace("T", " ") if iso else "-"
+    """An inbox time (ISO, already in the workspace's zone) in the one staff format."""
+    from datetime import datetime
+
+    return format_datetime(datetime.fromisoformat(iso)) if iso else "-"
 
 
 def _line(v) -> str:
     flags = (" !" + ",".join(v.flags)) if v.flags else ""
     cats = f"[{','.join(v.categories)}]" if v.categories else "[미분류]"
-    late = " OVERDUE" if v.overdue else ""
-    gone = " (deleted)" if v.deleted else ""
+    late = _(" OVERDUE") if v.overdue else ""
+    gone = _(" (deleted)") if v.deleted else ""
     text = " ".join(v.text.split())
     text = text if len(text) <= 60 else text[:59] + "…"
     return (f"#{v.id:<6} {v.status:<8} {v.kind:<9} {v.priority:<6} {v.channel:<10} "
@@ -180,15 +183,16 @@ def cmd_harvest(args) -> int:
         _print_json(report.as_json())
     else:
         if not report.channels and not args.quiet:
-            print("no configured channel can read replies")
+            print(_("no configured channel can read replies"))
         for c in report.channels:
             if args.quiet and not c.error:
                 continue
             state = f"error: {c.error}" if c.error else "ok"
-            print(f"{c.channel}: {c.new} new, {c.updated} updated, {c.deleted} deleted "
-                  f"({c.pages} page(s)) {state}")
+            print(_("{channel}: {new} new, {updated} updated, {deleted} deleted ({pages} "
+                    "page(s)) {state}", channel=c.channel, new=c.new, updated=c.updated,
+                    deleted=c.deleted, pages=c.pages, state=state))
             for note in c.notes:
-                print(f"  note: {note}")
+                print(_("  note: {note}", note=note))
     return 0 if report.ok else 1
 
 
@@ -204,9 +208,10 @@ def cmd_list(args) -> int:
         statuses = tuple(s.strip() for part in args.status for s in part.split(",") if s.strip())
         bad = [s for s in statuses if s not in STATUSES]
         if bad:
-            raise InboxError(f"--status {bad[0]!r} is not a status: use {', '.join(STATUSES)}")
+            raise InboxError(_("--status {bad!r} is not a status: use {statuses}", bad=bad[0],
+                               statuses=', '.join(STATUSES)))
     if args.limit < 1:
-        raise InboxError("--limit must be at least 1")
+        raise InboxError(_("--limit must be at least 1"))
     kinds = _kinds(args.kind)
     inbox = _inbox(args)
     views = inbox.list(ItemFilter(statuses=statuses, channel=args.channel, kinds=kinds,
@@ -219,7 +224,7 @@ def cmd_list(args) -> int:
     for v in views:
         print(_line(v))
     if not views:
-        print("no items")
+        print(_("no items"))
     return 0
 
 
@@ -257,40 +262,46 @@ def cmd_show(args) -> int:
         _print_json(detail)
         return 0
     v = detail["item"]
-    print(f"#{v['id']} {v['status']} ({v['priority']})  {v['channel']}  {v['created_at']}")
-    print(f"kind: {v['kind']}" + (f"   ticket: {v['ticket']}" if v["ticket"] else ""))
-    print(f"from: {v['author']}")
-    print(f"assignee: {v['assignee'] or '-'}   categories: {', '.join(v['categories']) or '-'}"
-          f"   flags: {', '.join(v['flags']) or '-'}")
-    print(f"first answer due: {v['first_due_at'] or '-'}   answered: "
-          f"{v['first_answered_at'] or '-'}{'   OVERDUE' if v['overdue'] else ''}")
-    print(f"resolution due: {v['resolve_due_at'] or '-'}   resolved: {v['resolved_at'] or '-'}")
+    print(f"#{v['id']} {v['status']} ({v['priority']})  {v['channel']}  {_short(v['created_at'])}")
+    print(_("kind: {kind}", kind=v['kind'])
+          + (_("   ticket: {ticket}", ticket=v['ticket']) if v["ticket"] else ""))
+    print(_("from: {author}", author=v['author']))
+    print(_("assignee: {assignee}   categories: {categories}   flags: {flags}",
+            assignee=v['assignee'] or '-', categories=', '.join(v['categories']) or '-',
+            flags=', '.join(v['flags']) or '-'))
+    print(_("first answer due: {first_due_at}   answered: {first_answered_at}{overdue}",
+            first_due_at=_short(v['first_due_at']),
+            first_answered_at=_short(v['first_answered_at']),
+            overdue=_('   OVERDUE') if v['overdue'] else ''))
+    print(_("resolution due: {resolve_due_at}   resolved: {resolved_at}",
+            resolve_due_at=_short(v['resolve_due_at']), resolved_at=_short(v['resolved_at'])))
     if v["url"]:
-        print(f"link: {v['url']}")
+        print(_("link: {url}", url=v['url']))
     pub = detail["publication"]
     if pub:
-        print("answers publication: " + ", ".join(f"{k}={val}" for k, val in pub.items()))
+        print(_("answers publication: ") + ", ".join(f"{k}={val}" for k, val in pub.items()))
     if v["deleted"]:
-        print("(deleted on the platform; kept for the record)")
+        print(_("(deleted on the platform; kept for the record)"))
     print()
     print(v["text"])
     for a in detail["answers"]:
-        print(f"\nanswer {a['id']} [{a['status']}] by {a['by']} {a['at']}"
-              + (f" error: {a['error']}" if a["error"] else ""))
+        print(_("\nanswer {id} [{status}] by {by} {at}", id=a['id'], status=a['status'],
+                by=a['by'], at=_short(a['at']))
+              + (_(" error: {error}", error=a['error']) if a["error"] else ""))
         print(f"  {a['text']}")
     for n in detail["notes"]:
-        print(f"\nnote by {n['by']} {n['at']}: {n['detail']}")
+        print(_("\nnote by {by} {at}: {detail}", by=n['by'], at=_short(n['at']), detail=n['detail']))
     if detail["history"]:
-        print("\nhistory:")
+        print(_("\nhistory:"))
         for h in detail["history"]:
             extra = f": {h['detail']}" if h["detail"] else ""
-            print(f"  {h['at']} {h['by']} {h['kind']}{extra}")
+            print(f"  {_short(h['at'])} {h['by']} {h['kind']}{extra}")
     return 0
 
 
 def cmd_assign(args) -> int:
     _inbox(args).assign(args.id, args.assignee)
-    print(f"item {args.id} assigned to {args.assignee}")
+    print(_("item {id} assigned to {assignee}", id=args.id, assignee=args.assignee))
     return 0
 
 
@@ -298,27 +309,28 @@ def cmd_tag(args) -> int:
     from ..errors import InboxError
 
     if not args.categories and not args.remove:
-        raise InboxError("name at least one category to add, or --remove CATEGORY")
+        raise InboxError(_("name at least one category to add, or --remove CATEGORY"))
     now = _inbox(args).tag(args.id, args.categories, args.remove)
-    print(f"item {args.id}: {', '.join(now) or 'no categories'}")
+    print(_("item {id}: {categories}", id=args.id,
+            categories=', '.join(now) or _('no categories')))
     return 0
 
 
 def cmd_note(args) -> int:
     _inbox(args).note(args.id, args.text)
-    print(f"note added to item {args.id}")
+    print(_("note added to item {id}", id=args.id))
     return 0
 
 
 def cmd_status(args) -> int:
     _inbox(args).set_status(args.id, args.status, args.note)
-    print(f"item {args.id} is now {args.status}")
+    print(_("item {id} is now {status}", id=args.id, status=args.status))
     return 0
 
 
 def cmd_hide(args) -> int:
     where = _inbox(args).hide(args.id, local_only=args.local)
-    print(f"item {args.id} hidden {where}")
+    print(_("item {id} hidden {where}", id=args.id, where=where))
     return 0
 
 
@@ -329,14 +341,12 @@ def cmd_reply(args) -> int:
 
     if isinstance(args.manual, str):
         if args.text:
-            from ..i18n import _
-
             raise InboxError(_("give the answer once (got {first} and {second})",
                                first=repr(args.manual), second=repr(args.text)))
         args.text, args.manual = args.manual, True
     inbox = _inbox(args)
     if bool(args.text) == bool(args.saved):
-        raise InboxError("give the answer TEXT or --saved NAME (one of the two)")
+        raise InboxError(_("give the answer TEXT or --saved NAME (one of the two)"))
     text = args.text
     if args.saved:
         cfg = inbox_config(inbox.settings)
@@ -347,17 +357,17 @@ def cmd_reply(args) -> int:
     except ChannelError as exc:
         # The command did its part (the answer is recorded failed or unknown); the
         # platform refused or did not say: exit 1, "a person must look", not 2 (bad input).
-        from ..i18n import _
 
         print(_("outreach: error: {message}", message=exc), file=sys.stderr)
         return 1
     if args.json:
         _print_json(vars(outcome))
     elif outcome.already:
-        print(f"item {args.id}: this answer was already {outcome.status} (answer "
-              f"{outcome.answer_id}); nothing sent again")
+        print(_("item {id}: this answer was already {status} (answer {answer_id}); nothing sent "
+                "again", id=args.id, status=outcome.status, answer_id=outcome.answer_id))
     else:
-        print(f"item {args.id}: answer {outcome.answer_id} {outcome.status}"
+        print(_("item {id}: answer {answer_id} {status}", id=args.id, answer_id=outcome.answer_id,
+                status=outcome.status)
               + (f" ({outcome.url or outcome.remote_id})" if outcome.remote_id else ""))
     return 0
 
@@ -373,7 +383,7 @@ def _day(value: str | None, tz, *, end: bool) -> datetime | None:
             return moment if moment.tzinfo else moment.replace(tzinfo=tz)
         day = date.fromisoformat(value)
     except ValueError:
-        raise InboxError(f"{value!r} is not a date: write YYYY-MM-DD") from None
+        raise InboxError(_("{value!r} is not a date: write YYYY-MM-DD", value=value)) from None
     if end:
         day += timedelta(days=1)
     return datetime.combine(day, time(0), tz)

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from . import settings_from
-from ..i18n import _
+from ..i18n import _, format_datetime, ngettext
 
 
 def _who(args: argparse.Namespace) -> str:
@@ -119,22 +119,26 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from ..publishing import manual
 
     if args.data is not None and not args.data.is_file():
-        raise ConfigError(f"data file {args.data} does not exist: give a YAML or JSON file",
+        raise ConfigError(_("data file {path} does not exist: give a YAML or JSON file",
+                            path=args.data),
                           key="--data")
     service = _service(args)
     if args.dry_run:
         post, lines = manual.dry_run(service, args.template, data_file=args.data,
                                      channel_names=args.channel)
         count = len(post.slides)
-        print(f"dry run: {post.title} ({count} image{'' if count == 1 else 's'}) rendered in "
-              f"{post.out_dir}; "
-              "nothing sent, nothing recorded")
+        print(ngettext("dry run: {title} ({n} image) rendered in {folder}; nothing sent, "
+                       "nothing recorded", "dry run: {title} ({n} images) rendered in {folder}; "
+                       "nothing sent, nothing recorded", count, title=post.title,
+                       folder=post.out_dir))
         for line in lines:
             limit = f"/{line.max_text:,}" if line.max_text else ""
             images = f"/{line.max_images}" if line.max_images else ""
             verdict = f"  !! {line.problem}" if line.problem else ""
-            print(f"  {line.channel:<14} {line.type:<11} text {line.text_name}: "
-                  f"{line.text_chars:,}{limit} chars, {line.images}{images} images{verdict}")
+            print(_("  {channel:<14} {type:<11} text {text}: {chars:,}{limit} chars, "
+                    "{images}{max_images} images{verdict}", channel=line.channel, type=line.type,
+                    text=line.text_name, chars=line.text_chars, limit=limit, images=line.images,
+                    max_images=images, verdict=verdict))
         return 1 if any(line.problem for line in lines) else 0
     occ_id, _report = manual.publish_now(service, args.template, data_file=args.data,
                                          channel_names=args.channel, again=args.again)
@@ -145,16 +149,19 @@ def _print_outcome(service, occ_id: int) -> int:
     from ..publishing import model as m
 
     occ = service.occurrence(occ_id)
-    print(f"occurrence #{occ_id}: {occ['state']} (draft {occ['draft_dir']})")
+    print(_("occurrence #{id}: {state} (draft {folder})", id=occ_id, state=occ['state'],
+            folder=occ['draft_dir']))
     bad = False
     for d in service.ledger.deliveries([occ_id]):
         state = d["state"]
         if state == m.D_SENT:
             detail = d["url"] or d["location"] or d["remote_id"] or ""
         elif state == m.D_AWAITING_HANDOFF:
-            detail = f"{d['location']} (then: outreach handoff done {d['id']} --url URL)"
+            detail = _("{location} (then: outreach handoff done {id} --url URL)",
+                       location=d['location'], id=d['id'])
         elif state == m.D_RETRY_WAIT:
-            detail = f"will retry at {d['next_attempt_at']:%H:%M} UTC: {d['error']}"
+            detail = _("will retry at {when}: {error}", error=d['error'],
+                       when=format_datetime(d['next_attempt_at'], service.settings.timezone))
         else:
             detail = d["error"] or ""
         bad = bad or state not in m.D_OUT
@@ -180,20 +187,23 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
     service = _service(args)
     row = service.approve(args.id, _who(args))
-    print(f"occurrence #{row['id']} approved by {row['decided_by']}; goes out at "
-          f"{local(row['scheduled_for'], service.settings.timezone)} or the next pass after it")
+    print(_("occurrence #{id} approved by {decided_by}; goes out at {when} or the next pass "
+            "after it", id=row['id'], decided_by=row['decided_by'],
+            when=local(row['scheduled_for'], service.settings.timezone)))
     return 0
 
 
 def cmd_reject(args: argparse.Namespace) -> int:
     row = _service(args).reject(args.id, _who(args), args.reason)
-    print(f"occurrence #{row['id']} rejected by {row['decided_by']}: {row['decision_reason']}")
+    print(_("occurrence #{id} rejected by {decided_by}: {decision_reason}", id=row['id'],
+            decided_by=row['decided_by'], decision_reason=row['decision_reason']))
     return 0
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
     row = _service(args).retry(args.id, _who(args))
-    print(f"delivery #{row['id']} ({row['channel']}) queued again; the next pass sends it")
+    print(_("delivery #{id} ({channel}) queued again; the next pass sends it", id=row['id'],
+            channel=row['channel']))
     return 0
 
 
@@ -209,26 +219,27 @@ def cmd_handoff_list(args: argparse.Namespace) -> int:
                          ensure_ascii=False, indent=2))
         return 0
     if not rows:
-        print("no posts are waiting for a person")
+        print(_("no posts are waiting for a person"))
         return 0
     for r in rows:
         print(f"#{r['id']:<5} {r['channel']:<14} {r['schedule']:<16} "
               f"{local(r['scheduled_for'], service.settings.timezone)}  {r['location']}")
-    print(f"\nwhen posted: outreach handoff done ID --url URL")
+    print(_("\nwhen posted: outreach handoff done ID --url URL"))
     return 0
 
 
 def cmd_handoff_done(args: argparse.Namespace) -> int:
     row = _service(args).handoff_done(args.id, _who(args), url=args.url)
-    print(f"delivery #{row['id']} ({row['channel']}) recorded as posted by "
-          f"{row['handed_off_by']}" + (f": {row['url']}" if row["url"] else ""))
+    print(_("delivery #{id} ({channel}) recorded as posted by {handed_off_by}", id=row['id'],
+            channel=row['channel'], handed_off_by=row['handed_off_by']) + (f": {row['url']}" if row["url"] else ""))
     return 0
 
 
 def cmd_handoff_sync(args: argparse.Namespace) -> int:
     confirmed = _service(args).sync_handoffs()
     for row, receipt in confirmed:
-        print(f"delivery #{row['id']} ({row['channel']}) seen online: {receipt.url or '-'}")
+        print(_("delivery #{id} ({channel}) seen online: {url}", id=row['id'],
+                channel=row['channel'], url=receipt.url or '-'))
     if not confirmed:
-        print("no waiting hand-off has appeared online yet")
+        print(_("no waiting hand-off has appeared online yet"))
     return 0

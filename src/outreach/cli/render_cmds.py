@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _size(text: str) -> int:
     match = re.fullmatch(r"\s*([\d.]+)\s*(b|kb|k|mb|m)?\s*", text.lower())
     if not match:
-        raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 4MB or 800kB)")
+        raise argparse.ArgumentTypeError(_("not a size: {text!r} (try 4MB or 800kB)", text=text))
     factor = {"kb": 1000, "k": 1000, "mb": 1_000_000, "m": 1_000_000}.get(match[2] or "b", 1)
     return int(float(match[1]) * factor)
 
@@ -49,11 +49,12 @@ def cmd_templates(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     infos = list_templates(settings.templates_dir)
     if not infos:
-        print(f"no templates in {settings.templates_dir}")
+        print(_("no templates in {templates_dir}", templates_dir=settings.templates_dir))
         return 0
     for info in infos:
-        print(f"{info.name}  ({info.canvas[0]}x{info.canvas[1]}; texts: "
-              f"{', '.join(info.texts) or 'none'})")
+        print(_("{name}  ({width}x{height}; texts: {texts})", name=info.name,
+                width=info.canvas[0], height=info.canvas[1],
+                texts=', '.join(info.texts) or '-'))
         print(f"  {info.description}")
         for field in info.fields:
             _print_field(field, "    ")
@@ -62,8 +63,9 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 
 def _print_field(field: Any, indent: str) -> None:
-    kind = f"list of {field.item_type}" if field.type == "list" and field.item_type else field.type
-    need = "" if field.required else ", optional"
+    kind = _("list of {type}", type=field.item_type) if field.type == "list" and field.item_type \
+        else field.type
+    need = "" if field.required else _(", optional")
     about = f"  {field.description}" if field.description else ""
     print(f"{indent}{field.name} ({kind}{need}){about}")
     for sub in field.items:
@@ -99,13 +101,14 @@ def cmd_render(args: argparse.Namespace) -> int:
     post = render_post(settings.templates_dir, args.name, out_dir=out, data_file=args.data,
                        image_format=args.format, image_budget=budget, workspace=settings.root,
                        media_dirs=settings.media_dirs)
-    print(f"rendered {post.template}: {post.title}")
-    print(f"folder: {post.out_dir}")
+    print(_("rendered {template}: {title}", template=post.template, title=post.title))
+    print(_("folder: {out_dir}", out_dir=post.out_dir))
     for slide in post.slides:
         print(f"  {slide.path.name}  {slide.width}x{slide.height}  {slide.bytes / 1000:,.0f} kB")
     for name in post.texts:
         from ..render.texts import file_name
 
-        print(f"  {file_name(name)}  {len(post.texts[name]):,} characters")
+        print(_("  {file_name}  {n:,} characters", file_name=file_name(name),
+                n=len(post.texts[name])))
     print(f"  {post.manifest_path.name}")
     return 0

@@ -49,8 +49,8 @@ def cmd_schedules(args: argparse.Namespace) -> int:
     scheduling_options(settings)
     schedules = load_schedules(settings)
     if not schedules:
-        print(f"no schedules in {settings.schedules_dir} (add one file per schedule, "
-              "e.g. weekend-guide.yaml)")
+        print(_("no schedules in {schedules_dir} (add one file per schedule, e.g. "
+                "weekend-guide.yaml)", schedules_dir=settings.schedules_dir))
         return 0
     now = make_clock(None, settings.timezone)()
     print("\n\n".join(describe(settings, s, now, count=max(1, args.count)) for s in schedules))
@@ -80,8 +80,9 @@ def cmd_run_due(args: argparse.Namespace) -> int:
         bad_named = [e for e in bad if Path(str(e.file)).stem == args.schedule]
         if bad_named:
             raise bad_named[0]
-        raise ScheduleError(f"no schedule named {args.schedule!r} in {settings.schedules_dir}: "
-                            "see outreach schedules")
+        raise ScheduleError(_("no schedule named {schedule!r} in {schedules_dir}: see outreach "
+                              "schedules", schedule=args.schedule,
+                              schedules_dir=settings.schedules_dir))
     db, service = _open(settings, clock)
     try:
         report = run_pass(settings, service, schedules, clock=clock, options=options,
@@ -89,7 +90,7 @@ def cmd_run_due(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     for error in bad:
-        print(f"outreach: error: {error}", file=sys.stderr)
+        print(_("outreach: error: {message}", message=error), file=sys.stderr)
     work = report.work
     attention = list(report.errors)
     if work is not None:
@@ -108,11 +109,13 @@ def cmd_run_due(args: argparse.Namespace) -> int:
                                       "{n} runs missed: not published within their grace window "
                                       "(see outreach status)", work.missed))
     for line in attention:
-        print(f"outreach: warning: {line}", file=sys.stderr)
+        print(_("outreach: warning: {line}", line=line), file=sys.stderr)
     if args.verbose and work is not None:
         sent = sum(1 for o in work.outcomes if o.state in ("sent", "awaiting_handoff"))
-        print(f"planned {report.planned}, feed items seen {report.feed_items}, prepared "
-              f"{work.prepared}, delivered {sent}, missed {report.missed + work.missed}")
+        print(_("planned {planned}, feed items seen {feed_items}, prepared {prepared}, "
+                "delivered {sent}, missed {missed}", planned=report.planned,
+                feed_items=report.feed_items, prepared=work.prepared, sent=sent,
+                missed=report.missed + work.missed))
     if bad:
         return 2
     return 1 if attention else 0

@@ -32,8 +32,9 @@ def _bind(host: str, port: int):
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}): choose another "
-                          "--port or stop the other server", key="server.port") from None
+        raise ConfigError(_("cannot listen on {host}:{port} ({strerror}): choose another --port "
+                            "or stop the other server", host=host, port=port,
+                            strerror=exc.strerror), key="server.port") from None
     return sock
 
 
