@@ -32,6 +32,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    _argparse_words()
     parser = _Parser(
         prog="outreach",
         description=_("A city hall's social media outreach: card news, schedules, publishing, "
@@ -52,6 +53,27 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         module.register(sub)
     return parser
+
+
+def _argparse_words() -> None:
+    """argparse's own words ("usage:", "options", its usage errors) through our catalogs.
+
+    argparse translates them with the module-level ``_``/``ngettext`` it imported from
+    stdlib gettext and looks them up at call time, so pointing those names at
+    outreach.i18n gives a Korean workspace a Korean help screen and usage errors; in
+    English the ids are argparse's own texts, unchanged. Their translations are in
+    clitext.po.
+    """
+    from .. import i18n
+
+    def plural(singular: str, plural: str, n: int) -> str:  # %-formatted by argparse itself
+        found = i18n.catalog(i18n.current_language()).get((singular, plural))
+        if isinstance(found, tuple) and found:
+            return found[0] if len(found) == 1 or n == 1 else found[1]
+        return singular if n == 1 else plural
+
+    argparse._ = i18n.gettext  # type: ignore[attr-defined]
+    argparse.ngettext = plural  # type: ignore[attr-defined]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
