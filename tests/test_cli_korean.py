@@ -106,7 +106,7 @@ def test_publish_then_status_in_korean_with_local_times(ko):
     done = outreach(ko, "publish", "notice", "--data", str(ko / "data.yaml"), "--channel",
                     "outbox", "--channel", "kakao")
     assert done.returncode == 0, done.stderr
-    assert "실행 #1: done (초안 " in done.stdout and "올린 뒤: outreach handoff done 2" in done.stdout
+    assert "실행 #1: 완료 (초안 " in done.stdout and "넘겨받기 대기" in done.stdout and "올린 뒤: outreach handoff done 2" in done.stdout
     done = outreach(ko, "status")
     assert done.returncode == 0, done.stderr
     out = done.stdout

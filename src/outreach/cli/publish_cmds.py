@@ -149,7 +149,9 @@ def _print_outcome(service, occ_id: int) -> int:
     from ..publishing import model as m
 
     occ = service.occurrence(occ_id)
-    print(_("occurrence #{id}: {state} (draft {folder})", id=occ_id, state=occ['state'],
+    from ..publishing.status import state_label
+
+    print(_("occurrence #{id}: {state} (draft {folder})", id=occ_id, state=state_label(occ['state']),
             folder=occ['draft_dir']))
     bad = False
     for d in service.ledger.deliveries([occ_id]):
@@ -166,7 +168,7 @@ def _print_outcome(service, occ_id: int) -> int:
             detail = d["error"] or ""
         bad = bad or state not in m.D_OUT
         print(f"  {'!!' if state not in m.D_OUT else '  '} #{d['id']} {d['channel']:<14} "
-              f"{state:<17} {detail}".rstrip())
+              f"{state_label(state):<17} {detail}".rstrip())
     return 1 if bad else 0
 
 

@@ -48,6 +48,21 @@ def local(when: datetime | None, tz: ZoneInfo) -> str:
     return format_datetime(when, tz)
 
 
+def state_label(state: str) -> str:
+    """A ledger state in the reader's language; in English the state name itself."""
+    labels = {
+        m.PLANNED: _("planned"), m.PREPARED: _("prepared"),
+        m.AWAITING_APPROVAL: _("awaiting_approval"), m.APPROVED: _("approved"),
+        m.REJECTED: _("rejected"), m.HELD: _("held"), m.PUBLISHING: _("publishing"),
+        m.DONE: _("done"), m.PARTIAL: _("partial"), m.FAILED: _("failed"),
+        m.MISSED: _("missed"), m.SKIPPED: _("skipped"), m.D_PENDING: _("pending"),
+        m.D_ATTEMPTING: _("attempting"), m.D_SENT: _("sent"), m.D_RETRY_WAIT: _("retry_wait"),
+        m.D_UNKNOWN: _("unknown"), m.D_AWAITING_HANDOFF: _("awaiting_handoff"),
+        m.D_HANDED_OFF: _("handed_off"), m.D_CANCELLED: _("cancelled"),
+    }
+    return labels.get(state, state)
+
+
 def _delivery_detail(d: dict[str, Any], tz: ZoneInfo) -> str:
     state = d["state"]
     if state in (m.D_SENT, m.D_HANDED_OFF):
@@ -66,7 +81,7 @@ def _block(items: list[dict[str, Any]], tz: ZoneInfo, mark: bool) -> list[str]:
     for occ in items:
         flag = "!!" if mark else "  "
         head = (f"{flag} #{occ['id']:<5} {occ['schedule']:<16} {local(occ['scheduled_for'], tz)}  "
-                f"{occ['state']}")
+                f"{state_label(occ['state'])}")
         if occ["state"] in (m.AWAITING_APPROVAL, m.HELD) and occ["draft_dir"]:
             head += _("  draft: {folder}  (outreach approve {id})", folder=occ['draft_dir'],
                       id=occ['id'])
@@ -75,7 +90,7 @@ def _block(items: list[dict[str, Any]], tz: ZoneInfo, mark: bool) -> list[str]:
         lines.append(head)
         for d in occ["deliveries"]:
             dflag = "!!" if d["state"] in m.ATTENTION else "  "
-            lines.append(f"     {dflag} {d['channel']:<14} {d['state']:<17} "
+            lines.append(f"     {dflag} {d['channel']:<14} {state_label(d['state']):<17} "
                          f"{_delivery_detail(d, tz)}".rstrip())
     return lines
 
