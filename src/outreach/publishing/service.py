@@ -206,8 +206,19 @@ class PublishingService:
                     log(logger, logging.WARNING, "held: not approved by its publish time",
                         occurrence=row["id"], schedule=row["schedule"], key=row["key"])
 
-    def _prepare(self, report: m.WorkReport, schedule: str | None) -> None:
+    def prepare_one(self, occ_id: int) -> m.WorkReport:
+        """Render one planned occurrence's draft now if its time has come (the CLI's one-off post)."""
+        report = m.WorkReport()
+        try:
+            self._prepare(report, None, only=occ_id)
+        finally:
+            self.close()
+        return report
+
+    def _prepare(self, report: m.WorkReport, schedule: str | None, only: int | None = None) -> None:
         for row in self.ledger.to_prepare(self.clock(), schedule):
+            if only is not None and row["id"] != only:
+                continue
             now = self.clock()
             if not self.ledger.claim_prepare(row["id"], now, now + self.lease):
                 continue

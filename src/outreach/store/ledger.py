@@ -54,7 +54,8 @@ class Ledger:
             scheduled_for=spec.scheduled_for, prepare_at=spec.prepare_at,
             grace_seconds=int(spec.grace.total_seconds()), approval_required=spec.approval_required,
             state=state, error=error, draft_dir=draft_dir,
-            prepared_at=now if draft_dir else None, created_at=now, updated_at=now)
+            prepared_at=now if draft_dir else None, created_by=spec.created_by, created_at=now,
+            updated_at=now)
         with self.db.begin() as conn:
             stmt = _insert(self.db, occurrence).values(**values).on_conflict_do_nothing(
                 index_elements=["schedule", "key"]).returning(occurrence.c.id)
@@ -225,6 +226,22 @@ class Ledger:
                 occurrence.c.id == occ_id, occurrence.c.state.in_(list(from_states)))
                 .values(**values)).rowcount == 1
 
+    def move_occurrence(self, occ_id: int, scheduled_for: datetime, now: datetime, *,
+                        from_states: Sequence[str], prepare_at: datetime | None = None) -> bool:
+        """Give a not-started occurrence a new time; a held draft waits for approval again."""
+        with self.db.begin() as conn:
+            values: dict[str, Any] = dict(scheduled_for=scheduled_for, updated_at=now)
+            if prepare_at is not None:
+                values["prepare_at"] = prepare_at
+            changed = conn.execute(update(occurrence).where(
+                occurrence.c.id == occ_id, occurrence.c.state.in_(list(from_states)))
+                .values(**values)).rowcount == 1
+            if changed:
+                conn.execute(update(occurrence).where(occurrence.c.id == occ_id,
+                                                      occurrence.c.state == m.HELD)
+                             .values(state=m.AWAITING_APPROVAL))
+            return changed
+
     # -- deliveries -------------------------------------------------------
     def due_deliveries(self, now: datetime, schedule: str | None = None) -> list[Row]:
         stmt = self._joined().where(
@@ -240,9 +257,11 @@ class Ledger:
                        worker: str) -> int | None:
         """Take a due delivery: commit ``attempting`` and an attempt row; the attempt number or None."""
         with self.db.begin() as conn:
-            # locks the occurrence row first, so it cannot turn missed/rejected under us
+            # locks the occurrence row first, so it cannot turn missed/rejected under us; the
+            # time is checked again because a one-off post may have been moved meanwhile
             if not conn.execute(update(occurrence).where(
-                    occurrence.c.id == occ_id, occurrence.c.state.in_(m.PUBLISHABLE))
+                    occurrence.c.id == occ_id, occurrence.c.state.in_(m.PUBLISHABLE),
+                    occurrence.c.scheduled_for <= now)
                     .values(state=m.PUBLISHING, updated_at=now)).rowcount:
                 return None
             claimed = conn.execute(update(delivery).where(
