@@ -7,10 +7,10 @@ count), so pages stay fast on five years of history. Rows are plain dicts.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Sequence
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select, union_all
 
 from ..publishing import model as m
 from .db import Database
@@ -59,15 +59,13 @@ class DeskQueries:
 
     def between(self, start: datetime, end: datetime, *, limit: int = 2000) -> list[Row]:
         """Occurrences scheduled in [start, end) with their delivery counts (the calendar)."""
-        counts = (select(delivery.c.occurrence_id,
-                         func.count().label("channels"),
-                         func.sum(func.cast(delivery.c.state.in_(m.D_OUT), _int())).label("out"),
-                         func.sum(func.cast(delivery.c.state.in_([m.D_FAILED, m.D_UNKNOWN]),
-                                            _int())).label("bad"))
-                  .group_by(delivery.c.occurrence_id).subquery())
-        stmt = (select(*_OCC, counts.c.channels, counts.c.out, counts.c.bad)
-                .join(counts, counts.c.occurrence_id == occurrence.c.id, isouter=True)
+        stmt = (select(*_OCC, func.count(delivery.c.id).label("channels"),
+                       func.sum(func.cast(delivery.c.state.in_(m.D_OUT), _int())).label("out"),
+                       func.sum(func.cast(delivery.c.state.in_([m.D_FAILED, m.D_UNKNOWN]),
+                                          _int())).label("bad"))
+                .join(delivery, delivery.c.occurrence_id == occurrence.c.id, isouter=True)
                 .where(occurrence.c.scheduled_for >= start, occurrence.c.scheduled_for < end)
+                .group_by(*_OCC)
                 .order_by(occurrence.c.scheduled_for, occurrence.c.id).limit(limit))
         with self.db.read() as conn:
             return _rows(conn.execute(stmt))
@@ -101,15 +99,32 @@ class DeskQueries:
                 .where(delivery.c.occurrence_id == occ_id).order_by(attempt.c.id)))
         return dict(row._mapping), deliveries, attempts
 
-    def channel_stats(self, since: datetime) -> dict[str, dict[str, Any]]:
-        """Per channel: last success and failures since ``since`` (one grouped query)."""
-        stmt = (select(delivery.c.channel, func.max(delivery.c.sent_at).label("last_sent"),
-                       func.sum(func.cast(and_(delivery.c.state.in_([m.D_FAILED, m.D_UNKNOWN]),
-                                               delivery.c.updated_at >= since), _int()))
-                       .label("recent_problems"))
-                .group_by(delivery.c.channel))
+    def channel_stats(self, channels: Sequence[str], since: datetime) -> dict[str, dict[str, Any]]:
+        """Per channel: last post out and problems since ``since``; two queries, each walking
+        an index (channel, sent_at) or (state, updated_at), never the whole table."""
+        out: dict[str, dict[str, Any]] = {c: {"last_sent": None, "recent_problems": 0}
+                                          for c in channels}
+        if not channels:
+            return out
+        last = [select(literal(c).label("channel"),
+                       select(func.max(delivery.c.sent_at)).where(delivery.c.channel == c)
+                       .scalar_subquery().label("last_sent")) for c in channels]
+        problems = (select(delivery.c.channel, func.count().label("n"))
+                    .where(delivery.c.state.in_([m.D_FAILED, m.D_UNKNOWN]),
+                           delivery.c.updated_at >= since)
+                    .group_by(delivery.c.channel))
         with self.db.read() as conn:
-            return {r["channel"]: r for r in _rows(conn.execute(stmt))}
+            for row in conn.execute(union_all(*last)):
+                value = row.last_sent
+                if isinstance(value, str):   # SQLite returns max() of a compound select as text
+                    value = datetime.fromisoformat(value)
+                if value is not None and value.tzinfo is None:
+                    value = value.replace(tzinfo=timezone.utc)
+                out[row.channel]["last_sent"] = value
+            for row in conn.execute(problems):
+                if row.channel in out:
+                    out[row.channel]["recent_problems"] = row.n
+        return out
 
 
 def _int():

@@ -90,6 +90,7 @@ delivery = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("occurrence_id", "channel", name="uq_delivery_occurrence_channel"),
     Index("ix_delivery_state_updated_at", "state", "updated_at"),
+    Index("ix_delivery_channel_sent_at", "channel", "sent_at"),
 )
 
 attempt = Table(

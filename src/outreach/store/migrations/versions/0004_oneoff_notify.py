@@ -29,6 +29,7 @@ def upgrade() -> None:
     op.create_index("ix_occurrence_schedule_scheduled_for", "occurrence",
                     ["schedule", "scheduled_for"])
     op.create_index("ix_delivery_state_updated_at", "delivery", ["state", "updated_at"])
+    op.create_index("ix_delivery_channel_sent_at", "delivery", ["channel", "sent_at"])
     op.create_table(
         "notification",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -62,6 +63,7 @@ def downgrade() -> None:
     op.drop_table("channel_check")
     op.drop_index("ix_notification_state", "notification")
     op.drop_table("notification")
+    op.drop_index("ix_delivery_channel_sent_at", "delivery")
     op.drop_index("ix_delivery_state_updated_at", "delivery")
     op.drop_index("ix_occurrence_schedule_scheduled_for", "occurrence")
     with op.batch_alter_table("occurrence") as batch:
