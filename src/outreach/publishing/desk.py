@@ -228,6 +228,7 @@ class RunView:
     can_approve: bool
     can_reject: bool
     can_change: bool            # a one-off post that can still be moved or cancelled
+    can_publish_now: bool       # ready (and approved if needed) but due later
 
 
 def run_view(settings: Settings, db: Database, occ_id: int, now: datetime) -> RunView | None:
@@ -275,7 +276,8 @@ def run_view(settings: Settings, db: Database, occ_id: int, now: datetime) -> Ru
         can_approve=occ["state"] in (m.AWAITING_APPROVAL, m.HELD) and not late,
         can_reject=occ["state"] in (m.PLANNED, m.PREPARED, m.AWAITING_APPROVAL, m.APPROVED,
                                     m.HELD),
-        can_change=occ["schedule"] == m.POST and occ["state"] in CHANGEABLE)
+        can_change=occ["schedule"] == m.POST and occ["state"] in CHANGEABLE,
+        can_publish_now=occ["state"] in (m.PREPARED, m.APPROVED) and occ["scheduled_for"] > now)
 
 
 # -- hand-offs --------------------------------------------------------------
@@ -343,3 +345,29 @@ def channel_rows(settings: Settings, db: Database, now: datetime, *,
             "attention": config.enabled and (expired or expiring or bool(failing)),
         })
     return out
+
+
+# -- schedules for pages ----------------------------------------------------
+_SCHEDULES: dict[Path, tuple[tuple, list]] = {}
+
+
+def current_schedules(settings: Settings) -> list:
+    """The valid schedules, re-read only when a schedule file changed (a stat per file),
+    so a page does not parse every YAML file on each request. Bad files are left out
+    here; ``outreach schedules`` and the daemon report them."""
+    from ..scheduling.specs import load_all, schedule_files
+
+    signature = []
+    for path in schedule_files(settings):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        signature.append((str(path), stat.st_mtime_ns, stat.st_size))
+    key = tuple(signature)
+    cached = _SCHEDULES.get(settings.schedules_dir)
+    if cached is None or cached[0] != key:
+        schedules, _errors = load_all(settings)
+        cached = (key, schedules)
+        _SCHEDULES[settings.schedules_dir] = cached
+    return cached[1]

@@ -150,3 +150,22 @@ def cancel_post(service: PublishingService, occ_id: int, by: str,
                             id=occ_id))
     log(logger, logging.INFO, "post cancelled", occurrence=occ_id, by=by)
     return service.occurrence(occ_id)
+
+
+def publish_now(service: PublishingService, occ_id: int, by: str) -> dict[str, Any]:
+    """Make a ready (and, if required, approved) run due now: the next pass sends it.
+
+    Works for scheduled runs and one-off posts alike; nothing is sent inside the call.
+    """
+    row = service.occurrence(occ_id)
+    if row["state"] not in (m.PREPARED, m.APPROVED):
+        raise LedgerError(_("#{id} is {state}: only a ready draft (approved, if it needs "
+                            "approval) can be published now", id=occ_id, state=row["state"]))
+    now = service.clock()
+    if row["scheduled_for"] <= now:
+        return row
+    if not service.ledger.move_occurrence(occ_id, now, now, from_states=[m.PREPARED, m.APPROVED]):
+        raise LedgerError(_("#{id} changed meanwhile; look at it again", id=occ_id))
+    log(logger, logging.INFO, "publish now", occurrence=occ_id, by=by,
+        was=row["scheduled_for"].isoformat())
+    return service.occurrence(occ_id)
