@@ -1,14 +1,15 @@
 """What deserves an e-mail, as events with a stable key (the key makes each go once).
 
-Kinds, the roles that can act on them, and their keys:
+Kinds, the permission needed to act on them (its holders get the mail, see
+``outreach.users.roles``), and their keys:
 
-========================  ===============  =====================================
-draft ready for approval  approver         ``draft_ready:<occurrence>``
-data file missing          editor           ``data_missing:<schedule>:<run UTC>``
-delivery failed/unknown    editor           ``delivery:<id>:<attempts>:<state>``
-run missed                 editor, approver ``missed:<occurrence>``
-token expiring             admin            ``token:<channel>:<expiry date>``
-========================  ===============  =====================================
+========================  ==========  =====================================
+draft ready for approval  approve     ``draft_ready:<occurrence>``
+data file missing          edit        ``data_missing:<schedule>:<run UTC>``
+delivery failed/unknown    publish     ``delivery:<id>:<attempts>:<state>``
+run missed                 edit        ``missed:<occurrence>``
+token expiring             admin       ``token:<channel>:<expiry date>``
+========================  ==========  =====================================
 
 A delivery that fails again after a retry has a new attempt count, so it is a
 new event. Only events newer than ``lookback_hours`` are considered, so turning
@@ -26,6 +27,7 @@ from ..i18n import _, format_datetime
 from ..publishing import model as m
 from ..store.desk import DeskQueries
 from ..store.notify import NotificationStore
+from ..users.roles import ADMIN, APPROVE, EDIT, PUBLISH
 from .settings import NotifySettings
 
 
@@ -58,7 +60,7 @@ def collect(settings: Settings, options: NotifySettings, queries: DeskQueries,
     for row in drafts:
         when = format_datetime(row["scheduled_for"], tz)
         events.append(Event(
-            f"draft_ready:{row['id']}", "draft_ready", ("approver",),
+            f"draft_ready:{row['id']}", "draft_ready", (APPROVE,),
             _("[outreach] Draft ready for approval: {name}, {when}", name=_run_name(row),
               when=when),
             _("The draft of {name} ({template}) for {when} is ready. Look at it and approve or "
@@ -79,13 +81,13 @@ def collect(settings: Settings, options: NotifySettings, queries: DeskQueries,
                   "appeared: {error}. Check the platform, then record it as published or send it "
                   "again from its page.", channel=row["channel"], error=row["error"] or "-"))
         events.append(Event(f"delivery:{row['id']}:{row['attempts']}:{row['state']}",
-                            "delivery_" + row["state"], ("editor",), subject, body,
+                            "delivery_" + row["state"], (PUBLISH,), subject, body,
                             f"{url}/runs/{row['occurrence_id']}"))
     missed, _n = queries.occurrences_in([m.MISSED], since=since, limit=200)
     for row in missed:
         when = format_datetime(row["scheduled_for"], tz)
         events.append(Event(
-            f"missed:{row['id']}", "run_missed", ("editor", "approver"),
+            f"missed:{row['id']}", "run_missed", (EDIT,),
             _("[outreach] Run missed: {name}, {when}", name=_run_name(row), when=when),
             _("{name} for {when} was not published: {reason}", name=_run_name(row), when=when,
               reason=row["error"] or "-"),
@@ -97,7 +99,7 @@ def collect(settings: Settings, options: NotifySettings, queries: DeskQueries,
         day = format_datetime(expires, tz)
         fixes = [r["fix"] for r in check["results"] if r.get("fix")]
         events.append(Event(
-            f"token:{name}:{expires.date().isoformat()}", "token_expiring", ("admin",),
+            f"token:{name}:{expires.date().isoformat()}", "token_expiring", (ADMIN,),
             (_("[outreach] Access token of {channel} expired on {when}", channel=name, when=day)
              if expires <= now else
              _("[outreach] Access token of {channel} expires on {when}", channel=name, when=day)),
@@ -118,7 +120,7 @@ def missing_data(settings: Settings, options: NotifySettings, schedules: Iterabl
         local = format_datetime(item["when"], settings.timezone)
         events.append(Event(
             f"data_missing:{item['schedule']}:{item['when'].isoformat()}", "data_missing",
-            ("editor",),
+            (EDIT,),
             _("[outreach] Data file missing for {name}, {when}", name=item["schedule"],
               when=local),
             _("The run of {name} on {when} needs {file}, which does not exist yet. Add it "

@@ -2,8 +2,9 @@
 
 Called by every scheduling pass (the daemon's minute tick and cron's
 ``run-due``) after the ledger's work, never from a web request. Recipients are
-the signed-in users whose role can act (and who gave an address) plus the
-fixed addresses of ``[notifications.to]``.
+the staff accounts whose role holds the permission the event needs (and that
+have an e-mail address), plus the fixed addresses ``[notifications.to]`` gives
+for such roles.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..logs import log, redact
 from ..store.db import Database
 from ..store.desk import DeskQueries
 from ..store.notify import FAILED, NOBODY, PENDING, SENT, NotificationStore
+from ..users.roles import can
 from . import mail
 from .events import collect
 from .settings import NotifySettings, notify_settings
@@ -28,8 +30,6 @@ logger = logging.getLogger("outreach.notify")
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=5)
 
-#: roles -> addresses of the people holding them (the users service, once it exists)
-Directory = Callable[[Iterable[str]], list[str]]
 
 
 @dataclass
@@ -41,19 +41,21 @@ class NotifyReport:
     errors: list[str] = field(default_factory=list)
 
 
-def recipients(options: NotifySettings, roles: Iterable[str],
-               directory: Directory | None) -> list[str]:
-    roles = list(roles)
-    found: list[str] = []
-    for role in roles:
-        found.extend(options.to.get(role, ()))
-    if directory is not None:
-        found.extend(directory(roles))
+def recipients(options: NotifySettings, permissions: Iterable[str],
+               staff: Iterable[tuple[str, str]]) -> list[str]:
+    """Addresses of the roles holding any of ``permissions``: staff accounts and fixed ones."""
+    wanted = list(permissions)
+
+    def acts(role: str) -> bool:
+        return any(can(role, p) for p in wanted)
+
+    found = [a for role, addresses in options.to.items() if acts(role) for a in addresses]
+    found += [email for role, email in staff if acts(role)]
     return sorted(dict.fromkeys(a.strip() for a in found if a and "@" in a))
 
 
-def run(settings: Settings, db: Database, schedules: Iterable, now: Callable[[], datetime], *,
-        directory: Directory | None = None) -> NotifyReport | None:
+def run(settings: Settings, db: Database, schedules: Iterable,
+        now: Callable[[], datetime]) -> NotifyReport | None:
     """Record and send; None when notifications are off. Never raises for one bad mail."""
     options = notify_settings(settings)
     if options is None:
@@ -63,13 +65,15 @@ def run(settings: Settings, db: Database, schedules: Iterable, now: Callable[[],
     with use_language(settings.language):
         events = collect(settings, options, DeskQueries(db), store, schedules, now())
     report.recorded = store.record((e.as_dict() for e in events), now())
-    for row in store.due(now()):
+    due = store.due(now())
+    staff = store.staff_addresses() if due else []
+    for row in due:
         if not store.claim(row["id"], now(), now() + LEASE):
             continue   # another pass took it
-        to = recipients(options, row["roles"].split(","), directory)
+        to = recipients(options, row["roles"].split(","), staff)
         if not to:
-            store.finish(row["id"], NOBODY, now(), error="nobody holds the roles "
-                         f"{row['roles']} with an e-mail address")
+            store.finish(row["id"], NOBODY, now(), error="no staff account allowed to "
+                         f"{row['roles']} has an e-mail address")
             report.nobody += 1
             log(logger, logging.WARNING, "notification has no recipient", key=row["key"],
                 roles=row["roles"])

@@ -27,6 +27,7 @@ from ..errors import ConfigError, LedgerError
 from ..i18n import _
 from ..logs import log
 from . import model as m
+from .audit import ActorLike, actor_of, audit
 from .manual import choose_channels
 from .service import PublishingService
 
@@ -90,8 +91,9 @@ def _local(service: PublishingService, when: datetime) -> str:
     return format_datetime(when, service.settings.timezone)
 
 
-def schedule_post(service: PublishingService, request: PostRequest, by: str) -> int:
+def schedule_post(service: PublishingService, request: PostRequest, by: ActorLike) -> int:
     """Record a one-off post for ``request.at``; its occurrence id. Nothing is sent now."""
+    actor = actor_of(by)
     names = choose_channels(service.settings, request.channels)
     data_file = request.data_file.resolve() if request.data_file else None
     if data_file is not None and not data_file.is_file():
@@ -104,9 +106,11 @@ def schedule_post(service: PublishingService, request: PostRequest, by: str) -> 
         schedule=m.POST, key=f"post:{uuid.uuid4().hex[:12]}", scheduled_for=request.at,
         template=request.template, channels=tuple(names), data_file=data_file,
         approval_required=approval, prepare_at=service.clock(), grace=grace(service),
-        created_by=by)
-    occ_id = service.plan(spec)
-    log(logger, logging.INFO, "post scheduled", occurrence=occ_id, by=by,
+        created_by=actor.name)
+    occ_id = service.plan(spec, audit=audit(actor, "post.schedule", "occurrence", None, {
+        "template": request.template, "at": request.at.isoformat(), "channels": names,
+        "approval": approval}))
+    log(logger, logging.INFO, "post scheduled", occurrence=occ_id, by=actor.label(),
         at=request.at.isoformat(), template=request.template)
     return occ_id
 
@@ -123,36 +127,42 @@ def _post(service: PublishingService, occ_id: int) -> dict[str, Any]:
     return row
 
 
-def move_post(service: PublishingService, occ_id: int, at: datetime, by: str) -> dict[str, Any]:
+def move_post(service: PublishingService, occ_id: int, at: datetime,
+              by: ActorLike) -> dict[str, Any]:
     """Give a one-off post that has not started a new time."""
+    actor = actor_of(by)
     row = _post(service, occ_id)
     _check_time(service, at)
     prepare_at = None
     if row["state"] == m.PLANNED and row["prepare_at"] and row["prepare_at"] > at:
         prepare_at = at
-    if not service.ledger.move_occurrence(occ_id, at, service.clock(), from_states=CHANGEABLE,
-                                          prepare_at=prepare_at):
+    if not service.ledger.move_occurrence(
+            occ_id, at, service.clock(), from_states=CHANGEABLE, prepare_at=prepare_at,
+            audit=audit(actor, "post.move", "occurrence", occ_id,
+                        {"from": row["scheduled_for"].isoformat(), "to": at.isoformat()})):
         raise LedgerError(_("post #{id} started going out meanwhile; it was not moved",
                             id=occ_id))
-    log(logger, logging.INFO, "post moved", occurrence=occ_id, by=by,
+    log(logger, logging.INFO, "post moved", occurrence=occ_id, by=actor.label(),
         old=row["scheduled_for"].isoformat(), new=at.isoformat())
     return service.occurrence(occ_id)
 
 
-def cancel_post(service: PublishingService, occ_id: int, by: str,
+def cancel_post(service: PublishingService, occ_id: int, by: ActorLike,
                 reason: str | None = None) -> dict[str, Any]:
     """Withdraw a one-off post that has not started; none of its channels gets it."""
+    actor = actor_of(by)
     _post(service, occ_id)
-    text = reason or _("cancelled by {name}", name=by)
-    if not service.ledger.close_occurrence(occ_id, m.CANCELLED, text, service.clock(),
-                                           from_states=CHANGEABLE, by=by):
+    text = reason or _("cancelled by {name}", name=actor.name)
+    if not service.ledger.close_occurrence(
+            occ_id, m.CANCELLED, text, service.clock(), from_states=CHANGEABLE, by=actor.name,
+            audit=audit(actor, "post.cancel", "occurrence", occ_id, {"reason": text})):
         raise LedgerError(_("post #{id} started going out meanwhile; it was not cancelled",
                             id=occ_id))
-    log(logger, logging.INFO, "post cancelled", occurrence=occ_id, by=by)
+    log(logger, logging.INFO, "post cancelled", occurrence=occ_id, by=actor.label())
     return service.occurrence(occ_id)
 
 
-def publish_now(service: PublishingService, occ_id: int, by: str) -> dict[str, Any]:
+def publish_now(service: PublishingService, occ_id: int, by: ActorLike) -> dict[str, Any]:
     """Make a ready (and, if required, approved) run due now: the next pass sends it.
 
     Works for scheduled runs and one-off posts alike; nothing is sent inside the call.
@@ -164,8 +174,12 @@ def publish_now(service: PublishingService, occ_id: int, by: str) -> dict[str, A
     now = service.clock()
     if row["scheduled_for"] <= now:
         return row
-    if not service.ledger.move_occurrence(occ_id, now, now, from_states=[m.PREPARED, m.APPROVED]):
+    actor = actor_of(by)
+    if not service.ledger.move_occurrence(
+            occ_id, now, now, from_states=[m.PREPARED, m.APPROVED],
+            audit=audit(actor, "post.publish_now", "occurrence", occ_id,
+                        {"was": row["scheduled_for"].isoformat()})):
         raise LedgerError(_("#{id} changed meanwhile; look at it again", id=occ_id))
-    log(logger, logging.INFO, "publish now", occurrence=occ_id, by=by,
+    log(logger, logging.INFO, "publish now", occurrence=occ_id, by=actor.label(),
         was=row["scheduled_for"].isoformat())
     return service.occurrence(occ_id)

@@ -95,6 +95,16 @@ class NotificationStore:
         with self.db.read() as conn:
             return conn.execute(stmt).scalar_one()
 
+    # -- recipients -----------------------------------------------------------
+    def staff_addresses(self) -> list[tuple[str, str]]:
+        """(role, e-mail) of every enabled staff account that has an address."""
+        from .users_tables import users
+
+        with self.db.read() as conn:
+            return [(r.role, r.email) for r in conn.execute(
+                select(users.c.role, users.c.email).where(users.c.disabled.is_(False),
+                                                          users.c.email.is_not(None)))]
+
     # -- channel checks -----------------------------------------------------
     def save_check(self, channel: str, results: list[dict[str, Any]], now: datetime,
                    expires_at: datetime | None) -> None:

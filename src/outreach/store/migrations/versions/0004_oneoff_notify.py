@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_oneoff_notify"
-down_revision = "0002_inbox"
+down_revision = "0003_users"
 branch_labels = None
 depends_on = None
 
