@@ -75,7 +75,11 @@ def page(request: Request, template: str, context: dict[str, Any], **kw: Any) ->
     from ...publishing import desk
     from .render import render
 
+    from ...users.roles import PERMISSIONS, can
+
     tz = staff(request).settings.timezone
-    helpers = {"tz": tz, "desk_words": desk.occurrence_words, "desk_title": desk.run_title,
+    session = current_session(request)
+    may = {p: bool(session) and can(session.role, p) for p in PERMISSIONS}
+    helpers = {"tz": tz, "may": may, "desk_words": desk.occurrence_words, "desk_title": desk.run_title,
                "desk_delivery_words": lambda row: desk.delivery_words(row, tz)}
     return render(request, template, {**helpers, **context}, **kw)
