@@ -131,6 +131,25 @@ def render_draft(folder: Path, settings) -> str:
     return str(out)
 
 
+class ServerTimer:
+    """ASGI wrapper: the server's time for the last request, from the call until the last
+    byte of the body is handed to the server (what a reverse proxy would wait for)."""
+
+    last_ms = 0.0
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            ServerTimer.last_ms = (time.perf_counter() - start) * 1000
+
+
 class Counter:
     def __init__(self, engine) -> None:
         self.n = 0
@@ -141,14 +160,14 @@ class Counter:
 
 
 def timed(fn, repeat: int, counter: Counter) -> tuple[float, float, int]:
+    """p50, p95 of the server time (``ServerTimer``) and the most queries of one request."""
     fn()
     fn()
     samples, queries = [], []
     for _ in range(repeat):
         before = counter.n
-        t = time.perf_counter()
         fn()
-        samples.append((time.perf_counter() - t) * 1000)
+        samples.append(ServerTimer.last_ms)
         queries.append(counter.n - before)
     samples.sort()
     p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
@@ -200,8 +219,26 @@ def measure(url: str, repeat: int, scale: float) -> list[tuple[str, float, float
 
 
 def signed_in_client(folder: Path, db):
-    """A TestClient on the staff app with an admin signed in (filled once the web layer exists)."""
-    raise NotImplementedError
+    """A TestClient on the staff app with an admin signed in through the real sign-in form."""
+    import re
+
+    from starlette.testclient import TestClient
+
+    from outreach.config import load_settings
+    from outreach.users import accounts
+    from outreach.users.audit import Actor
+    from outreach.web import create_app
+
+    password = "bench password 1234"
+    accounts.add_user(db, Actor.system("bench"), "admin", "admin", password)
+    client = TestClient(ServerTimer(create_app(load_settings(folder), db, only="staff")),
+                        follow_redirects=False)
+    client.__enter__()
+    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/sign-in").text)[1]
+    r = client.post("/sign-in", data={"name": "admin", "password": password,
+                                      "csrf_token": token, "next": "/"})
+    assert r.status_code == 303, r.text[:300]
+    return client, lambda: client.__exit__(None, None, None)
 
 
 def main() -> int:

@@ -121,15 +121,20 @@ def today(settings: Settings, db: Database, schedules: Iterable, now: datetime, 
 def missing_data(settings: Settings, schedules: Iterable, now: datetime,
                  days: int) -> list[Row]:
     """Runs in the next ``days`` whose data file is not there yet (reads files, no database)."""
-    from ..scheduling import cron
     from ..scheduling.runner import occurrence_for
 
     found = []
     horizon = now + timedelta(days=days)
+    # whole local days, so the cached fire times serve every request of the day
+    first = datetime.combine(now.astimezone(settings.timezone).date(), time(0), settings.timezone)
+    last = first + timedelta(days=days + 1)
     for schedule in schedules:
         if not schedule.enabled or not schedule.data or schedule.feed is not None:
             continue
-        for when in cron.fire_times(schedule.trigger, now, horizon):
+        for when in _fire_times(schedule.cron, settings.timezone.key, first.astimezone(timezone.utc),
+                                last.astimezone(timezone.utc)):
+            if when < now or when > horizon:
+                continue
             day = when.astimezone(settings.timezone).date()
             if not schedule.in_range(day) or schedule.skip_reason(day):
                 continue
