@@ -75,7 +75,10 @@ def delivery_words(row: Mapping[str, Any], tz) -> str:
 
 
 def run_title(row: Mapping[str, Any]) -> str:
-    return _("one-off post") if row["schedule"] == m.POST else row["schedule"]
+    """A schedule's name, or for a one-off post what it is made from."""
+    if row["schedule"] == m.POST:
+        return _("one-off post: {template}", template=row.get("template") or "-")
+    return row["schedule"]
 
 
 # -- today ------------------------------------------------------------------

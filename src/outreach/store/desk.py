@@ -75,14 +75,21 @@ class DeskQueries:
                       since: datetime | None = None, channel: str | None = None
                       ) -> tuple[list[Row], int]:
         """Deliveries in ``states``, most recently changed first, with their occurrence."""
-        cond = [delivery.c.state.in_(list(states))]
+        extra = []
         if since is not None:
-            cond.append(delivery.c.updated_at >= since)
+            extra.append(delivery.c.updated_at >= since)
         if channel:
-            cond.append(delivery.c.channel == channel)
-        stmt = Ledger._joined().where(*cond).order_by(delivery.c.updated_at.desc(),
-                                                      delivery.c.id.desc())
-        count = select(func.count()).select_from(delivery).where(*cond)
+            extra.append(delivery.c.channel == channel)
+        # the newest ``limit`` of each state walk the (state, updated_at) index in order;
+        # only those few rows are joined and sorted, however many the history holds
+        newest = [select(delivery.c.id).where(delivery.c.state == state, *extra)
+                  .order_by(delivery.c.updated_at.desc(), delivery.c.id.desc()).limit(limit)
+                  .subquery() for state in states]
+        ids = union_all(*[select(sub.c.id) for sub in newest]).subquery()
+        stmt = (Ledger._joined().where(delivery.c.id.in_(select(ids.c.id)))
+                .order_by(delivery.c.updated_at.desc(), delivery.c.id.desc()))
+        count = select(func.count()).select_from(delivery).where(
+            delivery.c.state.in_(list(states)), *extra)
         return self._list(stmt, count, limit)
 
     def run(self, occ_id: int) -> tuple[Row | None, list[Row], list[Row]]:
