@@ -306,11 +306,19 @@ def handoff_material(location: str | None) -> Row:
                             for p in body.split("\n\n") if p.strip())
     fields = meta.get("fields") or {}
     tags = [str(t) for t in fields.get("tags", [])]
+    labels = {"category": _("Category"), "blog": _("Blog"), "channel": _("Channel page"),
+              "links": _("Links")}
+    shown = []
+    for key, value in fields.items():
+        if key == "tags" or value in (None, "", [], {}):
+            continue
+        values = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+        shown.append((labels.get(key, key), values))
     return {"title": meta.get("title", ""), "body_html": body_html,
             "body_text": _plain(body_html) if text_file.endswith(".html") else body,
             "tags": tags, "tags_text": " ".join(f"#{t}" for t in tags),
             "slides": meta.get("slides", []), "platform": meta.get("platform", ""),
-            "fields": {k: v for k, v in fields.items() if k != "tags"},
+            "fields": shown,
             "ready": bool(meta)}
 
 
