@@ -100,6 +100,7 @@ def test_editor_cannot_approve_approver_approves_on_a_phone_and_it_publishes_onc
     page.goto("/today")
     assert page.locator("#awaiting").is_visible()
     assert korean_has_glyphs(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "today-phone")
     page.locator("#awaiting a.action").first.click()
     page.wait_for_url(f"**/runs/{occ['id']}")
