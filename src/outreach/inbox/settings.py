@@ -34,6 +34,7 @@ DEFAULT_WELCOME = (
 DEFAULT_ACK = ("민원이 접수되었습니다. 접수번호는 {ticket}입니다.\n"
                "{department}에서 확인하여 {due}까지 1차 답변을 드리겠습니다.")
 DEFAULT_MENU = "필요하신 곳을 눌러 주세요."
+DEFAULT_THANKS = "따뜻한 말씀 감사합니다. 불편하신 점이 있으면 언제든 자세히 적어 보내 주세요."
 DEFAULT_LINKS = (("블로그", "https://blog.naver.com/"),
                  ("페이스북", "https://www.facebook.com/"),
                  ("유튜브", "https://www.youtube.com/"),
@@ -52,6 +53,7 @@ class KakaoTexts:
     menu: str = DEFAULT_MENU
     links: tuple[tuple[str, str], ...] = DEFAULT_LINKS
     greetings: tuple[str, ...] = DEFAULT_GREETINGS
+    thanks: str = DEFAULT_THANKS       # the answer to a thank-you or praise (no ticket)
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,7 @@ def _kakao(settings: Settings) -> KakaoTexts:
                       welcome=r.get("welcome", DEFAULT_WELCOME, str, "a text"),
                       ack=ack,
                       menu=r.get("menu", DEFAULT_MENU, str, "a text"),
+                      thanks=r.get("thanks", DEFAULT_THANKS, str, "a text"),
                       links=parsed,
                       greetings=tuple(r.get("greetings", list(DEFAULT_GREETINGS), list,
                                             "a list of texts")))

@@ -4,8 +4,10 @@ Every utterance becomes an inbox item; the conversation with one user is one
 thread (keyed by the pseudonym, never the raw user key). The botUserKey is
 kept only in the item's ``ref`` so the Kakao channel can answer later through
 the Event API. A first contact gets the room's rules; a tap on a quick reply
-(or a greeting) gets the links and is closed automatically; anything else is
-a complaint and gets an acknowledgement with its ticket number.
+(or a greeting, or a thank-you: triage's kind) gets the links or a friendly
+answer and is closed automatically, without a ticket; a complaint or question
+gets an acknowledgement with its ticket number (date plus a keyed code that
+does not reveal the inbox's size).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from sqlalchemy import Connection
 from ..model import Reply
 from ..store import inbox as store
 from ..inbox.ingest import Ingestor
-from ..inbox.settings import KakaoTexts
+from ..inbox.kinds import ticket_number
+from ..inbox.settings import InboxConfig, KakaoTexts
 
 SIMPLE_TEXT_MAX = 1000
 _WEEKDAYS = "월화수목금토일"
@@ -75,40 +78,59 @@ def response(outputs: list[dict[str, Any]], texts: KakaoTexts) -> dict[str, Any]
     return {"version": "2.0", "template": {"outputs": outputs[:3], "quickReplies": quick[:10]}}
 
 
-def handle(conn: Connection, ingestor: Ingestor, texts: KakaoTexts, message: SkillMessage,
-           now: datetime) -> dict[str, Any]:
-    """Store the message and build the answer, inside the caller's transaction."""
-    cfg = ingestor.cfg
+def to_reply(cfg: InboxConfig, texts: KakaoTexts, message: SkillMessage, now: datetime
+             ) -> Reply:
+    """The inbox ``Reply`` of a skill request (built before any transaction, so the
+    caller can triage it first)."""
     author = cfg.author_key(texts.channel, message.user_key)
-    first = not store.author_seen(conn, texts.channel, author)
-    links = dict(texts.links)
-    menu = message.utterance in links or message.utterance.lower() in \
-        {g.lower() for g in texts.greetings} or not message.utterance
     ref = {"bot_user_key": message.user_key}
     if message.plusfriend_key:
         ref["plusfriend_user_key"] = message.plusfriend_key
     if message.bot_id:
         ref["bot_id"] = message.bot_id
-    reply = Reply(channel=texts.channel, remote_id=f"skill-{uuid.uuid4().hex}",
-                  text=message.utterance, created_at=now, thread_id=author,
-                  author_id=message.user_key, ref=ref)
+    return Reply(channel=texts.channel, remote_id=f"skill-{uuid.uuid4().hex}",
+                 text=message.utterance, created_at=now, thread_id=author,
+                 author_id=message.user_key, ref=ref)
+
+
+def handle(conn: Connection, ingestor: Ingestor, texts: KakaoTexts, message: SkillMessage,
+           now: datetime, reply: Reply | None = None) -> dict[str, Any]:
+    """Store the message (``reply``, else built here) and build the answer, inside the
+    caller's transaction."""
+    cfg = ingestor.cfg
+    reply = reply or to_reply(cfg, texts, message, now)
+    author = reply.thread_id
+    first = not store.author_seen(conn, texts.channel, author)
+    links = dict(texts.links)
+    menu = message.utterance in links or message.utterance.lower() in \
+        {g.lower() for g in texts.greetings} or not message.utterance
     result = ingestor.ingest(conn, [reply], source="webhook")
     item_id = result.ids[reply.remote_id]
     outputs = []
     if first:
         outputs.append(_simple(texts.welcome))
-    if menu:
+    row = store.get_item(conn, item_id)
+    if not menu and row.kind in ("greeting", "opinion"):
+        # a greeting or a thank-you: a friendly answer, no ticket, no deadlines
         store.update_item(conn, item_id, status="resolved", first_answered_at=store.to_db(now),
                           resolved_at=store.to_db(now))
+        store.add_events(conn, [store.event(item_id, "auto_answer", "chatbot", row.kind, now)])
+        outputs.append(_simple(texts.thanks if row.kind == "opinion" else texts.menu))
+        return response(outputs, texts)
+    if menu:
+        store.update_item(conn, item_id, status="resolved", first_answered_at=store.to_db(now),
+                          resolved_at=store.to_db(now), kind="greeting", first_due_at=None,
+                          resolve_due_at=None)
         store.add_events(conn, [store.event(item_id, "auto_answer", "chatbot", "menu", now)])
         if message.utterance in links:
             outputs.append(_simple(f"{message.utterance} 바로가기\n{links[message.utterance]}"))
         elif not first:
             outputs.append(_simple(texts.menu))
         return response(outputs, texts)
-    row = store.get_item(conn, item_id)
     due = store.from_db(row.first_due_at) if row.first_due_at else now
-    ack = texts.ack.format(ticket=item_id, department=row.assignee or "담당 부서",
+    day = store.from_db(row.created_at).astimezone(cfg.working.tz).date()
+    ack = texts.ack.format(ticket=ticket_number(cfg.salt, item_id, day),
+                           department=row.assignee or "담당 부서",
                            due=korean_time(due, cfg.working.tz))
     outputs.append(_simple(ack))
     return response(outputs, texts)
