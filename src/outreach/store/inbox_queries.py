@@ -1,0 +1,320 @@
+"""Inbox queries for the officer's desk: the report's rows, the department queue, transfers,
+time per department and once-only overdue notices.
+
+Beside ``store.inbox`` (ingest, search, the CLI list) so each module keeps one
+job. Callers hold the transaction and pass the connection; times are naive UTC
+(``to_db`` / ``from_db`` in ``store.inbox``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterator, Sequence
+
+from sqlalchemy import Connection, and_, case, func, insert, literal_column, or_, select, \
+    update
+from sqlalchemy.engine import Row
+
+from .inbox import OPEN_STATUSES, _fts5_query, _has, _pg_search, RECENT_WINDOW, to_db, utcnow
+from .inbox_tables import inbox_items
+from .inbox_transfer_tables import (inbox_department_time, inbox_overdue_notices,
+                                    inbox_transfers)
+
+# The next deadline of an open item: the first-answer deadline until a first answer is
+# given, then the resolution deadline. Written exactly as in migration 0007's partial
+# index, so both databases read the queue in this order straight from the index.
+NEXT_DUE_SQL = "(CASE WHEN first_answered_at IS NULL THEN first_due_at ELSE resolve_due_at END)"
+_OPEN_SQL = "inbox_items.status IN ('new', 'open', 'answered')"
+
+
+def has_kind() -> bool:
+    """Whether items carry a message kind (complaint, question, greeting ...)."""
+    return "kind" in inbox_items.c
+
+
+# -- the report -----------------------------------------------------------------------
+
+_REPORT_COLUMNS = ("id", "channel", "categories", "status", "flags", "assignee", "created_at",
+                   "first_answered_at", "resolved_at", "first_due_at", "resolve_due_at",
+                   "deleted_at", "platform_hidden")
+
+
+def report_rows(conn: Connection, start: datetime, end: datetime, *, with_text: bool = False
+                ) -> Iterator[Row]:
+    """Every item received in ``[start, end)``, oldest first, streamed (a month's export
+    holds tens of thousands of rows)."""
+    c = inbox_items.c
+    cols = [c[name] for name in _REPORT_COLUMNS]
+    if has_kind():
+        cols.append(c["kind"])
+    if with_text:
+        cols += [c.text, c.author_key, c.author_name]
+    stmt = (select(*cols).where(c.created_at >= to_db(start), c.created_at < to_db(end))
+            .order_by(c.created_at, c.id))
+    result = conn.execution_options(yield_per=2000).execute(stmt)
+    yield from result
+
+
+def first_received(conn: Connection) -> datetime | None:
+    return conn.execute(select(func.min(inbox_items.c.created_at))).scalar()
+
+
+# -- the queue --------------------------------------------------------------------------
+
+SORTS = ("newest", "oldest", "due", "late")
+
+
+@dataclass
+class QueueFilter:
+    """What an officer's queue shows; empty fields do not filter.
+
+    ``departments`` limits the queue to the officer's departments (None: every
+    department, for supervisors). ``sort``: newest, oldest, due (next deadline
+    first) or late (overdue items only, most overdue first)."""
+
+    statuses: tuple[str, ...] = OPEN_STATUSES
+    departments: tuple[str, ...] | None = None
+    department: str | None = None
+    channel: str | None = None
+    category: str | None = None
+    kind: str | None = None
+    flag: str | None = None
+    overdue: bool = False
+    search: str | None = None
+    sort: str = "newest"
+    after_id: int | None = None          # only items newer than this (live updates)
+    limit: int = 50
+    offset: int = 0
+    now: datetime = field(default_factory=utcnow)
+
+
+def _open_only(statuses: Sequence[str]) -> bool:
+    return bool(statuses) and set(statuses) <= set(OPEN_STATUSES)
+
+
+def queue(conn: Connection, f: QueueFilter) -> list[Row]:
+    """One page of the queue. Sorting by deadline uses the open-items index of migration 0007
+    (so it applies to open statuses; other statuses fall back to newest first)."""
+    c = inbox_items.c
+    conds: list[Any] = [c.deleted_at.is_(None)]
+    if f.statuses:
+        conds.append(c.status.in_(f.statuses))
+    if f.departments is not None:
+        if not f.departments:
+            return []
+        conds.append(c.assignee.in_(f.departments))
+    if f.department:
+        conds.append(c.assignee == f.department)
+    if f.channel:
+        conds.append(c.channel == f.channel)
+    if f.category:
+        conds.append(_has(conn, "categories", f.category))
+    if f.kind and has_kind():
+        conds.append(c["kind"] == f.kind)
+    if f.flag == "any":
+        conds.append(c.flags != "")
+    elif f.flag:
+        conds.append(_has(conn, "flags", f.flag))
+    if f.after_id:
+        conds.append(c.id > f.after_id)
+    sort = f.sort if f.sort in SORTS else "newest"
+    by_due = sort in ("due", "late") and _open_only(f.statuses) and not f.search
+    moment = to_db(f.now)
+    next_due = literal_column(NEXT_DUE_SQL)
+    if f.overdue or sort == "late":
+        conds.append(overdue_now(moment))
+    stmt = select(inbox_items)
+    if f.search:
+        stmt = _search(conn, stmt, f.search)
+        if stmt is None:
+            return []
+    if by_due:
+        # the partial index's own predicate, so SQLite and PostgreSQL both pick it
+        conds.append(literal_column(_OPEN_SQL))
+        conds.append(next_due.isnot(None))
+        order = [next_due.asc(), c.id.asc()]
+    elif sort == "oldest":
+        order = [c.id.asc()]
+    else:
+        order = [c.id.desc()]
+    stmt = stmt.where(*conds).order_by(*order).limit(f.limit).offset(f.offset)
+    return list(conn.execute(stmt))
+
+
+def _search(conn: Connection, stmt, query: str):
+    c = inbox_items.c
+    if conn.dialect.name == "sqlite":
+        fts = _fts5_query(query)
+        if fts is None:
+            return None
+        from sqlalchemy import column, table, text
+
+        fts_table = table("inbox_search", column("rowid"))
+        return (stmt.join(fts_table, c.id == literal_column("inbox_search.rowid"))
+                .where(text("inbox_search MATCH :q").bindparams(q=fts)))
+    found = _pg_search(stmt, query)
+    return None if found is None else found.order_by(None)
+
+
+def overdue_now(moment: datetime):
+    """Open items past a deadline at ``moment`` (naive UTC), in the index's own terms."""
+    c = inbox_items.c
+    return or_(and_(c.status.in_(("new", "open")), c.first_answered_at.is_(None),
+                    c.first_due_at < moment),
+               and_(c.status.in_(OPEN_STATUSES), c.resolved_at.is_(None),
+                    c.resolve_due_at < moment))
+
+
+def count_open(conn: Connection, departments: Sequence[str] | None, now: datetime
+               ) -> dict[str, int]:
+    """Per department: open items and overdue ones (the queue's tabs)."""
+    c = inbox_items.c
+    late = case((overdue_now(to_db(now)), 1), else_=0)
+    stmt = (select(c.assignee, func.count(), func.sum(late))
+            .where(c.status.in_(OPEN_STATUSES), c.deleted_at.is_(None)).group_by(c.assignee))
+    if departments is not None:
+        stmt = stmt.where(c.assignee.in_(list(departments)))
+    return {(dept or ""): (int(n), int(late_n or 0)) for dept, n, late_n in conn.execute(stmt)}
+
+
+def newest_id(conn: Connection) -> int:
+    return conn.execute(select(func.max(inbox_items.c.id))).scalar() or 0
+
+
+def same_author(conn: Connection, row: Row, limit: int = 20) -> list[Row]:
+    """Earlier items of the same pseudonymous citizen on the item's channel."""
+    if not row.author_key:
+        return []
+    c = inbox_items.c
+    return list(conn.execute(select(inbox_items).where(
+        c.channel == row.channel, c.author_key == row.author_key, c.id != row.id)
+        .order_by(c.id.desc()).limit(limit)))
+
+
+def same_thread(conn: Connection, row: Row, limit: int = 50) -> list[Row]:
+    """The other messages of the item's thread (or under the same publication)."""
+    c = inbox_items.c
+    if row.thread_id:
+        cond = c.thread_id == row.thread_id
+    elif row.post_remote_id:
+        cond = c.post_remote_id == row.post_remote_id
+    else:
+        return []
+    return list(conn.execute(select(inbox_items).where(c.channel == row.channel, cond,
+                                                       c.id != row.id)
+                             .order_by(c.created_at).limit(limit)))
+
+
+# -- transfers --------------------------------------------------------------------------
+
+def add_transfer(conn: Connection, **values: Any) -> int | None:
+    """A pending transfer; None when the item already has one. Callers lock the item first
+    (``lock_item``), so the check holds; the unique partial index of migration 0007 is the
+    last guard."""
+    t = inbox_transfers.c
+    if conn.execute(select(t.id).where(t.item_id == values["item_id"], t.status == "pending")
+                    ).first() is not None:
+        return None
+    return conn.execute(insert(inbox_transfers).values(status="pending", **values)
+                        .returning(t.id)).scalar_one()
+
+
+def get_transfer(conn: Connection, transfer_id: int) -> Row | None:
+    return conn.execute(select(inbox_transfers).where(inbox_transfers.c.id == transfer_id)
+                        ).first()
+
+
+def decide_transfer(conn: Connection, transfer_id: int, status: str, actor: str,
+                    at: datetime, note: str | None) -> bool:
+    """Settle a pending transfer; False when someone settled it first."""
+    t = inbox_transfers.c
+    return conn.execute(update(inbox_transfers).where(t.id == transfer_id, t.status == "pending")
+                        .values(status=status, decided_by=actor, decided_at=to_db(at),
+                                decision_note=note)).rowcount == 1
+
+
+def item_transfers(conn: Connection, item_id: int) -> list[Row]:
+    return list(conn.execute(select(inbox_transfers).where(inbox_transfers.c.item_id == item_id)
+                             .order_by(inbox_transfers.c.id)))
+
+
+def pending_transfers(conn: Connection, departments: Sequence[str] | None = None,
+                      limit: int = 200) -> list[Row]:
+    """Pending transfers to ``departments`` (None: all), oldest first, with the item."""
+    t, c = inbox_transfers.c, inbox_items.c
+    stmt = (select(inbox_transfers, c.text, c.channel, c.status.label("item_status"))
+            .join(inbox_items, c.id == t.item_id).where(t.status == "pending")
+            .order_by(t.id).limit(limit))
+    if departments is not None:
+        stmt = stmt.where(t.to_department.in_(list(departments)))
+    return list(conn.execute(stmt))
+
+
+def enter_department(conn: Connection, item_id: int, department: str | None, at: datetime
+                     ) -> None:
+    """Close the item's current stay (if any) and open one in ``department``."""
+    d = inbox_department_time.c
+    moment = to_db(at)
+    conn.execute(update(inbox_department_time)
+                 .where(d.item_id == item_id, d.left_at.is_(None)).values(left_at=moment))
+    if department:
+        conn.execute(insert(inbox_department_time).values(item_id=item_id, department=department,
+                                                          entered_at=moment))
+
+
+def has_stays(conn: Connection, item_id: int) -> bool:
+    d = inbox_department_time.c
+    return conn.execute(select(d.id).where(d.item_id == item_id).limit(1)).first() is not None
+
+
+def department_stays(conn: Connection, item_id: int) -> list[Row]:
+    d = inbox_department_time.c
+    return list(conn.execute(select(inbox_department_time).where(d.item_id == item_id)
+                             .order_by(d.id)))
+
+
+def lock_item(conn: Connection, item_id: int) -> Row | None:
+    """The item, locked for this transaction on PostgreSQL (SQLite's BEGIN IMMEDIATE
+    already holds the only write lock)."""
+    stmt = select(inbox_items).where(inbox_items.c.id == item_id)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return conn.execute(stmt).first()
+
+
+# -- overdue notices --------------------------------------------------------------------
+
+def overdue_candidates(conn: Connection, now: datetime, limit: int = 500) -> list[Row]:
+    """Open items past a deadline with no notice yet for that deadline, as
+    (item row fields..., deadline, due_at)."""
+    c, n = inbox_items.c, inbox_overdue_notices.c
+    moment = to_db(now)
+    out: list[Row] = []
+    for deadline, due_col, cond in (
+            ("first", c.first_due_at, and_(c.status.in_(("new", "open")),
+                                           c.first_answered_at.is_(None),
+                                           c.first_due_at < moment)),
+            ("resolve", c.resolve_due_at, and_(c.status.in_(OPEN_STATUSES),
+                                               c.resolved_at.is_(None),
+                                               c.resolve_due_at < moment))):
+        noticed = select(n.item_id).where(n.item_id == c.id, n.deadline == deadline).exists()
+        out += list(conn.execute(
+            select(c.id, c.channel, c.assignee, c.text, c.status,
+                   literal_column(f"'{deadline}'").label("deadline"), due_col.label("due_at"))
+            .where(cond, c.deleted_at.is_(None), ~noticed).order_by(c.id).limit(limit)))
+    return out
+
+
+def claim_notice(conn: Connection, item_id: int, deadline: str, due_at: datetime,
+                 at: datetime, recipients: str) -> bool:
+    """Record the notice; False when it was recorded before (by a concurrent watcher):
+    ``INSERT ... ON CONFLICT DO NOTHING`` on the (item, deadline) primary key."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    stmt = dialect_insert(inbox_overdue_notices).values(
+        item_id=item_id, deadline=deadline, due_at=to_db(due_at), notified_at=to_db(at),
+        recipients=recipients).on_conflict_do_nothing()
+    return conn.execute(stmt).rowcount == 1
