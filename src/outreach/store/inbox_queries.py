@@ -206,6 +206,15 @@ def same_thread(conn: Connection, row: Row, limit: int = 50) -> list[Row]:
                              .order_by(c.created_at).limit(limit)))
 
 
+def live_answers(conn: Connection, item_id: int) -> int:
+    """Answers of the item that went out or may have (every state but failed)."""
+    from .inbox_tables import inbox_answers
+
+    a = inbox_answers.c
+    return conn.execute(select(func.count()).where(a.item_id == item_id,
+                                                   a.status != "failed")).scalar() or 0
+
+
 # -- transfers --------------------------------------------------------------------------
 
 def add_transfer(conn: Connection, **values: Any) -> int | None:
