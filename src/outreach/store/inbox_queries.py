@@ -325,5 +325,5 @@ def claim_notice(conn: Connection, item_id: int, deadline: str, due_at: datetime
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     stmt = dialect_insert(inbox_overdue_notices).values(
         item_id=item_id, deadline=deadline, due_at=to_db(due_at), notified_at=to_db(at),
-        recipients=recipients).on_conflict_do_nothing()
-    return conn.execute(stmt).rowcount == 1
+        recipients=recipients).on_conflict_do_nothing().returning(inbox_overdue_notices.c.item_id)
+    return conn.execute(stmt).first() is not None
