@@ -292,6 +292,22 @@ def lock_item(conn: Connection, item_id: int) -> Row | None:
     return conn.execute(stmt).first()
 
 
+def department_members(conn: Connection, department: str | None, roles: Sequence[str]
+                       ) -> list[str]:
+    """Sign-in names of the enabled members of ``department`` with one of ``roles``
+    (without a department: the enabled admins)."""
+    from .users_tables import departments, memberships, users
+
+    stmt = select(users.c.name).where(users.c.disabled.is_(False))
+    if department:
+        stmt = (stmt.join(memberships, memberships.c.user_id == users.c.id)
+                .join(departments, departments.c.id == memberships.c.department_id)
+                .where(departments.c.name == department, users.c.role.in_(list(roles))))
+    else:
+        stmt = stmt.where(users.c.role == "admin")
+    return [r[0] for r in conn.execute(stmt.order_by(users.c.name))]
+
+
 # -- overdue notices --------------------------------------------------------------------
 
 def overdue_candidates(conn: Connection, now: datetime, limit: int = 500) -> list[Row]:
