@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_inbox_transfers"
-down_revision = "0002_inbox"
+down_revision = "0003_users"
 branch_labels = None
 depends_on = None
 
