@@ -250,13 +250,13 @@ class Desk:
 
     def reveal(self, item_id: int | str, reason: str) -> str:
         """The item's original text, unmasked, for a role allowed to see it; audited."""
+        row = self.row(item_id)
+        if not reason.strip():
+            raise InboxError(_("say why you need the original text (it is logged)"))
         if self.role not in REVEAL_ROLES:
             from ..errors import PermissionDenied
 
             raise PermissionDenied(_("only supervisors may reveal an original text"))
-        if not reason.strip():
-            raise InboxError(_("say why you need the original text (it is logged)"))
-        row = self.row(item_id)
         with self.db.begin() as conn:
             audit(conn, self.actor, "inbox.reveal", row.id, {"reason": reason.strip()})
         return row.text
