@@ -23,7 +23,7 @@ from ...users.roles import INBOX_ANSWER, VIEW
 from . import inbox_live, inbox_report
 from .context import current_session, form_data, staff
 from .guard import requires
-from .inbox_common import PAGE_SIZE, desk, queue_filter
+from .inbox_common import PAGE_SIZE, desk, labels, queue_filter
 from .render import render
 
 KINDS = ("complaint", "request", "question", "opinion", "greeting", "survey", "spam")
@@ -58,7 +58,7 @@ def queue(request: Request) -> Response:
         if more else None,
         "prev_url": (request.url.path + "?" + urlencode({**query, "page": shown["page"] - 1}))
         if shown["page"] > 1 else None,
-        "can_answer": _can_answer(request)})
+        "can_answer": _can_answer(request), "labels": labels()})
 
 
 def _can_answer(request: Request) -> bool:
@@ -74,7 +74,7 @@ def item(request: Request) -> Response:
     return render(request, "inbox/item.html", {
         "p": page, "can_answer": _can_answer(request),
         "can_reveal": current_session(request).role in ("approver", "admin"),
-        "revealed": None})
+        "revealed": None, "labels": labels()})
 
 
 @requires(VIEW)
@@ -131,7 +131,7 @@ def reveal(request: Request) -> Response:
     text = d.reveal(item_id, str(form_data(request).get("reason", "")))
     return render(request, "inbox/item.html", {
         "p": d.item(item_id), "can_answer": _can_answer(request), "can_reveal": True,
-        "revealed": text}, headers={"Cache-Control": "no-store"})
+        "revealed": text, "labels": labels()}, headers={"Cache-Control": "no-store"})
 
 
 @requires(INBOX_ANSWER)

@@ -22,8 +22,8 @@ from starlette.routing import Route
 
 from ...errors import InboxError
 from ...i18n import _, current_language, use_language
-from ...users.roles import VIEW
-from .context import staff
+from ...users.roles import INBOX_ANSWER, VIEW, can
+from .context import current_session, staff
 from .guard import requires
 from .inbox_common import desk, queue_filter
 from .render import render
@@ -46,6 +46,8 @@ async def live(request: Request) -> Response:
         raise InboxError(_("the live view needs the newest item number it has (after=N)")) \
             from None
     d = desk(request)
+    session = current_session(request)
+    can_answer = session is not None and can(session.role, INBOX_ANSWER)
     language = current_language()
     interval = _interval(request)
 
@@ -62,8 +64,7 @@ async def live(request: Request) -> Response:
                 after = max(i.id for i in page.items)
                 with use_language(language):
                     html = render(request, "inbox/queue.html",
-                                  {"page": page, "f": shown, "can_answer": False,
-                                   "rows_only": True}, block="rows").body.decode()
+                                  {"page": page, "f": shown, "can_answer": can_answer}, block="rows").body.decode()
                 data = "".join(f"data: {line}\n" for line in html.splitlines() if line.strip())
                 yield f"id: {after}\nevent: items\n{data}\n"
             elif time.monotonic() - last_beat > HEARTBEAT_SECONDS:
