@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="new, open, answered, resolved, hidden, spam (repeatable)")
     p.add_argument("--all", action="store_true", help="every status, deleted items included")
     p.add_argument("--channel")
+    p.add_argument("--kind", action="append", metavar="KIND",
+                   help="complaint, question, opinion, greeting, survey, spam (repeatable; "
+                        "Korean names such as 민원 work too)")
     p.add_argument("--category")
     p.add_argument("--assignee")
     p.add_argument("--overdue", action="store_true", help="past a deadline")
@@ -54,6 +57,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id")
     p.add_argument("assignee")
     p.set_defaults(handler=cmd_assign)
+
+    p = isub.add_parser("kind", help="correct an item's kind (complaint, question, opinion ...)",
+                        description="Set the kind: complaint (민원), question (질문), opinion "
+                                    "(의견·칭찬), greeting (인사·메뉴), survey (설문 응답), spam "
+                                    "(스팸). Only complaints and questions get a ticket and "
+                                    "deadlines.")
+    p.add_argument("id")
+    p.add_argument("kind")
+    p.set_defaults(handler=cmd_kind)
 
     p = isub.add_parser("tag", help="add (or --remove) categories")
     p.add_argument("id")
@@ -188,8 +200,10 @@ def cmd_list(args) -> int:
             raise InboxError(f"--status {bad[0]!r} is not a status: use {', '.join(STATUSES)}")
     if args.limit < 1:
         raise InboxError("--limit must be at least 1")
+    kinds = _kinds(args.kind)
     inbox = _inbox(args)
-    views = inbox.list(ItemFilter(statuses=statuses, channel=args.channel, category=args.category,
+    views = inbox.list(ItemFilter(statuses=statuses, channel=args.channel, kinds=kinds,
+                                  category=args.category,
                                   assignee=args.assignee, flag=args.flagged, overdue=args.overdue,
                                   search=args.search, include_deleted=args.all, limit=args.limit))
     if args.json:
@@ -202,6 +216,33 @@ def cmd_list(args) -> int:
     return 0
 
 
+def _kinds(values: list[str] | None) -> tuple[str, ...]:
+    from ..errors import InboxError
+    from ..i18n import _
+    from ..inbox.kinds import KINDS, kind_name
+
+    kinds = []
+    for part in values or []:
+        for value in filter(None, (v.strip() for v in part.split(","))):
+            name = kind_name(value)
+            if name is None:
+                raise InboxError(_("--kind {kind!r} is not a kind: use {kinds}", kind=value,
+                                   kinds=", ".join(KINDS)))
+            kinds.append(name)
+    return tuple(kinds)
+
+
+def cmd_kind(args) -> int:
+    from ..i18n import _
+    from ..inbox.kinds import KIND_LABELS
+
+    inbox = _inbox(args)
+    kind = inbox.set_kind(args.id, args.kind)
+    print(_("item {id} is now a {kind} ({label})", id=args.id, kind=kind,
+            label=KIND_LABELS[kind]))
+    return 0
+
+
 def cmd_show(args) -> int:
     inbox = _inbox(args)
     detail = inbox.detail(args.id)
@@ -210,6 +251,7 @@ def cmd_show(args) -> int:
         return 0
     v = detail["item"]
     print(f"#{v['id']} {v['status']} ({v['priority']})  {v['channel']}  {v['created_at']}")
+    print(f"kind: {v['kind']}" + (f"   ticket: {v['ticket']}" if v["ticket"] else ""))
     print(f"from: {v['author']}")
     print(f"assignee: {v['assignee'] or '-'}   categories: {', '.join(v['categories']) or '-'}"
           f"   flags: {', '.join(v['flags']) or '-'}")
@@ -328,11 +370,21 @@ def cmd_stats(args) -> int:
         _print_json(result)
         return 0
     period = f"{args.since or 'start'} .. {args.until or 'now'}"
-    print(f"inbox {period}: {result['total']} items, {result['resolved']} resolved, "
-          f"{result['overdue']} overdue")
-    for title, key in (("by channel", "by_channel"), ("by category", "by_category"),
-                       ("by status", "by_status")):
+    print(f"inbox {period}: {result['total']} items: {result['complaints']} complaints and "
+          f"questions, {result['non_complaints']} other messages (opinions, greetings, surveys), "
+          f"{result['spam']} spam, {result['hidden']} hidden")
+    print(f"complaints: {result['resolved']} resolved, {result['overdue']} overdue")
+    for title, key in (("by kind", "by_kind"), ("by channel", "by_channel"),
+                       ("by status", "by_status"), ("complaints by category", "by_category")):
         print(f"{title}: " + (", ".join(f"{k} {n}" for k, n in result[key].items()) or "-"))
+    for title, key in (("complaints by department", "by_department"),
+                       ("complaints by month", "by_month")):
+        print(f"{title}:")
+        for name, f in result[key].items() or []:
+            res = f["resolution"]["median_working_hours"]
+            print(f"  {name}: {f['received']} received, {f['resolved']} resolved, "
+                  f"{f['overdue']} overdue, median resolution "
+                  f"{'-' if res is None else res} working h")
     for title, key in (("first answer", "first_answer"), ("resolution", "resolution")):
         s = result[key]
         if not s["count"]:
@@ -348,18 +400,20 @@ def cmd_triage(args) -> int:
     from . import settings_from
     from ..inbox.masking import mask
     from ..inbox.settings import inbox_config
+    from ..inbox.kinds import KIND_LABELS
     from ..inbox.triage import PRIORITY_LABELS, load_rules, classify
 
     settings = settings_from(args)
     cfg = inbox_config(settings)
     rules = load_rules(cfg.rules_file)
     verdict = classify(rules, args.text)
-    result = {"text": mask(args.text), "categories": list(verdict.categories),
+    result = {"text": mask(args.text), "kind": verdict.kind, "categories": list(verdict.categories),
               "department": verdict.department, "priority": PRIORITY_LABELS[verdict.priority],
               "flags": [rules.label(f) for f in verdict.flags], "auto_hide": verdict.auto_hide}
     if args.json:
         _print_json(result)
         return 0
+    print(f"종류: {KIND_LABELS[verdict.kind]} ({verdict.kind})")
     print(f"분류: {', '.join(verdict.categories) or '미분류'}")
     print(f"담당: {verdict.department or '-'}   우선순위: {result['priority']}")
     print(f"표시: {', '.join(result['flags']) or '없음'}"

@@ -77,7 +77,7 @@ def fill_saved(inbox: Inbox, saved: dict[str, str], name: str, item_id: int | st
     view = inbox.view(row)
     local_now = inbox.now().astimezone(inbox.settings.timezone)
     values: dict[str, Any] = {
-        "ticket": row.id, "department": row.assignee or "담당 부서",
+        "ticket": view.ticket or row.id, "department": row.assignee or "담당 부서",
         "due": _korean_time(view.first_due_at), "resolve_due": _korean_time(view.resolve_due_at),
         "author": row.author_name or "시민", "channel": row.channel,
         "date": f"{local_now.month}월 {local_now.day}일"}

@@ -17,6 +17,8 @@ from sqlalchemy import Connection
 
 from ..model import Reply
 from ..store import inbox as store
+from .kinds import is_ticketed
+from .masking import mask
 from .settings import InboxConfig
 from .triage import Rules, Verdict, classify
 
@@ -81,15 +83,17 @@ class Ingestor:
         # our own answers come back when polling: they are not citizens' messages
         fresh = [r for rid, r in batch.items()
                  if rid not in existing and rid not in ours and not r.ref.get("partial")]
-        rows, hide = [], set()
+        rows, hide, masked = [], set(), {}
         for reply in fresh:
             verdict = self.verdict(reply.text)
             rows.append(self._row(reply, verdict, now, source))
+            if verdict.masked is not None:
+                masked[reply.remote_id] = verdict.masked     # the index never holds it
             if verdict.auto_hide and not reply.hidden:
                 hide.add(reply.remote_id)
         # with their search index entries and the overheat count of their threads
         window = timedelta(minutes=self.rules.overheated_minutes)
-        ids, threads = store.insert_new(conn, rows, window, skip_answers=first)
+        ids, threads = store.insert_new(conn, rows, window, skip_answers=first, indexed=masked)
         result.new = [ids[row["remote_id"]] for row in rows if row["remote_id"] in ids]
         result.ids.update(ids)
         result.auto_hide = [ids[rid] for rid in hide if rid in ids]
@@ -108,8 +112,8 @@ class Ingestor:
             else:
                 result.unchanged += 1
         store.add_events(conn, events)
-        store.unindex_text(conn, [(item_id, old) for item_id, old, _ in reindex])
-        store.index_text(conn, [(item_id, new) for item_id, _, new in reindex])
+        store.unindex_text(conn, [(item_id, mask(old)) for item_id, old, _ in reindex])
+        store.index_text(conn, [(item_id, mask(new)) for item_id, _, new in reindex])
         for thread, (since, count) in threads.items():
             # flag a thread (the post commented on, else the conversation) that gets
             # ``replies`` items within ``minutes``
@@ -121,6 +125,7 @@ class Ingestor:
         created = reply.created_at if reply.created_at.tzinfo else \
             reply.created_at.replace(tzinfo=store.UTC)
         work = self.cfg.working
+        ticketed = is_ticketed(verdict.kind)      # only complaints and questions get deadlines
         return {
             "channel": reply.channel, "remote_id": reply.remote_id,
             "thread_id": reply.thread_id or reply.post_remote_id,
@@ -133,8 +138,11 @@ class Ingestor:
             "platform_hidden": reply.hidden, "status": verdict.status or "new",
             "assignee": verdict.department, "categories": _join(verdict.categories),
             "flags": _join(verdict.flags), "priority": verdict.priority,
-            "first_due_at": store.to_db(work.add(created, self.cfg.first_answer_hours)),
-            "resolve_due_at": store.to_db(work.add_days(created, self.cfg.resolution_days)),
+            "first_due_at": store.to_db(work.add(created, self.cfg.first_answer_hours))
+            if ticketed else None,
+            "resolve_due_at": store.to_db(work.add_days(created, self.cfg.resolution_days))
+            if ticketed else None,
+            "kind": verdict.kind,
             "first_answered_at": None, "resolved_at": None,
             "ref": json.dumps({k: v for k, v in reply.ref.items() if k not in _INGEST_HINTS},
                               ensure_ascii=False, default=str) if reply.ref else "{}",

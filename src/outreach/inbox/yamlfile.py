@@ -20,7 +20,23 @@ class LineDict(dict):
         return self.lines.get(key, self.line)
 
 
+class LineList(list):
+    """A list from the file that knows the line of each entry (1-based)."""
+
+    line: int = 0
+    lines: list[int]
+
+    def line_at(self, index: int) -> int:
+        return self.lines[index] if 0 <= index < len(self.lines) else self.line
+
+
 class _Loader(yaml.SafeLoader):
+    def construct_sequence(self, node, deep=False):  # type: ignore[override]
+        result = LineList(super().construct_sequence(node, deep=True))
+        result.line = node.start_mark.line + 1
+        result.lines = [item.start_mark.line + 1 for item in node.value]
+        return result
+
     def construct_mapping(self, node, deep=False):  # type: ignore[override]
         plain = super().construct_mapping(node, deep=True)
         result = LineDict(plain)
@@ -30,6 +46,8 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+                        _Loader.construct_sequence)
 
 
 def load_yaml(path: Path) -> Any:
