@@ -37,7 +37,7 @@ def _item(key, channel, when, *, kind="complaint", status="new", dept=None, cats
 COMPLAINTS = [
     _item("c1", "facebook", k(16, 10), status="resolved", dept="도로과", cats="도로",
           answered=k(16, 11), resolved=k(17, 10)),
-    _item("c2", "kakao", k(20, 17), kind="request", status="answered", dept="교통과",
+    _item("c2", "kakao", k(20, 17), status="answered", dept="교통과",
           cats="주차", answered=k(23, 10)),
     _item("c3", "facebook", k(17, 9), kind="question", status="resolved", dept="도로과",
           cats="도로,가로등", answered=k(17, 15), resolved=k(18, 9)),

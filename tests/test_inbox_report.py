@@ -37,7 +37,7 @@ def test_figures_leave_spam_hidden_deleted_and_non_complaints_apart():
     assert {k: v["received"] for k, v in data["by_category"].items()} == \
         {"도로": 2, "-": 1, "가로등": 1, "주차": 1}
     assert {k: v["received"] for k, v in data["by_kind"].items()} == \
-        {"complaint": 2, "question": 1, "request": 1}
+        {"complaint": 3, "question": 1}
     assert {k: v["received"] for k, v in data["by_channel"].items()} == \
         {"facebook": 2, "kakao": 1, "youtube": 1}
     assert data["by_month"]["2026-11"] == EXPECTED_COMPLAINTS

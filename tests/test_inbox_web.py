@@ -148,3 +148,21 @@ def test_report_page_and_exports(staff):
     items = staff.get("/inbox/report.csv", params={"items": "1"})
     assert items.status_code == 200 and "010-****-5678" in items.text \
         and "1234-5678" not in items.text
+
+
+def test_ticket_number_opens_the_item_and_kind_correction(staff):
+    ws = staff.ws
+    ids = file_items(ws, TEXTS)
+    staff_users(ws)
+    sign_in(staff, "road")
+    path = f"/inbox/{ids['m1']}"
+    page = staff.get(path)
+    ticket = page.text.split('class="muted ticket">')[1].split("<")[0].split()[-1]
+    assert "-" in ticket and ticket.split("-")[1].lstrip("0") != str(ids["m1"])
+    r = staff.get("/inbox", params={"q": ticket})
+    assert r.status_code == 303 and r.headers["location"].endswith(path)
+    r = _post(staff, f"{path}/kind", {"kind": "opinion"}, path)
+    assert r.status_code == 303
+    with ws.db.read() as conn:
+        assert store.get_item(conn, ids["m1"]).kind == "opinion"
+    assert "inbox.kind" in staff.get(path).text

@@ -179,6 +179,25 @@ class Desk:
                       {"answer": outcome.answer_id, "status": outcome.status})
         return outcome
 
+    def set_kind(self, item_id: int | str, kind: str) -> str:
+        row = self.row(item_id)
+        name = self.inbox.set_kind(row.id, kind)
+        with self.db.begin() as conn:
+            audit(conn, self.actor, "inbox.kind", row.id, {"kind": name})
+        return name
+
+    def by_ticket(self, text: str) -> int | None:
+        """The item a ticket number (``20261130-4K7QZP``) names, when it is in scope."""
+        from .kinds import parse_ticket
+
+        found = parse_ticket(self.inbox.ticket_key, text)
+        if found is None:
+            return None
+        try:
+            return self.row(found[0]).id
+        except InboxError:
+            return None
+
     def note(self, item_id: int | str, text: str) -> None:
         row = self.row(item_id)
         self.inbox.note(row.id, text)

@@ -5,7 +5,8 @@ Definitions (also on the report page and in docs/inbox.md):
 - An item belongs to the period in which it was **received** (its platform
   time, in the workspace's time zone); the figures are its state when the
   report is made (``generated_at``).
-- **Complaint figures** count complaints, requests and questions only. Spam
+- **Complaint figures** count complaints (requests included) and questions only
+  (the kinds with a ticket and deadlines, ``outreach.inbox.kinds``). Spam
   (status or kind), items hidden in the inbox or on the platform, and
   non-complaints (greetings, chatbot menu taps, opinions, survey answers) are
   counted apart and never enter them; items deleted by their author are
@@ -36,10 +37,11 @@ from ..errors import InboxError
 from ..store import inbox as store
 from ..store import inbox_queries as queries
 from ..store.db import Database
+from .kinds import TICKETED
 from .stats import percentile
 from .timers import WorkingTime
 
-COMPLAINT_KINDS = ("complaint", "request", "question")
+COMPLAINT_KINDS = TICKETED          # complaints (requests included) and questions
 SPAM_KINDS = ("spam",)
 UNASSIGNED = "-"
 UNCATEGORISED = "-"

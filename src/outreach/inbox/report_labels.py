@@ -45,7 +45,7 @@ def apart_titles() -> dict[str, str]:
 
 
 def kind_title(kind: str) -> str:
-    return {"complaint": _("Complaint"), "request": _("Request"), "question": _("Question"),
+    return {"complaint": _("Complaint or request"), "question": _("Question"),
             "opinion": _("Opinion or praise"), "greeting": _("Greeting or menu tap"),
             "survey": _("Survey answer"), "spam": _("Spam")}.get(kind, kind)
 

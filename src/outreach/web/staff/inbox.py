@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from ...errors import InboxError, NotFound
 from ...i18n import _
+from ...inbox.kinds import KINDS
 from ...inbox.triage import FLAGS
 from ...store.inbox_queries import SORTS, has_kind
 from ...store.inbox_tables import STATUSES
@@ -26,7 +27,6 @@ from .guard import requires
 from .inbox_common import PAGE_SIZE, desk, labels, queue_filter
 from .render import render
 
-KINDS = ("complaint", "request", "question", "opinion", "greeting", "survey", "spam")
 
 
 def _flash(request: Request, text: str, kind: str = "ok") -> None:
@@ -45,7 +45,13 @@ def _item_id(request: Request) -> int:
 @requires(VIEW)
 def queue(request: Request) -> Response:
     f, shown = queue_filter(request)
-    page = desk(request).queue(f)
+    d = desk(request)
+    if f.search and "-" in f.search:                      # a ticket number a citizen quotes
+        found = d.by_ticket(f.search)
+        if found is not None:
+            return RedirectResponse(request.app.url_path_for("inbox_item", item_id=str(found)),
+                                    status_code=303)
+    page = d.queue(f)
     query = {k: v for k, v in shown.items() if v and k != "page"}
     if shown["overdue"]:
         query["overdue"] = "1"
@@ -74,7 +80,7 @@ def item(request: Request) -> Response:
     return render(request, "inbox/item.html", {
         "p": page, "can_answer": _can_answer(request),
         "can_reveal": current_session(request).role in ("approver", "admin"),
-        "revealed": None, "labels": labels()})
+        "revealed": None, "labels": labels(), "kinds": KINDS})
 
 
 @requires(VIEW)
@@ -125,13 +131,21 @@ def status(request: Request) -> Response:
 
 
 @requires(INBOX_ANSWER)
+def kind(request: Request) -> Response:
+    item_id = _item_id(request)
+    desk(request).set_kind(item_id, str(form_data(request).get("kind", "")))
+    _flash(request, _("Kind changed."))
+    return _back(request, item_id)
+
+
+@requires(INBOX_ANSWER)
 def reveal(request: Request) -> Response:
     d = desk(request)
     item_id = _item_id(request)
     text = d.reveal(item_id, str(form_data(request).get("reason", "")))
     return render(request, "inbox/item.html", {
         "p": d.item(item_id), "can_answer": _can_answer(request), "can_reveal": True,
-        "revealed": text, "labels": labels()}, headers={"Cache-Control": "no-store"})
+        "revealed": text, "labels": labels(), "kinds": KINDS}, headers={"Cache-Control": "no-store"})
 
 
 @requires(INBOX_ANSWER)
@@ -188,6 +202,7 @@ routes = [
     Route("/inbox/{item_id:int}/answer", answer, methods=["POST"], name="inbox_answer"),
     Route("/inbox/{item_id:int}/note", note, methods=["POST"], name="inbox_note"),
     Route("/inbox/{item_id:int}/status", status, methods=["POST"], name="inbox_status"),
+    Route("/inbox/{item_id:int}/kind", kind, methods=["POST"], name="inbox_kind"),
     Route("/inbox/{item_id:int}/reveal", reveal, methods=["POST"], name="inbox_reveal"),
     Route("/inbox/{item_id:int}/transfer", transfer, methods=["POST"], name="inbox_transfer"),
 ]
