@@ -38,6 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="publish only to this configured channel (repeatable)")
     p.add_argument("--dry-run", action="store_true",
                    help="render and show what would go where; send and record nothing")
+    p.add_argument("--at", metavar="TIME",
+                   help='publish later, at this local time ("2026-12-03 10:00"): a one-off post '
+                        "that the daemon or run-due sends; move or cancel it until then")
+    _by(p)
     p.set_defaults(handler=cmd_publish)
 
     p = sub.add_parser(
@@ -112,6 +116,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise ConfigError(f"data file {args.data} does not exist: give a YAML or JSON file",
                           key="--data")
     service = _service(args)
+    if args.at:
+        from .post_cmds import schedule
+
+        return schedule(service, args, _who(args))
     if args.dry_run:
         post, lines = manual.dry_run(service, args.template, data_file=args.data,
                                      channel_names=args.channel)
