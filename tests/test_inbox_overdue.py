@@ -27,7 +27,7 @@ def test_each_deadline_is_notified_once(tmp_path, db_url):
         ids = store.insert_items(conn, db_rows(items, False))
     got: list = []
 
-    def send(conn, notice, people):
+    def send(notice, people):
         got.append((notice.item_id, notice.deadline, tuple(people)))
 
     assert watch_overdue(db, k(16, 13), _recipients, send) == []
@@ -49,7 +49,7 @@ def test_two_watchers_and_a_failed_hand_over(tmp_path, db_url):
         store.insert_items(conn, db_rows([_item("a", "facebook", k(16, 10), status="new")],
                                          False))
 
-    def broken(conn, notice, people):
+    def broken(notice, people):
         raise RuntimeError("mail server down")
 
     with pytest.raises(RuntimeError):
@@ -57,7 +57,7 @@ def test_two_watchers_and_a_failed_hand_over(tmp_path, db_url):
     got: list = []
     lock = threading.Lock()
 
-    def send(conn, notice, people):
+    def send(notice, people):
         with lock:
             got.append(notice.item_id)
 

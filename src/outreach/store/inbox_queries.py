@@ -308,6 +308,31 @@ def department_members(conn: Connection, department: str | None, roles: Sequence
     return [r[0] for r in conn.execute(stmt.order_by(users.c.name))]
 
 
+def department_addresses(conn: Connection, department: str | None, roles: Sequence[str]
+                         ) -> list[str]:
+    """E-mail addresses of ``department_members`` (accounts without one are skipped)."""
+    from .users_tables import departments, memberships, users
+
+    stmt = select(users.c.email).where(users.c.disabled.is_(False), users.c.email.isnot(None),
+                                       users.c.email != "")
+    if department:
+        stmt = (stmt.join(memberships, memberships.c.user_id == users.c.id)
+                .join(departments, departments.c.id == memberships.c.department_id)
+                .where(departments.c.name == department, users.c.role.in_(list(roles))))
+    else:
+        stmt = stmt.where(users.c.role == "admin")
+    return [r[0] for r in conn.execute(stmt.order_by(users.c.email))]
+
+
+def release_notice(conn: Connection, item_id: int, deadline: str) -> None:
+    """Take back a notice whose mail failed, so the next pass sends it."""
+    from sqlalchemy import delete
+
+    n = inbox_overdue_notices.c
+    conn.execute(delete(inbox_overdue_notices).where(n.item_id == item_id,
+                                                     n.deadline == deadline))
+
+
 # -- overdue notices --------------------------------------------------------------------
 
 def overdue_candidates(conn: Connection, now: datetime, limit: int = 500) -> list[Row]:
