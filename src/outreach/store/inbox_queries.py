@@ -25,7 +25,7 @@ from .inbox_transfer_tables import (inbox_department_time, inbox_overdue_notices
 # given, then the resolution deadline. Written exactly as in migration 0007's partial
 # index, so both databases read the queue in this order straight from the index.
 NEXT_DUE_SQL = "(CASE WHEN first_answered_at IS NULL THEN first_due_at ELSE resolve_due_at END)"
-_OPEN_SQL = "inbox_items.status IN ('new', 'open', 'answered')"
+_OPEN_SQL = "inbox_items.status IN ('new', 'open', 'answered') AND inbox_items.deleted_at IS NULL"
 
 
 def has_kind() -> bool:
@@ -122,17 +122,17 @@ def queue(conn: Connection, f: QueueFilter) -> list[Row]:
     by_due = sort in ("due", "late") and _open_only(f.statuses) and not f.search
     moment = to_db(f.now)
     next_due = literal_column(NEXT_DUE_SQL)
-    if f.overdue or sort == "late":
+    late = f.overdue or sort == "late"
+    if late and not by_due:
         conds.append(overdue_now(moment))
     stmt = select(inbox_items)
     if f.search:
-        stmt = _search(conn, stmt, f.search)
-        if stmt is None:
-            return []
+        return _search_page(conn, stmt, f, conds)
     if by_due:
-        # the partial index's own predicate, so SQLite and PostgreSQL both pick it
+        # the partial index's own predicate, so SQLite and PostgreSQL both pick it; an open
+        # item is overdue exactly when its next deadline has passed: a range on the index
         conds.append(literal_column(_OPEN_SQL))
-        conds.append(next_due.isnot(None))
+        conds.append(next_due < moment if late else next_due.isnot(None))
         order = [next_due.asc(), c.id.asc()]
     elif sort == "oldest":
         order = [c.id.asc()]
@@ -142,19 +142,35 @@ def queue(conn: Connection, f: QueueFilter) -> list[Row]:
     return list(conn.execute(stmt))
 
 
-def _search(conn: Connection, stmt, query: str):
+def _search_page(conn: Connection, stmt, f: QueueFilter, conds: list) -> list[Row]:
+    """A search page, newest first, the way ``store.inbox.list_items`` reads the index:
+    SQLite walks the FTS5 matches in rowid order (and stops at the page); PostgreSQL
+    tries the newest items first, then the GIN index (see ``list_items``)."""
     c = inbox_items.c
     if conn.dialect.name == "sqlite":
-        fts = _fts5_query(query)
-        if fts is None:
-            return None
+        query = _fts5_query(f.search or "")
+        if query is None:
+            return []
         from sqlalchemy import column, table, text
 
-        fts_table = table("inbox_search", column("rowid"))
-        return (stmt.join(fts_table, c.id == literal_column("inbox_search.rowid"))
-                .where(text("inbox_search MATCH :q").bindparams(q=fts)))
-    found = _pg_search(stmt, query)
-    return None if found is None else found.order_by(None)
+        fts = table("inbox_search", column("rowid"))
+        stmt = (stmt.join(fts, c.id == literal_column("inbox_search.rowid"))
+                .where(text("inbox_search MATCH :q").bindparams(q=query), *conds)
+                .order_by(literal_column("inbox_search.rowid").desc())
+                .limit(f.limit).offset(f.offset))
+        return list(conn.execute(stmt))
+    stmt = _pg_search(stmt, f.search or "")
+    if stmt is None:
+        return []
+    stmt = stmt.where(*conds).limit(f.limit).offset(f.offset)
+    if f.offset == 0:
+        newest = conn.execute(select(c.id).order_by(c.id.desc()).limit(1)).scalar() or 0
+        floor = newest - RECENT_WINDOW
+        recent = list(conn.execute(stmt.where(
+            c.id > floor, literal_column("inbox_search.item_id") > floor)))
+        if len(recent) >= f.limit:
+            return recent
+    return list(conn.execute(stmt))
 
 
 def overdue_now(moment: datetime):
@@ -167,15 +183,25 @@ def overdue_now(moment: datetime):
 
 
 def count_open(conn: Connection, departments: Sequence[str] | None, now: datetime
-               ) -> dict[str, int]:
-    """Per department: open items and overdue ones (the queue's tabs)."""
-    c = inbox_items.c
-    late = case((overdue_now(to_db(now)), 1), else_=0)
-    stmt = (select(c.assignee, func.count(), func.sum(late))
-            .where(c.status.in_(OPEN_STATUSES), c.deleted_at.is_(None)).group_by(c.assignee))
+               ) -> dict[str, tuple[int, int]]:
+    """Per department: open items and overdue ones (the queue's tabs). Read from the
+    open-items index of migration 0007 alone (department, next deadline): an item is
+    overdue exactly when its next deadline has passed."""
+    moment = to_db(now)
+    where = _OPEN_SQL.replace("inbox_items.", "")
+    params: dict[str, Any] = {"now": moment}
     if departments is not None:
-        stmt = stmt.where(c.assignee.in_(list(departments)))
-    return {(dept or ""): (int(n), int(late_n or 0)) for dept, n, late_n in conn.execute(stmt)}
+        if not departments:
+            return {}
+        names = ", ".join(f":d{i}" for i in range(len(departments)))
+        where += f" AND assignee IN ({names})"
+        params.update({f"d{i}": d for i, d in enumerate(departments)})
+    from sqlalchemy import text
+
+    rows = conn.execute(text(
+        f"SELECT assignee, count(*), sum(CASE WHEN {NEXT_DUE_SQL} < :now THEN 1 ELSE 0 END) "
+        f"FROM inbox_items WHERE {where} GROUP BY assignee"), params)
+    return {(dept or ""): (int(n), int(late or 0)) for dept, n, late in rows}
 
 
 def newest_id(conn: Connection) -> int:
