@@ -123,3 +123,22 @@ def test_cli_report_json_and_xlsx(tmp_path, db_url, capsys):
     code = main(["--root", str(settings.root), "inbox", "report", "--month", "2026-13"])
     out = capsys.readouterr()
     assert code == 2 and "YYYY-MM" in out.err and "Traceback" not in out.err
+
+
+def test_working_clock_agrees_with_working_time():
+    """The report's constant-time working hours equal ``WorkingTime.between`` (holidays,
+    weekends, before and after office hours, long spans), in either order of first use."""
+    import random
+    from datetime import datetime, timedelta
+
+    from outreach.inbox.report import WorkingClock
+    from inbox_report_data import KST
+
+    rng = random.Random(5)
+    clock = WorkingClock(WORKING)
+    base = datetime(2026, 9, 20, 0, 0, tzinfo=KST)           # Chuseok 2026 is Sep 24-26
+    for _ in range(400):
+        a = base + timedelta(minutes=rng.randrange(60 * 24 * 60)) - timedelta(days=30)
+        b = a + timedelta(minutes=rng.randrange(60 * 24 * 20))
+        expected = WORKING.between(a, b).total_seconds() / 3600
+        assert abs(clock.hours(a, b) - expected) < 1e-9, (a, b)

@@ -145,3 +145,23 @@ def test_a_viewer_cannot_answer(page, web_ws):
           body: 'text=hi&manual=1&seen_answers=0'});
         return r.status; }""")
     assert status == 403
+
+
+def test_monthly_report_in_korean_prints_on_a4(page, web_ws, shot, tmp_path):
+    from web_support import add_user
+
+    file_items(web_ws, {"a": "우리 동네 가로등이 꺼져 있어요", "b": "불법주차 신고합니다",
+                        "c": "감사합니다 수고하세요"})
+    add_user(web_ws.db, "gwajang", "approver", language="ko")
+    sign_in(page, "gwajang", PASSWORD)
+    page.goto("/inbox/report")
+    assert page.locator("svg.chart").count() == 3
+    assert "민원 처리 현황" in page.content() and "정의" in page.content()
+    shot(page, "report-ko")
+    page.goto("/inbox/report/print")
+    page.emulate_media(media="print")
+    pdf = tmp_path / "report.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
+    shot(page, "report-print")
+    assert page.js_errors == []

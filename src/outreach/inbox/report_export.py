@@ -47,15 +47,35 @@ def item_header() -> list[str]:
             _("First answer (working h)"), _("Resolution (working h)"), _("Author"), _("Text")]
 
 
-def item_row(row: Any, f: ItemFacts) -> list[Any]:
-    def hours(v: float | None):
-        return None if v is None else round(v, 2)
+class ItemRows:
+    """Turns items into export rows; the words for kinds and statuses are looked up once
+    per export, not once per item (a month is tens of thousands of rows)."""
 
-    return [row.id, f.received_local.strftime("%Y-%m-%d %H:%M"), row.channel,
-            kind_title(f.kind), counted_title(f.counted_as), row.assignee or "",
-            (row.categories or "").replace(",", ", "), row.status,
-            "Y" if f.answered else "", "Y" if f.resolved else "", "Y" if f.overdue else "",
-            hours(f.first_work), hours(f.done_work), pseudonym(row), mask(row.text or "")]
+    def __init__(self) -> None:
+        self.kinds: dict[str, str] = {}
+        self.counted: dict[str, str] = {}
+
+    def __call__(self, row: Any, f: ItemFacts) -> list[Any]:
+        kind = self.kinds.get(f.kind)
+        if kind is None:
+            kind = self.kinds[f.kind] = kind_title(f.kind)
+        counted = self.counted.get(f.counted_as)
+        if counted is None:
+            counted = self.counted[f.counted_as] = counted_title(f.counted_as)
+        return [row.id, f.received_local.strftime("%Y-%m-%d %H:%M"), row.channel, kind, counted,
+                row.assignee or "", (row.categories or "").replace(",", ", "), row.status,
+                "Y" if f.answered else "", "Y" if f.resolved else "", "Y" if f.overdue else "",
+                _hours(f.first_work), _hours(f.done_work), pseudonym(row),
+                mask(row.text or "")]
+
+
+def _hours(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def item_row(row: Any, f: ItemFacts) -> list[Any]:
+    """One item as an export row (masked text, pseudonymous author)."""
+    return ItemRows()(row, f)
 
 
 def write_csv(report: Report, out: IO[str]) -> None:
@@ -71,9 +91,10 @@ def items_csv(db: Database, working: WorkingTime, period: Period, out: IO[str]) 
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(item_header())
+    rows = ItemRows()
     return inbox_report(db, working, period, with_text=True,
                         on_item=lambda row, f: writer.writerow(
-                            [_safe_cell(v) for v in item_row(row, f)]))
+                            [_safe_cell(v) for v in rows(row, f)]))
 
 
 def _safe_cell(value: Any) -> Any:
@@ -103,10 +124,20 @@ def write_xlsx(db: Database, working: WorkingTime, period: Period, path: Path | 
             items.write_row(0, 0, item_header(), bold)
             items.freeze_panes(1, 0)
             count = [0]
+            rows = ItemRows()
+            write_string, write_number = items.write_string, items.write_number
 
             def on_item(row, f):
                 count[0] += 1
-                items.write_row(count[0], 0, item_row(row, f))
+                n = count[0]
+                # typed writes: write_row would inspect every value's type again
+                for col, value in enumerate(rows(row, f)):
+                    if value is None or value == "":
+                        continue
+                    if isinstance(value, str):
+                        write_string(n, col, value)
+                    else:
+                        write_number(n, col, value)
         report = inbox_report(db, working, period, on_item=on_item, with_text=with_items)
         sheet.write_row(0, 0, [_("Inbox figures"), report.period.label,
                                _("made {at}", at=report.generated_at.strftime("%Y-%m-%d %H:%M"))],
