@@ -4,7 +4,6 @@ department, the deadline setting; the CLI commands. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
 import pytest
 
@@ -13,7 +12,7 @@ from outreach.inbox.items import Inbox
 from outreach.inbox.transfers import Transfers, deadline_policy
 from outreach.store import inbox as store
 
-from inbox_report_data import KST, db_rows, _item, k
+from inbox_report_data import db_rows, _item, k
 from test_inbox_support import opened
 
 

@@ -119,7 +119,7 @@ def write_xlsx(db: Database, working: WorkingTime, period: Period, path: Path | 
         sheet = book.add_worksheet(_("Figures"))         # first tab when the file opens
         notes = book.add_worksheet(_("Definitions"))
         items = book.add_worksheet(_("Items")) if with_items else None
-        on_item = None
+        on_item: Any = None
         if items is not None:
             items.write_row(0, 0, item_header(), bold)
             items.freeze_panes(1, 0)
@@ -127,7 +127,7 @@ def write_xlsx(db: Database, working: WorkingTime, period: Period, path: Path | 
             rows = ItemRows()
             write_string, write_number = items.write_string, items.write_number
 
-            def on_item(row, f):
+            def on_item(row, f):  # noqa: F811 - replaces the None above
                 count[0] += 1
                 n = count[0]
                 # typed writes: write_row would inspect every value's type again

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator, Sequence
 
-from sqlalchemy import Connection, and_, case, func, insert, literal_column, or_, select, \
+from sqlalchemy import Connection, and_, func, insert, literal_column, or_, select, \
     update
 from sqlalchemy.engine import Row
 
