@@ -34,6 +34,8 @@ def test_officer_queue_is_their_departments_and_filters(staff):
     assert f'id="item-{ids["m1"]}"' in found.text and f'id="item-{ids["m3"]}"' not in found.text
     two = staff.get("/inbox", params={"q": "주차"})               # inside 불법주차, not mine
     assert 'id="item-' not in two.text
+    cat = staff.get("/inbox", params={"category": "가로등", "channel": "facebook"})
+    assert f'id="item-{ids["m1"]}"' in cat.text and f'id="item-{ids["m3"]}"' not in cat.text
     due = staff.get("/inbox", params={"sort": "due"})
     assert due.text.index(f'item-{ids["m1"]}"') < due.text.index(f'item-{ids["m3"]}"')
     # someone else's item: refused in words, never a 5xx
