@@ -96,4 +96,11 @@ def run(settings: Settings, db: Database, schedules: Iterable,
         store.finish(row["id"], SENT, now(), recipients=", ".join(to))
         report.sent += 1
         log(logger, logging.INFO, "notification sent", key=row["key"], to=len(to))
+    from ..inbox.overdue import notify_overdue   # inbox items past a deadline, once each
+    try:
+        report.sent += notify_overdue(settings, db, options, now())
+    except OutreachError as exc:
+        report.failed += 1
+        report.errors.append(f"inbox overdue: {redact(str(exc))}")
+        log(logger, logging.ERROR, "overdue notice not sent", error=redact(str(exc)))
     return report
