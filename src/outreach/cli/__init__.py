@@ -16,7 +16,8 @@ from typing import Sequence
 from ..errors import OutreachError
 
 # command-group modules, in the order their commands appear in --help
-GROUPS = ("render_cmds", "publish_cmds", "schedule_cmds", "channel_cmds", "inbox_cmds")
+GROUPS = ("render_cmds", "publish_cmds", "schedule_cmds", "channel_cmds", "inbox_cmds",
+          "data_cmds")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,172 @@
+"""What the studio page and ``outreach data`` call: one function per thing staff do.
+
+A template's data for a scheduled date lives in the file the schedule names
+(``data: content/weekend-guide/{date}.yaml``); a date without a file starts
+from the latest earlier one of the same template (contact, links and hashtags
+carry over), else from the template's sample. Image paths are kept relative to
+the data file's folder (the one documented rule), rewritten when data moves.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..config import Settings
+from ..errors import DataError
+from ..render.data import check_data
+from ..render.template import FieldSpec, Template, load_template
+from . import files
+
+
+class StudioService:
+    """The studio for one workspace. Cheap to build; holds no state between calls."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    # -- where things are ---------------------------------------------------
+    def template(self, name: str) -> Template:
+        return load_template(self.settings.templates_dir, name)
+
+    def schedule(self, name: str) -> Any | None:
+        """The schedule that publishes template ``name`` from data files, if any."""
+        from ..scheduling.specs import load_schedules
+
+        for schedule in load_schedules(self.settings):
+            if schedule.template == name and schedule.data:
+                return schedule
+        return None
+
+    def run_time(self, name: str, day: date) -> datetime:
+        """When the run of ``day`` publishes (the schedule's first time that day; else 09:00)."""
+        from ..scheduling import cron
+
+        tz = self.settings.timezone
+        start = datetime.combine(day, time(0), tz)
+        schedule = self.schedule(name)
+        if schedule is not None:
+            for when in cron.fire_times(schedule.trigger, start - timedelta(seconds=1),
+                                        start + timedelta(days=1) - timedelta(seconds=1)):
+                return when.astimezone(tz)
+        return datetime.combine(day, time(9), tz)
+
+    def data_file(self, name: str, day: date) -> Path:
+        from ..sources.files import data_path
+
+        schedule = self.schedule(name)
+        pattern = schedule.data if schedule is not None else f"content/{name}/{{date}}.yaml"
+        return data_path(pattern, self.run_time(name, day), self.settings.root)
+
+    # -- reading ------------------------------------------------------------
+    def load(self, name: str, day: date) -> tuple[dict[str, Any], Path, bool]:
+        """(raw data, its file, whether the file exists): the data to start editing from."""
+        tpl = self.template(name)
+        target = self.data_file(name, day)
+        if target.is_file():
+            return files.read(target), target, True
+        earlier = sorted(p for p in target.parent.glob(f"*{target.suffix}")
+                         if p.name < target.name and p.is_file())
+        source = earlier[-1] if earlier else tpl.sample
+        raw = files.read(source) if source.is_file() else {}
+        return rebase_images(tpl.fields.values(), raw, source.parent, target.parent), target, False
+
+    def checked(self, name: str, raw: Mapping[str, Any], data_file: Path) -> dict[str, Any]:
+        """The data checked like a render would (DataError names field and line)."""
+        tpl = self.template(name)
+        return check_data(tpl.fields, raw, source=data_file, base=data_file.parent)
+
+    # -- writing ------------------------------------------------------------
+    def save(self, name: str, day: date, raw: Mapping[str, Any], *, by: str,
+             note: str = "") -> files.Version | None:
+        """Check and save the data of ``day`` with its history (None: nothing changed)."""
+        tpl = self.template(name)
+        target = self.data_file(name, day)
+        values = check_data(tpl.fields, raw, source=target, base=target.parent)
+        storable = to_storable(tpl.fields.values(), values, target.parent)
+        header = files.header_of(target) or f"# {tpl.description.split('—')[0].strip()}: {day}"
+        return files.save(target, storable, by=by, note=note, header=header)
+
+    def history(self, name: str, day: date) -> list[files.Version]:
+        return files.history(self.data_file(name, day))
+
+    def restore(self, name: str, day: date, number: int, *, by: str) -> files.Version:
+        return files.restore(self.data_file(name, day), number, by=by)
+
+    # -- spreadsheets -------------------------------------------------------
+    def list_field(self, name: str, field: str | None) -> FieldSpec:
+        """The list-of-items field a spreadsheet fills (the only one, or the one named)."""
+        tpl = self.template(name)
+        lists = [f for f in tpl.fields.values() if f.type == "list" and f.items]
+        if field is not None:
+            found = tpl.fields.get(field)
+            if found is None or found not in lists:
+                raise DataError(f"template {name} has no list field {field!r}; its lists: "
+                                f"{', '.join(f.name for f in lists) or 'none'}")
+            return found
+        if not lists:
+            raise DataError(f"template {name} has no list of items to fill from a spreadsheet")
+        return max(lists, key=lambda f: (f.required, len(f.items or ())))
+
+    def import_rows(self, name: str, day: date, sheet: Path, *, field: str | None = None
+                    ) -> tuple[dict[str, Any], FieldSpec, int]:
+        """The day's data with ``field`` replaced by the spreadsheet's rows (not saved)."""
+        from ..sources.spreadsheet import import_list
+
+        spec = self.list_field(name, field)
+        raw, target, _ = self.load(name, day)
+        items = import_list(Path(sheet), spec, base=target.parent)
+        raw = dict(raw)
+        raw[spec.name] = items
+        return raw, spec, len(items)
+
+    def import_sheet(self, name: str, day: date, sheet: Path, *, by: str,
+                     field: str | None = None) -> tuple[files.Version | None, FieldSpec, int]:
+        raw, spec, count = self.import_rows(name, day, sheet, field=field)
+        version = self.save(name, day, raw, by=by,
+                            note=f"imported {count} {spec.name} from {Path(sheet).name}")
+        return version, spec, count
+
+    def export_sheet(self, name: str, day: date, out: Path, *, field: str | None = None) -> Path:
+        from ..sources.spreadsheet import export_list
+
+        spec = self.list_field(name, field)
+        raw, target, _ = self.load(name, day)
+        return export_list(Path(out), spec, raw.get(spec.name) or [])
+
+
+def rebase_images(specs: Any, raw: Any, old: Path, new: Path) -> Any:
+    """Relative image paths in ``raw`` (relative to ``old``) rewritten relative to ``new``."""
+    if old.resolve() == new.resolve() or not isinstance(raw, Mapping):
+        return raw
+    out = dict(raw)
+    for spec in specs:
+        value = out.get(spec.name)
+        if spec.type == "image" and isinstance(value, str) and value and \
+                not Path(value).is_absolute():
+            out[spec.name] = Path(os.path.relpath((old / value).resolve(), new.resolve())) \
+                .as_posix()
+        elif spec.type == "list" and spec.items and isinstance(value, list):
+            out[spec.name] = [rebase_images(spec.items, item, old, new) for item in value]
+    return out
+
+
+def to_storable(specs: Any, values: Mapping[str, Any], base: Path) -> dict[str, Any]:
+    """Checked values as the data file keeps them: no empty optional fields, image paths
+    relative to the data file's folder."""
+    out: dict[str, Any] = {}
+    for spec in specs:
+        value = values.get(spec.name)
+        if value is None or value == [] or value == "":
+            continue
+        if spec.type == "image" and isinstance(value, Path):
+            try:
+                value = Path(os.path.relpath(value, base.resolve())).as_posix()
+            except ValueError:           # another drive (Windows): keep it absolute
+                value = value.as_posix()
+        elif spec.type == "list" and spec.items:
+            value = [to_storable(spec.items, item, base) for item in value]
+        out[spec.name] = value
+    return out
