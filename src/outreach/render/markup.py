@@ -93,10 +93,10 @@ def plain(text: str) -> str:
 
 
 def strip_markers(text: str) -> str:
-    return "".join(ch for ch in text if ch not in MARKERS) if _has_markers(text) else text
+    return "".join(ch for ch in text if ch not in MARKERS) if has_markers(text) else text
 
 
-def _has_markers(text: str) -> bool:
+def has_markers(text: str) -> bool:
     return any(m in text for m in MARKERS)
 
 

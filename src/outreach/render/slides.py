@@ -234,14 +234,15 @@ class SlidePainter:
             raise p.fail("font", exc.message, FontError) from None
         fallback = self._fallback(p, text, style)
         bold = min(900, max(700, style.weight + 300)) if markup.BOLD_ON in text else None
+        marked = markup.has_markers(text)
 
         def font_at(size: int):
             main = self.fonts.get(family, style.weight, size)
-            if bold is None and not fallback:
+            if not marked and not fallback:
                 return main
             return textbox.Fonts(main, self.fonts.get(family, bold, size) if bold else None,
                                  tuple((ch, fallback_font(face, style.weight, size))
-                                       for ch, face in fallback))
+                                       for ch, face in fallback), marked)
 
         x, y, w, h = box
         pad_x, pad_y = self._padding(p)

@@ -47,10 +47,11 @@ class Fonts:
     main: ImageFont.FreeTypeFont
     bold: ImageFont.FreeTypeFont | None = None
     fallback: tuple[tuple[str, ImageFont.FreeTypeFont], ...] = ()
+    marked: bool = False          # the text holds emphasis markers
 
     @property
     def simple(self) -> bool:
-        return self.bold is None and not self.fallback
+        return self.bold is None and not self.fallback and not self.marked
 
 
 @dataclass(frozen=True)
