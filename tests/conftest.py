@@ -44,3 +44,34 @@ def db_url(request, tmp_path) -> str:
     with admin.begin() as conn:
         conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
     admin.dispose()
+
+
+# -- staff web app (tests/web_support.py; used by tests/test_web_*.py and tests/browser/) --
+
+@pytest.fixture
+def web_ws(tmp_path, db_url):
+    """A sample workspace for the web app on each database backend (English interface)."""
+    from web_support import web_workspace
+
+    ws = web_workspace(tmp_path, db_url)
+    yield ws
+    ws.db.dispose()
+
+
+@pytest.fixture
+def staff(web_ws):
+    """An in-process client of the staff app (not signed in; see web_support.sign_in)."""
+    from web_support import staff_client
+
+    with staff_client(web_ws) as client:
+        client.ws = web_ws
+        yield client
+
+
+@pytest.fixture
+def live_server(web_ws):
+    """The composed app under uvicorn on a free 127.0.0.1 port: ``live_server.url``."""
+    from web_support import LiveServer
+
+    with LiveServer(web_ws) as server:
+        yield server

@@ -26,7 +26,7 @@ DEFAULT_TIMEZONE = "Asia/Seoul"
 CHANNEL_TYPES = ("outbox", "handoff", "facebook", "instagram", "wordpress",
                  "naver_blog", "youtube", "kakao")
 _TOP_LEVEL_KEYS = {"timezone", "database_url", "templates_dir", "schedules_dir", "var_dir",
-                   "content_dir"}
+                   "content_dir", "language"}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,10 @@ is a bug and may show a traceback.
     ├── LedgerError                unknown occurrence / delivery id, bad state change
     ├── AlreadyRunning             a second daemon on the same database
     ├── InboxError                 unknown inbox item, bad inbox command
+    ├── UserError                  accounts, roles, departments, passwords
+    │   └── SignInFailed           wrong name/password or too many tries (never says which)
+    ├── PermissionDenied           the acting user's role does not allow this (web: 403)
+    ├── NotFound                   no such page, file or object (web: 404)
     └── ChannelError               a platform answered; ``channel`` names which
         ├── AuthExpired            credentials invalid or expired: a person must act
         ├── Rejected               permanent refusal, ``reason`` is the platform's
@@ -119,6 +123,22 @@ class AlreadyRunning(OutreachError):
 
 class InboxError(OutreachError):
     """An inbox command cannot be carried out."""
+
+
+class UserError(OutreachError):
+    """Accounts, roles, departments and passwords: unknown user, weak password, last admin."""
+
+
+class SignInFailed(UserError):
+    """Sign-in refused; the message never says whether the name exists."""
+
+
+class PermissionDenied(OutreachError):
+    """The acting user's role does not hold the permission an action needs."""
+
+
+class NotFound(OutreachError):
+    """No such page, file or object (the web app answers 404)."""
 
 
 class ChannelError(OutreachError):

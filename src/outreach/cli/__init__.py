@@ -17,7 +17,7 @@ from ..errors import OutreachError
 
 # command-group modules, in the order their commands appear in --help
 GROUPS = ("render_cmds", "publish_cmds", "schedule_cmds", "channel_cmds", "inbox_cmds",
-          "data_cmds")
+          "serve_cmds", "user_cmds", "data_cmds")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""``outreach harvest``, ``outreach serve`` and the ``outreach inbox`` group: parsing and printing.
+"""``outreach harvest`` and the ``outreach inbox`` group: parsing and printing.
 
 Every text shown here comes through ``Inbox.view`` / ``Inbox.detail``, which
 mask personal data; ``--json`` prints the same fields for scripts.
@@ -21,12 +21,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="only this channel (repeatable)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=cmd_harvest)
-
-    p = sub.add_parser("serve", help="run the webhook server (Facebook, Kakao chatbot skill)",
-                       description="Serve /webhooks/facebook, /webhooks/kakao/skill and /health.")
-    p.add_argument("--host", help="address to listen on (default: [server] host or 127.0.0.1)")
-    p.add_argument("--port", type=int, help="port (default: [server] port or 8080; 0 = any free)")
-    p.set_defaults(handler=cmd_serve)
 
     inbox = sub.add_parser("inbox", help="the shared inbox of citizens' replies",
                            description="List, read, route, answer and count citizens' messages.")
@@ -174,36 +168,6 @@ def cmd_harvest(args) -> int:
             for note in c.notes:
                 print(f"  note: {note}")
     return 0 if report.ok else 1
-
-
-def cmd_serve(args) -> int:
-    import socket
-
-    import uvicorn
-
-    from ..inbox.settings import server_config
-    from ..web.app import create_app
-
-    settings, db = _open(args)
-    server = server_config(settings)
-    host = args.host or server.host
-    port = server.port if args.port is None else args.port
-    app = create_app(settings, db)
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        from ..errors import ConfigError
-
-        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}): choose another "
-                          "--port or stop the other server", key="server.port") from None
-    bound = sock.getsockname()[1]
-    print(f"outreach: serving on http://{host}:{bound}", flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False,
-                            limit_concurrency=200, timeout_keep_alive=5)
-    uvicorn.Server(config).run(sockets=[sock])
-    return 0
 
 
 def cmd_list(args) -> int:

@@ -1,0 +1,55 @@
+"""Password hashing with argon2id (argon2-cffi's defaults, RFC 9106 low-memory profile).
+
+argon2-cffi is imported on first use so ``outreach --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..errors import UserError
+from ..i18n import _
+
+MIN_LENGTH = 10
+MAX_LENGTH = 1024
+
+
+@lru_cache(maxsize=1)
+def _hasher():
+    from argon2 import PasswordHasher  # argon2id by default
+
+    return PasswordHasher()
+
+
+def check_strength(password: str, *, name: str = "") -> None:
+    """Refuse passwords a guessing attack finds first (length, the name itself)."""
+    if len(password) < MIN_LENGTH:
+        raise UserError(_("the password must have at least {n} characters", n=MIN_LENGTH))
+    if len(password) > MAX_LENGTH:
+        raise UserError(_("the password is too long (at most {n} characters)", n=MAX_LENGTH))
+    if name and password.strip().lower() == name.lower():
+        raise UserError(_("the password must not be the user name"))
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify(stored: str, password: str) -> bool:
+    """True when ``password`` matches; never raises for a wrong or malformed hash."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return _hasher().verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    return _hasher().check_needs_rehash(stored)
+
+
+@lru_cache(maxsize=1)
+def dummy_hash() -> str:
+    """A hash to verify against when the name is unknown, so timing does not tell."""
+    return hash_password("not a password: equalises sign-in timing")

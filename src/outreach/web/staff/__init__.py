@@ -1,0 +1,101 @@
+"""The staff web app: one route module per page family, mounted in one place.
+
+Each module in ``PAGES`` exports ``routes`` (Starlette ``Route`` objects whose
+handlers carry ``@requires(...)``). A module that does not exist yet is skipped,
+so page families land independently. ``create_staff_app`` refuses to start if
+any route lacks a permission, which keeps "every route is guarded" true.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from importlib import import_module
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ...config import Settings
+from ...errors import ConfigError
+from ...store.db import Database
+from ...users.sessions import SessionPolicy
+from .context import StaffState
+from .headers import SecurityHeaders
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+
+# page-family modules under outreach.web.staff, in mount order
+PAGES = ("auth", "account", "users", "audit", "today", "calendar", "runs", "posts",
+         "handoffs", "channels", "notifications", "inbox", "studio", "files")
+
+
+def page_routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    for name in PAGES:
+        try:
+            module = import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":
+                continue  # page family not built yet
+            raise
+        routes.extend(module.routes)
+    for route in routes:
+        if isinstance(route, Route) and not hasattr(route.endpoint, "permission"):
+            raise RuntimeError(f"staff route {route.path} has no @requires(...)")
+    return routes
+
+
+def _secure_cookies(settings: Settings) -> bool | None:
+    value = settings.section("web").get("secure_cookies", "auto")
+    if value == "auto":
+        return None
+    if isinstance(value, bool):
+        return value
+    raise ConfigError(f'expected true, false or "auto", got {value!r}',
+                      file=settings.file or "outreach.toml", key="web.secure_cookies")
+
+
+def _static_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(str(path.stat().st_mtime_ns).encode())
+    return digest.hexdigest()[:10]
+
+
+def create_staff_app(settings: Settings, db: Database) -> Starlette:
+    """The staff app (pages, sign-in, static files) over ``db``."""
+    from .render import error_response, make_environment
+
+    version = _static_version()
+    state = StaffState(settings=settings, db=db, policy=SessionPolicy.from_settings(settings),
+                       secure_cookies=_secure_cookies(settings),
+                       templates=make_environment(version), static_version=version)
+    routes = page_routes()
+    routes.append(Mount("/static", app=StaticFiles(directory=STATIC), name="static"))
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        from ...i18n import _
+
+        return error_response(request, _("there is no such page"), 404)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        from ...i18n import _
+
+        logger.exception("staff request failed", exc_info=exc)
+        return error_response(request, _("something went wrong on the server; the error was "
+                                         "logged"), 500)
+
+    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)],
+                    exception_handlers={404: not_found, 405: not_found, 500: server_error})
+    app.state.staff = state
+    state.route_names = frozenset(r.name for r in routes if getattr(r, "name", None))
+    return app

@@ -1,0 +1,39 @@
+"""The navigation bar, in one table: label, route name, permission to see it.
+
+A page family appears in the bar once its route module defines a route with
+that name (see docs/web.md): ``today``, ``calendar``, ``post_new``, ``handoffs``,
+``inbox``, ``studio``, ``channels``, ``users``, ``audit``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...users.roles import ADMIN, EDIT, VIEW
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str          # English message id; shown through the catalog
+    route: str
+    permission: str
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("Today", "today", VIEW),
+    NavItem("Calendar", "calendar", VIEW),
+    NavItem("New post", "post_new", EDIT),
+    NavItem("Hand-offs", "handoffs", VIEW),
+    NavItem("Inbox", "inbox", VIEW),
+    NavItem("Studio", "studio", VIEW),
+    NavItem("Channels", "channels", VIEW),
+    NavItem("Users", "users", ADMIN),
+    NavItem("Activity log", "audit", ADMIN),
+)
+
+
+def _labels_for_extraction() -> None:  # pragma: no cover - lets the catalog test see the ids
+    from ...i18n import _
+
+    _("Today"), _("Calendar"), _("New post"), _("Hand-offs"), _("Inbox"), _("Studio")
+    _("Channels"), _("Users"), _("Activity log")

@@ -1,0 +1,117 @@
+"""Render a page, or only the part an HTMX request asked for.
+
+``render(request, "users/list.html", {...})`` gives the whole page. When an
+HTMX request (not a boosted one) targets an element whose id is the name of a
+block in that template (``hx-target="#user_table"`` and
+``{% block user_table %}``), only that block is rendered: one template per page,
+each swappable region a named block, no separate partial files to keep in step.
+``render(..., block="name")`` picks a block explicitly.
+
+Every template sees: ``_``, ``ngettext``, ``format_datetime`` (workspace time
+zone), ``format_date``, ``url_for(name, **params)`` (a path), ``static(path)``,
+``csrf_token``, ``session`` (the signed-in user or None), ``nav`` (the bar for
+this user), ``flashes``, ``role_label``, ``request``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from ...errors import OutreachError
+from ...i18n import _, current_language, format_date, format_datetime, ngettext
+from ...users.roles import can
+from .context import current_session, is_htmx, staff
+from .guard import csrf_token, set_pre_csrf_cookie
+from .nav import NAV
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+_ROLE_LABELS = {"admin": "Admin", "editor": "Editor", "approver": "Approver",
+                "officer": "Officer", "viewer": "Viewer"}
+
+
+def role_label(role: str) -> str:
+    """A role's name in the language in force."""
+    return _(_ROLE_LABELS.get(role, role))
+
+
+def _role_ids_for_extraction() -> None:  # pragma: no cover
+    _("Admin"), _("Editor"), _("Approver"), _("Officer"), _("Viewer")
+
+
+def make_environment(static_version: str):
+    """The Jinja2 environment (autoescaped; strings through outreach.i18n per call)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
+                      autoescape=select_autoescape(("html",), default_for_string=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      auto_reload=False)
+    env.globals.update(_=_, ngettext=ngettext, format_date=format_date,
+                       role_label=role_label)
+    env.globals["static_version"] = static_version
+    return env
+
+
+def _context(request: Request, extra: Mapping[str, Any]) -> dict[str, Any]:
+    state = staff(request)
+    session = current_session(request)
+    tz = state.settings.timezone
+    root = request.scope.get("root_path", "")
+
+    def url_for(name: str, /, **params: Any) -> str:
+        return root + str(request.app.url_path_for(name, **{k: str(v) for k, v in
+                                                             params.items()}))
+
+    def static(path: str) -> str:
+        return f"{root}/static/{path}?v={state.static_version}"
+
+    def fmt_datetime(value: datetime | None) -> str:
+        return "" if value is None else format_datetime(value, tz)
+
+    nav = [(item, url_for(item.route)) for item in NAV
+           if session is not None and item.route in state.route_names
+           and can(session.role, item.permission)]
+    return {"request": request, "session": session, "csrf_token": csrf_token(request),
+            "nav": nav, "flashes": session.flashes if session else (),
+            "url_for": url_for, "static": static, "format_datetime": fmt_datetime,
+            "language": current_language(), "path": request.url.path, **extra}
+
+
+def render(request: Request, template: str, context: Mapping[str, Any] | None = None, *,
+           status: int = 200, block: str | None = None,
+           headers: Mapping[str, str] | None = None) -> Response:
+    """The page, or one block of it for an HTMX request (see the module docstring)."""
+    env = staff(request).templates
+    tmpl = env.get_template(template)
+    ctx = _context(request, context or {})
+    if block is None and is_htmx(request) and request.headers.get("hx-boosted") != "true":
+        target = request.headers.get("hx-target")
+        if target and target in tmpl.blocks:
+            block = target
+    if block is not None:
+        html = "".join(tmpl.blocks[block](tmpl.new_context(ctx)))
+    else:
+        html = tmpl.render(ctx)
+    response = HTMLResponse(html, status_code=status, headers=dict(headers or {}))
+    set_pre_csrf_cookie(request, response)
+    return response
+
+
+def error_response(request: Request, exc: OutreachError | str, status: int) -> Response:
+    """The error page with the error's one-line message; for HTMX, the message alone,
+    swapped into the page's message area."""
+    message = str(exc)
+    if is_htmx(request):
+        return render(request, "error.html", {"message": message, "status": status},
+                      status=status, block="messages",
+                      headers={"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"})
+    return render(request, "error.html", {"message": message, "status": status},
+                  status=status)
+
+

@@ -1,0 +1,159 @@
+"""Staff app sign-in: sessions, rotation, time-outs, lock-out, sign-out, CSRF."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from outreach.model import utc_now
+from outreach.store import users as store
+from outreach.users import sessions
+from outreach.users.sessions import SessionPolicy, token_hash
+from web_support import PASSWORD, add_user, csrf, post, sign_in
+
+
+def _audit(db, action):
+    with db.read() as conn:
+        return [r for r in store.list_audit(conn, store.AuditFilter(action=action))]
+
+
+def test_unsigned_visitor_is_sent_to_sign_in(staff):
+    r = staff.get("/account")
+    assert r.status_code == 303 and r.headers["location"] == "/sign-in?next=/account"
+    r = staff.get("/account", headers={"HX-Request": "true"})
+    assert r.status_code == 401 and r.headers["HX-Redirect"] == "/sign-in?next=/account"
+
+
+def test_first_admin_signs_in_and_out(staff):
+    add_user(staff.ws.db, "admin", "admin")
+    r = sign_in(staff, "admin")
+    assert r.headers["location"] == "/"
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+    assert staff.get("/account").status_code == 200
+    r = post(staff, "/sign-out")
+    assert r.status_code == 303 and r.headers["location"] == "/sign-in"
+    assert staff.get("/account").status_code == 303
+    assert [r.action for r in _audit(staff.ws.db, "session.")] == [
+        "session.sign_out", "session.sign_in"]
+
+
+def test_wrong_password_and_unknown_name_read_the_same(staff):
+    add_user(staff.ws.db, "kim", "editor")
+    token = csrf(staff)
+    wrong = staff.post("/sign-in", data={"name": "kim", "password": "nope nope nope",
+                                         "csrf_token": token})
+    unknown = staff.post("/sign-in", data={"name": "nobody", "password": "nope nope nope",
+                                           "csrf_token": token})
+    assert wrong.status_code == unknown.status_code == 400
+    assert "The name or the password is not right." in wrong.text
+    assert wrong.text.replace("kim", "X") == unknown.text.replace("nobody", "X")
+
+
+def test_lock_out_after_repeated_failures_whether_or_not_the_name_exists(staff):
+    add_user(staff.ws.db, "kim", "editor")
+    token = csrf(staff)
+    for name in ("kim", "ghost"):
+        for _ in range(5):
+            staff.post("/sign-in", data={"name": name, "password": "x" * 12,
+                                         "csrf_token": token})
+        r = staff.post("/sign-in", data={"name": name, "password": PASSWORD,
+                                         "csrf_token": token})
+        assert r.status_code == 400 and "Too many failed sign-ins" in r.text, name
+    assert staff.cookies.get("outreach_session") is None
+
+
+def test_lock_out_backs_off_and_ends(web_ws):
+    from outreach.errors import SignInFailed
+
+    db, policy = web_ws.db, SessionPolicy(lock_after=3)
+    add_user(db, "kim", "editor")
+    now = utc_now()
+    for i in range(3):
+        with pytest.raises(SignInFailed):
+            sessions.sign_in(db, policy, "kim", "wrong password", now=now)
+    with pytest.raises(SignInFailed, match="1 minute"):
+        sessions.sign_in(db, policy, "kim", PASSWORD, now=now + timedelta(seconds=30))
+    with pytest.raises(SignInFailed):   # a 4th failure doubles the wait
+        sessions.sign_in(db, policy, "kim", "wrong again", now=now + timedelta(minutes=2))
+    with pytest.raises(SignInFailed, match="2 minutes"):
+        sessions.sign_in(db, policy, "kim", PASSWORD, now=now + timedelta(minutes=2, seconds=10))
+    token, session = sessions.sign_in(db, policy, "kim", PASSWORD,
+                                      now=now + timedelta(minutes=5))
+    assert session.name == "kim"
+
+
+def test_session_fixation_a_planted_token_is_replaced(staff):
+    add_user(staff.ws.db, "kim", "editor")
+    staff.cookies.set("outreach_session", "planted-by-an-attacker", domain="testserver.local")
+    sign_in(staff, "kim")
+    token = staff.cookies.get("outreach_session")
+    assert token and token != "planted-by-an-attacker"
+    # signing in again from the same browser revokes the token it had
+    db = staff.ws.db
+    new, _ = sessions.sign_in(db, SessionPolicy(), "kim", PASSWORD, previous_token=token)
+    assert sessions.lookup(db, SessionPolicy(), token) is None
+    assert sessions.lookup(db, SessionPolicy(), new) is not None
+
+
+def test_idle_and_absolute_time_outs(web_ws):
+    db, policy = web_ws.db, SessionPolicy(idle_minutes=30, absolute_hours=8)
+    add_user(db, "kim", "viewer")
+    now = utc_now()
+    token, _ = sessions.sign_in(db, policy, "kim", PASSWORD, now=now)
+    assert sessions.lookup(db, policy, token, now=now + timedelta(minutes=29)) is not None
+    assert sessions.lookup(db, policy, token, now=now + timedelta(minutes=58)) is not None
+    assert sessions.lookup(db, policy, token, now=now + timedelta(minutes=120)) is None
+    token, _ = sessions.sign_in(db, policy, "kim", PASSWORD, now=now)
+    t = now
+    for _ in range(20):  # active all day: still ends after eight hours
+        t += timedelta(minutes=25)
+        alive = sessions.lookup(db, policy, token, now=t) is not None
+        assert alive == (t < now + timedelta(hours=8))
+
+
+def test_sign_out_everywhere_ends_every_session(staff, web_ws):
+    from starlette.testclient import TestClient
+
+    add_user(web_ws.db, "kim", "editor")
+    other, _ = sessions.sign_in(web_ws.db, SessionPolicy(), "kim", PASSWORD)
+    sign_in(staff, "kim")
+    r = post(staff, "/account/sign-out-everywhere")
+    assert r.status_code == 303
+    assert sessions.lookup(web_ws.db, SessionPolicy(), other) is None
+    assert staff.get("/account").status_code == 303
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+def test_csrf_missing_or_wrong_is_403_and_nothing_changes(staff, token):
+    add_user(staff.ws.db, "kim", "editor")
+    sign_in(staff, "kim")
+    data = {"language": "ko"} | ({"csrf_token": token} if token else {})
+    r = staff.post("/account/language", data=data)
+    assert r.status_code == 403
+    with staff.ws.db.read() as conn:
+        assert store.get_user(conn, name="kim").language is None
+    r = staff.post("/account/language", data={"language": "ko"},
+                   headers={"X-CSRF-Token": token or ""})
+    assert r.status_code == 403
+    # the right token works
+    assert post(staff, "/account/language", {"language": "ko"}).status_code == 303
+    with staff.ws.db.read() as conn:
+        assert store.get_user(conn, name="kim").language == "ko"
+
+
+def test_sign_in_form_needs_its_csrf_token(staff):
+    add_user(staff.ws.db, "kim", "editor")
+    r = staff.post("/sign-in", data={"name": "kim", "password": PASSWORD})
+    assert r.status_code == 403 and "outreach_session" not in staff.cookies
+
+
+def test_the_cookie_holds_a_token_the_database_only_hashes(staff):
+    add_user(staff.ws.db, "kim", "editor")
+    sign_in(staff, "kim")
+    token = staff.cookies.get("outreach_session")
+    with staff.ws.db.read() as conn:
+        row = store.session_with_user(conn, token_hash(token))
+    assert row is not None and row.name == "kim"
+    assert token not in str(tuple(row))
