@@ -15,6 +15,7 @@ from outreach.cli import main
 from outreach.config import load_settings
 from outreach.errors import DataError, ImageError
 from outreach.studio.service import StudioService
+from outreach.users.audit import Actor
 
 REPO = Path(__file__).resolve().parents[1]
 HEADERS = ["행사 이름", "분류", "시작일", "종료일", "시간", "장소", "요금", "소개", "사진"]
@@ -62,7 +63,7 @@ def test_xlsx_with_korean_headers_fills_the_events_of_a_date(workspace) -> None:
     rows[0][2] = datetime(2026, 12, 5)
     sheet = xlsx(workspace / "events.xlsx", rows)
     version, spec, count = studio(workspace).import_sheet("weekend-guide", date(2026, 12, 10),
-                                                          sheet, by="kim")
+                                                          sheet, actor=Actor.cli("kim"))
     assert (spec.name, count, version.number) == ("events", 2, 1)
     saved = yaml.safe_load((workspace / "content/weekend-guide/2026-12-10.yaml").read_text())
     assert [e["title"] for e in saved["events"]] == ["성거산 눈꽃 산행", "천안예술의전당 송년 음악회"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("sheet", type=Path, metavar="FILE", help=".xlsx, or .csv (CP949 or UTF-8)")
     imp.add_argument("--date", type=_day, required=True, help="publishing date, e.g. 2026-12-03")
     imp.add_argument("--field", help="the list field to fill (default: the template's list)")
+    imp.add_argument("--as", dest="actor", metavar="NAME", help="who is importing (activity log)")
     imp.set_defaults(handler=cmd_import)
 
     exp = dsub.add_parser("export", help="write a list field to .xlsx or .csv")
@@ -47,22 +47,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     res.add_argument("name", metavar="TEMPLATE")
     res.add_argument("version", type=int)
     res.add_argument("--date", type=_day, required=True)
+    res.add_argument("--as", dest="actor", metavar="NAME", help="who is restoring (activity log)")
     res.set_defaults(handler=cmd_restore)
 
 
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "cli"
+def _actor(args: argparse.Namespace):
+    """Who is acting, as the shell can tell (self-declared: ``--as``, $OUTREACH_STAFF, login)."""
+    from ..users.audit import Actor
+
+    return Actor.cli(getattr(args, "actor", None))
 
 
-def _service(args: argparse.Namespace):
+def _service(args: argparse.Namespace, with_db: bool = False):
     from ..studio.service import StudioService
     from . import settings_from
 
     settings = settings_from(args)
-    return settings, StudioService(settings)
+    db = None
+    if with_db:
+        from ..store.db import open_database
+
+        db = open_database(settings.database_url)
+    return settings, StudioService(settings, db)
 
 
 def _shown(settings, path: Path) -> str:
@@ -75,9 +81,9 @@ def _shown(settings, path: Path) -> str:
 def cmd_import(args: argparse.Namespace) -> int:
     from ..i18n import _
 
-    settings, studio = _service(args)
-    version, spec, count = studio.import_sheet(args.name, args.date, args.sheet, by=_user(),
-                                               field=args.field)
+    settings, studio = _service(args, with_db=True)
+    version, spec, count = studio.import_sheet(args.name, args.date, args.sheet,
+                                               actor=_actor(args), field=args.field)
     target = studio.data_file(args.name, args.date)
     print(_("imported {n} rows into {field} of {file}", n=count, field=spec.name,
             file=_shown(settings, target)))
@@ -118,7 +124,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from ..i18n import _
 
-    settings, studio = _service(args)
-    version = studio.restore(args.name, args.date, args.version, by=_user())
+    settings, studio = _service(args, with_db=True)
+    version = studio.restore(args.name, args.date, args.version, actor=_actor(args))
     print(_("restored version {old} as version {new}", old=args.version, new=version.number))
     return 0

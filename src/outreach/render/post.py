@@ -109,7 +109,8 @@ def alt_text(ev: Evaluator, spec: SlideSpec, slide_ctx: Mapping[str, Any], n: in
 
 
 def post_texts(tpl: Template, ev: Evaluator, ctx: Mapping[str, Any], alts: list[dict[str, Any]],
-               pages: int) -> tuple[str, tuple[str, ...], tuple[str, ...], dict[str, str]]:
+               pages: int, check: bool = True
+               ) -> tuple[str, tuple[str, ...], tuple[str, ...], dict[str, str]]:
     """Title, tags, links and the channel texts (markup removed from the data they show)."""
     plain_ctx = {**ctx, **plain_values({k: ctx[k] for k in tpl.fields if k in ctx})}
     plain_ctx["data"] = {k: plain_ctx[k] for k in tpl.fields if k in plain_ctx}
@@ -121,7 +122,7 @@ def post_texts(tpl: Template, ev: Evaluator, ctx: Mapping[str, Any], alts: list[
     links = _strings(ev.deep(doc.get("links"), plain_ctx, line=doc.line_of("links"), key="links"))
     text_ctx = {**plain_ctx, "post": {"title": title, "tags": list(tags), "links": list(links),
                                       "slides": alts, "pages": pages}}
-    texts = render_texts(tpl.folder, tpl.texts, text_ctx, tpl.text_limits)
+    texts = render_texts(tpl.folder, tpl.texts, text_ctx, tpl.text_limits, check)
     return title, tags, links, texts
 
 

@@ -115,10 +115,14 @@ class SlidePainter:
         self.warnings: list[dict[str, Any]] = []     # fit and photo warnings, in slide order
         self._slide: tuple[SlideSpec, Mapping[str, Any], int] | None = None
 
-    def paint(self, spec: SlideSpec, ctx: Mapping[str, Any], number: int) -> Image.Image:
-        canvas = Image.new("RGB", self.tpl.canvas, "white")
-        draw = ImageDraw.Draw(canvas, "RGBA")
-        self._slide = (spec, ctx, number)
+    def layers(self, spec: SlideSpec, ctx: Mapping[str, Any], number: int
+               ) -> list[tuple[Any, dict[str, Any], str, str]]:
+        """(raw layer, evaluated values, where, name) of each layer the slide draws.
+
+        Evaluating is cheap next to painting: the studio compares these values to
+        decide whether a slide changed at all.
+        """
+        out = []
         for j, raw in enumerate(spec.layers):
             name = raw.get("name") or f"{raw['type']} #{j + 1}"
             where = f"slide {number} ({spec.name}), layer {name}"
@@ -129,7 +133,17 @@ class SlidePainter:
                       for k, v in raw.items() if k != "when"}
             if raw["type"] == "page" and values.get("text") is None:
                 values["text"] = self.ev.value(_PAGE_DEFAULTS["text"], ctx)
-            props = Props(values, raw, self.tpl, where, str(name), self._data_path)
+            out.append((raw, values, where, str(name)))
+        return out
+
+    def paint(self, spec: SlideSpec, ctx: Mapping[str, Any], number: int,
+              layers: list[tuple[Any, dict[str, Any], str, str]] | None = None) -> Image.Image:
+        canvas = Image.new("RGB", self.tpl.canvas, "white")
+        draw = ImageDraw.Draw(canvas, "RGBA")
+        self._slide = (spec, ctx, number)
+        for raw, values, where, name in (layers if layers is not None
+                                         else self.layers(spec, ctx, number)):
+            props = Props(dict(values), raw, self.tpl, where, name, self._data_path)
             getattr(self, f"_{raw['type']}")(canvas, draw, props)
         return canvas
 

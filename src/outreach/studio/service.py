@@ -15,17 +15,34 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..config import Settings
-from ..errors import DataError
+from ..errors import DataError, ImageError
 from ..render.data import check_data
 from ..render.template import FieldSpec, Template, load_template
+from ..users.audit import Actor
 from . import files
+
+PHOTO_TYPES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "HEIF": ".heic"}
+MAX_PHOTO_BYTES = 30_000_000
 
 
 class StudioService:
-    """The studio for one workspace. Cheap to build; holds no state between calls."""
+    """The studio for one workspace. Cheap to build; holds no state between calls.
 
-    def __init__(self, settings: Settings) -> None:
+    With a database, every change is also written to the activity log (who, what,
+    when); the data file's own history (``files``) works without one.
+    """
+
+    def __init__(self, settings: Settings, db: Any | None = None) -> None:
         self.settings = settings
+        self.db = db
+
+    def _audit(self, actor: Actor, action: str, target: str, detail: Mapping[str, Any]) -> None:
+        if self.db is None:
+            return
+        from ..users.audit import record
+
+        with self.db.begin() as conn:
+            record(conn, actor, action, "data_file", target, detail)
 
     # -- where things are ---------------------------------------------------
     def template(self, name: str) -> Template:
@@ -79,7 +96,7 @@ class StudioService:
         return check_data(tpl.fields, raw, source=data_file, base=data_file.parent)
 
     # -- writing ------------------------------------------------------------
-    def save(self, name: str, day: date, raw: Mapping[str, Any], *, by: str,
+    def save(self, name: str, day: date, raw: Mapping[str, Any], *, actor: Actor,
              note: str = "") -> files.Version | None:
         """Check and save the data of ``day`` with its history (None: nothing changed)."""
         tpl = self.template(name)
@@ -87,13 +104,107 @@ class StudioService:
         values = check_data(tpl.fields, raw, source=target, base=target.parent)
         storable = to_storable(tpl.fields.values(), values, target.parent)
         header = files.header_of(target) or f"# {tpl.description.split('—')[0].strip()}: {day}"
-        return files.save(target, storable, by=by, note=note, header=header)
+        version = files.save(target, storable, by=actor.name, note=note, header=header)
+        if version is not None:
+            self._audit(actor, "data.save", f"{name}/{day}",
+                        {"version": version.number, "changes": list(version.changes[:20]),
+                         "note": note})
+        return version
 
     def history(self, name: str, day: date) -> list[files.Version]:
         return files.history(self.data_file(name, day))
 
-    def restore(self, name: str, day: date, number: int, *, by: str) -> files.Version:
-        return files.restore(self.data_file(name, day), number, by=by)
+    def restore(self, name: str, day: date, number: int, *, actor: Actor) -> files.Version:
+        version = files.restore(self.data_file(name, day), number, by=actor.name)
+        self._audit(actor, "data.restore", f"{name}/{day}",
+                    {"restored": number, "version": version.number})
+        return version
+
+    # -- photos -------------------------------------------------------------
+    def add_photo(self, name: str, day: date, filename: str, data: bytes) -> str:
+        """Keep an uploaded photo beside the date's data file (``photos/<digest>.jpg``) and
+        give its path as the data holds it. JPEG, PNG, WebP or HEIC; checked by decoding."""
+        from ..render import paint
+
+        if len(data) > MAX_PHOTO_BYTES:
+            raise ImageError(f"{filename}: {len(data) / 1e6:.0f} MB is too large for a photo "
+                             f"(at most {MAX_PHOTO_BYTES // 1_000_000} MB)")
+        fmt = photo_format(data)
+        if fmt not in PHOTO_TYPES:
+            raise ImageError(f"{filename}: not a JPEG, PNG, WebP or HEIC photo")
+        try:
+            paint.open_image(data, (64, 64))
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise ImageError(f"{filename}: the photo cannot be read ({exc}): save it again "
+                             "as JPEG") from None
+        folder = self.data_file(name, day).parent / "photos"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{paint.file_digest(data)}{PHOTO_TYPES[fmt]}"
+        if not target.is_file():
+            tmp = target.with_suffix(".part")
+            tmp.write_bytes(data)
+            tmp.replace(target)
+        return f"photos/{target.name}"
+
+    # -- approval -----------------------------------------------------------
+    def submit(self, name: str, day: date, *, actor: Actor) -> dict[str, Any]:
+        """Prepare the draft of the run that publishes ``day``'s data, for approval.
+
+        Plans the occurrence in the ledger (idempotent) and renders its draft now,
+        as the daemon would at its prepare time; a draft still awaiting approval is
+        rendered again from the saved data. A run already approved or sent is left
+        alone (an error says so). Returns the occurrence row.
+        """
+        from ..publishing import model as pm
+        from ..publishing.drafts import draft_dir, render_draft
+        from ..publishing.service import PublishingService
+        from ..scheduling.runner import occurrence_for
+
+        if self.db is None:
+            raise DataError("submitting for approval needs the workspace database")
+        schedule = self.schedule(name)
+        if schedule is None:
+            raise DataError(f"no schedule publishes template {name} from data files: add "
+                            "one under schedules/ (data: content/NAME/{date}.yaml)")
+        when = self.run_time(name, day)
+        if when.date() != day or schedule.skip_reason(day) or not schedule.in_range(day):
+            raise DataError(f"schedule {schedule.name} does not publish on {day}: "
+                            f"{schedule.skip_reason(day) or 'no run that day'}")
+        target = self.data_file(name, day)
+        if not target.is_file():
+            raise DataError(f"save the data for {day} first", file=target)
+        service = PublishingService(self.settings, self.db)
+        try:
+            occ_id = service.plan(occurrence_for(self.settings, schedule, when))
+            row = service.occurrence(occ_id)
+            if row["state"] not in (pm.PLANNED, pm.AWAITING_APPROVAL, pm.PREPARED):
+                raise DataError(f"the run of {day} is already {row['state']}: it cannot be "
+                                "submitted again")
+            channels = [service.channel(d["channel"]) for d in service.ledger.deliveries([occ_id])
+                        if d["state"] == pm.D_PENDING]
+            folder = draft_dir(self.settings, occ_id)
+            if row["state"] == pm.PLANNED:
+                now = service.clock()
+                if not service.ledger.claim_prepare(occ_id, now, now + service.lease):
+                    raise DataError(f"the draft of {day} is being prepared right now: try "
+                                    "again in a minute")
+                try:
+                    render_draft(self.settings, row, channels)
+                except Exception as exc:
+                    # free the claim at once: the officer fixes the data and submits again
+                    service.ledger.prepare_failed(occ_id, str(exc)[:500], service.clock(),
+                                                  retry_at=service.clock())
+                    raise
+                state = pm.AWAITING_APPROVAL if row["approval_required"] else pm.PREPARED
+                service.ledger.prepared(occ_id, str(folder), state, service.clock())
+            else:
+                render_draft(self.settings, row, channels, out_dir=Path(row["draft_dir"] or folder))
+            row = service.occurrence(occ_id)
+        finally:
+            service.close()
+        self._audit(actor, "data.submit", f"{name}/{day}",
+                    {"occurrence": occ_id, "state": row["state"]})
+        return row
 
     # -- spreadsheets -------------------------------------------------------
     def list_field(self, name: str, field: str | None) -> FieldSpec:
@@ -122,10 +233,10 @@ class StudioService:
         raw[spec.name] = items
         return raw, spec, len(items)
 
-    def import_sheet(self, name: str, day: date, sheet: Path, *, by: str,
+    def import_sheet(self, name: str, day: date, sheet: Path, *, actor: Actor,
                      field: str | None = None) -> tuple[files.Version | None, FieldSpec, int]:
         raw, spec, count = self.import_rows(name, day, sheet, field=field)
-        version = self.save(name, day, raw, by=by,
+        version = self.save(name, day, raw, actor=actor,
                             note=f"imported {count} {spec.name} from {Path(sheet).name}")
         return version, spec, count
 
@@ -170,3 +281,18 @@ def to_storable(specs: Any, values: Mapping[str, Any], base: Path) -> dict[str, 
             value = [to_storable(spec.items, item, base) for item in value]
         out[spec.name] = value
     return out
+
+
+def photo_format(data: bytes) -> str | None:
+    from PIL import Image
+
+    from ..render import paint
+
+    paint._register_heif()
+    import io
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return img.format
+    except Exception:  # noqa: BLE001 - whatever Pillow cannot open is "not a photo"
+        return None

@@ -1,0 +1,190 @@
+"""The studio's live preview: re-render only the slides whose inputs changed.
+
+Each slide of a post gets a key: a digest of the template's files and of what
+the slide draws (every layer's evaluated values and its alt text; evaluating
+costs a fraction of painting). Editing one event's title changes that slide's
+key only. The page
+sends the keys of the slides it shows; a slide whose key is unchanged is not
+painted again. Changed slides are painted with the same painter as a real
+render (same caches, same pixels) and sent back as JPEG. Fit warnings are kept
+per key, so the list stays complete when only one slide is re-painted.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import TemplateError
+from ..render.data import check_data
+from ..render.fonts import FontBook
+from ..render.jinja import Evaluator, expression_env
+from ..render.output import jsonable
+from ..render.post import alt_text, base_context, expand, post_texts
+from ..render.slides import SlidePainter
+from ..render.template import Template, load_template
+from ..render.texts import hashtags_in, limits_for
+
+PREVIEW_QUALITY = 85
+
+
+@dataclass
+class SlideView:
+    index: int
+    key: str
+    name: str
+    alt: str
+    image: bytes | None = None          # JPEG, only for slides that changed
+
+
+@dataclass
+class PreviewResult:
+    slides: list[SlideView]
+    warnings: list[dict[str, Any]]
+    texts: dict[str, dict[str, Any]]
+    error: str | None = None
+    error_field: str | None = None
+    painted: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"slides": [{"index": s.index, "key": s.key, "name": s.name, "alt": s.alt,
+                            "image": ("data:image/jpeg;base64," + base64.b64encode(s.image)
+                                      .decode("ascii")) if s.image is not None else None}
+                           for s in self.slides],
+                "warnings": self.warnings, "texts": self.texts, "error": self.error,
+                "error_field": self.error_field, "painted": self.painted}
+
+
+class _Warnings:
+    """Warnings per slide key (bounded): unchanged slides keep theirs between previews."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._items: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.size = size
+
+    def get(self, key: str) -> list[dict[str, Any]] | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: str, value: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+WARNINGS = _Warnings()
+
+
+def slide_key(stamp: str, layers: list[tuple[Any, dict[str, Any], str, str]], alt: str) -> str:
+    """A digest of what the slide draws: every layer's evaluated values (photos by path,
+    size and time) and its alt text; equal keys paint equal pixels."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, Path):
+            try:
+                st = value.stat()
+                return [str(value), st.st_size, st.st_mtime_ns]
+            except OSError:
+                return str(value)
+        if isinstance(value, Mapping):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    drawn = [[raw.get("type"), name, plain(values)] for raw, values, _, name in layers]
+    blob = json.dumps(jsonable(drawn), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2b(f"{stamp}|{alt}|{blob}".encode(), digest_size=12).hexdigest()
+
+
+def _stamp(tpl: Template) -> str:
+    """Changes when the template or its images change (edited while the page is open)."""
+    parts = [tpl.file.stat().st_mtime_ns]
+    images = tpl.folder / "images"
+    if images.is_dir():
+        parts += [p.stat().st_mtime_ns for p in sorted(images.iterdir())]
+    return ",".join(map(str, parts))
+
+
+def preview(templates_dir: Path, name: str, raw: Mapping[str, Any], base: Path,
+            known: Mapping[int, str] | None = None, *, context: Mapping[str, Any] | None = None,
+            source: Path | str = "form") -> PreviewResult:
+    """Slides (painted only where their key is not in ``known``), warnings and channel texts.
+
+    Bad data is not an exception here: the result carries the error and its field,
+    so the page can point at the input while the slides already shown stay.
+    """
+    known = known or {}
+    tpl = load_template(Path(templates_dir), name)
+    try:
+        values = check_data(tpl.fields, raw, source=source, base=base, strict=False)
+    except TemplateError as exc:
+        return PreviewResult([], [], {}, error=str(exc), error_field=exc.key)
+    ctx = base_context(tpl, values, context)
+    ev = Evaluator(expression_env(), tpl.file)
+    painter = SlidePainter(tpl, ev, FontBook(tpl.fonts_dir))
+    stamp = _stamp(tpl)
+    slides: list[SlideView] = []
+    warnings: list[dict[str, Any]] = []
+    alts: list[dict[str, Any]] = []
+    painted = 0
+    try:
+        instances = list(expand(tpl, ev, ctx))
+        for n, (spec, slide_ctx) in enumerate(instances, start=1):
+            slide_ctx.update(page=n, pages=len(instances))
+            layers = painter.layers(spec, slide_ctx, n)
+            alt = alt_text(ev, spec, slide_ctx, n, tpl)
+            key = slide_key(stamp, layers, alt)
+            alts.append({"index": n, "alt": alt, "name": spec.name})
+            view = SlideView(n, key, spec.name, alt)
+            cached = WARNINGS.get(key)
+            if known.get(n) != key or cached is None:
+                before = len(painter.warnings)
+                image = painter.paint(spec, slide_ctx, n, layers)
+                view.image = _jpeg(image)
+                WARNINGS.put(key, painter.warnings[before:])
+                cached = painter.warnings[before:]
+                painted += 1
+            warnings.extend(cached)
+            slides.append(view)
+        texts = _texts(tpl, ev, ctx, alts, len(instances))
+    except TemplateError as exc:
+        return PreviewResult(slides, warnings, {}, error=str(exc), error_field=exc.key,
+                             painted=painted)
+    return PreviewResult(slides, jsonable(warnings), texts, painted=painted)
+
+
+def _jpeg(image: Any) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=PREVIEW_QUALITY, subsampling=2)
+    return buf.getvalue()
+
+
+def _texts(tpl: Template, ev: Evaluator, ctx: Mapping[str, Any], alts: list[dict[str, Any]],
+           pages: int) -> dict[str, dict[str, Any]]:
+    """Each channel's text with its length and limits (an over-limit text is shown, marked)."""
+    from ..errors import TextLimitExceeded
+    from ..render.texts import check_limits
+
+    _, _, _, rendered = post_texts(tpl, ev, ctx, alts, pages, check=False)
+    out = {}
+    for name, text in rendered.items():
+        limits = limits_for(name, tpl.text_limits)
+        try:
+            check_limits(name, text, limits, tpl.texts[name])
+            error = None
+        except TextLimitExceeded as exc:
+            error = exc.message
+        out[name] = {"text": text, "chars": len(text), "max_chars": limits.get("max_chars"),
+                     "hashtags": len(hashtags_in(text)),
+                     "max_hashtags": limits.get("max_hashtags"), "error": error}
+    return out
