@@ -77,6 +77,38 @@ class StudioService:
         pattern = schedule.data if schedule is not None else f"content/{name}/{{date}}.yaml"
         return data_path(pattern, self.run_time(name, day), self.settings.root)
 
+    def upcoming(self, name: str, count: int = 4) -> list[date]:
+        """The next publishing dates of the template's data-file schedule (today included)."""
+        from ..scheduling import cron
+
+        schedule = self.schedule(name)
+        if schedule is None:
+            return []
+        tz = self.settings.timezone
+        now = datetime.now(tz)
+        start = datetime.combine(now.date(), time(0), tz) - timedelta(seconds=1)
+        out: list[date] = []
+        for when in cron.fire_times(schedule.trigger, start, start + timedelta(days=400)):
+            day = when.astimezone(tz).date()
+            if schedule.in_range(day) and not schedule.skip_reason(day) and day not in out:
+                out.append(day)
+            if len(out) >= count:
+                break
+        return out
+
+    def overview(self) -> list[dict[str, Any]]:
+        """Each template with its next dates and whether their data is saved yet."""
+        from ..render.template import template_names
+
+        out = []
+        for name in template_names(self.settings.templates_dir):
+            tpl = self.template(name)
+            days = [{"day": d, "saved": self.data_file(name, d).is_file()}
+                    for d in self.upcoming(name)]
+            out.append({"name": name, "description": tpl.description, "days": days,
+                        "canvas": tpl.canvas})
+        return out
+
     # -- reading ------------------------------------------------------------
     def load(self, name: str, day: date) -> tuple[dict[str, Any], Path, bool]:
         """(raw data, its file, whether the file exists): the data to start editing from."""
@@ -94,6 +126,43 @@ class StudioService:
         """The data checked like a render would (DataError names field and line)."""
         tpl = self.template(name)
         return check_data(tpl.fields, raw, source=data_file, base=data_file.parent)
+
+    def preview(self, name: str, day: date, raw: Mapping[str, Any],
+                known: Mapping[int, str] | None = None) -> Any:
+        """The live preview of unsaved data (see ``studio.preview``)."""
+        from ..scheduling.runner import template_context
+        from .preview import preview
+
+        target = self.data_file(name, day)
+        schedule = self.schedule(name)
+        context = template_context(self.settings, schedule, self.run_time(name, day)) \
+            if schedule is not None else None
+        return preview(self.settings.templates_dir, name, raw, target.parent, known,
+                       context=context, source=target)
+
+    def photo_preview(self, name: str, day: date, rel: str, side: int = 900) -> bytes | None:
+        """A JPEG (at most ``side`` px) of a photo under the date's data folder or the
+        workspace; None for a path outside them or not a photo."""
+        import io
+
+        from ..render import paint
+
+        base = self.data_file(name, day).parent
+        path = Path(rel)
+        if not rel or path.is_absolute():
+            return None
+        full = (base / path).resolve()
+        root = self.settings.root.resolve()
+        if not full.is_relative_to(root) or not full.is_file():
+            return None
+        try:
+            img, _ = paint.open_image(full.read_bytes(), (side, side))
+        except (OSError, ValueError, SyntaxError):
+            return None
+        img.thumbnail((side, side))
+        buf = io.BytesIO()
+        img.convert("RGB").save(buf, "JPEG", quality=82)
+        return buf.getvalue()
 
     # -- writing ------------------------------------------------------------
     def save(self, name: str, day: date, raw: Mapping[str, Any], *, actor: Actor,
