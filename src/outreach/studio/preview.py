@@ -18,6 +18,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -28,10 +29,11 @@ from ..render.jinja import Evaluator, expression_env
 from ..render.output import jsonable
 from ..render.post import alt_text, base_context, expand, post_texts
 from ..render.slides import SlidePainter
-from ..render.template import Template, load_template
+from ..render.template import Template
 from ..render.texts import hashtags_in, limits_for
 
-PREVIEW_QUALITY = 85
+PREVIEW_QUALITY = 88
+PREVIEW_WIDTH = 720      # wider slides are sent at half size
 
 
 @dataclass
@@ -61,6 +63,42 @@ class PreviewResult:
                 "error_field": self.error_field, "painted": self.painted}
 
 
+@lru_cache(maxsize=512)
+def _names(source: str) -> frozenset[str]:
+    """The variables a template string reads (``{{ item.title }}`` -> item)."""
+    from jinja2 import meta
+
+    try:
+        return frozenset(meta.find_undeclared_variables(expression_env().parse(source)))
+    except Exception:  # noqa: BLE001 - a broken string fails properly when painted
+        return frozenset({"*"})
+
+
+def _sources(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if ("{{" in value or "{%" in value) else []
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _sources(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _sources(v)]
+    return []
+
+
+def input_key(stamp: str, spec: Any, ctx: Mapping[str, Any]) -> str | None:
+    """A digest of the data a slide reads (the variables its strings name): equal input
+    keys need no evaluation at all. None when a string cannot be analysed."""
+    names: set[str] = {"page", "pages"}
+    for source in _sources(spec.layers) + _sources(spec.alt) + _sources(spec.when):
+        names |= _names(source)
+    if "*" in names or "now" in names or "today" in names:
+        return None
+    if spec.repeat:
+        names |= {spec.item_name, "loop"}
+    picked = {n: ctx.get(n) for n in sorted(names)}
+    blob = json.dumps(jsonable(picked), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2b(f"{stamp}|{spec.name}|{blob}".encode(), digest_size=12).hexdigest()
+
+
 class _Warnings:
     """Warnings per slide key (bounded): unchanged slides keep theirs between previews."""
 
@@ -81,18 +119,23 @@ class _Warnings:
 
 
 WARNINGS = _Warnings()
+DRAWN = _Warnings()      # input key -> [drawn key, alt]: a slide whose data did not change
 
 
 def slide_key(stamp: str, layers: list[tuple[Any, dict[str, Any], str, str]], alt: str) -> str:
     """A digest of what the slide draws: every layer's evaluated values (photos by path,
     size and time) and its alt text; equal keys paint equal pixels."""
+    stats: dict[Path, Any] = {}
+
     def plain(value: Any) -> Any:
         if isinstance(value, Path):
-            try:
-                st = value.stat()
-                return [str(value), st.st_size, st.st_mtime_ns]
-            except OSError:
-                return str(value)
+            if value not in stats:
+                try:
+                    st = value.stat()
+                    stats[value] = [str(value), st.st_size, st.st_mtime_ns]
+                except OSError:
+                    stats[value] = str(value)
+            return stats[value]
         if isinstance(value, Mapping):
             return {str(k): plain(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
@@ -113,7 +156,7 @@ def _stamp(tpl: Template) -> str:
     return ",".join(map(str, parts))
 
 
-def preview(templates_dir: Path, name: str, raw: Mapping[str, Any], base: Path,
+def preview(tpl: Template, raw: Mapping[str, Any], base: Path,
             known: Mapping[int, str] | None = None, *, context: Mapping[str, Any] | None = None,
             source: Path | str = "form") -> PreviewResult:
     """Slides (painted only where their key is not in ``known``), warnings and channel texts.
@@ -122,7 +165,6 @@ def preview(templates_dir: Path, name: str, raw: Mapping[str, Any], base: Path,
     so the page can point at the input while the slides already shown stay.
     """
     known = known or {}
-    tpl = load_template(Path(templates_dir), name)
     try:
         values = check_data(tpl.fields, raw, source=source, base=base, strict=False)
     except TemplateError as exc:
@@ -139,15 +181,23 @@ def preview(templates_dir: Path, name: str, raw: Mapping[str, Any], base: Path,
         instances = list(expand(tpl, ev, ctx))
         for n, (spec, slide_ctx) in enumerate(instances, start=1):
             slide_ctx.update(page=n, pages=len(instances))
-            layers = painter.layers(spec, slide_ctx, n)
-            alt = alt_text(ev, spec, slide_ctx, n, tpl)
-            key = slide_key(stamp, layers, alt)
+            quick = input_key(stamp, spec, slide_ctx)
+            seen = DRAWN.get(quick) if quick else None
+            layers = None
+            if seen is not None and known.get(n) == seen[0] and WARNINGS.get(seen[0]) is not None:
+                key, alt = seen                    # same data in, same slide out: no work
+            else:
+                layers = painter.layers(spec, slide_ctx, n)
+                alt = alt_text(ev, spec, slide_ctx, n, tpl)
+                key = slide_key(stamp, layers, alt)
+                if quick:
+                    DRAWN.put(quick, [key, alt])
             alts.append({"index": n, "alt": alt, "name": spec.name})
             view = SlideView(n, key, spec.name, alt)
             cached = WARNINGS.get(key)
             if known.get(n) != key or cached is None:
                 before = len(painter.warnings)
-                image = painter.paint(spec, slide_ctx, n, layers)
+                image = painter.paint(spec, slide_ctx, n, layers)  # None: evaluated there
                 view.image = _jpeg(image)
                 WARNINGS.put(key, painter.warnings[before:])
                 cached = painter.warnings[before:]
@@ -162,10 +212,14 @@ def preview(templates_dir: Path, name: str, raw: Mapping[str, Any], base: Path,
 
 
 def _jpeg(image: Any) -> bytes:
+    """The preview image: half size for a full-size card (the page shows slides at a
+    few hundred pixels; a quarter of the pixels to encode, send and decode)."""
     import io
 
+    if image.width > PREVIEW_WIDTH:
+        image = image.reduce(2)
     buf = io.BytesIO()
-    image.save(buf, "JPEG", quality=PREVIEW_QUALITY, subsampling=2)
+    image.save(buf, "JPEG", quality=PREVIEW_QUALITY)
     return buf.getvalue()
 
 

@@ -46,13 +46,20 @@ class StudioService:
 
     # -- where things are ---------------------------------------------------
     def template(self, name: str) -> Template:
-        return load_template(self.settings.templates_dir, name)
+        """The checked template (parsed again only when one of its files changed: the
+        preview asks for it on every keystroke)."""
+        return _cached(("template", str(self.settings.templates_dir), name),
+                       _template_stamp(self.settings.templates_dir, name),
+                       lambda: load_template(self.settings.templates_dir, name))
 
     def schedule(self, name: str) -> Any | None:
         """The schedule that publishes template ``name`` from data files, if any."""
-        from ..scheduling.specs import load_schedules
+        from ..scheduling.specs import load_schedules, schedule_files
 
-        for schedule in load_schedules(self.settings):
+        stamp = tuple(_stat(p) for p in schedule_files(self.settings))
+        schedules = _cached(("schedules", str(self.settings.root)), stamp,
+                            lambda: load_schedules(self.settings))
+        for schedule in schedules:
             if schedule.template == name and schedule.data:
                 return schedule
         return None
@@ -137,8 +144,8 @@ class StudioService:
         schedule = self.schedule(name)
         context = template_context(self.settings, schedule, self.run_time(name, day)) \
             if schedule is not None else None
-        return preview(self.settings.templates_dir, name, raw, target.parent, known,
-                       context=context, source=target)
+        return preview(self.template(name), raw, target.parent, known, context=context,
+                       source=target)
 
     def photo_preview(self, name: str, day: date, rel: str, side: int = 900) -> bytes | None:
         """A JPEG (at most ``side`` px) of a photo under the date's data folder or the
@@ -315,6 +322,41 @@ class StudioService:
         spec = self.list_field(name, field)
         raw, target, _ = self.load(name, day)
         return export_list(Path(out), spec, raw.get(spec.name) or [])
+
+
+_CACHE: dict[tuple, tuple[Any, Any]] = {}
+_CACHE_LOCK = __import__("threading").Lock()
+
+
+def _cached(key: tuple, stamp: Any, build: Any) -> Any:
+    """``build()``, remembered while ``stamp`` (file sizes and times) stays the same."""
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    value = build()
+    with _CACHE_LOCK:
+        if len(_CACHE) > 256:
+            _CACHE.clear()
+        _CACHE[key] = (stamp, value)
+    return value
+
+
+def _stat(path: Path) -> tuple:
+    try:
+        st = path.stat()
+        return (str(path), st.st_mtime_ns, st.st_size)
+    except OSError:
+        return (str(path), None, None)
+
+
+def _template_stamp(templates_dir: Path, name: str) -> tuple:
+    folder = Path(templates_dir) / name
+    texts = folder / "texts"
+    parts = [_stat(folder / "template.yaml")]
+    if texts.is_dir():
+        parts += [_stat(p) for p in sorted(texts.iterdir())]
+    return tuple(parts)
 
 
 def rebase_images(specs: Any, raw: Any, old: Path, new: Path) -> Any:

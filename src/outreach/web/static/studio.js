@@ -10,7 +10,7 @@
   var warningsBox = document.getElementById("warnings");
   var editable = root.dataset.editable === "yes";
   var keys = {};          // slide index -> key of the image shown
-  var seq = 0, shown = 0, timer = null, inflight = null;
+  var seq = 0, shown = 0;
   // time of the last input, per request: the benchmark and the browser test read it
   window.studioStats = { rounds: [] };
 
@@ -29,36 +29,43 @@
     return body;
   }
 
-  function schedule(delay) {
+  // A change is sent at once; changes made while a preview is on its way are sent
+  // together as soon as it is back (never a queue of stale requests, never a wait).
+  var busy = false, pending = false;
+
+  function schedule() {
     if (!editable) return;
-    clearTimeout(timer);
-    timer = setTimeout(refresh, delay === undefined ? 120 : delay);
+    if (busy) { pending = true; return; }
+    refresh();
   }
 
   function refresh() {
     var mine = ++seq;
     var started = performance.now();
+    busy = true;
+    pending = false;
     status.textContent = status.dataset.busy || "…";
-    if (inflight) inflight.abort();
-    inflight = new AbortController();
     fetch(root.dataset.preview, {
-      method: "POST", body: formBody(), signal: inflight.signal,
+      method: "POST", body: formBody(),
       headers: { "X-CSRF-Token": csrf(), "Accept": "application/json" },
       credentials: "same-origin"
     }).then(function (r) {
       if (!r.ok) throw new Error(r.status + "");
       return r.json();
     }).then(function (data) {
-      if (mine < shown) return;          // an older answer arriving late
-      shown = mine;
-      apply(data);
-      window.studioStats.rounds.push({ ms: performance.now() - started, painted: data.painted });
+      if (mine > shown) {
+        shown = mine;
+        apply(data);
+        window.studioStats.rounds.push({ ms: performance.now() - started, painted: data.painted });
+        root.dataset.previewSeq = String(mine);
+      }
       status.textContent = "";
-      root.dataset.previewSeq = String(mine);
     }).catch(function (err) {
-      if (err.name === "AbortError") return;
       status.textContent = "";
       showError(String(err));
+    }).then(function () {
+      busy = false;
+      if (pending) refresh();
     });
   }
 
@@ -208,7 +215,7 @@
       }
       renumber(fieldset);
     }
-    schedule(0);
+    schedule();
   });
 
   // photos: upload, then pick the focal point by clicking
@@ -230,7 +237,7 @@
       img.src = data.thumb;
       img.hidden = false;
       input.value = "";
-      schedule(0);
+      schedule();
     }).catch(function (err) { status.textContent = ""; showError(err.message); });
   });
 
@@ -263,7 +270,7 @@
     form.querySelector('input[name="' + pick.dataset.focus + '"]').value =
       x.toFixed(2) + "," + y.toFixed(2);
     placeDot(pick);
-    schedule(0);
+    schedule();
   });
 
   document.querySelectorAll(".photo-pick[data-focus]").forEach(placeDot);
