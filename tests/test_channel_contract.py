@@ -197,10 +197,12 @@ ADAPTERS = [
             lambda f: {"env": {**KAKAO_ENV, "KAKAO_REST": "revoked-rest-key"}},
             error_body=({"taskId": None, "status": "FAIL", "message": "event not found"}, Rejected)),
     Adapter("kakao-solapi", KakaoFake, kakao_build,
-            lambda ch, f, t: ch.publish(make_post(t / "var", slides=0), "occ-1-bm"), r"/send-many$",
+            lambda ch, f, t: ch.publish(make_post(t / "var", slides=0), "occ-1-bm"),
+            r"/groups/[^/]+/send$",   # the one call that reaches citizens
             lambda ch, f: ch.dealer().http.json(ch.dealer().http.get("/cash/v1/balance")), r"/cash/",
             lambda f: {"env": {**KAKAO_ENV, "SOLAPI_SECRET": "revoked-secret-0"}},
-            error_body=({"errorCode": "ValidationError", "errorMessage": "text is required"}, Rejected)),
+            error_body=({"errorCode": "ValidationError", "errorMessage": "text is required"}, Rejected),
+            findable=True),
     Adapter("naver_blog", NaverRssFake, naver_build, None, None,
             lambda ch, f: ch.feed(), r"\.xml$", lambda f: {},
             many=naver_many, count=len),
@@ -312,7 +314,8 @@ def test_find_after_crash_finds_the_post_whose_answer_was_lost(adapter, tmp_path
         fake.fail("lose", method="POST", path=adapter.create_path)
         with pytest.raises(UnknownOutcome):
             adapter.create(ch, fake, tmp_path)
-        key = {"facebook": "occ-1-fb", "instagram": "occ-1-ig", "wordpress": "occ-1-wp"}[adapter.name]
+        key = {"facebook": "occ-1-fb", "instagram": "occ-1-ig", "wordpress": "occ-1-wp",
+               "kakao-solapi": "occ-1-bm"}[adapter.name]
         found = ch.find(key)
         assert found is not None and found.remote_id
         assert ch.find("occ-never") is None

@@ -167,7 +167,9 @@ def test_saved_reply_fills_placeholders(tmp_path, db_url):
     inbox = Inbox(settings, db, now=lambda: datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc))
     saved = load_saved(REPO / "inbox" / "replies.yaml")
     text = fill_saved(inbox, saved, "접수안내", item)
-    assert f"접수번호 {item}번으로 교통행정과에 전달" in text and "{" not in text
+    ticket = Inbox(settings, db).view(Inbox(settings, db).row(item)).ticket
+    assert ticket and ticket.startswith("20261120-") and str(item) != ticket[-6:]
+    assert f"접수번호 {ticket}번으로 교통행정과에 전달" in text and "{" not in text
     with pytest.raises(InboxError, match="no saved reply '없는답변'.*접수안내"):
         fill_saved(inbox, saved, "없는답변", item)
     db.dispose()

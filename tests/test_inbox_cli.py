@@ -68,7 +68,8 @@ def test_assign_tag_note_resolve_and_reply_manual(ws, capsys):
     assert stats["total"] == 3 and stats["resolved"] == 1 and stats["first_answer"]["count"] == 1
     code, out, _ = run(root, "inbox", "stats", "--since", "2026-11-01", "--until", "2026-11-30",
                        capsys=capsys)
-    assert code == 0 and "3 items, 1 resolved" in out
+    assert code == 0 and "3 items: 2 complaints and questions, 1 other" in out
+    assert "complaints: 1 resolved" in out
 
 
 @pytest.mark.parametrize("args, message", [

@@ -121,10 +121,12 @@ def test_list_filters_and_overdue(tmp_path, db_url):
     assert [v.id for v in inbox.list(ItemFilter(assignee="도로과"))] == [res.ids["r1"]]
     assert inbox.list(ItemFilter(overdue=True)) == []
     late = Inbox(settings, db, now=lambda: T0 + timedelta(hours=6))   # first answer due 14:00 KST
-    assert len(late.list(ItemFilter(overdue=True))) == 3
+    # the insult is not a complaint (kind opinion): no ticket, no deadlines
+    assert len(late.list(ItemFilter(overdue=True))) == 2
+    assert [v.kind for v in late.list(ItemFilter())] == ["opinion", "complaint", "complaint"]
     inbox.assign(res.ids["r1"], "도로과 김주무관")
     inbox.set_status(res.ids["r2"], "resolved", "현장 조치 완료")
-    assert [v.id for v in late.list(ItemFilter(overdue=True))] == [res.ids["r3"], res.ids["r1"]]
+    assert [v.id for v in late.list(ItemFilter(overdue=True))] == [res.ids["r1"]]
     assert [v.id for v in inbox.list(ItemFilter(statuses=("resolved",)))] == [res.ids["r2"]]
     opened_item = inbox.detail(res.ids["r1"])
     assert opened_item["item"]["status"] == "open"

@@ -214,8 +214,9 @@ def test_a_bad_photo_error_names_the_data_field(guide) -> None:
     data = week(guide)
     (guide / "photos" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a jpeg")
     data["events"][2]["photo"] = "../photos/broken.jpg"
-    with pytest.raises(ImageError, match=r"layer 사진\.src, field events\[2\]\.photo: cannot read "
-                                         r"image .*broken\.jpg"):
+    # refused at the data file, named by its field, before any slide is painted
+    with pytest.raises(ImageError, match=r"week\.yaml:\d+: events\[2\]\.photo: broken\.jpg is not "
+                                         r"a readable image"):
         render_post(guide / "cards", "weekend-guide", out_dir=guide / "post",
                     data_file=write(guide, data))
 

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -182,7 +183,8 @@ def test_kakao_complaint_gets_ticket_and_keeps_user_key_private(served):
     assert len(outputs) == 1
     row = next(r for r in _items(db) if r.status == "new")
     text = outputs[0]["simpleText"]["text"]
-    assert f"접수번호는 {row.id}입니다" in text and "도로과" in text and "11월 20일(금) 14:00" in text
+    assert row.kind == "complaint" and f"접수번호는 {row.id}입니다" not in text
+    assert re.search(r"접수번호는 20261120-[0-9A-Z]{6}입니다", text) and "도로과" in text and "11월 20일(금) 14:00" in text
     assert row.assignee == "도로과" and row.author_key and "botuser" not in row.author_key
     assert json.loads(row.ref)["bot_user_key"] == "botuser-abc123"
     shown = json.dumps(Inbox(client.settings, db).detail(row.id), ensure_ascii=False)

@@ -32,6 +32,9 @@ def test_the_first_admin_signs_in_and_out(page, shot):
     page.click("button[type=submit]")
     page.wait_for_url("**/account")
     assert page.locator(".me").inner_text().startswith("김관리")
+    page.get_by_role("link", name="Users").click()
+    page.wait_for_url("**/users")
+    assert page.locator("table").inner_text().count("admin") >= 1
     shot(page, "signed-in")
     page.get_by_role("button", name="Sign out", exact=True).click()
     page.wait_for_url("**/sign-in")
@@ -54,4 +57,25 @@ def test_sign_in_and_out_on_a_phone_in_korean(page, shot):
     shot(page, "menu-open")
     page.get_by_role("button", name="로그아웃", exact=True).click()
     page.wait_for_url("**/sign-in")
+    assert page.js_errors == []
+
+
+def test_sign_out_everywhere_ends_the_other_browser_too(browser, page, shot):
+    from web_support import add_user
+
+    add_user(page.server.ws.db, "lee", "editor", display_name="이편집")
+    other = browser.new_context(base_url=page.base)
+    second = other.new_page()
+    try:
+        sign_in(second, "lee", PASSWORD)
+        sign_in(page, "lee", PASSWORD)
+        page.goto("/account")
+        assert page.locator("table").inner_text().count("Chrome") >= 1
+        shot(page, "account")
+        page.get_by_role("button", name="Sign out everywhere").click()
+        page.wait_for_url("**/sign-in")
+        second.goto(page.base + "/account")
+        assert "/sign-in" in second.url          # the other browser is signed out too
+    finally:
+        other.close()
     assert page.js_errors == []

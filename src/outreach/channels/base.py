@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from ..errors import ConfigError, Rejected
@@ -81,6 +81,12 @@ class Channel(ABC):
                            f"(it has: {', '.join(sorted(post.texts)) or 'none'})", channel=self.name)
         return post.texts[name]
 
+    def discard_uploads(self, key: str, uploads: Iterable[str]) -> list[str]:
+        """Delete media uploaded for ``key`` by attempts that never made their post
+        (``uploads``: the ids the ledger recorded). Returns the ids deleted; channels
+        that upload nothing separately keep this default."""
+        return []
+
     def confirmations(self, pending: Mapping[str, str]) -> dict[str, Receipt]:
         """Hand-off channels that can *see* what staff posted (Naver Blog RSS):
         given {delivery key: post title} still awaiting hand-off, the receipts of
@@ -96,6 +102,15 @@ class Channel(ABC):
         """Answer ``to`` on the platform; ``key`` makes a retried answer go out once."""
         raise Rejected("this channel cannot send answers; answer by hand and record it",
                        channel=self.name)
+
+    def find_reply(self, to: Reply, text: str, key: str) -> Receipt | None:
+        """Our own earlier answer ``text`` to ``to``, if it is on the platform.
+
+        Asked before an answer whose outcome was unknown is sent again.
+        Channels whose ``reply`` already looks first (or that cannot look)
+        keep this default: None, "not found here".
+        """
+        return None
 
     def hide(self, to: Reply) -> None:
         """Hide or reject ``to`` on the platform where the platform allows it."""

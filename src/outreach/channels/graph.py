@@ -89,7 +89,7 @@ class GraphApi:
     def pages(self, node: str, params: Mapping[str, Any], *, max_pages: int = 10) -> Iterator[dict[str, Any]]:
         """Every item of a list edge, following ``paging.cursors.after`` up to ``max_pages``."""
         query = dict(params)
-        for _ in range(max_pages):
+        for _page in range(max_pages):
             body = self.get(node, query)
             yield from body.get("data", [])
             paging = body.get("paging") or {}

@@ -67,8 +67,29 @@ def prepare_handoff(ctx: ChannelContext, post: RenderedPost, key: str, *, text: 
             "title": title, "fields": dict(fields), "text_file": text_file, "slides": slides,
             "template": post.template, "instructions": steps, "prepared_at": utc_now_iso()})
 
-    write_folder_atomically(target, fill)
+    if write_folder_atomically(target, fill, ctx.name):
+        _share(ctx, target)
     return Receipt(handoff=True, location=str(target))
+
+
+def _share(ctx: ChannelContext, target: Path) -> None:
+    """``share_group``: staff in that group may read the folder (docs/web.md)."""
+    group = ctx.setting("share_group", type_=str)
+    if not group:
+        return
+    from ..errors import ConfigError
+    from ..filemodes import share_with_group
+
+    try:
+        share_with_group(target, group, ctx.var_dir)
+    except KeyError:
+        raise ConfigError(f"no system group named {group!r}: create it (groupadd {group}) "
+                          "or remove share_group", file=ctx.config_file,
+                          key=f"channels.{ctx.name}.share_group") from None
+    except PermissionError:
+        raise ConfigError(f"cannot give group {group!r} the hand-off folder: make the "
+                          f"service account a member (usermod -aG {group} USER)",
+                          file=ctx.config_file, key=f"channels.{ctx.name}.share_group") from None
 
 
 def find_handoff(ctx: ChannelContext, key: str) -> Receipt | None:

@@ -19,7 +19,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ..errors import Rejected
+from ..errors import Rejected, Retryable
+from ..storage import private_dir, storage_error
 from ..model import Capability, Limits, Receipt, RenderedPost, utc_now
 from .base import Channel, ChannelContext
 
@@ -49,16 +50,22 @@ def check_key(key: str, channel: str) -> None:
         raise Rejected(f"delivery key {key!r} is not a safe folder name", channel=channel)
 
 
-def write_folder_atomically(target: Path, fill: Callable[[Path], None]) -> bool:
+def write_folder_atomically(target: Path, fill: Callable[[Path], None], channel: str = ""
+                            ) -> bool:
     """Create ``target`` filled by ``fill(tmp)``; all or nothing.
 
     Returns False (and leaves ``target`` alone) when it already exists, so the
     same delivery written twice stays one folder: the first complete one wins.
+    A write that fails (disk full) raises ``Retryable``: the target was never
+    renamed into place, so the delivery provably did not happen.
     """
     if target.is_dir():
         return False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        private_dir(target.parent)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise _not_written(exc, target, channel) from None
     try:
         fill(tmp)
         try:
@@ -67,10 +74,20 @@ def write_folder_atomically(target: Path, fill: Callable[[Path], None]) -> bool:
             if target.is_dir():   # another writer finished first
                 return False
             raise
+    except OSError as exc:
+        # the folder appears only by the rename, so it provably does not exist: retry later
+        raise _not_written(exc, target, channel) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return True
+
+
+def _not_written(exc: OSError, target: Path, channel: str) -> Retryable:
+    """Disk full, read-only or forbidden: nothing was written, so the ledger may retry."""
+    error = storage_error(exc, target.parent)
+    return Retryable(str(error) if error else f"cannot write {target.parent} ({exc.strerror})",
+                     channel=channel, retry_after=300)
 
 
 def copy_slides(post: RenderedPost, folder: Path, channel: str) -> list[dict[str, Any]]:
@@ -144,7 +161,7 @@ class OutboxChannel(Channel):
                 "title": post.title, "text_file": main, "texts": others, "slides": slides,
                 "tags": list(post.tags), "links": list(post.links), "written_at": utc_now_iso()})
 
-        write_folder_atomically(target, fill)
+        write_folder_atomically(target, fill, self.name)
         return self._receipt(target)
 
     def find(self, key: str) -> Receipt | None:

@@ -32,10 +32,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..errors import AuthExpired, ChannelError, ConfigError, Rejected, Retryable, UnknownOutcome
+from ..i18n import _
 from ..logs import redact, register_secret
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
 from .handoff import find_handoff, prepare_handoff
+from .textmatch import same_text
 
 API_BASE = "https://youtube.googleapis.com/"
 TOKEN_URI = "https://oauth2.googleapis.com/token"
@@ -73,6 +75,12 @@ class QuotaMeter:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh)
         os.replace(tmp, self.path)
+
+    def exhaust(self) -> None:
+        """Google says the day's quota is gone: count it as spent until the reset."""
+        used = self.used()
+        if used < self.daily:
+            self.spend(self.daily - used)
 
     def seconds_to_reset(self) -> float:
         now = datetime.now(PACIFIC)
@@ -153,8 +161,10 @@ class YouTubeChannel(Channel):
             error = self._typed(exc, name, create)
             if error is None:
                 raise
-            if type(exc).__name__ == "HttpError":
-                self.meter.spend(units)   # Google counts refused calls too
+            if getattr(error, "quota_exceeded", False):
+                self.meter.exhaust()      # Google's count wins: nothing more today
+            elif type(exc).__name__ == "HttpError" or isinstance(error, UnknownOutcome):
+                self.meter.spend(units)   # Google counts refused calls, and a lost answer may have cost
             raise error from None
         finally:
             token = getattr(getattr(self, "_creds", None), "token", None)
@@ -195,7 +205,9 @@ class YouTubeChannel(Channel):
                 return AuthExpired(f"{what}; authorize outreach again and set the refresh token",
                                    channel=ch)
             if reason in ("quotaExceeded", "dailyLimitExceeded"):
-                return Retryable(what, channel=ch, retry_after=self.meter.seconds_to_reset())
+                error = Retryable(what, channel=ch, retry_after=self.meter.seconds_to_reset())
+                error.quota_exceeded = True   # type: ignore[attr-defined]
+                return error
             if status == 429 or reason in ("rateLimitExceeded", "userRateLimitExceeded"):
                 wait = exc.resp.get("retry-after")
                 return Retryable(what, channel=ch,
@@ -227,7 +239,7 @@ class YouTubeChannel(Channel):
         token: str | None = None
         complete = False
         try:
-            for _ in range(int(self.ctx.setting("max_pages", 20, type_=int))):
+            for _page in range(int(self.ctx.setting("max_pages", 20, type_=int))):
                 page = self.call("commentThreads.list", lambda s: s.commentThreads().list(
                     part="snippet,replies", allThreadsRelatedToChannelId=self.channel_id,
                     maxResults=100, order="time", textFormat="plainText", pageToken=token),
@@ -242,8 +254,18 @@ class YouTubeChannel(Channel):
                     complete = True
                     break
         except QuotaBudget:
-            note = (f"stopped early: {self.meter.used()} of {self.daily} quota units used today "
-                    f"(keeping {self.reserve} for answers)")
+            note = _("stopped early: {used} of {daily} quota units used today (keeping {reserve} "
+                     "for answers); kept the {n} comments read, the rest comes after the reset",
+                     used=self.meter.used(), daily=self.daily, reserve=self.reserve, n=len(items))
+            return ReplyBatch(items=items, cursor=cursor, notes=(note,))
+        except Retryable as exc:
+            if not getattr(exc, "quota_exceeded", False) or not items:
+                raise
+            # Google says the day's quota is gone (other users of the project, or a
+            # meter that was reset): keep what was read; the cursor stays for the rest.
+            note = _("stopped early: YouTube says today's quota is used up ({detail}); kept the "
+                     "{n} comments read, the rest comes after the reset", detail=exc.detail,
+                     n=len(items))
             return ReplyBatch(items=items, cursor=cursor, notes=(note,))
         newest = max((r.created_at for r in items), default=since) if complete else since
         return ReplyBatch(items=items, cursor=newest.isoformat(),
@@ -281,6 +303,35 @@ class YouTubeChannel(Channel):
                      hidden=s.get("moderationStatus") in ("heldForReview", "rejected"),
                      # written as the city's channel (staff on youtube.com, or our answers)
                      ref={"own": bool(author) and author == self.channel_id})
+
+    def find_reply(self, to: Reply, text: str, key: str) -> Receipt | None:
+        """Our own reply with ``text`` in the thread of ``to``, before an answer is sent again.
+
+        ``comments.list(parentId=<top comment>)`` pages (1 unit each, counted
+        like every call); a reply is ours when ``snippet.authorChannelId.value``
+        is ``channel_id``, and the same answer when its ``textOriginal`` (which
+        YouTube returns to the comment's author) equals ``text`` after
+        ``same_text`` normalisation.
+        """
+        parent = to.thread_id or to.parent_id or to.remote_id
+        token: str | None = None
+        for _page in range(int(self.ctx.setting("find_pages", 5, type_=int))):
+            page = self.call("comments.list", lambda s: s.comments().list(
+                part="snippet", parentId=parent, maxResults=100, textFormat="plainText",
+                pageToken=token))
+            for comment in page.get("items", []):
+                snippet = comment.get("snippet") or {}
+                author = (snippet.get("authorChannelId") or {}).get("value")
+                if author == self.channel_id and any(
+                        same_text(text, snippet.get(k) or "") for k in ("textOriginal", "textDisplay")):
+                    video = snippet.get("videoId")
+                    return Receipt(remote_id=comment["id"], extra={"existing": True},
+                                   url=f"https://www.youtube.com/watch?v={video}&lc={comment['id']}"
+                                   if video else None)
+            token = page.get("nextPageToken")
+            if not token:
+                break
+        return None
 
     def reply(self, to: Reply, text: str, key: str) -> Receipt:
         parent = to.thread_id or to.parent_id or to.remote_id   # YouTube replies go to the top comment

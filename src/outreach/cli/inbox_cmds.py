@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import sys
 
 from datetime import date, datetime, time, timedelta
 
@@ -20,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--channel", action="append", metavar="NAME",
                    help="only this channel (repeatable)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--quiet", action="store_true",
+                   help="print only channels that failed (for crontab: mail only then)")
     p.set_defaults(handler=cmd_harvest)
 
     inbox = sub.add_parser("inbox", help="the shared inbox of citizens' replies",
@@ -35,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="new, open, answered, resolved, hidden, spam (repeatable)")
     p.add_argument("--all", action="store_true", help="every status, deleted items included")
     p.add_argument("--channel")
+    p.add_argument("--kind", action="append", metavar="KIND",
+                   help="complaint, question, opinion, greeting, survey, spam (repeatable; "
+                        "Korean names such as 민원 work too)")
     p.add_argument("--category")
     p.add_argument("--assignee")
     p.add_argument("--overdue", action="store_true", help="past a deadline")
@@ -55,6 +61,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("assignee")
     p.set_defaults(handler=cmd_assign)
 
+    p = isub.add_parser("kind", help="correct an item's kind (complaint, question, opinion ...)",
+                        description="Set the kind: complaint (민원), question (질문), opinion "
+                                    "(의견·칭찬), greeting (인사·메뉴), survey (설문 응답), spam "
+                                    "(스팸). Only complaints and questions get a ticket and "
+                                    "deadlines.")
+    p.add_argument("id")
+    p.add_argument("kind")
+    p.set_defaults(handler=cmd_kind)
+
     p = isub.add_parser("tag", help="add (or --remove) categories")
     p.add_argument("id")
     p.add_argument("categories", nargs="*")
@@ -70,7 +85,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id")
     p.add_argument("text", nargs="?")
     p.add_argument("--saved", metavar="NAME", help="a saved reply from inbox/replies.yaml")
-    p.add_argument("--manual", action="store_true",
+    # ``reply ID --manual "text"`` and ``reply ID "text" --manual`` both work: argparse
+    # alone would give the text to nobody in the first order
+    p.add_argument("--manual", nargs="?", const=True, default=False, metavar="TEXT",
                    help="record an answer given by hand on the platform")
     p.add_argument("--resend", action="store_true",
                    help="send again an answer whose outcome is unknown")
@@ -159,9 +176,11 @@ def cmd_harvest(args) -> int:
     if args.json:
         _print_json(report.as_json())
     else:
-        if not report.channels:
+        if not report.channels and not args.quiet:
             print("no configured channel can read replies")
         for c in report.channels:
+            if args.quiet and not c.error:
+                continue
             state = f"error: {c.error}" if c.error else "ok"
             print(f"{c.channel}: {c.new} new, {c.updated} updated, {c.deleted} deleted "
                   f"({c.pages} page(s)) {state}")
@@ -185,8 +204,10 @@ def cmd_list(args) -> int:
             raise InboxError(f"--status {bad[0]!r} is not a status: use {', '.join(STATUSES)}")
     if args.limit < 1:
         raise InboxError("--limit must be at least 1")
+    kinds = _kinds(args.kind)
     inbox = _inbox(args)
-    views = inbox.list(ItemFilter(statuses=statuses, channel=args.channel, category=args.category,
+    views = inbox.list(ItemFilter(statuses=statuses, channel=args.channel, kinds=kinds,
+                                  category=args.category,
                                   assignee=args.assignee, flag=args.flagged, overdue=args.overdue,
                                   search=args.search, include_deleted=args.all, limit=args.limit))
     if args.json:
@@ -199,6 +220,33 @@ def cmd_list(args) -> int:
     return 0
 
 
+def _kinds(values: list[str] | None) -> tuple[str, ...]:
+    from ..errors import InboxError
+    from ..i18n import _
+    from ..inbox.kinds import KINDS, kind_name
+
+    kinds = []
+    for part in values or []:
+        for value in filter(None, (v.strip() for v in part.split(","))):
+            name = kind_name(value)
+            if name is None:
+                raise InboxError(_("--kind {kind!r} is not a kind: use {kinds}", kind=value,
+                                   kinds=", ".join(KINDS)))
+            kinds.append(name)
+    return tuple(kinds)
+
+
+def cmd_kind(args) -> int:
+    from ..i18n import _
+    from ..inbox.kinds import KIND_LABELS
+
+    inbox = _inbox(args)
+    kind = inbox.set_kind(args.id, args.kind)
+    print(_("item {id} is now a {kind} ({label})", id=args.id, kind=kind,
+            label=KIND_LABELS[kind]))
+    return 0
+
+
 def cmd_show(args) -> int:
     inbox = _inbox(args)
     detail = inbox.detail(args.id)
@@ -207,6 +255,7 @@ def cmd_show(args) -> int:
         return 0
     v = detail["item"]
     print(f"#{v['id']} {v['status']} ({v['priority']})  {v['channel']}  {v['created_at']}")
+    print(f"kind: {v['kind']}" + (f"   ticket: {v['ticket']}" if v["ticket"] else ""))
     print(f"from: {v['author']}")
     print(f"assignee: {v['assignee'] or '-'}   categories: {', '.join(v['categories']) or '-'}"
           f"   flags: {', '.join(v['flags']) or '-'}")
@@ -271,10 +320,14 @@ def cmd_hide(args) -> int:
 
 
 def cmd_reply(args) -> int:
-    from ..errors import InboxError
+    from ..errors import ChannelError, InboxError
     from ..inbox.answers import fill_saved, load_saved, send_answer
     from ..inbox.settings import inbox_config
 
+    if isinstance(args.manual, str):
+        if args.text:
+            raise InboxError(f"give the answer once (got {args.manual!r} and {args.text!r})")
+        args.text, args.manual = args.manual, True
     inbox = _inbox(args)
     if bool(args.text) == bool(args.saved):
         raise InboxError("give the answer TEXT or --saved NAME (one of the two)")
@@ -283,7 +336,15 @@ def cmd_reply(args) -> int:
         cfg = inbox_config(inbox.settings)
         text = fill_saved(inbox, load_saved(cfg.replies_file), args.saved, args.id,
                           cfg.replies_file)
-    outcome = send_answer(inbox, args.id, text, manual=args.manual, resend=args.resend)
+    try:
+        outcome = send_answer(inbox, args.id, text, manual=args.manual, resend=args.resend)
+    except ChannelError as exc:
+        # The command did its part (the answer is recorded failed or unknown); the
+        # platform refused or did not say: exit 1, "a person must look", not 2 (bad input).
+        from ..i18n import _
+
+        print(_("outreach: error: {message}", message=exc), file=sys.stderr)
+        return 1
     if args.json:
         _print_json(vars(outcome))
     elif outcome.already:
@@ -325,11 +386,21 @@ def cmd_stats(args) -> int:
         _print_json(result)
         return 0
     period = f"{args.since or 'start'} .. {args.until or 'now'}"
-    print(f"inbox {period}: {result['total']} items, {result['resolved']} resolved, "
-          f"{result['overdue']} overdue")
-    for title, key in (("by channel", "by_channel"), ("by category", "by_category"),
-                       ("by status", "by_status")):
+    print(f"inbox {period}: {result['total']} items: {result['complaints']} complaints and "
+          f"questions, {result['non_complaints']} other messages (opinions, greetings, surveys), "
+          f"{result['spam']} spam, {result['hidden']} hidden")
+    print(f"complaints: {result['resolved']} resolved, {result['overdue']} overdue")
+    for title, key in (("by kind", "by_kind"), ("by channel", "by_channel"),
+                       ("by status", "by_status"), ("complaints by category", "by_category")):
         print(f"{title}: " + (", ".join(f"{k} {n}" for k, n in result[key].items()) or "-"))
+    for title, key in (("complaints by department", "by_department"),
+                       ("complaints by month", "by_month")):
+        print(f"{title}:")
+        for name, f in result[key].items() or []:
+            res = f["resolution"]["median_working_hours"]
+            print(f"  {name}: {f['received']} received, {f['resolved']} resolved, "
+                  f"{f['overdue']} overdue, median resolution "
+                  f"{'-' if res is None else res} working h")
     for title, key in (("first answer", "first_answer"), ("resolution", "resolution")):
         s = result[key]
         if not s["count"]:
@@ -345,18 +416,20 @@ def cmd_triage(args) -> int:
     from . import settings_from
     from ..inbox.masking import mask
     from ..inbox.settings import inbox_config
+    from ..inbox.kinds import KIND_LABELS
     from ..inbox.triage import PRIORITY_LABELS, load_rules, classify
 
     settings = settings_from(args)
     cfg = inbox_config(settings)
     rules = load_rules(cfg.rules_file)
     verdict = classify(rules, args.text)
-    result = {"text": mask(args.text), "categories": list(verdict.categories),
+    result = {"text": mask(args.text), "kind": verdict.kind, "categories": list(verdict.categories),
               "department": verdict.department, "priority": PRIORITY_LABELS[verdict.priority],
               "flags": [rules.label(f) for f in verdict.flags], "auto_hide": verdict.auto_hide}
     if args.json:
         _print_json(result)
         return 0
+    print(f"종류: {KIND_LABELS[verdict.kind]} ({verdict.kind})")
     print(f"분류: {', '.join(verdict.categories) or '미분류'}")
     print(f"담당: {verdict.department or '-'}   우선순위: {result['priority']}")
     print(f"표시: {', '.join(result['flags']) or '없음'}"

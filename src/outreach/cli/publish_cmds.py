@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="publish only to this configured channel (repeatable)")
     p.add_argument("--dry-run", action="store_true",
                    help="render and show what would go where; send and record nothing")
+    p.add_argument("--again", action="store_true",
+                   help="publish even though the same template and data went to the same "
+                        "channel within the last day")
     p.set_defaults(handler=cmd_publish)
 
     p = sub.add_parser(
@@ -127,7 +130,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
                   f"{line.text_chars:,}{limit} chars, {line.images}{images} images{verdict}")
         return 1 if any(line.problem for line in lines) else 0
     occ_id, _report = manual.publish_now(service, args.template, data_file=args.data,
-                                         channel_names=args.channel)
+                                         channel_names=args.channel, again=args.again)
     return _print_outcome(service, occ_id)
 
 

@@ -93,7 +93,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     out = args.out or settings.root / "out" / args.name
     budget = args.max_bytes if args.max_bytes is not None else default_budget(settings)
     post = render_post(settings.templates_dir, args.name, out_dir=out, data_file=args.data,
-                       image_format=args.format, image_budget=budget)
+                       image_format=args.format, image_budget=budget, workspace=settings.root,
+                       media_dirs=settings.media_dirs)
     print(f"rendered {post.template}: {post.title}")
     print(f"folder: {post.out_dir}")
     for slide in post.slides:

@@ -77,7 +77,7 @@ def fill_saved(inbox: Inbox, saved: dict[str, str], name: str, item_id: int | st
     view = inbox.view(row)
     local_now = inbox.now().astimezone(inbox.settings.timezone)
     values: dict[str, Any] = {
-        "ticket": row.id, "department": row.assignee or "담당 부서",
+        "ticket": view.ticket or row.id, "department": row.assignee or "담당 부서",
         "due": _korean_time(view.first_due_at), "resolve_due": _korean_time(view.resolve_due_at),
         "author": row.author_name or "시민", "channel": row.channel,
         "date": f"{local_now.month}월 {local_now.day}일"}
@@ -102,6 +102,7 @@ def send_answer(inbox: Inbox, item_id: int | str, text: str, *, manual: bool = F
     if row.deleted_at is not None and not manual:
         raise InboxError(f"item {row.id} was deleted on the platform: it cannot be answered there")
     key = answer_key(row.id, text)
+    earlier = _earlier_status(inbox, key) if resend and not manual else None
     channel = None
     if not manual:
         channel = _open(inbox, row)
@@ -113,6 +114,10 @@ def send_answer(inbox: Inbox, item_id: int | str, text: str, *, manual: bool = F
             _answered(inbox, row, claimed, "manual", None, None)
             return AnswerOutcome(claimed, "manual")
         assert channel is not None
+        if earlier in ("sending", "unknown"):
+            found = _look_first(inbox, channel, row, claimed, text, key)
+            if found is not None:
+                return found
         try:
             receipt = channel.reply(reply_of(row), text, key)
         except Retryable as exc:
@@ -129,6 +134,27 @@ def send_answer(inbox: Inbox, item_id: int | str, text: str, *, manual: bool = F
     finally:
         if channel is not None:
             channel.close()
+
+
+def _earlier_status(inbox: Inbox, key: str) -> str | None:
+    """The status of an earlier attempt at this very answer, if any."""
+    with inbox.db.read() as conn:
+        found = store.find_answer(conn, key)
+    return found.status if found is not None else None
+
+
+def _look_first(inbox: Inbox, channel, row, answer_id: int, text: str,
+                key: str) -> AnswerOutcome | None:
+    """Before sending again after an unknown outcome: is our earlier answer already there?"""
+    try:
+        found = channel.find_reply(reply_of(row), text, key)
+    except ChannelError as exc:
+        _finish(inbox, answer_id, "unknown", error=str(exc))   # still unknown; nothing sent
+        raise
+    if found is None:
+        return None
+    _answered(inbox, row, answer_id, "sent", found.remote_id, found.url)
+    return AnswerOutcome(answer_id, "sent", found.remote_id, found.url, already=True)
 
 
 def _open(inbox: Inbox, row):

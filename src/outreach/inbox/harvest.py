@@ -111,6 +111,7 @@ def _harvest_one(settings: Settings, db: Database, name: str, ingestor: Ingestor
             batch = channel.replies(cursor)
             result.pages += 1
             result.notes.extend(batch.notes)
+            ingestor.prepare(batch.items)          # triage outside the write transaction
             with db.begin() as conn:
                 done = ingestor.ingest(conn, batch.items, source="poll")
                 store.save_cursor(conn, name, batch.cursor)

@@ -17,6 +17,8 @@ from sqlalchemy import Connection
 
 from ..model import Reply
 from ..store import inbox as store
+from .kinds import is_ticketed
+from .masking import mask
 from .settings import InboxConfig
 from .triage import Rules, Verdict, classify
 
@@ -52,13 +54,22 @@ class Ingestor:
     def __init__(self, cfg: InboxConfig, rules: Rules,
                  now: Callable[[], datetime] = store.utcnow) -> None:
         self.cfg, self.rules, self.now = cfg, rules, now
+        self._prepared: dict[str, Verdict] = {}
+
+    def prepare(self, replies: Sequence[Reply]) -> None:
+        """Triage ``replies`` now, before the caller opens its write transaction, so the
+        transaction only writes (``ingest`` uses these verdicts, then forgets them)."""
+        for reply in replies:
+            if reply.text not in self._prepared:
+                self._prepared[reply.text] = classify(self.rules, reply.text)
 
     def verdict(self, text: str) -> Verdict:
-        return classify(self.rules, text)
+        found = self._prepared.pop(text, None)
+        return found if found is not None else classify(self.rules, text)
 
     def ingest(self, conn: Connection, replies: Sequence[Reply], *, source: str = "poll"
                ) -> IngestResult:
-        """Store ``replies`` inside the caller's transaction."""
+        """Store ``replies`` inside the caller's transaction (call ``prepare`` before it)."""
         result = IngestResult()
         by_channel: dict[str, dict[str, Reply]] = {}
         for reply in replies:
@@ -67,6 +78,7 @@ class Ingestor:
             by_channel.setdefault(reply.channel, {})[reply.remote_id] = reply  # last one wins
         for channel, batch in by_channel.items():
             result.merge(self._ingest_channel(conn, channel, batch, source))
+        self._prepared.clear()       # verdicts of replies that were stored already
         return result
 
     def _ingest_channel(self, conn: Connection, channel: str, batch: dict[str, Reply],
@@ -81,15 +93,17 @@ class Ingestor:
         # our own answers come back when polling: they are not citizens' messages
         fresh = [r for rid, r in batch.items()
                  if rid not in existing and rid not in ours and not r.ref.get("partial")]
-        rows, hide = [], set()
+        rows, hide, masked = [], set(), {}
         for reply in fresh:
             verdict = self.verdict(reply.text)
             rows.append(self._row(reply, verdict, now, source))
+            if verdict.masked is not None:
+                masked[reply.remote_id] = verdict.masked     # the index never holds it
             if verdict.auto_hide and not reply.hidden:
                 hide.add(reply.remote_id)
         # with their search index entries and the overheat count of their threads
         window = timedelta(minutes=self.rules.overheated_minutes)
-        ids, threads = store.insert_new(conn, rows, window, skip_answers=first)
+        ids, threads = store.insert_new(conn, rows, window, skip_answers=first, indexed=masked)
         result.new = [ids[row["remote_id"]] for row in rows if row["remote_id"] in ids]
         result.ids.update(ids)
         result.auto_hide = [ids[rid] for rid in hide if rid in ids]
@@ -108,8 +122,8 @@ class Ingestor:
             else:
                 result.unchanged += 1
         store.add_events(conn, events)
-        store.unindex_text(conn, [(item_id, old) for item_id, old, _ in reindex])
-        store.index_text(conn, [(item_id, new) for item_id, _, new in reindex])
+        store.unindex_text(conn, [(item_id, mask(old)) for item_id, old, _ in reindex])
+        store.index_text(conn, [(item_id, mask(new)) for item_id, _, new in reindex])
         for thread, (since, count) in threads.items():
             # flag a thread (the post commented on, else the conversation) that gets
             # ``replies`` items within ``minutes``
@@ -121,6 +135,7 @@ class Ingestor:
         created = reply.created_at if reply.created_at.tzinfo else \
             reply.created_at.replace(tzinfo=store.UTC)
         work = self.cfg.working
+        ticketed = is_ticketed(verdict.kind)      # only complaints and questions get deadlines
         return {
             "channel": reply.channel, "remote_id": reply.remote_id,
             "thread_id": reply.thread_id or reply.post_remote_id,
@@ -133,8 +148,11 @@ class Ingestor:
             "platform_hidden": reply.hidden, "status": verdict.status or "new",
             "assignee": verdict.department, "categories": _join(verdict.categories),
             "flags": _join(verdict.flags), "priority": verdict.priority,
-            "first_due_at": store.to_db(work.add(created, self.cfg.first_answer_hours)),
-            "resolve_due_at": store.to_db(work.add_days(created, self.cfg.resolution_days)),
+            "first_due_at": store.to_db(work.add(created, self.cfg.first_answer_hours))
+            if ticketed else None,
+            "resolve_due_at": store.to_db(work.add_days(created, self.cfg.resolution_days))
+            if ticketed else None,
+            "kind": verdict.kind,
             "first_answered_at": None, "resolved_at": None,
             "ref": json.dumps({k: v for k, v in reply.ref.items() if k not in _INGEST_HINTS},
                               ensure_ascii=False, default=str) if reply.ref else "{}",

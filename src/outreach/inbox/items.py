@@ -16,10 +16,12 @@ from sqlalchemy.engine import Row
 
 from ..config import Settings
 from ..errors import InboxError, OutreachError
+from ..i18n import _
 from ..model import Capability, Reply
 from ..store import inbox as store
 from ..store.db import Database
 from ..store.inbox_tables import STATUSES
+from .kinds import KINDS, KIND_LABELS, is_ticketed, kind_name, parse_ticket, ticket_number
 from .masking import mask
 from .triage import PRIORITY_NAMES
 
@@ -49,6 +51,8 @@ class ItemView:
     deleted: bool
     platform_hidden: bool
     edited: bool
+    kind: str = "complaint"
+    ticket: str | None = None        # only complaints and questions have one
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,6 +93,24 @@ class Inbox:
     def __init__(self, settings: Settings, db: Database, *, actor: str = "staff",
                  now: Callable[[], datetime] = store.utcnow) -> None:
         self.settings, self.db, self.actor, self.now = settings, db, actor, now
+        self._ticket_key: bytes | None = None
+
+    # -- tickets -----------------------------------------------------------------
+    @property
+    def ticket_key(self) -> bytes:
+        """The workspace salt, which keys the ticket codes (read once)."""
+        if self._ticket_key is None:
+            from .settings import inbox_config
+
+            self._ticket_key = inbox_config(self.settings).salt
+        return self._ticket_key
+
+    def ticket(self, row: Row) -> str | None:
+        """The ticket number shown to the citizen, for complaints and questions."""
+        if not is_ticketed(getattr(row, "kind", "complaint")):
+            return None
+        day = store.from_db(row.created_at).astimezone(self.settings.timezone).date()
+        return ticket_number(self.ticket_key, row.id, day)
 
     # -- reading -----------------------------------------------------------------
     def local(self, moment: datetime | None) -> str | None:
@@ -107,9 +129,19 @@ class Inbox:
             first_answered_at=self.local(row.first_answered_at),
             resolved_at=self.local(row.resolved_at), overdue=is_overdue(row, self.now()),
             deleted=row.deleted_at is not None, platform_hidden=bool(row.platform_hidden),
-            edited=row.edited_at is not None)
+            edited=row.edited_at is not None, kind=row.kind, ticket=self.ticket(row))
 
     def row(self, item_id: int | str) -> Row:
+        """An item by its number, or by the ticket number a citizen quotes (20261129-7KQ2MX)."""
+        ticket = parse_ticket(self.ticket_key, str(item_id)) if "-" in str(item_id) else None
+        if ticket is not None:
+            number, day = ticket
+            with self.db.read() as conn:
+                row = store.get_item(conn, number)
+            if row is None or self.ticket(row) != ticket_number(self.ticket_key, number, day):
+                raise InboxError(_("no item has ticket number {ticket}: check the number the "
+                                   "citizen gave", ticket=str(item_id).strip()))
+            return row
         try:
             number = int(str(item_id).lstrip("#"))
         except ValueError:
@@ -159,11 +191,12 @@ class Inbox:
         return found
 
     # -- changing ---------------------------------------------------------------
-    def _change(self, row: Row, kind: str, detail: str, **values: Any) -> None:
+    def _change(self, row: Row, event_kind: str, detail: str, **values: Any) -> None:
         with self.db.begin() as conn:
             if values:
                 store.update_item(conn, row.id, **values)
-            store.add_events(conn, [store.event(row.id, kind, self.actor, detail, self.now())])
+            store.add_events(conn, [store.event(row.id, event_kind, self.actor, detail,
+                                                self.now())])
 
     def assign(self, item_id: int | str, assignee: str) -> None:
         row = self.row(item_id)
@@ -182,6 +215,30 @@ class Inbox:
         self._change(row, "tag", " ".join([*(f"+{t}" for t in add), *(f"-{t}" for t in remove)]),
                      categories=",".join(current))
         return current
+
+    def set_kind(self, item_id: int | str, kind: str) -> str:
+        """Correct an item's kind (the history keeps who did it). A complaint or question gets
+        its deadlines counted from the message's time; other kinds lose theirs."""
+        name = kind_name(kind)
+        if name is None:
+            raise InboxError(_("unknown kind {kind!r}: use one of {kinds}", kind=kind,
+                               kinds=", ".join(f"{k} ({KIND_LABELS[k]})" for k in KINDS)))
+        row = self.row(item_id)
+        values: dict[str, Any] = {"kind": name}
+        if is_ticketed(name) and not is_ticketed(row.kind):
+            from .settings import inbox_config
+
+            cfg = inbox_config(self.settings)
+            created = store.from_db(row.created_at)
+            values["first_due_at"] = store.to_db(cfg.working.add(created, cfg.first_answer_hours))
+            values["resolve_due_at"] = store.to_db(cfg.working.add_days(created,
+                                                                        cfg.resolution_days))
+        elif not is_ticketed(name):
+            values.update(first_due_at=None, resolve_due_at=None)
+        if name == "spam" and row.status in store.OPEN_STATUSES:
+            values["status"] = "spam"
+        self._change(row, "kind", f"{row.kind} -> {name}", **values)
+        return name
 
     def note(self, item_id: int | str, text: str) -> None:
         if not text.strip():

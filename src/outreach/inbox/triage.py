@@ -1,22 +1,43 @@
-"""Triage rules from a file staff edit (inbox/rules.yaml): category, department, priority, flags.
+"""Triage rules from a file staff edit (inbox/rules.yaml): category, department, priority,
+flags and the message's kind.
 
-Keywords are matched with spaces removed on both sides, because citizens space
-Korean freely ("가로등이 고장", "가로 등 고장"). Patterns are regular
-expressions tried on the text as written. Rules never hide anything on their
-own: only a moderation rule with ``auto_hide: true`` does.
+Citizens space Korean freely ("가로등이 고장", "가로 등 고장") and disguise
+profanity ("시1발", "ㅅ ㅂ"), so each rule looks at a normalised form of the text:
+
+- ``keywords`` match anywhere, spaces ignored ("주차" in "불법주차");
+- ``words`` match only at the start of a word, so "행사" does not fire inside
+  "은행사거리" but does in "행사장", "행사가";
+- ``except`` lists phrases in which a hit does not count, when the phrase
+  contains the hit ("불이 꺼져" for the insult 꺼져, "시발점" for 시발,
+  "은행사거리" for 행사);
+- ``patterns`` are regular expressions run by RE2 on the text as written
+  (linear time; see ``patterns.py``), with personal data blanked out first so an
+  e-mail domain is not a link.
+
+Moderation rules look at the letters only (digits, punctuation and emoji
+removed), which is what undoes "시1발", "씨.발" and "ㅅ ㅂ". The department
+follows the message's main topic: the category with the most hits (an urgent
+one first), not the order of the rules in the file. Rules never hide anything
+on their own: only a moderation rule with ``auto_hide: true`` does.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from bisect import bisect_right
+
+import re2
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .masking import KINDS as PERSONAL_KINDS, find_personal_data
-from .yamlfile import LineDict, load_yaml
+from ..i18n import _
+from .kinds import KINDS
+from .masking import KINDS as PERSONAL_KINDS, apply_mask, mask, personal_spans
+from .patterns import UnsafePattern, compile_linear, pattern_set
+from .yamlfile import LineDict, LineList, load_yaml
 
 PRIORITIES = {"긴급": 1, "높음": 2, "보통": 3, "낮음": 4,
               "urgent": 1, "high": 2, "normal": 3, "low": 4}
@@ -25,6 +46,22 @@ PRIORITY_LABELS = {1: "긴급", 2: "높음", 3: "보통", 4: "낮음"}
 FLAGS = ("political", "commercial", "abusive", "obscene", "defamatory", "personal_data",
          "overheated")
 STATUSES_BY_RULE = ("hidden", "spam")
+SIGNALS = ("request", "question", "opinion", "greeting", "survey")
+GREETING_MAX = 9         # characters: a greeting or menu label is short; a longer text says more
+# single character classes: linear in the text (no quantifier to backtrack over)
+_NON_LETTER = re.compile(r"[^a-z\uac00-\ud7a3\u3131-\u318e]")
+_NON_LETTER_KEEP_SPACE = re.compile(r"[^a-z\uac00-\ud7a3\u3131-\u318e\s]")
+_PUNCT = re.compile(r"[^\w]")
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """What one rule looks for; keyword-like texts are stored normalised."""
+
+    keywords: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    patterns: tuple[Any, ...] = ()          # RE2 patterns
+    excepts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -32,18 +69,53 @@ class CategoryRule:
     name: str
     department: str
     priority: int
-    keywords: tuple[str, ...]
-    patterns: tuple[re.Pattern[str], ...]
+    match: Matcher
 
 
 @dataclass(frozen=True)
 class ModerationRule:
     flag: str
     label: str
-    keywords: tuple[str, ...]
-    patterns: tuple[re.Pattern[str], ...]
+    match: Matcher
     auto_hide: bool = False
     status: str | None = None
+
+
+class KeywordScanner:
+    """Every rule's keywords, words and exceptions over a normalised text.
+
+    One RE2 set of all the texts says, in a single linear pass, which of them
+    occur; only those are then located with ``str.find`` (each a linear scan),
+    so a message costs one pass plus one scan per keyword it actually contains.
+    """
+
+    def __init__(self, entries: list[tuple[int, str, str]]) -> None:
+        """``entries``: (rule slot, text, role) with role ``keyword``, ``word`` or ``except``."""
+        owners: dict[str, list[tuple[int, str]]] = {}
+        for slot, text, role in entries:
+            owners.setdefault(text, []).append((slot, role))
+        self.texts = list(owners)
+        self.owners = [tuple(owners[t]) for t in self.texts]
+        self.set = pattern_set((re2.escape(t) for t in self.texts), ignore_case=False)
+
+    def spans(self, text: str, starts: set[int]) -> dict[int, tuple[list, list]]:
+        """Per rule slot: (hit spans, exception spans) found in ``text``."""
+        found: dict[int, tuple[list, list]] = {}
+        if self.set is None:
+            return found
+        for index in self.set.Match(text) or ():
+            keyword, owners = self.texts[index], self.owners[index]
+            length = len(keyword)
+            at = text.find(keyword)
+            while at >= 0:
+                for slot, role in owners:
+                    hits, excepts = found.setdefault(slot, ([], []))
+                    if role == "except":
+                        excepts.append((at, at + length))
+                    elif role == "keyword" or at in starts:
+                        hits.append((at, at + length))
+                at = text.find(keyword, at + 1)
+        return found
 
 
 @dataclass(frozen=True)
@@ -57,12 +129,35 @@ class Rules:
     overheated_replies: int
     overheated_minutes: int
     file: Path | None = None
-    scanner: "KeywordScanner | None" = None
+    signals: tuple[tuple[str, Matcher], ...] = ()
+    default_kind: str = "opinion"
+    scanners: tuple[KeywordScanner, KeywordScanner] | None = field(default=None, compare=False)
+    pattern_set: Any = field(default=None, compare=False)
+    pattern_index: dict[int, int] = field(default_factory=dict, compare=False)
+    pattern_owner: list[tuple[str, int]] = field(default_factory=list, compare=False)
 
     def __post_init__(self) -> None:
-        if self.scanner is None:
-            rules = [r.keywords for r in self.categories] + [m.keywords for m in self.moderation]
-            object.__setattr__(self, "scanner", KeywordScanner(rules))
+        if self.pattern_set is None:
+            # one RE2 pass tells which of all the rules' patterns occur at all; only those
+            # are run again for their positions (most messages match none)
+            ncat = len(self.categories)
+            owned = [(("cat", i), c.match) for i, c in enumerate(self.categories)]
+            owned += [(("mod", i), m.match) for i, m in enumerate(self.moderation)]
+            owned += [(("sig", ncat + i), m) for i, (_name, m) in enumerate(self.signals)]
+            everything = [(owner, p) for owner, m in owned for p in m.patterns]
+            object.__setattr__(self, "pattern_set", pattern_set(p.pattern for _o, p in everything))
+            object.__setattr__(self, "pattern_index",
+                               {id(p): i for i, (_o, p) in enumerate(everything)})
+            object.__setattr__(self, "pattern_owner", [o for o, _p in everything])
+        if self.scanners is None:
+            words: list = []
+            for slot, m in enumerate([c.match for c in self.categories]
+                                     + [m for _name, m in self.signals]):
+                words += _entries(slot, m)
+            letters: list = []
+            for slot, rule in enumerate(self.moderation):
+                letters += _entries(slot, rule.match, letters=True)
+            object.__setattr__(self, "scanners", (KeywordScanner(words), KeywordScanner(letters)))
 
     def label(self, flag: str) -> str:
         """The Korean label staff see for a flag."""
@@ -70,6 +165,14 @@ class Rules:
             if rule.flag == flag:
                 return rule.label
         return {"personal_data": "개인정보 노출", "overheated": "과열 스레드"}.get(flag, flag)
+
+
+def _entries(slot: int, m: Matcher, *, letters: bool = False) -> list[tuple[int, str, str]]:
+    norm = _letters if letters else (lambda t: t)
+    out = [(slot, norm(k), "keyword") for k in m.keywords]
+    out += [(slot, norm(w), "word") for w in m.words]
+    out += [(slot, norm(e), "except") for e in m.excepts]
+    return [e for e in out if e[1]]
 
 
 @dataclass(frozen=True)
@@ -82,33 +185,8 @@ class Verdict:
     flags: tuple[str, ...]
     auto_hide: bool
     status: str | None = None
-
-
-class KeywordScanner:
-    """Every rule's keywords in one pass over the text.
-
-    One expression with a look-ahead finds, at each position, the longest
-    keyword starting there; each keyword maps to the rules of all keywords that
-    are its prefixes too (they match at the same position), so no rule is missed.
-    """
-
-    def __init__(self, keyword_lists: list[tuple[str, ...]]) -> None:
-        owners: dict[str, set[int]] = {}
-        for index, keywords in enumerate(keyword_lists):
-            for keyword in keywords:
-                owners.setdefault(keyword, set()).add(index)
-        self.rules_of = {k: frozenset().union(*(owners[p] for p in owners if k.startswith(p)))
-                         for k in owners}
-        ordered = sorted(owners, key=len, reverse=True)
-        self.pattern = re.compile("(?=(" + "|".join(map(re.escape, ordered)) + "))") \
-            if ordered else None
-
-    def hits(self, squeezed: str) -> set[int]:
-        found: set[int] = set()
-        if self.pattern is not None:
-            for match in self.pattern.finditer(squeezed):
-                found |= self.rules_of[match.group(1)]
-        return found
+    kind: str = "complaint"
+    masked: str | None = None        # the text with personal data masked (None: nothing to mask)
 
 
 EMPTY_RULES = Rules((), (), frozenset(PERSONAL_KINDS), False, None, 3, 20, 30)
@@ -119,37 +197,161 @@ def compact(text: str) -> str:
     return "".join(unicodedata.normalize("NFC", text).lower().split())
 
 
+def _letters(text: str) -> str:
+    """Only letters (Hangul, jamo, Latin): "시1발" -> "시발", "ㅅ.ㅂ" -> "ㅅㅂ"."""
+    return _NON_LETTER.sub("", compact(text))
+
+
+def _normalised(pieces: list[str], strip: re.Pattern[str] | None) -> tuple[str, set[int]]:
+    """The pieces joined, and where words start (after a space or a punctuation mark)."""
+    out, starts, at = [], set(), 0
+    for piece in pieces:
+        if strip is not None:
+            piece = strip.sub("", piece)
+            if not piece:
+                continue
+        starts.add(at)
+        out.append(piece)
+        at += len(piece)
+    return "".join(out), starts
+
+
+def _valid(hits: list, excepts: list) -> list:
+    """The hits not inside an exception span: sorted starts and a running maximum of the
+    ends, so a long message with many hits costs n log n, not hits x exceptions."""
+    if not excepts:
+        return hits
+    excepts = sorted(excepts)
+    starts = [xs for xs, _xe in excepts]
+    reach, top = [], -1
+    for _xs, xe in excepts:
+        top = max(top, xe)
+        reach.append(top)
+    kept = []
+    for s, e in hits:
+        i = bisect_right(starts, s)
+        if not i or reach[i - 1] < e:
+            kept.append((s, e))
+    return kept
+
+
+def _pattern_hits(m: Matcher, text: str, present: set[int], index: dict[int, int]) -> list:
+    """Spans of ``m``'s patterns in ``text`` (only those in ``present`` can match); a match
+    overlapping an exception phrase does not count."""
+    found = []
+    for pattern in m.patterns:
+        if index[id(pattern)] not in present:
+            continue
+        for match in pattern.finditer(text):
+            squeezed = compact(match.group(0))
+            if m.excepts and any(x in squeezed or squeezed in x for x in m.excepts):
+                continue
+            found.append((match.start(), match.end()))
+    return found
+
+
 def classify(rules: Rules, text: str) -> Verdict:
     """Apply the rules to one message (pure: no database, no clock)."""
     plain = unicodedata.normalize("NFC", text)
-    squeezed = "".join(plain.lower().split())       # compact(text), normalised once
-    hits = rules.scanner.hits(squeezed) if rules.scanner else set()
-    categories: list[str] = []
-    department = None
-    priority = rules.default_priority
-    for index, rule in enumerate(rules.categories):
-        if index in hits or (rule.patterns and _hit(rule.patterns, plain)):
-            categories.append(rule.name)
-            department = department or rule.department
-            priority = min(priority, rule.priority)
+    lower = plain.lower()
+    pieces = lower.split()
+    # word starts: a space before, or a punctuation mark (a word inside quotes, brackets)
+    squeezed, starts = _normalised(pieces, None)
+    starts.update(m.end() for m in _PUNCT.finditer(squeezed))
+    words_scan, letters_scan = rules.scanners or (None, None)
+    found = words_scan.spans(squeezed, starts) if words_scan else {}
+    spans = personal_spans(plain)
+    personal = {span[2] for span in spans}
+    scrubbed = _blank(plain, spans).lower() if spans else lower   # patterns never see it
+    present = set(rules.pattern_set.Match(scrubbed) or ()) if rules.pattern_set else set()
+    index = rules.pattern_index
+
+    # only the rules something was found for: keywords (``found``) or patterns (``present``)
+    owners = {rules.pattern_owner[i] for i in present}
+    ncat = len(rules.categories)
+    ranked = []
+    for slot in sorted({s for s in found if s < ncat} | {s for g, s in owners if g == "cat"}):
+        rule = rules.categories[slot]
+        hits, excepts = found.get(slot, ([], []))
+        count = len(_valid(hits, excepts)) + len(_pattern_hits(rule.match, scrubbed, present,
+                                                               index) if present else [])
+        if count:
+            first = min((span[0] for span in hits), default=len(squeezed))
+            ranked.append((0 if rule.priority == 1 else 1, -count, first, slot, rule))
+    ranked.sort(key=lambda r: r[:4])
+    categories = tuple(r[-1].name for r in ranked)
+    department = ranked[0][-1].department if ranked else rules.default_department
+    priority = min([r[-1].priority for r in ranked], default=rules.default_priority)
+
     flags: list[str] = []
     auto_hide = False
     status = None
-    offset = len(rules.categories)
-    for index, mod in enumerate(rules.moderation, start=offset):
-        if index in hits or (mod.patterns and _hit(mod.patterns, plain)):
-            flags.append(mod.flag)
-            auto_hide = auto_hide or mod.auto_hide
-            status = status or mod.status
-    if rules.personal_kinds and find_personal_data(plain) & rules.personal_kinds:
+    if rules.moderation:
+        letters, letter_starts = _normalised(_NON_LETTER_KEEP_SPACE.sub("", lower).split(), None)
+        by_letters = letters_scan.spans(letters, letter_starts) if letters_scan else {}
+        for slot in sorted(set(by_letters) | {s for g, s in owners if g == "mod"}):
+            mod = rules.moderation[slot]
+            hits, excepts = by_letters.get(slot, ([], []))
+            if _valid(hits, excepts) or (present
+                                         and _pattern_hits(mod.match, scrubbed, present, index)):
+                flags.append(mod.flag)
+                auto_hide = auto_hide or mod.auto_hide
+                status = status or mod.status
+    if rules.personal_kinds and personal & rules.personal_kinds:
         flags.append("personal_data")
         auto_hide = auto_hide or rules.personal_auto_hide
-    return Verdict(tuple(categories), department or rules.default_department, priority,
-                   tuple(dict.fromkeys(flags)), auto_hide, status)
+
+    signals = set()
+    for slot in sorted({s for s in found if s >= ncat} | {s for g, s in owners if g == "sig"}):
+        name, matcher = rules.signals[slot - ncat]
+        hits, excepts = found.get(slot, ([], []))
+        if _valid(hits, excepts) or (present
+                                     and _pattern_hits(matcher, scrubbed, present, index)):
+            signals.add(name)
+    kind = decide_kind(signals, bool(categories), status, len(squeezed), rules.default_kind,
+                       frozenset(flags))
+    return Verdict(categories, department, priority, tuple(dict.fromkeys(flags)), auto_hide,
+                   status, kind, _masked(text, plain, spans))
 
 
-def _hit(patterns: tuple[re.Pattern[str], ...], plain: str) -> bool:
-    return any(p.search(plain) for p in patterns)
+def _masked(text: str, plain: str, spans: list) -> str | None:
+    """``text`` masked, as ``mask(text)`` gives it (the search index must see the same)."""
+    if not spans:
+        return None
+    return apply_mask(text, spans) if plain == text else mask(text)
+
+
+def decide_kind(signals: set[str], categorised: bool, status: str | None, length: int,
+                default: str, flags: frozenset[str] = frozenset()) -> str:
+    """The kind from what was found, in a fixed order (written in docs/inbox.md): spam
+    (a rule with ``status: spam``, or an advert about no topic of ours); survey; a short
+    greeting or menu label; a request -> complaint; a question; an opinion or thanks; a
+    topic of ours, or contact details left for a call back -> complaint; else the default."""
+    if status == "spam":
+        return "spam"
+    if flags & {"commercial", "obscene"} and not categorised and "question" not in signals:
+        return "spam"
+    if "survey" in signals:
+        return "survey"
+    if "greeting" in signals and length <= GREETING_MAX:
+        return "greeting"
+    if "request" in signals:
+        return "complaint"
+    if "question" in signals:
+        return "question"
+    if "opinion" in signals:
+        return "opinion"
+    if categorised or "personal_data" in flags:
+        return "complaint"
+    return default
+
+
+def _blank(text: str, spans: list[tuple[int, int, str]]) -> str:
+    chars = list(text)
+    for start, end, _kind in spans:
+        for i in range(start, min(end, len(chars))):
+            chars[i] = " "
+    return "".join(chars)
 
 
 # -- loading --------------------------------------------------------------
@@ -161,7 +363,7 @@ def load_rules(path: Path) -> Rules:
         return EMPTY_RULES
     if not isinstance(data, LineDict):
         raise ConfigError("expected a mapping with categories:, moderation:, ...", file=path, line=1)
-    known = {"default", "categories", "moderation", "personal_data", "overheated"}
+    known = {"default", "categories", "moderation", "personal_data", "overheated", "kinds"}
     for key in data:
         if key not in known:
             raise ConfigError(f"unknown section; known sections are {', '.join(sorted(known))}",
@@ -169,30 +371,36 @@ def load_rules(path: Path) -> Rules:
 
     default = data.get("default") or LineDict()
     _expect_map(default, path, data.line_of("default"), "default")
+    _only(default, {"department", "priority", "kind"}, path, "default")
     default_priority = _priority(default, path, "default", 3)
+    default_kind = default.get("kind", "opinion")
+    if default_kind not in KINDS:
+        raise ConfigError(_("unknown kind {kind!r}: use one of {kinds}", kind=default_kind,
+                            kinds=", ".join(KINDS)),
+                          file=path, line=default.line_of("kind"), key="default.kind")
 
     categories = []
     seen: set[str] = set()
+    matcher_keys = {"keywords", "words", "patterns", "except"}
     for i, entry in enumerate(_expect_list(data, "categories", path)):
         where = f"categories[{i}]"
         _expect_map(entry, path, data.line_of("categories"), where)
-        _only(entry, {"name", "department", "priority", "keywords", "patterns"}, path, where)
+        _only(entry, {"name", "department", "priority"} | matcher_keys, path, where)
         name = _text(entry, "name", path, where, required=True)
         if name in seen:
             raise ConfigError(f"category {name!r} is defined twice: merge the two entries",
                               file=path, line=entry.line_of("name"), key=f"{where}.name")
         seen.add(name)
-        keywords, patterns = _matchers(entry, path, where)
+        match = _matcher(entry, path, where)
         categories.append(CategoryRule(
             name=name, department=_text(entry, "department", path, where, required=True),
-            priority=_priority(entry, path, where, default_priority),
-            keywords=keywords, patterns=patterns))
+            priority=_priority(entry, path, where, default_priority), match=match))
 
     moderation = []
     for i, entry in enumerate(_expect_list(data, "moderation", path)):
         where = f"moderation[{i}]"
         _expect_map(entry, path, data.line_of("moderation"), where)
-        _only(entry, {"flag", "label", "keywords", "patterns", "auto_hide", "status"}, path, where)
+        _only(entry, {"flag", "label", "auto_hide", "status"} | matcher_keys, path, where)
         flag = _text(entry, "flag", path, where, required=True)
         if flag not in FLAGS:
             raise ConfigError(f"unknown flag {flag!r}: use one of {', '.join(FLAGS[:5])}",
@@ -201,13 +409,24 @@ def load_rules(path: Path) -> Rules:
         if status is not None and status not in STATUSES_BY_RULE:
             raise ConfigError(f"a rule may only set status to {' or '.join(STATUSES_BY_RULE)}",
                               file=path, line=entry.line_of("status"), key=f"{where}.status")
-        keywords, patterns = _matchers(entry, path, where)
         moderation.append(ModerationRule(
-            flag=flag, label=_text(entry, "label", path, where) or flag, keywords=keywords,
-            patterns=patterns, auto_hide=_bool(entry, "auto_hide", path, where), status=status))
+            flag=flag, label=_text(entry, "label", path, where) or flag,
+            match=_matcher(entry, path, where),
+            auto_hide=_bool(entry, "auto_hide", path, where), status=status))
+
+    signals = []
+    kinds = data.get("kinds")
+    if kinds is not None:
+        _expect_map(kinds, path, data.line_of("kinds"), "kinds")
+        _only(kinds, set(SIGNALS), path, "kinds")
+        for name, entry in kinds.items():
+            where = f"kinds.{name}"
+            _expect_map(entry, path, kinds.line_of(name), where)
+            _only(entry, matcher_keys, path, where)
+            signals.append((str(name), _matcher(entry, path, where)))
 
     personal = data.get("personal_data")
-    kinds, personal_hide = frozenset(PERSONAL_KINDS), False
+    pkinds, personal_hide = frozenset(PERSONAL_KINDS), False
     if personal is not None:
         _expect_map(personal, path, data.line_of("personal_data"), "personal_data")
         _only(personal, {"kinds", "auto_hide", "label"}, path, "personal_data")
@@ -215,16 +434,16 @@ def load_rules(path: Path) -> Rules:
         if not isinstance(raw, list) or any(k not in PERSONAL_KINDS for k in raw):
             raise ConfigError(f"expected a list drawn from {', '.join(PERSONAL_KINDS)}", file=path,
                               line=personal.line_of("kinds"), key="personal_data.kinds")
-        kinds = frozenset(raw)
+        pkinds = frozenset(raw)
         personal_hide = _bool(personal, "auto_hide", path, "personal_data")
 
     hot = data.get("overheated") or LineDict()
     _expect_map(hot, path, data.line_of("overheated"), "overheated")
     replies = _positive(hot, "replies", path, 20)
     minutes = _positive(hot, "minutes", path, 30)
-    return Rules(tuple(categories), tuple(moderation), kinds, personal_hide,
+    return Rules(tuple(categories), tuple(moderation), pkinds, personal_hide,
                  _text(default, "department", path, "default"), default_priority, replies, minutes,
-                 file=path)
+                 file=path, signals=tuple(signals), default_kind=default_kind)
 
 
 def _expect_map(value: Any, path: Path, line: int, where: str) -> None:
@@ -283,23 +502,29 @@ def _priority(entry: LineDict, path: Path, where: str, default: int) -> int:
     return PRIORITIES[value]
 
 
-def _matchers(entry: LineDict, path: Path, where: str
-              ) -> tuple[tuple[str, ...], tuple[re.Pattern[str], ...]]:
-    keywords = entry.get("keywords") or []
-    patterns = entry.get("patterns") or []
-    for key, value in (("keywords", keywords), ("patterns", patterns)):
+def _matcher(entry: LineDict, path: Path, where: str) -> Matcher:
+    lists = {}
+    for key in ("keywords", "words", "patterns", "except"):
+        value = entry.get(key) or []
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise ConfigError("expected a list of texts, e.g. [가로등, 보안등]", file=path,
                               line=entry.line_of(key), key=f"{where}.{key}")
-    if not keywords and not patterns:
-        raise ConfigError("give at least one keyword or pattern", file=path, line=entry.line,
-                          key=where)
+        lists[key] = value
+    if not lists["keywords"] and not lists["words"] and not lists["patterns"]:
+        raise ConfigError("give at least one keyword, word or pattern", file=path,
+                          line=entry.line, key=where)
     compiled = []
-    for pattern in patterns:
+    patterns = lists["patterns"]
+    for index, pattern in enumerate(patterns):
         try:
-            compiled.append(re.compile(pattern, re.IGNORECASE))
-        except re.error as exc:
-            raise ConfigError(f"pattern {pattern!r} is not a valid regular expression ({exc})",
-                              file=path, line=entry.line_of("patterns"),
-                              key=f"{where}.patterns") from None
-    return tuple(compact(k) for k in keywords), tuple(compiled)
+            compiled.append(compile_linear(pattern, ignore_case=True))
+        except UnsafePattern as exc:
+            line = patterns.line_at(index) if isinstance(patterns, LineList) \
+                else entry.line_of("patterns")
+            raise ConfigError(_("pattern {pattern!r} is refused: {reason}; write it without "
+                                "that, or use keywords", pattern=pattern, reason=str(exc)),
+                              file=path, line=line, key=f"{where}.patterns") from None
+    return Matcher(keywords=tuple(compact(k) for k in lists["keywords"]),
+                   words=tuple(compact(w) for w in lists["words"]),
+                   patterns=tuple(compiled),
+                   excepts=tuple(compact(x) for x in lists["except"]))

@@ -8,6 +8,8 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError
+from ..i18n import gettext
+from ..render.yamlsrc import StaffMistake, construct_timestamp
 
 
 class LineDict(dict):
@@ -20,8 +22,32 @@ class LineDict(dict):
         return self.lines.get(key, self.line)
 
 
+class LineList(list):
+    """A list from the file that knows the line of each entry (1-based)."""
+
+    line: int = 0
+    lines: list[int]
+
+    def line_at(self, index: int) -> int:
+        return self.lines[index] if 0 <= index < len(self.lines) else self.line
+
+
 class _Loader(yaml.SafeLoader):
+    def construct_sequence(self, node, deep=False):  # type: ignore[override]
+        result = LineList(super().construct_sequence(node, deep=True))
+        result.line = node.start_mark.line + 1
+        result.lines = [item.start_mark.line + 1 for item in node.value]
+        return result
+
     def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        seen: dict[object, int] = {}
+        for key_node, _value in node.value:   # plain YAML keeps the last of two: a hidden typo
+            key = getattr(key_node, "value", None)
+            if isinstance(key, str) and key in seen:
+                raise StaffMistake(gettext("duplicate key {key} (first on line {first}): "
+                                           "keep one of the two", key=repr(key), first=seen[key]),
+                                   key_node.start_mark)
+            seen[key] = key_node.start_mark.line + 1
         plain = super().construct_mapping(node, deep=True)
         result = LineDict(plain)
         result.line = node.start_mark.line + 1
@@ -30,6 +56,9 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+                        _Loader.construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
 
 
 def load_yaml(path: Path) -> Any:
@@ -43,6 +72,8 @@ def load_yaml(path: Path) -> Any:
         raise ConfigError("not UTF-8 text: save the file as UTF-8", file=path) from None
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except StaffMistake as exc:
+        raise ConfigError(str(exc.problem), file=path, line=exc.problem_mark.line + 1) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

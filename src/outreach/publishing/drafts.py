@@ -40,7 +40,8 @@ def render_draft(settings: Settings, row: Mapping[str, Any], channels: Iterable[
     return render_post(settings.templates_dir, row["template"],
                        out_dir=out_dir or draft_dir(settings, row["id"]), data=data,
                        data_file=data_file, image_format=fmt, image_budget=budget,
-                       context=json.loads(row.get("context_json") or "{}"))
+                       context=json.loads(row.get("context_json") or "{}"),
+                       workspace=settings.root, media_dirs=settings.media_dirs)
 
 
 def load_draft(folder: str | Path) -> RenderedPost:

@@ -175,7 +175,8 @@ class PublishingService:
             if number is None:
                 continue
             try:
-                result = reconcile(self.channel(row["channel"]), row["key"])
+                result = reconcile(self.channel(row["channel"]), row["key"],
+                                   self.ledger.recorded_media(row["id"]))
             except OutreachError as exc:
                 result = Result(m.D_UNKNOWN, "unknown", error=f"interrupted, and the channel "
                                 f"cannot be opened to check ({redact(str(exc))})",
@@ -267,7 +268,8 @@ class PublishingService:
                           error_class=type(exc).__name__)
         with self._heartbeat(row["id"]):
             return publish_once(channel, post, row["key"], attempts=number, now=self.clock(),
-                                policy=self.policy)
+                                policy=self.policy,
+                                recorded=self.ledger.recorded_media(row["id"]) if number > 1 else ())
 
     @contextmanager
     def _heartbeat(self, delivery_id: int) -> Iterator[None]:
@@ -294,7 +296,7 @@ class PublishingService:
                 row["id"], number, result.state, self.clock(), outcome=result.outcome,
                 remote_id=result.remote_id, url=result.url, location=result.location,
                 error=result.error, error_class=result.error_class,
-                next_attempt_at=result.next_attempt_at):
+                next_attempt_at=result.next_attempt_at, media=result.media):
             log(logger, logging.WARNING, "result not recorded: another worker took over",
                 delivery=row["id"], channel=row["channel"])
             return

@@ -10,7 +10,7 @@ from typing import Any, Iterator, Mapping
 from ..errors import DataError, TemplateError
 from ..model import RenderedPost
 from . import markup
-from .data import check_data, load_data
+from .data import check_data, load_data, media_rule
 from .fonts import FontBook
 from .jinja import Evaluator, expression_env
 from .output import FORMATS, encode, write_post
@@ -27,18 +27,22 @@ def normalize_format(image_format: str) -> str:
     return fmt
 
 
-def post_data(tpl: Template, data: Mapping[str, Any] | None, data_file: Path | None
+def post_data(tpl: Template, data: Mapping[str, Any] | None, data_file: Path | None, *,
+              workspace: Path | None = None, media_dirs: tuple[Path, ...] = ()
               ) -> dict[str, Any]:
-    """The checked data: given directly, from a file, or the template's sample."""
+    """The checked data: given directly, from a file, or the template's sample. Image
+    paths follow ``data.media_rule`` (the one rule for relative paths)."""
     if data is not None:
-        return check_data(tpl.fields, data, source="data", base=Path.cwd(), strict=False)
+        rule = media_rule(None, workspace, media_dirs, tpl.folder.parent)
+        return check_data(tpl.fields, data, source="data", media=rule, strict=False)
     if data_file is None:
         data_file = tpl.sample
         if not data_file.is_file():
             raise DataError(f"template {tpl.name} has no sample.yaml: pass --data FILE",
                             file=tpl.folder)
-    data_file = Path(data_file).resolve()
-    return check_data(tpl.fields, load_data(data_file), source=data_file, base=data_file.parent)
+    data_file = Path(data_file).absolute()    # not resolved: symlinked folders stay inside
+    rule = media_rule(data_file, workspace, media_dirs, tpl.folder.parent)
+    return check_data(tpl.fields, load_data(data_file), source=data_file, media=rule)
 
 
 def expand(tpl: Template, ev: Evaluator, ctx: Mapping[str, Any]
@@ -129,10 +133,11 @@ def post_texts(tpl: Template, ev: Evaluator, ctx: Mapping[str, Any], alts: list[
 def render_post(templates_dir: Path, name: str, *, out_dir: Path,
                 data: Mapping[str, Any] | None = None, data_file: Path | None = None,
                 image_format: str = "png", image_budget: int | None = None,
-                context: Mapping[str, Any] | None = None) -> RenderedPost:
+                context: Mapping[str, Any] | None = None, workspace: Path | None = None,
+                media_dirs: tuple[Path, ...] = ()) -> RenderedPost:
     fmt = normalize_format(image_format)
     tpl = load_template(Path(templates_dir), name)
-    values = post_data(tpl, data, data_file)
+    values = post_data(tpl, data, data_file, workspace=workspace, media_dirs=media_dirs)
     ctx = base_context(tpl, values, context)
     ev = Evaluator(expression_env(), tpl.file)
     painter = SlidePainter(tpl, ev, FontBook(tpl.fonts_dir))

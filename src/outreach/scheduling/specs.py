@@ -8,9 +8,10 @@ key, and saying what to write instead, so staff can fix it without help.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
@@ -20,6 +21,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from ..config import Settings, line_of
 from ..errors import ConfigError, ScheduleError
+from ..i18n import _
+from ..render import yamlsrc
 from ..sources.feed import ITEM_FIELDS
 from ..sources.files import PLACEHOLDERS, unknown_placeholders
 from . import cron
@@ -29,6 +32,7 @@ KEYS = ("template", "description", "data", "feed", "cron", "channels", "approval
 FEED_KEYS = ("url", "fields", "defaults", "backfill")
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_GRACE = timedelta(hours=2)
+_EPOCH = date(2000, 1, 1)        # "never fires" means: not once after this day
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?(?:(\d+)s)?$")
 
 
@@ -213,13 +217,16 @@ def load_schedule(path: Path, settings: Settings,
     options = options or scheduling_options(settings)
     shown = _shown(path, settings)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScheduleError(f"cannot read the file ({exc}): save it as UTF-8 text",
-                            file=shown) from None
+        raw_bytes = path.read_bytes()
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScheduleError(_("not UTF-8 text (Korean saved as CP949/EUC-KR?): save the file "
+                              "as UTF-8"), file=shown,
+                            line=raw_bytes[:exc.start].count(b"\n") + 1) from None
+    except OSError as exc:
+        raise ScheduleError(f"cannot read the file ({exc.strerror})", file=shown) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -227,6 +234,8 @@ def load_schedule(path: Path, settings: Settings,
                 if "alias" in str(problem) or "*" in text else "")
         raise ScheduleError(f"not valid YAML ({problem}){hint}",
                             file=shown, line=mark.line + 1 if mark else None) from None
+    # duplicate keys and impossible dates (2026-02-30) are errors at their line
+    raw = yamlsrc.parse(text, shown, ScheduleError)  # type: ignore[arg-type]
     lines = _key_lines(node) if node is not None else {}
 
     def fail(msg: str, key: str | None = None, *, shown_key: str | None = None) -> ScheduleError:
@@ -279,6 +288,8 @@ def load_schedule(path: Path, settings: Settings,
     feed = _feed(raw.get("feed"), fail) if "feed" in raw else None
     if data and feed:
         raise fail("give either data: (a data file) or feed:, not both", "feed")
+    if feed:
+        _check_feed_targets(feed, settings, template, fail)
     if not data and not feed:
         raise fail("missing: add data: content/NAME/{date}.yaml or feed: {url: ...} to say "
                    "where the post's data comes from")
@@ -321,6 +332,15 @@ def load_schedule(path: Path, settings: Settings,
     end = _date(raw.get("end"), "end", fail)
     if start and end and end < start:
         raise fail(f"end {end} is before start {start}", "end")
+    first = cron.next_fire_time(trigger, datetime.combine(start or _EPOCH, time(0), settings.timezone)
+                                - timedelta(microseconds=1))
+    if first is None:
+        raise fail(_("cron {expr} never fires (no such day, e.g. 30 February): check the day "
+                     "and month fields", expr=repr(expr)), "cron")
+    if end and first.astimezone(settings.timezone).date() > end:
+        raise fail(_("cron {expr} never fires between start and end: the first run would be "
+                     "{day}", expr=repr(expr), day=first.astimezone(settings.timezone).date()),
+                   "cron")
     skip_raw = raw.get("skip") or []
     if not isinstance(skip_raw, list):
         skip_raw = [skip_raw]
@@ -372,6 +392,7 @@ def _feed(value: Any, fail) -> FeedSource:
     if not isinstance(url, str) or not url.strip():
         raise fail("expected the feed's address (https://...) or a file path", "feed.url"
                    if "url" in value else "feed")
+    _feed_address(url.strip(), fail)
     fields = value.get("fields")
     if fields is not None:
         if not isinstance(fields, dict) or not fields:
@@ -394,6 +415,43 @@ def _feed(value: Any, fail) -> FeedSource:
             raise fail("expected text, a number or a list of them", f"feed.defaults.{key}")
     return FeedSource(url=url.strip(), fields=fields, backfill=backfill,
                       defaults={str(k): v for k, v in defaults.items()})
+
+
+def _check_feed_targets(feed: FeedSource, settings: Settings, template: str, fail) -> None:
+    """feed.fields and feed.defaults may only name fields the template has (a misspelt
+    name would silently leave the card's field empty)."""
+    from ..errors import TemplateError
+    from ..render.template import load_template
+
+    try:
+        known = load_template(settings.templates_dir, template).fields
+    except TemplateError:
+        return          # the template's own error is reported where it is used
+    for group, names in (("fields", feed.fields or {}), ("defaults", feed.defaults)):
+        for name in names:
+            if name not in known:
+                close = difflib.get_close_matches(name, list(known), n=1)
+                raise fail(_("template {template} has no field {name}; {hint}",
+                             template=template, name=repr(name),
+                             hint=_("did you mean {name}?", name=close[0]) if close
+                             else _("known here: {names}", names=", ".join(known))),
+                           f"feed.{group}.{name}")
+
+
+_HOST_LIKE = re.compile(r"^(www\.|[a-z0-9-]+(\.[a-z0-9-]+)*\.(kr|com|net|org|io)(/|$))",
+                        re.IGNORECASE)
+
+
+def _feed_address(url: str, fail) -> None:
+    """A feed is read over http(s) or from a file; anything else fails at every run."""
+    scheme = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):", url)
+    if scheme and len(scheme.group(1)) > 1 and scheme.group(1).lower() not in \
+            ("http", "https", "file"):
+        raise fail(_("feed address {url} is neither http(s) nor a file: write https://... "
+                     "or a file path", url=repr(url)), "feed.url")
+    if not scheme and _HOST_LIKE.match(url):
+        raise fail(_("feed address {url} looks like a web address without https://: write "
+                     "https://{url_plain}", url=repr(url), url_plain=url), "feed.url")
 
 
 def _date(value: Any, key: str, fail) -> date | None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from ..errors import DataError, ImageError, SourceError, _where
-from ..render.data import check_data
+from ..render.data import MediaRule, check_data, media_rule
 from ..render.template import FieldSpec
 
 SUFFIXES = (".xlsx", ".csv")
@@ -129,13 +129,16 @@ def header_map(headers: Sequence[Any], items: Sequence[FieldSpec], path: Path,
     return out
 
 
-def import_list(path: Path, spec: FieldSpec, *, base: Path) -> list[dict[str, Any]]:
+def import_list(path: Path, spec: FieldSpec, *, base: Path, media: MediaRule | None = None
+                ) -> list[dict[str, Any]]:
     """The items of list field ``spec`` from a spreadsheet, each checked like a data file.
 
     ``base`` is the folder of the data file the items will be saved in: a photo
     column names a file relative to it or to the spreadsheet's own folder (then it
-    is rewritten relative to ``base``).
+    is rewritten relative to ``base``). ``media`` is the data file's image rule
+    (``render.data.media_rule``); by default photos are looked up in ``base``.
     """
+    media = media or media_rule(base / "data.yaml", None)
     path = Path(path)
     if spec.items is None:
         raise DataError(f"{spec.name} is not a list of items: only such a list is imported "
@@ -154,7 +157,7 @@ def import_list(path: Path, spec: FieldSpec, *, base: Path) -> list[dict[str, An
             cell = values[i] if i < len(values) else None
             raw[fspec.name] = _cell_value(cell, fspec, path.parent, base)
         try:
-            check_data(fields, raw, source=path, base=base, strict=False)
+            check_data(fields, raw, source=path, media=media, strict=False)
         except (DataError, ImageError) as exc:
             fspec = fields.get(str(exc.key).split(".")[0]) if exc.key else None
             column = next((i for i, s in columns.items() if s is fspec), None)

@@ -210,16 +210,20 @@ def inserts_first(conn: Connection) -> bool:
 
 
 def insert_items(conn: Connection, rows: Sequence[Mapping[str, Any]], *, index: bool = False,
-                 skip_answers: bool = False) -> dict[str, int]:
+                 skip_answers: bool = False, indexed: Mapping[str, str] | None = None
+                 ) -> dict[str, int]:
     """Insert new items; remote id -> new id (remote ids are unique within a batch's
     channel; ingest passes one channel at a time). Rows already stored, by
     this or a concurrent writer, are skipped and not returned, so webhook and
     poll converge on one row. ``index`` also puts the new items' texts into
     the search index; ``skip_answers`` leaves out the answers outreach itself
-    sent on the row's channel."""
+    sent on the row's channel. ``indexed`` gives, per remote id, the text to
+    index instead of the row's text (ingest passes the masked text, so a
+    search never matches hidden digits)."""
     if not rows:
         return {}
     c = inbox_items.c
+    indexed = indexed or {}
     if conn.dialect.name == "sqlite":
         if skip_answers:
             ours = set()
@@ -238,8 +242,8 @@ def insert_items(conn: Connection, rows: Sequence[Mapping[str, Any]], *, index: 
                 found.update((rid, item_id) for rid, item_id in conn.execute(
                     select(c.remote_id, c.id).where(c.channel == channel, c.remote_id.in_(chunk))))
         if index:
-            index_text(conn, [(found[row["remote_id"]], row["text"]) for row in rows
-                              if row["remote_id"] in found])
+            index_text(conn, [(found[row["remote_id"]], indexed.get(row["remote_id"], row["text"]))
+                              for row in rows if row["remote_id"] in found])
         return found
     # One statement for the whole page: the rows go in as one array per column, and
     # ON CONFLICT DO NOTHING RETURNING gives back only the rows this statement inserted
@@ -250,12 +254,13 @@ def insert_items(conn: Connection, rows: Sequence[Mapping[str, Any]], *, index: 
     params = [[row[name] for row in rows] for name in names]
     sql = _pg_insert_sql(conn, tuple(names), index, skip_answers)
     if index:
-        params.extend(_pg_grams_and_bodies(row["text"] for row in rows))
+        params.extend(_pg_grams_and_bodies(indexed.get(row["remote_id"], row["text"])
+                                           for row in rows))
     return dict(conn.exec_driver_sql(sql, tuple(params)).all())
 
 
 def insert_new(conn: Connection, rows: Sequence[Mapping[str, Any]], window: timedelta, *,
-               skip_answers: bool = False
+               skip_answers: bool = False, indexed: Mapping[str, str] | None = None
                ) -> tuple[dict[str, int], dict[tuple[str, str], tuple[datetime, int]]]:
     """``insert_items`` with the search index for one channel's rows, plus the overheat
     count: per thread (``("post_remote_id", value)``, else ``("thread_id", value)``) that
@@ -265,7 +270,7 @@ def insert_new(conn: Connection, rows: Sequence[Mapping[str, Any]], window: time
     if not rows:
         return {}, {}
     if conn.dialect.name != "postgresql":
-        ids = insert_items(conn, rows, index=True, skip_answers=skip_answers)
+        ids = insert_items(conn, rows, index=True, skip_answers=skip_answers, indexed=indexed)
         newest: dict[tuple[str, str], datetime] = {}
         for row in rows:
             thread = _thread_of(row)
@@ -276,7 +281,8 @@ def insert_new(conn: Connection, rows: Sequence[Mapping[str, Any]], window: time
         return ids, {thread: (from_db(since[thread]), n) for thread, n in counts.items()}
     names = list(rows[0])
     params = [[row[name] for row in rows] for name in names]
-    params.extend(_pg_grams_and_bodies(row["text"] for row in rows))
+    indexed = indexed or {}
+    params.extend(_pg_grams_and_bodies(indexed.get(row["remote_id"], row["text"]) for row in rows))
     params += [window, window, rows[0]["channel"], rows[0]["channel"]]
     ids: dict[str, int] = {}
     threads: dict[tuple[str, str], tuple[datetime, int]] = {}
@@ -474,6 +480,7 @@ class ItemFilter:
     category: str | None = None
     assignee: str | None = None
     flag: str | None = None           # a flag name, or "any"
+    kinds: tuple[str, ...] = ()       # complaint, question, opinion, greeting, survey, spam
     overdue: bool = False
     search: str | None = None
     include_deleted: bool = False
@@ -490,6 +497,8 @@ def list_items(conn: Connection, f: ItemFilter) -> list[Row]:
         conds.append(c.status.in_(f.statuses))
     if f.channel:
         conds.append(c.channel == f.channel)
+    if f.kinds:
+        conds.append(c.kind.in_(f.kinds))
     if f.category:
         conds.append(_has(conn, "categories", f.category))
     if f.assignee:
@@ -578,8 +587,9 @@ def overdue_clause(now: datetime):
 
 def stats_rows(conn: Connection, since: datetime | None, until: datetime | None) -> list[Row]:
     c = inbox_items.c
-    stmt = select(c.channel, c.categories, c.status, c.flags, c.created_at, c.first_answered_at,
-                  c.resolved_at, c.first_due_at, c.resolve_due_at).where(c.deleted_at.is_(None))
+    stmt = select(c.channel, c.categories, c.status, c.flags, c.kind, c.assignee, c.created_at,
+                  c.first_answered_at, c.resolved_at, c.first_due_at, c.resolve_due_at,
+                  c.platform_hidden).where(c.deleted_at.is_(None))
     if since:
         stmt = stmt.where(c.created_at >= to_db(since))
     if until:

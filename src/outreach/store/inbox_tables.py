@@ -47,6 +47,8 @@ inbox_items = Table(
     Column("resolved_at", DateTime),
     Column("ref", Text, nullable=False, default="{}"),   # the channel's opaque JSON handle
     Column("source", String(16), nullable=False, default="poll"),
+    # complaint, question, opinion, greeting, survey, spam (outreach.inbox.kinds); 0005
+    Column("kind", String(16), nullable=False, default="complaint"),
     UniqueConstraint("channel", "remote_id", name="uq_inbox_items_channel_remote"),
     CheckConstraint("status IN ('new','open','answered','resolved','hidden','spam')",
                     name="status"),
@@ -58,6 +60,7 @@ Index("ix_inbox_items_post", inbox_items.c.channel, inbox_items.c.post_remote_id
 Index("ix_inbox_items_status", inbox_items.c.status, inbox_items.c.id)
 Index("ix_inbox_items_author", inbox_items.c.channel, inbox_items.c.author_key)
 Index("ix_inbox_items_created", inbox_items.c.created_at)
+Index("ix_inbox_items_kind", inbox_items.c.kind, inbox_items.c.id)
 
 inbox_events = Table(
     "inbox_events", metadata,

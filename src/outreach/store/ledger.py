@@ -111,6 +111,14 @@ class Ledger:
             return _rows(conn.execute(select(attempt).where(attempt.c.delivery_id == delivery_id)
                                       .order_by(attempt.c.id)))
 
+    def recorded_media(self, delivery_id: int) -> list[str]:
+        """Every media id the delivery's attempts uploaded, oldest first, once each."""
+        with self.db.read() as conn:
+            values = conn.execute(select(attempt.c.media).where(
+                attempt.c.delivery_id == delivery_id, attempt.c.media.is_not(None))
+                .order_by(attempt.c.id)).scalars()
+            return list(dict.fromkeys(str(i) for value in values for i in json.loads(value)))
+
     def count_attempts(self, *, kind: str = "publish") -> int:
         with self.db.read() as conn:
             return conn.execute(select(func.count()).select_from(attempt)
@@ -298,8 +306,11 @@ class Ledger:
                         outcome: str, remote_id: str | None = None, url: str | None = None,
                         location: str | None = None, error: str | None = None,
                         error_class: str | None = None,
-                        next_attempt_at: datetime | None = None) -> bool:
-        """Record the result of attempt ``number``; False when another worker took the row over."""
+                        next_attempt_at: datetime | None = None, media: Sequence[str] = ()) -> bool:
+        """Record the result of attempt ``number``; False when another worker took the row over.
+
+        ``media``: ids of images the attempt uploaded, kept so that those of a post never
+        made can be deleted when the delivery is reconciled."""
         with self.db.begin() as conn:
             values: dict[str, Any] = dict(state=state, lease_until=None, error=error,
                                           next_attempt_at=next_attempt_at, updated_at=now)
@@ -312,7 +323,8 @@ class Ledger:
                                                attempt.c.number == number,
                                                attempt.c.finished_at.is_(None))
                          .values(finished_at=now, outcome=outcome if changed else "superseded",
-                                 error_class=error_class, error=error))
+                                 error_class=error_class, error=error,
+                                 media=json.dumps(list(media)) if media else None))
             if changed:
                 occ_id = conn.execute(select(delivery.c.occurrence_id)
                                       .where(delivery.c.id == delivery_id)).scalar_one()

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import TemplateError
-from ..render.data import check_data
+from ..render.data import MediaRule, check_data
 from ..render.fonts import FontBook
 from ..render.jinja import Evaluator, expression_env
 from ..render.output import jsonable
@@ -156,7 +156,7 @@ def _stamp(tpl: Template) -> str:
     return ",".join(map(str, parts))
 
 
-def preview(tpl: Template, raw: Mapping[str, Any], base: Path,
+def preview(tpl: Template, raw: Mapping[str, Any], media: MediaRule,
             known: Mapping[int, str] | None = None, *, context: Mapping[str, Any] | None = None,
             source: Path | str = "form") -> PreviewResult:
     """Slides (painted only where their key is not in ``known``), warnings and channel texts.
@@ -166,7 +166,7 @@ def preview(tpl: Template, raw: Mapping[str, Any], base: Path,
     """
     known = known or {}
     try:
-        values = check_data(tpl.fields, raw, source=source, base=base, strict=False)
+        values = check_data(tpl.fields, raw, source=source, media=media, strict=False)
     except TemplateError as exc:
         return PreviewResult([], [], {}, error=str(exc), error_field=exc.key)
     ctx = base_context(tpl, values, context)

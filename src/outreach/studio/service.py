@@ -116,6 +116,15 @@ class StudioService:
                         "canvas": tpl.canvas})
         return out
 
+    def media(self, data_file: Path) -> Any:
+        """Where the images of ``data_file`` are looked up and may come from (the one rule,
+        ``render.data.media_rule``)."""
+        from ..render.data import media_rule
+
+        return media_rule(data_file.absolute(), self.settings.root,
+                          tuple(getattr(self.settings, "media_dirs", ()) or ()),
+                          self.settings.templates_dir)
+
     # -- reading ------------------------------------------------------------
     def load(self, name: str, day: date) -> tuple[dict[str, Any], Path, bool]:
         """(raw data, its file, whether the file exists): the data to start editing from."""
@@ -132,7 +141,7 @@ class StudioService:
     def checked(self, name: str, raw: Mapping[str, Any], data_file: Path) -> dict[str, Any]:
         """The data checked like a render would (DataError names field and line)."""
         tpl = self.template(name)
-        return check_data(tpl.fields, raw, source=data_file, base=data_file.parent)
+        return check_data(tpl.fields, raw, source=data_file, media=self.media(data_file))
 
     def preview(self, name: str, day: date, raw: Mapping[str, Any],
                 known: Mapping[int, str] | None = None) -> Any:
@@ -144,7 +153,7 @@ class StudioService:
         schedule = self.schedule(name)
         context = template_context(self.settings, schedule, self.run_time(name, day)) \
             if schedule is not None else None
-        return preview(self.template(name), raw, target.parent, known, context=context,
+        return preview(self.template(name), raw, self.media(target), known, context=context,
                        source=target)
 
     def photo_preview(self, name: str, day: date, rel: str, side: int = 900) -> bytes | None:
@@ -177,7 +186,7 @@ class StudioService:
         """Check and save the data of ``day`` with its history (None: nothing changed)."""
         tpl = self.template(name)
         target = self.data_file(name, day)
-        values = check_data(tpl.fields, raw, source=target, base=target.parent)
+        values = check_data(tpl.fields, raw, source=target, media=self.media(target))
         storable = to_storable(tpl.fields.values(), values, target.parent)
         header = files.header_of(target) or f"# {tpl.description.split('—')[0].strip()}: {day}"
         version = files.save(target, storable, by=actor.name, note=note, header=header)
@@ -304,7 +313,7 @@ class StudioService:
 
         spec = self.list_field(name, field)
         raw, target, _ = self.load(name, day)
-        items = import_list(Path(sheet), spec, base=target.parent)
+        items = import_list(Path(sheet), spec, base=target.parent, media=self.media(target))
         raw = dict(raw)
         raw[spec.name] = items
         return raw, spec, len(items)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from ..errors import UserError
+from ..errors import NotFound, UserError
 from ..i18n import LANGUAGES, _
 from ..model import utc_now
 from ..store import users as store
@@ -69,7 +69,7 @@ def check_role(role: str) -> str:
 def _require(conn: Connection, name: str) -> object:
     row = store.get_user(conn, name=normalise_name(name))
     if row is None:
-        raise UserError(_("no user named {name!r}: see 'outreach users list'", name=name))
+        raise NotFound(_("no user named {name!r}: see 'outreach users list'", name=name))
     return row
 
 
@@ -205,6 +205,6 @@ def remove_department(db: Database, actor: Actor, name: str) -> None:
     with db.begin() as conn:
         dept = store.department_id(conn, name)
         if dept is None:
-            raise UserError(_("no department named {name!r}", name=name))
+            raise NotFound(_("no department named {name!r}", name=name))
         store.delete_department(conn, dept)
         record(conn, actor, "department.remove", "department", name)

@@ -33,6 +33,7 @@ from .accounts import normalise_name
 from .audit import Actor, record
 
 TOUCH_EVERY = timedelta(seconds=60)     # last_seen_at is written at most once a minute
+KEEP_ENDED = timedelta(days=30)         # ended sessions are deleted this long after expiry
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,9 @@ def sign_in(db: Database, policy: SessionPolicy, name: str, password: str, *,
         raise SignInFailed(_("The name or the password is not right."))
     with db.begin() as conn:
         store.clear_attempts(conn, keys[0])
+        # housekeeping on the rare write path: ended sessions and stale failure counts
+        store.purge_sessions(conn, now - KEEP_ENDED)
+        store.purge_attempts(conn, now - timedelta(minutes=policy.forget_after_minutes), now)
         if previous_token:
             old = store.session_with_user(conn, token_hash(previous_token))
             if old is not None and old.revoked_at is None:
@@ -209,6 +213,29 @@ def lookup(db: Database, policy: SessionPolicy, token: str | None, *,
                    csrf_token=row.csrf_token, flashes=flashes)
 
 
+@dataclass(frozen=True)
+class SessionInfo:
+    """A live session as the account page lists it."""
+
+    id: int
+    created_at: datetime
+    last_seen_at: datetime
+    ip: str | None
+    user_agent: str | None
+
+
+def live(db: Database, policy: SessionPolicy, user_id: int, now: datetime | None = None
+         ) -> list[SessionInfo]:
+    """The user's sessions that still work, most recently used first."""
+    now = now or utc_now()
+    idle = timedelta(minutes=policy.idle_minutes)
+    with db.read() as conn:
+        rows = store.live_sessions(conn, user_id, now)
+    return [SessionInfo(r.id, store.from_db(r.created_at), store.from_db(r.last_seen_at), r.ip,
+                        r.user_agent) for r in rows
+            if store.from_db(r.last_seen_at) + idle > now]
+
+
 def flash(db: Database, session_id: int, message: str, kind: str = "info") -> None:
     """Keep a message for the next page this session shows (after a redirect)."""
     with db.begin() as conn:
@@ -238,9 +265,9 @@ def sign_out_user(db: Database, actor: Actor, name: str) -> int:
     with db.begin() as conn:
         row = store.get_user(conn, name=normalise_name(name))
         if row is None:
-            from ..errors import UserError
+            from ..errors import NotFound
 
-            raise UserError(_("no user named {name!r}: see 'outreach users list'", name=name))
+            raise NotFound(_("no user named {name!r}: see 'outreach users list'", name=name))
         count = store.revoke_sessions(conn, row.id, now)
         record(conn, actor, "session.revoke_all", "user", row.name, {"sessions": count})
     return count

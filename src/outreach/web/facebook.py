@@ -28,15 +28,31 @@ def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(expected, header[len("sha256="):].strip().lower())
 
 
+# A comment's time outside these bounds is not a real Facebook time (the epoch, a year
+# 10000, seconds given as milliseconds): refused, never stored as a wrong deadline.
+EARLIEST = datetime(2004, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+
 def _time(value: Any) -> datetime:
+    """``created_time``: Unix seconds or ISO 8601; absent means now."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not EARLIEST.timestamp() <= value < LATEST.timestamp():
+            raise BadPayload(f"created_time {value!r} is out of range (seconds since 1970)")
         return datetime.fromtimestamp(value, timezone.utc)
     if isinstance(value, str) and value:
         try:
             parsed = datetime.fromisoformat(value.replace("+0000", "+00:00"))
-        except ValueError:
-            raise BadPayload(f"created_time {value!r} is not a time") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+            ok = EARLIEST <= parsed < LATEST      # may overflow near year 1 or 9999
+        except (ValueError, OverflowError):
+            ok = False
+        if not ok:
+            raise BadPayload(f"created_time {value[:40]!r} is not a time between "
+                             f"{EARLIEST.year} and {LATEST.year}")
+        return parsed
+    if value not in (None, ""):
+        raise BadPayload("created_time must be seconds or an ISO 8601 time")
     return datetime.now(timezone.utc)
 
 

@@ -4,8 +4,10 @@ Every utterance becomes an inbox item; the conversation with one user is one
 thread (keyed by the pseudonym, never the raw user key). The botUserKey is
 kept only in the item's ``ref`` so the Kakao channel can answer later through
 the Event API. A first contact gets the room's rules; a tap on a quick reply
-(or a greeting) gets the links and is closed automatically; anything else is
-a complaint and gets an acknowledgement with its ticket number.
+(or a greeting, or a thank-you: triage's kind) gets the links or a friendly
+answer and is closed automatically, without a ticket; a complaint or question
+gets an acknowledgement with its ticket number (date plus a keyed code that
+does not reveal the inbox's size).
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from sqlalchemy import Connection
 from ..model import Reply
 from ..store import inbox as store
 from ..inbox.ingest import Ingestor
+from ..inbox.kinds import ticket_number
 from ..inbox.settings import KakaoTexts
 
 SIMPLE_TEXT_MAX = 1000
+THANKS = "따뜻한 말씀 감사합니다. 불편하신 점이 있으면 언제든 자세히 적어 보내 주세요."
 _WEEKDAYS = "월화수목금토일"
 
 
@@ -97,18 +101,28 @@ def handle(conn: Connection, ingestor: Ingestor, texts: KakaoTexts, message: Ski
     outputs = []
     if first:
         outputs.append(_simple(texts.welcome))
-    if menu:
+    row = store.get_item(conn, item_id)
+    if not menu and row.kind in ("greeting", "opinion"):
+        # a greeting or a thank-you: a friendly answer, no ticket, no deadlines
         store.update_item(conn, item_id, status="resolved", first_answered_at=store.to_db(now),
                           resolved_at=store.to_db(now))
+        store.add_events(conn, [store.event(item_id, "auto_answer", "chatbot", row.kind, now)])
+        outputs.append(_simple(THANKS if row.kind == "opinion" else texts.menu))
+        return response(outputs, texts)
+    if menu:
+        store.update_item(conn, item_id, status="resolved", first_answered_at=store.to_db(now),
+                          resolved_at=store.to_db(now), kind="greeting", first_due_at=None,
+                          resolve_due_at=None)
         store.add_events(conn, [store.event(item_id, "auto_answer", "chatbot", "menu", now)])
         if message.utterance in links:
             outputs.append(_simple(f"{message.utterance} 바로가기\n{links[message.utterance]}"))
         elif not first:
             outputs.append(_simple(texts.menu))
         return response(outputs, texts)
-    row = store.get_item(conn, item_id)
     due = store.from_db(row.first_due_at) if row.first_due_at else now
-    ack = texts.ack.format(ticket=item_id, department=row.assignee or "담당 부서",
+    day = store.from_db(row.created_at).astimezone(cfg.working.tz).date()
+    ack = texts.ack.format(ticket=ticket_number(cfg.salt, item_id, day),
+                           department=row.assignee or "담당 부서",
                            due=korean_time(due, cfg.working.tz))
     outputs.append(_simple(ack))
     return response(outputs, texts)

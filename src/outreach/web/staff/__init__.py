@@ -36,8 +36,8 @@ PAGES = ("auth", "account", "users", "audit", "today", "calendar", "runs", "post
          "handoffs", "channels", "notifications", "inbox", "studio", "files")
 
 
-def page_routes() -> list[BaseRoute]:
-    routes: list[BaseRoute] = []
+def _page_modules() -> list:
+    modules = []
     for name in PAGES:
         try:
             module = import_module(f"{__name__}.{name}")
@@ -45,11 +45,24 @@ def page_routes() -> list[BaseRoute]:
             if exc.name == f"{__name__}.{name}":
                 continue  # page family not built yet
             raise
-        routes.extend(module.routes)
+        modules.append(module)
+    return modules
+
+
+def page_routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = [r for module in _page_modules() for r in module.routes]
     for route in routes:
         if isinstance(route, Route) and not hasattr(route.endpoint, "permission"):
             raise RuntimeError(f"staff route {route.path} has no @requires(...)")
     return routes
+
+
+def action_labels() -> dict[str, str]:
+    """Audit action key -> English label, merged from every page module's ``action_labels``."""
+    labels: dict[str, str] = {}
+    for module in _page_modules():
+        labels.update(getattr(module, "action_labels", {}))
+    return labels
 
 
 def _secure_cookies(settings: Settings) -> bool | None:
@@ -98,4 +111,5 @@ def create_staff_app(settings: Settings, db: Database) -> Starlette:
                     exception_handlers={404: not_found, 405: not_found, 500: server_error})
     app.state.staff = state
     state.route_names = frozenset(r.name for r in routes if getattr(r, "name", None))
+    state.action_labels = action_labels()
     return app
