@@ -241,3 +241,36 @@ def test_account_page_lists_this_users_sessions(staff, web_ws):
     sign_in(staff, "kim")
     page = staff.get("/account").text
     assert "10.1.2.3" in page and "Whale · Windows" in page and "this one" in page
+
+
+def test_an_htmx_error_lands_in_the_message_area(staff):
+    add_user(staff.ws.db, "kim", "viewer")
+    sign_in(staff, "kim")
+    token = csrf(staff, "/account")
+    r = staff.post("/account/password", data={"current": "x", "new": "a" * 12, "again": "b"},
+                   headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert r.status_code == 400
+    assert r.headers["HX-Retarget"] == "#messages"
+    assert "the two new passwords are not the same" in r.text and "<html" not in r.text
+
+
+def test_oversized_bodies_are_413_before_anything_is_read(staff):
+    add_user(staff.ws.db, "kim", "viewer")
+    sign_in(staff, "kim")
+    token = csrf(staff, "/account")
+    r = staff.post("/account/language", data={"language": "ko", "pad": "x" * (3 * 1024 * 1024)},
+                   headers={"X-CSRF-Token": token})
+    assert r.status_code == 413
+    with staff.ws.db.read() as conn:
+        assert store.get_user(conn, name="kim").language is None
+
+
+def test_passwords_are_argon2id_with_the_rfc_9106_profile_and_upgrade_cheap_hashes():
+    from outreach.users import passwords
+
+    real = passwords.make_hasher()
+    stored = real.hash("correct horse battery")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert real.verify(stored, "correct horse battery")
+    cheap = passwords.make_hasher("cheapest").hash("correct horse battery")
+    assert cheap.startswith("$argon2id$") and real.check_needs_rehash(cheap)

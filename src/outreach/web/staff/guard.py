@@ -43,6 +43,8 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_FORM_FIELDS = 1000
 MAX_FORM_FILES = 50
+MiB = 1024 * 1024
+DEFAULT_MAX_BODY = 2 * MiB
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 Handler = Callable[[Request], Any]
@@ -52,8 +54,13 @@ class CsrfFailed(OutreachError):
     """The form or HTMX request did not carry this session's CSRF token."""
 
 
-def requires(permission: str) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-    """Guard a route handler with ``permission`` (see ``outreach.users.roles``)."""
+def requires(permission: str, *, max_body: int = DEFAULT_MAX_BODY
+             ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """Guard a route handler with ``permission`` (see ``outreach.users.roles``).
+
+    ``max_body``: the largest request body accepted (413 above it); raise it for
+    upload routes, e.g. ``@requires(EDIT, max_body=20 * MiB)``.
+    """
 
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         is_async = inspect.iscoroutinefunction(handler)
@@ -70,6 +77,12 @@ def requires(permission: str) -> Callable[[Handler], Callable[[Request], Awaitab
                                     else state.settings.language)
             try:
                 if request.method not in SAFE_METHODS:
+                    if _too_large(request, max_body):
+                        from .render import error_response
+
+                        return error_response(request, _(
+                            "the upload is too large (at most {size} MB)",
+                            size=round(max_body / MiB, 1)), 413)
                     await _check_csrf(request, session)
                 if permission != PUBLIC:
                     if session is None:
@@ -91,6 +104,18 @@ def requires(permission: str) -> Callable[[Handler], Callable[[Request], Awaitab
         return guarded
 
     return decorate
+
+
+def _too_large(request: Request, limit: int) -> bool:
+    """A body over ``limit`` by its Content-Length (a body without one is chunked: the
+    reverse proxy's limit applies, see docs/web.md)."""
+    declared = request.headers.get("content-length")
+    if declared is None:
+        return False
+    try:
+        return int(declared) > limit
+    except ValueError:
+        return True
 
 
 def status_for(exc: OutreachError) -> int:
