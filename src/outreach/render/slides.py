@@ -497,10 +497,19 @@ class SlidePainter:
 
     def _photo(self, p: Props, key: str, target: tuple[int, int], path: Path, data: bytes,
                digest: str) -> Image.Image:
-        """The decoded photo (reduced by the JPEG decoder when far larger than ``target``)."""
+        """The decoded photo (reduced by the JPEG decoder when far larger than ``target``).
+
+        One decode serves every layer of the render whose box it covers (a photo used
+        on the cover and on its event's slide is decoded once)."""
         cached = self._photos.get((digest, target))
         if cached is not None:
             return cached
+        for (other, _), photo in self._photos.items():
+            natural = paint.NATURAL.get(digest)
+            if other == digest and (photo.size == natural or (
+                    photo.width >= target[0] and photo.height >= target[1])):
+                self._photos[(digest, target)] = photo
+                return photo
         try:
             photo, natural = paint.open_image(data, target)
             paint.remember_size(digest, natural)
