@@ -195,7 +195,7 @@ def guide(tmp_path) -> Path:
     """A copy of the weekend guide and its photos, with its data file to edit."""
     shutil.copytree(REPO / "templates" / "cards" / "weekend-guide", tmp_path / "cards" / "weekend-guide")
     shutil.copytree(REPO / "content" / "photos", tmp_path / "photos")
-    data = yaml.safe_load((REPO / "content" / "weekend-guide" / "2026-12-03.yaml").read_text())
+    shutil.copytree(REPO / "content" / "photos", tmp_path / "content" / "photos")
     (tmp_path / "data").mkdir()
     return tmp_path
 
@@ -266,3 +266,17 @@ def test_the_embedded_font_replaces_a_system_font_without_the_weight(tmp_path, m
         assert black.variable and "manimgx_fonts_cjk" in str(black.path)
     finally:
         fonts.system_faces.cache_clear()
+
+
+def test_the_cli_lists_fit_warnings_after_the_files(guide, capsys) -> None:
+    from outreach.cli import main
+
+    data = week(guide)
+    data["events"][1]["place"] = "천안종합운동장 주경기장 북문 광장 앞 임시 무대와 주차장 일대 (서북구 백석동)"
+    (guide / "outreach.toml").write_text(f'templates_dir = "{guide / "cards"}"\n', encoding="utf-8")
+    code = main(["--root", str(guide), "render", "weekend-guide", "--data", str(write(guide, data)),
+                 "--out", str(guide / "post")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "fit warning" in out and "slide 3 (행사), events[1].place: 장소:" in out
+    assert "characters cut" in out

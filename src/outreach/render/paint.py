@@ -136,7 +136,7 @@ def open_image(source: Path | bytes, target: tuple[int, int]) -> tuple[Image.Ima
     cost of a 12-megapixel phone photo. Raises OSError / ValueError for missing
     or corrupt files; callers turn those into ImageError with the field.
     """
-    _register_heif()
+    register_heif()
     with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
         orientation = _orientation(img)
         natural = img.size
@@ -157,7 +157,7 @@ def open_image(source: Path | bytes, target: tuple[int, int]) -> tuple[Image.Ima
 _HEIF = False
 
 
-def _register_heif() -> None:
+def register_heif() -> None:
     """Teach Pillow HEIC/HEIF on first use (pillow-heif is a dependency; importing it costs)."""
     global _HEIF
     if not _HEIF:

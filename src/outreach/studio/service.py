@@ -163,13 +163,15 @@ class StudioService:
 
         from ..render import paint
 
-        base = self.data_file(name, day).parent
         path = Path(rel)
         if not rel or path.is_absolute():
             return None
-        full = (base / path).resolve()
         root = self.settings.root.resolve()
-        if not full.is_relative_to(root) or not full.is_file():
+        # the one image-path rule: the data file's folder first, then the workspace
+        full = next((c for c in ((folder / path).resolve() for folder in
+                                 (self.data_file(name, day).parent, self.settings.root))
+                     if c.is_relative_to(root) and c.is_file()), None)
+        if full is None:
             return None
         try:
             img, _ = paint.open_image(full.read_bytes(), (side, side))
@@ -404,13 +406,14 @@ def to_storable(specs: Any, values: Mapping[str, Any], base: Path) -> dict[str, 
 
 
 def photo_format(data: bytes) -> str | None:
+    """Pillow's name for the format of these bytes (HEIF for iPhone photos), or None."""
+    import io
+
     from PIL import Image
 
     from ..render import paint
 
-    paint._register_heif()
-    import io
-
+    paint.register_heif()
     try:
         with Image.open(io.BytesIO(data)) as img:
             return img.format
