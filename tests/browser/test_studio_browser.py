@@ -99,3 +99,48 @@ def test_an_editor_fills_next_thursdays_guide_from_a_spreadsheet(page, shot, tmp
     manifest = (Path(row["draft_dir"]) / "manifest.json").read_text(encoding="utf-8")
     assert "천안시티FC 송년 팬 미팅과 사인회" in manifest and "events[1].place" in manifest
     assert page.js_errors == []
+
+
+def test_an_iphone_photo_is_uploaded_and_its_focal_point_picked_by_a_click(page, shot, tmp_path):
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    ws = page.server.ws
+    add_user(ws.db, "kim", "editor")
+    sign_in(page, "kim", PASSWORD)
+    page.goto("/studio/weekend-guide/2026-12-03")
+    page.wait_for_selector('#slides li[data-index="2"] img[src^="data:image/jpeg"]')
+
+    # a wide HEIC photo: red on the left half, blue on the right
+    photo = Image.new("RGB", (2400, 1200), (220, 30, 30))
+    photo.paste(Image.new("RGB", (1200, 1200), (30, 30, 220)), (1200, 0))
+    heic = tmp_path / "IMG_0420.HEIC"
+    photo.save(heic, "HEIF")
+    before = slide(page, 2).locator("img").get_attribute("src")
+    page.set_input_files('input[data-photo="events[0].photo"]', str(heic))
+    page.wait_for_function(
+        "src => document.querySelector('#slides li[data-index=\"2\"] img').src !== src", arg=before)
+    assert page.input_value('input[name="events[0].photo"]').endswith(".heic")
+    thumb = page.locator('[data-field="events[0].photo"] .photo-pick img')
+    thumb.wait_for()
+    assert "path=photos" in thumb.get_attribute("src")
+
+    # a click near the right edge keeps the blue half in the cropped slide
+    before = slide(page, 2).locator("img").get_attribute("src")
+    box = thumb.bounding_box()
+    thumb.click(position={"x": box["width"] * 0.95, "y": box["height"] * 0.5})
+    assert page.input_value('input[name="events[0].focus"]').startswith("0.9")
+    page.wait_for_function(
+        "src => document.querySelector('#slides li[data-index=\"2\"] img').src !== src", arg=before)
+    blue = page.evaluate("""() => new Promise(done => {
+        const img = document.querySelector('#slides li[data-index="2"] img');
+        const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+        const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+        const [r, gg, b] = g.getImageData(c.width / 2, c.height * 0.25, 1, 1).data;
+        done(b > r);
+    })""")
+    assert blue
+    assert page.locator('[data-field="events[0].photo"] .focus-dot').is_visible()
+    shot(page, "focus")
+    assert page.js_errors == []
