@@ -114,8 +114,6 @@ def test_idle_and_absolute_time_outs(web_ws):
 
 
 def test_sign_out_everywhere_ends_every_session(staff, web_ws):
-    from starlette.testclient import TestClient
-
     add_user(web_ws.db, "kim", "editor")
     other, _ = sessions.sign_in(web_ws.db, SessionPolicy(), "kim", PASSWORD)
     sign_in(staff, "kim")
@@ -274,3 +272,29 @@ def test_passwords_are_argon2id_with_the_rfc_9106_profile_and_upgrade_cheap_hash
     assert real.verify(stored, "correct horse battery")
     cheap = passwords.make_hasher("cheapest").hash("correct horse battery")
     assert cheap.startswith("$argon2id$") and real.check_needs_rehash(cheap)
+
+
+def test_an_admins_new_password_lifts_the_lock(web_ws):
+    from outreach.errors import SignInFailed
+    from outreach.users import accounts
+    from outreach.users.audit import Actor
+
+    db, policy = web_ws.db, SessionPolicy(lock_after=2)
+    add_user(db, "kim", "editor")
+    for _ in range(2):
+        with pytest.raises(SignInFailed):
+            sessions.sign_in(db, policy, "kim", "wrong password")
+    with pytest.raises(SignInFailed, match="Too many"):
+        sessions.sign_in(db, policy, "kim", PASSWORD)
+    accounts.set_password(db, Actor.system("admin"), "kim", "a new long password")
+    assert sessions.sign_in(db, policy, "kim", "a new long password")[1].name == "kim"
+
+
+def test_a_flash_is_shown_once_on_the_next_full_page(staff):
+    add_user(staff.ws.db, "kim", "viewer")
+    sign_in(staff, "kim")
+    assert post(staff, "/account/language", {"language": "en"}).status_code == 303
+    staff.get("/")                                   # a redirect shows nothing: kept
+    staff.get("/account", headers={"HX-Request": "true", "HX-Target": "messages"})
+    assert "Language saved." in staff.get("/account").text
+    assert "Language saved." not in staff.get("/account").text

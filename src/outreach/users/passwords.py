@@ -11,12 +11,16 @@ the default profile (``needs_rehash``).
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 
 from ..errors import UserError
 from ..i18n import _
 
 MIN_LENGTH = 10
+# Each hash or check takes 64 MiB for a moment: at most two at once, so a burst of
+# sign-in attempts queues instead of exhausting the server's memory.
+_AT_ONCE = threading.BoundedSemaphore(2)
 MAX_LENGTH = 1024
 
 
@@ -45,7 +49,8 @@ def check_strength(password: str, *, name: str = "") -> None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+    with _AT_ONCE:
+        return _hasher().hash(password)
 
 
 def verify(stored: str, password: str) -> bool:
@@ -53,7 +58,8 @@ def verify(stored: str, password: str) -> bool:
     from argon2.exceptions import InvalidHashError, VerificationError
 
     try:
-        return _hasher().verify(stored, password)
+        with _AT_ONCE:
+            return _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -69,9 +69,8 @@ def requires(permission: str, *, max_body: int = DEFAULT_MAX_BODY
         async def guarded(request: Request) -> Response:
             state = staff(request)
             token = request.cookies.get(SESSION_COOKIE)
-            take_flash = request.method == "GET" and not is_htmx(request)
-            session = await run_in_threadpool(lookup, state.db, state.policy, token,
-                                              take_flash=take_flash) if token else None
+            session = await run_in_threadpool(lookup, state.db, state.policy, token) \
+                if token else None
             request.state.session = session
             language = set_language(session.language if session and session.language
                                     else state.settings.language)
@@ -195,8 +194,10 @@ def set_session_cookie(request: Request, response: Response, token: str | None) 
         response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True,
                                samesite="lax")
         return
+    # no max-age: the cookie ends with the browser (shared office computers); the
+    # session row ends by itself after the idle or absolute time-out
     response.set_cookie(SESSION_COOKIE, token, path="/", secure=secure, httponly=True,
-                        samesite="lax", max_age=state.policy.absolute_hours * 3600)
+                        samesite="lax")
 
 
 def set_pre_csrf_cookie(request: Request, response: Response) -> None:
