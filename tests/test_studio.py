@@ -131,6 +131,7 @@ def test_save_keeps_history_and_the_activity_log_and_restore_brings_it_back(staf
     token = csrf(staff, EDIT)
     r = staff.post(f"{EDIT}/save", data={**fields, "csrf_token": token})
     assert r.status_code == 303
+    fields = form_of(staff.get(EDIT).text)          # the page after the save: version 1
     fields["events[0].title"] = "두 번째 저장"
     assert staff.post(f"{EDIT}/save", data={**fields, "csrf_token": token}).status_code == 303
     page = staff.get(EDIT).text
@@ -221,3 +222,30 @@ def test_the_studio_index_lists_the_next_dates(staff) -> None:
     editor(staff)
     r = staff.get("/studio")
     assert r.status_code == 200 and "/studio/weekend-guide/" in r.text
+
+
+def test_a_save_over_someone_elses_newer_version_is_a_conflict_not_a_loss(staff) -> None:
+    editor(staff)
+    page = staff.get(EDIT).text
+    fields = form_of(page)
+    based_on = re.search(r'name="based_on" value="(\d+)"', page)[1]
+    token = csrf(staff, EDIT)
+    # lee saves first, from the same starting version
+    from outreach.studio.service import StudioService
+    from outreach.users.audit import Actor
+
+    svc = StudioService(staff.ws.settings, staff.ws.db)
+    raw = forms.raw_from_form(svc.template("weekend-guide"), {**fields, "week_label": "이씨 판"})
+    assert svc.save("weekend-guide", date(2026, 12, 3), raw, actor=Actor.cli("lee"),
+                    based_on=int(based_on)) is not None
+    mine = {**fields, "week_label": "김씨 판", "based_on": based_on, "csrf_token": token}
+    r = staff.post(f"{EDIT}/save", data=mine)
+    assert r.status_code == 409
+    assert "lee saved version" in r.text and 'value="김씨 판"' in r.text
+    file = staff.ws.root / "content/weekend-guide" / f"{DAY}.yaml"
+    assert yaml.safe_load(file.read_text())["week_label"] == "이씨 판"
+    # saving again from the page that named the conflict replaces it deliberately
+    again = re.search(r'name="based_on" value="(\d+)"', r.text)[1]
+    r = staff.post(f"{EDIT}/save", data={**mine, "based_on": again})
+    assert r.status_code == 303
+    assert yaml.safe_load(file.read_text())["week_label"] == "김씨 판"

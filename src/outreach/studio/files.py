@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import yaml
 
@@ -36,6 +38,29 @@ class Version:
 
 def history_dir(data_file: Path) -> Path:
     return data_file.parent / HISTORY / data_file.stem
+
+
+_LOCKS: dict[Path, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def locked(data_file: Path) -> Iterator[None]:
+    """One writer at a time per data file: threads of this process, and (POSIX) other
+    processes through a lock file in the history folder."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.setdefault(data_file.absolute(), threading.Lock())
+    with lock:
+        folder = history_dir(data_file)
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / ".lock", "w") as fh:
+            try:
+                import fcntl
+
+                fcntl.flock(fh, fcntl.LOCK_EX)
+            except ImportError:          # Windows: the thread lock alone
+                pass
+            yield
 
 
 def read(data_file: Path) -> dict[str, Any]:
@@ -174,7 +199,8 @@ def restore(data_file: Path, number: int, *, by: str) -> Version:
         raise DataError(f"no saved version {number} of this data file: see its history",
                         file=data_file)
     data = read(found.file)
-    version = save(data_file, data, by=by, note=f"restored version {number}",
-                   header=header_of(found.file))
+    with locked(data_file):
+        version = save(data_file, data, by=by, note=f"restored version {number}",
+                       header=header_of(found.file))
     assert version is not None
     return version

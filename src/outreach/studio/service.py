@@ -21,6 +21,18 @@ from ..render.template import FieldSpec, Template, load_template
 from ..users.audit import Actor
 from . import files
 
+class EditConflict(DataError):
+    """Someone saved a newer version while this editor was working."""
+
+    def __init__(self, newer: files.Version) -> None:
+        from ..i18n import _
+
+        super().__init__(_("{who} saved version {n} while you were editing: save again to "
+                           "replace it with yours, or open the page again to start from theirs",
+                           who=newer.by, n=newer.number))
+        self.newer = newer
+
+
 PHOTO_TYPES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "HEIF": ".heic"}
 MAX_PHOTO_BYTES = 30_000_000
 
@@ -184,14 +196,22 @@ class StudioService:
 
     # -- writing ------------------------------------------------------------
     def save(self, name: str, day: date, raw: Mapping[str, Any], *, actor: Actor,
-             note: str = "") -> files.Version | None:
-        """Check and save the data of ``day`` with its history (None: nothing changed)."""
+             note: str = "", based_on: int | None = None) -> files.Version | None:
+        """Check and save the data of ``day`` with its history (None: nothing changed).
+
+        ``based_on`` is the version the editor started from: when someone else saved a
+        newer one meanwhile, EditConflict says who and when instead of overwriting it.
+        """
         tpl = self.template(name)
         target = self.data_file(name, day)
         values = check_data(tpl.fields, raw, source=target, media=self.media(target))
         storable = to_storable(tpl.fields.values(), values, target.parent)
         header = files.header_of(target) or f"# {tpl.description.split('—')[0].strip()}: {day}"
-        version = files.save(target, storable, by=actor.name, note=note, header=header)
+        with files.locked(target):
+            latest = files.history(target)
+            if based_on is not None and latest and latest[0].number != based_on:
+                raise EditConflict(latest[0])
+            version = files.save(target, storable, by=actor.name, note=note, header=header)
         if version is not None:
             self._audit(actor, "data.save", f"{name}/{day}",
                         {"version": version.number, "changes": list(version.changes[:20]),

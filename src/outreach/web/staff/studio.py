@@ -21,7 +21,7 @@ from ...errors import DataError, NotFound, OutreachError
 from ...i18n import _, format_date
 from ...render.warnings import describe, where
 from ...studio import forms
-from ...studio.service import StudioService
+from ...studio.service import EditConflict, StudioService
 from ...users import sessions
 from ...users.roles import EDIT, VIEW
 from .context import current_actor, current_session, form_data, staff
@@ -69,17 +69,20 @@ def index(request: Request) -> Response:
 
 
 def _page(request: Request, raw: Mapping[str, Any] | None = None, *, notice: str = "",
-          error: str = "", status: int = 200) -> Response:
+          error: str = "", status: int = 200, based_on: int | None = None) -> Response:
     svc = _service(request)
     name, day = _name(request), _day(request)
     tpl = svc.template(name)
     loaded, target, exists = svc.load(name, day)
     data = dict(raw) if raw is not None else loaded
     widgets = forms.form_for(tpl)
+    history = svc.history(name, day)
+    current = history[0].number if history else 0
     return render(request, "studio/edit.html", {
+        "based_on": current if based_on is None else based_on,
         "tpl": tpl, "name": name, "day": day, "day_label": format_date(day),
         "file": _shown(svc, target), "exists": exists, "data": data, "widgets": widgets,
-        "value": forms.form_value, "history": svc.history(name, day),
+        "value": forms.form_value, "history": history,
         "notice": notice, "error": error, "unsaved": raw is not None,
         "channels": CHANNEL_NAMES, "run": svc.run_time(name, day),
         "can_edit": _can_edit(request)}, status=status)
@@ -130,13 +133,24 @@ def save(request: Request) -> Response:
     svc, name, day = _service(request), _name(request), _day(request)
     raw = forms.raw_from_form(svc.template(name), _fields(request))
     try:
-        version = svc.save(name, day, raw, actor=current_actor(request))
+        version = svc.save(name, day, raw, actor=current_actor(request),
+                           based_on=_based_on(request))
+    except EditConflict as exc:
+        # keep the editor's data; the next save deliberately replaces the newer version
+        return _page(request, raw, error=str(exc), status=409, based_on=exc.newer.number)
     except OutreachError as exc:
         return _page(request, raw, error=str(exc), status=400)
     message = _("Saved as version {n}.", n=version.number) if version else _("Nothing changed.")
     sessions.flash(staff(request).db, current_session(request).id, message, "ok")
     return RedirectResponse(request.app.url_path_for("studio_edit", name=name, day=str(day)),
                             status_code=303)
+
+
+def _based_on(request: Request) -> int | None:
+    try:
+        return int(str(form_data(request).get("based_on", "")))
+    except ValueError:
+        return None
 
 
 def _fields(request: Request) -> dict[str, str]:
@@ -227,8 +241,10 @@ def submit(request: Request) -> Response:
     raw = forms.raw_from_form(svc.template(name), _fields(request))
     actor = current_actor(request)
     try:
-        svc.save(name, day, raw, actor=actor)
+        svc.save(name, day, raw, actor=actor, based_on=_based_on(request))
         row = svc.submit(name, day, actor=actor)
+    except EditConflict as exc:
+        return _page(request, raw, error=str(exc), status=409, based_on=exc.newer.number)
     except OutreachError as exc:
         return _page(request, raw, error=str(exc), status=400)
     state = row["state"]

@@ -275,7 +275,18 @@
 
   document.querySelectorAll(".photo-pick[data-focus]").forEach(placeDot);
   document.querySelectorAll("fieldset.items").forEach(renumber);
-  form.addEventListener("input", function () { schedule(); });
+  // unsaved changes are not lost to a stray click: the browser asks before leaving
+  var dirty = root.dataset.dirty === "yes";
+  form.addEventListener("input", function () { dirty = true; schedule(); });
+  form.addEventListener("click", function (event) {
+    if (event.target.closest(".item-head button, .add-item, .photo-pick img")) dirty = true;
+  });
+  form.addEventListener("submit", function () { dirty = false; });
+  window.addEventListener("beforeunload", function (event) {
+    if (!dirty || !editable) return;
+    event.preventDefault();
+    event.returnValue = root.dataset.leave || "";
+  });
   status.dataset.busy = status.textContent;
   refresh();
 })();
