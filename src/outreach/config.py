@@ -44,7 +44,7 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
     "inbox": frozenset({"rules", "replies", "harvest_minutes", "first_answer_hours",
                         "resolution_days", "workday_start", "workday_end", "workdays",
                         "holiday_country", "extra_holidays", "extra_workdays", "salt_env",
-                        "transfer_deadlines"}),
+                        "transfer_deadlines", "live_seconds"}),
     "inbox.kakao": frozenset({"channel", "welcome", "ack", "menu", "links", "greetings",
                               "thanks"}),
     "server": frozenset({"host", "port", "max_body"}),

@@ -47,7 +47,7 @@ class InstagramChannel(Channel):
     capabilities = frozenset({Capability.IMAGE, Capability.CAROUSEL, Capability.FIND,
                               Capability.REPLIES, Capability.REPLY, Capability.HIDE})
     limits = Limits(max_text=2200, max_hashtags=30, max_images=MAX_ITEMS, max_image_bytes=8_000_000,
-                    image_formats=("jpeg", "png"))
+                    image_formats=("jpeg",))  # Meta's content publishing takes JPEG only
     text_name = "instagram"
 
     def __init__(self, ctx: ChannelContext) -> None:
