@@ -25,7 +25,7 @@ from .errors import ConfigError
 CONFIG_NAME = "outreach.toml"
 DEFAULT_TIMEZONE = "Asia/Seoul"
 CHANNEL_TYPES = ("outbox", "handoff", "facebook", "instagram", "wordpress",
-                 "naver_blog", "youtube", "kakao")
+                 "naver_blog", "youtube", "kakao", "band", "threads")
 
 # Every table outreach.toml may hold and the keys each knows: one declarative table,
 # checked when the file loads, so a misspelt section or key is an error with "did you
