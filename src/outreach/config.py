@@ -47,6 +47,7 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
                         "transfer_deadlines"}),
     "inbox.kakao": frozenset({"channel", "welcome", "ack", "menu", "links", "greetings"}),
     "server": frozenset({"host", "port", "max_body"}),
+    "budget": frozenset({"daily_krw", "monthly_krw"}),      # publishing/budget.py
     "server.facebook": frozenset({"app_secret_env", "verify_token_env"}),
     "server.kakao": frozenset({"secret_env", "header", "query"}),
     "web": None,

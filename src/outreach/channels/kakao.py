@@ -196,8 +196,10 @@ class KakaoChannel(Channel):
         price = self.ctx.setting("price_per_message", None, type_=(int, float, type(None)))
         count = len(self.recipients())
         if price is None:
-            return PostCost(None, f"{count} recipients × ? KRW: set price_per_message")
-        return PostCost(float(price) * count, f"{count} recipients × {price:g} KRW")
+            return PostCost(None, _("{count} recipients × ? KRW: set price_per_message in "
+                                    "[channels.{name}]", count=count, name=self.name))
+        return PostCost(float(price) * count, _("{count} recipients × {price} KRW", count=count,
+                                                price=f"{price:g}"))
 
     # -- publishing ---------------------------------------------------------
     def publish(self, post: RenderedPost, key: str) -> Receipt:
