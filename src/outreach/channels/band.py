@@ -27,7 +27,7 @@ header); it is registered for redaction and never appears in messages, and
 ``next_params`` (which echo it) are stripped of it.
 
 Settings: ``band_key``, ``token_env``, ``do_push`` (true), ``cards`` ("links" |
-``"omit"``), ``public_base_url``, ``locale`` ("ko_KR"), ``api_base``,
+``"omit"``), ``cards_label`` (the line above the links, "카드 이미지"), ``public_base_url``, ``locale`` ("ko_KR"), ``api_base``,
 ``replies_posts`` (recent posts whose comments are read, 20), ``find_pages`` (3),
 ``daily_posts`` (no documented cap).
 """
@@ -158,8 +158,9 @@ class BandChannel(Channel):
         """The text, the cards as links (the API takes no photos), and the ``게시번호`` line."""
         parts = [self.text_for(post)]
         if post.slides and self.cards == "links":
-            parts.append("\n".join(public_media_url(self.ctx, self.public_base_url, s.path, "Band")
-                                   for s in post.slides))
+            label = self.ctx.setting("cards_label", "카드 이미지", type_=str)
+            parts.append("\n".join([label, *(public_media_url(self.ctx, self.public_base_url, s.path,
+                                                               "Band") for s in post.slides)]))
         if self.ctx.setting("mark_posts", True, type_=bool):
             parts.append(marker_line(key))
         return "\n\n".join(parts)
