@@ -112,3 +112,14 @@ def test_check_names_the_band_and_missing_rights(fake, tmp_path):
     fake.expired = True
     results = build(fake, tmp_path).check()
     assert not results[0].ok and "BAND_TOKEN" in results[0].fix
+
+
+def test_band_failures_read_in_korean(fake, tmp_path):
+    from outreach.i18n import use_language
+
+    fake.fail("answer", method="POST", path=r"/post/create$", status=200,
+              body={"result_code": 1003, "result_data": {"message": "Cool down time restriction"}})
+    with use_language("ko"), pytest.raises(Retryable) as err:
+        build(fake, tmp_path).publish(make_post(tmp_path / "var", slides=0), "k")
+    assert "Band 오류 1003: 짧은 시간에 너무 많이 호출했습니다" in str(err.value)
+    assert "아무것도 게시되지 않았습니다" in str(err.value)

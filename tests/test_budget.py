@@ -130,3 +130,18 @@ def test_a_bad_budget_names_file_line_and_key(tmp_path, db_url, kakao, capsys):
     assert run(tmp_path, "publish", "notice") == 2
     err = capsys.readouterr().err
     assert "outreach.toml:4: budget.daily_krw" in err and "KRW" in err
+
+
+def test_the_cost_lines_read_in_korean():
+    from outreach.i18n import use_language
+
+    line = budget.ChannelCost(channel="kakao", type="kakao", posts=1, price_krw=60.0, krw=60.0,
+                              note="3 recipients × 20 KRW", quota=None, used=0,
+                              spent_today_krw=60.0, spent_month_krw=60.0)
+    cost = budget.RunCost(channels=(line,), total_krw=60.0, daily_budget_krw=100.0,
+                          monthly_budget_krw=None, spent_today_krw=60.0, spent_month_krw=60.0,
+                          refusal=None)
+    with use_language("ko"):
+        head, row = budget.summary_lines(cost)
+    assert head == "이번 실행 비용: 60 KRW; 오늘 60 KRW 사용 (일 예산 100 KRW)"
+    assert "게시물당 60 KRW" in row

@@ -40,32 +40,43 @@ from typing import Any, Iterator, Mapping
 import requests
 
 from ..errors import AuthExpired, ChannelError, Rejected, Retryable, UnknownOutcome
+from ..i18n import _
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
 from .graph import marker_line, public_media_url
 from .http import client_from, retry_after
 
 BAND_HOST = "https://openapi.band.us"
-#: result_code -> (kind, what it means, what to do); developers.band.us .../handle_errors
-CODES: dict[int, tuple[str, str]] = {
-    211: ("rejected", "invalid parameters"),
-    212: ("rejected", "insufficient parameters"),
-    1001: ("quota", "the app's API quota is exceeded"),
-    1002: ("quota", "the user's API quota is exceeded"),
-    1003: ("cooldown", "too many calls in a short time (cool-down)"),
-    2142: ("permission", "only band leaders are allowed to do this"),
-    2300: ("server", "Band's server answered with an undefined error"),
-    3000: ("rejected", "invalid request"),
-    3001: ("rejected", "the text is longer than Band allows: shorten it"),
-    3002: ("rejected", "an image file is too large"),
-    3003: ("rejected", "too many images"),
-    10401: ("auth", "the access token is missing or expired"),
-    10403: ("permission", "access denied: the account lacks the permission"),
-    60000: ("rejected", "invalid parameter"),
-    60100: ("rejected", "the user does not exist"),
-    60102: ("permission", "the token's account is not a member of this band"),
-    60103: ("auth", "the account is not connected with the app"),
+#: result_code -> how it is treated (developers.band.us/develop/guide/api/handle_errors)
+KINDS: dict[int, str] = {
+    211: "rejected", 212: "rejected", 1001: "quota", 1002: "quota", 1003: "cooldown",
+    2142: "permission", 2300: "server", 3000: "rejected", 3001: "rejected", 3002: "rejected",
+    3003: "rejected", 10401: "auth", 10403: "permission", 60000: "rejected", 60100: "rejected",
+    60102: "permission", 60103: "auth",
 }
+
+
+def meaning(code: int) -> str | None:
+    """What a documented ``result_code`` means, in the reader's language."""
+    return {
+        211: _("invalid parameters"),
+        212: _("insufficient parameters"),
+        1001: _("the app's API quota is exceeded"),
+        1002: _("the user's API quota is exceeded"),
+        1003: _("too many calls in a short time (cool-down)"),
+        2142: _("only band leaders are allowed to do this"),
+        2300: _("Band's server answered with an undefined error"),
+        3000: _("invalid request"),
+        3001: _("the text is longer than Band allows: shorten it"),
+        3002: _("an image file is too large"),
+        3003: _("too many images"),
+        10401: _("the access token is missing or expired"),
+        10403: _("access denied: the account lacks the permission"),
+        60000: _("invalid parameter"),
+        60100: _("the user does not exist"),
+        60102: _("the token's account is not a member of this band"),
+        60103: _("the account is not connected with the app"),
+    }.get(code)
 
 
 class BandChannel(Channel):
@@ -101,7 +112,7 @@ class BandChannel(Channel):
             resp = self.http.post(path, params=query, data=dict(params), create=create)
         body = self.http.json(resp, create=create)
         if not isinstance(body, dict) or "result_code" not in body:
-            raise self._lost(f"Band answered {path} without a result_code", create)
+            raise self._lost(_("Band answered {path} without a result_code", path=path), create)
         return body.get("result_data") or {}
 
     def items(self, path: str, params: Mapping[str, Any], *, max_pages: int) -> Iterator[dict[str, Any]]:
@@ -117,7 +128,7 @@ class BandChannel(Channel):
 
     def _lost(self, what: str, create: bool) -> ChannelError:
         if create:
-            return UnknownOutcome(f"{what}; it may have acted: reconcile before retrying",
+            return UnknownOutcome(_("{what}; it may have acted: reconcile before retrying", what=what),
                                   channel=self.name)
         return Retryable(what, channel=self.name)
 
@@ -137,21 +148,22 @@ class BandChannel(Channel):
         code = int(body.get("result_code") or 0)
         data = body.get("result_data")
         message = (data.get("message") if isinstance(data, dict) else None) or body.get("message")
-        kind, meaning = CODES.get(code, ("rejected", str(message or "no reason given")))
-        what = f"Band error {code}: {meaning}"
+        kind = KINDS.get(code, "rejected")
+        said = meaning(code) or str(message or _("no reason given"))
+        what = _("Band error {code}: {meaning}", code=code, meaning=said)
         if kind == "auth":
-            return AuthExpired(f"{what}. Log in to Band again, create a new access token and set "
-                               f"{self.token_env}", channel=self.name)
+            return AuthExpired(_("{what}. Log in to Band again, create a new access token and set "
+                                 "{env}", what=what, env=self.token_env), channel=self.name)
         if kind in ("quota", "cooldown"):
-            return Retryable(f"{what}; nothing was posted", channel=self.name,
+            return Retryable(_("{what}; nothing was posted", what=what), channel=self.name,
                              retry_after=wait or (60.0 if kind == "cooldown" else 3600.0))
         if kind == "server":
             return self._lost(what, create)
         if kind == "permission":
-            return Rejected(f"{what}: the account of {self.token_env} must be a member with "
-                            f"posting and commenting rights in band {self.band_key}",
-                            channel=self.name, reason=meaning)
-        return Rejected(what, channel=self.name, reason=meaning)
+            return Rejected(_("{what}: the account of {env} must be a member with posting and "
+                              "commenting rights in band {band}", what=what, env=self.token_env,
+                              band=self.band_key), channel=self.name, reason=said)
+        return Rejected(what, channel=self.name, reason=said)
 
     # -- publishing ---------------------------------------------------------
     def content(self, post: RenderedPost, key: str) -> str:
@@ -173,7 +185,7 @@ class BandChannel(Channel):
                           "do_push": "true" if push else "false"}, create=True)
         post_key = data.get("post_key")
         if not post_key:
-            raise self._lost("Band answered the post without a post_key", True)
+            raise self._lost(_("Band answered the post without a post_key"), True)
         cards = len(post.slides) if self.cards == "links" else 0
         return Receipt(remote_id=str(post_key), extra={"band_key": self.band_key, "card_links": cards,
                                                        "push": push})
@@ -214,7 +226,8 @@ class BandChannel(Channel):
             try:
                 rows = list(self.comments(str(post["post_key"])))
             except (Rejected, Retryable) as exc:
-                notes.append(f"comments of post {post['post_key']} not read: {exc.detail}")
+                notes.append(_("comments of post {post} not read: {detail}", post=post["post_key"],
+                               detail=exc.detail))
                 continue
             items += [self._reply_of(str(post["post_key"]), row) for row in rows]
         items = [r for r in items if r.created_at > since]
@@ -241,7 +254,7 @@ class BandChannel(Channel):
     def _post_of(self, to: Reply) -> str:
         post_key = to.post_remote_id or to.thread_id
         if not post_key:
-            raise Rejected(f"comment {to.remote_id} does not say which Band post it is under",
+            raise Rejected(_("comment {id} does not say which Band post it is under", id=to.remote_id),
                            channel=self.name)
         return post_key
 
@@ -258,38 +271,45 @@ class BandChannel(Channel):
         return Receipt(remote_id=made.remote_id if made else None)
 
     def hide(self, to: Reply) -> None:
-        raise Rejected("Band's API cannot hide a comment (it can only delete it): hide or delete it "
-                       "in the Band app", channel=self.name)
+        raise Rejected(_("Band's API cannot hide a comment (it can only delete it): hide or delete "
+                         "it in the Band app"), channel=self.name)
 
     # -- health -------------------------------------------------------------
     def check(self) -> list[CheckResult]:
         try:
             bands = self.call("GET", "/v2.1/bands", {}).get("bands") or []
         except AuthExpired as exc:
-            return [CheckResult(False, f"Band access token is not valid ({exc.detail})",
-                                fix=f"log in at developers.band.us, create a new token, set {self.token_env}")]
+            return [CheckResult(False, _("Band access token is not valid ({detail})", detail=exc.detail),
+                                fix=_("log in at developers.band.us, create a new token, set {env}",
+                                      env=self.token_env))]
         except ChannelError as exc:
-            return [CheckResult(False, f"Band could not be asked: {exc.detail}",
-                                fix="try again later; check api_base and the network")]
+            return [CheckResult(False, _("Band could not be asked: {detail}", detail=exc.detail),
+                                fix=_("try again later; check api_base and the network"))]
         mine = {str(b.get("band_key")): b.get("name") or "" for b in bands}
         if self.band_key not in mine:
-            names = ", ".join(f"{n} ({k})" for k, n in list(mine.items())[:5]) or "none"
-            return [CheckResult(False, f"band {self.band_key} is not among the token's bands ({names})",
-                                fix=f"set band_key in [channels.{self.name}] to one of them")]
-        results = [CheckResult(True, f"Band token works; band {mine[self.band_key]} ({self.band_key})")]
+            names = ", ".join(f"{n} ({k})" for k, n in list(mine.items())[:5]) or "-"
+            return [CheckResult(False, _("band {band} is not among the token's bands ({names})",
+                                         band=self.band_key, names=names),
+                                fix=_("set band_key in [channels.{name}] to one of them", name=self.name))]
+        results = [CheckResult(True, _("Band token works; band {name} ({band})", name=mine[self.band_key],
+                                       band=self.band_key))]
         try:
             granted = self.call("GET", "/v2/band/permissions",
                                 {"band_key": self.band_key, "permissions": "posting,commenting"})
             have = set(granted.get("permissions") or granted.get("permission") or [])
             missing = [p for p in ("posting", "commenting") if p not in have]
-            results.append(CheckResult(not missing, f"Band permissions: {', '.join(sorted(have)) or 'none'}",
+            results.append(CheckResult(not missing, _("Band permissions: {have}",
+                                                      have=", ".join(sorted(have)) or "-"),
                                        fix=None if not missing else
-                                       f"ask the band's leader to allow {', '.join(missing)}"))
+                                       _("ask the band's leader to allow {missing}",
+                                         missing=", ".join(missing))))
         except ChannelError as exc:
-            results.append(CheckResult(False, f"Band permissions not readable: {exc.detail}"))
+            results.append(CheckResult(False, _("Band permissions not readable: {detail}",
+                                                detail=exc.detail)))
         if self.cards == "links" and not self.public_base_url:
-            results.append(CheckResult(False, "public_base_url is not set: card images cannot be linked",
-                                       fix=f'set public_base_url, or cards = "omit" in [channels.{self.name}]'))
+            results.append(CheckResult(False, _("public_base_url is not set: card images cannot be linked"),
+                                       fix=_('set public_base_url, or cards = "omit" in [channels.{name}]',
+                                             name=self.name)))
         return results
 
     def close(self) -> None:

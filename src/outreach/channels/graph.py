@@ -270,6 +270,7 @@ def wait_for_containers(api: GraphApi, containers: list[str], *, field: str, int
     deadline is retryable: nothing was published yet.
     """
     from ..errors import Rejected
+    from ..i18n import _
 
     deadline = time.monotonic() + timeout
     pending = list(containers)
@@ -281,14 +282,15 @@ def wait_for_containers(api: GraphApi, containers: list[str], *, field: str, int
             if status in ("FINISHED", "PUBLISHED"):
                 pending.remove(cid)
             elif status in ("ERROR", "EXPIRED"):
-                detail = info.get("error_message") or info.get("status") or "no detail"
-                raise Rejected(f"{api.platform} could not take media container {cid}: {status} "
-                               f"({detail}); {hint}", channel=api.ctx.name,
+                detail = info.get("error_message") or info.get("status") or "-"
+                raise Rejected(_("{platform} could not take media container {id}: {status} "
+                                 "({detail}); {hint}", platform=api.platform, id=cid, status=status,
+                                 detail=detail, hint=hint), channel=api.ctx.name,
                                reason=f"container {status}")
         if pending and time.monotonic() >= deadline:
-            raise Retryable(f"{api.platform} was still processing {len(pending)} item(s) after "
-                            "the poll timeout; nothing was published", channel=api.ctx.name,
-                            retry_after=60)
+            raise Retryable(_("{platform} was still processing {n} item(s) after the poll timeout; "
+                              "nothing was published", platform=api.platform, n=len(pending)),
+                            channel=api.ctx.name, retry_after=60)
         if pending:
             time.sleep(interval)
 
@@ -299,15 +301,17 @@ def public_media_url(ctx: ChannelContext, public_base_url: str, path: Any, platf
     from urllib.parse import quote
 
     from ..errors import Rejected
+    from ..i18n import _
 
     if not public_base_url:
-        raise Rejected(f"public_base_url is not set in [channels.{ctx.name}]: {platform} fetches "
-                       "images from a public web address, so serve the var/ folder on the web "
-                       "and set public_base_url to its address", channel=ctx.name,
-                       reason="public_base_url not set")
+        raise Rejected(_("public_base_url is not set in [channels.{name}]: {platform} fetches "
+                         "images from a public web address, so serve the var/ folder on the web "
+                         "and set public_base_url to its address", name=ctx.name, platform=platform),
+                       channel=ctx.name, reason="public_base_url not set")
     try:
         rel = path.resolve().relative_to(ctx.var_dir.resolve())
     except ValueError:
-        raise Rejected(f"image {path} is outside {ctx.var_dir}, so it has no public address: "
-                       "render into the workspace's var/ folder", channel=ctx.name) from None
+        raise Rejected(_("image {path} is outside {var}, so it has no public address: render into "
+                         "the workspace's var/ folder", path=path, var=ctx.var_dir),
+                       channel=ctx.name) from None
     return f"{public_base_url.rstrip('/')}/{quote(rel.as_posix())}"

@@ -199,7 +199,7 @@ class KakaoChannel(Channel):
             return PostCost(None, _("{count} recipients × ? KRW: set price_per_message in "
                                     "[channels.{name}]", count=count, name=self.name))
         return PostCost(float(price) * count, _("{count} recipients × {price} KRW", count=count,
-                                                price=f"{price:g}"))
+                                                price=format(price, "g")))
 
     # -- publishing ---------------------------------------------------------
     def publish(self, post: RenderedPost, key: str) -> Receipt:

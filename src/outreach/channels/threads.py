@@ -35,6 +35,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..errors import ChannelError, Rejected, Retryable
+from ..i18n import _
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
 from .graph import GraphApi, marker_line, parse_time, public_media_url, wait_for_containers
@@ -44,7 +45,6 @@ THREADS_VERSION = "v1.0"
 MAX_TEXT = 500
 MAX_ITEMS = 20
 REPLY_FIELDS = "id,text,username,timestamp,hide_status,is_reply_owned_by_me,replied_to,root_post"
-IMAGE_HINT = "check that the image URL is public and the image is a JPEG or PNG under 8 MB"
 
 
 class ThreadsChannel(Channel):
@@ -72,16 +72,16 @@ class ThreadsChannel(Channel):
         if self.ctx.setting("mark_posts", True, type_=bool):
             text = f"{text}\n\n{marker_line(key)}"
         if len(text) > MAX_TEXT:
-            raise Rejected(f"the Threads text has {len(text)} characters (with the 게시번호 line); "
-                           f"Threads takes at most {MAX_TEXT}: shorten the template's "
-                           f"{self.ctx.setting('text', self.text_name)!r} text", channel=self.name,
-                           reason="text too long")
+            raise Rejected(_("the Threads text has {n} characters (with the 게시번호 line); Threads "
+                             "takes at most {max}: shorten the template's {name!r} text", n=len(text),
+                             max=MAX_TEXT, name=self.ctx.setting("text", self.text_name)),
+                           channel=self.name, reason="text too long")
         return text
 
     def publish(self, post: RenderedPost, key: str) -> Receipt:
         if len(post.slides) > MAX_ITEMS:
-            raise Rejected(f"{len(post.slides)} images: a Threads carousel takes at most {MAX_ITEMS}",
-                           channel=self.name)
+            raise Rejected(_("{n} images: a Threads carousel takes at most {max}", n=len(post.slides),
+                             max=MAX_ITEMS), channel=self.name)
         text = self.caption(post, key)
         urls = [public_media_url(self.ctx, self.public_base_url, s.path, "Threads") for s in post.slides]
         self.quota()
@@ -110,7 +110,8 @@ class ThreadsChannel(Channel):
         return container
 
     def _wait(self, containers: list[str]) -> None:
-        wait_for_containers(self.api, containers, field="status", hint=IMAGE_HINT,
+        hint = _("check that the image URL is public and the image is a JPEG or PNG under 8 MB")
+        wait_for_containers(self.api, containers, field="status", hint=hint,
                             interval=float(self.ctx.setting("poll_interval", 2.0, type_=(int, float))),
                             timeout=float(self.ctx.setting("poll_timeout", 300, type_=(int, float))))
 
@@ -124,9 +125,11 @@ class ThreadsChannel(Channel):
         used = int(row.get(used_key) or 0)
         total = int((row.get(config_key) or {}).get("quota_total") or default)
         if used >= total:
-            what = "replies" if replies else "posts"
-            raise Retryable(f"Threads publishing quota used up ({used} of {total} {what} in 24 hours)",
-                            channel=self.name, retry_after=3600)
+            message = _("Threads publishing quota used up ({used} of {total} replies in 24 hours)",
+                        used=used, total=total) if replies else \
+                _("Threads publishing quota used up ({used} of {total} posts in 24 hours)",
+                  used=used, total=total)
+            raise Retryable(message, channel=self.name, retry_after=3600)
         return used, total
 
     def find(self, key: str) -> Receipt | None:
@@ -153,7 +156,8 @@ class ThreadsChannel(Channel):
                                            {"fields": REPLY_FIELDS, "reverse": "false", "limit": 100},
                                            max_pages=20))
             except (Rejected, Retryable) as exc:
-                notes.append(f"replies of {post['id']} not read: {exc.detail}")
+                notes.append(_("replies of {post} not read: {detail}", post=post["id"],
+                               detail=exc.detail))
                 continue
             items += [self._reply_of(post["id"], row) for row in rows]
         items = [r for r in items if r.created_at > since]
@@ -193,8 +197,8 @@ class ThreadsChannel(Channel):
 
     def reply(self, to: Reply, text: str, key: str) -> Receipt:
         if len(text) > MAX_TEXT:
-            raise Rejected(f"the answer has {len(text)} characters; Threads takes at most {MAX_TEXT}",
-                           channel=self.name, reason="text too long")
+            raise Rejected(_("the answer has {n} characters; Threads takes at most {max}",
+                             n=len(text), max=MAX_TEXT), channel=self.name, reason="text too long")
         found = self.find_reply(to, text, key)   # look first: a lost answer must not go out twice
         if found:
             return found
@@ -206,8 +210,8 @@ class ThreadsChannel(Channel):
     def hide(self, to: Reply) -> None:
         answer = self.api.post(f"{to.remote_id}/manage_reply", {"hide": "true"}, create=False)
         if not answer.get("success"):
-            raise Rejected(f"Threads did not hide reply {to.remote_id} (only replies under the "
-                           "profile's own posts can be hidden)", channel=self.name)
+            raise Rejected(_("Threads did not hide reply {id} (only replies under the profile's own "
+                             "posts can be hidden)", id=to.remote_id), channel=self.name)
 
     # -- health -------------------------------------------------------------
     def check(self) -> list[CheckResult]:
@@ -217,26 +221,29 @@ class ThreadsChannel(Channel):
         try:
             self.username()
         except AuthExpired as exc:
-            return [CheckResult(False, f"Threads token is not valid ({exc.detail})",
-                                fix=f"create a new long-lived token and set {env}")]
+            return [CheckResult(False, _("Threads token is not valid ({detail})", detail=exc.detail),
+                                fix=_("create a new long-lived token and set {env}", env=env))]
         except ChannelError as exc:
-            return [CheckResult(False, f"Threads profile {self.user_id} not readable: {exc.detail}",
-                                fix="check threads_user_id, the token's threads_basic permission "
-                                    "and api_base")]
-        results = [CheckResult(True, f"Threads token works for @{self._username} ({self.user_id})")]
+            return [CheckResult(False, _("Threads profile {id} not readable: {detail}", id=self.user_id,
+                                         detail=exc.detail),
+                                fix=_("check threads_user_id, the token's threads_basic permission "
+                                      "and api_base"))]
+        results = [CheckResult(True, _("Threads token works for @{name} ({id})", name=self._username,
+                                       id=self.user_id))]
         try:
             used, total = self.quota()
-            results.append(CheckResult(True, f"Threads publishing quota has room ({used} of {total} "
-                                             "posts in 24 hours)"))
+            results.append(CheckResult(True, _("Threads publishing quota has room ({used} of {total} "
+                                               "posts in 24 hours)", used=used, total=total)))
         except Retryable as exc:
-            results.append(CheckResult(False, exc.detail, fix="wait; the quota is a rolling 24 hours"))
+            results.append(CheckResult(False, exc.detail, fix=_("wait; the quota is a rolling 24 hours")))
         except ChannelError as exc:
-            results.append(CheckResult(False, f"publishing quota not readable: {exc.detail}",
-                                       fix="grant threads_content_publish and create a new token"))
+            results.append(CheckResult(False, _("publishing quota not readable: {detail}",
+                                                detail=exc.detail),
+                                       fix=_("grant threads_content_publish and create a new token")))
         if not self.public_base_url:
-            results.append(CheckResult(False, "public_base_url is not set: Threads cannot fetch images",
-                                       fix=f"serve var/ on the web and set public_base_url in "
-                                           f"[channels.{self.name}]"))
+            results.append(CheckResult(False, _("public_base_url is not set: Threads cannot fetch images"),
+                                       fix=_("serve var/ on the web and set public_base_url in "
+                                             "[channels.{name}]", name=self.name)))
         return results
 
     def close(self) -> None:
