@@ -34,6 +34,7 @@ Settings: ``band_key``, ``token_env``, ``do_push`` (true), ``cards`` ("links" |
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator, Mapping
 
@@ -41,12 +42,28 @@ import requests
 
 from ..errors import AuthExpired, ChannelError, Rejected, Retryable, UnknownOutcome
 from ..i18n import _
+from ..logs import redact
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
 from .graph import marker_line, public_media_url
 from .http import client_from, retry_after
 
 BAND_HOST = "https://openapi.band.us"
+
+
+class _RedactUrls(logging.Filter):
+    """urllib3 logs each request line at DEBUG, query string included; Band's token must
+    travel there (``access_token``), so those lines are redacted before any handler sees
+    them, whoever turned urllib3's logging on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact(record.getMessage()), ()
+        return True
+
+
+_URL_LOGGER = logging.getLogger("urllib3.connectionpool")
+if not any(isinstance(f, _RedactUrls) for f in _URL_LOGGER.filters):
+    _URL_LOGGER.addFilter(_RedactUrls())
 #: result_code -> how it is treated (developers.band.us/develop/guide/api/handle_errors)
 KINDS: dict[int, str] = {
     211: "rejected", 212: "rejected", 1001: "quota", 1002: "quota", 1003: "cooldown",

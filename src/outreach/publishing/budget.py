@@ -181,7 +181,15 @@ def guard(service: "PublishingService", names: Sequence[str]) -> RunCost:
 
 
 def refusal_for(service: "PublishingService", name: str) -> str | None:
-    """Before one scheduled delivery to ``name``: why it must not go out, or None."""
+    """Before one scheduled delivery to ``name``: why it must not go out, or None.
+    Without a budget, a channel with no quota costs nothing to check (no ledger read)."""
+    daily, monthly = budgets(service)
+    if daily is None and monthly is None:
+        try:
+            if service.channel(name).post_quota() is None:
+                return None
+        except OutreachError:
+            return None
     return estimate(service, [name]).refusal
 
 
