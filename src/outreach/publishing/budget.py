@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any, Sequence
 from ..config import line_of
 from ..errors import ConfigError, OutreachError
 from ..i18n import _
-from . import model as m
 
 if TYPE_CHECKING:
     from .service import PublishingService
@@ -113,8 +112,7 @@ def channel_cost(service: "PublishingService", name: str, posts: int = 1) -> Cha
     local = now.astimezone(tz)
     day = local.replace(hour=0, minute=0, second=0, microsecond=0)
     month = day.replace(day=1)
-    sent = [r["sent_at"] for r in service.ledger.deliveries_in([m.D_SENT], channel=name)
-            if r["sent_at"] is not None]
+    sent = service.ledger.sent_times(name, min(now - WINDOW, month.astimezone(now.tzinfo)))
     used = sum(1 for t in sent if t > now - WINDOW)
     today = sum(1 for t in sent if t.astimezone(tz) >= day)
     this_month = sum(1 for t in sent if t.astimezone(tz) >= month)
