@@ -25,7 +25,7 @@ from .errors import ConfigError
 CONFIG_NAME = "outreach.toml"
 DEFAULT_TIMEZONE = "Asia/Seoul"
 CHANNEL_TYPES = ("outbox", "handoff", "facebook", "instagram", "wordpress",
-                 "naver_blog", "youtube", "kakao")
+                 "naver_blog", "youtube", "kakao", "band", "threads")
 
 # Every table outreach.toml may hold and the keys each knows: one declarative table,
 # checked when the file loads, so a misspelt section or key is an error with "did you
@@ -48,6 +48,7 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
     "inbox.kakao": frozenset({"channel", "welcome", "ack", "menu", "links", "greetings",
                               "thanks"}),
     "server": frozenset({"host", "port", "max_body"}),
+    "budget": frozenset({"daily_krw", "monthly_krw"}),      # publishing/budget.py
     "server.facebook": frozenset({"app_secret_env", "verify_token_env"}),
     "server.kakao": frozenset({"secret_env", "header", "query"}),
     "web": None,

@@ -277,6 +277,11 @@ class PublishingService:
             post = posts[occ]
             if isinstance(post, Exception):
                 raise post
+            from .budget import refusal_for
+
+            refused = refusal_for(self, row["channel"])   # budget / daily quota, before any call
+            if refused:
+                return Result(m.D_FAILED, "refused", error=refused, error_class="BudgetExceeded")
         except Exception as exc:  # noqa: BLE001 - nothing was sent: fail this delivery only
             return Result(m.D_FAILED, "failed", error=redact(str(exc)),
                           error_class=type(exc).__name__)

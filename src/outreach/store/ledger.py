@@ -151,6 +151,15 @@ class Ledger:
         with self.db.read() as conn:
             return _rows(conn.execute(stmt.order_by(delivery.c.id)))
 
+    def sent_times(self, channel: str, since: datetime) -> list[datetime]:
+        """When the channel's deliveries recorded ``sent`` since ``since`` went out (the
+        cost and quota guard, publishing/budget.py: one narrow read, no join)."""
+        stmt = select(delivery.c.sent_at).where(delivery.c.channel == channel,
+                                                delivery.c.state == m.D_SENT,
+                                                delivery.c.sent_at >= since)
+        with self.db.read() as conn:
+            return [t for (t,) in conn.execute(stmt) if t is not None]
+
     @staticmethod
     def _joined():
         return (select(delivery, occurrence.c.schedule, occurrence.c.key.label("occurrence_key"),
