@@ -42,6 +42,7 @@ class PassReport:
     missed: int = 0
     skipped: int = 0
     feed_items: int = 0
+    drafted: int = 0
     errors: list[str] = field(default_factory=list)
     work: "WorkReport | None" = None
 
@@ -54,6 +55,8 @@ def run_pass(settings: "Settings", service: "PublishingService", schedules: Iter
         if only is not None and schedule.name != only:
             continue
         try:
+            if schedule.source is not None:
+                _draft_pass(settings, schedule, clock(), report)
             if schedule.feed is not None:
                 _feed_pass(settings, service, schedule, clock(), options, report)
             else:
@@ -64,6 +67,16 @@ def run_pass(settings: "Settings", service: "PublishingService", schedules: Iter
     report.work = service.work()
     _log_work(report.work)
     return report
+
+
+def _draft_pass(settings: "Settings", schedule: Schedule, now: datetime,
+                report: PassReport) -> None:
+    """The autopilot writes the data files of runs due for drafting (before they are planned)."""
+    from ..autopilot.service import draft_pass
+
+    outcome = draft_pass(settings, schedule, now)
+    report.drafted += len(outcome.written)
+    report.errors.extend(outcome.problems)
 
 
 def _time_pass(settings: "Settings", service: "PublishingService", schedule: Schedule,
@@ -140,12 +153,18 @@ def occurrence_for(settings: "Settings", schedule: Schedule, when: datetime) -> 
     from ..publishing.model import OccurrenceSpec
 
     local = when.astimezone(settings.timezone)
+    data_file = data_path(schedule.data, local, settings.root) if schedule.data else None
+    approval = schedule.approval_required
+    if schedule.source is not None and not approval:
+        from ..autopilot.service import needs_approval
+
+        # a draft the autopilot could not complete never goes out without a person's yes
+        approval = needs_approval(settings, schedule.name, data_file)
     return OccurrenceSpec(
         schedule=schedule.name, key=cron.iso_utc(when), scheduled_for=when,
-        template=schedule.template, channels=schedule.channels,
-        data_file=data_path(schedule.data, local, settings.root) if schedule.data else None,
+        template=schedule.template, channels=schedule.channels, data_file=data_file,
         context=template_context(settings, schedule, when),
-        approval_required=schedule.approval_required,
+        approval_required=approval,
         prepare_at=when - schedule.prepare_before if schedule.prepare_before else None,
         grace=schedule.misfire_grace)
 
