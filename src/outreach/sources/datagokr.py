@@ -162,10 +162,11 @@ def get(url: str, params: Mapping[str, Any], *, key: str, service: str, ok: tupl
     except requests.RequestException as exc:
         raise PortalError(f"{service}: cannot reach the data portal ({type(exc).__name__}): "
                           "the next pass tries again", service=service) from None
-    if response.status_code >= 500 and not response.content.lstrip().startswith(b"<"):
+    enveloped = b"<returnReasonCode>" in response.content or b"<resultCode>" in response.content
+    if response.status_code >= 500 and not enveloped:
         raise PortalError(f"{service}: the data portal answered HTTP {response.status_code}: "
                           "the next pass tries again", service=service)
-    if response.status_code == 404:
+    if response.status_code == 404 and not enveloped:
         raise PortalError(f"{service}: HTTP 404: check the service address in "
                           "outreach.toml [autopilot]", service=service)
     return parse(response.content, service=service, ok=ok)
