@@ -224,8 +224,19 @@ def _resolved_defaults(settings: Settings, source: DraftSource) -> dict[str, Any
     for key, value in source.defaults.items():
         if isinstance(value, str) and (settings.root / value).is_file():
             value = str(settings.root / value)
-        out[key] = value
+        out[key] = _plain(value)
     return out
+
+
+def _plain(value: Any) -> Any:
+    """Plain dicts/lists/str (the schedule loader's line-tracking types do not dump)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
 
 
 def _download(url: str, folder: Path, name: str) -> Path:

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ..errors import OutreachError
-from ..i18n import _
 from ..logs import log
 from ..sources.files import data_path
 from .draft import Draft, build_draft, norm
@@ -178,7 +177,3 @@ def _atomic(path: Path, text: str) -> None:
     os.chmod(tmp, 0o644)          # staff edit these files (mkstemp makes them 0600)
     os.replace(tmp, path)
 
-
-def describe(outcome: DraftOutcome) -> list[str]:
-    """Staff-readable lines for ``outreach run-due`` (Korean with OUTREACH_LANGUAGE=ko)."""
-    return [_("autopilot: {problem}", problem=p) for p in outcome.problems]
