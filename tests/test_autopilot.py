@@ -294,3 +294,49 @@ def test_draft_before_must_come_before_the_draft_is_rendered(tmp_path):
     with pytest.raises(ScheduleError, match="draft_before") as info:
         load_schedule(settings.schedules_dir / "weekend-guide.yaml", settings)
     assert "weekend-guide.yaml:8" in str(info.value)
+
+
+def test_last_weeks_events_go_after_new_ones_of_the_same_kind(make):
+    from fakes.tourapi import festival
+
+    ap = make(calendar=False)
+    ap.tour.festivals = [
+        festival("1", "천안 흥타령 겨울 빛 축제", "20261127", "20261213",
+                 intro={"usetimefestival": "무료"}),
+        festival("2", "신부동 문화의 거리 겨울 버스킹", "20261205", "20261206",
+                 intro={"usetimefestival": "무료"}),
+        festival("3", "천안 도서관 가족 영화제", "20261205", "20261206", image=False,
+                 intro={"usetimefestival": "무료"}),
+    ]
+    last_week = ap.file.parent / "2026-11-26.yaml"
+    last_week.parent.mkdir(parents=True)
+    last_week.write_text("events:\n  - title: 천안 흥타령  겨울 빛 축제\n", encoding="utf-8")
+    ap.run(MON)
+    ap.run(WED_9)
+    titles = [e["title"] for e in yaml.safe_load(ap.file.read_text(encoding="utf-8"))["events"]]
+    assert titles == ["신부동 문화의 거리 겨울 버스킹", "천안 도서관 가족 영화제", "천안 흥타령 겨울 빛 축제"]
+
+
+def test_only_as_many_events_as_the_template_holds(make):
+    from fakes.tourapi import festival
+
+    ap = make(calendar=False)
+    ap.tour.festivals = [festival(str(100 + i), f"천안 동네 음악회 {i}회", "20261205", "20261206",
+                                  image=False, intro={"usetimefestival": "무료"}) for i in range(20)]
+    ap.run(MON)
+    ap.run(WED_9)
+    events = yaml.safe_load(ap.file.read_text(encoding="utf-8"))["events"]
+    assert len(events) == 8                                   # events: max_items: 8
+    assert len(ap.tour.seen("GET", "detailIntro2")) == 16     # details only for likely picks
+
+
+def test_a_draft_that_cannot_render_says_so_at_once(make):
+    from fakes.tourapi import festival
+
+    ap = make(calendar=False)
+    ap.tour.festivals = [festival("9", "아주 긴 이름의 행사 " * 12, "20261205", "20261206",
+                                  image=False)]
+    ap.run(MON)
+    report = ap.run(WED_9)
+    assert any("does not render yet" in e for e in report.errors)
+    assert "does not render yet" in ap.file.read_text(encoding="utf-8")

@@ -108,6 +108,10 @@ def draft_pass(settings: "Settings", schedule: "Schedule", now: datetime) -> Dra
                 continue
         draft = _build(settings, schedule, ap, local, now)
         _write(settings, schedule.name, path, draft, now)
+        failure = trial_render(settings, schedule, when, path)
+        if failure:               # e.g. a festival title too long for the card: say so now,
+            draft.problems.append(failure)      # not at 16:00 when the draft is rendered
+            _write(settings, schedule.name, path, draft, now)
         outcome.written.append(path)
         for problem in draft.problems:
             outcome.problems.append(f"schedule {schedule.name}: draft {path.name}: {problem}")
@@ -115,6 +119,25 @@ def draft_pass(settings: "Settings", schedule: "Schedule", now: datetime) -> Dra
             schedule=schedule.name, file=str(path), events=len(draft.data["events"]),
             problems=len(draft.problems))
     return outcome
+
+
+def trial_render(settings: "Settings", schedule: "Schedule", when: datetime,
+                 path: Path) -> str:
+    """Render the drafted file once into a scratch folder; the problem in words, or ""."""
+    from ..errors import TemplateError
+    from ..i18n import _
+    from ..render import render_post
+    from ..scheduling.runner import template_context
+
+    with tempfile.TemporaryDirectory(prefix="outreach-autopilot-") as scratch:
+        try:
+            render_post(settings.templates_dir, schedule.template, out_dir=Path(scratch) / "post",
+                        data_file=path, image_format="jpeg",
+                        context=template_context(settings, schedule, when),
+                        workspace=settings.root, media_dirs=settings.media_dirs)
+        except TemplateError as exc:
+            return _("the draft does not render yet: {error}", error=str(exc))
+    return ""
 
 
 def _build(settings: "Settings", schedule: "Schedule", ap, local: datetime,
