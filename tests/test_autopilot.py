@@ -340,3 +340,31 @@ def test_a_draft_that_cannot_render_says_so_at_once(make):
     report = ap.run(WED_9)
     assert any("does not render yet" in e for e in report.errors)
     assert "does not render yet" in ap.file.read_text(encoding="utf-8")
+
+
+def test_schedules_listing_shows_whose_file_it_is(make):
+    from outreach.scheduling.listing import describe
+
+    ap = make()
+    ap.run(MON)
+    ap.run(WED_9)
+    (schedule,) = load_all(ap.settings)[0]
+    text = describe(ap.settings, schedule, WED_9)
+    assert "autopilot: drafts the data file 1d7h before each run" in text
+    assert "2026-12-03.yaml (autopilot draft)" in text
+    ap.file.write_text(ap.file.read_text(encoding="utf-8") + "\n# 확인 완료\n", encoding="utf-8")
+    assert "(autopilot draft, edited by staff)" in describe(ap.settings, schedule, WED_9)
+
+
+def test_run_due_warns_staff_in_korean_and_exits_1(make):
+    from test_sched_helpers import run_cli
+
+    ap = make(calendar=False)
+    ap.tour.stop()
+    ap.kma.now = WED_9
+    done = run_cli(ap.settings.root, "run-due", "--now", "2026-12-02T09:00+09:00",
+                   env={"OUTREACH_LANGUAGE": "ko"})
+    assert done.returncode == 1, done.stderr
+    assert "한국관광공사 TourAPI 행사 목록을 받지 못했습니다" in done.stderr
+    assert KEY not in done.stderr and KEY not in done.stdout
+    assert ap.file.is_file()

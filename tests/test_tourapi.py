@@ -90,7 +90,7 @@ def test_unregistered_key_is_reason_30_and_never_shown(fake, caplog):
     with caplog.at_level(logging.DEBUG), pytest.raises(datagokr.PortalError) as info:
         TourAPI(wrong, url=fake.base).festivals(SAT, SUN, region="44", districts=("131",))
     assert info.value.code == "30" and info.value.key_problem
-    assert "not registered" in str(info.value) and "data.go.kr" in str(info.value)
+    assert "SERVICE_KEY_IS_NOT_REGISTERED_ERROR" in str(info.value) and "data.go.kr" in str(info.value)
     assert wrong not in str(info.value) and quote(wrong, safe="") not in str(info.value)
     assert wrong not in caplog.text
 

@@ -168,7 +168,34 @@ def _featured(previous: Path) -> set[str]:
     return {norm(str(e.get("title", ""))) for e in events or [] if isinstance(e, dict)}
 
 
-def render_yaml(draft: Draft, now: datetime, tz) -> str:
+class _Dumper(yaml.SafeDumper):
+    """Plain YAML for people: no &id001 anchors, multi-line text as a | block."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
+def _relative(value: Any, folder: Path, root: Path) -> Any:
+    """Workspace photo paths written relative to the data file's folder, as staff write them."""
+    if isinstance(value, dict):
+        return {k: _relative(v, folder, root) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_relative(v, folder, root) for v in value]
+    if isinstance(value, str) and value.startswith(str(root) + os.sep) and Path(value).is_file():
+        return os.path.relpath(value, folder)
+    return value
+
+
+def render_yaml(draft: Draft, now: datetime, tz, folder: Path | None = None,
+                root: Path | None = None) -> str:
     """The data file: a header saying it was drafted (and what to check), then the data."""
     stamp = now.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     lines = [f"# 자동 작성 초안 (outreach autopilot, {stamp} 작성).",
@@ -178,13 +205,14 @@ def render_yaml(draft: Draft, now: datetime, tz) -> str:
     if draft.problems:
         lines.append("# 확인 필요 (승인 전에 꼭 확인하세요):")
         lines += [f"#  - {p}" for p in draft.problems]
-    body = yaml.safe_dump(draft.data, allow_unicode=True, sort_keys=False, width=1000)
+    data = _relative(draft.data, folder, root) if folder and root else draft.data
+    body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)
     return "\n".join(lines) + "\n" + body
 
 
 def _write(settings: "Settings", schedule: str, path: Path, draft: Draft, now: datetime) -> None:
     """Data file and state, each replaced atomically (a reader never sees half a file)."""
-    text = render_yaml(draft, now, settings.timezone)
+    text = render_yaml(draft, now, settings.timezone, path.parent, settings.root)
     _atomic(path, text)
     state = {"sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
              "attempted_at": now.isoformat(), "problems": draft.problems,

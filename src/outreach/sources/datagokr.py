@@ -34,26 +34,28 @@ from typing import Any, Mapping
 from urllib.parse import unquote
 
 from ..errors import SourceError
+from ..i18n import _
 from ..logs import register_secret
 
-# returnReasonCode / resultCode values the portal documents (common to every service)
+# returnReasonCode / resultCode values the portal documents (common to every service);
+# shown as the gateway names them, so staff can search the portal's help for them
 REASONS = {
-    "01": "application error",
-    "02": "database error",
-    "03": "no data",
-    "04": "HTTP error",
-    "05": "service time-out",
-    "10": "invalid request parameter",
-    "11": "a required request parameter is missing",
-    "12": "no such service or operation",
-    "20": "service access denied",
-    "21": "temporarily disabled service key",
-    "22": "request limit exceeded",
-    "30": "service key not registered",
-    "31": "service key expired",
-    "32": "unregistered IP address",
-    "33": "unsigned call",
-    "99": "unknown error",
+    "01": "APPLICATION_ERROR",
+    "02": "DB_ERROR",
+    "03": "NODATA_ERROR",
+    "04": "HTTP_ERROR",
+    "05": "SERVICETIME_OUT",
+    "10": "INVALID_REQUEST_PARAMETER_ERROR",
+    "11": "NO_MANDATORY_REQUEST_PARAMETERS_ERROR",
+    "12": "NO_OPENAPI_SERVICE_ERROR",
+    "20": "SERVICE_ACCESS_DENIED_ERROR",
+    "21": "TEMPORARILY_DISABLE_THE_SERVICEKEY_ERROR",
+    "22": "LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR",
+    "30": "SERVICE_KEY_IS_NOT_REGISTERED_ERROR",
+    "31": "DEADLINE_HAS_EXPIRED_ERROR",
+    "32": "UNREGISTERED_IP_ERROR",
+    "33": "UNSIGNED_CALL_ERROR",
+    "99": "UNKNOWN_ERROR",
 }
 KEY_PROBLEMS = {"20", "21", "30", "31", "32", "33"}
 
@@ -102,24 +104,29 @@ def short_code(code: str) -> str:
     return code[-2:] if len(code) == 4 and code.startswith("00") else code.zfill(2)
 
 
+def _advice(code: str) -> str:
+    if code == "30":
+        return _("check the key in .env (paste the Decoding or the Encoding key exactly as "
+                 "data.go.kr shows it; a new key works about an hour after it is issued) and "
+                 "that this service is approved for it")
+    if code == "31":
+        return _("the key has expired: extend the use period on data.go.kr "
+                 "(마이페이지 > 오픈API > 활용신청 현황)")
+    if code == "32":
+        return _("register this server's IP address for the key on data.go.kr")
+    if code in KEY_PROBLEMS:
+        return _("check the key's application on data.go.kr")
+    if code == "22":
+        return _("the daily request limit is used up: the next pass tries again tomorrow")
+    return _("the next pass tries again")
+
+
 def _refusal(service: str, code: str, detail: str) -> PortalError:
     code = short_code(code)
-    reason = REASONS.get(code, detail or "unknown error")
-    if code in KEY_PROBLEMS:
-        advice = {"30": "check the key in .env (paste the Decoding or Encoding key exactly as "
-                        "data.go.kr shows it; if it is new, wait an hour for it to be activated) "
-                        "and that this service is approved for it",
-                  "31": "the key has expired: extend the use period on data.go.kr "
-                        "(마이페이지 > 오픈API > 활용신청 현황)",
-                  "32": "register this server's IP address for the key on data.go.kr"}.get(
-            code, "check the key's application on data.go.kr")
-    elif code == "22":
-        advice = "the daily request limit is used up: the next pass tries again tomorrow"
-    else:
-        advice = "the next pass tries again"
-    return PortalError(f"{service}: the data portal answered {code} ({reason}"
-                       f"{': ' + detail if detail and detail != reason else ''}): {advice}",
-                       code=code, service=service)
+    name = REASONS.get(code) or detail or "UNKNOWN_ERROR"
+    return PortalError(_("{service}: the data portal refused the request ({code} {name}): "
+                         "{advice}", service=service, code=code, name=name,
+                         advice=_advice(code)), code=code, service=service)
 
 
 def parse(body: bytes, *, service: str, ok: tuple[str, ...]) -> Page:
@@ -135,8 +142,9 @@ def parse(body: bytes, *, service: str, ok: tuple[str, ...]) -> Page:
         header = doc["response"]["header"]
         code = str(header.get("resultCode", "")).strip()
     except (ValueError, KeyError, TypeError):
-        raise PortalError(f"{service}: the answer was not the documented JSON envelope: "
-                          "the next pass tries again", service=service) from None
+        raise PortalError(_("{service}: the answer was not the documented JSON envelope: "
+                            "the next pass tries again", service=service),
+                          service=service) from None
     if code not in ok:
         if short_code(code) == "03":
             return Page([], 0, 1, 0)                     # KMA "NO_DATA": an empty page
@@ -160,15 +168,17 @@ def get(url: str, params: Mapping[str, Any], *, key: str, service: str, ok: tupl
         response = requests.get(url, params={"serviceKey": key, **params}, timeout=timeout,
                                 headers={"Accept": "application/json"})
     except requests.RequestException as exc:
-        raise PortalError(f"{service}: cannot reach the data portal ({type(exc).__name__}): "
-                          "the next pass tries again", service=service) from None
+        raise PortalError(_("{service}: cannot reach the data portal ({error}): the next pass "
+                            "tries again", service=service, error=type(exc).__name__),
+                          service=service) from None
     enveloped = b"<returnReasonCode>" in response.content or b"<resultCode>" in response.content
     if response.status_code >= 500 and not enveloped:
-        raise PortalError(f"{service}: the data portal answered HTTP {response.status_code}: "
-                          "the next pass tries again", service=service)
+        raise PortalError(_("{service}: the data portal answered HTTP {status}: the next pass "
+                            "tries again", service=service, status=response.status_code),
+                          service=service)
     if response.status_code == 404 and not enveloped:
-        raise PortalError(f"{service}: HTTP 404: check the service address in "
-                          "outreach.toml [autopilot]", service=service)
+        raise PortalError(_("{service}: HTTP 404: check the service address in outreach.toml "
+                            "[autopilot]", service=service), service=service)
     return parse(response.content, service=service, ok=ok)
 
 

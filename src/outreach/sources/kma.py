@@ -79,9 +79,15 @@ class DayWeather:
         """The template's ``weather`` item."""
         temps = (f"{self.low}° / {self.high}°" if self.low is not None and self.high is not None
                  else "")
-        return {"day": DAY_NAMES[self.day.weekday()], "date": self.day, "icon": self.icon,
-                "sky": self.word, "temps": temps, "pop": self.pop,
-                "note": self.sentence()}
+        data: dict[str, Any] = {"day": DAY_NAMES[self.day.weekday()], "date": self.day,
+                                "icon": self.icon, "sky": self.word}
+        if temps:
+            data["temps"] = temps
+        if self.known:
+            data["pop"] = self.pop
+        if self.sentence():
+            data["note"] = self.sentence()
+        return data
 
     def sentence(self) -> str:
         """Rain or snow as a sentence for the channel texts ("" when dry or unknown)."""
