@@ -368,3 +368,18 @@ def test_run_due_warns_staff_in_korean_and_exits_1(make):
     assert "한국관광공사 TourAPI 행사 목록을 받지 못했습니다" in done.stderr
     assert KEY not in done.stderr and KEY not in done.stdout
     assert ap.file.is_file()
+
+
+def test_broken_autopilot_settings_do_not_stop_the_schedule(make):
+    ap = make()
+    toml = ap.settings.root / "outreach.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("grid = [63, 110]", "grid = 63"),
+                    encoding="utf-8")
+    from outreach.config import load_settings
+
+    ap.settings = load_settings(ap.settings.root)
+    ap.service = PublishingService(ap.settings, ap.db, clock=ap.clock)
+    ap.run(MON)
+    report = ap.run(WED_16)
+    assert any("autopilot.grid" in e and "outreach.toml:" in e for e in report.errors)
+    assert len(ap.occurrences()) == 1                      # the run is still planned

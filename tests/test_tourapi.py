@@ -139,3 +139,12 @@ def test_envelopes_parse_as_documented():
     assert info.value.code == "10"
     with pytest.raises(datagokr.PortalError, match="documented JSON envelope"):
         datagokr.parse(b"{}", service="T", ok=("0000",))
+
+
+def test_a_bare_result_code_answer_is_a_refusal():
+    """KorService2 answers a bad parameter without the response envelope."""
+    body = b'{"responseTime":"2026-12-02T09:00:01.123+09:00","resultCode":"10",' \
+           b'"resultMsg":"INVALID_REQUEST_PARAMETER_ERROR(MobileApp)"}'
+    with pytest.raises(datagokr.PortalError) as info:
+        datagokr.parse(body, service="TourAPI", ok=("0000",))
+    assert info.value.code == "10" and "INVALID_REQUEST_PARAMETER_ERROR" in str(info.value)

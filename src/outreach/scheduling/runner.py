@@ -74,7 +74,16 @@ def _draft_pass(settings: "Settings", schedule: Schedule, now: datetime,
     """The autopilot writes the data files of runs due for drafting (before they are planned)."""
     from ..autopilot.service import draft_pass
 
-    outcome = draft_pass(settings, schedule, now)
+    try:
+        outcome = draft_pass(settings, schedule, now)
+    except OutreachError as exc:          # e.g. a bad [autopilot] table: the run itself goes on
+        report.errors.append(f"schedule {schedule.name}: autopilot: {exc}")
+        log(logger, logging.ERROR, "autopilot failed", schedule=schedule.name, error=str(exc))
+        return
+    except Exception:                     # a bug in drafting must not stop the publishing
+        logger.exception("autopilot crashed; the schedule's runs go on without a new draft")
+        report.errors.append(f"schedule {schedule.name}: autopilot crashed (see the log)")
+        return
     report.drafted += len(outcome.written)
     report.errors.extend(outcome.problems)
 

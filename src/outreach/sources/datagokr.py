@@ -139,6 +139,9 @@ def parse(body: bytes, *, service: str, ok: tuple[str, ...]) -> Page:
         raise _refusal(service, code.group(1) if code else "99", detail)
     try:
         doc = json.loads(text)
+        if isinstance(doc, dict) and "response" not in doc and "resultCode" in doc:
+            # KorService2 answers a bad parameter with a bare {"resultCode", "resultMsg"}
+            raise _refusal(service, str(doc["resultCode"]), str(doc.get("resultMsg", "")))
         header = doc["response"]["header"]
         code = str(header.get("resultCode", "")).strip()
     except (ValueError, KeyError, TypeError):
