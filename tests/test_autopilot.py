@@ -383,3 +383,20 @@ def test_broken_autopilot_settings_do_not_stop_the_schedule(make):
     report = ap.run(WED_16)
     assert any("autopilot.grid" in e and "outreach.toml:" in e for e in report.errors)
     assert len(ap.occurrences()) == 1                      # the run is still planned
+
+
+def test_outreach_draft_drafts_now_and_respects_a_staff_edit(make):
+    from test_sched_helpers import run_cli
+
+    ap = make(calendar=False)
+    ap.kma.now = WED_9
+    done = run_cli(ap.settings.root, "draft", "weekend-guide", "--now", "2026-12-02T08:30+09:00")
+    assert done.returncode == 0, done.stderr
+    assert "drafted content/weekend-guide/2026-12-03.yaml: 4 event(s)" in done.stdout
+    ap.file.write_text(ap.file.read_text(encoding="utf-8").replace("천안", "天安", 1),
+                       encoding="utf-8")
+    edited = ap.file.read_text(encoding="utf-8")
+    again = run_cli(ap.settings.root, "draft", "weekend-guide", "--now", "2026-12-02T08:35+09:00",
+                    env={"OUTREACH_LANGUAGE": "ko"})
+    assert again.returncode == 1 and "담당자가 고친 파일이라 그대로 둡니다" in again.stdout
+    assert ap.file.read_text(encoding="utf-8") == edited

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ..errors import OutreachError
+from ..i18n import _
 from ..logs import log
 from ..sources.files import data_path
 from .draft import Draft, build_draft, norm
@@ -44,6 +45,7 @@ class DraftOutcome:
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)        # a person's file, left alone
     problems: list[str] = field(default_factory=list)     # for staff: run-due / daemon warnings
+    drafts: list[Draft] = field(default_factory=list)     # what was written, in order
     off: str = ""                                          # why the autopilot did nothing
 
 
@@ -82,43 +84,77 @@ def needs_approval(settings: "Settings", schedule: str, data_file: Path | None) 
 def draft_pass(settings: "Settings", schedule: "Schedule", now: datetime) -> DraftOutcome:
     """Draft every run of ``schedule`` that is due for drafting at ``now``."""
     outcome = DraftOutcome()
-    if schedule.source is None or schedule.data is None or not schedule.enabled:
+    ap = _active(settings, schedule, outcome)
+    if ap is None:
         return outcome
+    assert schedule.source is not None
+    for when in schedule.next_runs(now, settings.timezone, count=3):
+        draft_at = when - schedule.source.draft_before
+        if draft_at <= now < when - schedule.prepare_before:
+            _draft_run(settings, schedule, ap, when, now, outcome, retry_after=RETRY)
+    return outcome
+
+
+def draft_next(settings: "Settings", schedule: "Schedule", now: datetime) -> DraftOutcome:
+    """Draft the next run's data now (``outreach draft``), unless a person's file is there."""
+    outcome = DraftOutcome()
+    if schedule.source is None:
+        from ..errors import ScheduleError
+
+        raise ScheduleError("this schedule has no source: block, so it has nothing to draft "
+                            "(see docs/autopilot.md)", file=schedule.file)
+    ap = _active(settings, schedule, outcome)
+    if ap is None:
+        return outcome
+    runs = [w for w in schedule.next_runs(now, settings.timezone, count=3)
+            if now < w - schedule.prepare_before]
+    if not runs:
+        outcome.off = _("no upcoming run whose draft is still to be rendered")
+        return outcome
+    _draft_run(settings, schedule, ap, runs[0], now, outcome, retry_after=timedelta(0))
+    return outcome
+
+
+def _active(settings: "Settings", schedule: "Schedule", outcome: DraftOutcome):
+    """The autopilot settings, or None (with ``outcome.off`` saying why) when it is off."""
+    if schedule.source is None or schedule.data is None or not schedule.enabled:
+        outcome.off = _("the schedule has no source: block or is paused")
+        return None
     ap = autopilot_settings(settings)
     if not ap.enabled:
-        outcome.off = f"{ap.key_env} is not set"
-        return outcome
-    tz = settings.timezone
-    for when in schedule.next_runs(now, tz, count=3):
-        draft_at = when - schedule.source.draft_before
-        closes = when - schedule.prepare_before
-        if not draft_at <= now < closes:
-            continue
-        local = when.astimezone(tz)
-        path = data_path(schedule.data, local, settings.root)
-        state = read_state(settings, schedule.name, path)
-        if path.exists():
-            if state is None or digest(path) != state.get("sha256"):
-                outcome.kept.append(path)
-                continue
-            if not state.get("problems"):
-                continue
-            tried = datetime.fromisoformat(state["attempted_at"])
-            if now - tried < RETRY:
-                continue
-        draft = _build(settings, schedule, ap, local, now)
+        outcome.off = _("{name} is not set", name=ap.key_env)
+        return None
+    return ap
+
+
+def _draft_run(settings: "Settings", schedule: "Schedule", ap, when: datetime, now: datetime,
+               outcome: DraftOutcome, *, retry_after: timedelta) -> None:
+    """Write the data file of the run at ``when`` unless a person owns it."""
+    assert schedule.data is not None
+    local = when.astimezone(settings.timezone)
+    path = data_path(schedule.data, local, settings.root)
+    state = read_state(settings, schedule.name, path)
+    if path.exists():
+        if state is None or digest(path) != state.get("sha256"):
+            outcome.kept.append(path)
+            return
+        if not state.get("problems") and retry_after:
+            return
+        if now - datetime.fromisoformat(state["attempted_at"]) < retry_after:
+            return
+    draft = _build(settings, schedule, ap, local, now)
+    _write(settings, schedule.name, path, draft, now)
+    failure = trial_render(settings, schedule, when, path)
+    if failure:               # e.g. a festival title too long for the card: say so now,
+        draft.problems.append(failure)      # not at 16:00 when the draft is rendered
         _write(settings, schedule.name, path, draft, now)
-        failure = trial_render(settings, schedule, when, path)
-        if failure:               # e.g. a festival title too long for the card: say so now,
-            draft.problems.append(failure)      # not at 16:00 when the draft is rendered
-            _write(settings, schedule.name, path, draft, now)
-        outcome.written.append(path)
-        for problem in draft.problems:
-            outcome.problems.append(f"schedule {schedule.name}: draft {path.name}: {problem}")
-        log(logger, logging.INFO if not draft.problems else logging.WARNING, "draft written",
-            schedule=schedule.name, file=str(path), events=len(draft.data["events"]),
-            problems=len(draft.problems))
-    return outcome
+    outcome.written.append(path)
+    outcome.drafts.append(draft)
+    for problem in draft.problems:
+        outcome.problems.append(f"schedule {schedule.name}: draft {path.name}: {problem}")
+    log(logger, logging.INFO if not draft.problems else logging.WARNING, "draft written",
+        schedule=schedule.name, file=str(path), events=len(draft.data["events"]),
+        problems=len(draft.problems))
 
 
 def trial_render(settings: "Settings", schedule: "Schedule", when: datetime,
