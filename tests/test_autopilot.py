@@ -400,3 +400,11 @@ def test_outreach_draft_drafts_now_and_respects_a_staff_edit(make):
                     env={"OUTREACH_LANGUAGE": "ko"})
     assert again.returncode == 1 and "담당자가 고친 파일이라 그대로 둡니다" in again.stdout
     assert ap.file.read_text(encoding="utf-8") == edited
+
+
+def test_outreach_check_reports_a_bad_autopilot_table(tmp_path):
+    from outreach.checkup import check_workspace
+
+    workspace(tmp_path, {}, toml_extra='[autopilot]\nregion = "44"\ndistricts = ["13"]\n')
+    report = check_workspace(tmp_path)
+    assert any("autopilot.districts" in p and "3-digit" in p for p in report.problems)
