@@ -408,3 +408,18 @@ def test_outreach_check_reports_a_bad_autopilot_table(tmp_path):
     workspace(tmp_path, {}, toml_extra='[autopilot]\nregion = "44"\ndistricts = ["13"]\n')
     report = check_workspace(tmp_path)
     assert any("autopilot.districts" in p and "3-digit" in p for p in report.problems)
+
+
+def test_one_process_drafts_at_a_time(make):
+    import fcntl
+
+    ap = make()
+    (schedule,) = load_all(ap.settings)[0]
+    lock_path = ap.settings.var_dir / "autopilot" / "weekend-guide" / ".lock"
+    lock_path.parent.mkdir(parents=True)
+    with open(lock_path, "a") as other:                     # another process is drafting
+        fcntl.flock(other, fcntl.LOCK_EX)
+        assert draft_pass(ap.settings, schedule, WED_9).written == []
+        assert not ap.file.exists() and ap.tour.requests == []
+    assert draft_pass(ap.settings, schedule, WED_9).written == [ap.file]
+    assert is_ours(ap.settings, "weekend-guide", ap.file)

@@ -89,7 +89,7 @@ def build_draft(settings: Settings, ap: AutopilotSettings, source: DraftSource, 
         try:
             events = read_calendar(ap.calendar, root=settings.root, tz=settings.timezone,
                                    start=saturday, end=sunday, timeout=ap.timeout)
-            candidates += [_from_calendar(e) for e in events]
+            candidates += [_from_calendar(e, ap.city) for e in events]
             counts["calendar"] = len(events)
         except OutreachError as exc:
             problems.append(_("the city calendar could not be read: {error}", error=str(exc)))
@@ -132,8 +132,9 @@ def build_draft(settings: Settings, ap: AutopilotSettings, source: DraftSource, 
     weather = _weather(ap, now, saturday, sunday, problems)
     data: dict[str, Any] = {
         "week_label": week_label(saturday), "start_date": saturday, "end_date": sunday,
-        "headline": "이번 주말,\n천안에서 만나요", "cover_photo": _default_photo(settings, source),
-        "contact": "", "hashtags": ["천안", "주말사용설명서"],
+        "headline": f"이번 주말,\n{ap.city}에서 만나요",
+        "cover_photo": _default_photo(settings, source),
+        "contact": "", "hashtags": [ap.city, "주말사용설명서"],
     }
     data.update(_resolved_defaults(settings, source))
     data["events"] = events
@@ -146,9 +147,9 @@ def _inside(festival: tourapi.Festival, ap: AutopilotSettings) -> bool:
     return festival.district in ap.districts or ap.city in festival.address
 
 
-def _from_calendar(event: CalendarEvent) -> Candidate:
+def _from_calendar(event: CalendarEvent, city: str) -> Candidate:
     return Candidate(title=event.title, start=event.start, end=event.end,
-                     place=event.place or "천안시", source="calendar", time=event.time,
+                     place=event.place or city, source="calendar", time=event.time,
                      fee="무료" if "무료" in event.summary else "", summary=event.summary,
                      link=event.link if _URL.fullmatch(event.link or "") else "")
 

@@ -129,7 +129,23 @@ def _active(settings: "Settings", schedule: "Schedule", outcome: DraftOutcome):
 
 def _draft_run(settings: "Settings", schedule: "Schedule", ap, when: datetime, now: datetime,
                outcome: DraftOutcome, *, retry_after: timedelta) -> None:
-    """Write the data file of the run at ``when`` unless a person owns it."""
+    """Write the data file of the run at ``when`` unless a person owns it; one process at a
+    time (the daemon and a cron run-due may pass together: two writers could leave a file
+    that no longer matches its recorded digest and so looks edited by staff)."""
+    import fcntl
+
+    lock_path = settings.var_dir / "autopilot" / schedule.name / ".lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return                  # another process is drafting this schedule right now
+        _draft_locked(settings, schedule, ap, when, now, outcome, retry_after=retry_after)
+
+
+def _draft_locked(settings: "Settings", schedule: "Schedule", ap, when: datetime, now: datetime,
+                  outcome: DraftOutcome, *, retry_after: timedelta) -> None:
     assert schedule.data is not None
     local = when.astimezone(settings.timezone)
     path = data_path(schedule.data, local, settings.root)
