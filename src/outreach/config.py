@@ -54,6 +54,7 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
     "web": None,
     "smtp": None,
     "notifications": None,
+    "autopilot": None,          # validated by outreach/autopilot/settings.py
 }
 _TOP_LEVEL_KEYS = KNOWN_KEYS[""]
 
