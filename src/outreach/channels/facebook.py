@@ -21,6 +21,7 @@ from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Repl
 from .base import Channel, ChannelContext
 from .graph import GraphApi, expired_on, marker_line, parse_time
 from .textmatch import same_text
+from ..i18n import _
 
 REQUIRED_SCOPES = ("pages_manage_posts", "pages_manage_engagement", "pages_read_engagement",
                    "pages_read_user_engagement")
@@ -49,8 +50,8 @@ class FacebookChannel(Channel):
             message = f"{message}\n\n{marker_line(key)}"
         slides = post.slides
         if len(slides) > (self.limits.max_images or 10):
-            raise Rejected(f"{len(slides)} images: a Facebook multi-photo post takes at most "
-                           f"{self.limits.max_images}", channel=self.name)
+            raise Rejected(_("{n} images: a Facebook multi-photo post takes at most {max_images}",
+                             n=len(slides), max_images=self.limits.max_images), channel=self.name)
         if not slides:
             data: dict[str, Any] = {"message": message}
             if post.links:
@@ -165,7 +166,7 @@ class FacebookChannel(Channel):
     def hide(self, to: Reply) -> None:
         answer = self.api.post(to.remote_id, {"is_hidden": "true"}, create=False)
         if not answer.get("success"):
-            raise Rejected(f"Facebook did not hide comment {to.remote_id}", channel=self.name)
+            raise Rejected(_("Facebook did not hide comment {remote_id}", remote_id=to.remote_id), channel=self.name)
 
     # -- health -------------------------------------------------------------
     def check(self) -> list[CheckResult]:

@@ -67,6 +67,7 @@ from ..logs import log
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
 from .http import client_from, error_json
+from ..i18n import _, ngettext
 
 logger = logging.getLogger("outreach.channels.wordpress")
 
@@ -188,12 +189,14 @@ class WordPressChannel(Channel):
             return None
         what = f"WordPress {body['code']}: {plain_text(str(body.get('message') or ''))}"
         if resp.status_code == 401:
-            return AuthExpired(f"{what}. Create a new application password for {self.username} "
-                               f"(Users → Profile → Application Passwords) and set {self.password_env}",
+            return AuthExpired(_("{what}. Create a new application password for {username} "
+                                 "(Users → Profile → Application Passwords) and set "
+                                 "{password_env}", what=what, username=self.username,
+                                 password_env=self.password_env),
                                channel=self.name)
         if resp.status_code == 403:
-            return Rejected(f"{what}. Give the user {self.username} the Editor role (or the missing "
-                            "capability) in WordPress", channel=self.name, reason=str(body["code"]))
+            return Rejected(_("{what}. Give the user {username} the Editor role (or the missing "
+                              "capability) in WordPress", what=what, username=self.username), channel=self.name, reason=str(body["code"]))
         if 400 <= resp.status_code < 500 and resp.status_code not in (408, 429):
             return Rejected(what, channel=self.name, reason=str(body["code"]))
         return None
@@ -221,9 +224,12 @@ class WordPressChannel(Channel):
         known = self.categories()
         unknown = [n for n in wanted if n not in known]
         if unknown:
-            raise Rejected(f"unknown WordPress categor{'y' if len(unknown) == 1 else 'ies'} "
-                           f"{', '.join(map(repr, unknown))} in [channels.{self.name}] categories; "
-                           f"the blog has: {', '.join(sorted(known)) or 'none'}",
+            raise Rejected(ngettext("unknown WordPress category {names} in [channels.{name}] "
+                                    "categories; the blog has: {known}",
+                                    "unknown WordPress categories {names} in [channels.{name}] "
+                                    "categories; the blog has: {known}", len(unknown),
+                                    names=', '.join(map(repr, unknown)), name=self.name,
+                                    known=', '.join(sorted(known)) or '-'),
                            channel=self.name, reason="unknown category")
         return [known[n] for n in wanted]
 
@@ -272,8 +278,8 @@ class WordPressChannel(Channel):
             data["featured_media"] = media[0]["id"]
         created = self.http.json(self.http.post(f"{API}/posts", json_body=data))
         if not isinstance(created, dict) or "id" not in created:
-            raise UnknownOutcome("WordPress answered the new post without an id; the post may exist: "
-                                 "reconcile before retrying", channel=self.name)
+            raise UnknownOutcome(_("WordPress answered the new post without an id; the post may "
+                                   "exist: reconcile before retrying"), channel=self.name)
         return created
 
     def _upload(self, slide: Any, key: str, title: str, count: int) -> dict[str, Any]:
@@ -289,7 +295,8 @@ class WordPressChannel(Channel):
                                        "Content-Disposition": f'attachment; filename="{slug}.{ext}"'})
         media = self.http.json(resp, create=False)
         if not isinstance(media, dict) or "id" not in media:
-            raise UnknownOutcome(f"WordPress answered the upload of {slide.path.name} without an id",
+            raise UnknownOutcome(_("WordPress answered the upload of {name} without an id",
+                                   name=slide.path.name),
                                  channel=self.name)
         return media
 
@@ -331,7 +338,7 @@ class WordPressChannel(Channel):
                                                      "_fields": "id,link,slug,status"})
         rows = self.http.json(resp)
         if not isinstance(rows, list):
-            raise UnknownOutcome("WordPress answered a post lookup without a list", channel=self.name)
+            raise UnknownOutcome(_("WordPress answered a post lookup without a list"), channel=self.name)
         if not rows:
             return None
         first = min(rows, key=lambda r: int(r["id"]))
@@ -379,7 +386,7 @@ class WordPressChannel(Channel):
         if self._user_id is None:
             me = self.http.json(self.http.get(f"{API}/users/me", params={"_fields": "id,name"}))
             if not isinstance(me, dict) or not isinstance(me.get("id"), int):
-                raise Retryable("WordPress answered /users/me without a user id", channel=self.name)
+                raise Retryable(_("WordPress answered /users/me without a user id"), channel=self.name)
             self._user_id = me["id"]
         return self._user_id
 
@@ -515,7 +522,8 @@ class WordPressChannel(Channel):
     def reply(self, to: Reply, text: str, key: str) -> Receipt:
         post_id = to.post_remote_id or (to.ref or {}).get("post")
         if not post_id:
-            raise Rejected(f"comment {to.remote_id} does not say which post it belongs to",
+            raise Rejected(_("comment {remote_id} does not say which post it belongs to",
+                             remote_id=to.remote_id),
                            channel=self.name)
         if (to.ref or {}).get("status") == "hold":
             # as WordPress's own "Approve and Reply": an answer under a question nobody sees

@@ -373,11 +373,12 @@ def load_rules(path: Path) -> Rules:
     if data is None:
         return EMPTY_RULES
     if not isinstance(data, LineDict):
-        raise ConfigError("expected a mapping with categories:, moderation:, ...", file=path, line=1)
+        raise ConfigError(_("expected a mapping with categories:, moderation:, ..."), file=path, line=1)
     known = {"default", "categories", "moderation", "personal_data", "overheated", "kinds"}
     for key in data:
         if key not in known:
-            raise ConfigError(f"unknown section; known sections are {', '.join(sorted(known))}",
+            raise ConfigError(_("unknown section; known sections are {known}",
+                                known=', '.join(sorted(known))),
                               file=path, line=data.line_of(key), key=str(key))
 
     default = data.get("default") or LineDict()
@@ -399,7 +400,8 @@ def load_rules(path: Path) -> Rules:
         _only(entry, {"name", "department", "priority"} | matcher_keys, path, where)
         name = _text(entry, "name", path, where, required=True)
         if name in seen:
-            raise ConfigError(f"category {name!r} is defined twice: merge the two entries",
+            raise ConfigError(_("category {name!r} is defined twice: merge the two entries",
+                                name=name),
                               file=path, line=entry.line_of("name"), key=f"{where}.name")
         seen.add(name)
         match = _matcher(entry, path, where)
@@ -414,11 +416,13 @@ def load_rules(path: Path) -> Rules:
         _only(entry, {"flag", "label", "auto_hide", "status"} | matcher_keys, path, where)
         flag = _text(entry, "flag", path, where, required=True)
         if flag not in FLAGS:
-            raise ConfigError(f"unknown flag {flag!r}: use one of {', '.join(FLAGS[:5])}",
+            raise ConfigError(_("unknown flag {flag!r}: use one of {flags}", flag=flag,
+                                flags=', '.join(FLAGS[:5])),
                               file=path, line=entry.line_of("flag"), key=f"{where}.flag")
         status = entry.get("status")
         if status is not None and status not in STATUSES_BY_RULE:
-            raise ConfigError(f"a rule may only set status to {' or '.join(STATUSES_BY_RULE)}",
+            raise ConfigError(_("a rule may only set status to {statuses_by_rule}",
+                                statuses_by_rule=' or '.join(STATUSES_BY_RULE)),
                               file=path, line=entry.line_of("status"), key=f"{where}.status")
         moderation.append(ModerationRule(
             flag=flag, label=_text(entry, "label", path, where) or flag,
@@ -443,7 +447,8 @@ def load_rules(path: Path) -> Rules:
         _only(personal, {"kinds", "auto_hide", "label"}, path, "personal_data")
         raw = personal.get("kinds", list(PERSONAL_KINDS))
         if not isinstance(raw, list) or any(k not in PERSONAL_KINDS for k in raw):
-            raise ConfigError(f"expected a list drawn from {', '.join(PERSONAL_KINDS)}", file=path,
+            raise ConfigError(_("expected a list drawn from {personal_kinds}",
+                                personal_kinds=', '.join(PERSONAL_KINDS)), file=path,
                               line=personal.line_of("kinds"), key="personal_data.kinds")
         pkinds = frozenset(raw)
         personal_hide = _bool(personal, "auto_hide", path, "personal_data")
@@ -459,13 +464,13 @@ def load_rules(path: Path) -> Rules:
 
 def _expect_map(value: Any, path: Path, line: int, where: str) -> None:
     if not isinstance(value, LineDict):
-        raise ConfigError("expected a mapping (key: value lines)", file=path, line=line, key=where)
+        raise ConfigError(_("expected a mapping (key: value lines)"), file=path, line=line, key=where)
 
 
 def _expect_list(data: LineDict, key: str, path: Path) -> list:
     value = data.get(key) or []
     if not isinstance(value, list):
-        raise ConfigError("expected a list of entries starting with '-'", file=path,
+        raise ConfigError(_("expected a list of entries starting with '-'"), file=path,
                           line=data.line_of(key), key=key)
     return value
 
@@ -473,7 +478,8 @@ def _expect_list(data: LineDict, key: str, path: Path) -> list:
 def _only(entry: LineDict, allowed: set[str], path: Path, where: str) -> None:
     for key in entry:
         if key not in allowed:
-            raise ConfigError(f"unknown key; allowed keys are {', '.join(sorted(allowed))}",
+            raise ConfigError(_("unknown key; allowed keys are {allowed}",
+                                allowed=', '.join(sorted(allowed))),
                               file=path, line=entry.line_of(key), key=f"{where}.{key}")
 
 
@@ -482,7 +488,7 @@ def _text(entry: LineDict, key: str, path: Path, where: str, *, required: bool =
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError("expected a non-empty text", file=path, line=entry.line_of(key),
+        raise ConfigError(_("expected a non-empty text"), file=path, line=entry.line_of(key),
                           key=f"{where}.{key}")
     return value.strip()
 
@@ -490,7 +496,7 @@ def _text(entry: LineDict, key: str, path: Path, where: str, *, required: bool =
 def _bool(entry: LineDict, key: str, path: Path, where: str) -> bool:
     value = entry.get(key, False)
     if not isinstance(value, bool):
-        raise ConfigError("expected true or false", file=path, line=entry.line_of(key),
+        raise ConfigError(_("expected true or false"), file=path, line=entry.line_of(key),
                           key=f"{where}.{key}")
     return value
 
@@ -498,7 +504,7 @@ def _bool(entry: LineDict, key: str, path: Path, where: str) -> bool:
 def _positive(entry: LineDict, key: str, path: Path, default: int) -> int:
     value = entry.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError("expected a whole number of at least 1", file=path,
+        raise ConfigError(_("expected a whole number of at least 1"), file=path,
                           line=entry.line_of(key), key=f"overheated.{key}")
     return value
 
@@ -508,7 +514,7 @@ def _priority(entry: LineDict, path: Path, where: str, default: int) -> int:
     if value is None:
         return default
     if value not in PRIORITIES:
-        raise ConfigError("priority must be one of 긴급, 높음, 보통, 낮음", file=path,
+        raise ConfigError(_("priority must be one of 긴급, 높음, 보통, 낮음"), file=path,
                           line=entry.line_of("priority"), key=f"{where}.priority")
     return PRIORITIES[value]
 
@@ -518,11 +524,11 @@ def _matcher(entry: LineDict, path: Path, where: str) -> Matcher:
     for key in ("keywords", "words", "patterns", "except"):
         value = entry.get(key) or []
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise ConfigError("expected a list of texts, e.g. [가로등, 보안등]", file=path,
+            raise ConfigError(_("expected a list of texts, e.g. [가로등, 보안등]"), file=path,
                               line=entry.line_of(key), key=f"{where}.{key}")
         lists[key] = value
     if not lists["keywords"] and not lists["words"] and not lists["patterns"]:
-        raise ConfigError("give at least one keyword, word or pattern", file=path,
+        raise ConfigError(_("give at least one keyword, word or pattern"), file=path,
                           line=entry.line, key=where)
     compiled = []
     patterns = lists["patterns"]
