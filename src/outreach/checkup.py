@@ -64,6 +64,10 @@ def check_workspace(root: Path | None, *, now: datetime | None = None,
         now = clock() if clock else datetime.now(timezone.utc)
     _channels(report, settings)
     _inbox(report, settings)
+    if settings.section("autopilot"):
+        from .autopilot.settings import autopilot_settings
+
+        _attempt(report, lambda: autopilot_settings(settings))
     templates = _templates(report, settings)
     _schedules(report, settings, templates, now, days)
     return report

@@ -26,7 +26,7 @@ from .i18n import _
 CONFIG_NAME = "outreach.toml"
 DEFAULT_TIMEZONE = "Asia/Seoul"
 CHANNEL_TYPES = ("outbox", "handoff", "facebook", "instagram", "wordpress",
-                 "naver_blog", "youtube", "kakao")
+                 "naver_blog", "youtube", "kakao", "band", "threads")
 
 # Every table outreach.toml may hold and the keys each knows: one declarative table,
 # checked when the file loads, so a misspelt section or key is an error with "did you
@@ -45,15 +45,17 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
     "inbox": frozenset({"rules", "replies", "harvest_minutes", "first_answer_hours",
                         "resolution_days", "workday_start", "workday_end", "workdays",
                         "holiday_country", "extra_holidays", "extra_workdays", "salt_env",
-                        "transfer_deadlines"}),
+                        "transfer_deadlines", "live_seconds"}),
     "inbox.kakao": frozenset({"channel", "welcome", "ack", "menu", "links", "greetings",
                               "thanks"}),
     "server": frozenset({"host", "port", "max_body"}),
+    "budget": frozenset({"daily_krw", "monthly_krw"}),      # publishing/budget.py
     "server.facebook": frozenset({"app_secret_env", "verify_token_env"}),
     "server.kakao": frozenset({"secret_env", "header", "query"}),
     "web": None,
     "smtp": None,
     "notifications": None,
+    "autopilot": None,          # validated by outreach/autopilot/settings.py
 }
 _TOP_LEVEL_KEYS = KNOWN_KEYS[""]
 

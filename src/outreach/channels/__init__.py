@@ -19,6 +19,8 @@ _TYPES: dict[str, str] = {
     "naver_blog": "outreach.channels.naver_blog:NaverBlogChannel",
     "youtube": "outreach.channels.youtube:YouTubeChannel",
     "kakao": "outreach.channels.kakao:KakaoChannel",
+    "band": "outreach.channels.band:BandChannel",
+    "threads": "outreach.channels.threads:ThreadsChannel",
 }
 
 

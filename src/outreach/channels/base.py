@@ -20,6 +20,18 @@ from ..i18n import _
 
 
 @dataclass(frozen=True)
+class PostCost:
+    """What one post on a channel costs in money (KRW), and how that figure is made.
+
+    ``krw`` is None when the price is not known (a price setting is missing): a run
+    under a budget is then refused rather than guessed.
+    """
+
+    krw: float | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class ChannelContext:
     """What a channel is built from: its ``[channels.NAME]`` table and the workspace."""
 
@@ -56,6 +68,9 @@ class Channel(ABC):
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     limits: ClassVar[Limits] = Limits()
     text_name: ClassVar[str] = "facebook"   # which RenderedPost.texts entry it posts by default
+    #: posts the platform accepts per rolling 24 hours (documented figure; None: no known cap).
+    #: Setting ``daily_posts`` lowers or raises it (e.g. a city's own rule).
+    daily_posts: ClassVar[int | None] = None
 
     def __init__(self, ctx: ChannelContext) -> None:
         self.ctx = ctx
@@ -94,6 +109,17 @@ class Channel(ABC):
         given {delivery key: post title} still awaiting hand-off, the receipts of
         those that have appeared. Others return {}."""
         return {}
+
+    # -- cost and quota ---------------------------------------------------
+    def post_cost(self) -> PostCost:
+        """Money one post costs here. Free platforms keep this default; paid ones
+        (Kakao brand messages: per recipient, through the dealer) override it."""
+        return PostCost(0.0)
+
+    def post_quota(self) -> int | None:
+        """Posts allowed per rolling 24 hours: setting ``daily_posts`` or the platform's figure."""
+        value = self.ctx.setting("daily_posts", self.daily_posts, type_=(int, type(None)))
+        return None if value is None else int(value)
 
     # -- conversation -----------------------------------------------------
     def replies(self, cursor: str | None) -> ReplyBatch:

@@ -208,7 +208,8 @@ def graph_checks(api: GraphApi, what: str, scopes: tuple[str, ...], *, node: str
     except AuthExpired as exc:
         day = expired_on(exc.detail)
         head = f"{what} expired on {day}" if day else f"{what} is not valid ({exc.detail})"
-        return [CheckResult(False, head, fix=f"create a new one and set {env}")]
+        when = datetime.fromisoformat(day).replace(tzinfo=timezone.utc) if day else None
+        return [CheckResult(False, head, fix=f"create a new one and set {env}", expires_at=when)]
     except ChannelError as exc:
         return [CheckResult(False, f"{what} could not be checked: {exc.detail}",
                             fix="try again later; check api_base and the network")]
@@ -218,7 +219,8 @@ def graph_checks(api: GraphApi, what: str, scopes: tuple[str, ...], *, node: str
         days = (expires - datetime.now(timezone.utc)).days
         ok = days >= 7
         results.append(CheckResult(ok, f"{what} expires on {expires.date().isoformat()} (in {days} days)",
-                                   fix=None if ok else f"create a new one soon and set {env}"))
+                                   fix=None if ok else f"create a new one soon and set {env}",
+                                   expires_at=expires))
     missing = [s for s in scopes if s not in granted]
     if missing:
         results.append(CheckResult(False, f"{what} lacks {', '.join(missing)}",

@@ -53,23 +53,25 @@ def parse_time(text: str | None) -> datetime:
 class GraphApi:
     """Graph API calls for one channel: versioned paths, typed errors, usage-aware."""
 
-    def __init__(self, ctx: ChannelContext, *, token_key: str, platform: str) -> None:
+    def __init__(self, ctx: ChannelContext, *, token_key: str, platform: str,
+                 host: str = GRAPH_HOST, default_version: str = DEFAULT_VERSION) -> None:
+        """``host`` / ``default_version``: Threads speaks the same dialect at graph.threads.net v1.0."""
         self.ctx = ctx
         self.platform = platform
         self.token_key = token_key
         self.token_env = str(ctx.settings.get(token_key) or token_key.upper())
         self.token = ctx.secret(token_key)
-        self.version = ctx.setting("api_version", DEFAULT_VERSION, type_=str)
+        self.version = ctx.setting("api_version", default_version, type_=str)
         if not re.fullmatch(r"v\d+\.\d+", self.version):
             from ..errors import ConfigError
-            raise ConfigError(_("expected a Graph API version such as \"{default_version}\"",
-                                default_version=DEFAULT_VERSION),
+            raise ConfigError(_("expected an API version such as \"{default_version}\"",
+                                default_version=default_version),
                               file=ctx.config_file or "outreach.toml",
                               key=f"channels.{ctx.name}.api_version")
         self.paused_until = 0.0
         self.last_usage: dict[str, Any] = {}
         self.http: HttpClient = client_from(
-            ctx, default_base=GRAPH_HOST, platform=platform, secrets=[self.token],
+            ctx, default_base=host, platform=platform, secrets=[self.token],
             headers={"Authorization": f"OAuth {self.token}"}, classify=self._classify)
 
     # -- calls --------------------------------------------------------------
@@ -228,7 +230,7 @@ class GraphApi:
         if code == 9007 or sub == 2207027:
             return Retryable(_("{what} (media not ready yet)", what=what), channel=name, retry_after=wait or 60)
         if code == 10 or 200 <= code <= 299:
-            perms = sorted(set(re.findall(r"\b(?:pages|instagram|publish|business)_[a-z_]+", text)))
+            perms = sorted(set(re.findall(r"\b(?:pages|instagram|publish|business|threads)_[a-z_]+", text)))
             need = ", ".join(perms) or "the permission named above"
             return Rejected(_("{what}. Missing permission: {need}; grant it to the app and "
                               "create a new token for {token_env}", what=what, need=need,
@@ -267,3 +269,58 @@ def expired_on(message: str) -> str | None:
         return datetime.strptime("-".join(match.groups()), "%d-%b-%y").date().isoformat()
     except ValueError:
         return None
+
+
+def wait_for_containers(api: GraphApi, containers: list[str], *, field: str, interval: float,
+                        timeout: float, hint: str) -> None:
+    """Poll media containers (Instagram ``status_code``, Threads ``status``) until FINISHED.
+
+    ERROR / EXPIRED is a refusal (``hint`` says what to check); still processing at the
+    deadline is retryable: nothing was published yet.
+    """
+    from ..errors import Rejected
+    from ..i18n import _
+
+    deadline = time.monotonic() + timeout
+    pending = list(containers)
+    while pending:
+        for cid in list(pending):
+            info = api.get(cid, {"fields": f"{field},error_message" if field == "status"
+                                 else f"{field},status"})
+            status = info.get(field)
+            if status in ("FINISHED", "PUBLISHED"):
+                pending.remove(cid)
+            elif status in ("ERROR", "EXPIRED"):
+                detail = info.get("error_message") or info.get("status") or "-"
+                raise Rejected(_("{platform} could not take media container {id}: {status} "
+                                 "({detail}); {hint}", platform=api.platform, id=cid, status=status,
+                                 detail=detail, hint=hint), channel=api.ctx.name,
+                               reason=f"container {status}")
+        if pending and time.monotonic() >= deadline:
+            raise Retryable(_("{platform} was still processing {n} item(s) after the poll timeout; "
+                              "nothing was published", platform=api.platform, n=len(pending)),
+                            channel=api.ctx.name, retry_after=60)
+        if pending:
+            time.sleep(interval)
+
+
+def public_media_url(ctx: ChannelContext, public_base_url: str, path: Any, platform: str) -> str:
+    """The public address a platform fetches a card from: ``public_base_url`` + its path
+    under var/ (Instagram and Threads download images; they take no uploads)."""
+    from urllib.parse import quote
+
+    from ..errors import Rejected
+    from ..i18n import _
+
+    if not public_base_url:
+        raise Rejected(_("public_base_url is not set in [channels.{name}]: {platform} fetches "
+                         "images from a public web address, so serve the var/ folder on the web "
+                         "and set public_base_url to its address", name=ctx.name, platform=platform),
+                       channel=ctx.name, reason="public_base_url not set")
+    try:
+        rel = path.resolve().relative_to(ctx.var_dir.resolve())
+    except ValueError:
+        raise Rejected(_("image {path} is outside {var}, so it has no public address: render into "
+                         "the workspace's var/ folder", path=path, var=ctx.var_dir),
+                       channel=ctx.name) from None
+    return f"{public_base_url.rstrip('/')}/{quote(rel.as_posix())}"

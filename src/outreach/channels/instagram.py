@@ -48,8 +48,9 @@ class InstagramChannel(Channel):
     capabilities = frozenset({Capability.IMAGE, Capability.CAROUSEL, Capability.FIND,
                               Capability.REPLIES, Capability.REPLY, Capability.HIDE})
     limits = Limits(max_text=2200, max_hashtags=30, max_images=MAX_ITEMS, max_image_bytes=8_000_000,
-                    image_formats=("jpeg", "png"))
+                    image_formats=("jpeg",))  # Meta's content publishing takes JPEG only
     text_name = "instagram"
+    daily_posts = 50     # content_publishing_limit's quota_total (docs: content-publishing)
 
     def __init__(self, ctx: ChannelContext) -> None:
         super().__init__(ctx)

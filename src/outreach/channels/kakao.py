@@ -186,6 +186,22 @@ class KakaoChannel(Channel):
         self._events: KakaoEventClient | None = None
         self._dealer: Any = None
 
+    def post_cost(self) -> "PostCost":
+        """Brand messages are paid per recipient to the dealer: ``price_per_message`` (KRW,
+        the dealer's contract price; none is published for every contract) × recipients.
+        Hand-off posts (소식) are free."""
+        from .base import PostCost
+
+        if self.mode == "handoff":
+            return PostCost(0.0)
+        price = self.ctx.setting("price_per_message", None, type_=(int, float, type(None)))
+        count = len(self.recipients())
+        if price is None:
+            return PostCost(None, _("{count} recipients × ? KRW: set price_per_message in "
+                                    "[channels.{name}]", count=count, name=self.name))
+        return PostCost(float(price) * count, _("{count} recipients × {price} KRW", count=count,
+                                                price=format(price, "g")))
+
     # -- publishing ---------------------------------------------------------
     def publish(self, post: RenderedPost, key: str) -> Receipt:
         text = self.text_for(post)

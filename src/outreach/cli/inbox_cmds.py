@@ -121,6 +121,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_triage)
 
+    from .inbox_desk_cmds import register_inbox   # report and transfers: their own module
+    register_inbox(isub)
+
 
 # -- helpers ---------------------------------------------------------------------
 

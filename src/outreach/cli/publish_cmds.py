@@ -44,6 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--again", action="store_true",
                    help=_("publish even though the same template and data went to the same "
                           "channel within the last day"))
+    p.add_argument("--at", metavar="TIME",
+                   help=_('publish later, at this local time ("2026-12-03 10:00"): a one-off post '
+                          "that the daemon or run-due sends; move or cancel it until then"))
+    _by(p)
     p.set_defaults(handler=cmd_publish)
 
     p = sub.add_parser(
@@ -123,9 +127,15 @@ def cmd_publish(args: argparse.Namespace) -> int:
                             path=args.data),
                           key="--data")
     service = _service(args)
+    if args.at:
+        from .post_cmds import schedule
+
+        return schedule(service, args, _who(args))
     if args.dry_run:
-        post, lines = manual.dry_run(service, args.template, data_file=args.data,
-                                     channel_names=args.channel)
+        from ..publishing import budget
+
+        post, lines, cost = manual.dry_run_costed(service, args.template, data_file=args.data,
+                                                  channel_names=args.channel)
         count = len(post.slides)
         print(ngettext("dry run: {title} ({n} image) rendered in {folder}; nothing sent, "
                        "nothing recorded", "dry run: {title} ({n} images) rendered in {folder}; "
@@ -139,7 +149,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
                     "{images}{max_images} images{verdict}", channel=line.channel, type=line.type,
                     text=line.text_name, chars=line.text_chars, limit=limit, images=line.images,
                     max_images=images, verdict=verdict))
-        return 1 if any(line.problem for line in lines) else 0
+        for text in budget.summary_lines(cost):
+            print(text)
+        if cost.refusal:
+            print("  !! " + _("would be refused: {why}", why=cost.refusal))
+        return 1 if cost.refusal or any(line.problem for line in lines) else 0
     occ_id, _report = manual.publish_now(service, args.template, data_file=args.data,
                                          channel_names=args.channel, again=args.again)
     return _print_outcome(service, occ_id)
@@ -180,7 +194,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(status.as_json(items), ensure_ascii=False, indent=2))
     else:
+        from ..publishing import budget
+
         print(status.render_text(items, service.settings.timezone))
+        print()
+        print("\n".join(budget.summary_lines(budget.today(service))))
     return 1 if any(o["problem"] for o in items) else 0
 
 

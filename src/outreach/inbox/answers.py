@@ -94,8 +94,12 @@ def _korean_time(iso: str | None) -> str:
 
 
 def send_answer(inbox: Inbox, item_id: int | str, text: str, *, manual: bool = False,
-                resend: bool = False) -> AnswerOutcome:
-    """Send ``text`` as the answer to the item (or record it as given by hand)."""
+                resend: bool = False, seen_answers: int | None = None) -> AnswerOutcome:
+    """Send ``text`` as the answer to the item (or record it as given by hand).
+
+    ``seen_answers`` (the web's reply form): how many answers the officer saw on the
+    item's page; if another officer's answer arrived meanwhile, nothing is sent (checked
+    in the claiming transaction, so two officers answering at once send one answer)."""
     text = text.strip()
     if not text:
         raise InboxError(_("the answer is empty: write the text or use --saved NAME"))
@@ -109,7 +113,8 @@ def send_answer(inbox: Inbox, item_id: int | str, text: str, *, manual: bool = F
     if not manual:
         channel = _open(inbox, row)
     try:
-        claimed = _claim(inbox, row, key, text, manual=manual, resend=resend)
+        claimed = _claim(inbox, row, key, text, manual=manual, resend=resend,
+                         seen_answers=seen_answers)
         if isinstance(claimed, AnswerOutcome):
             return claimed
         if manual:
@@ -174,12 +179,19 @@ def _open(inbox: Inbox, row):
     return channel
 
 
-def _claim(inbox: Inbox, row, key: str, text: str, *, manual: bool, resend: bool
-           ) -> int | AnswerOutcome:
+def _claim(inbox: Inbox, row, key: str, text: str, *, manual: bool, resend: bool,
+           seen_answers: int | None = None) -> int | AnswerOutcome:
     """Commit the answer row before any platform call; an earlier row decides what happens."""
     now = store.to_db(inbox.now())
     with inbox.db.begin() as conn:
         found = store.find_answer(conn, key)
+        if seen_answers is not None and found is None:
+            from ..store.inbox_queries import live_answers, lock_item
+
+            lock_item(conn, row.id)     # PostgreSQL: one claimer per item at a time
+            if live_answers(conn, row.id) > seen_answers:
+                raise InboxError(f"item {row.id} got another answer while you were writing: "
+                                 "read it on the item's page before answering again")
         if found is not None:
             if found.status in ("sent", "manual"):
                 return AnswerOutcome(found.id, found.status, found.remote_id, found.url,

@@ -231,7 +231,9 @@ def _salt_file(var_dir: Path) -> bytes:
     """The workspace salt under var/, created once (atomically: temp file, then link)."""
     path = var_dir / "inbox.salt"
     if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
+        from ..storage import private_dir
+
+        private_dir(var_dir)            # owner-only, like the database beside it
         tmp = var_dir / f".inbox.salt.{os.getpid()}.{secrets.token_hex(4)}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:

@@ -26,6 +26,7 @@ from ..model import Receipt, RenderedPost, utc_now
 from ..store.db import Database
 from ..store.ledger import Ledger, Row
 from . import model as m
+from .audit import ActorLike, actor_of, audit
 from .deliver import Result, RetryPolicy, publish_once, reconcile
 from .drafts import draft_dir, load_draft, render_draft
 from ..i18n import _
@@ -82,10 +83,12 @@ class PublishingService:
         return [(name, m.delivery_key(spec.schedule, spec.key, name))
                 for name in dict.fromkeys(spec.channels)]
 
-    def plan(self, spec: m.OccurrenceSpec) -> int:
-        """Record the occurrence and one delivery per channel (idempotent); its id."""
+    def plan(self, spec: m.OccurrenceSpec, *, audit: Any = None) -> int:
+        """Record the occurrence and one delivery per channel (idempotent); its id.
+
+        ``audit`` (see ``publishing.audit``) writes the audit row when it is created."""
         self._check_spec(spec)
-        occ_id, created = self.ledger.plan(spec, self._keys(spec), self.clock())
+        occ_id, created = self.ledger.plan(spec, self._keys(spec), self.clock(), audit=audit)
         if created:
             log(logger, logging.INFO, "planned", occurrence=occ_id, schedule=spec.schedule,
                 key=spec.key, channels=",".join(spec.channels))
@@ -215,8 +218,19 @@ class PublishingService:
                     log(logger, logging.WARNING, "held: not approved by its publish time",
                         occurrence=row["id"], schedule=row["schedule"], key=row["key"])
 
-    def _prepare(self, report: m.WorkReport, schedule: str | None) -> None:
+    def prepare_one(self, occ_id: int) -> m.WorkReport:
+        """Render one planned occurrence's draft now if its time has come (the CLI's one-off post)."""
+        report = m.WorkReport()
+        try:
+            self._prepare(report, None, only=occ_id)
+        finally:
+            self.close()
+        return report
+
+    def _prepare(self, report: m.WorkReport, schedule: str | None, only: int | None = None) -> None:
         for row in self.ledger.to_prepare(self.clock(), schedule):
+            if only is not None and row["id"] != only:
+                continue
             now = self.clock()
             if not self.ledger.claim_prepare(row["id"], now, now + self.lease):
                 continue
@@ -272,6 +286,11 @@ class PublishingService:
             post = posts[occ]
             if isinstance(post, Exception):
                 raise post
+            from .budget import refusal_for
+
+            refused = refusal_for(self, row["channel"])   # budget / daily quota, before any call
+            if refused:
+                return Result(m.D_FAILED, "refused", error=refused, error_class="BudgetExceeded")
         except Exception as exc:  # noqa: BLE001 - nothing was sent: fail this delivery only
             return Result(m.D_FAILED, "failed", error=redact(str(exc)),
                           error_class=type(exc).__name__)
@@ -323,8 +342,12 @@ class PublishingService:
                                 occ_id=occ_id))
         return row
 
-    def approve(self, occ_id: int, by: str) -> Row:
-        """Approve a prepared draft; it goes out at its time (or now, if held within grace)."""
+    def approve(self, occ_id: int, by: "ActorLike") -> Row:
+        """Approve a prepared draft; it goes out at its time (or now, if held within grace).
+
+        Concurrent approvals (web and CLI at the same moment) settle once: the conditional
+        update lets one win; the other gets "changed meanwhile" and writes no audit row."""
+        actor = actor_of(by)
         row = self.occurrence(occ_id)
         now = self.clock()
         if row["state"] == m.PLANNED and row["approval_required"]:
@@ -338,25 +361,31 @@ class PublishingService:
             raise LedgerError(_("occurrence {occ_id} is past its grace window; publish it now "
                                 "with 'outreach publish {template}' instead", occ_id=occ_id,
                                 template=row['template']))
-        if not self.ledger.set_occurrence_state(occ_id, m.APPROVED, now, by=by,
-                                                from_states=[m.AWAITING_APPROVAL, m.HELD]):
+        if not self.ledger.set_occurrence_state(
+                occ_id, m.APPROVED, now, by=actor.name,
+                from_states=[m.AWAITING_APPROVAL, m.HELD],
+                audit=audit(actor, "post.approve", "occurrence", occ_id,
+                            {"schedule": row["schedule"], "template": row["template"]})):
             raise LedgerError(_("occurrence {occ_id} changed meanwhile; look at 'outreach "
                                 "status'", occ_id=occ_id))
-        log(logger, logging.INFO, "approved", occurrence=occ_id, by=by)
+        log(logger, logging.INFO, "approved", occurrence=occ_id, by=actor.label())
         return self.occurrence(occ_id)
 
-    def reject(self, occ_id: int, by: str, reason: str) -> Row:
+    def reject(self, occ_id: int, by: "ActorLike", reason: str) -> Row:
+        actor = actor_of(by)
         row = self.occurrence(occ_id)
         allowed = (m.PLANNED, m.PREPARED, m.AWAITING_APPROVAL, m.APPROVED, m.HELD)
         if row["state"] not in allowed:
             raise LedgerError(_("occurrence {occ_id} is {state}; only occurrences that have not "
                                 "started publishing can be rejected", occ_id=occ_id,
                                 state=row['state']))
-        if not self.ledger.close_occurrence(occ_id, m.REJECTED, reason, self.clock(),
-                                            from_states=allowed, by=by):
+        if not self.ledger.close_occurrence(
+                occ_id, m.REJECTED, reason, self.clock(), from_states=allowed, by=actor.name,
+                audit=audit(actor, "post.reject", "occurrence", occ_id,
+                            {"schedule": row["schedule"], "reason": reason})):
             raise LedgerError(_("occurrence {occ_id} changed meanwhile; look at 'outreach "
                                 "status'", occ_id=occ_id))
-        log(logger, logging.INFO, "rejected", occurrence=occ_id, by=by, reason=reason)
+        log(logger, logging.INFO, "rejected", occurrence=occ_id, by=actor.label(), reason=reason)
         return self.occurrence(occ_id)
 
     def delivery(self, ref: str | int) -> Row:
@@ -369,20 +398,27 @@ class PublishingService:
     def pending_handoffs(self, channel: str | None = None) -> list[Row]:
         return self.ledger.deliveries_in([m.D_AWAITING_HANDOFF], channel=channel)
 
-    def handoff_done(self, ref: str | int, by: str, url: str | None = None) -> Row:
+    def handoff_done(self, ref: str | int, by: "ActorLike", url: str | None = None) -> Row:
         """A person says the post is out (a hand-off, or an ``unknown`` they checked)."""
+        actor = actor_of(by)
+        by = actor.name
         row = self.delivery(ref)
         if row["state"] not in (m.D_AWAITING_HANDOFF, m.D_UNKNOWN):
             raise LedgerError(_("delivery {id} is {state}; only deliveries awaiting hand-off or "
                                 "unknown can be marked done", id=row['id'], state=row['state']))
-        self.ledger.set_delivery(row["id"], self.clock(), from_states=[m.D_AWAITING_HANDOFF,
-                                                                       m.D_UNKNOWN],
-                                 note=f"confirmed by {by}", state=m.D_HANDED_OFF, url=url,
-                                 handed_off_by=by, handed_off_at=self.clock(), error=None)
+        if not self.ledger.set_delivery(
+                row["id"], self.clock(), from_states=[m.D_AWAITING_HANDOFF, m.D_UNKNOWN],
+                note=f"confirmed by {by}", state=m.D_HANDED_OFF, url=url, handed_off_by=by,
+                handed_off_at=self.clock(), error=None,
+                audit=audit(actor, "handoff.done", "delivery", row["id"],
+                            {"channel": row["channel"], "url": url})):
+            raise LedgerError(_("delivery {id} changed meanwhile; look at it again", id=row['id']))
         return self.delivery(row["id"])
 
-    def retry(self, ref: str | int, by: str) -> Row:
+    def retry(self, ref: str | int, by: "ActorLike") -> Row:
         """Send a failed or unknown delivery again, after a person checked it is not out."""
+        actor = actor_of(by)
+        by = actor.name
         row = self.delivery(ref)
         if row["state"] not in (m.D_FAILED, m.D_UNKNOWN):
             raise LedgerError(_("delivery {id} is {state}; only failed or unknown deliveries "
@@ -391,8 +427,12 @@ class PublishingService:
             raise LedgerError(_("occurrence {occurrence_id} is {occurrence_state}; it cannot be "
                                 "published", occurrence_id=row['occurrence_id'],
                                 occurrence_state=row['occurrence_state']))
-        self.ledger.set_delivery(row["id"], self.clock(), from_states=[m.D_FAILED, m.D_UNKNOWN],
-                                 note=f"sent again by {by}", state=m.D_PENDING, error=None)
+        if not self.ledger.set_delivery(
+                row["id"], self.clock(), from_states=[m.D_FAILED, m.D_UNKNOWN],
+                note=f"sent again by {by}", state=m.D_PENDING, error=None,
+                audit=audit(actor, "delivery.retry", "delivery", row["id"],
+                            {"channel": row["channel"], "was": row["state"]})):
+            raise LedgerError(_("delivery {id} changed meanwhile; look at it again", id=row['id']))
         return self.delivery(row["id"])
 
     def sync_handoffs(self) -> list[tuple[Row, Receipt]]:

@@ -159,6 +159,9 @@ def _check_header(file: Path, fail) -> None:
     """Read only the image's header: not an image, or too many pixels, is refused."""
     from PIL import Image, UnidentifiedImageError
 
+    from .paint import register_heif
+
+    register_heif()                               # iPhone photos (HEIC) too
     size = None
     try:
         with Image.open(file) as image:

@@ -146,8 +146,10 @@ _LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=512)
-def _load(path: Path, index: int, size: int, weight: int, variable: bool) -> ImageFont.FreeTypeFont:
-    font = ImageFont.truetype(str(path), size, index=index, layout_engine=ImageFont.Layout.BASIC)
+def _load(path: Path, index: int, size: int, weight: int, variable: bool,
+          complex_layout: bool = False) -> ImageFont.FreeTypeFont:
+    layout = ImageFont.Layout.RAQM if complex_layout else ImageFont.Layout.BASIC
+    font = ImageFont.truetype(str(path), size, index=index, layout_engine=layout)
     if variable:
         axes = font.get_variation_axes()
         values = []
@@ -176,7 +178,13 @@ class FontBook:
         for faces in groups:
             match = [f for f in faces if f.family.lower() == wanted]
             if match:
-                return _closest(match, weight)
+                face = _closest(match, weight)
+                if (not face.variable and abs(face.weight - weight) >= 100
+                        and wanted in _EMBEDDED_ALIASES | {EMBEDDED_FAMILY.lower()}):
+                    # Debian's Noto CJK has Regular and Bold only: a Black headline would
+                    # silently come out Bold, while the embedded variable font has every weight
+                    return embedded_face()
+                return face
         if wanted in _EMBEDDED_ALIASES:
             return embedded_face()
         known = sorted({f.family for group in groups for f in group} | {EMBEDDED_FAMILY})
@@ -190,6 +198,38 @@ class FontBook:
         face = self.face(family, weight)
         with _LOCK:
             return _load(face.path, face.index, int(size), weight, face.variable)
+
+
+@lru_cache(maxsize=1)
+def fallback_faces() -> tuple[Face, ...]:
+    """Fonts for characters the chosen font lacks: Noto Emoji, then Noto Sans Symbols.
+
+    Both come with the ``manimgx-fonts`` package (a dependency), so emoji render
+    on any machine; () only if that package is missing.
+    """
+    try:
+        import manimgx_fonts
+    except ImportError:
+        return ()
+    folder = Path(manimgx_fonts.__file__).parent
+    faces = []
+    for name in ("NotoEmoji[wght].ttf", "NotoSansSymbols[wght].ttf"):
+        faces.extend(_faces_in(folder / name))
+    return tuple(faces)
+
+
+def _raqm() -> bool:
+    from PIL import features
+
+    return bool(features.check("raqm"))
+
+
+def fallback_font(face: Face, weight: int, size: int) -> ImageFont.FreeTypeFont:
+    """A fallback face at a size; laid out with Raqm where Pillow has it, so an emoji
+    joined by ZWJ (a family, a flag) becomes the one picture the font draws for it."""
+    with _LOCK:
+        return _load(face.path, face.index, int(size), weight, face.variable,
+                     face.family == "Noto Emoji" and _raqm())
 
 
 def _closest(faces: list[Face], weight: int) -> Face:

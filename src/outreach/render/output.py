@@ -103,8 +103,8 @@ def jsonable(value: Any) -> Any:
 
 def write_post(out_dir: Path, *, template: str, title: str,
                slides: list[tuple[bytes, int, int, str, str]], texts: Mapping[str, str],
-               tags: tuple[str, ...], links: tuple[str, ...], data: Mapping[str, Any]
-               ) -> RenderedPost:
+               tags: tuple[str, ...], links: tuple[str, ...], data: Mapping[str, Any],
+               warnings: list[Mapping[str, Any]] = ()) -> RenderedPost:
     """Write slides (bytes, width, height, format, alt), texts and manifest.json atomically."""
     out_dir = out_dir.resolve()
     _check_target(out_dir)
@@ -122,7 +122,7 @@ def write_post(out_dir: Path, *, template: str, title: str,
             text_records[tname] = {"file": file_name(tname), "chars": len(text), "text": text}
         manifest = {"version": 1, "template": template, "title": title, "slides": records,
                     "texts": text_records, "tags": list(tags), "links": list(links),
-                    "data": jsonable(data)}
+                    "warnings": jsonable(list(warnings)), "data": jsonable(data)}
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                     encoding="utf-8")
     return load_rendered(out_dir)
@@ -186,7 +186,8 @@ def load_rendered(out_dir: Path) -> RenderedPost:
                             slides=slides, texts=texts, out_dir=out_dir,
                             manifest_path=manifest_path, data=manifest.get("data") or {},
                             links=tuple(manifest.get("links") or ()),
-                            tags=tuple(manifest.get("tags") or ()))
+                            tags=tuple(manifest.get("tags") or ()),
+                            warnings=tuple(manifest.get("warnings") or ()))
     except FileNotFoundError as exc:
         raise TemplateError(_("{filename} is missing: render the post again",
                               filename=exc.filename),

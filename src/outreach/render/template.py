@@ -22,7 +22,7 @@ TEXT_NAMES = ("blog", "facebook", "instagram", "kakao", "youtube")
 _COMMON = {"type", "name", "when", "opacity"}
 _TEXT_STYLE = {"font", "weight", "size", "min_size", "color", "align", "valign", "line_height",
                "letter_spacing", "max_lines", "ellipsis", "background", "padding", "radius",
-               "style"}
+               "style", "balance", "accent"}
 LAYER_KEYS: dict[str, set[str]] = {
     "background": {"color", "gradient", "image", "focus", "darken", "overlay", "blur"},
     "text": {"box", "text"} | _TEXT_STYLE,
@@ -30,11 +30,13 @@ LAYER_KEYS: dict[str, set[str]] = {
     "shape": {"box", "shape", "fill", "outline", "width", "radius", "gradient"},
     "logo": {"box", "src", "align"},
     "page": {"box", "text"} | _TEXT_STYLE,
+    "qr": {"box", "data", "color", "background", "border", "align"},
 }
 _REQUIRED = {"text": ("box", "text"), "image": ("box", "src"), "shape": ("box",),
-             "logo": ("box",), "page": ("box",)}
+             "logo": ("box",), "page": ("box",), "qr": ("box", "data")}
 _TOP_KEYS = {"name", "description", "canvas", "fields", "slides", "title", "tags", "links",
-             "colors", "styles", "font", "texts", "export"}
+             "colors", "styles", "font", "texts", "export", "on_cut"}
+CUT_RULES = ("warn", "error")     # on_cut: what an ellipsis cut is (default: a warning)
 _SLIDE_KEYS = {"name", "repeat", "as", "when", "alt", "layers"}
 
 
@@ -52,6 +54,15 @@ class FieldSpec:
     min_items: int | None = None
     max_items: int | None = None
     max_length: int | None = None
+    label: str = ""              # the form's label (Korean), e.g. 행사 이름
+    help: str = ""               # a line of help under the form field
+    multiline: bool = False      # a long text: a text area in the studio
+    placeholder: str = ""
+
+    @property
+    def title(self) -> str:
+        """What a person calls this field: its label, else its description, else its name."""
+        return self.label or self.description or self.name
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,19 @@ class Template:
     colors: dict[str, str] = field(default_factory=dict)
     styles: dict[str, dict] = field(default_factory=dict)
     font: str = "Noto Sans CJK KR"
+    on_cut: str = "warn"
+
+    def field_spec(self, path: str) -> FieldSpec | None:
+        """The field a data path names: ``events[2].place`` -> the ``place`` of an event."""
+        specs: dict[str, FieldSpec] | None = self.fields
+        found = None
+        for part in path.split("."):
+            name = part.split("[")[0]
+            if specs is None or name not in specs:
+                return None
+            found = specs[name]
+            specs = {f.name: f for f in found.items} if found.items else None
+        return found
 
     @property
     def sample(self) -> Path:
@@ -152,11 +176,15 @@ def _build(name: str, folder: Path, file: Path, doc: dict) -> Template:
         _unknown(set(style), _TEXT_STYLE - {"style"}, style, file, f"styles.{sname}")
     slides = _slides(doc["slides"], file, (width, height), styles)
     texts, limits = _texts(folder, doc.get("texts") or {}, file, doc)
+    on_cut = str(doc.get("on_cut", "warn")).strip().lower()
+    if on_cut not in CUT_RULES:
+        raise _fail("on_cut is warn (cut text with … and list a warning) or error (refuse to "
+                    "cut)", file, doc, "on_cut", "on_cut")
     return Template(name=name, folder=folder, file=file, doc=doc,
                     description=str(doc["description"]).strip(), canvas=(width, height),
                     fields=fields, slides=slides, texts=texts, text_limits=limits,
                     colors={str(k): str(v) for k, v in colors.items()}, styles=styles,
-                    font=str(doc.get("font") or "Noto Sans CJK KR"))
+                    font=str(doc.get("font") or "Noto Sans CJK KR"), on_cut=on_cut)
 
 
 def _fields(raw: Any, file: Path, where: str) -> dict[str, FieldSpec]:
@@ -171,7 +199,8 @@ def _fields(raw: Any, file: Path, where: str) -> dict[str, FieldSpec]:
         if not isinstance(spec, dict) or spec.get("type") not in FIELD_TYPES:
             raise _fail(_("type must be one of {field_types}", field_types=', '.join(FIELD_TYPES)), file, raw, fname, path)
         _unknown(set(spec), {"type", "required", "description", "items", "choices", "min_items",
-                             "max_items", "max_length", "example"}, spec, file, path)
+                             "max_items", "max_length", "example", "label", "help", "multiline",
+                             "placeholder"}, spec, file, path)
         items = item_type = None
         if spec["type"] == "list":
             sub = spec.get("items", "text")
@@ -187,7 +216,9 @@ def _fields(raw: Any, file: Path, where: str) -> dict[str, FieldSpec]:
             description=str(spec.get("description", "")).strip(), items=items, item_type=item_type,
             choices=tuple(spec["choices"]) if spec.get("choices") else None,
             min_items=spec.get("min_items"), max_items=spec.get("max_items"),
-            max_length=spec.get("max_length"))
+            max_length=spec.get("max_length"), label=str(spec.get("label", "")).strip(),
+            help=str(spec.get("help", "")).strip(), multiline=bool(spec.get("multiline", False)),
+            placeholder=str(spec.get("placeholder", "")).strip())
     return out
 
 

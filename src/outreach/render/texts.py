@@ -44,8 +44,11 @@ def limits_for(name: str, template_limits: Mapping[str, Mapping[str, int]]) -> d
 
 
 def render_texts(folder: Path, texts: Mapping[str, Path], ctx: Mapping[str, Any],
-                 template_limits: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
-    """Render every text template and check it; TextLimitExceeded names the text and the limit."""
+                 template_limits: Mapping[str, Mapping[str, int]], check: bool = True
+                 ) -> dict[str, str]:
+    """Render every text template and check it; TextLimitExceeded names the text and the limit.
+
+    ``check=False`` (the studio's preview) returns texts over their limits as they are."""
     plain = text_env(Path(folder))
     html = text_env(Path(folder), autoescape=True)
     out: dict[str, str] = {}
@@ -53,7 +56,8 @@ def render_texts(folder: Path, texts: Mapping[str, Path], ctx: Mapping[str, Any]
         env = html if name in HTML_TEXTS else plain
         rel = path.relative_to(folder).as_posix()
         text = _tidy(render_file(env, rel, ctx, path))
-        check_limits(name, text, limits_for(name, template_limits), path)
+        if check:
+            check_limits(name, text, limits_for(name, template_limits), path)
         out[name] = text
     return out
 

@@ -100,6 +100,15 @@ class Daemon:
         except Exception:
             logger.exception("harvest crashed; the next run tries again")
 
+    def check_channels(self) -> None:
+        """Store each channel's check (tokens, quota) for the channels page and notifications."""
+        from ..publishing.health import check_channels
+
+        try:
+            check_channels(self.settings, self.db, clock=self.clock)
+        except Exception:  # noqa: BLE001 - a check must never stop the daemon
+            logger.exception("channel check crashed; the next run tries again")
+
     # -- schedule files -----------------------------------------------------
     def _files_signature(self) -> dict[Path, tuple[int, int]]:
         signature = {}
@@ -171,6 +180,8 @@ class Daemon:
         self.scheduler.add_job(self.housekeeping, IntervalTrigger(minutes=1), id=HOUSEKEEPING)
         self.scheduler.add_job(self.harvest, IntervalTrigger(minutes=harvest_minutes(self.settings)),
                                id=HARVEST, executor=HARVEST)
+        self.scheduler.add_job(self.check_channels, IntervalTrigger(hours=6), id="channel-check",
+                               executor=HARVEST, next_run_time=self.clock())
         # catch up at once: runs missed while the daemon was down go out (or are recorded missed)
         self.scheduler.add_job(self.tick, id="catch-up")
         signal.signal(signal.SIGTERM, self._on_stop)

@@ -23,12 +23,14 @@ from ..config import Settings, line_of
 from ..errors import ConfigError, ScheduleError
 from ..i18n import _
 from ..render import yamlsrc
+from ..autopilot.spec import DraftSource, parse_source
 from ..sources.feed import ITEM_FIELDS
 from ..sources.files import PLACEHOLDERS, unknown_placeholders
 from . import cron
 
 KEYS = ("template", "description", "data", "feed", "cron", "channels", "approval",
-        "prepare_before", "misfire_grace", "start", "end", "skip", "skip_holidays", "enabled")
+        "prepare_before", "misfire_grace", "start", "end", "skip", "skip_holidays", "enabled",
+        "source")
 FEED_KEYS = ("url", "fields", "defaults", "backfill")
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_GRACE = timedelta(hours=2)
@@ -63,6 +65,7 @@ class Schedule:
     skip: frozenset[date] = frozenset()
     skip_holidays: bool = False
     enabled: bool = True
+    source: "DraftSource | None" = None       # autopilot: the data file drafts itself
 
     def skip_reason(self, day: date) -> str | None:
         """Why no post goes out on local date ``day`` (None: it runs)."""
@@ -358,12 +361,15 @@ def load_schedule(path: Path, settings: Settings,
     description = raw.get("description") or ""
     if not isinstance(description, str):
         raise fail(_("expected text"), "description")
+    source = parse_source(raw["source"], fail=fail, prepare_before=prepare_before,
+                          parse_duration=parse_duration, has_data=bool(data)) \
+        if "source" in raw else None
 
     return Schedule(name=name, file=path, template=template, cron=expr, trigger=trigger,
                     channels=channels, description=description.strip(), data=data, feed=feed,
                     approval_required=approval_required, prepare_before=prepare_before,
                     misfire_grace=grace, start=start, end=end, skip=skip,  # type: ignore[arg-type]
-                    skip_holidays=flags["skip_holidays"], enabled=flags["enabled"])
+                    skip_holidays=flags["skip_holidays"], enabled=flags["enabled"], source=source)
 
 
 def _channels(value: Any, settings: Settings, fail) -> tuple[str, ...]:
