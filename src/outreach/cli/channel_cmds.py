@@ -73,9 +73,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"    {row['description']}")
         print(_("    can: {capabilities}", capabilities=', '.join(row['capabilities']) or '-'))
         if row["limits"]:
-            print("    limits: " + ", ".join(f"{k}={_fmt(v)}" for k, v in row["limits"].items()))
+            print(_("    limits: ") + ", ".join(f"{k}={_fmt(v)}" for k, v in row["limits"].items()))
         quota = f", {row['daily_posts']} posts / 24 h" if row["daily_posts"] else ""
-        print(f"    cost: {row['cost']}{quota}")
+        print(_("    cost: {cost}{quota}", cost=row['cost'], quota=quota))
     return 0
 
 
@@ -113,9 +113,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     for name, results in report.items():
         print(name)
         for r in results:
-            line = f"  {'ok  ' if r.ok else 'FAIL'} {r.what}"
+            line = f"  {_('ok  ') if r.ok else _('FAIL')} {r.what}"
             if not r.ok and r.fix:
                 line += f": {r.fix}"
             print(line)
-    print("something needs attention (FAIL above)" if bad else "all channels ok")
+    print(_("something needs attention (FAIL above)") if bad else _("all channels ok"))
     return 1 if bad else 0

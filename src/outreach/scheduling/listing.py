@@ -27,6 +27,13 @@ def _span(delta: timedelta) -> str:
     return "".join(parts) or "0"
 
 
+def _width(text: str) -> int:
+    """Terminal columns of ``text``: Hangul takes two, so the run times line up."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _rel(settings: "Settings", path) -> str:
     try:
         return str(path.relative_to(settings.root))
@@ -75,7 +82,7 @@ def describe(settings: "Settings", schedule: Schedule, now: datetime, *, count: 
         lines.append(_("  {label}: none", label=label)
                      + (_(" (after the end date)") if schedule.end else ""))
     for i, run in enumerate(runs):
-        line = f"  {label if i == 0 else ' ' * len(label)} {local_label(run, tz)}"
+        line = f"  {label if i == 0 else ' ' * _width(label)} {local_label(run, tz)}"
         if schedule.data:
             path = data_path(schedule.data, run.astimezone(tz), settings.root)
             line += _("  data {path}", path=_rel(settings, path)) + (
