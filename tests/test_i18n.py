@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -82,3 +83,28 @@ def test_placeholders_match_between_languages():
         for t in texts:
             got = {f for _l, f, _s, _c in fmt.parse(t) if f}
             assert got <= wanted | {"n"}, f"{msgid!r}: translation uses {got - wanted}"
+
+
+def test_compiled_catalog_cache_follows_the_po_files(tmp_path, monkeypatch):
+    """The marshal cache is read instead of the .po files, and never after they change."""
+    folder = tmp_path / "locale" / "ko" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = folder / "x.po"
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    po.write_text(header + 'msgid "Hello"\nmsgstr "안녕하세요"\n', encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path / "locale")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    i18n.catalog.cache_clear()
+    try:
+        assert i18n.catalog("ko") == {"Hello": "안녕하세요"}
+        (cached,) = (tmp_path / "cache" / "outreach").glob("catalog-ko-*.marshal")
+        i18n.catalog.cache_clear()
+        assert i18n.catalog("ko") == {"Hello": "안녕하세요"}      # read back from the cache
+        po.write_text(header + 'msgid "Hello"\nmsgstr "반갑습니다"\n', encoding="utf-8")
+        os.utime(po, ns=(po.stat().st_atime_ns, po.stat().st_mtime_ns + 1_000_000))
+        i18n.catalog.cache_clear()
+        assert i18n.catalog("ko") == {"Hello": "반갑습니다"}       # the edit wins
+        assert [p.name for p in (tmp_path / "cache" / "outreach").glob("*.marshal")] != \
+            [cached.name]                                            # the stale file is gone
+    finally:
+        i18n.catalog.cache_clear()

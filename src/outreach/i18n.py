@@ -81,37 +81,42 @@ def catalog(language: str) -> dict[object, object]:
     if cached is not None:
         import marshal
 
+        path, key = cached
         try:
-            with cached.open("rb") as fh:
+            with path.open("rb") as fh:
                 found = marshal.load(fh)
-            if isinstance(found, dict):
-                return found
+            if isinstance(found, tuple) and len(found) == 2 and found[0] == key \
+                    and isinstance(found[1], dict):
+                return found[1]
         except (OSError, EOFError, ValueError, TypeError):
             pass
     merged = _parse(language, files)
     if cached is not None:
-        _store(cached, merged)
+        _store(*cached, merged)
     return merged
 
 
-def _cache_file(language: str, files: list[Path]) -> Path | None:
-    """Where the compiled catalog of these exact ``.po`` files is cached (None: nowhere)."""
-    import hashlib
+def _cache_file(language: str, files: list[Path]) -> tuple[Path, str] | None:
+    """Where the compiled catalog of these exact ``.po`` files is cached, and its key.
+
+    The key (every file's path, size and modification time) is stored in the cache
+    file and compared on load, so the short checksum in the name only spreads files
+    (zlib is built in; hashlib's import alone costs more than reading the cache).
+    """
+    import zlib
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     if not os.path.isabs(base):
         return None
-    key = hashlib.sha256()
     try:
-        for po in files:
-            st = po.stat()
-            key.update(f"{po}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        key = "".join(f"{po}\0{po.stat().st_size}\0{po.stat().st_mtime_ns}\n" for po in files)
     except OSError:
         return None
-    return Path(base) / "outreach" / f"catalog-{language}-{key.hexdigest()[:20]}.marshal"
+    name = f"catalog-{language}-{zlib.crc32(key.encode()):08x}.marshal"
+    return Path(base) / "outreach" / name, key
 
 
-def _store(path: Path, merged: dict[object, object]) -> None:
+def _store(path: Path, key: str, merged: dict[object, object]) -> None:
     """Write the cache atomically (a concurrent reader sees the old file or the new one)."""
     import marshal
     import tempfile
@@ -120,7 +125,7 @@ def _store(path: Path, merged: dict[object, object]) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".catalog-")
         with os.fdopen(fd, "wb") as fh:
-            marshal.dump(merged, fh)
+            marshal.dump((key, merged), fh)
         os.replace(tmp, path)
         for old in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.marshal"):
             if old != path:
