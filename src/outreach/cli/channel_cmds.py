@@ -62,19 +62,23 @@ def cmd_list(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     rows = [_describe(settings, n) for n in settings.channels]
     if args.json:
+        from ..i18n import use_language
+
+        with use_language("en"):  # --json is the same in every language: English values
+            rows = [_describe(settings, n) for n in settings.channels]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     if not rows:
         print(_("no channels configured: add [channels.NAME] tables to outreach.toml"))
         return 0
     for row in rows:
-        state = "" if row["enabled"] else "  (disabled)"
+        state = "" if row["enabled"] else _("  (disabled)")
         print(f"{row['name']}  [{row['type']}]{state}")
         print(f"    {row['description']}")
         print(_("    can: {capabilities}", capabilities=', '.join(row['capabilities']) or '-'))
         if row["limits"]:
             print(_("    limits: ") + ", ".join(f"{k}={_fmt(v)}" for k, v in row["limits"].items()))
-        quota = f", {row['daily_posts']} posts / 24 h" if row["daily_posts"] else ""
+        quota = _(", {n} posts / 24 h", n=row['daily_posts']) if row["daily_posts"] else ""
         print(_("    cost: {cost}{quota}", cost=row['cost'], quota=quota))
     return 0
 
