@@ -21,6 +21,7 @@ from ..render.template import FieldSpec, Template, load_template
 from ..users.audit import Actor
 from . import files
 
+
 class EditConflict(DataError):
     """Someone saved a newer version while this editor was working."""
 
