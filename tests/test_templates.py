@@ -295,7 +295,7 @@ def test_list_templates_reports_fields_texts_and_canvas() -> None:
     assert {"weekend-guide", "now-in-city"} <= set(infos)
     guide = infos["weekend-guide"]
     assert guide.canvas == (1080, 1350)
-    assert set(guide.texts) == {"blog", "facebook", "instagram", "kakao", "youtube"}
+    assert set(guide.texts) == {"blog", "facebook", "instagram", "kakao", "youtube", "band", "threads"}
     events = next(f for f in guide.fields if f.name == "events")
     assert events.type == "list" and {"title", "place", "photo", "start"} <= {f.name for f in events.items}
     assert infos["now-in-city"].canvas == (1080, 1080)

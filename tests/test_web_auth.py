@@ -23,6 +23,17 @@ def test_unsigned_visitor_is_sent_to_sign_in(staff):
     assert r.status_code == 303 and r.headers["location"] == "/sign-in?next=/account"
     r = staff.get("/account", headers={"HX-Request": "true"})
     assert r.status_code == 401 and r.headers["HX-Redirect"] == "/sign-in?next=/account"
+    # a fragment's request comes back to its page after signing in
+    r = staff.post("/account/language", headers={
+        "HX-Request": "true", "HX-Current-URL": "http://testserver/audit?via=cli"})
+    assert r.status_code in (401, 403)
+    r = staff.get("/audit", params={"via": "cli"}, headers={
+        "HX-Request": "true", "HX-Target": "audit_table",
+        "HX-Current-URL": "http://testserver/audit?via=cli"})
+    assert r.headers["HX-Redirect"] == "/sign-in?next=/audit%3Fvia%3Dcli"
+    r = staff.get("/audit", headers={"HX-Request": "true",
+                                     "HX-Current-URL": "http://evil.example/steal"})
+    assert r.headers["HX-Redirect"] == "/sign-in?next=/audit"
 
 
 def test_first_admin_signs_in_and_out(staff):

@@ -136,3 +136,6 @@ class CheckResult:
     ok: bool
     what: str
     fix: str | None = None
+    #: when the credential checked here stops working (None: unknown or never); the
+    #: channels page and the token-expiry notification read it
+    expires_at: datetime | None = None

@@ -24,6 +24,7 @@ from pathlib import Path
 from PIL import ImageFont
 
 from ..errors import FontError
+from ..i18n import _
 
 EMBEDDED_FAMILY = "Noto Sans CJK KR"
 EMBEDDED_INDEX = 1          # face 1 of the collection is KR (checked by name at load)
@@ -131,14 +132,14 @@ def embedded_face() -> Face:
     try:
         import manimgx_fonts_cjk
     except ImportError:  # pragma: no cover - it is a hard dependency
-        raise FontError("the embedded font package manimgx-fonts-cjk is not installed: "
-                        "run pip install -e . again") from None
+        raise FontError(_("the embedded font package manimgx-fonts-cjk is not installed: run "
+                          "pip install -e . again")) from None
     path = Path(manimgx_fonts_cjk.__file__).parent / "NotoSansCJK-VF.otf.ttc"
     for face in _faces_in(path):
         if face.family == EMBEDDED_FAMILY:
             return face
-    raise FontError(f"{path}: no {EMBEDDED_FAMILY} face in the embedded font collection; "
-                    "reinstall manimgx-fonts-cjk")
+    raise FontError(_("{path}: no {embedded_family} face in the embedded font collection; "
+                      "reinstall manimgx-fonts-cjk", path=path, embedded_family=EMBEDDED_FAMILY))
 
 
 _LOCK = threading.Lock()

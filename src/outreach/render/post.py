@@ -17,13 +17,15 @@ from .output import FORMATS, encode, write_post
 from .slides import SlidePainter
 from .template import SlideSpec, Template, load_template
 from .texts import render_texts
+from ..i18n import _
 
 
 def normalize_format(image_format: str) -> str:
     fmt = image_format.strip().lower()
     fmt = "jpeg" if fmt == "jpg" else fmt
     if fmt not in FORMATS:
-        raise TemplateError(f"unknown image format {image_format!r}: use png or jpeg")
+        raise TemplateError(_("unknown image format {image_format!r}: use png or jpeg",
+                              image_format=image_format))
     return fmt
 
 
@@ -38,7 +40,8 @@ def post_data(tpl: Template, data: Mapping[str, Any] | None, data_file: Path | N
     if data_file is None:
         data_file = tpl.sample
         if not data_file.is_file():
-            raise DataError(f"template {tpl.name} has no sample.yaml: pass --data FILE",
+            raise DataError(_("template {name} has no sample.yaml: pass --data FILE",
+                              name=tpl.name),
                             file=tpl.folder)
     data_file = Path(data_file).absolute()    # not resolved: symlinked folders stay inside
     rule = media_rule(data_file, workspace, media_dirs, tpl.folder.parent)
@@ -55,7 +58,7 @@ def expand(tpl: Template, ev: Evaluator, ctx: Mapping[str, Any]
         else:
             items = ev.value("{{ " + spec.repeat + " }}", ctx, line=spec.line, key=f"{where}.repeat")
             if not isinstance(items, (list, tuple)):
-                raise TemplateError(f"repeat: {spec.repeat} is not a list field", file=tpl.file,
+                raise TemplateError(_("repeat: {repeat} is not a list field", repeat=spec.repeat), file=tpl.file,
                                     line=spec.line, key=where)
             n = len(items)
             variants = [{spec.item_name: item,
@@ -107,8 +110,9 @@ def alt_text(ev: Evaluator, spec: SlideSpec, slide_ctx: Mapping[str, Any], n: in
     alt = " ".join(markup.plain(markup.normalize(str(ev.value(
         spec.alt, slide_ctx, line=spec.line, key=f"slide {n} ({spec.name}).alt")))).split())
     if not alt:
-        raise TemplateError(f"slide {n} ({spec.name}) has an empty alt text: describe "
-                            "the slide for screen readers", file=tpl.file, line=spec.line)
+        raise TemplateError(_("slide {n} ({name}) has an empty alt text: describe the "
+                              "slide for screen readers", n=n, name=spec.name),
+                            file=tpl.file, line=spec.line)
     return alt
 
 
@@ -143,8 +147,8 @@ def render_post(templates_dir: Path, name: str, *, out_dir: Path,
     painter = SlidePainter(tpl, ev, FontBook(tpl.fonts_dir))
     instances = list(expand(tpl, ev, ctx))
     if not instances:
-        raise DataError(f"template {tpl.name} produced no slides from this data: "
-                        "check the lists its slides repeat over")
+        raise DataError(_("template {name} produced no slides from this data: check the lists "
+                          "its slides repeat over", name=tpl.name))
     alts = []
     # encoding slide n (zlib / libjpeg into a file, outside the GIL) overlaps painting
     # slide n+1, and the last slide's encoding overlaps rendering the channel texts

@@ -19,6 +19,7 @@ from . import markup, paint, textbox
 from .fonts import FontBook, fallback_faces, fallback_font, missing_glyphs, parse_weight
 from .jinja import Evaluator
 from .template import SlideSpec, Template, check_box
+from ..i18n import _
 
 # the first variable a layer value refers to: {{ item.photo }}, {{ headline }}
 _REF = re.compile(r"\{\{-?\s*([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?")
@@ -65,9 +66,10 @@ class Props:
                 raise ValueError
             number = float(str(value).rstrip("%")) if isinstance(value, str) else float(value)
         except (TypeError, ValueError):
-            raise self.fail(key, f"expected a number, got {value!r}") from None
+            raise self.fail(key, _("expected a number, got {value!r}", value=value)) from None
         if (low is not None and number < low) or (high is not None and number > high):
-            raise self.fail(key, f"must be between {low:g} and {high:g}, got {number:g}")
+            raise self.fail(key, _("must be between {low:g} and {high:g}, got {number:g}",
+                                   low=low, high=high, number=number))
         return number
 
     def color(self, key: str, default: str | None = None) -> paint.RGBA:
@@ -75,14 +77,16 @@ class Props:
         try:
             return paint.parse_color(value, self.tpl.colors)
         except ValueError:
-            raise self.fail(key, f"unknown colour {value!r}: use #RRGGBB, #RRGGBBAA or one of "
-                                 f"the colours: {', '.join(self.tpl.colors) or 'none defined'}"
+            raise self.fail(key, _("unknown colour {value!r}: use #RRGGBB, #RRGGBBAA or one of "
+                                   "the colours: {colors}", value=value,
+                                   colors=', '.join(self.tpl.colors) or 'none defined')
                             ) from None
 
     def choice(self, key: str, options: tuple[str, ...], default: str) -> str:
         value = str(self.get(key, default)).strip().lower()
         if value not in options:
-            raise self.fail(key, f"must be one of {', '.join(options)}, got {value!r}")
+            raise self.fail(key, _("must be one of {options}, got {value!r}",
+                                   options=', '.join(options), value=value))
         return value
 
     def box(self) -> tuple[int, int, int, int]:
@@ -97,8 +101,8 @@ class Props:
             if not (0 <= fx <= 1 and 0 <= fy <= 1):
                 raise ValueError
         except (TypeError, ValueError):
-            raise self.fail("focus", "focus is [x, y] between 0 and 1, e.g. [0.5, 0.3] "
-                                     "keeps the upper middle in view") from None
+            raise self.fail("focus", _("focus is [x, y] between 0 and 1, e.g. [0.5, 0.3] keeps "
+                                       "the upper middle in view")) from None
         return fx, fy
 
 
@@ -226,8 +230,8 @@ class SlidePainter:
     def _gradient_spec(self, p: Props, key: str) -> tuple[paint.RGBA, paint.RGBA, float]:
         spec = p.get(key)
         if not isinstance(spec, dict) or "from" not in spec or "to" not in spec:
-            raise p.fail(key, "a gradient is {from: COLOUR, to: COLOUR, angle: 180} "
-                              "(180 = top to bottom)")
+            raise p.fail(key, _("a gradient is {from: COLOUR, to: COLOUR, angle: 180} (180 = "
+                                "top to bottom)"))
         raw = p.raw.get(key)
         sub = Props(spec, raw if hasattr(raw, "line_of") else p.raw, self.tpl, f"{p.where}.{key}")
         return sub.color("from"), sub.color("to"), sub.number("angle", 180)
@@ -266,10 +270,12 @@ class SlidePainter:
             room = int((h - 2 * pad_y) // layout.line_px)
             if style.max_lines is not None:
                 room = min(room, style.max_lines)
-            raise p.fail("text", f"text {_snippet(text)!r} does not fit the {w}x{h} box of "
-                         f"template {self.tpl.name} even at {layout.size} px ({needed} lines "
-                         f"needed, room for {room}): shorten the text, enlarge the box, lower "
-                         "min_size or set ellipsis: true", TextOverflow)
+            raise p.fail("text", _("text {snippet!r} does not fit the {w}x{h} box of template "
+                                   "{name} even at {size} px ({needed} lines needed, room for "
+                                   "{room}): shorten the text, enlarge the box, lower min_size "
+                                   "or set ellipsis: true", snippet=_snippet(text), w=w, h=h,
+                                   name=self.tpl.name, size=layout.size, needed=needed,
+                                   room=room), TextOverflow)
         self._fit_warnings(p, text, style, layout)
         if p.get("background") is not None:
             self._text_background(canvas, p, layout, style, box, (pad_x, pad_y))
@@ -344,8 +350,9 @@ class SlidePainter:
         style_name = p.get("style")
         if style_name is not None:
             if style_name not in self.tpl.styles:
-                raise p.fail("style", f"unknown style {style_name!r}; styles: "
-                                      f"{', '.join(self.tpl.styles) or 'none'}")
+                raise p.fail("style", _("unknown style {style_name!r}; styles: {styles}",
+                                        style_name=style_name,
+                                        styles=', '.join(self.tpl.styles) or 'none'))
             merged.update(self.tpl.styles[style_name])
         merged.update({k: v for k, v in p.values.items() if v is not None})
         return Props(merged, p.raw, self.tpl, p.where, p.name, p.data_path)
@@ -357,8 +364,8 @@ class SlidePainter:
         try:
             weight = parse_weight(s.get("weight", "Regular"))
         except ValueError:
-            raise p.fail("weight", "weight is a name (Thin, Light, Regular, Medium, Bold, Black) "
-                                   "or a number from 100 to 900") from None
+            raise p.fail("weight", _("weight is a name (Thin, Light, Regular, Medium, Bold, "
+                                     "Black) or a number from 100 to 900")) from None
         spacing = s.get("letter_spacing", 0)
         color = paint.with_opacity(s.color("color", "#111111"), s.number("opacity", 1, 0, 1))
         max_lines = s.get("max_lines")
@@ -480,7 +487,7 @@ class SlidePainter:
         """The image file named by ``key``: path, bytes and their digest (read once per render)."""
         value = p.get(key)
         if value is None or value == "":
-            raise p.fail(key, "no image given", ImageError)
+            raise p.fail(key, _("no image given"), ImageError)
         path = Path(value) if isinstance(value, Path) else Path(str(value))
         if not path.is_absolute():
             path = self.tpl.folder / path
@@ -489,7 +496,7 @@ class SlidePainter:
             try:
                 data = path.read_bytes()
             except FileNotFoundError:
-                raise p.fail(key, f"image file not found: {path}", ImageError) from None
+                raise p.fail(key, _("image file not found: {path}", path=path), ImageError) from None
             except OSError as exc:
                 raise _unreadable(p, key, path, exc) from None
             hit = self._files[path] = (data, paint.file_digest(data))
@@ -515,7 +522,7 @@ class SlidePainter:
             paint.remember_size(digest, natural)
         except UnidentifiedImageError:
             raise _unreadable(p, key, path, UnidentifiedImageError(
-                f"cannot identify image file {str(path)!r}")) from None
+                _("cannot identify image file {path!r}", path=str(path)))) from None
         except (OSError, ValueError, SyntaxError) as exc:
             raise _unreadable(p, key, path, exc) from None
         self._photos[(digest, target)] = photo
@@ -532,8 +539,9 @@ def _apply_shade(canvas: Image.Image, shade: tuple[tuple, ...], box: tuple[int, 
 
 
 def _unreadable(p: Props, key: str, path: Path, exc: Exception) -> TemplateError:
-    return p.fail(key, f"cannot read image {path} ({type(exc).__name__}: {exc}): replace it "
-                       "with a working JPEG, PNG, WebP or HEIC file", ImageError)
+    return p.fail(key, _("cannot read image {path} ({error}: {exc}): replace it with a working "
+                         "JPEG, PNG, WebP or HEIC file", path=path, error=type(exc).__name__,
+                         exc=exc), ImageError)
 
 
 def _aligned(box: tuple[int, int, int, int], size: tuple[int, int], align: str) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from ..errors import TextLimitExceeded
 from .jinja import render_file, text_env
+from ..i18n import _
 
 # documented maxima (see /work/shared/reference/platforms.md): characters and hashtags
 LIMITS: dict[str, dict[str, int]] = {
@@ -64,15 +65,17 @@ def render_texts(folder: Path, texts: Mapping[str, Path], ctx: Mapping[str, Any]
 def check_limits(name: str, text: str, limits: Mapping[str, int], file: Path | str) -> None:
     max_chars = limits.get("max_chars")
     if max_chars is not None and len(text) > max_chars:
-        raise TextLimitExceeded(f"the {name} text is {len(text):,} characters, over the "
-                                f"{max_chars:,} allowed: shorten the descriptions or the template",
+        raise TextLimitExceeded(_("the {name} text is {n:,} characters, over the {max_chars:,} "
+                                  "allowed: shorten the descriptions or the template", name=name,
+                                  n=len(text), max_chars=max_chars),
                                 file=file)
     max_tags = limits.get("max_hashtags")
     if max_tags is not None:
         tags = hashtags_in(text)
         if len(tags) > max_tags:
-            raise TextLimitExceeded(f"the {name} text has {len(tags)} hashtags, over the "
-                                    f"{max_tags} allowed: drop some tags", file=file)
+            raise TextLimitExceeded(_("the {name} text has {n} hashtags, over the {max_tags} "
+                                      "allowed: drop some tags", name=name, n=len(tags),
+                                      max_tags=max_tags), file=file)
 
 
 def _tidy(text: str) -> str:

@@ -57,7 +57,8 @@ class SessionPolicy:
             if full in web:
                 value = web[full]
                 if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                    raise ConfigError(f"expected a whole number of at least 1, got {value!r}",
+                    raise ConfigError(_("expected a whole number of at least 1, got {value!r}",
+                                        value=value),
                                       file=settings.file or "outreach.toml", key=f"web.{full}")
                 values[key] = value
         return cls(**values)

@@ -178,6 +178,13 @@ def to_sign_in(request: Request) -> Response:
     path = request.url.path
     if request.url.query:
         path += "?" + request.url.query
+    if is_htmx(request):
+        # back to the page the fragment belongs to, not to the fragment's own URL
+        from urllib.parse import urlsplit
+
+        current = urlsplit(request.headers.get("hx-current-url", ""))
+        if current.path and current.netloc == request.url.netloc:
+            path = current.path + ("?" + current.query if current.query else "")
     target = "/sign-in" + ("" if path == "/" else "?next=" + quote(safe_next(path), safe="/"))
     if is_htmx(request):
         # HTMX would swap a redirect's page into a fragment; HX-Redirect loads it whole
