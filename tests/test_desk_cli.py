@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from outreach.cli import main
 from test_publish_cli import root  # noqa: F401 - fixture reuse

@@ -228,3 +228,30 @@ def test_settings_errors_name_the_key(make):
     service.settings = replace(service.settings, sections={
         "notifications": {"enabled": False}})
     assert notify_settings(service.settings) is None
+
+
+def test_run_due_mails_the_draft_once(smtp, tmp_path, db_url, monkeypatch):
+    """cron's run-due prepares Thursday's draft and mails the approvers; a second run does not."""
+    from outreach.cli import main
+    from test_publish_helpers import write_template
+
+    (tmp_path / "outreach.toml").write_text(
+        f'timezone = "Asia/Seoul"\nlanguage = "en"\ndatabase_url = "{db_url}"\n'
+        '[channels.outbox]\ntype = "outbox"\n'
+        '[notifications]\nbase_url = "https://desk.example.go.kr"\n'
+        '[notifications.to]\napprover = ["boss@example.go.kr"]\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\n'
+        'sender = "outreach@example.go.kr"\n', encoding="utf-8")
+    write_template(tmp_path / "templates" / "cards")
+    (tmp_path / "schedules").mkdir()
+    (tmp_path / "schedules" / "weekly.yaml").write_text(
+        'template: notice\ncron: "0 16 * * thu"\nchannels: [outbox]\napproval: required\n'
+        'prepare_before: 1d\ndata: content/{date}.yaml\n', encoding="utf-8")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "2026-11-26.yaml").write_text("title: 음악회\n", encoding="utf-8")
+    monkeypatch.setenv("OUTREACH_NOW", "2026-11-25T16:30:00+09:00")
+    assert main(["--root", str(tmp_path), "run-due"]) == 0
+    assert main(["--root", str(tmp_path), "run-due"]) == 0
+    (to, msg), = smtp.messages
+    assert to == ["boss@example.go.kr"] and "Draft ready for approval: weekly" in msg["Subject"]
+    assert "https://desk.example.go.kr/runs/1" in msg.get_content()

@@ -38,7 +38,8 @@ def test_an_editor_cannot_approve_and_an_approver_can(desk):
     assert occ["state"] == m.AWAITING_APPROVAL
     sign_in(desk, "editor")
     page = desk.get(f"/runs/{occ['id']}")
-    assert page.status_code == 200 and "Approve" in page.text     # shown; the POST decides
+    assert page.status_code == 200 and "Waiting for an approver." in page.text
+    assert f"/runs/{occ['id']}/approve" not in page.text           # not offered, and refused:
     r = post(desk, f"/runs/{occ['id']}/approve", page=f"/runs/{occ['id']}")
     assert r.status_code == 403 and thursday(desk.ws)["state"] == m.AWAITING_APPROVAL
     desk.cookies.clear()

@@ -78,16 +78,50 @@ def test_comments_since_cursor_through_batch_and_paging(graph, tmp_path):
     assert len(texts) == 122
     nested = next(r for r in batch.items if r.text == "시청 뒤편에 있어요")
     assert nested.parent_id == first and nested.post_remote_id == posts[0]
-    assert len(graph.seen("POST", r"^/$")) == 1
+    # one posts request carrying every post's new comments, one more page for the busy post
+    assert len(graph.seen("GET", r"/posts$")) == 1 and len(graph.seen("GET", r"/comments$")) == 1
+    assert not graph.seen("POST", r"^/$")
     assert datetime.fromisoformat(batch.cursor) >= max(r.created_at for r in batch.items)
 
 
-def test_batch_splits_at_fifty(graph, tmp_path):
+def test_a_hundred_quiet_posts_cost_at_most_three_requests(graph, tmp_path):
     ch = make_channel(graph, tmp_path)
-    for i in range(120):
-        graph.add_post(f"게시물 {i}")
-    ch.replies(None)
-    assert len(graph.seen("POST", r"^/$")) == 3
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    posts = [graph.add_post(f"게시물 {i}", created=now - timedelta(hours=i + 1)) for i in range(100)]
+    graph.add_post("오래된 게시물", created=now - timedelta(days=40))
+    graph.add_comment(posts[3], "지난주 댓글", created=now - timedelta(days=8))
+    batch = ch.replies(None)                       # first harvest: the last 7 days
+    assert batch.items == [] and len(graph.requests) <= 3
+    before = len(graph.requests)
+    assert ch.replies(batch.cursor).items == []    # nothing new since
+    assert len(graph.requests) - before <= 3
+    fields = graph.seen("GET", r"/posts$")[-1].query["fields"]
+    assert "comments.filter(stream)" in fields and ".since(" in fields
+
+
+def test_comments_of_the_cursors_second_are_not_read_again(graph, tmp_path):
+    ch = make_channel(graph, tmp_path)
+    second = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=5)
+    pid = graph.add_post("게시물")
+    graph.add_comment(pid, "첫 댓글", created=second)
+    graph.add_comment(pid, "같은 초의 댓글", created=second)
+    first = ch.replies((second - timedelta(minutes=1)).isoformat())
+    assert sorted(r.text for r in first.items) == ["같은 초의 댓글", "첫 댓글"]
+    assert datetime.fromisoformat(first.cursor) == second + timedelta(microseconds=1)
+    assert ch.replies(first.cursor).items == []          # Graph's since is whole seconds, inclusive
+    later = graph.add_comment(pid, "다음 초의 댓글", created=second + timedelta(seconds=1))
+    assert [r.remote_id for r in ch.replies(first.cursor).items] == [later]
+
+
+def test_a_second_still_filling_is_read_again_rather_than_lost(graph, tmp_path):
+    ch = make_channel(graph, tmp_path)
+    just_now = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(seconds=5)
+    pid = graph.add_post("게시물")
+    graph.add_comment(pid, "방금 쓴 댓글", created=just_now)
+    batch = ch.replies((just_now - timedelta(minutes=1)).isoformat())
+    assert datetime.fromisoformat(batch.cursor) == just_now
+    late = graph.add_comment(pid, "같은 초에 늦게 보인 댓글", created=just_now)
+    assert late in [r.remote_id for r in ch.replies(batch.cursor).items]
 
 
 def test_reply_is_sent_once_and_hide(graph, tmp_path):
@@ -137,3 +171,15 @@ def test_expired_token_and_check(graph, tmp_path):
     result = ch.check()
     assert [(r.ok, r.what, r.fix) for r in result] == [
         (False, "Facebook page token expired on 2026-11-20", "create a new one and set FB_TOKEN")]
+
+
+def test_a_read_meta_finds_too_big_is_asked_again_in_smaller_pages(graph, tmp_path):
+    ch = make_channel(graph, tmp_path)
+    pid = graph.add_post("게시물")
+    graph.add_comment(pid, "문의드립니다", created=datetime.now(timezone.utc) - timedelta(minutes=10))
+    graph.fail("answer", method="GET", path=r"/posts$", status=500,
+               body={"error": {"message": "Please reduce the amount of data you're asking for, then "
+                                          "retry your request", "type": "OAuthException", "code": 1}})
+    batch = ch.replies((datetime.now(timezone.utc) - timedelta(hours=1)).isoformat())
+    assert [r.text for r in batch.items] == ["문의드립니다"]
+    assert [r.query["limit"] for r in graph.seen("GET", r"/posts$")] == ["100", "25"]

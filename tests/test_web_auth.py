@@ -23,6 +23,17 @@ def test_unsigned_visitor_is_sent_to_sign_in(staff):
     assert r.status_code == 303 and r.headers["location"] == "/sign-in?next=/account"
     r = staff.get("/account", headers={"HX-Request": "true"})
     assert r.status_code == 401 and r.headers["HX-Redirect"] == "/sign-in?next=/account"
+    # a fragment's request comes back to its page after signing in
+    r = staff.post("/account/language", headers={
+        "HX-Request": "true", "HX-Current-URL": "http://testserver/audit?via=cli"})
+    assert r.status_code in (401, 403)
+    r = staff.get("/audit", params={"via": "cli"}, headers={
+        "HX-Request": "true", "HX-Target": "audit_table",
+        "HX-Current-URL": "http://testserver/audit?via=cli"})
+    assert r.headers["HX-Redirect"] == "/sign-in?next=/audit%3Fvia%3Dcli"
+    r = staff.get("/audit", headers={"HX-Request": "true",
+                                     "HX-Current-URL": "http://evil.example/steal"})
+    assert r.headers["HX-Redirect"] == "/sign-in?next=/audit"
 
 
 def test_first_admin_signs_in_and_out(staff):
@@ -114,8 +125,6 @@ def test_idle_and_absolute_time_outs(web_ws):
 
 
 def test_sign_out_everywhere_ends_every_session(staff, web_ws):
-    from starlette.testclient import TestClient
-
     add_user(web_ws.db, "kim", "editor")
     other, _ = sessions.sign_in(web_ws.db, SessionPolicy(), "kim", PASSWORD)
     sign_in(staff, "kim")
@@ -157,3 +166,146 @@ def test_the_cookie_holds_a_token_the_database_only_hashes(staff):
         row = store.session_with_user(conn, token_hash(token))
     assert row is not None and row.name == "kim"
     assert token not in str(tuple(row))
+
+
+def test_the_users_language_overrides_the_workspaces(staff):
+    add_user(staff.ws.db, "kim", "viewer", language="ko")
+    add_user(staff.ws.db, "lee", "viewer")
+    sign_in(staff, "kim")
+    page = staff.get("/account")
+    assert "내 계정" in page.text and '<html lang="ko">' in page.text
+    staff.cookies.clear()
+    sign_in(staff, "lee")            # no choice of their own: the workspace's English
+    page = staff.get("/account")
+    assert "My account" in page.text and '<html lang="en">' in page.text
+    assert post(staff, "/account/language", {"language": "ko"}).status_code == 303
+    assert "언어를 저장했습니다." in staff.get("/account").text
+
+
+def test_security_headers_and_no_inline_script(staff):
+    r = staff.get("/sign-in")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["cache-control"] == "no-store"
+    import re
+
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", r.text, re.S)
+    assert scripts and all('src="' in attrs and not body.strip() for attrs, body in scripts)
+    assert not re.search(r"\son[a-z]+=", r.text)           # no onclick= handlers either
+    assert staff.get("/static/app.js").status_code == 200
+
+
+def test_secure_cookie_over_https(web_ws):
+    from web_support import staff_client
+
+    add_user(web_ws.db, "kim", "viewer")
+    with staff_client(web_ws, base_url="https://outreach.city.local") as client:
+        r = sign_in(client, "kim")
+        assert "secure" in r.headers["set-cookie"].lower()
+        assert "max-age=31536000" in client.get("/account").headers[
+            "strict-transport-security"]
+
+
+def test_bad_input_never_gets_a_5xx(staff):
+    add_user(staff.ws.db, "admin", "admin")
+    sign_in(staff, "admin")
+    token = csrf(staff, "/account")
+    bodies = [b"\xff\xfe garbage", b"a=%ZZ&csrf_token=" + token.encode(), b"&&&==="]
+    for body in bodies:
+        for path in ("/users", "/account/language", "/sign-in", "/departments"):
+            r = staff.post(path, content=body, headers={
+                "content-type": "application/x-www-form-urlencoded", "X-CSRF-Token": token})
+            assert r.status_code < 500, (path, body, r.status_code)
+    r = staff.post("/users", content=b"--x\r\nbroken", headers={
+        "content-type": "multipart/form-data; boundary=x", "X-CSRF-Token": token})
+    assert r.status_code == 400
+    assert staff.get("/audit?before=abc&since=2026-13-45").status_code == 400
+
+
+def test_a_signed_in_request_costs_one_query(staff):
+    """The guard's session lookup is one indexed query (the front door does nothing else)."""
+    from sqlalchemy import event
+
+    add_user(staff.ws.db, "kim", "viewer")
+    sign_in(staff, "kim")
+    staff.get("/")   # the first request after sign-in may touch last_seen_at
+    seen: list[str] = []
+    listener = lambda *a: seen.append(a[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(staff.ws.db.engine, "before_cursor_execute", listener)
+    try:
+        r = staff.get("/")
+    finally:
+        event.remove(staff.ws.db.engine, "before_cursor_execute", listener)
+    assert r.status_code == 303
+    assert len(seen) == 1 and "token_hash" in seen[0], seen
+
+
+def test_account_page_lists_this_users_sessions(staff, web_ws):
+    add_user(web_ws.db, "kim", "viewer")
+    sessions.sign_in(web_ws.db, SessionPolicy(), "kim", PASSWORD, ip="10.1.2.3",
+                     user_agent="Mozilla/5.0 (Windows NT 10.0) Chrome/131.0 Whale/4.0")
+    sign_in(staff, "kim")
+    page = staff.get("/account").text
+    assert "10.1.2.3" in page and "Whale · Windows" in page and "this one" in page
+
+
+def test_an_htmx_error_lands_in_the_message_area(staff):
+    add_user(staff.ws.db, "kim", "viewer")
+    sign_in(staff, "kim")
+    token = csrf(staff, "/account")
+    r = staff.post("/account/password", data={"current": "x", "new": "a" * 12, "again": "b"},
+                   headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert r.status_code == 400
+    assert r.headers["HX-Retarget"] == "#messages"
+    assert "the two new passwords are not the same" in r.text and "<html" not in r.text
+
+
+def test_oversized_bodies_are_413_before_anything_is_read(staff):
+    add_user(staff.ws.db, "kim", "viewer")
+    sign_in(staff, "kim")
+    token = csrf(staff, "/account")
+    r = staff.post("/account/language", data={"language": "ko", "pad": "x" * (3 * 1024 * 1024)},
+                   headers={"X-CSRF-Token": token})
+    assert r.status_code == 413
+    with staff.ws.db.read() as conn:
+        assert store.get_user(conn, name="kim").language is None
+
+
+def test_passwords_are_argon2id_with_the_rfc_9106_profile_and_upgrade_cheap_hashes():
+    from outreach.users import passwords
+
+    real = passwords.make_hasher()
+    stored = real.hash("correct horse battery")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert real.verify(stored, "correct horse battery")
+    cheap = passwords.make_hasher("cheapest").hash("correct horse battery")
+    assert cheap.startswith("$argon2id$") and real.check_needs_rehash(cheap)
+
+
+def test_an_admins_new_password_lifts_the_lock(web_ws):
+    from outreach.errors import SignInFailed
+    from outreach.users import accounts
+    from outreach.users.audit import Actor
+
+    db, policy = web_ws.db, SessionPolicy(lock_after=2)
+    add_user(db, "kim", "editor")
+    for _ in range(2):
+        with pytest.raises(SignInFailed):
+            sessions.sign_in(db, policy, "kim", "wrong password")
+    with pytest.raises(SignInFailed, match="Too many"):
+        sessions.sign_in(db, policy, "kim", PASSWORD)
+    accounts.set_password(db, Actor.system("admin"), "kim", "a new long password")
+    assert sessions.sign_in(db, policy, "kim", "a new long password")[1].name == "kim"
+
+
+def test_a_flash_is_shown_once_on_the_next_full_page(staff):
+    add_user(staff.ws.db, "kim", "viewer")
+    sign_in(staff, "kim")
+    assert post(staff, "/account/language", {"language": "en"}).status_code == 303
+    staff.get("/")                                   # a redirect shows nothing: kept
+    staff.get("/account", headers={"HX-Request": "true", "HX-Target": "messages"})
+    assert "Language saved." in staff.get("/account").text
+    assert "Language saved." not in staff.get("/account").text

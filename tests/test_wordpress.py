@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from outreach.channels.wordpress import WordPressChannel, slug_for
+from outreach.channels.wordpress import WordPressChannel, media_slug, slug_for
 from outreach.errors import AuthExpired, Rejected
 
 from fakes import channel_context
@@ -42,10 +42,24 @@ def test_publish_uploads_media_and_creates_post_with_slug(wp, tmp_path):
     names = {c["name"]: cid for cid, c in wp.categories.items()}
     assert post["categories"] == [names["즐기는천안"], names["기타119"]]
     raw = post["content"]["raw"]
-    urls = [m["source_url"] for m in wp.media.values()]
-    assert raw.index(urls[0]) < raw.index(urls[1]) < raw.index("이번 주말 천안에서")
-    assert "이번 주말 천안에서" in post["content"]["raw"]
-    assert next(iter(wp.media.values()))["alt_text"].startswith("1번째 카드")
+    cover, second = wp.media.values()
+    # the cover is the featured image: the theme shows it above the post, not twice
+    assert cover["source_url"] not in raw
+    assert raw.index(second["source_url"]) < raw.index("이번 주말 천안에서")
+    assert cover["alt_text"].startswith("1번째 카드") and second["alt_text"].startswith("2번째 카드")
+    title = post["title"]["raw"]
+    assert [m["title"]["raw"] for m in (cover, second)] == [f"{title} (1/2)", f"{title} (2/2)"]
+    assert [m["slug"] for m in (cover, second)] == [media_slug("occ-3-blog", 1), media_slug("occ-3-blog", 2)]
+    assert all(m["post"] == post["id"] for m in wp.media.values())      # attached to the post
+    assert receipt.extra["media"] == [str(cover["id"]), str(second["id"])]
+
+
+def test_cover_in_body_for_themes_without_featured_images(wp, tmp_path):
+    ch = make_channel(wp, tmp_path, cover_in_body=True)
+    receipt = ch.publish(make_post(tmp_path / "var", slides=2), "occ-3-blog")
+    raw = wp.posts[int(receipt.remote_id)]["content"]["raw"]
+    cover, second = wp.media.values()
+    assert raw.index(cover["source_url"]) < raw.index(second["source_url"])
 
 
 def test_find_by_slug_and_publish_twice_is_one_post(wp, tmp_path):

@@ -11,6 +11,7 @@ process environment or a git-ignored ``.env`` beside outreach.toml.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -20,13 +21,43 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .i18n import _
 
 CONFIG_NAME = "outreach.toml"
 DEFAULT_TIMEZONE = "Asia/Seoul"
 CHANNEL_TYPES = ("outbox", "handoff", "facebook", "instagram", "wordpress",
-                 "naver_blog", "youtube", "kakao")
-_TOP_LEVEL_KEYS = {"timezone", "database_url", "templates_dir", "schedules_dir", "var_dir",
-                   "content_dir", "language"}
+                 "naver_blog", "youtube", "kakao", "band", "threads")
+
+# Every table outreach.toml may hold and the keys each knows: one declarative table,
+# checked when the file loads, so a misspelt section or key is an error with "did you
+# mean ..." instead of a setting silently ignored. A module that adds settings adds its
+# line here. ``None``: the table's owner checks its keys itself ([channels.NAME]: the
+# channel module; sections other parts of outreach read and validate on their own).
+# A key naming a sub-table ("kakao" in [inbox]) is listed as "inbox.kakao".
+KNOWN_KEYS: dict[str, frozenset[str] | None] = {
+    "": frozenset({"timezone", "database_url", "templates_dir", "schedules_dir", "var_dir",
+                   "content_dir", "language", "media_dirs"}),
+    "channels.*": None,
+    "scheduling": frozenset({"misfire_grace", "feed_timeout"}),
+    "publishing": frozenset({"lease_minutes", "render_retry_minutes", "max_attempts",
+                             "retry_base_seconds", "retry_cap_seconds", "post_grace_minutes",
+                             "post_approval"}),
+    "inbox": frozenset({"rules", "replies", "harvest_minutes", "first_answer_hours",
+                        "resolution_days", "workday_start", "workday_end", "workdays",
+                        "holiday_country", "extra_holidays", "extra_workdays", "salt_env",
+                        "transfer_deadlines", "live_seconds"}),
+    "inbox.kakao": frozenset({"channel", "welcome", "ack", "menu", "links", "greetings",
+                              "thanks"}),
+    "server": frozenset({"host", "port", "max_body"}),
+    "budget": frozenset({"daily_krw", "monthly_krw"}),      # publishing/budget.py
+    "server.facebook": frozenset({"app_secret_env", "verify_token_env"}),
+    "server.kakao": frozenset({"secret_env", "header", "query"}),
+    "web": None,
+    "smtp": None,
+    "notifications": None,
+    "autopilot": None,          # validated by outreach/autopilot/settings.py
+}
+_TOP_LEVEL_KEYS = KNOWN_KEYS[""]
 
 
 @dataclass(frozen=True)
@@ -52,6 +83,7 @@ class Settings:
     var_dir: Path
     channels: Mapping[str, ChannelConfig]
     language: str = "ko"
+    media_dirs: tuple[Path, ...] = ()    # folders outside the workspace images may come from
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -64,8 +96,8 @@ class Settings:
         value = self.env.get(env_name)
         if not value:
             raise ConfigError(
-                f"environment variable {env_name} is not set: export it or add it to "
-                f"{self.root / '.env'}", file=self.file or CONFIG_NAME, key=key)
+                _("environment variable {env_name} is not set: export it or add it to {env_file}",
+                  env_name=env_name, env_file=self.root / '.env'), file=self.file or CONFIG_NAME, key=key)
         from .logs import register_secret
 
         register_secret(value)
@@ -107,11 +139,28 @@ def _read_env(root: Path) -> dict[str, str]:
     merged: dict[str, str] = {}
     dotenv = root / ".env"
     if dotenv.is_file():
-        from dotenv import dotenv_values  # small, but only needed when a .env exists
-
-        merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+        merged.update(read_dotenv(dotenv))
     merged.update(os.environ)
     return merged
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """``NAME=value`` lines of a .env file; a line that is not one is an error naming it
+    (python-dotenv alone skips it with a warning, and the secret then seems unset)."""
+    import io
+
+    from dotenv.main import DotEnv   # small, but only needed when a .env exists
+    from dotenv.parser import parse_stream
+
+    from .i18n import _
+
+    text = read_utf8(path)
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error or (binding.key is not None and binding.value is None):
+            raise ConfigError(_("malformed line: write NAME=value (quotes around values with "
+                                "spaces or #)"), file=path, line=binding.original.line)
+    values = DotEnv(path, stream=io.StringIO(text), interpolate=True).dict()
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def load_settings(root: Path | None = None) -> Settings:
@@ -121,7 +170,7 @@ def load_settings(root: Path | None = None) -> Settings:
     if root is not None:
         root = root.resolve()
         if not root.is_dir():
-            raise ConfigError(f"workspace folder {root} does not exist")
+            raise ConfigError(_("workspace folder {root} does not exist", root=root))
         file = root / CONFIG_NAME if (root / CONFIG_NAME).is_file() else None
     else:
         found = find_root()
@@ -131,14 +180,74 @@ def load_settings(root: Path | None = None) -> Settings:
     data: dict[str, Any] = {}
     text = ""
     if file is not None:
-        text = file.read_text(encoding="utf-8")
+        text = read_utf8(file)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             match = re.search(r"line (\d+)", str(exc))
-            raise ConfigError(f"not valid TOML ({exc}): fix the syntax",
+            raise ConfigError(_("not valid TOML ({exc}): fix the syntax", exc=exc),
                               file=file, line=int(match.group(1)) if match else None) from None
+        check_known_keys(data, text, file)
     return _build(root, file, text, data)
+
+
+def read_utf8(path: Path) -> str:
+    """A staff-edited text file; one line naming file and line when it is not UTF-8
+    (Windows Notepad and Hangul Word Processor often save Korean text as CP949)."""
+    from .i18n import _
+
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ConfigError(_("not UTF-8 text (Korean saved as CP949/EUC-KR?): save the file as "
+                            "UTF-8"), file=path, line=line) from None
+
+
+def check_known_keys(data: Mapping[str, Any], text: str, file: Path | str) -> None:
+    """Refuse a table or key that ``KNOWN_KEYS`` does not list, suggesting the nearest."""
+    from .i18n import _
+
+    def walk(table: Mapping[str, Any], path: str) -> None:
+        known = KNOWN_KEYS.get(path, frozenset()) if path else KNOWN_KEYS[""]
+        if known is None:
+            return
+        prefix = f"{path}." if path else ""
+        subtables = {name[len(prefix):].split(".")[0] for name in KNOWN_KEYS
+                     if name.startswith(prefix) and name != path and name}
+        subtables.discard("*")
+        for key, value in table.items():
+            child = f"{prefix}{key}"
+            if key in subtables or f"{prefix}*" in KNOWN_KEYS:
+                if isinstance(value, Mapping):
+                    walk(value, child if key in subtables else f"{prefix}*")
+                continue
+            if key in known:
+                continue
+            candidates = sorted(known | subtables)
+            close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
+            is_table = isinstance(value, Mapping)
+            what = _("unknown section") if is_table else _("unknown setting")
+            hint = (_("did you mean {name}?", name=f"[{prefix}{close[0]}]" if is_table
+                      else close[0]) if close
+                    else _("known here: {names}", names=", ".join(candidates) or "-"))
+            line = (_table_line(text, child) if is_table
+                    else line_of(text, key, path or None))
+            raise ConfigError(_("{what}; {hint}", what=what, hint=hint), file=file, line=line,
+                              key=f"[{child}]" if is_table else child)
+
+    walk(data, "")
+
+
+def _table_line(text: str, name: str) -> int | None:
+    """The line of ``[name]`` (or of a ``[name.sub]`` below it)."""
+    parts = [re.escape(p) for p in name.split(".")]
+    header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(parts) + r"\s*[.\]]")
+    for i, line in enumerate(text.splitlines()):
+        if header.match(line):
+            return i + 1
+    return line_of(text, name.split(".")[-1])
 
 
 def _build(root: Path, file: Path | None, text: str, data: dict[str, Any]) -> Settings:
@@ -153,20 +262,21 @@ def _build(root: Path, file: Path | None, text: str, data: dict[str, Any]) -> Se
             raise ZoneInfoNotFoundError(tz_name)
         tz = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise fail(f"unknown time zone {tz_name!r}: use an IANA name such as \"Asia/Seoul\"",
+        raise fail(_("unknown time zone {tz_name!r}: use an IANA name such as \"Asia/Seoul\"",
+                     tz_name=tz_name),
                    "timezone") from None
 
     def folder(key: str, default: str) -> Path:
         value = data.get(key, default)
         if not isinstance(value, str) or not value:
-            raise fail("expected a folder path as a string", key)
+            raise fail(_("expected a folder path as a string"), key)
         path = Path(value)
         return path if path.is_absolute() else root / path
 
     var_dir = folder("var_dir", "var")
     db_url = data.get("database_url", "")
     if not isinstance(db_url, str):
-        raise fail("expected a database URL string such as \"sqlite:///var/outreach.db\"",
+        raise fail(_("expected a database URL string such as \"sqlite:///var/outreach.db\""),
                    "database_url")
     env = _read_env(root)
     db_url = env.get("OUTREACH_DATABASE_URL") or db_url or f"sqlite:///{var_dir / 'outreach.db'}"
@@ -177,41 +287,45 @@ def _build(root: Path, file: Path | None, text: str, data: dict[str, Any]) -> Se
 
     raw_channels = data.get("channels", {"outbox": {"type": "outbox"}} if file is None else {})
     if not isinstance(raw_channels, dict):
-        raise fail("expected tables [channels.NAME]", "channels")
+        raise fail(_("expected tables [channels.NAME]"), "channels")
     channels: dict[str, ChannelConfig] = {}
     for name, table in raw_channels.items():
         if not isinstance(table, dict):
             raise fail("expected a table [channels." + name + "]", f"channels.{name}")
         ctype = table.get("type")
         if ctype not in CHANNEL_TYPES:
-            raise fail(f"type must be one of {', '.join(CHANNEL_TYPES)} (got {ctype!r})",
+            raise fail(_("type must be one of {channel_types} (got {ctype!r})",
+                         channel_types=', '.join(CHANNEL_TYPES), ctype=ctype),
                        f"channels.{name}.type", f"channels.{name}")
         for key, value in table.items():
             if _looks_secret(key) and not key.endswith("_env"):
-                raise fail(f"secrets do not belong in {CONFIG_NAME}: write {key}_env = "
-                           f"\"VARIABLE_NAME\" and put the value in the environment or .env",
+                raise fail(_("secrets do not belong in {config_name}: write {key}_env = "
+                             "\"VARIABLE_NAME\" and put the value in the environment or .env",
+                             config_name=CONFIG_NAME, key=key),
                            f"channels.{name}.{key}", f"channels.{name}")
         enabled = table.get("enabled", True)
         if not isinstance(enabled, bool):
-            raise fail("expected true or false", f"channels.{name}.enabled", f"channels.{name}")
+            raise fail(_("expected true or false"), f"channels.{name}.enabled", f"channels.{name}")
         channels[name] = ChannelConfig(name=name, type=ctype, file=file, enabled=enabled,
                                        settings={k: v for k, v in table.items()
                                                  if k not in ("type", "enabled")})
 
     sections = {k: v for k, v in data.items()
                 if isinstance(v, dict) and k != "channels"}
-    unknown = [k for k, v in data.items()
-               if not isinstance(v, dict) and k not in _TOP_LEVEL_KEYS]
-    if unknown:
-        raise fail(f"unknown setting; known top-level settings are {', '.join(sorted(_TOP_LEVEL_KEYS))}",
-                   unknown[0])
     from .i18n import LANGUAGES, default_language
 
     language = data.get("language", default_language())
     if language not in LANGUAGES:
-        raise fail(f"language must be one of {', '.join(LANGUAGES)} (got {language!r})",
+        raise fail(_("language must be one of {languages} (got {language!r})",
+                     languages=', '.join(LANGUAGES), language=language),
                    "language")
+
+    media = data.get("media_dirs", [])
+    if not isinstance(media, list) or not all(isinstance(m, str) and m for m in media):
+        raise fail(_('expected a list of folders, e.g. ["/srv/photos"]'), "media_dirs")
+    media_dirs = tuple(Path(m) if Path(m).is_absolute() else root / m for m in media)
     return Settings(root=root, file=file, timezone=tz, database_url=db_url, language=language,
+                    media_dirs=media_dirs,
                     templates_dir=folder("templates_dir", "templates/cards"),
                     schedules_dir=folder("schedules_dir", "schedules"),
                     content_dir=folder("content_dir", "content"),

@@ -22,6 +22,7 @@ is a bug and may show a traceback.
     │   └── SignInFailed           wrong name/password or too many tries (never says which)
     ├── PermissionDenied           the acting user's role does not allow this (web: 403)
     ├── NotFound                   no such page, file or object (web: 404)
+    ├── StorageError               disk full, folder not writable (names the folder; exit 1)
     └── ChannelError               a platform answered; ``channel`` names which
         ├── AuthExpired            credentials invalid or expired: a person must act
         ├── Rejected               permanent refusal, ``reason`` is the platform's
@@ -139,10 +140,24 @@ class PermissionDenied(OutreachError):
 
 class NotFound(OutreachError):
     """No such page, file or object (the web app answers 404)."""
+class StorageError(OutreachError):
+    """The disk is full or a folder cannot be written: not the input's fault (exit 1)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, folder: object = None) -> None:
+        super().__init__(message)
+        self.folder = folder
 
 
 class ChannelError(OutreachError):
-    """A platform call failed. ``channel`` is the configured channel name."""
+    """A platform call failed. ``channel`` is the configured channel name.
+
+    ``uploads``: remote ids of media the call uploaded before it failed (the
+    publisher records them on the attempt, so orphans can be deleted later).
+    """
+
+    uploads: tuple[str, ...] = ()
 
     def __init__(self, message: str, *, channel: str = "") -> None:
         super().__init__(f"channel {channel}: {message}" if channel else message)

@@ -66,6 +66,17 @@ def setup_logging(verbosity: int = 0) -> None:
     root.propagate = False
 
 
+def adopt(*names: str) -> None:
+    """Send other libraries' loggers (uvicorn's) through outreach's handler, so every
+    line on stderr, tracebacks included, is in the one configured format (JSON too)."""
+    ours = logging.getLogger("outreach")
+    for name in names:
+        other = logging.getLogger(name)
+        other.handlers[:] = list(ours.handlers)
+        other.setLevel(ours.level)
+        other.propagate = False
+
+
 def log(logger: logging.Logger, level: int, msg: str, **fields: object) -> None:
     """Log ``msg`` with structured ``fields`` (shown as key=value)."""
     logger.log(level, msg, extra={"fields": fields})

@@ -100,6 +100,7 @@ def test_editor_cannot_approve_approver_approves_on_a_phone_and_it_publishes_onc
     page.goto("/today")
     assert page.locator("#awaiting").is_visible()
     assert korean_has_glyphs(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "today-phone")
     page.locator("#awaiting a.action").first.click()
     page.wait_for_url(f"**/runs/{occ['id']}")
@@ -193,8 +194,10 @@ def test_hand_off_is_copied_downloaded_and_completed_with_its_address(page, shot
     card = page.locator(f"#handoff-{delivery['id']}")
     title = card.locator(f"#title-{delivery['id']}").inner_text()
     card.locator("button.copy[data-source^=title]").click()
+    card.locator("button.copy.copied[data-source^=title]").wait_for()   # the write finished
     assert page.evaluate("navigator.clipboard.readText()") == title
     card.locator("button.copy[data-source^=body]").click()
+    card.locator("button.copy.copied[data-source^=body]").wait_for()
     copied = page.evaluate("""async () => {
         const [item] = await navigator.clipboard.read();
         const html = await (await item.getType('text/html')).text();
@@ -203,7 +206,9 @@ def test_hand_off_is_copied_downloaded_and_completed_with_its_address(page, shot
     assert "text/html" in copied["types"] and "<" in copied["html"]
     assert "<" not in copied["text"] and copied["text"].strip()
     card.locator("button.copy[data-source^=tags]").click()
-    assert "주말" in page.evaluate("navigator.clipboard.readText()") or True
+    card.locator("button.copy.copied[data-source^=tags]").wait_for()
+    tags = page.evaluate("navigator.clipboard.readText()")
+    assert tags == card.locator(f"#tags-{delivery['id']}").inner_text() and "천안" in tags
     with page.expect_download() as info:
         card.locator("a[href$='images.zip']").click()
     data = open(info.value.path(), "rb").read()

@@ -24,21 +24,29 @@ Platform fakes and their seeding API:
   ``add_ig_media(caption)``; state ``posts``, ``photos``,
   ``comments``, ``containers``, ``ig_media``, ``quota_usage``/``quota_total``,
   ``expired`` (token answers code 190/463), ``scopes``, ``expires_at``.
-- ``WordPressFake`` (wordpress.py): ``add_category(name)``, ``add_post(...)``,
-  ``add_comment(post_id, text, created=, parent=, user=)`` (``user=fake.user_id``:
-  written by the authenticated user, as ``/users/me`` says); state ``posts``,
-  ``media``, ``comments``, ``categories``; ``password`` for Basic auth.
+- ``WordPressFake`` (wordpress.py): ``WordPressFake(zone=ZoneInfo(...))`` (the
+  site's time zone: ``after`` is site-local), ``add_category(name)``, ``add_post(...)``,
+  ``add_comment(post_id, text, created=, parent=, user=, status="hold")``
+  (``user=fake.user_id``: written by the authenticated user, as ``/users/me`` says;
+  rendered text texturized and autop'd, ``raw`` with context=edit), ``approve(cid)``;
+  state ``posts``, ``media``, ``comments``, ``categories``, ``capabilities``;
+  ``password`` for Basic auth.
 - ``NaverRssFake`` (naver.py): ``add_post(title, link=)`` for blog ``blog_id``.
 - ``YouTubeFake`` (youtube.py): OAuth token endpoint at ``/token`` plus Data API
   v3 under ``/youtube/v3``; ``add_thread(video_id, text, ...)``,
   ``add_reply(thread_id, text)`` (``own=True``: written as the city's channel,
   ``authorChannelId`` = ``channel_id``); state ``threads``, ``comments``,
   ``moderation``; ``revoked`` makes the refresh token fail (invalid_grant),
-  ``quota_exceeded`` answers 403 quotaExceeded.
+  ``quota_exceeded`` answers 403 quotaExceeded; every call costs its
+  documented units (``units_used``; ``quota_limit`` caps the day).
 - ``KakaoFake`` (kakao.py): chatbot Event API (``/v2/bots/{id}/talk``,
-  ``/v1/tasks/{id}``) and Solapi (``/messages/v4/send-many/detail``,
-  ``/cash/v1/balance``) with HMAC signature checks; state ``events``,
-  ``tasks``, ``solapi_messages``.
+  ``/v1/tasks/{id}``; ``undeliverable``, ``fail_entry``) and Solapi
+  (``send-many`` answering the group, ``send-many/detail`` wrapping it in
+  ``groupInfo``, the message-group API ``/messages/v4/groups...``,
+  ``/cash/v1/balance``) with HMAC signature checks and the documented error
+  codes; state ``events``, ``tasks``, ``groups``, ``solapi_messages`` (what
+  went out), ``balance``, ``refused_numbers``, ``error_after_send``,
+  ``clock_skew``.
 
 ``channel_context(name, type, settings, env, var_dir)`` builds a
 ``ChannelContext`` the way ``open_channel`` does, without a workspace.

@@ -10,6 +10,24 @@ whose ``status_code`` goes IN_PROGRESS -> FINISHED, and
 Seed with ``add_post``, ``add_comment``, ``add_ig_media``; inspect ``posts``,
 ``photos``, ``comments``, ``containers``, ``ig_media`` and ``requests``.
 
+Which documented behaviour each answer follows:
+
+- field expansion (developers.facebook.com/docs/graph-api/guides/field-expansion):
+  ``GET /{page-id}/posts?fields=id,comments.filter(stream).since(T).limit(n){fields}``
+  answers every post with its comments nested as ``{"data", "paging"}``; an edge's
+  parameters ride along as ``.name(value)`` modifiers, and a nested edge pages
+  on through ``/{post-id}/comments?after=``;
+- comments (docs/graph-api/reference/object/comments): ``filter=stream`` returns
+  replies too (with ``parent``), ``order=chronological``; ``since`` is a Unix
+  time in whole seconds and, as this fake reads it, inclusive (``created_time``
+  has whole seconds too, so comments of the cursor's second come back again:
+  adapters must drop the ones they already have);
+- paging (docs/graph-api/results): cursor-based, ``paging.cursors.after`` and a
+  ``next`` URL (which embeds the token) only when more follows;
+- batch requests (docs/graph-api/batch-requests) at ``POST /``, at most 50;
+- errors (docs/graph-api/guides/error-handling): ``{"error": {"message", "type",
+  "code", "error_subcode", "fbtrace_id"}}`` with HTTP 400/403.
+
 Comment authors: a Facebook comment's ``from`` is ``{"id", "name"}`` (the page
 itself writes as ``page_id``); an IG Comment's ``from`` is ``{"id", "username"}``
 where ``id`` is an Instagram-scoped id (IGSID), not the IG user id, so the
@@ -49,6 +67,37 @@ def graph_error(code: int, message: str, *, type_: str = "OAuthException", subco
     if subcode:
         err["error_subcode"] = subcode
     return Answer(status, {"error": err}, headers or {})
+
+
+def _split_top(text: str) -> list[str]:
+    """Split a ``fields`` value at commas outside braces and parentheses."""
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        if ch in "({":
+            depth += 1
+        elif ch in ")}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    if current:
+        parts.append(current)
+    return parts
+
+
+def expansions(fields: str) -> dict[str, tuple[dict[str, str], str]]:
+    """``comments.since(5).limit(3){id,message}`` -> {"comments": ({"since": "5", "limit": "3"}, "id,message")}."""
+    import re
+
+    out = {}
+    for part in _split_top(fields):
+        match = re.fullmatch(r"(\w+)((?:\.\w+\([^)]*\))*)(?:\{(.*)\})?", part.strip())
+        if match and (match[2] or match[3]):
+            params = dict(re.findall(r"\.(\w+)\(([^)]*)\)", match[2] or ""))
+            out[match[1]] = (params, match[3] or "")
+    return out
 
 
 class GraphFake(FakeServer):
@@ -216,7 +265,15 @@ class GraphFake(FakeServer):
         nid, edge = m["id"], m["edge"]
         if nid == self.page_id and edge in ("posts", "feed", "published_posts"):
             items = sorted(self.posts.values(), key=lambda p: p["created_time"], reverse=True)
-            return self._page([dict(p) for p in items if p.get("published", True)], req, req.path)
+            answer = self._page([dict(p) for p in items if p.get("published", True)], req, req.path)
+            nested = expansions(req.query.get("fields", ""))
+            if "comments" in nested and answer.status == 200:
+                params, sub_fields = nested["comments"]
+                for post in answer.body["data"]:
+                    sub = Request("GET", f"/v25.0/{post['id']}/comments",
+                                  {**params, "fields": sub_fields}, {}, b"")
+                    post["comments"] = self._list_comments(sub, post["id"]).body
+            return answer
         if nid == self.ig_user_id and edge == "media":
             items = sorted(self.ig_media.values(), key=lambda p: p["timestamp"], reverse=True)
             return self._page(items, req, req.path)

@@ -7,6 +7,25 @@ pointed here: ``/youtube/v3/commentThreads``, ``/youtube/v3/comments``
 Errors use Google's shape ``{"error": {"code", "message", "errors": [{"reason",
 "domain", "message"}]}}``; lists page with ``nextPageToken``.
 
+Which documented behaviour each answer follows:
+
+- resources and parameters: developers.google.com/youtube/v3/docs/comments,
+  /docs/commentThreads (at most 5 replies ride along with a thread; the rest
+  through ``comments.list(parentId=...)``);
+- quota: developers.google.com/youtube/v3/determine_quota_cost. Every call
+  costs its units (list 1, insert 50, setModerationStatus 50, channels.list 1),
+  invalid requests included ("all API requests, including invalid requests,
+  incur a quota cost of at least one point"); ``units_used`` counts them and,
+  with ``quota_limit`` set, a call that would pass it answers 403
+  ``quotaExceeded`` (domain ``youtube.quota``) without acting. ``quota_exceeded
+  = True`` refuses every call that way;
+- ``snippet.textOriginal`` is "the original, raw text of the comment as it was
+  initially posted"; ``textDisplay`` is HTML unless ``textFormat=plainText``.
+  What YouTube stores for a reply is not byte-identical to what was sent (its
+  normalisation is not documented): this fake turns ``\r\n`` into ``\n``
+  and trims surrounding white space, and renders ``textDisplay`` with
+  ``<br>`` and HTML entities, so adapters must compare loosely.
+
 Every comment's ``snippet.authorChannelId.value`` is its author's channel id:
 ``UC<author>`` for seeded citizens, ``channel_id`` for comments written as the
 city's channel (answers through ``comments.insert``, or seeded with
@@ -15,6 +34,7 @@ city's channel (answers through ``comments.insert``, or seeded with
 
 from __future__ import annotations
 
+import html
 import itertools
 from datetime import datetime, timezone
 from typing import Any
@@ -22,6 +42,8 @@ from typing import Any
 from .base import Answer, FakeServer, Request
 
 API = r"/youtube/v3"
+COST = {("GET", "commentThreads"): 1, ("GET", "comments"): 1, ("POST", "comments"): 50,
+        ("POST", "comments/setModerationStatus"): 50, ("GET", "channels"): 1}
 
 
 def google_error(status: int, reason: str, message: str, domain: str = "youtube.api") -> Answer:
@@ -42,6 +64,8 @@ class YouTubeFake(FakeServer):
         self.refresh_token, self.client_id, self.client_secret = refresh_token, client_id, client_secret
         self.revoked = False
         self.quota_exceeded = False
+        self.quota_limit: int | None = None     # units a day; None: unlimited
+        self.units_used = 0
         self.access_tokens: set[str] = set()
         self.threads: dict[str, dict[str, Any]] = {}       # thread id -> {video, top comment id}
         self.comments: dict[str, dict[str, Any]] = {}      # comment id -> snippet
@@ -106,14 +130,21 @@ class YouTubeFake(FakeServer):
         if not auth.startswith("Bearer ") or auth[7:] not in self.access_tokens:
             return google_error(401, "authError", "Request had invalid authentication credentials.",
                                 domain="global")
-        if self.quota_exceeded:
+        cost = COST.get((req.method, req.path.split("/youtube/v3/", 1)[-1]), 1)
+        if self.quota_exceeded or (self.quota_limit is not None
+                                   and self.units_used + cost > self.quota_limit):
             return google_error(403, "quotaExceeded", "The request cannot be completed because you "
-                                "have exceeded your quota.", domain="youtube.quota")
+                                "have exceeded your <a href=\"/youtube/v3/getting-started#quota\">quota</a>.",
+                                domain="youtube.quota")
+        self.units_used += cost
         return None
 
     # -- API ----------------------------------------------------------------
-    def _comment(self, cid: str) -> dict[str, Any]:
-        return {"kind": "youtube#comment", "id": cid, "snippet": dict(self.comments[cid])}
+    def _comment(self, cid: str, req: Request | None = None) -> dict[str, Any]:
+        snippet = dict(self.comments[cid])
+        if req is not None and req.query.get("textFormat") != "plainText":
+            snippet["textDisplay"] = html.escape(snippet["textOriginal"]).replace("\n", "<br>")
+        return {"kind": "youtube#comment", "id": cid, "snippet": snippet}
 
     def _page(self, items: list[Any], req: Request, kind: str) -> Answer:
         size = int(req.query.get("maxResults", 20))
@@ -139,11 +170,11 @@ class YouTubeFake(FakeServer):
             replies = self.replies_of(tid)
             thread = {"kind": "youtube#commentThread", "id": tid,
                       "snippet": {"channelId": self.channel_id, "videoId": self.threads[tid]["video"],
-                                  "topLevelComment": self._comment(tid), "canReply": True,
+                                  "topLevelComment": self._comment(tid, req), "canReply": True,
                                   "totalReplyCount": len(replies), "isPublic": True}}
             if replies and "replies" in req.query.get("part", ""):
                 # like YouTube: at most 5 replies ride along; the rest via comments.list
-                thread["replies"] = {"comments": [self._comment(r) for r in replies[-5:]]}
+                thread["replies"] = {"comments": [self._comment(r, req) for r in replies[-5:]]}
             items.append(thread)
         return self._page(items, req, "youtube#commentThreadListResponse")
 
@@ -154,7 +185,7 @@ class YouTubeFake(FakeServer):
         parent = req.query.get("parentId", "")
         if parent not in self.threads:
             return google_error(404, "commentNotFound", "The comment could not be found.")
-        return self._page([self._comment(c) for c in self.replies_of(parent)], req,
+        return self._page([self._comment(c, req) for c in self.replies_of(parent)], req,
                           "youtube#commentListResponse")
 
     def _insert(self, req: Request, m: Any) -> Answer:
@@ -166,8 +197,9 @@ class YouTubeFake(FakeServer):
         if parent not in self.threads:
             return google_error(400, "invalidCommentMetadata" if parent else "parentIdMissing",
                                 "The request metadata is invalid.")
-        cid = self.add_reply(parent, snippet.get("textOriginal", ""), author="천안시", own=True)
-        return Answer(200, self._comment(cid))
+        stored = snippet.get("textOriginal", "").replace("\r\n", "\n").strip()
+        cid = self.add_reply(parent, stored, author="천안시", own=True)
+        return Answer(200, self._comment(cid, req))
 
     def _moderate(self, req: Request, m: Any) -> Answer:
         denied = self._denied(req)

@@ -20,10 +20,13 @@ from ..errors import AuthExpired, ChannelError, Rejected
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
 from .graph import GraphApi, expired_on, marker_line, parse_time
+from .textmatch import same_text
+from ..i18n import _
 
 REQUIRED_SCOPES = ("pages_manage_posts", "pages_manage_engagement", "pages_read_engagement",
                    "pages_read_user_engagement")
 COMMENT_FIELDS = "id,message,created_time,from,parent{id},is_hidden,permalink_url"
+SMALL_PAGE = 25           # posts (and comments per post) per page when Meta finds 100 too much
 
 
 class FacebookChannel(Channel):
@@ -47,8 +50,8 @@ class FacebookChannel(Channel):
             message = f"{message}\n\n{marker_line(key)}"
         slides = post.slides
         if len(slides) > (self.limits.max_images or 10):
-            raise Rejected(f"{len(slides)} images: a Facebook multi-photo post takes at most "
-                           f"{self.limits.max_images}", channel=self.name)
+            raise Rejected(_("{n} images: a Facebook multi-photo post takes at most {max_images}",
+                             n=len(slides), max_images=self.limits.max_images), channel=self.name)
         if not slides:
             data: dict[str, Any] = {"message": message}
             if post.links:
@@ -91,22 +94,54 @@ class FacebookChannel(Channel):
 
     # -- conversation -------------------------------------------------------
     def replies(self, cursor: str | None) -> ReplyBatch:
+        """New comments on the page's recent posts, in as few Graph requests as possible.
+
+        One ``GET /{page-id}/posts`` asks for the recent posts *and* their new
+        comments through field expansion (``comments.filter(stream).since(T)
+        .limit(100){...}``), so a harvest with nothing new costs one request
+        (two when more than ``replies_posts_per_page`` posts are recent); only a
+        post with more than a page of new comments costs more, through its
+        own ``/comments`` paging. The cursor has microseconds (see
+        ``next_cursor``) so the comments of its last second are not read again.
+        """
         now = datetime.now(timezone.utc)
         since = datetime.fromisoformat(cursor) if cursor else \
             now - timedelta(days=int(self.ctx.setting("replies_lookback_days", 7, type_=int)))
-        post_days = int(self.ctx.setting("replies_post_days", 30, type_=int))
-        post_ids = []
-        for item in self.api.pages(f"{self.page_id}/posts", {"fields": "id,created_time", "limit": 50},
-                                   max_pages=4):
-            if parse_time(item.get("created_time")) < now - timedelta(days=post_days):
+        oldest_post = now - timedelta(days=int(self.ctx.setting("replies_post_days", 30, type_=int)))
+        per_page = int(self.ctx.setting("replies_posts_per_page", 100, type_=int))
+        try:
+            items = self._recent_comments(since, oldest_post, per_page, 100)
+        except ChannelError as exc:
+            # Meta refuses a nested read it finds too big ("Please reduce the amount of
+            # data you're asking for", code 1): ask again in smaller pages.
+            if "reduce the amount of data" not in exc.detail or per_page <= SMALL_PAGE:
+                raise
+            items = self._recent_comments(since, oldest_post, SMALL_PAGE, SMALL_PAGE)
+        return ReplyBatch(items=items, cursor=next_cursor(since, items, now))
+
+    def _recent_comments(self, since: datetime, oldest_post: datetime, per_page: int,
+                         per_post: int) -> list[Reply]:
+        """Comments since ``since`` on posts newer than ``oldest_post``, nested in the posts read."""
+        edge = {"filter": "stream", "order": "chronological", "since": int(since.timestamp()),
+                "limit": per_post}
+        expansion = "".join(f".{k}({v})" for k, v in edge.items())
+        params = {"fields": f"id,created_time,comments{expansion}{{{COMMENT_FIELDS}}}",
+                  "limit": per_page}
+        items: list[Reply] = []
+        pages = int(self.ctx.setting("replies_post_pages", 2, type_=int)) * max(1, 100 // per_page)
+        for post in self.api.pages(f"{self.page_id}/posts", params, max_pages=pages):
+            if parse_time(post.get("created_time")) < oldest_post:
                 break
-            post_ids.append(item["id"])
-        params = {"filter": "stream", "since": int(since.timestamp()), "limit": 100,
-                  "order": "chronological", "fields": COMMENT_FIELDS}
-        found, notes = self.api.lists(post_ids, "comments", params)
-        items = [self._reply_of(pid, row) for pid, rows in found.items() for row in rows]
-        newest = max((r.created_at for r in items), default=since)
-        return ReplyBatch(items=items, cursor=newest.isoformat(), notes=tuple(notes))
+            block = post.get("comments") or {}
+            rows = list(block.get("data", []))
+            paging = block.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if paging.get("next") and after:
+                rows += list(self.api.pages(f"{post['id']}/comments",
+                                            {**edge, "fields": COMMENT_FIELDS, "after": after}))
+            found = [self._reply_of(post["id"], row) for row in rows]
+            items += [r for r in found if r.created_at >= since]   # Graph's since: whole seconds
+        return items
 
     def _reply_of(self, post_id: str, row: dict[str, Any]) -> Reply:
         parent = (row.get("parent") or {}).get("id")
@@ -122,7 +157,8 @@ class FacebookChannel(Channel):
         # Look first: a retried answer after a lost response must not go out twice.
         for row in self.api.pages(f"{to.remote_id}/comments",
                                   {"fields": "id,message,from", "limit": 100}, max_pages=3):
-            if (row.get("from") or {}).get("id") == self.page_id and row.get("message") == text:
+            if (row.get("from") or {}).get("id") == self.page_id and \
+                    same_text(text, row.get("message") or ""):
                 return Receipt(remote_id=row["id"], extra={"existing": True})
         answer = self.api.post(f"{to.remote_id}/comments", {"message": text})
         return Receipt(remote_id=answer["id"])
@@ -130,7 +166,7 @@ class FacebookChannel(Channel):
     def hide(self, to: Reply) -> None:
         answer = self.api.post(to.remote_id, {"is_hidden": "true"}, create=False)
         if not answer.get("success"):
-            raise Rejected(f"Facebook did not hide comment {to.remote_id}", channel=self.name)
+            raise Rejected(_("Facebook did not hide comment {remote_id}", remote_id=to.remote_id), channel=self.name)
 
     # -- health -------------------------------------------------------------
     def check(self) -> list[CheckResult]:
@@ -141,13 +177,34 @@ class FacebookChannel(Channel):
         self.api.close()
 
 
+SETTLE = timedelta(seconds=60)   # a second this recent may still receive comments
+
+
+def next_cursor(since: datetime, items: list[Reply], now: datetime) -> str:
+    """Just after the newest comment read, to the microsecond.
+
+    Graph's ``created_time`` and ``since`` have whole seconds and ``since`` is
+    inclusive, so a whole-second cursor reads the comments of its last second
+    again on every harvest. One microsecond past the newest comment excludes
+    them. A comment written in that same second but not yet visible would be
+    missed, so while the newest comment is younger than ``SETTLE`` the cursor
+    stays on its second (read again once, and the inbox files nothing twice).
+    """
+    if not items:
+        return since.isoformat()
+    newest = max(r.created_at for r in items)
+    if now - newest < SETTLE:
+        return newest.replace(microsecond=0).isoformat()
+    return (newest.replace(microsecond=0) + timedelta(microseconds=1)).isoformat()
+
+
 def graph_checks(api: GraphApi, what: str, scopes: tuple[str, ...], *, node: str,
                  node_what: str) -> list[CheckResult]:
     """Token validity and expiry, granted permissions, and access to the page/account."""
     env = api.token_env
     results: list[CheckResult] = []
     try:
-        expires, granted, _ = api.token_expiry()
+        expires, granted, _profile = api.token_expiry()
     except AuthExpired as exc:
         day = expired_on(exc.detail)
         head = f"{what} expired on {day}" if day else f"{what} is not valid ({exc.detail})"

@@ -17,6 +17,7 @@ from ..model import Capability, Receipt, RenderedPost
 from .base import Channel, ChannelContext
 from .outbox import (check_key, copy_slides, text_file_name, utc_now_iso, write_folder_atomically,
                      write_json)
+from ..i18n import _
 
 
 def handoff_folder(ctx: ChannelContext, key: str) -> Path:
@@ -67,8 +68,29 @@ def prepare_handoff(ctx: ChannelContext, post: RenderedPost, key: str, *, text: 
             "title": title, "fields": dict(fields), "text_file": text_file, "slides": slides,
             "template": post.template, "instructions": steps, "prepared_at": utc_now_iso()})
 
-    write_folder_atomically(target, fill)
+    if write_folder_atomically(target, fill, ctx.name):
+        _share(ctx, target)
     return Receipt(handoff=True, location=str(target))
+
+
+def _share(ctx: ChannelContext, target: Path) -> None:
+    """``share_group``: staff in that group may read the folder (docs/web.md)."""
+    group = ctx.setting("share_group", type_=str)
+    if not group:
+        return
+    from ..errors import ConfigError
+    from ..filemodes import share_with_group
+
+    try:
+        share_with_group(target, group, ctx.var_dir)
+    except KeyError:
+        raise ConfigError(_("no system group named {group!r}: create it (groupadd {group}) or "
+                            "remove share_group", group=group), file=ctx.config_file,
+                          key=f"channels.{ctx.name}.share_group") from None
+    except PermissionError:
+        raise ConfigError(_("cannot give group {group!r} the hand-off folder: make the service "
+                            "account a member (usermod -aG {group} USER)", group=group),
+                          file=ctx.config_file, key=f"channels.{ctx.name}.share_group") from None
 
 
 def find_handoff(ctx: ChannelContext, key: str) -> Receipt | None:

@@ -6,8 +6,9 @@
 - ``publish = "brand_message"`` sends the ``kakao`` text as a brand message
   (브랜드 메시지, FriendTalk's successor) to the phone numbers listed in
   ``recipients_file`` through the dealer named by ``dealer`` (Solapi for now,
-  see ``kakao_dealers``). Each message is paid for; there is no way to look a
-  sent group up by our key, so a lost answer stays "unknown" for staff.
+  see ``kakao_dealers``). Each message is paid for, so the dealer tags the
+  message group with the delivery key and ``find`` / a retried ``publish``
+  look that group up before anything is sent again.
 - Answers to people who wrote to the chatbot go out through the Open Builder
   Event API (``POST /v2/bots/{botId}/talk``, ``Authorization: KakaoAK``), at
   most 100 users per request, 15 KRW per message; ``GET /v1/tasks/{taskId}``
@@ -29,10 +30,11 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..errors import ChannelError, ConfigError, Rejected
+from ..i18n import _
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
 from .handoff import find_handoff, prepare_handoff
-from .http import HttpClient, client_from
+from .http import HttpClient, client_from, error_json
 
 BOT_API = "https://bot-api.kakao.com"
 MAX_USERS = 100
@@ -58,7 +60,8 @@ class KakaoEventClient:
              user_type: str = "botUserKey") -> list[EventResult]:
         """Send ``event`` to every user, 100 per request; one ``EventResult`` per request."""
         if user_type not in USER_TYPES:
-            raise Rejected(f"unknown Kakao user type {user_type!r}; use one of {', '.join(USER_TYPES)}",
+            raise Rejected(_("unknown Kakao user type {user_type!r}; use one of {user_types}",
+                             user_type=user_type, user_types=', '.join(USER_TYPES)),
                            channel=self.http.channel)
         ids = list(dict.fromkeys(users))   # each user once
         results = []
@@ -66,17 +69,96 @@ class KakaoEventClient:
             chunk = ids[start:start + MAX_USERS]
             body = {"event": {"name": event, "data": dict(data or {})},
                     "user": [{"type": user_type, "id": u} for u in chunk]}
-            answer = self.http.json(self.http.post(f"/v2/bots/{self.bot_id}/talk", json_body=body))
+            try:
+                answer = self.http.json(self.http.post(f"/v2/bots/{self.bot_id}/talk",
+                                                       json_body=body))
+            except Rejected as exc:   # 4xx: say who was not reached, and why in words
+                reason = exc.reason
+                raise Rejected(_("Kakao Event API refused the event for {users}: {reason}",
+                                 users=_who(chunk), reason=reason),
+                               channel=self.http.channel, reason=reason) from None
+            if not isinstance(answer, dict):
+                answer = {}
             status = str(answer.get("status") or "")
             if not answer.get("taskId") or status.upper() in ("FAIL", "FAILED", "ERROR"):
-                raise Rejected(f"Kakao Event API refused the event: {answer.get('message') or status}",
-                               channel=self.http.channel, reason=answer.get("message") or status)
+                reason = _words(answer.get("message") or answer.get("msg")) or status or \
+                    _("no reason given")
+                raise Rejected(_("Kakao Event API refused the event for {users}: {reason}",
+                                 users=_who(chunk), reason=reason),
+                               channel=self.http.channel, reason=reason)
             results.append(EventResult(str(answer["taskId"]), status, tuple(chunk)))
         return results
 
     def task(self, task_id: str) -> dict[str, Any]:
         """The result of one event task (status, allRequestCount, successCount, fail)."""
         return self.http.json(self.http.get(f"/v1/tasks/{task_id}"))
+
+
+def _words(value: Any) -> str:
+    """A reason as words: a string as it is, a code or a nested object as its readable parts."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dict):
+        for key in ("message", "msg", "reason", "description", "errorMessage"):
+            if value.get(key):
+                return _words(value[key])
+        code = value.get("code") or value.get("errorCode")
+        return _("error code {code}", code=code) if code not in (None, "") else ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(w for w in (_words(v) for v in value) if w)
+    return str(value)
+
+
+def _event_refusal(resp: Any, create: bool, channel: str) -> ChannelError | None:
+    """A 4xx answer of the Event API as a refusal whose reason is words, not a dict."""
+    body = error_json(resp)
+    if body is None or resp.status_code in (401, 408, 429) or resp.status_code >= 500:
+        return None
+    reason = _words(body) or _("HTTP {status}", status=resp.status_code)
+    return Rejected(_("Kakao Event API answered HTTP {status}: {reason}", status=resp.status_code,
+                      reason=reason), channel=channel, reason=reason)
+
+
+def _who(users: Iterable[str]) -> str:
+    """'user bu-1' or 'users bu-1, bu-2 and 3 more' for a message."""
+    ids = list(users)
+    shown = ", ".join(ids[:3]) + (_(" and {n} more", n=len(ids) - 3) if len(ids) > 3 else "")
+    return _("user {id}", id=shown) if len(ids) == 1 else _("users {ids}", ids=shown)
+
+
+def _count(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def failure_reasons(entries: Any, *, default_user: str = "") -> str:
+    """'user bu-999: blocked the channel; ...' from a task's ``fail.list``.
+
+    The public guide does not spell out these entries (only ``taskId`` and
+    ``status`` are), so each entry is read defensively: the user from ``user.id`` / ``userId`` / ``id`` (else
+    the one we wrote to), the reason from ``message`` / ``msg`` / ``reason``
+    (else the code); never the raw entry.
+    """
+    parts = []
+    for entry in (entries if isinstance(entries, list) else [])[:3]:
+        if isinstance(entry, dict):
+            who = entry.get("user")
+            user = (who.get("id") if isinstance(who, dict) else who) or entry.get("userId") \
+                or entry.get("id") or entry.get("botUserKey") or default_user
+            reason = _words(entry) or _("no reason given")
+        else:
+            user, reason = default_user, _words(entry) or _("no reason given")
+        parts.append(_("{who}: {reason}", who=_who([str(user)]) if user else _("an unnamed user"),
+                       reason=reason))
+    if not parts:
+        parts.append(_("{who}: {reason}", who=_who([default_user]) if default_user
+                       else _("an unnamed user"), reason=_("no reason given")))
+    more = len(entries) - len(parts) if isinstance(entries, list) else 0
+    return "; ".join(parts) + (_(" and {n} more", n=more) if more > 0 else "")
 
 
 def send_event(channel: "KakaoChannel", users: Iterable[str], text: str) -> list[EventResult]:
@@ -98,11 +180,27 @@ class KakaoChannel(Channel):
         super().__init__(ctx)
         self.mode = ctx.setting("publish", "handoff", type_=str)
         if self.mode not in ("handoff", "brand_message"):
-            raise ConfigError("expected \"handoff\" or \"brand_message\"",
+            raise ConfigError(_("expected \"handoff\" or \"brand_message\""),
                               file=ctx.config_file or "outreach.toml", key=f"channels.{ctx.name}.publish")
         self.answer_event = ctx.setting("answer_event", "answer", type_=str)
         self._events: KakaoEventClient | None = None
         self._dealer: Any = None
+
+    def post_cost(self) -> "PostCost":
+        """Brand messages are paid per recipient to the dealer: ``price_per_message`` (KRW,
+        the dealer's contract price; none is published for every contract) × recipients.
+        Hand-off posts (소식) are free."""
+        from .base import PostCost
+
+        if self.mode == "handoff":
+            return PostCost(0.0)
+        price = self.ctx.setting("price_per_message", None, type_=(int, float, type(None)))
+        count = len(self.recipients())
+        if price is None:
+            return PostCost(None, _("{count} recipients × ? KRW: set price_per_message in "
+                                    "[channels.{name}]", count=count, name=self.name))
+        return PostCost(float(price) * count, _("{count} recipients × {price} KRW", count=count,
+                                                price=format(price, "g")))
 
     # -- publishing ---------------------------------------------------------
     def publish(self, post: RenderedPost, key: str) -> Receipt:
@@ -114,13 +212,24 @@ class KakaoChannel(Channel):
 
         buttons = [{"name": "자세히 보기", "url": post.links[0]}] if post.links else []
         receipt = self.dealer().send(BrandMessage(text=text, recipients=self.recipients(),
-                                                  buttons=buttons))
-        return Receipt(remote_id=receipt.group_id,
-                       extra={"dealer": self.dealer().name, "accepted": receipt.accepted,
-                              "failed": len(receipt.failed)})
+                                                  buttons=buttons), key)
+        return self._receipt(receipt)
 
     def find(self, key: str) -> Receipt | None:
-        return find_handoff(self.ctx, key) if self.mode == "handoff" else None
+        """Hand-off: the prepared folder. Brand message: the dealer's group for ``key``, if sent."""
+        if self.mode == "handoff":
+            return find_handoff(self.ctx, key)
+        found = self.dealer().find(key)
+        return self._receipt(found) if found is not None else None
+
+    def _receipt(self, receipt: Any) -> Receipt:
+        extra: dict[str, Any] = {"dealer": self.dealer().name, "accepted": receipt.accepted,
+                                 "failed": len(receipt.failed), "status": receipt.status}
+        if receipt.already:
+            extra["existing"] = True
+        if receipt.note:
+            extra["note"] = receipt.note
+        return Receipt(remote_id=receipt.group_id, extra=extra)
 
     def recipients(self) -> list[str]:
         """Phone numbers from ``recipients_file`` (one per line, # comments, dashes allowed)."""
@@ -130,8 +239,9 @@ class KakaoChannel(Channel):
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise ConfigError(f"cannot read recipients file {path} ({exc.strerror}): create it with "
-                              "one phone number per line", file=self.ctx.config_file or "outreach.toml",
+            raise ConfigError(_("cannot read recipients file {path} ({strerror}): create it "
+                                "with one phone number per line", path=path,
+                                strerror=exc.strerror), file=self.ctx.config_file or "outreach.toml",
                               key=f"channels.{self.name}.recipients_file") from None
         numbers = []
         for no, line in enumerate(lines, 1):
@@ -139,7 +249,8 @@ class KakaoChannel(Channel):
             if not line:
                 continue
             if not line.isdigit() or not 9 <= len(line) <= 12:
-                raise ConfigError(f"not a phone number: {line!r}; write digits like 010-1234-5678",
+                raise ConfigError(_("not a phone number: {line!r}; write digits like "
+                                    "010-1234-5678", line=line),
                                   file=path, line=no)
             numbers.append(line)
         return list(dict.fromkeys(numbers))
@@ -156,7 +267,8 @@ class KakaoChannel(Channel):
         if self._events is None:
             key = self.ctx.secret("rest_api_key_env")
             http = client_from(self.ctx, default_base=BOT_API, platform="Kakao Event API",
-                               secrets=[key], headers={"Authorization": f"KakaoAK {key}"})
+                               secrets=[key], headers={"Authorization": f"KakaoAK {key}"},
+                               classify=lambda r, c: _event_refusal(r, c, self.name))
             self._events = KakaoEventClient(http, str(self.ctx.setting("bot_id", required=True,
                                                                        type_=(str, int))))
         return self._events
@@ -169,18 +281,19 @@ class KakaoChannel(Channel):
     def reply(self, to: Reply, text: str, key: str) -> Receipt:
         user = (to.ref or {}).get("bot_user_key") or to.author_id
         if not user:
-            raise Rejected(f"message {to.remote_id} carries no Kakao user key to answer",
+            raise Rejected(_("message {remote_id} carries no Kakao user key to answer",
+                             remote_id=to.remote_id),
                            channel=self.name)
         [result] = self.events().send(self.answer_event, [user], {"text": text})
         try:
             task = self.events().task(result.task_id)
         except ChannelError:
             task = {}   # the event was accepted; its result can be looked up later
-        fail = task.get("fail") or {}
-        if task and int(task.get("successCount", 1)) == 0 and int(fail.get("count", 0) or 0) > 0:
-            reason = "; ".join(str(f.get("message") or f) for f in fail.get("list", [])[:3])
-            raise Rejected(f"Kakao could not deliver the answer: {reason or 'no reason given'}",
-                           channel=self.name, reason=reason or "delivery failed")
+        fail = task.get("fail") if isinstance(task.get("fail"), dict) else {}
+        if task and _count(task.get("successCount"), 1) == 0 and _count(fail.get("count"), 0) > 0:
+            reason = failure_reasons(fail.get("list"), default_user=str(user))
+            raise Rejected(_("Kakao could not deliver the answer to {reason}", reason=reason),
+                           channel=self.name, reason=reason)
         return Receipt(remote_id=result.task_id, extra={"status": task.get("status", result.status)})
 
     # -- health -------------------------------------------------------------

@@ -19,9 +19,11 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ..errors import Rejected
+from ..errors import Rejected, Retryable
+from ..storage import private_dir, storage_error
 from ..model import Capability, Limits, Receipt, RenderedPost, utc_now
 from .base import Channel, ChannelContext
+from ..i18n import _
 
 _HTML = re.compile(r"<(p|br|h[1-6]|div|ul|ol|li|img|a|strong|em|b|i|figure|span|table|section)\b",
                    re.IGNORECASE)
@@ -46,19 +48,25 @@ def slide_file_name(index: int, fmt: str) -> str:
 def check_key(key: str, channel: str) -> None:
     """Refuse keys that could escape the folder (the ledger makes slug-safe keys)."""
     if not _KEY.match(key):
-        raise Rejected(f"delivery key {key!r} is not a safe folder name", channel=channel)
+        raise Rejected(_("delivery key {key!r} is not a safe folder name", key=key), channel=channel)
 
 
-def write_folder_atomically(target: Path, fill: Callable[[Path], None]) -> bool:
+def write_folder_atomically(target: Path, fill: Callable[[Path], None], channel: str = ""
+                            ) -> bool:
     """Create ``target`` filled by ``fill(tmp)``; all or nothing.
 
     Returns False (and leaves ``target`` alone) when it already exists, so the
     same delivery written twice stays one folder: the first complete one wins.
+    A write that fails (disk full) raises ``Retryable``: the target was never
+    renamed into place, so the delivery provably did not happen.
     """
     if target.is_dir():
         return False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        private_dir(target.parent)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise _not_written(exc, target, channel) from None
     try:
         fill(tmp)
         try:
@@ -67,10 +75,23 @@ def write_folder_atomically(target: Path, fill: Callable[[Path], None]) -> bool:
             if target.is_dir():   # another writer finished first
                 return False
             raise
+    except OSError as exc:
+        # the folder appears only by the rename, so it provably does not exist: retry later
+        raise _not_written(exc, target, channel) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return True
+
+
+def _not_written(exc: OSError, target: Path, channel: str) -> Retryable:
+    """Disk full, read-only or forbidden: nothing was written, so the ledger may retry."""
+    from ..i18n import _
+
+    error = storage_error(exc, target.parent)
+    return Retryable(str(error) if error else _("cannot write in {folder} ({reason})",
+                                                  folder=target.parent, reason=exc.strerror),
+                     channel=channel, retry_after=300)
 
 
 def copy_slides(post: RenderedPost, folder: Path, channel: str) -> list[dict[str, Any]]:
@@ -78,7 +99,8 @@ def copy_slides(post: RenderedPost, folder: Path, channel: str) -> list[dict[str
     entries = []
     for position, slide in enumerate(sorted(post.slides, key=lambda s: s.index), start=1):
         if not slide.path.is_file():
-            raise Rejected(f"slide image {slide.path} is missing: render the post again",
+            raise Rejected(_("slide image {path} is missing: render the post again",
+                             path=slide.path),
                            channel=channel)
         name = slide_file_name(position, slide.format)
         shutil.copyfile(slide.path, folder / name)
@@ -144,7 +166,7 @@ class OutboxChannel(Channel):
                 "title": post.title, "text_file": main, "texts": others, "slides": slides,
                 "tags": list(post.tags), "links": list(post.links), "written_at": utc_now_iso()})
 
-        write_folder_atomically(target, fill)
+        write_folder_atomically(target, fill, self.name)
         return self._receipt(target)
 
     def find(self, key: str) -> Receipt | None:

@@ -32,10 +32,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..errors import AuthExpired, ChannelError, ConfigError, Rejected, Retryable, UnknownOutcome
+from ..i18n import _
 from ..logs import redact, register_secret
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
 from .handoff import find_handoff, prepare_handoff
+from .textmatch import same_text
 
 API_BASE = "https://youtube.googleapis.com/"
 TOKEN_URI = "https://oauth2.googleapis.com/token"
@@ -73,6 +75,12 @@ class QuotaMeter:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh)
         os.replace(tmp, self.path)
+
+    def exhaust(self) -> None:
+        """Google says the day's quota is gone: count it as spent until the reset."""
+        used = self.used()
+        if used < self.daily:
+            self.spend(self.daily - used)
 
     def seconds_to_reset(self) -> float:
         now = datetime.now(PACIFIC)
@@ -153,8 +161,10 @@ class YouTubeChannel(Channel):
             error = self._typed(exc, name, create)
             if error is None:
                 raise
-            if type(exc).__name__ == "HttpError":
-                self.meter.spend(units)   # Google counts refused calls too
+            if getattr(error, "quota_exceeded", False):
+                self.meter.exhaust()      # Google's count wins: nothing more today
+            elif type(exc).__name__ == "HttpError" or isinstance(error, UnknownOutcome):
+                self.meter.spend(units)   # Google counts refused calls, and a lost answer may have cost
             raise error from None
         finally:
             token = getattr(getattr(self, "_creds", None), "token", None)
@@ -163,7 +173,7 @@ class YouTubeChannel(Channel):
         self.meter.spend(units)
         if result not in (None, "") and not isinstance(result, dict):   # a 2xx body that is not JSON
             what = f"YouTube {name} answered with a body that is not JSON"
-            raise (UnknownOutcome(f"{what}; it may have gone through", channel=self.name) if create
+            raise (UnknownOutcome(_("{what}; it may have gone through", what=what), channel=self.name) if create
                    else Retryable(what, channel=self.name))
         return result
 
@@ -192,17 +202,20 @@ class YouTubeChannel(Channel):
                 reason, message = "", exc.content[:200].decode("utf-8", "replace")
             what = clean(f"YouTube {name} answered HTTP {status} {reason}: {message}")
             if status == 401:
-                return AuthExpired(f"{what}; authorize outreach again and set the refresh token",
+                return AuthExpired(_("{what}; authorize outreach again and set the refresh token",
+                                     what=what),
                                    channel=ch)
             if reason in ("quotaExceeded", "dailyLimitExceeded"):
-                return Retryable(what, channel=ch, retry_after=self.meter.seconds_to_reset())
+                error = Retryable(what, channel=ch, retry_after=self.meter.seconds_to_reset())
+                error.quota_exceeded = True   # type: ignore[attr-defined]
+                return error
             if status == 429 or reason in ("rateLimitExceeded", "userRateLimitExceeded"):
                 wait = exc.resp.get("retry-after")
                 return Retryable(what, channel=ch,
                                  retry_after=float(wait) if wait and wait.isdigit() else 60)
             if status >= 500:
                 if create:
-                    return UnknownOutcome(f"{what}; it may have gone through", channel=ch)
+                    return UnknownOutcome(_("{what}; it may have gone through", what=what), channel=ch)
                 return Retryable(what, channel=ch)
             return Rejected(what, channel=ch, reason=reason or message)
         if isinstance(exc, ValueError):   # malformed JSON in a 2xx answer
@@ -210,11 +223,11 @@ class YouTubeChannel(Channel):
             return UnknownOutcome(what, channel=ch) if create else Retryable(what, channel=ch)
         if isinstance(exc, (ConnectionRefusedError, socket.gaierror)) or \
                 type(exc).__name__ == "ServerNotFoundError":
-            return Retryable(f"could not reach YouTube for {name} ({type(exc).__name__}); "
-                             "nothing was sent", channel=ch)
+            return Retryable(_("could not reach YouTube for {name} ({error}); nothing was sent",
+                               name=name, error=type(exc).__name__), channel=ch)
         if isinstance(exc, (TimeoutError, ConnectionError, http.client.HTTPException, OSError)):
             what = f"YouTube {name}: the answer was lost ({type(exc).__name__})"
-            return UnknownOutcome(f"{what}; it may have gone through", channel=ch) if create \
+            return UnknownOutcome(_("{what}; it may have gone through", what=what), channel=ch) if create \
                 else Retryable(what, channel=ch)
         return None
 
@@ -227,7 +240,7 @@ class YouTubeChannel(Channel):
         token: str | None = None
         complete = False
         try:
-            for _ in range(int(self.ctx.setting("max_pages", 20, type_=int))):
+            for _page in range(int(self.ctx.setting("max_pages", 20, type_=int))):
                 page = self.call("commentThreads.list", lambda s: s.commentThreads().list(
                     part="snippet,replies", allThreadsRelatedToChannelId=self.channel_id,
                     maxResults=100, order="time", textFormat="plainText", pageToken=token),
@@ -242,8 +255,18 @@ class YouTubeChannel(Channel):
                     complete = True
                     break
         except QuotaBudget:
-            note = (f"stopped early: {self.meter.used()} of {self.daily} quota units used today "
-                    f"(keeping {self.reserve} for answers)")
+            note = _("stopped early: {used} of {daily} quota units used today (keeping {reserve} "
+                     "for answers); kept the {n} comments read, the rest comes after the reset",
+                     used=self.meter.used(), daily=self.daily, reserve=self.reserve, n=len(items))
+            return ReplyBatch(items=items, cursor=cursor, notes=(note,))
+        except Retryable as exc:
+            if not getattr(exc, "quota_exceeded", False) or not items:
+                raise
+            # Google says the day's quota is gone (other users of the project, or a
+            # meter that was reset): keep what was read; the cursor stays for the rest.
+            note = _("stopped early: YouTube says today's quota is used up ({detail}); kept the "
+                     "{n} comments read, the rest comes after the reset", detail=exc.detail,
+                     n=len(items))
             return ReplyBatch(items=items, cursor=cursor, notes=(note,))
         newest = max((r.created_at for r in items), default=since) if complete else since
         return ReplyBatch(items=items, cursor=newest.isoformat(),
@@ -282,20 +305,49 @@ class YouTubeChannel(Channel):
                      # written as the city's channel (staff on youtube.com, or our answers)
                      ref={"own": bool(author) and author == self.channel_id})
 
+    def find_reply(self, to: Reply, text: str, key: str) -> Receipt | None:
+        """Our own reply with ``text`` in the thread of ``to``, before an answer is sent again.
+
+        ``comments.list(parentId=<top comment>)`` pages (1 unit each, counted
+        like every call); a reply is ours when ``snippet.authorChannelId.value``
+        is ``channel_id``, and the same answer when its ``textOriginal`` (which
+        YouTube returns to the comment's author) equals ``text`` after
+        ``same_text`` normalisation.
+        """
+        parent = to.thread_id or to.parent_id or to.remote_id
+        token: str | None = None
+        for _page in range(int(self.ctx.setting("find_pages", 5, type_=int))):
+            page = self.call("comments.list", lambda s: s.comments().list(
+                part="snippet", parentId=parent, maxResults=100, textFormat="plainText",
+                pageToken=token))
+            for comment in page.get("items", []):
+                snippet = comment.get("snippet") or {}
+                author = (snippet.get("authorChannelId") or {}).get("value")
+                if author == self.channel_id and any(
+                        same_text(text, snippet.get(k) or "") for k in ("textOriginal", "textDisplay")):
+                    video = snippet.get("videoId")
+                    return Receipt(remote_id=comment["id"], extra={"existing": True},
+                                   url=f"https://www.youtube.com/watch?v={video}&lc={comment['id']}"
+                                   if video else None)
+            token = page.get("nextPageToken")
+            if not token:
+                break
+        return None
+
     def reply(self, to: Reply, text: str, key: str) -> Receipt:
         parent = to.thread_id or to.parent_id or to.remote_id   # YouTube replies go to the top comment
         made = self.call("comments.insert", lambda s: s.comments().insert(
             part="snippet", body={"snippet": {"parentId": parent, "textOriginal": text}}))
         if not isinstance(made, dict) or "id" not in made:
-            raise UnknownOutcome("YouTube answered comments.insert without a comment id; the answer "
-                                 "may have gone out", channel=self.name)
+            raise UnknownOutcome(_("YouTube answered comments.insert without a comment id; the "
+                                   "answer may have gone out"), channel=self.name)
         return Receipt(remote_id=made["id"], url=f"https://www.youtube.com/watch?v="
                        f"{made['snippet'].get('videoId')}&lc={made['id']}")
 
     def hide(self, to: Reply) -> None:
         status = self.ctx.setting("hide_as", "rejected", type_=str)
         if status not in ("rejected", "heldForReview"):
-            raise ConfigError("expected \"rejected\" or \"heldForReview\"",
+            raise ConfigError(_("expected \"rejected\" or \"heldForReview\""),
                               file=self.ctx.config_file or "outreach.toml",
                               key=f"channels.{self.name}.hide_as")
         self.call("comments.setModerationStatus", lambda s: s.comments().setModerationStatus(

@@ -17,11 +17,21 @@ from ..errors import OutreachError
 
 # command-group modules, in the order their commands appear in --help
 GROUPS = ("render_cmds", "publish_cmds", "schedule_cmds", "channel_cmds", "inbox_cmds",
-          "serve_cmds", "user_cmds", "post_cmds")
+          "serve_cmds", "user_cmds", "check_cmds", "post_cmds", "data_cmds", "autopilot_cmds")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line like every other error (argparse prints the usage first)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        from ..i18n import _
+
+        self.exit(2, _("outreach: error: {message}", message=_(
+            "{message} (see {prog} --help)", message=message, prog=self.prog)) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="outreach",
         description="A city hall's social media outreach: card news, schedules, publishing, inbox.")
     parser.add_argument("--root", type=Path, default=None,
@@ -48,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..logs import setup_logging
 
     setup_logging(args.verbose)
+    from ..filemodes import owner_only
+
+    owner_only()  # var/, the database, drafts and hand-offs: the service account's alone
     try:
         result = args.handler(args)
     except OutreachError as exc:
@@ -62,6 +75,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a full or read-only disk is one line too, never a traceback
+        from ..storage import storage_error
+
+        error = storage_error(exc)
+        if error is None:
+            raise
+        from ..i18n import _
+
+        print(_("outreach: error: {message}", message=error), file=sys.stderr)
+        return error.exit_code
     return int(result or 0)
 
 
@@ -72,7 +95,19 @@ def settings_from(args: argparse.Namespace):
 
     settings = load_settings(args.root)
     set_language(settings.language)  # the workspace's language for everything printed after
+    if settings.file is None:
+        _no_workspace_note(settings.root)
     return settings
+
+
+def _no_workspace_note(folder: Path) -> None:
+    """Outside a workspace the defaults apply: say where, so nobody wonders why their
+    schedules, channels or database are not there."""
+    from ..i18n import _
+
+    print(_("outreach: note: no outreach.toml in {folder} or the folders above it; using "
+            "the defaults with {folder} as the workspace (use --root or $OUTREACH_HOME)",
+            folder=folder), file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

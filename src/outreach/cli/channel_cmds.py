@@ -37,9 +37,23 @@ def _describe(settings, name: str) -> dict:
     cls = channel_class(config.type)
     limits = {k: v for k, v in vars(cls.limits).items() if v not in (None, ())}
     mode = config.settings.get("publish") if config.type == "kakao" else None
+    quota = config.settings.get("daily_posts", cls.daily_posts)
     return {"name": name, "type": config.type, "enabled": config.enabled,
             "description": cls.description, "mode": mode,
-            "capabilities": sorted(c.value for c in cls.capabilities), "limits": limits}
+            "capabilities": sorted(c.value for c in cls.capabilities), "limits": limits,
+            "daily_posts": quota, "cost": _cost(config.type, mode, config.settings)}
+
+
+def _cost(ctype: str, mode: object, settings) -> str:
+    """What a post costs, read from settings only (no secrets, no files)."""
+    from ..i18n import _
+
+    if ctype == "kakao" and mode == "brand_message":
+        price = settings.get("price_per_message")
+        if price is None:
+            return _("per recipient through the dealer: set price_per_message")
+        return _("{price} KRW per recipient through the dealer", price=price)
+    return _("free")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -58,6 +72,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"    can: {', '.join(row['capabilities']) or '-'}")
         if row["limits"]:
             print("    limits: " + ", ".join(f"{k}={_fmt(v)}" for k, v in row["limits"].items()))
+        quota = f", {row['daily_posts']} posts / 24 h" if row["daily_posts"] else ""
+        print(f"    cost: {row['cost']}{quota}")
     return 0
 
 

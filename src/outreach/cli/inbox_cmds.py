@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import sys
 
 from datetime import date, datetime, time, timedelta
 
@@ -20,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--channel", action="append", metavar="NAME",
                    help="only this channel (repeatable)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--quiet", action="store_true",
+                   help="print only channels that failed (for crontab: mail only then)")
     p.set_defaults(handler=cmd_harvest)
 
     inbox = sub.add_parser("inbox", help="the shared inbox of citizens' replies",
@@ -82,7 +85,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id")
     p.add_argument("text", nargs="?")
     p.add_argument("--saved", metavar="NAME", help="a saved reply from inbox/replies.yaml")
-    p.add_argument("--manual", action="store_true",
+    # ``reply ID --manual "text"`` and ``reply ID "text" --manual`` both work: argparse
+    # alone would give the text to nobody in the first order
+    p.add_argument("--manual", nargs="?", const=True, default=False, metavar="TEXT",
                    help="record an answer given by hand on the platform")
     p.add_argument("--resend", action="store_true",
                    help="send again an answer whose outcome is unknown")
@@ -160,7 +165,8 @@ def _line(v) -> str:
     gone = " (deleted)" if v.deleted else ""
     text = " ".join(v.text.split())
     text = text if len(text) <= 60 else text[:59] + "…"
-    return (f"#{v.id:<6} {v.status:<8} {v.priority:<6} {v.channel:<10} {_short(v.created_at)} "
+    return (f"#{v.id:<6} {v.status:<8} {v.kind:<9} {v.priority:<6} {v.channel:<10} "
+            f"{_short(v.created_at)} "
             f"{v.assignee or '-'} {cats}{flags}{late}{gone}  {v.author}: {text}")
 
 
@@ -174,9 +180,11 @@ def cmd_harvest(args) -> int:
     if args.json:
         _print_json(report.as_json())
     else:
-        if not report.channels:
+        if not report.channels and not args.quiet:
             print("no configured channel can read replies")
         for c in report.channels:
+            if args.quiet and not c.error:
+                continue
             state = f"error: {c.error}" if c.error else "ok"
             print(f"{c.channel}: {c.new} new, {c.updated} updated, {c.deleted} deleted "
                   f"({c.pages} page(s)) {state}")
@@ -316,10 +324,17 @@ def cmd_hide(args) -> int:
 
 
 def cmd_reply(args) -> int:
-    from ..errors import InboxError
+    from ..errors import ChannelError, InboxError
     from ..inbox.answers import fill_saved, load_saved, send_answer
     from ..inbox.settings import inbox_config
 
+    if isinstance(args.manual, str):
+        if args.text:
+            from ..i18n import _
+
+            raise InboxError(_("give the answer once (got {first} and {second})",
+                               first=repr(args.manual), second=repr(args.text)))
+        args.text, args.manual = args.manual, True
     inbox = _inbox(args)
     if bool(args.text) == bool(args.saved):
         raise InboxError("give the answer TEXT or --saved NAME (one of the two)")
@@ -328,7 +343,15 @@ def cmd_reply(args) -> int:
         cfg = inbox_config(inbox.settings)
         text = fill_saved(inbox, load_saved(cfg.replies_file), args.saved, args.id,
                           cfg.replies_file)
-    outcome = send_answer(inbox, args.id, text, manual=args.manual, resend=args.resend)
+    try:
+        outcome = send_answer(inbox, args.id, text, manual=args.manual, resend=args.resend)
+    except ChannelError as exc:
+        # The command did its part (the answer is recorded failed or unknown); the
+        # platform refused or did not say: exit 1, "a person must look", not 2 (bad input).
+        from ..i18n import _
+
+        print(_("outreach: error: {message}", message=exc), file=sys.stderr)
+        return 1
     if args.json:
         _print_json(vars(outcome))
     elif outcome.already:
@@ -358,6 +381,7 @@ def _day(value: str | None, tz, *, end: bool) -> datetime | None:
 
 
 def cmd_stats(args) -> int:
+    from ..i18n import _
     from ..inbox.settings import inbox_config
     from ..inbox.stats import inbox_stats
 
@@ -370,29 +394,35 @@ def cmd_stats(args) -> int:
         _print_json(result)
         return 0
     period = f"{args.since or 'start'} .. {args.until or 'now'}"
-    print(f"inbox {period}: {result['total']} items: {result['complaints']} complaints and "
-          f"questions, {result['non_complaints']} other messages (opinions, greetings, surveys), "
-          f"{result['spam']} spam, {result['hidden']} hidden")
-    print(f"complaints: {result['resolved']} resolved, {result['overdue']} overdue")
-    for title, key in (("by kind", "by_kind"), ("by channel", "by_channel"),
-                       ("by status", "by_status"), ("complaints by category", "by_category")):
+    print(_("inbox {period}: {total} items: {complaints} complaints and questions, {other} other "
+            "messages (opinions, greetings, surveys), {spam} spam, {hidden} hidden",
+            period=period, total=result["total"], complaints=result["complaints"],
+            other=result["non_complaints"], spam=result["spam"], hidden=result["hidden"]))
+    print(_("complaints: {resolved} resolved, {overdue} overdue", resolved=result["resolved"],
+            overdue=result["overdue"]))
+    for title, key in ((_("by kind"), "by_kind"), (_("by channel"), "by_channel"),
+                       (_("by status"), "by_status"),
+                       (_("complaints by category"), "by_category")):
         print(f"{title}: " + (", ".join(f"{k} {n}" for k, n in result[key].items()) or "-"))
-    for title, key in (("complaints by department", "by_department"),
-                       ("complaints by month", "by_month")):
+    for title, key in ((_("complaints by department"), "by_department"),
+                       (_("complaints by month"), "by_month")):
         print(f"{title}:")
-        for name, f in result[key].items() or []:
+        for name, f in result[key].items():
             res = f["resolution"]["median_working_hours"]
-            print(f"  {name}: {f['received']} received, {f['resolved']} resolved, "
-                  f"{f['overdue']} overdue, median resolution "
-                  f"{'-' if res is None else res} working h")
-    for title, key in (("first answer", "first_answer"), ("resolution", "resolution")):
+            print("  " + _("{name}: {received} received, {resolved} resolved, {overdue} overdue, "
+                           "median resolution {median} working h", name=name,
+                           received=f["received"], resolved=f["resolved"],
+                           overdue=f["overdue"], median="-" if res is None else res))
+    for title, key in ((_("complaints' first answer"), "first_answer"),
+                       (_("complaints' resolution"), "resolution")):
         s = result[key]
         if not s["count"]:
-            print(f"{title}: none yet")
+            print(_("{title}: none yet", title=title))
             continue
-        print(f"{title} ({s['count']}): median {s['median_hours']} h, p90 {s['p90_hours']} h; "
-              f"working hours: median {s['median_working_hours']} h, "
-              f"p90 {s['p90_working_hours']} h")
+        print(_("{title} ({n}): median {median} h, p90 {p90} h; working hours: median "
+                "{wmedian} h, p90 {wp90} h", title=title, n=s["count"],
+                median=s["median_hours"], p90=s["p90_hours"],
+                wmedian=s["median_working_hours"], wp90=s["p90_working_hours"]))
     return 0
 
 

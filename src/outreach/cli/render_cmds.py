@@ -93,7 +93,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     out = args.out or settings.root / "out" / args.name
     budget = args.max_bytes if args.max_bytes is not None else default_budget(settings)
     post = render_post(settings.templates_dir, args.name, out_dir=out, data_file=args.data,
-                       image_format=args.format, image_budget=budget)
+                       image_format=args.format, image_budget=budget, workspace=settings.root,
+                       media_dirs=settings.media_dirs)
     print(f"rendered {post.template}: {post.title}")
     print(f"folder: {post.out_dir}")
     for slide in post.slides:
@@ -103,4 +104,18 @@ def cmd_render(args: argparse.Namespace) -> int:
 
         print(f"  {file_name(name)}  {len(post.texts[name]):,} characters")
     print(f"  {post.manifest_path.name}")
+    print_warnings(post.warnings)
     return 0
+
+
+def print_warnings(warnings: Any) -> None:
+    """Every text cut or shrunk to its minimum and every small photo, by slide and field."""
+    from ..i18n import _, ngettext
+    from ..render.warnings import describe, where
+
+    if not warnings:
+        return
+    print(ngettext("{n} fit warning (check these slides before publishing):",
+                   "{n} fit warnings (check these slides before publishing):", len(warnings)))
+    for warning in warnings:
+        print(_("  {where}: {what}", where=where(warning), what=describe(warning)))

@@ -72,6 +72,7 @@ def cmd_run_due(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     options = scheduling_options(settings)
     clock = make_clock(args.now, settings.timezone)
+    _sweep(settings)
     schedules, bad = load_all(settings, options)
     if args.schedule and args.schedule not in {s.name for s in schedules}:
         bad_named = [e for e in bad if Path(str(e.file)).stem == args.schedule]
@@ -97,6 +98,13 @@ def cmd_run_due(args: argparse.Namespace) -> int:
         if work.held:
             attention.append(f"{work.held} occurrence(s) held: not approved by their publish "
                              "time (see outreach status)")
+        if work.missed:      # planned, then not started within its grace window
+            from ..i18n import ngettext
+
+            attention.append(ngettext("{n} run missed: not published within its grace window "
+                                      "(see outreach status)",
+                                      "{n} runs missed: not published within their grace window "
+                                      "(see outreach status)", work.missed))
     for line in attention:
         print(f"outreach: warning: {line}", file=sys.stderr)
     if args.verbose and work is not None:
@@ -122,12 +130,26 @@ def cmd_daemon(args: argparse.Namespace) -> int:
     harvest_minutes(settings)
     schedules = load_schedules(settings)
     clock = make_clock(None, settings.timezone)
+    _sweep(settings)
     db, service = _open(settings, clock)
     try:
         with DaemonLock(db, _shown_url(db)):
             return Daemon(settings, db, service, schedules, clock=clock, options=options).run()
     finally:
         db.dispose()
+
+
+def _sweep(settings) -> None:
+    """Temporary files and folders a killed run left in var/ and out/ go at the next start."""
+    import logging
+
+    from ..logs import log
+    from ..storage import sweep_temp
+
+    for root in (settings.var_dir, settings.root / "out"):
+        for path in sweep_temp(root):
+            log(logging.getLogger("outreach.scheduling"), logging.INFO,
+                "removed a temporary file left by a stopped run", path=path)
 
 
 def _shown_url(db) -> str:

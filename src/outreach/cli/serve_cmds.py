@@ -61,8 +61,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # the address is the last word: scripts and tests read it
         print(_("outreach: serving the {what} on {url}", what=what, url=url) if what
               else _("outreach: serving on {url}", url=url), flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, limit_concurrency=200,
+    from ..logs import adopt
+
+    # uvicorn logs through outreach's handler: one format on stderr (OUTREACH_LOG_FORMAT)
+    config = uvicorn.Config(app, log_config=None, access_log=False, limit_concurrency=200,
                             timeout_keep_alive=5, proxy_headers=True,
                             forwarded_allow_ips=trusted_proxies(settings))
+    adopt("uvicorn", "uvicorn.error", "uvicorn.access")
     uvicorn.Server(config).run(sockets=sockets)
     return 0

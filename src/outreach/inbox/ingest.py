@@ -54,13 +54,22 @@ class Ingestor:
     def __init__(self, cfg: InboxConfig, rules: Rules,
                  now: Callable[[], datetime] = store.utcnow) -> None:
         self.cfg, self.rules, self.now = cfg, rules, now
+        self._prepared: dict[str, Verdict] = {}
+
+    def prepare(self, replies: Sequence[Reply]) -> None:
+        """Triage ``replies`` now, before the caller opens its write transaction, so the
+        transaction only writes (``ingest`` uses these verdicts, then forgets them)."""
+        for reply in replies:
+            if reply.text not in self._prepared:
+                self._prepared[reply.text] = classify(self.rules, reply.text)
 
     def verdict(self, text: str) -> Verdict:
-        return classify(self.rules, text)
+        found = self._prepared.pop(text, None)
+        return found if found is not None else classify(self.rules, text)
 
     def ingest(self, conn: Connection, replies: Sequence[Reply], *, source: str = "poll"
                ) -> IngestResult:
-        """Store ``replies`` inside the caller's transaction."""
+        """Store ``replies`` inside the caller's transaction (call ``prepare`` before it)."""
         result = IngestResult()
         by_channel: dict[str, dict[str, Reply]] = {}
         for reply in replies:
@@ -69,6 +78,7 @@ class Ingestor:
             by_channel.setdefault(reply.channel, {})[reply.remote_id] = reply  # last one wins
         for channel, batch in by_channel.items():
             result.merge(self._ingest_channel(conn, channel, batch, source))
+        self._prepared.clear()       # verdicts of replies that were stored already
         return result
 
     def _ingest_channel(self, conn: Connection, channel: str, batch: dict[str, Reply],

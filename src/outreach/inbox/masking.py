@@ -18,6 +18,9 @@ classified by its digits and groups, never by backtracking.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
+
 from .patterns import cached
 
 KINDS = ("rrn", "phone", "email", "account", "plate", "address")
@@ -27,10 +30,14 @@ _PRIORITY = {kind: i for i, kind in enumerate(("email", "rrn", "phone", "account
 _NUMERALS = {"공": "0", "영": "0", "일": "1", "이": "2", "삼": "3", "사": "4", "오": "5",
              "육": "6", "륙": "6", "칠": "7", "팔": "8", "구": "9"}
 _FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)}
-_DIGIT = "0-9\uff10-\uff19공영일이삼사오육륙칠팔구*"
+# a group of digits: Arabic (and * of an already masked number), or three or more Korean
+# numerals (공일공); a lone 이 or 일 is a particle or a word, not a digit
+_GROUP = "[0-9\uff10-\uff19*]+|[공영일이삼사오육륙칠팔구]{3,}"
 _SEP = r"[\s\-–—ㅡ_.)(~/·]{1,3}"
-_RUN = rf"\+?[{_DIGIT}]+(?:{_SEP}[{_DIGIT}]+)*"
-_GROUP = rf"[{_DIGIT}]+"
+_RUN = rf"\+?(?:{_GROUP})(?:{_SEP}(?:{_GROUP}))*"
+# Groups inside a run found by RE2: two disjoint character classes, so Python's engine
+# never backtracks here either (linear); it saves RE2's per-match wrapper cost.
+_GROUP_PY = re.compile(_GROUP)
 _EMAIL = (r"[A-Za-z0-9._%+\-]+\s{0,3}(?:@|＠|골뱅이)\s{0,3}[A-Za-z0-9\-]+"
           r"(?:\s?\.\s?[A-Za-z0-9\-]+)*\.\s?[A-Za-z]{2,}")
 _REGIONS = "서울|부산|대구|인천|광주|대전|울산|세종|경기|강원|충북|충남|전북|전남|경북|경남|제주"
@@ -82,8 +89,7 @@ def _is_date(groups: list[str]) -> bool:
             and len(month) <= 2 and len(day) <= 2)
 
 
-def _classify(text: str, spans: list[tuple[int, int]], plus: bool, before: str) -> str | None:
-    groups = [_digits(text[s:e]) for s, e in spans]
+def _classify(groups: list[str], plus: bool, before: str) -> str | None:
     d = "".join(groups)
     if _is_date(groups):
         return None
@@ -101,34 +107,29 @@ def _classify(text: str, spans: list[tuple[int, int]], plus: bool, before: str) 
     return None
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """A group written with Arabic digits loses Korean numeral syllables at its ends: those
-    are particles ("5678이에요"), not digits."""
-    part = text[start:end]
-    if any(c.isdigit() for c in part):
-        while start < end and text[start] in _NUMERALS:
-            start += 1
-        while end > start and text[end - 1] in _NUMERALS:
-            end -= 1
-    return start, end
-
-
 def _numbers(text: str) -> list[tuple[int, int, str]]:
     found = []
-    group = cached(_GROUP)
     for run in cached(_RUN).finditer(text):
-        if run.start() > 0 and text[run.start() - 1].isdigit():
-            continue
-        plus = text[run.start()] == "+"
-        spans = [_trim(text, m.start() + run.start(), m.end() + run.start())
-                 for m in group.finditer(run.group(0))]
-        spans = [(s, e) for s, e in spans if e > s and any(c != "*" for c in text[s:e])]
+        value = run.group(0)
+        if len(value) < 8 or (run.start() > 0 and text[run.start() - 1].isdigit()):
+            continue                   # fewer than 8 digits is no number we mask
+        plus = value[0] == "+"
+        base = run.start()
+        spans = [(m.start() + base, m.end() + base) for m in _GROUP_PY.finditer(value)
+                 if m.group(0).strip("*")]
+        digits = [_digits(text[s:e]) for s, e in spans]
         i = 0
         while i < len(spans):
             best = None
+            before = text[max(0, spans[i][0] - 20):spans[i][0]]
+            length = 0
             for j in range(i, min(i + 6, len(spans))):
-                before = text[max(0, spans[i][0] - 20):spans[i][0]]
-                kind = _classify(text, spans[i:j + 1], plus and i == 0, before)
+                length += len(digits[j])
+                if length > 16:
+                    break                   # longer than any number we mask
+                if length < 8:
+                    continue                # shorter than any number we mask
+                kind = _classify(digits[i:j + 1], plus and i == 0, before)
                 if kind:
                     best = (j, kind)
             if best is None:
@@ -170,13 +171,25 @@ def _spans(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+# Could the text hold personal data at all? Every kind needs a digit, an at sign or three
+# Korean numerals in a row; most messages have none and skip the RE2 passes. A character
+# class or a fixed three-character run: linear in the text with Python's engine too.
+_MAYBE = re.compile("[0-9\uff10-\uff19@\uff20]|골뱅이|[공영일이삼사오육륙칠팔구]{3}")
+
+
 def personal_spans(text: str) -> list[tuple[int, int, str]]:
     """Where ``text`` exposes personal data: (start, end, kind), sorted, not overlapping."""
-    chosen: list[tuple[int, int, str]] = []
+    if not _MAYBE.search(text):
+        return []
+    chosen: list[tuple[int, int, str]] = []            # sorted by start, not overlapping
     for start, end, kind in sorted(_spans(text), key=lambda s: (_PRIORITY[s[2]], s[0])):
-        if not any(start < e and s < end for s, e, _k in chosen):
-            chosen.append((start, end, kind))
-    return sorted(chosen)
+        i = bisect_left(chosen, (start,))
+        if i and chosen[i - 1][1] > start:
+            continue                                   # overlaps the one before
+        if i < len(chosen) and chosen[i][0] < end:
+            continue                                   # overlaps the one after
+        chosen.insert(i, (start, end, kind))
+    return chosen
 
 
 def find_personal_data(text: str) -> set[str]:
@@ -200,12 +213,16 @@ def _mask_one(value: str, kind: str) -> str:
     if kind == "rrn":
         return _star(value)
     if kind == "phone":
-        groups = [m for m in cached(_GROUP).finditer(value)]
+        groups = list(_GROUP_PY.finditer(value))
         if len(groups) >= 3:          # keep the area code (and +82) and the last four digits
             head = groups[-3].end()
             return value[:head] + _star(value[head:], 4)
         digits = [i for i, c in enumerate(value) if c.isdigit() or c in _NUMERALS]
-        area = 2 if _digits(value).lstrip("+").startswith("02") else 3
+        plain = _digits(value)
+        if plain.startswith("+82"):           # country code, then the number without its 0
+            area = 3 if plain[3:4] == "2" else 4
+        else:
+            area = 2 if plain.startswith("02") else 3
         head = digits[area] if len(digits) > area else 0
         return value[:head] + _star(value[head:], 4)
     if kind == "account":

@@ -8,9 +8,9 @@ that cannot be matched that way (back-references, look-ahead and look-behind),
 so a staff pattern using them is refused when rules.yaml loads, naming the
 file and line. Our own patterns (masking) are written for RE2 too.
 
-The only other matcher in the inbox is ``triage.KeywordScanner``: a Python
-``re`` of escaped literals inside one look-ahead, with no quantifier, so each
-position costs at most the total length of the keywords (linear in the text).
+Keywords are escaped literals in one RE2 set (``triage.KeywordScanner``);
+the few Python ``re`` expressions left are single character classes or fixed
+short runs (normalising spaces and punctuation), linear in the text.
 """
 
 from __future__ import annotations
@@ -50,6 +50,19 @@ def compile_linear(pattern: str, *, ignore_case: bool = False) -> Any:
         if "too large" in reason or "memory" in reason or "repetition size" in reason:
             raise UnsafePattern(f"it is too large to run in linear time ({reason})") from None
         raise UnsafePattern(f"it is not a valid regular expression ({reason})") from None
+
+
+def pattern_set(patterns: Any, *, ignore_case: bool = True) -> Any:
+    """One RE2 set of ``patterns``: ``.Match(text)`` lists the indices of those that occur,
+    in a single linear pass; None when there are no patterns."""
+    patterns = list(patterns)
+    if not patterns:
+        return None
+    found = re2.Set.SearchSet(_options(ignore_case))
+    for pattern in patterns:
+        found.Add(pattern)
+    found.Compile()
+    return found
 
 
 @lru_cache(maxsize=256)

@@ -7,8 +7,9 @@ profanity ("시1발", "ㅅ ㅂ"), so each rule looks at a normalised form of the
 - ``keywords`` match anywhere, spaces ignored ("주차" in "불법주차");
 - ``words`` match only at the start of a word, so "행사" does not fire inside
   "은행사거리" but does in "행사장", "행사가";
-- ``except`` lists phrases in which a hit does not count ("불이 꺼져" for the
-  insult 꺼져, "시발점" for 시발, "투표소" for campaigning);
+- ``except`` lists phrases in which a hit does not count, when the phrase
+  contains the hit ("불이 꺼져" for the insult 꺼져, "시발점" for 시발,
+  "은행사거리" for 행사);
 - ``patterns`` are regular expressions run by RE2 on the text as written
   (linear time; see ``patterns.py``), with personal data blanked out first so an
   e-mail domain is not a link.
@@ -24,6 +25,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
+
+import re2
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +36,7 @@ from ..errors import ConfigError
 from ..i18n import _
 from .kinds import KINDS
 from .masking import KINDS as PERSONAL_KINDS, apply_mask, mask, personal_spans
-from .patterns import UnsafePattern, compile_linear
+from .patterns import UnsafePattern, compile_linear, pattern_set
 from .yamlfile import LineDict, LineList, load_yaml
 
 PRIORITIES = {"긴급": 1, "높음": 2, "보통": 3, "낮음": 4,
@@ -43,8 +47,12 @@ FLAGS = ("political", "commercial", "abusive", "obscene", "defamatory", "persona
          "overheated")
 STATUSES_BY_RULE = ("hidden", "spam")
 SIGNALS = ("request", "question", "opinion", "greeting", "survey")
-GREETING_MAX = 24        # letters: a greeting is short; a longer text says something else
+RANK_LIMIT = 20          # pattern matches counted towards a category's rank
+GREETING_MAX = 9         # characters: a greeting or menu label is short; a longer text says more
+# single character classes: linear in the text (no quantifier to backtrack over)
 _NON_LETTER = re.compile(r"[^a-z\uac00-\ud7a3\u3131-\u318e]")
+_NON_LETTER_KEEP_SPACE = re.compile(r"[^a-z\uac00-\ud7a3\u3131-\u318e\s]")
+_PUNCT = re.compile(r"[^\w]")
 
 
 @dataclass(frozen=True)
@@ -75,39 +83,47 @@ class ModerationRule:
 
 
 class KeywordScanner:
-    """Every rule's keywords, words and exceptions in one pass over a normalised text.
+    """Every rule's keywords, words and exceptions over a normalised text.
 
-    One expression of escaped literals inside a look-ahead finds, at each
-    position, the longest keyword starting there (linear in the text: no
-    quantifier, at most the keywords' total length per position); each keyword
-    maps to every entry whose text is a prefix of it, since those match at the
-    same position too, so no rule is missed.
+    One RE2 set of all the texts says, in a single linear pass, which of them
+    occur; only those are then located with ``str.find`` (each a linear scan),
+    so a message costs one pass plus one scan per keyword it actually contains.
     """
 
     def __init__(self, entries: list[tuple[int, str, str]]) -> None:
         """``entries``: (rule slot, text, role) with role ``keyword``, ``word`` or ``except``."""
-        owners: dict[str, list[tuple[int, int, str]]] = {}
+        owners: dict[str, list[tuple[int, str]]] = {}
         for slot, text, role in entries:
-            owners.setdefault(text, []).append((slot, len(text), role))
-        self.owners = {k: tuple(o for p in owners if k.startswith(p) for o in owners[p])
-                       for k in owners}
-        ordered = sorted(owners, key=len, reverse=True)
-        self.pattern = re.compile("(?=(" + "|".join(map(re.escape, ordered)) + "))") \
-            if ordered else None
+            owners.setdefault(text, []).append((slot, role))
+        self.texts = list(owners)
+        self.owners = [tuple(owners[t]) for t in self.texts]
+        self.set = pattern_set((re2.escape(t) for t in self.texts), ignore_case=False)
 
-    def spans(self, text: str, starts: set[int]) -> dict[int, tuple[list, list]]:
-        """Per rule slot: (hit spans, exception spans) found in ``text``."""
+    def spans(self, text: str, pieces: list[str], punctuation: bool
+              ) -> dict[int, tuple[list, list]]:
+        """Per rule slot: (hit spans, exception spans) found in ``text``, the ``pieces``
+        joined; word starts (needed only for ``words``) are worked out on first use."""
         found: dict[int, tuple[list, list]] = {}
-        if self.pattern is None:
+        if self.set is None:
             return found
-        for match in self.pattern.finditer(text):
-            at = match.start()
-            for slot, length, role in self.owners[match.group(1)]:
-                hits, excepts = found.setdefault(slot, ([], []))
-                if role == "except":
-                    excepts.append((at, at + length))
-                elif role == "keyword" or at in starts:
-                    hits.append((at, at + length))
+        starts: set[int] | None = None
+        for index in self.set.Match(text) or ():
+            keyword, owners = self.texts[index], self.owners[index]
+            length = len(keyword)
+            at = text.find(keyword)
+            while at >= 0:
+                for slot, role in owners:
+                    hits, excepts = found.setdefault(slot, ([], []))
+                    if role == "except":
+                        excepts.append((at, at + length))
+                    elif role == "keyword":
+                        hits.append((at, at + length))
+                    else:
+                        if starts is None:
+                            starts = _word_starts(text, pieces, punctuation)
+                        if at in starts:
+                            hits.append((at, at + length))
+                at = text.find(keyword, at + 1)
         return found
 
 
@@ -125,8 +141,23 @@ class Rules:
     signals: tuple[tuple[str, Matcher], ...] = ()
     default_kind: str = "opinion"
     scanners: tuple[KeywordScanner, KeywordScanner] | None = field(default=None, compare=False)
+    pattern_set: Any = field(default=None, compare=False)
+    pattern_index: dict[int, int] = field(default_factory=dict, compare=False)
+    pattern_owner: list[tuple[str, int]] = field(default_factory=list, compare=False)
 
     def __post_init__(self) -> None:
+        if self.pattern_set is None:
+            # one RE2 pass tells which of all the rules' patterns occur at all; only those
+            # are run again for their positions (most messages match none)
+            ncat = len(self.categories)
+            owned = [(("cat", i), c.match) for i, c in enumerate(self.categories)]
+            owned += [(("mod", i), m.match) for i, m in enumerate(self.moderation)]
+            owned += [(("sig", ncat + i), m) for i, (_name, m) in enumerate(self.signals)]
+            everything = [(owner, p) for owner, m in owned for p in m.patterns]
+            object.__setattr__(self, "pattern_set", pattern_set(p.pattern for _o, p in everything))
+            object.__setattr__(self, "pattern_index",
+                               {id(p): i for i, (_o, p) in enumerate(everything)})
+            object.__setattr__(self, "pattern_owner", [o for o, _p in everything])
         if self.scanners is None:
             words: list = []
             for slot, m in enumerate([c.match for c in self.categories]
@@ -180,36 +211,53 @@ def _letters(text: str) -> str:
     return _NON_LETTER.sub("", compact(text))
 
 
-def _normalised(pieces: list[str], strip: re.Pattern[str] | None) -> tuple[str, set[int]]:
-    """The pieces joined, and where words start (after a space or a punctuation mark)."""
-    out, starts, at = [], set(), 0
+def _word_starts(text: str, pieces: list[str], punctuation: bool) -> set[int]:
+    """Where words start in ``text`` (``pieces`` joined): after a space, and with
+    ``punctuation`` also after a punctuation mark (a word inside quotes or brackets)."""
+    starts, at = set(), 0
     for piece in pieces:
-        if strip is not None:
-            piece = strip.sub("", piece)
-            if not piece:
-                continue
         starts.add(at)
-        out.append(piece)
         at += len(piece)
-    return "".join(out), starts
+    if punctuation:
+        starts.update(m.end() for m in _PUNCT.finditer(text))
+    return starts
 
 
 def _valid(hits: list, excepts: list) -> list:
+    """The hits not inside an exception span: sorted starts and a running maximum of the
+    ends, so a long message with many hits costs n log n, not hits x exceptions."""
     if not excepts:
         return hits
-    return [(s, e) for s, e in hits if not any(s < xe and xs < e for xs, xe in excepts)]
+    excepts = sorted(excepts)
+    starts = [xs for xs, _xe in excepts]
+    reach, top = [], -1
+    for _xs, xe in excepts:
+        top = max(top, xe)
+        reach.append(top)
+    kept = []
+    for s, e in hits:
+        i = bisect_right(starts, s)
+        if not i or reach[i - 1] < e:
+            kept.append((s, e))
+    return kept
 
 
-def _pattern_hits(m: Matcher, text: str) -> list:
-    """Spans of ``m``'s patterns in ``text``; a match overlapping an exception phrase does
-    not count."""
-    found = []
+def _pattern_hits(m: Matcher, text: str, present: set[int], index: dict[int, int],
+                  limit: int = 1) -> list:
+    """Up to ``limit`` spans of ``m``'s patterns in ``text`` (only those in ``present`` can
+    match); a match overlapping an exception phrase does not count. A flag or a signal
+    needs one; a category's rank needs a few, never all of a long message's."""
+    found: list = []
     for pattern in m.patterns:
+        if index[id(pattern)] not in present:
+            continue
         for match in pattern.finditer(text):
             squeezed = compact(match.group(0))
             if m.excepts and any(x in squeezed or squeezed in x for x in m.excepts):
                 continue
             found.append((match.start(), match.end()))
+            if len(found) >= limit:
+                return found
     return found
 
 
@@ -218,22 +266,25 @@ def classify(rules: Rules, text: str) -> Verdict:
     plain = unicodedata.normalize("NFC", text)
     lower = plain.lower()
     pieces = lower.split()
-    # word starts: a space before, or a punctuation mark (a word inside quotes, brackets)
-    squeezed, starts = _normalised(pieces, None)
-    for i in range(1, len(squeezed)):
-        if not squeezed[i - 1].isalnum():
-            starts.add(i)
+    squeezed = "".join(pieces)
     words_scan, letters_scan = rules.scanners or (None, None)
-    found = words_scan.spans(squeezed, starts) if words_scan else {}
+    found = words_scan.spans(squeezed, pieces, True) if words_scan else {}
     spans = personal_spans(plain)
     personal = {span[2] for span in spans}
     scrubbed = _blank(plain, spans).lower() if spans else lower   # patterns never see it
+    present = set(rules.pattern_set.Match(scrubbed) or ()) if rules.pattern_set else set()
+    index = rules.pattern_index
 
+    # only the rules something was found for: keywords (``found``) or patterns (``present``)
+    owners = {rules.pattern_owner[i] for i in present}
+    ncat = len(rules.categories)
     ranked = []
-    for slot, rule in enumerate(rules.categories):
+    for slot in sorted({s for s in found if s < ncat} | {s for g, s in owners if g == "cat"}):
+        rule = rules.categories[slot]
         hits, excepts = found.get(slot, ([], []))
-        count = len(_valid(hits, excepts)) + len(_pattern_hits(rule.match, scrubbed)
-                                                if rule.match.patterns else [])
+        count = len(_valid(hits, excepts)) + len(_pattern_hits(rule.match, scrubbed, present,
+                                                               index, RANK_LIMIT)
+                                                 if present else [])
         if count:
             first = min((span[0] for span in hits), default=len(squeezed))
             ranked.append((0 if rule.priority == 1 else 1, -count, first, slot, rule))
@@ -246,12 +297,14 @@ def classify(rules: Rules, text: str) -> Verdict:
     auto_hide = False
     status = None
     if rules.moderation:
-        letters, letter_starts = _normalised(pieces, _NON_LETTER)
-        by_letters = letters_scan.spans(letters, letter_starts) if letters_scan else {}
-        for slot, mod in enumerate(rules.moderation):
+        letter_pieces = _NON_LETTER_KEEP_SPACE.sub("", lower).split()
+        letters = "".join(letter_pieces)
+        by_letters = letters_scan.spans(letters, letter_pieces, False) if letters_scan else {}
+        for slot in sorted(set(by_letters) | {s for g, s in owners if g == "mod"}):
+            mod = rules.moderation[slot]
             hits, excepts = by_letters.get(slot, ([], []))
-            if _valid(hits, excepts) or (mod.match.patterns
-                                         and _pattern_hits(mod.match, scrubbed)):
+            if _valid(hits, excepts) or (present
+                                         and _pattern_hits(mod.match, scrubbed, present, index)):
                 flags.append(mod.flag)
                 auto_hide = auto_hide or mod.auto_hide
                 status = status or mod.status
@@ -259,13 +312,15 @@ def classify(rules: Rules, text: str) -> Verdict:
         flags.append("personal_data")
         auto_hide = auto_hide or rules.personal_auto_hide
 
-    offset = len(rules.categories)
     signals = set()
-    for i, (name, matcher) in enumerate(rules.signals):
-        hits, excepts = found.get(offset + i, ([], []))
-        if _valid(hits, excepts) or (matcher.patterns and _pattern_hits(matcher, scrubbed)):
+    for slot in sorted({s for s in found if s >= ncat} | {s for g, s in owners if g == "sig"}):
+        name, matcher = rules.signals[slot - ncat]
+        hits, excepts = found.get(slot, ([], []))
+        if _valid(hits, excepts) or (present
+                                     and _pattern_hits(matcher, scrubbed, present, index)):
             signals.add(name)
-    kind = decide_kind(signals, bool(categories), status, len(squeezed), rules.default_kind)
+    kind = decide_kind(signals, bool(categories), status, len(squeezed), rules.default_kind,
+                       frozenset(flags))
     return Verdict(categories, department, priority, tuple(dict.fromkeys(flags)), auto_hide,
                    status, kind, _masked(text, plain, spans))
 
@@ -278,24 +333,27 @@ def _masked(text: str, plain: str, spans: list) -> str | None:
 
 
 def decide_kind(signals: set[str], categorised: bool, status: str | None, length: int,
-                default: str) -> str:
-    """The kind from the signals found, in a fixed order (written in docs/inbox.md):
-    spam; survey; a request, or a topic without a question, thanks or greeting -> complaint;
-    question; opinion or thanks; greeting (short texts only); else the default."""
+                default: str, flags: frozenset[str] = frozenset()) -> str:
+    """The kind from what was found, in a fixed order (written in docs/inbox.md): spam
+    (a rule with ``status: spam``, or an advert about no topic of ours); survey; a short
+    greeting or menu label; a request -> complaint; a question; an opinion or thanks; a
+    topic of ours, or contact details left for a call back -> complaint; else the default."""
     if status == "spam":
+        return "spam"
+    if flags & {"commercial", "obscene"} and not categorised and "question" not in signals:
         return "spam"
     if "survey" in signals:
         return "survey"
+    if "greeting" in signals and length <= GREETING_MAX:
+        return "greeting"
     if "request" in signals:
         return "complaint"
     if "question" in signals:
         return "question"
     if "opinion" in signals:
         return "opinion"
-    if categorised:
+    if categorised or "personal_data" in flags:
         return "complaint"
-    if "greeting" in signals and length <= GREETING_MAX:
-        return "greeting"
     return default
 
 
@@ -315,11 +373,12 @@ def load_rules(path: Path) -> Rules:
     if data is None:
         return EMPTY_RULES
     if not isinstance(data, LineDict):
-        raise ConfigError("expected a mapping with categories:, moderation:, ...", file=path, line=1)
+        raise ConfigError(_("expected a mapping with categories:, moderation:, ..."), file=path, line=1)
     known = {"default", "categories", "moderation", "personal_data", "overheated", "kinds"}
     for key in data:
         if key not in known:
-            raise ConfigError(f"unknown section; known sections are {', '.join(sorted(known))}",
+            raise ConfigError(_("unknown section; known sections are {known}",
+                                known=', '.join(sorted(known))),
                               file=path, line=data.line_of(key), key=str(key))
 
     default = data.get("default") or LineDict()
@@ -341,7 +400,8 @@ def load_rules(path: Path) -> Rules:
         _only(entry, {"name", "department", "priority"} | matcher_keys, path, where)
         name = _text(entry, "name", path, where, required=True)
         if name in seen:
-            raise ConfigError(f"category {name!r} is defined twice: merge the two entries",
+            raise ConfigError(_("category {name!r} is defined twice: merge the two entries",
+                                name=name),
                               file=path, line=entry.line_of("name"), key=f"{where}.name")
         seen.add(name)
         match = _matcher(entry, path, where)
@@ -356,11 +416,13 @@ def load_rules(path: Path) -> Rules:
         _only(entry, {"flag", "label", "auto_hide", "status"} | matcher_keys, path, where)
         flag = _text(entry, "flag", path, where, required=True)
         if flag not in FLAGS:
-            raise ConfigError(f"unknown flag {flag!r}: use one of {', '.join(FLAGS[:5])}",
+            raise ConfigError(_("unknown flag {flag!r}: use one of {flags}", flag=flag,
+                                flags=', '.join(FLAGS[:5])),
                               file=path, line=entry.line_of("flag"), key=f"{where}.flag")
         status = entry.get("status")
         if status is not None and status not in STATUSES_BY_RULE:
-            raise ConfigError(f"a rule may only set status to {' or '.join(STATUSES_BY_RULE)}",
+            raise ConfigError(_("a rule may only set status to {statuses_by_rule}",
+                                statuses_by_rule=' or '.join(STATUSES_BY_RULE)),
                               file=path, line=entry.line_of("status"), key=f"{where}.status")
         moderation.append(ModerationRule(
             flag=flag, label=_text(entry, "label", path, where) or flag,
@@ -385,7 +447,8 @@ def load_rules(path: Path) -> Rules:
         _only(personal, {"kinds", "auto_hide", "label"}, path, "personal_data")
         raw = personal.get("kinds", list(PERSONAL_KINDS))
         if not isinstance(raw, list) or any(k not in PERSONAL_KINDS for k in raw):
-            raise ConfigError(f"expected a list drawn from {', '.join(PERSONAL_KINDS)}", file=path,
+            raise ConfigError(_("expected a list drawn from {personal_kinds}",
+                                personal_kinds=', '.join(PERSONAL_KINDS)), file=path,
                               line=personal.line_of("kinds"), key="personal_data.kinds")
         pkinds = frozenset(raw)
         personal_hide = _bool(personal, "auto_hide", path, "personal_data")
@@ -401,13 +464,13 @@ def load_rules(path: Path) -> Rules:
 
 def _expect_map(value: Any, path: Path, line: int, where: str) -> None:
     if not isinstance(value, LineDict):
-        raise ConfigError("expected a mapping (key: value lines)", file=path, line=line, key=where)
+        raise ConfigError(_("expected a mapping (key: value lines)"), file=path, line=line, key=where)
 
 
 def _expect_list(data: LineDict, key: str, path: Path) -> list:
     value = data.get(key) or []
     if not isinstance(value, list):
-        raise ConfigError("expected a list of entries starting with '-'", file=path,
+        raise ConfigError(_("expected a list of entries starting with '-'"), file=path,
                           line=data.line_of(key), key=key)
     return value
 
@@ -415,7 +478,8 @@ def _expect_list(data: LineDict, key: str, path: Path) -> list:
 def _only(entry: LineDict, allowed: set[str], path: Path, where: str) -> None:
     for key in entry:
         if key not in allowed:
-            raise ConfigError(f"unknown key; allowed keys are {', '.join(sorted(allowed))}",
+            raise ConfigError(_("unknown key; allowed keys are {allowed}",
+                                allowed=', '.join(sorted(allowed))),
                               file=path, line=entry.line_of(key), key=f"{where}.{key}")
 
 
@@ -424,7 +488,7 @@ def _text(entry: LineDict, key: str, path: Path, where: str, *, required: bool =
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError("expected a non-empty text", file=path, line=entry.line_of(key),
+        raise ConfigError(_("expected a non-empty text"), file=path, line=entry.line_of(key),
                           key=f"{where}.{key}")
     return value.strip()
 
@@ -432,7 +496,7 @@ def _text(entry: LineDict, key: str, path: Path, where: str, *, required: bool =
 def _bool(entry: LineDict, key: str, path: Path, where: str) -> bool:
     value = entry.get(key, False)
     if not isinstance(value, bool):
-        raise ConfigError("expected true or false", file=path, line=entry.line_of(key),
+        raise ConfigError(_("expected true or false"), file=path, line=entry.line_of(key),
                           key=f"{where}.{key}")
     return value
 
@@ -440,7 +504,7 @@ def _bool(entry: LineDict, key: str, path: Path, where: str) -> bool:
 def _positive(entry: LineDict, key: str, path: Path, default: int) -> int:
     value = entry.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError("expected a whole number of at least 1", file=path,
+        raise ConfigError(_("expected a whole number of at least 1"), file=path,
                           line=entry.line_of(key), key=f"overheated.{key}")
     return value
 
@@ -450,7 +514,7 @@ def _priority(entry: LineDict, path: Path, where: str, default: int) -> int:
     if value is None:
         return default
     if value not in PRIORITIES:
-        raise ConfigError("priority must be one of 긴급, 높음, 보통, 낮음", file=path,
+        raise ConfigError(_("priority must be one of 긴급, 높음, 보통, 낮음"), file=path,
                           line=entry.line_of("priority"), key=f"{where}.priority")
     return PRIORITIES[value]
 
@@ -460,11 +524,11 @@ def _matcher(entry: LineDict, path: Path, where: str) -> Matcher:
     for key in ("keywords", "words", "patterns", "except"):
         value = entry.get(key) or []
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise ConfigError("expected a list of texts, e.g. [가로등, 보안등]", file=path,
+            raise ConfigError(_("expected a list of texts, e.g. [가로등, 보안등]"), file=path,
                               line=entry.line_of(key), key=f"{where}.{key}")
         lists[key] = value
     if not lists["keywords"] and not lists["words"] and not lists["patterns"]:
-        raise ConfigError("give at least one keyword, word or pattern", file=path,
+        raise ConfigError(_("give at least one keyword, word or pattern"), file=path,
                           line=entry.line, key=where)
     compiled = []
     patterns = lists["patterns"]

@@ -8,6 +8,8 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError
+from ..i18n import _, gettext
+from ..render.yamlsrc import StaffMistake, construct_timestamp
 
 
 class LineDict(dict):
@@ -38,6 +40,14 @@ class _Loader(yaml.SafeLoader):
         return result
 
     def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        seen: dict[object, int] = {}
+        for key_node, _value in node.value:   # plain YAML keeps the last of two: a hidden typo
+            key = getattr(key_node, "value", None)
+            if isinstance(key, str) and key in seen:
+                raise StaffMistake(gettext("duplicate key {key} (first on line {first}): "
+                                           "keep one of the two", key=repr(key), first=seen[key]),
+                                   key_node.start_mark)
+            seen[key] = key_node.start_mark.line + 1
         plain = super().construct_mapping(node, deep=True)
         result = LineDict(plain)
         result.line = node.start_mark.line + 1
@@ -48,6 +58,7 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
                         _Loader.construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
 
 
 def load_yaml(path: Path) -> Any:
@@ -55,14 +66,16 @@ def load_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError("file not found: create it or fix the path in outreach.toml [inbox]",
+        raise ConfigError(_("file not found: create it or fix the path in outreach.toml [inbox]"),
                           file=path) from None
     except UnicodeDecodeError:
-        raise ConfigError("not UTF-8 text: save the file as UTF-8", file=path) from None
+        raise ConfigError(_("not UTF-8 text: save the file as UTF-8"), file=path) from None
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except StaffMistake as exc:
+        raise ConfigError(str(exc.problem), file=path, line=exc.problem_mark.line + 1) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"not valid YAML ({problem}): fix the syntax", file=path,
+        raise ConfigError(_("not valid YAML ({problem}): fix the syntax", problem=problem), file=path,
                           line=mark.line + 1 if mark else None) from None

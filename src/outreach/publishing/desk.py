@@ -75,7 +75,10 @@ def delivery_words(row: Mapping[str, Any], tz) -> str:
 
 
 def run_title(row: Mapping[str, Any]) -> str:
-    return _("one-off post") if row["schedule"] == m.POST else row["schedule"]
+    """A schedule's name, or for a one-off post what it is made from."""
+    if row["schedule"] == m.POST:
+        return _("one-off post: {template}", template=row.get("template") or "-")
+    return row["schedule"]
 
 
 # -- today ------------------------------------------------------------------
@@ -121,15 +124,20 @@ def today(settings: Settings, db: Database, schedules: Iterable, now: datetime, 
 def missing_data(settings: Settings, schedules: Iterable, now: datetime,
                  days: int) -> list[Row]:
     """Runs in the next ``days`` whose data file is not there yet (reads files, no database)."""
-    from ..scheduling import cron
     from ..scheduling.runner import occurrence_for
 
     found = []
     horizon = now + timedelta(days=days)
+    # whole local days, so the cached fire times serve every request of the day
+    first = datetime.combine(now.astimezone(settings.timezone).date(), time(0), settings.timezone)
+    last = first + timedelta(days=days + 1)
     for schedule in schedules:
         if not schedule.enabled or not schedule.data or schedule.feed is not None:
             continue
-        for when in cron.fire_times(schedule.trigger, now, horizon):
+        for when in _fire_times(schedule.cron, settings.timezone.key, first.astimezone(timezone.utc),
+                                last.astimezone(timezone.utc)):
+            if when < now or when > horizon:
+                continue
             day = when.astimezone(settings.timezone).date()
             if not schedule.in_range(day) or schedule.skip_reason(day):
                 continue
@@ -298,11 +306,19 @@ def handoff_material(location: str | None) -> Row:
                             for p in body.split("\n\n") if p.strip())
     fields = meta.get("fields") or {}
     tags = [str(t) for t in fields.get("tags", [])]
+    labels = {"category": _("Category"), "blog": _("Blog"), "channel": _("Channel page"),
+              "links": _("Links")}
+    shown = []
+    for key, value in fields.items():
+        if key == "tags" or value in (None, "", [], {}):
+            continue
+        values = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+        shown.append((labels.get(key, key), values))
     return {"title": meta.get("title", ""), "body_html": body_html,
             "body_text": _plain(body_html) if text_file.endswith(".html") else body,
             "tags": tags, "tags_text": " ".join(f"#{t}" for t in tags),
             "slides": meta.get("slides", []), "platform": meta.get("platform", ""),
-            "fields": {k: v for k, v in fields.items() if k != "tags"},
+            "fields": shown,
             "ready": bool(meta)}
 
 

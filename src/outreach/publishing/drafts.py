@@ -15,6 +15,7 @@ from ..channels.base import Channel
 from ..config import Settings
 from ..errors import LedgerError, OutreachError
 from ..model import RenderedPost
+from ..i18n import _
 
 
 def draft_dir(settings: Settings, occurrence_id: int) -> Path:
@@ -40,7 +41,8 @@ def render_draft(settings: Settings, row: Mapping[str, Any], channels: Iterable[
     return render_post(settings.templates_dir, row["template"],
                        out_dir=out_dir or draft_dir(settings, row["id"]), data=data,
                        data_file=data_file, image_format=fmt, image_budget=budget,
-                       context=json.loads(row.get("context_json") or "{}"))
+                       context=json.loads(row.get("context_json") or "{}"),
+                       workspace=settings.root, media_dirs=settings.media_dirs)
 
 
 def load_draft(folder: str | Path) -> RenderedPost:
@@ -53,5 +55,5 @@ def load_draft(folder: str | Path) -> RenderedPost:
     except OutreachError:
         raise
     except (OSError, ValueError, KeyError) as exc:
-        raise LedgerError(f"{path}: the draft cannot be read ({exc}); it was changed or "
-                          "removed after rendering") from None
+        raise LedgerError(_("{path}: the draft cannot be read ({exc}); it was changed or "
+                            "removed after rendering", path=path, exc=exc)) from None

@@ -31,9 +31,12 @@ def collect(service: PublishingService, *, schedule: str | None = None, limit: i
     out = []
     for r in rows:
         deliveries = by_occ.get(r["id"], [])
-        attention = (r["state"] in m.ATTENTION or r["state"] in _ACTION
+        # a draft that failed to render (missing data file, bad photo) stays ``planned`` with
+        # its error while it is retried: a person must fix the file before the publish time
+        render_failed = r["state"] == m.PLANNED and bool(r.get("error"))
+        attention = (r["state"] in m.ATTENTION or r["state"] in _ACTION or render_failed
                      or any(d["state"] in m.ATTENTION or d["state"] in _ACTION for d in deliveries))
-        problem = (r["state"] in m.ATTENTION
+        problem = (r["state"] in m.ATTENTION or render_failed
                    or any(d["state"] in m.ATTENTION for d in deliveries))
         out.append({**r, "deliveries": deliveries, "attention": attention, "problem": problem})
     return out

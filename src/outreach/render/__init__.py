@@ -40,19 +40,23 @@ class TemplateInfo:
 def render_post(templates_dir: Path, name: str, *, out_dir: Path,
                 data: Mapping[str, Any] | None = None, data_file: Path | None = None,
                 image_format: str = "png", image_budget: int | None = None,
-                context: Mapping[str, Any] | None = None) -> RenderedPost:
+                context: Mapping[str, Any] | None = None, workspace: Path | None = None,
+                media_dirs: tuple[Path, ...] = ()) -> RenderedPost:
     """Render template ``name`` into ``out_dir`` (replaced atomically, only on success).
 
     ``data`` (e.g. a feed item) wins over ``data_file`` (YAML/JSON); with
     neither, the template's sample.yaml is used. ``context`` adds variables
     that are not data fields (``now``, ``date``). ``image_budget`` is the most
     bytes one image may take: JPEG quality drops to fit, PNG over it is an error.
-    Raises TemplateError (and its children) with file, line and what to do.
+    ``workspace`` and ``media_dirs`` are where image paths may point (the rule is
+    ``render.data.media_rule``). Raises TemplateError (and its children) with
+    file, line and what to do.
     """
     from .post import render_post as _render
 
     return _render(templates_dir, name, out_dir=out_dir, data=data, data_file=data_file,
-                   image_format=image_format, image_budget=image_budget, context=context)
+                   image_format=image_format, image_budget=image_budget, context=context,
+                   workspace=workspace, media_dirs=media_dirs)
 
 
 def load_rendered(out_dir: Path) -> RenderedPost:

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..errors import TemplateError
+from ..i18n import _
 
 
 class LDict(dict):
@@ -50,9 +51,8 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> LDict:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in result.lines:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first on line {result.lines[key]})",
-                key_node.start_mark)
+            raise StaffMistake(_("duplicate key {key} (first on line {first}): keep one of the two",
+                                 key=repr(key), first=result.lines[key]), key_node.start_mark)
         try:
             hash(key)
         except TypeError:
@@ -70,6 +70,24 @@ def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LList:
     return result
 
 
+class StaffMistake(yaml.constructor.ConstructorError):
+    """Well-formed YAML that says something impossible; ``problem`` is the whole message."""
+
+    def __init__(self, problem: str, mark: yaml.Mark) -> None:
+        super().__init__(None, None, problem, mark)
+
+
+def construct_timestamp(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> Any:
+    """YAML dates, refusing impossible ones (2026-02-30, 2026-13-01) at their line:
+    PyYAML raises a bare ValueError for them, without a line."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:
+        raise StaffMistake(_("impossible date {value} ({reason}): write a real date as "
+                             "YYYY-MM-DD", value=node.value, reason=exc), node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
 
@@ -78,6 +96,9 @@ def parse(text: str, file: Path | str, error: type[TemplateError] = TemplateErro
     """Parse YAML text; a syntax error becomes one TemplateError with file and line."""
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except StaffMistake as exc:
+        mark = exc.problem_mark
+        raise error(str(exc.problem), file=file, line=mark.line + 1 if mark else None) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"
@@ -90,11 +111,13 @@ def parse(text: str, file: Path | str, error: type[TemplateError] = TemplateErro
 def load(path: Path, error: type[TemplateError] = TemplateError) -> Any:
     """Read and parse a YAML (or JSON, which is YAML) file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise error("file not found: check the path", file=path) from None
-    except UnicodeDecodeError:
-        raise error("not UTF-8 text: save the file as UTF-8", file=path) from None
+    except UnicodeDecodeError as exc:
+        raise error(_("not UTF-8 text (Korean saved as CP949/EUC-KR?): save the file as UTF-8"),
+                    file=path, line=raw[:exc.start].count(b"\n") + 1) from None
     except OSError as exc:
         raise error(f"cannot read the file ({exc.strerror})", file=path) from None
     return parse(text, path, error)

@@ -26,6 +26,7 @@ from ..logs import log
 from .clock import Clock
 from .runner import run_pass
 from .specs import Schedule, SchedulingOptions, load_all, schedule_files
+from ..i18n import _
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -44,7 +45,8 @@ def harvest_minutes(settings: "Settings") -> int:
         from ..config import line_of
 
         text = settings.file.read_text(encoding="utf-8") if settings.file else ""
-        raise ConfigError(f"expected whole minutes between 1 and 1440, got {value!r}",
+        raise ConfigError(_("expected whole minutes between 1 and 1440, got {value!r}",
+                            value=value),
                           file=settings.file or "outreach.toml",
                           line=line_of(text, "harvest_minutes", "inbox"), key="inbox.harvest_minutes")
     return value

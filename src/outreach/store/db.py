@@ -14,9 +14,11 @@ from typing import Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 
-from ..errors import ConfigError
+from ..errors import ConfigError, StorageError
+from ..i18n import _
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+_SQLITE_BUSY_MS = 30000
 
 
 class Database:
@@ -28,20 +30,47 @@ class Database:
         self.is_postgres = engine.dialect.name == "postgresql"
 
     @contextmanager
-    def begin(self) -> Iterator[Connection]:
+    def begin(self, *, lock_timeout: float | None = None) -> Iterator[Connection]:
         """A transaction. On SQLite it starts with BEGIN IMMEDIATE (the write lock),
-        so read-then-update claims are atomic across processes."""
+        so read-then-update claims are atomic across processes.
+
+        ``lock_timeout`` (seconds) bounds the wait for a lock held by someone else
+        (default: SQLite's 30 s busy timeout, no limit on PostgreSQL); past it the
+        driver raises ``OperationalError``. A webhook that must answer within
+        seconds sets it; a daemon or a migration keeps the patient default."""
+        try:
+            with self._begin(lock_timeout) as conn:
+                yield conn
+        except Exception as exc:
+            from ..storage import full_at
+
+            folder = _folder_of(str(self.engine.url))
+            if type(exc).__module__.startswith("sqlalchemy") and full_at(exc, folder):
+                raise _storage(exc, folder) from exc
+            raise
+
+    @contextmanager
+    def _begin(self, lock_timeout: float | None) -> Iterator[Connection]:
         with self.engine.connect() as conn:
             if self.is_sqlite:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                if lock_timeout is not None:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
                 try:
-                    yield conn
-                except BaseException:
-                    conn.rollback()
-                    raise
-                conn.commit()
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    try:
+                        yield conn
+                    except BaseException:
+                        conn.rollback()
+                        raise
+                    conn.commit()
+                finally:
+                    if lock_timeout is not None:   # the connection goes back to the pool
+                        conn.exec_driver_sql(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
             else:
                 with conn.begin():
+                    if lock_timeout is not None:
+                        conn.exec_driver_sql(
+                            f"SET LOCAL lock_timeout = {int(lock_timeout * 1000)}")
                     yield conn
 
     @contextmanager
@@ -67,7 +96,13 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            from ..storage import private_dir, private_file
+
+            try:   # citizens' messages live here: owner-only (the -wal/-shm files follow)
+                private_dir(Path(path).parent)
+                private_file(Path(path))
+            except OSError as exc:
+                raise _storage(exc, Path(path).parent) from None
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -77,14 +112,14 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
             cur.close()
 
         return engine
     if url.startswith("postgresql"):
         return create_engine(url, pool_pre_ping=True)
-    raise ConfigError(f"unsupported database URL {url.split(':', 1)[0]}: use sqlite:///PATH "
-                      "or postgresql://USER@HOST/DB", key="database_url")
+    raise ConfigError(_("unsupported database URL {scheme}: use sqlite:///PATH or "
+                        "postgresql://USER@HOST/DB", scheme=url.split(':', 1)[0]), key="database_url")
 
 
 def open_database(url: str, *, migrate: bool = True) -> Database:
@@ -93,16 +128,34 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         db = Database(make_engine(url))
         if migrate:
             upgrade(db)
-    except ConfigError:
+    except (ConfigError, StorageError):
         raise
     except Exception as exc:  # driver errors: unreachable server, bad file
         from sqlalchemy.exc import SQLAlchemyError
 
+        from ..storage import full_at
+
+        if full_at(exc, _folder_of(url)):    # a full disk is not a configuration mistake
+            raise _storage(exc, _folder_of(url)) from None
         if isinstance(exc, SQLAlchemyError):
-            raise ConfigError(f"cannot open the database: {str(exc).splitlines()[0]}",
+            raise ConfigError(_("cannot open the database: {error}",
+                                error=str(exc).splitlines()[0]),
                               key="database_url") from None
         raise
     return db
+
+
+def _folder_of(url: str) -> object:
+    """Where a database lives, as staff would look for it."""
+    if url.startswith("sqlite:///"):
+        return Path(url[len("sqlite:///"):]).parent
+    return "the PostgreSQL server's data folder"
+
+
+def _storage(exc: BaseException, folder: object) -> StorageError:
+    from ..storage import storage_error
+
+    return storage_error(exc, folder) or StorageError(str(exc), folder=folder)
 
 
 def _head() -> str:

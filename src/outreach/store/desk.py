@@ -14,15 +14,23 @@ from sqlalchemy import and_, func, literal, or_, select, union_all
 
 from ..publishing import model as m
 from .db import Database
-from .ledger import Ledger, Row, _rows
+from .ledger import Row, _rows
 from .ledger_tables import attempt, delivery, occurrence
 
 #: occurrence columns a list needs (no JSON blobs)
 _OCC = (occurrence.c.id, occurrence.c.schedule, occurrence.c.key, occurrence.c.template,
         occurrence.c.scheduled_for, occurrence.c.state, occurrence.c.error,
-        occurrence.c.approval_required, occurrence.c.draft_dir, occurrence.c.prepared_at,
-        occurrence.c.decided_by, occurrence.c.created_by, occurrence.c.updated_at,
-        occurrence.c.grace_seconds, occurrence.c.data_file)
+        occurrence.c.approval_required, occurrence.c.draft_dir, occurrence.c.decided_by,
+        occurrence.c.created_by, occurrence.c.grace_seconds)
+#: delivery columns a list needs, with its run's (SQLite parses every datetime it returns)
+_DEL = (delivery.c.id, delivery.c.occurrence_id, delivery.c.channel, delivery.c.key,
+        delivery.c.state, delivery.c.attempts, delivery.c.next_attempt_at, delivery.c.url,
+        delivery.c.location, delivery.c.error, delivery.c.handed_off_by,
+        occurrence.c.schedule, occurrence.c.template, occurrence.c.scheduled_for,
+        occurrence.c.state.label("occurrence_state"))
+#: what a calendar cell shows (each datetime column costs a parse per row on SQLite)
+_CAL = (occurrence.c.id, occurrence.c.schedule, occurrence.c.key, occurrence.c.template,
+        occurrence.c.scheduled_for, occurrence.c.state)
 
 
 class DeskQueries:
@@ -59,13 +67,17 @@ class DeskQueries:
 
     def between(self, start: datetime, end: datetime, *, limit: int = 2000) -> list[Row]:
         """Occurrences scheduled in [start, end) with their delivery counts (the calendar)."""
-        stmt = (select(*_OCC, func.count(delivery.c.id).label("channels"),
-                       func.sum(func.cast(delivery.c.state.in_(m.D_OUT), _int())).label("out"),
-                       func.sum(func.cast(delivery.c.state.in_([m.D_FAILED, m.D_UNKNOWN]),
-                                          _int())).label("bad"))
-                .join(delivery, delivery.c.occurrence_id == occurrence.c.id, isouter=True)
+        # correlated counts keep the outer query on the scheduled_for index (a GROUP BY
+        # over the join made SQLite scan every occurrence in id order)
+        def count(*cond):
+            return (select(func.count()).select_from(delivery)
+                    .where(delivery.c.occurrence_id == occurrence.c.id, *cond)
+                    .correlate(occurrence).scalar_subquery())
+
+        stmt = (select(*_CAL, count().label("channels"),
+                       count(delivery.c.state.in_(m.D_OUT)).label("out"),
+                       count(delivery.c.state.in_([m.D_FAILED, m.D_UNKNOWN])).label("bad"))
                 .where(occurrence.c.scheduled_for >= start, occurrence.c.scheduled_for < end)
-                .group_by(*_OCC)
                 .order_by(occurrence.c.scheduled_for, occurrence.c.id).limit(limit))
         with self.db.read() as conn:
             return _rows(conn.execute(stmt))
@@ -75,14 +87,22 @@ class DeskQueries:
                       since: datetime | None = None, channel: str | None = None
                       ) -> tuple[list[Row], int]:
         """Deliveries in ``states``, most recently changed first, with their occurrence."""
-        cond = [delivery.c.state.in_(list(states))]
+        extra = []
         if since is not None:
-            cond.append(delivery.c.updated_at >= since)
+            extra.append(delivery.c.updated_at >= since)
         if channel:
-            cond.append(delivery.c.channel == channel)
-        stmt = Ledger._joined().where(*cond).order_by(delivery.c.updated_at.desc(),
-                                                      delivery.c.id.desc())
-        count = select(func.count()).select_from(delivery).where(*cond)
+            extra.append(delivery.c.channel == channel)
+        # the newest ``limit`` of each state walk the (state, updated_at) index in order;
+        # only those few rows are joined and sorted, however many the history holds
+        newest = [select(delivery.c.id).where(delivery.c.state == state, *extra)
+                  .order_by(delivery.c.updated_at.desc(), delivery.c.id.desc()).limit(limit)
+                  .subquery() for state in states]
+        ids = union_all(*[select(sub.c.id) for sub in newest]).subquery()
+        stmt = (select(*_DEL).join(occurrence, occurrence.c.id == delivery.c.occurrence_id)
+                .where(delivery.c.id.in_(select(ids.c.id)))
+                .order_by(delivery.c.updated_at.desc(), delivery.c.id.desc()))
+        count = select(func.count()).select_from(delivery).where(
+            delivery.c.state.in_(list(states)), *extra)
         return self._list(stmt, count, limit)
 
     def run(self, occ_id: int) -> tuple[Row | None, list[Row], list[Row]]:

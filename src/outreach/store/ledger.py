@@ -118,6 +118,14 @@ class Ledger:
             return _rows(conn.execute(select(attempt).where(attempt.c.delivery_id == delivery_id)
                                       .order_by(attempt.c.id)))
 
+    def recorded_media(self, delivery_id: int) -> list[str]:
+        """Every media id the delivery's attempts uploaded, oldest first, once each."""
+        with self.db.read() as conn:
+            values = conn.execute(select(attempt.c.media).where(
+                attempt.c.delivery_id == delivery_id, attempt.c.media.is_not(None))
+                .order_by(attempt.c.id)).scalars()
+            return list(dict.fromkeys(str(i) for value in values for i in json.loads(value)))
+
     def count_attempts(self, *, kind: str = "publish") -> int:
         with self.db.read() as conn:
             return conn.execute(select(func.count()).select_from(attempt)
@@ -142,6 +150,15 @@ class Ledger:
             stmt = stmt.where(delivery.c.channel == channel)
         with self.db.read() as conn:
             return _rows(conn.execute(stmt.order_by(delivery.c.id)))
+
+    def sent_times(self, channel: str, since: datetime) -> list[datetime]:
+        """When the channel's deliveries recorded ``sent`` since ``since`` went out (the
+        cost and quota guard, publishing/budget.py: one narrow read, no join)."""
+        stmt = select(delivery.c.sent_at).where(delivery.c.channel == channel,
+                                                delivery.c.state == m.D_SENT,
+                                                delivery.c.sent_at >= since)
+        with self.db.read() as conn:
+            return [t for (t,) in conn.execute(stmt) if t is not None]
 
     @staticmethod
     def _joined():
@@ -332,8 +349,11 @@ class Ledger:
                         outcome: str, remote_id: str | None = None, url: str | None = None,
                         location: str | None = None, error: str | None = None,
                         error_class: str | None = None,
-                        next_attempt_at: datetime | None = None) -> bool:
-        """Record the result of attempt ``number``; False when another worker took the row over."""
+                        next_attempt_at: datetime | None = None, media: Sequence[str] = ()) -> bool:
+        """Record the result of attempt ``number``; False when another worker took the row over.
+
+        ``media``: ids of images the attempt uploaded, kept so that those of a post never
+        made can be deleted when the delivery is reconciled."""
         with self.db.begin() as conn:
             values: dict[str, Any] = dict(state=state, lease_until=None, error=error,
                                           next_attempt_at=next_attempt_at, updated_at=now)
@@ -346,7 +366,8 @@ class Ledger:
                                                attempt.c.number == number,
                                                attempt.c.finished_at.is_(None))
                          .values(finished_at=now, outcome=outcome if changed else "superseded",
-                                 error_class=error_class, error=error))
+                                 error_class=error_class, error=error,
+                                 media=json.dumps(list(media)) if media else None))
             if changed:
                 occ_id = conn.execute(select(delivery.c.occurrence_id)
                                       .where(delivery.c.id == delivery_id)).scalar_one()

@@ -2,8 +2,8 @@
 
 The ledger, not the scheduler, is the record of what ran. One occurrence per
 schedule and key (the scheduled time, a feed item, a manual run), one delivery
-per occurrence and channel, one attempt row per platform call. The migration
-``0001_ledger`` creates exactly these; change both together.
+per occurrence and channel, one attempt row per platform call. The migrations
+``0001_ledger`` and ``0006_attempt_media`` create exactly these; change both together.
 """
 
 from __future__ import annotations
@@ -106,6 +106,7 @@ attempt = Table(
     Column("outcome", String(20)),                   # sent, failed, retry, unknown, handoff, absent
     Column("error_class", String(100)),
     Column("error", Text),
+    Column("media", Text),      # JSON list of media ids uploaded (0006_attempt_media)
 )
 
 schedule_mark = Table(

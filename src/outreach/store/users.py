@@ -164,6 +164,14 @@ def put_attempt(conn: Connection, key: str, failures: int, at: datetime,
         conn.execute(insert(sign_in_attempts).values(key=key, **values))
 
 
+def purge_attempts(conn: Connection, before: datetime, now: datetime) -> int:
+    """Forget failures older than ``before`` whose lock (if any) is over."""
+    return conn.execute(delete(sign_in_attempts).where(and_(
+        sign_in_attempts.c.last_failure_at < to_db(before),
+        (sign_in_attempts.c.locked_until.is_(None)) |
+        (sign_in_attempts.c.locked_until < to_db(now))))).rowcount
+
+
 def clear_attempts(conn: Connection, key: str) -> None:
     conn.execute(delete(sign_in_attempts).where(sign_in_attempts.c.key == key))
 

@@ -64,9 +64,11 @@ class Actor:
         return cls(name=name, user_id=user_id, role=role, via="web")
 
     def label(self) -> str:
-        """How history shows the actor: ``kim``, ``kim (cli, self-declared)``, ``daemon``."""
+        """How history shows the actor: ``kim``, ``kim (self-declared)``, ``daemon``."""
         if self.self_declared:
-            return f"{self.name} ({self.via}, self-declared)"
+            from ..i18n import _
+
+            return _("{name} (self-declared)", name=self.name)
         return self.name
 
 

@@ -33,6 +33,7 @@ from .accounts import normalise_name
 from .audit import Actor, record
 
 TOUCH_EVERY = timedelta(seconds=60)     # last_seen_at is written at most once a minute
+KEEP_ENDED = timedelta(days=30)         # ended sessions are deleted this long after expiry
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ class SessionPolicy:
             if full in web:
                 value = web[full]
                 if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                    raise ConfigError(f"expected a whole number of at least 1, got {value!r}",
+                    raise ConfigError(_("expected a whole number of at least 1, got {value!r}",
+                                        value=value),
                                       file=settings.file or "outreach.toml", key=f"web.{full}")
                 values[key] = value
         return cls(**values)
@@ -140,6 +142,9 @@ def sign_in(db: Database, policy: SessionPolicy, name: str, password: str, *,
         raise SignInFailed(_("The name or the password is not right."))
     with db.begin() as conn:
         store.clear_attempts(conn, keys[0])
+        # housekeeping on the rare write path: ended sessions and stale failure counts
+        store.purge_sessions(conn, now - KEEP_ENDED)
+        store.purge_attempts(conn, now - timedelta(minutes=policy.forget_after_minutes), now)
         if previous_token:
             old = store.session_with_user(conn, token_hash(previous_token))
             if old is not None and old.revoked_at is None:
@@ -179,9 +184,9 @@ def _fail(conn, policy: SessionPolicy, rows: Mapping[str, Any], keys: list[str],
 
 
 def lookup(db: Database, policy: SessionPolicy, token: str | None, *,
-           take_flash: bool = False, now: datetime | None = None) -> Session | None:
+           now: datetime | None = None) -> Session | None:
     """The live session for a cookie token, or None. One indexed query; a write only
-    when last_seen_at is over a minute old or flashes are taken."""
+    when last_seen_at is over a minute old."""
     if not token or len(token) > 128:
         return None
     now = now or utc_now()
@@ -191,22 +196,47 @@ def lookup(db: Database, policy: SessionPolicy, token: str | None, *,
     if row is None or row.revoked_at is not None or row.disabled or row.expires_at <= naive \
             or row.last_seen_at + timedelta(minutes=policy.idle_minutes) <= naive:
         return None
-    flashes: tuple[tuple[str, str], ...] = ()
-    values: dict[str, Any] = {}
     if naive - row.last_seen_at >= TOUCH_EVERY:
-        values["last_seen_at"] = naive
-    if take_flash and row.flash:
+        with db.begin() as conn:
+            store.update_session(conn, row.session_id, last_seen_at=naive)
+    flashes: tuple[tuple[str, str], ...] = ()
+    if row.flash:
         try:
             flashes = tuple((str(k), str(m)) for k, m in json.loads(row.flash))
         except (ValueError, TypeError):
             flashes = ()
-        values["flash"] = None
-    if values:
-        with db.begin() as conn:
-            store.update_session(conn, row.session_id, **values)
     return Session(id=row.session_id, user_id=row.user_id, name=row.name,
                    display_name=row.display_name or "", role=row.role, language=row.language,
                    csrf_token=row.csrf_token, flashes=flashes)
+
+
+def clear_flashes(db: Database, session_id: int) -> None:
+    """The flash messages were shown: forget them."""
+    with db.begin() as conn:
+        store.update_session(conn, session_id, flash=None)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A live session as the account page lists it."""
+
+    id: int
+    created_at: datetime
+    last_seen_at: datetime
+    ip: str | None
+    user_agent: str | None
+
+
+def live(db: Database, policy: SessionPolicy, user_id: int, now: datetime | None = None
+         ) -> list[SessionInfo]:
+    """The user's sessions that still work, most recently used first."""
+    now = now or utc_now()
+    idle = timedelta(minutes=policy.idle_minutes)
+    with db.read() as conn:
+        rows = store.live_sessions(conn, user_id, now)
+    return [SessionInfo(r.id, store.from_db(r.created_at), store.from_db(r.last_seen_at), r.ip,
+                        r.user_agent) for r in rows
+            if store.from_db(r.last_seen_at) + idle > now]
 
 
 def flash(db: Database, session_id: int, message: str, kind: str = "info") -> None:
@@ -238,9 +268,9 @@ def sign_out_user(db: Database, actor: Actor, name: str) -> int:
     with db.begin() as conn:
         row = store.get_user(conn, name=normalise_name(name))
         if row is None:
-            from ..errors import UserError
+            from ..errors import NotFound
 
-            raise UserError(_("no user named {name!r}: see 'outreach users list'", name=name))
+            raise NotFound(_("no user named {name!r}: see 'outreach users list'", name=name))
         count = store.revoke_sessions(conn, row.id, now)
         record(conn, actor, "session.revoke_all", "user", row.name, {"sessions": count})
     return count

@@ -36,8 +36,8 @@ PAGES = ("auth", "account", "users", "audit", "today", "calendar", "runs", "post
          "handoffs", "channels", "notifications", "inbox", "studio", "files")
 
 
-def page_routes() -> list[BaseRoute]:
-    routes: list[BaseRoute] = []
+def _page_modules() -> list:
+    modules = []
     for name in PAGES:
         try:
             module = import_module(f"{__name__}.{name}")
@@ -45,11 +45,42 @@ def page_routes() -> list[BaseRoute]:
             if exc.name == f"{__name__}.{name}":
                 continue  # page family not built yet
             raise
-        routes.extend(module.routes)
+        modules.append(module)
+    return modules
+
+
+def page_routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = [r for module in _page_modules() for r in module.routes]
     for route in routes:
         if isinstance(route, Route) and not hasattr(route.endpoint, "permission"):
             raise RuntimeError(f"staff route {route.path} has no @requires(...)")
     return routes
+
+
+def action_labels() -> dict[str, str]:
+    """Audit action key -> English label, merged from every page module's ``action_labels``."""
+    labels: dict[str, str] = {}
+    for module in _page_modules():
+        labels.update(getattr(module, "action_labels", {}))
+    return labels
+
+
+WEB_KEYS = frozenset({"host", "port", "trusted_proxies", "secure_cookies",
+                      "session_idle_minutes", "session_absolute_hours", "lock_after",
+                      "lock_after_ip", "max_lock_minutes", "forget_after_minutes"})
+
+
+def check_web_section(settings: Settings) -> None:
+    """Refuse a misspelt ``[web]`` key instead of silently using the default."""
+    unknown = sorted(set(settings.section("web")) - WEB_KEYS)
+    if unknown:
+        from ...config import line_of
+
+        text = settings.file.read_text(encoding="utf-8") if settings.file else ""
+        raise ConfigError(f"unknown setting; [web] knows {', '.join(sorted(WEB_KEYS))}",
+                          file=settings.file or "outreach.toml",
+                          line=line_of(text, unknown[0], "web") if text else None,
+                          key=f"web.{unknown[0]}")
 
 
 def _secure_cookies(settings: Settings) -> bool | None:
@@ -75,6 +106,7 @@ def create_staff_app(settings: Settings, db: Database) -> Starlette:
     """The staff app (pages, sign-in, static files) over ``db``."""
     from .render import error_response, make_environment
 
+    check_web_section(settings)
     version = _static_version()
     state = StaffState(settings=settings, db=db, policy=SessionPolicy.from_settings(settings),
                        secure_cookies=_secure_cookies(settings),
@@ -83,19 +115,22 @@ def create_staff_app(settings: Settings, db: Database) -> Starlette:
     routes.append(Mount("/static", app=StaticFiles(directory=STATIC), name="static"))
 
     async def not_found(request: Request, exc: Exception) -> Response:
-        from ...i18n import _
+        from ...i18n import _, use_language
 
-        return error_response(request, _("there is no such page"), 404)
+        with use_language(settings.language):
+            return error_response(request, _("there is no such page"), 404)
 
     async def server_error(request: Request, exc: Exception) -> Response:
-        from ...i18n import _
+        from ...i18n import _, use_language
 
         logger.exception("staff request failed", exc_info=exc)
-        return error_response(request, _("something went wrong on the server; the error was "
-                                         "logged"), 500)
+        with use_language(settings.language):
+            return error_response(request, _("something went wrong on the server; the "
+                                             "error was logged"), 500)
 
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)],
                     exception_handlers={404: not_found, 405: not_found, 500: server_error})
     app.state.staff = state
     state.route_names = frozenset(r.name for r in routes if getattr(r, "name", None))
+    state.action_labels = action_labels()
     return app

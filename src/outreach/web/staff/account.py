@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from ...i18n import LANGUAGES, _
+from ...i18n import LANGUAGES, _, use_language
 from ...users import accounts, sessions
 from ...users.roles import SELF
 from .context import current_actor, current_session, form_data, staff
@@ -18,19 +18,35 @@ LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
 
 @requires(SELF)
 def show(request: Request) -> Response:
-    session = current_session(request)
-    user = accounts.get_user(staff(request).db, session.name)
-    return render(request, "account/show.html",
-                  {"user": user, "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]})
+    state, session = staff(request), current_session(request)
+    user = accounts.get_user(state.db, session.name)
+    return render(request, "account/show.html", {
+        "user": user, "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        "sessions": sessions.live(state.db, state.policy, session.user_id),
+        "browser": browser_name})
+
+
+def browser_name(user_agent: str | None) -> str:
+    """A short name for a User-Agent string ("Chrome on Windows"), for the session list."""
+    ua = user_agent or ""
+    browser = next((name for key, name in (("Edg/", "Edge"), ("Whale/", "Whale"),
+                                           ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+                                           ("Safari/", "Safari")) if key in ua), "")
+    system = next((name for key, name in (("Android", "Android"), ("iPhone", "iPhone"),
+                                          ("iPad", "iPad"), ("Windows", "Windows"),
+                                          ("Mac OS", "macOS"), ("Linux", "Linux")) if key in ua),
+                  "")
+    return " · ".join(p for p in (browser, system) if p) or (ua[:40] or "?")
 
 
 @requires(SELF)
 def set_language(request: Request) -> Response:
     state, session = staff(request), current_session(request)
     choice = str(form_data(request).get("language", ""))
-    accounts.update_user(state.db, current_actor(request), session.name,
-                         language=choice if choice in LANGUAGES else None)
-    sessions.flash(state.db, session.id, _("Language saved."), "ok")
+    language = choice if choice in LANGUAGES else None
+    accounts.update_user(state.db, current_actor(request), session.name, language=language)
+    with use_language(language or state.settings.language):   # say it in the new language
+        sessions.flash(state.db, session.id, _("Language saved."), "ok")
     return RedirectResponse(request.app.url_path_for("account"), status_code=303)
 
 

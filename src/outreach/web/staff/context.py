@@ -30,6 +30,7 @@ class StaffState:
     templates: Any = None                # jinja2.Environment
     route_names: frozenset[str] = field(default_factory=frozenset)
     static_version: str = ""
+    action_labels: dict[str, str] = field(default_factory=dict)
 
 
 def staff(request: Request) -> StaffState:

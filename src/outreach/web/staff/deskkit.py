@@ -80,6 +80,8 @@ def page(request: Request, template: str, context: dict[str, Any], **kw: Any) ->
     tz = staff(request).settings.timezone
     session = current_session(request)
     may = {p: bool(session) and can(session.role, p) for p in PERMISSIONS}
-    helpers = {"tz": tz, "may": may, "desk_words": desk.occurrence_words, "desk_title": desk.run_title,
+    # one url_path_for per page, not per row: the calendar has hundreds of links
+    runs = request.scope.get("root_path", "") + str(request.app.url_path_for("run", occ_id="0"))[:-1]
+    helpers = {"tz": tz, "may": may, "run_href": lambda occ_id: f"{runs}{occ_id}", "desk_words": desk.occurrence_words, "desk_title": desk.run_title,
                "desk_delivery_words": lambda row: desk.delivery_words(row, tz)}
     return render(request, template, {**helpers, **context}, **kw)

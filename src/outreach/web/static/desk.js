@@ -50,7 +50,7 @@
       if (plain) text = plain.innerHTML.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&").trim();
     }
     Promise.resolve(copy(html, text)).then(function () {
-      flash(button, button.closest("[lang]") && document.documentElement.lang === "ko" ? "복사됨" : "Copied");
+      flash(button, document.documentElement.lang === "ko" ? "복사됨" : "Copied");
     });
   });
 

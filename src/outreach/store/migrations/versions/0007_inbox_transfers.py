@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_inbox_transfers"
-down_revision = ("0004_oneoff_notify", "0005_inbox_kinds")   # merges the two heads
+down_revision = "0006_attempt_media"
 branch_labels = None
 depends_on = None
 
