@@ -52,16 +52,17 @@ def register_inbox(isub: argparse._SubParsersAction) -> None:
 
 def _period(args, settings):
     from ..errors import InboxError
+    from ..i18n import _
     from ..inbox.report import default_period, month_period, range_period
     from ..store.inbox import utcnow
 
     if args.month and (args.since or args.until):
-        raise InboxError("use either --month or --since/--until, not both")
+        raise InboxError(_("use either --month or --since/--until, not both"))
     if args.month:
         return month_period(args.month)
     if args.since or args.until:
         if not (args.since and args.until):
-            raise InboxError("a date range needs both --since and --until (YYYY-MM-DD)")
+            raise InboxError(_("a date range needs both --since and --until (YYYY-MM-DD)"))
         return range_period(args.since, args.until)
     return default_period(utcnow(), settings.timezone)
 
