@@ -113,4 +113,4 @@ def test_daemon_refuses_to_start_with_a_bad_schedule(tmp_path):
     assert result.stderr.strip() == ("outreach: error: schedules/weekend-guide.yaml:5: aproval: "
                                      "unknown key; a schedule knows template, description, data, "
                                      "feed, cron, channels, approval, prepare_before, "
-                                     "misfire_grace, start, end, skip, skip_holidays, enabled")
+                                     "misfire_grace, start, end, skip, skip_holidays, enabled, source")

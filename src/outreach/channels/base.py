@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from ..errors import ConfigError, Rejected
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
+from ..i18n import _
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,13 @@ class ChannelContext:
         """One setting, type-checked, with an error that names file and key."""
         if key not in self.settings:
             if required:
-                raise ConfigError("missing setting", file=self.config_file or "outreach.toml",
+                raise ConfigError(_("missing setting"), file=self.config_file or "outreach.toml",
                                   key=f"channels.{self.name}.{key}")
             return default
         value = self.settings[key]
         if type_ is not None and not isinstance(value, type_):
             names = type_.__name__ if isinstance(type_, type) else " or ".join(t.__name__ for t in type_)
-            raise ConfigError(f"expected {names}, got {value!r}",
+            raise ConfigError(_("expected {names}, got {value!r}", names=names, value=value),
                               file=self.config_file or "outreach.toml",
                               key=f"channels.{self.name}.{key}")
         return value
@@ -92,8 +93,9 @@ class Channel(ABC):
         """The text this channel posts: setting ``text`` or the class default."""
         name = self.ctx.setting("text", self.text_name, type_=str)
         if name not in post.texts:
-            raise Rejected(f"template {post.template} has no {name!r} text "
-                           f"(it has: {', '.join(sorted(post.texts)) or 'none'})", channel=self.name)
+            raise Rejected(_("template {template} has no {name!r} text (it has: {texts})",
+                             template=post.template, name=name,
+                             texts=', '.join(sorted(post.texts)) or 'none'), channel=self.name)
         return post.texts[name]
 
     def discard_uploads(self, key: str, uploads: Iterable[str]) -> list[str]:
@@ -122,11 +124,11 @@ class Channel(ABC):
     # -- conversation -----------------------------------------------------
     def replies(self, cursor: str | None) -> ReplyBatch:
         """Comments and messages newer than ``cursor`` (None: the channel's own starting point)."""
-        raise Rejected("this channel cannot read replies", channel=self.name)
+        raise Rejected(_("this channel cannot read replies"), channel=self.name)
 
     def reply(self, to: Reply, text: str, key: str) -> Receipt:
         """Answer ``to`` on the platform; ``key`` makes a retried answer go out once."""
-        raise Rejected("this channel cannot send answers; answer by hand and record it",
+        raise Rejected(_("this channel cannot send answers; answer by hand and record it"),
                        channel=self.name)
 
     def find_reply(self, to: Reply, text: str, key: str) -> Receipt | None:
@@ -140,7 +142,7 @@ class Channel(ABC):
 
     def hide(self, to: Reply) -> None:
         """Hide or reject ``to`` on the platform where the platform allows it."""
-        raise Rejected("this platform does not let outreach hide messages", channel=self.name)
+        raise Rejected(_("this platform does not let outreach hide messages"), channel=self.name)
 
     # -- health -----------------------------------------------------------
     def check(self) -> list[CheckResult]:

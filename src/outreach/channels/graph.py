@@ -24,6 +24,7 @@ import requests
 from ..errors import AuthExpired, ChannelError, Rejected, Retryable, UnknownOutcome
 from .base import ChannelContext
 from .http import HttpClient, client_from, retry_after
+from ..i18n import _
 
 GRAPH_HOST = "https://graph.facebook.com"
 DEFAULT_VERSION = "v25.0"
@@ -63,7 +64,8 @@ class GraphApi:
         self.version = ctx.setting("api_version", default_version, type_=str)
         if not re.fullmatch(r"v\d+\.\d+", self.version):
             from ..errors import ConfigError
-            raise ConfigError(f"expected an API version such as \"{default_version}\"",
+            raise ConfigError(_("expected an API version such as \"{default_version}\"",
+                                default_version=default_version),
                               file=ctx.config_file or "outreach.toml",
                               key=f"channels.{ctx.name}.api_version")
         self.paused_until = 0.0
@@ -114,7 +116,8 @@ class GraphApi:
                                   create=False)
             answers = self.http.json(resp, create=False)
             if not isinstance(answers, list):
-                raise Retryable(f"{self.platform} answered a batch request without a list",
+                raise Retryable(_("{platform} answered a batch request without a list",
+                                  platform=self.platform),
                                 channel=self.ctx.name)
             for answer in answers:
                 results.append(self._batch_item(answer))
@@ -146,11 +149,12 @@ class GraphApi:
 
     def _batch_item(self, answer: Any) -> Any:
         if not isinstance(answer, dict):   # null: the item timed out on Meta's side
-            return Retryable(f"{self.platform} did not finish one batch item", channel=self.ctx.name)
+            return Retryable(_("{platform} did not finish one batch item", platform=self.platform), channel=self.ctx.name)
         try:
             body = json.loads(answer.get("body") or "null")
         except ValueError:
-            return Retryable(f"{self.platform} answered one batch item with a body that is not JSON",
+            return Retryable(_("{platform} answered one batch item with a body that is not JSON",
+                               platform=self.platform),
                              channel=self.ctx.name)
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
             return self.error_for(body["error"], int(answer.get("code") or 400), create=False)
@@ -163,8 +167,9 @@ class GraphApi:
     def _check_pause(self, *, create: bool) -> None:
         wait = self.paused_until - time.monotonic()
         if wait > 0:
-            raise Retryable(f"{self.platform} API usage is near its limit ({self._usage_text()}); "
-                            f"pausing for {int(wait)} s, nothing was sent",
+            raise Retryable(_("{platform} API usage is near its limit ({usage_text}); pausing "
+                              "for {wait} s, nothing was sent", platform=self.platform,
+                              usage_text=self._usage_text(), wait=int(wait)),
                             channel=self.ctx.name, retry_after=wait)
 
     def _usage_text(self) -> str:
@@ -217,23 +222,26 @@ class GraphApi:
         what = f"{self.platform} error {code}{f'/{sub}' if sub else ''}: {text}"
         name = self.ctx.name
         if code in (190, 102) or sub in (458, 459, 460, 463, 464, 467):
-            return AuthExpired(f"{what}. Create a new token and set {self.token_env}", channel=name)
+            return AuthExpired(_("{what}. Create a new token and set {token_env}", what=what,
+                                 token_env=self.token_env), channel=name)
         if code in THROTTLE_CODES or (code == 9 and sub == 2207042):
-            return Retryable(f"{what} (rate limited; nothing was published)", channel=name,
+            return Retryable(_("{what} (rate limited; nothing was published)", what=what), channel=name,
                              retry_after=wait or THROTTLE_WAIT)
         if code == 9007 or sub == 2207027:
-            return Retryable(f"{what} (media not ready yet)", channel=name, retry_after=wait or 60)
+            return Retryable(_("{what} (media not ready yet)", what=what), channel=name, retry_after=wait or 60)
         if code == 10 or 200 <= code <= 299:
             perms = sorted(set(re.findall(r"\b(?:pages|instagram|publish|business|threads)_[a-z_]+", text)))
             need = ", ".join(perms) or "the permission named above"
-            return Rejected(f"{what}. Missing permission: {need}; grant it to the app and create a "
-                            f"new token for {self.token_env}", channel=name, reason=f"missing permission {need}")
+            return Rejected(_("{what}. Missing permission: {need}; grant it to the app and "
+                              "create a new token for {token_env}", what=what, need=need,
+                              token_env=self.token_env), channel=name, reason=f"missing permission {need}")
         if code == 506:
-            return Rejected(f"{what} (a duplicate of a recent post)", channel=name, reason="duplicate post")
+            return Rejected(_("{what} (a duplicate of a recent post)", what=what), channel=name, reason="duplicate post")
         transient = bool(err.get("is_transient")) or code in (1, 2) or status >= 500
         if transient:
             if create:
-                return UnknownOutcome(f"{what}; the post may exist: reconcile before retrying",
+                return UnknownOutcome(_("{what}; the post may exist: reconcile before retrying",
+                                        what=what),
                                       channel=name)
             return Retryable(what, channel=name, retry_after=wait)
         return Rejected(what, channel=name, reason=text)
@@ -243,8 +251,9 @@ class GraphApi:
         """(expires_at or None for never, scopes, profile id) from ``/debug_token``."""
         data = self.get("debug_token", {"input_token": self.token}).get("data", {})
         if not data.get("is_valid", False):
-            raise AuthExpired(f"{self.platform} says the token is not valid: create a new one and "
-                              f"set {self.token_env}", channel=self.ctx.name)
+            raise AuthExpired(_("{platform} says the token is not valid: create a new one and "
+                                "set {token_env}", platform=self.platform,
+                                token_env=self.token_env), channel=self.ctx.name)
         stamps = [int(data.get(k) or 0) for k in ("expires_at", "data_access_expires_at")]
         stamps = [s for s in stamps if s > 0]
         expires = datetime.fromtimestamp(min(stamps), timezone.utc) if stamps else None

@@ -86,9 +86,10 @@ def _fmt(value: object) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ..channels import open_channel
-    from ..errors import ChannelError, ConfigError, OutreachError
+    from ..errors import ConfigError
     from ..model import CheckResult
+    from ..publishing.health import as_dict, check_channels
+    from ..store.db import open_database
 
     settings = settings_from(args)
     names = args.name or [n for n, c in settings.channels.items() if c.enabled]
@@ -97,24 +98,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise ConfigError(f"no channel named {unknown[0]!r} is configured "
                           f"(configured: {', '.join(settings.channels) or 'none'})",
                           file=settings.file or "outreach.toml", key="channels")
-    report: dict[str, list[CheckResult]] = {}
-    for name in names:
-        channel = None
-        try:
-            channel = open_channel(settings, name)
-            report[name] = channel.check()
-        except ConfigError as exc:
-            report[name] = [CheckResult(False, str(exc), fix="fix outreach.toml or the environment")]
-        except ChannelError as exc:
-            report[name] = [CheckResult(False, exc.detail, fix="see the message; try again later")]
-        except OutreachError as exc:
-            report[name] = [CheckResult(False, str(exc))]
-        finally:
-            if channel is not None:
-                channel.close()
+    db = open_database(settings.database_url)   # results are kept for the channels page
+    try:
+        report: dict[str, list[CheckResult]] = check_channels(settings, db, names)
+    finally:
+        db.dispose()
     bad = any(not r.ok for results in report.values() for r in results)
     if args.json:
-        print(json.dumps({n: [vars(r) for r in rs] for n, rs in report.items()},
+        print(json.dumps({n: [as_dict(r) for r in rs] for n, rs in report.items()},
                          ensure_ascii=False, indent=2))
         return 1 if bad else 0
     for name, results in report.items():

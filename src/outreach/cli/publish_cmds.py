@@ -41,6 +41,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--again", action="store_true",
                    help="publish even though the same template and data went to the same "
                         "channel within the last day")
+    p.add_argument("--at", metavar="TIME",
+                   help='publish later, at this local time ("2026-12-03 10:00"): a one-off post '
+                        "that the daemon or run-due sends; move or cancel it until then")
+    _by(p)
     p.set_defaults(handler=cmd_publish)
 
     p = sub.add_parser(
@@ -115,6 +119,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise ConfigError(f"data file {args.data} does not exist: give a YAML or JSON file",
                           key="--data")
     service = _service(args)
+    if args.at:
+        from .post_cmds import schedule
+
+        return schedule(service, args, _who(args))
     if args.dry_run:
         from ..i18n import _
         from ..publishing import budget

@@ -23,6 +23,7 @@ from . import model as m
 from .deliver import check_limits
 from .drafts import render_draft
 from .service import PublishingService
+from ..i18n import _
 
 
 @dataclass(frozen=True)
@@ -45,15 +46,17 @@ def choose_channels(settings: Settings, names: Sequence[str] | None) -> list[str
         for name in names:
             if name not in settings.channels:
                 known = ", ".join(settings.channels) or "none"
-                raise ConfigError(f"no channel named {name!r} is configured (configured: {known})",
+                raise ConfigError(_("no channel named {name!r} is configured (configured: "
+                                    "{known})", name=name, known=known),
                                   file=settings.file or "outreach.toml", key="channels")
             if not settings.channels[name].enabled:
-                raise ConfigError("this channel is disabled: set enabled = true to publish to it",
+                raise ConfigError(_("this channel is disabled: set enabled = true to publish to "
+                                    "it"),
                                   file=settings.file or "outreach.toml", key=f"channels.{name}")
         return list(dict.fromkeys(names))
     enabled = [n for n, c in settings.channels.items() if c.enabled]
     if not enabled:
-        raise ConfigError("no enabled channel: add a [channels.NAME] table",
+        raise ConfigError(_("no enabled channel: add a [channels.NAME] table"),
                           file=settings.file or "outreach.toml", key="channels")
     return enabled
 

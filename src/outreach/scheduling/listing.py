@@ -62,6 +62,8 @@ def describe(settings: "Settings", schedule: Schedule, now: datetime, *, count: 
             when = local_label(checked, tz)
             lines.append(f"  last read {when}: " + (f"FAILED: {state['error']}" if state.get("error")
                                                     else f"{state.get('items')} item(s)"))
+    if schedule.source is not None:
+        lines.append("  " + _autopilot_line(settings, schedule))
     runs = schedule.next_runs(now, tz, count) if schedule.enabled else []
     label = "next" if schedule.feed is None else "next read"
     if not runs:
@@ -71,5 +73,34 @@ def describe(settings: "Settings", schedule: Schedule, now: datetime, *, count: 
         if schedule.data:
             path = data_path(schedule.data, run.astimezone(tz), settings.root)
             line += f"  data {_rel(settings, path)}" + ("" if path.is_file() else " (missing)")
+            if schedule.source is not None and path.is_file():
+                line += _draft_mark(settings, schedule, path)
         lines.append(line)
     return "\n".join(lines)
+
+
+def _autopilot_line(settings: "Settings", schedule: Schedule) -> str:
+    """Whether the autopilot drafts this schedule's data, and when."""
+    from ..autopilot.settings import autopilot_settings
+    from ..errors import ConfigError
+
+    assert schedule.source is not None
+    try:
+        ap = autopilot_settings(settings)
+    except ConfigError as exc:
+        return f"autopilot: BROKEN SETTINGS: {exc}"
+    when = f"drafts the data file {_span(schedule.source.draft_before)} before each run"
+    return f"autopilot: {when}" if ap.enabled else f"autopilot: off ({ap.key_env} is not set)"
+
+
+def _draft_mark(settings: "Settings", schedule: Schedule, path) -> str:
+    from ..autopilot.service import digest, read_state
+
+    state = read_state(settings, schedule.name, path)
+    if state is None:
+        return ""
+    if digest(path) != state.get("sha256"):
+        return " (autopilot draft, edited by staff)"
+    problems = len(state.get("problems") or [])
+    return f" (autopilot draft, {problems} problem(s) to check)" if problems else \
+        " (autopilot draft)"

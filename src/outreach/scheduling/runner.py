@@ -27,6 +27,7 @@ from .specs import Schedule, SchedulingOptions
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..notify.job import NotifyReport
     from ..publishing.model import OccurrenceSpec, WorkReport
     from ..publishing.service import PublishingService
 
@@ -42,18 +43,23 @@ class PassReport:
     missed: int = 0
     skipped: int = 0
     feed_items: int = 0
+    drafted: int = 0
     errors: list[str] = field(default_factory=list)
     work: "WorkReport | None" = None
+    notified: "NotifyReport | None" = None
 
 
 def run_pass(settings: "Settings", service: "PublishingService", schedules: Iterable[Schedule],
              *, clock: Clock, options: SchedulingOptions, only: str | None = None) -> PassReport:
     """Plan what is due for each schedule, then do all due ledger work once."""
     report = PassReport()
+    schedules = list(schedules)
     for schedule in schedules:
         if only is not None and schedule.name != only:
             continue
         try:
+            if schedule.source is not None:
+                _draft_pass(settings, schedule, clock(), report)
             if schedule.feed is not None:
                 _feed_pass(settings, service, schedule, clock(), options, report)
             else:
@@ -63,7 +69,39 @@ def run_pass(settings: "Settings", service: "PublishingService", schedules: Iter
             log(logger, logging.ERROR, "schedule pass failed", schedule=schedule.name, error=str(exc))
     report.work = service.work()
     _log_work(report.work)
+    report.notified = _notify(settings, service, schedules, clock)
     return report
+
+
+def _notify(settings: "Settings", service: "PublishingService", schedules: list[Schedule],
+            clock: Clock) -> "NotifyReport | None":
+    """Mail what happened (each event once); a mail problem never stops publishing."""
+    from ..notify.job import run
+
+    try:
+        return run(settings, service.db, schedules, clock)
+    except OutreachError as exc:
+        log(logger, logging.ERROR, "notifications failed", error=str(exc))
+        return None
+
+
+def _draft_pass(settings: "Settings", schedule: Schedule, now: datetime,
+                report: PassReport) -> None:
+    """The autopilot writes the data files of runs due for drafting (before they are planned)."""
+    from ..autopilot.service import draft_pass
+
+    try:
+        outcome = draft_pass(settings, schedule, now)
+    except OutreachError as exc:          # e.g. a bad [autopilot] table: the run itself goes on
+        report.errors.append(f"schedule {schedule.name}: autopilot: {exc}")
+        log(logger, logging.ERROR, "autopilot failed", schedule=schedule.name, error=str(exc))
+        return
+    except Exception:                     # a bug in drafting must not stop the publishing
+        logger.exception("autopilot crashed; the schedule's runs go on without a new draft")
+        report.errors.append(f"schedule {schedule.name}: autopilot crashed (see the log)")
+        return
+    report.drafted += len(outcome.written)
+    report.errors.extend(outcome.problems)
 
 
 def _time_pass(settings: "Settings", service: "PublishingService", schedule: Schedule,
@@ -140,12 +178,18 @@ def occurrence_for(settings: "Settings", schedule: Schedule, when: datetime) -> 
     from ..publishing.model import OccurrenceSpec
 
     local = when.astimezone(settings.timezone)
+    data_file = data_path(schedule.data, local, settings.root) if schedule.data else None
+    approval = schedule.approval_required
+    if schedule.source is not None and not approval:
+        from ..autopilot.service import needs_approval
+
+        # a draft the autopilot could not complete never goes out without a person's yes
+        approval = needs_approval(settings, schedule.name, data_file)
     return OccurrenceSpec(
         schedule=schedule.name, key=cron.iso_utc(when), scheduled_for=when,
-        template=schedule.template, channels=schedule.channels,
-        data_file=data_path(schedule.data, local, settings.root) if schedule.data else None,
+        template=schedule.template, channels=schedule.channels, data_file=data_file,
         context=template_context(settings, schedule, when),
-        approval_required=schedule.approval_required,
+        approval_required=approval,
         prepare_at=when - schedule.prepare_before if schedule.prepare_before else None,
         grace=schedule.misfire_grace)
 
