@@ -169,3 +169,20 @@ def test_the_run_page_shows_the_cost_and_the_refusal(tmp_path, db_url, kakao):
         assert kakao.requests == []
     finally:
         ws.db.dispose()
+
+
+def test_the_channels_page_shows_price_and_quota_use(tmp_path, db_url, kakao):
+    from web_support import add_user, sign_in, staff_client, web_workspace
+
+    ws = web_workspace(tmp_path, db_url, toml=kakao_table(kakao, tmp_path) + "daily_posts = 3\n",
+                       env={"SOLAPI_KEY": kakao.solapi_key, "SOLAPI_SECRET": kakao.solapi_secret})
+    try:
+        add_user(ws.db, "view", "viewer")
+        with staff_client(ws) as client:
+            sign_in(client, "view")
+            page = client.get("/channels")
+        assert page.status_code == 200
+        assert "60 KRW a post (3 recipients × 20 KRW), 0 of 3 posts in the last 24 hours" in page.text
+        assert kakao.requests == []
+    finally:
+        ws.db.dispose()

@@ -367,6 +367,7 @@ def channel_rows(settings: Settings, db: Database, now: datetime, *,
     """Each configured channel with its stored check, token expiry and recent problems."""
     checks = NotificationStore(db).checks()
     stats = DeskQueries(db).channel_stats(list(settings.channels), now - timedelta(days=7))
+    costs = channel_costs(settings, db, now)
     out = []
     for name, config in settings.channels.items():
         check = checks.get(name)
@@ -383,8 +384,26 @@ def channel_rows(settings: Settings, db: Database, now: datetime, *,
             "days_left": (expires - now).days if expires and not expired else None,
             "last_sent": stat.get("last_sent"), "recent_problems": stat.get("recent_problems") or 0,
             "attention": config.enabled and (expired or expiring or bool(failing)),
+            "cost": costs.get(name),
         })
     return out
+
+
+def channel_costs(settings: Settings, db: Database, now: datetime) -> dict[str, str]:
+    """Each enabled paid or capped channel's price and 24-hour quota use, in words
+    (budget.py; no platform call)."""
+    from ..errors import OutreachError
+    from . import budget
+    from .service import PublishingService
+
+    service = PublishingService(settings, db, clock=lambda: now)
+    try:
+        return {c.channel: line for c in budget.today(service).channels
+                if (line := budget.channel_line(c))}
+    except OutreachError:
+        return {}
+    finally:
+        service.close()
 
 
 # -- schedules for pages ----------------------------------------------------
