@@ -186,3 +186,9 @@ def test_the_channels_page_shows_price_and_quota_use(tmp_path, db_url, kakao):
         assert kakao.requests == []
     finally:
         ws.db.dispose()
+
+
+def test_status_says_nothing_of_money_when_nothing_costs_or_is_capped(tmp_path, db_url, capsys):
+    write_root(tmp_path, db_url, '[channels.outbox]\ntype = "outbox"\n')
+    assert run(tmp_path, "status") == 0
+    assert "KRW" not in capsys.readouterr().out

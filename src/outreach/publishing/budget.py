@@ -220,6 +220,12 @@ def summary_lines(cost: RunCost) -> list[str]:
     return [head, *lines]
 
 
+def worth_showing(cost: RunCost) -> bool:
+    """A budget is set, or some channel costs money or has a daily cap."""
+    return cost.daily_budget_krw is not None or cost.monthly_budget_krw is not None or \
+        any(channel_line(c) for c in cost.channels)
+
+
 def today(service: "PublishingService", names: Sequence[str] | None = None) -> RunCost:
     """Spending and quota use so far for every enabled channel (``posts`` = 0): what
     ``outreach status`` shows. ``refusal`` is always None here."""
