@@ -48,6 +48,10 @@ def db_url(request, tmp_path) -> str:
 
 # -- staff web app (tests/web_support.py; used by tests/test_web_*.py and tests/browser/) --
 
+# argon2-cffi's profile for tests: sign-ins in milliseconds, not a second each on a busy
+# machine (outreach.users.passwords; the default profile is tested on its own)
+os.environ.setdefault("OUTREACH_PASSWORD_PROFILE", "cheapest")
+
 @pytest.fixture
 def web_ws(tmp_path, db_url):
     """A sample workspace for the web app on each database backend (English interface)."""

@@ -22,6 +22,8 @@ from fakes.graph import GraphFake
 from fakes.kakao import KakaoFake
 from fakes.naver import NaverRssFake
 from fakes.posts import make_post
+from fakes.band import BandFake
+from fakes.threads import ThreadsFake
 from fakes.wordpress import WordPressFake
 from fakes.youtube import YouTubeFake
 
@@ -170,6 +172,41 @@ def naver_many(fake, n):
         fake.add_post(f"글 {i}")
 
 
+# -- Threads (graph.threads.net) ------------------------------------------------------
+TH_TOKEN = "THQWcontract-threads-token"
+
+
+def th_build(fake, tmp_path, base, env=None, **kw):
+    from outreach.channels.threads import ThreadsChannel
+    cfg = {"threads_user_id": fake.user_id, "token_env": "TH_TOKEN", "api_base": base,
+           "public_base_url": "https://media.example.kr", "poll_interval": 0, **FAST, **kw}
+    return ThreadsChannel(channel_context("threads", "threads", cfg, env or {"TH_TOKEN": TH_TOKEN},
+                                          tmp_path / "var"))
+
+
+def th_many(fake, n):
+    pid = fake.add_post("소식")
+    for i in range(n):
+        fake.add_reply(pid, f"답글 {i}")
+
+
+# -- Naver Band (openapi.band.us) -----------------------------------------------------
+BAND_TOKEN = "ZQAAAband-contract-token"
+
+
+def band_build(fake, tmp_path, base, env=None, **kw):
+    from outreach.channels.band import BandChannel
+    cfg = {"band_key": fake.band_key, "token_env": "BAND_TOKEN", "api_base": base, **FAST, **kw}
+    return BandChannel(channel_context("band", "band", cfg, env or {"BAND_TOKEN": BAND_TOKEN},
+                                       tmp_path / "var"))
+
+
+def band_many(fake, n):
+    pid = fake.add_post("소식")
+    for i in range(n):
+        fake.add_comment(pid, f"댓글 {i}")
+
+
 ADAPTERS = [
     Adapter("facebook", lambda: GraphFake(token=FB_TOKEN), fb_build,
             lambda ch, f, t: ch.publish(make_post(t / "var", slides=0), "occ-1-fb"), r"/feed$",
@@ -203,6 +240,19 @@ ADAPTERS = [
             lambda f: {"env": {**KAKAO_ENV, "SOLAPI_SECRET": "revoked-secret-0"}},
             error_body=({"errorCode": "ValidationError", "errorMessage": "text is required"}, Rejected),
             findable=True),
+    Adapter("threads", lambda: ThreadsFake(token=TH_TOKEN), th_build,
+            lambda ch, f, t: ch.publish(make_post(t / "var", slides=2), "occ-1-th"), r"/threads_publish$",
+            lambda ch, f: ch.replies(ago(days=1)), r"/threads$", graph_expire,
+            error_body=({"error": {"message": "An unknown error occurred", "code": 1,
+                                   "is_transient": True}}, UnknownOutcome),
+            many=th_many, count=lambda b: len(b.items), findable=True),
+    Adapter("band", lambda: BandFake(token=BAND_TOKEN), band_build,
+            lambda ch, f, t: ch.publish(make_post(t / "var", slides=0), "occ-1-band"),
+            r"/v2\.2/band/post/create$",
+            lambda ch, f: ch.replies(ago(days=1)), r"/v2/band/posts$", graph_expire,
+            error_body=({"result_code": 2300, "result_data": {"message": "Invalid response"}},
+                        UnknownOutcome),
+            many=band_many, count=lambda b: len(b.items), findable=True),
     Adapter("naver_blog", NaverRssFake, naver_build, None, None,
             lambda ch, f: ch.feed(), r"\.xml$", lambda f: {},
             many=naver_many, count=len),
@@ -303,7 +353,8 @@ def test_malformed_json_is_unknown_on_create_and_retryable_on_read(adapter, tmp_
 @pytest.mark.parametrize("adapter", [a for a in ADAPTERS if a.many], ids=[a.name for a in ADAPTERS if a.many])
 def test_paging_over_several_pages_reads_everything(adapter, tmp_path):
     n = 30 if adapter.name == "naver_blog" else 230
-    result = run(adapter, tmp_path, "read", lambda f: adapter.many(f, n) or {})
+    # a generous read timeout: paging is under test here, not timeouts (a busy machine is slow)
+    result = run(adapter, tmp_path, "read", lambda f: adapter.many(f, n) or {"timeout": 5.0})
     assert adapter.count(result) == n
 
 
@@ -315,7 +366,7 @@ def test_find_after_crash_finds_the_post_whose_answer_was_lost(adapter, tmp_path
         with pytest.raises(UnknownOutcome):
             adapter.create(ch, fake, tmp_path)
         key = {"facebook": "occ-1-fb", "instagram": "occ-1-ig", "wordpress": "occ-1-wp",
-               "kakao-solapi": "occ-1-bm"}[adapter.name]
+               "kakao-solapi": "occ-1-bm", "threads": "occ-1-th", "band": "occ-1-band"}[adapter.name]
         found = ch.find(key)
         assert found is not None and found.remote_id
         assert ch.find("occ-never") is None
@@ -339,7 +390,24 @@ def _wp_question(fake):
                  post_remote_id=str(pid))
 
 
+def _th_question(fake):
+    rid = fake.add_reply(fake.add_post("소식"), "문의드립니다")
+    return Reply(channel="threads", remote_id=rid, text="문의드립니다", created_at=datetime.now(timezone.utc))
+
+
+def _band_question(fake):
+    pid = fake.add_post("소식")
+    cid = fake.add_comment(pid, "문의드립니다")
+    return Reply(channel="band", remote_id=cid, text="문의드립니다", created_at=datetime.now(timezone.utc),
+                 post_remote_id=pid)
+
+
 ANSWERERS = {   # name -> (question seeder, answer create path, our answers under the question)
+    "threads": (_th_question, r"/threads_publish$",
+                lambda f, q: [r for r in f.replies.values() if r["parent"] == q.remote_id and r["own"]]),
+    "band": (_band_question, r"/comment/create$",
+             lambda f, q: [c for c in f.comments.values()
+                           if c["post_key"] == q.post_remote_id and c["author"]["user_key"] == f.user_key]),
     "facebook": (_fb_question, r"/comments$",
                  lambda f, q: [c for c in f.comments.values()
                                if c["parent_id"] == q.remote_id and c["from"]["id"] == f.page_id]),

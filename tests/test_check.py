@@ -34,8 +34,8 @@ def test_the_sample_workspace_is_clean(ws, capsys, monkeypatch):
     monkeypatch.setenv("OUTREACH_NOW", "2026-11-20T09:00:00+09:00")
     code, lines = check(ws, capsys, "--days", "7")
     assert code == 0, lines
-    assert lines[-1].startswith("workspace OK (settings 1, triage rules 1, saved replies 1, "
-                                "templates 2, schedules 2")
+    assert lines[-1].startswith("workspace OK (settings 1, channels 1, triage rules 1, "
+                                "saved replies 1, templates 2, schedules 2")
 
 
 def test_several_mistakes_are_all_listed_at_once(ws, capsys, monkeypatch):
@@ -90,3 +90,22 @@ def test_a_broken_outreach_toml_is_the_one_problem(ws, capsys):
     code, lines = check(ws, capsys)
     assert code == 2 and len(lines) == 2
     assert "did you mean [scheduling]?" in lines[0]
+
+
+def test_a_channel_whose_secret_is_missing(ws, capsys, monkeypatch):
+    monkeypatch.delenv("FB_PAGE_TOKEN", raising=False)
+    with open(ws / "outreach.toml", "a", encoding="utf-8") as fh:
+        fh.write('\n[channels.facebook]\ntype = "facebook"\npage_id = "1"\n'
+                 'page_token_env = "FB_PAGE_TOKEN"\n')
+    code, lines = check(ws, capsys)
+    assert code == 2
+    assert "channels.facebook.page_token_env: environment variable FB_PAGE_TOKEN is not set" \
+        in lines[0]
+
+
+def test_a_missing_local_feed_file(ws, capsys, monkeypatch):
+    monkeypatch.setenv("OUTREACH_NOW", "2026-11-20T09:00:00+09:00")
+    (ws / "content" / "feeds" / "now-in-city.xml").unlink()
+    code, lines = check(ws, capsys)
+    assert code == 2 and len(lines) == 2
+    assert re.search(r"now-in-city\.xml: cannot read", lines[0])

@@ -137,3 +137,13 @@ def test_database_and_var_are_created_owner_only(ws, capsys):
     for extra in ("outreach.db-wal", "outreach.db-shm"):
         if (ws / "var" / extra).exists():
             assert stat.S_IMODE((ws / "var" / extra).stat().st_mode) & 0o077 == 0
+
+
+def test_var_created_first_by_the_inbox_is_owner_only_too(ws, capsys):
+    previous = os.umask(0o022)
+    try:
+        assert main(["--root", str(ws), "inbox", "triage", "가로등이 꺼졌어요"]) == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((ws / "var").stat().st_mode) == 0o700
+    assert stat.S_IMODE((ws / "var" / "inbox.salt").stat().st_mode) == 0o600

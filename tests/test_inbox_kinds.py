@@ -93,7 +93,8 @@ def test_staff_correct_the_kind_and_deadlines_follow(tmp_path, db_url):
     assert inbox.view(inbox.row(item)).kind == "opinion"
     assert inbox.set_kind(item, "민원") == "complaint"
     view = inbox.view(inbox.row(item))
-    assert view.kind == "complaint" and view.ticket and view.first_due_at.startswith("2026-11-20T14")
+    assert view.kind == "complaint" and view.ticket
+    assert view.first_due_at.startswith("2026-11-20T14")
     inbox.set_kind(item, "greeting")
     view = inbox.view(inbox.row(item))
     assert view.first_due_at is None and view.ticket is None
@@ -221,4 +222,51 @@ def test_search_never_matches_hidden_digits(tmp_path, db_url):
     assert inbox.list(ItemFilter(search="2222")) == []
     assert [v.id for v in inbox.list(ItemFilter(search="3333"))] == [ids["p"]]
     assert inbox.list(ItemFilter(search="9876")) == []
+    db.dispose()
+
+
+def test_the_chatbot_thanks_and_greets_without_a_ticket(tmp_path, db_url):
+    from starlette.testclient import TestClient
+
+    from outreach.web.app import create_app
+    from test_web import ENV, NOW, TOML, post_skill, skill
+
+    settings, db = opened(tmp_path, db_url, TOML, ENV)
+    with TestClient(create_app(settings, db, now=lambda: NOW)) as client:
+        post_skill(client, skill("안녕하세요"))
+        thanks = post_skill(client, skill("답변 빨리 해주셔서 감사합니다~"))
+        text = thanks.json()["template"]["outputs"][0]["simpleText"]["text"]
+        assert "감사" in text and "접수번호" not in text
+        complaint = post_skill(client, skill("주민센터 앞 불법주차 단속해주세요"))
+        ack = complaint.json()["template"]["outputs"][0]["simpleText"]["text"]
+        assert "접수번호는 20261120-" in ack
+    with db.read() as conn:
+        rows = store.list_items(conn, ItemFilter(statuses=(), include_deleted=True))
+    by_text = {r.text: r for r in rows}
+    assert by_text["답변 빨리 해주셔서 감사합니다~"].kind == "opinion"
+    assert by_text["답변 빨리 해주셔서 감사합니다~"].status == "resolved"
+    assert by_text["답변 빨리 해주셔서 감사합니다~"].first_due_at is None
+    assert by_text["안녕하세요"].kind == "greeting"
+    assert by_text["주민센터 앞 불법주차 단속해주세요"].first_due_at is not None
+    db.dispose()
+
+
+def test_a_60kb_message_neither_freezes_ingest_nor_the_list(tmp_path, db_url):
+    import time
+
+    settings, db = opened(tmp_path, db_url)
+    ing = ingestor(settings)
+    huge = ("a" * 30_000 + "가로등 hong@example.com 010-1234-5678 " * 800)[:60_000]
+    items = [reply("big", huge), reply("small", "가로등이 꺼졌어요")]
+    started = time.perf_counter()
+    ing.prepare(items)
+    with db.begin() as conn:
+        ing.ingest(conn, items)
+    assert time.perf_counter() - started < 3.0          # was 5 s inside the transaction
+    inbox = Inbox(settings, db)
+    started = time.perf_counter()
+    views = inbox.list(ItemFilter(limit=50))
+    assert time.perf_counter() - started < 1.0          # was 13 s
+    big = next(v for v in views if len(v.text) > 1000)
+    assert "010-****-5678" in big.text and "1234" not in big.text and "hong@" not in big.text
     db.dispose()

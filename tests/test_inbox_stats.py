@@ -54,3 +54,22 @@ def test_stats_on_a_known_data_set(tmp_path, db_url):
     later = inbox_stats(db, inbox_config(settings).working, since=FRI + timedelta(days=1), now=now)
     assert later["total"] == 0
     db.dispose()
+
+
+def test_a_month_is_a_calendar_month_in_korea_time(tmp_path, db_url):
+    from outreach.inbox.stats import month_bounds
+
+    settings, db = opened(tmp_path, db_url)
+    late = datetime(2026, 11, 30, 23, 30, tzinfo=KST)           # 14:30 UTC, still November
+    early = datetime(2026, 12, 1, 0, 30, tzinfo=KST)            # 15:30 UTC on 30 November
+    with db.begin() as conn:
+        ingestor(settings).ingest(conn, [reply("n", "가로등 고장 고쳐주세요", when=late),
+                                         reply("d", "불법주차 단속해주세요", when=early)])
+    working = inbox_config(settings).working
+    november = inbox_stats(db, working, since=month_bounds(2026, 11, KST)[0],
+                           until=month_bounds(2026, 11, KST)[1], now=early)
+    assert november["complaints"] == 1 and list(november["by_month"]) == ["2026-11"]
+    every = inbox_stats(db, working, now=early)
+    assert {m: f["received"] for m, f in every["by_month"].items()} == {"2026-11": 1, "2026-12": 1}
+    assert month_bounds(2026, 12, KST)[1] == datetime(2027, 1, 1, tzinfo=KST)
+    db.dispose()

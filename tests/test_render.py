@@ -125,7 +125,7 @@ def test_readme_main_command_renders_the_weekend_guide_with_only_the_embedded_fo
         assert (rec["width"], rec["height"]) == (1080, 1350)
         assert (out / rec["file"]).stat().st_size == rec["bytes"]
         assert rec["alt_text"].strip()
-    assert set(manifest["texts"]) == {"blog", "facebook", "instagram", "kakao", "youtube"}
+    assert set(manifest["texts"]) == {"blog", "facebook", "instagram", "kakao", "youtube", "band", "threads"}
     post = load_rendered(out)
     assert post.title == "5월 셋째 주 천안 주말사용설명서"
     assert "천안삼거리공원" in post.slides[1].alt_text
@@ -145,7 +145,7 @@ def test_now_in_city_renders_one_square_card_without_system_fonts(tmp_path, no_s
         assert img.format == "JPEG" and img.size == (1080, 1080)
     assert "10월 10일(토) 오후 4시 30분" in slide.alt_text
     assert post.texts["kakao"].startswith("[지금 이 시간] 흥타령춤축제")
-    assert set(post.texts) == {"facebook", "instagram", "kakao"}
+    assert set(post.texts) == {"facebook", "instagram", "kakao", "band", "threads"}
 
 
 def test_data_from_a_feed_item_ignores_extra_fields_and_takes_context(tmp_path) -> None:

@@ -205,8 +205,9 @@ def test_unknown_font_names_the_family_and_the_template_line(tmp_path) -> None:
 
 
 def test_characters_missing_from_the_font_are_an_error_not_tofu(tmp_path) -> None:
-    cards = make(tmp_path, sample="title: 천안 주말 😀\n")
-    with pytest.raises(FontError, match=r"has no glyph for '😀' \(U\+1F600\)"):
+    # emoji come from the emoji font (tests/test_typography.py); Thai is in no font we ship
+    cards = make(tmp_path, sample="title: 천안 주말 ก\n")
+    with pytest.raises(FontError, match=r"field title: font .* has no glyph for 'ก' \(U\+0E01\)"):
         render(cards, tmp_path)
 
 
@@ -271,7 +272,7 @@ def test_a_failed_render_leaves_the_previous_output_untouched(tmp_path) -> None:
     first = render(cards, tmp_path)
     before = sorted(p.name for p in first.out_dir.iterdir())
     data = tmp_path / "bad.yaml"
-    data.write_text("title: 주말 😀\n", encoding="utf-8")
+    data.write_text("title: 주말 ก\n", encoding="utf-8")
     with pytest.raises(FontError):
         render(cards, tmp_path, data_file=data)
     assert sorted(p.name for p in first.out_dir.iterdir()) == before
@@ -294,7 +295,7 @@ def test_list_templates_reports_fields_texts_and_canvas() -> None:
     assert {"weekend-guide", "now-in-city"} <= set(infos)
     guide = infos["weekend-guide"]
     assert guide.canvas == (1080, 1350)
-    assert set(guide.texts) == {"blog", "facebook", "instagram", "kakao", "youtube"}
+    assert set(guide.texts) == {"blog", "facebook", "instagram", "kakao", "youtube", "band", "threads"}
     events = next(f for f in guide.fields if f.name == "events")
     assert events.type == "list" and {"title", "place", "photo", "start"} <= {f.name for f in events.items}
     assert infos["now-in-city"].canvas == (1080, 1080)

@@ -23,6 +23,17 @@ def test_unsigned_visitor_is_sent_to_sign_in(staff):
     assert r.status_code == 303 and r.headers["location"] == "/sign-in?next=/account"
     r = staff.get("/account", headers={"HX-Request": "true"})
     assert r.status_code == 401 and r.headers["HX-Redirect"] == "/sign-in?next=/account"
+    # a fragment's request comes back to its page after signing in
+    r = staff.post("/account/language", headers={
+        "HX-Request": "true", "HX-Current-URL": "http://testserver/audit?via=cli"})
+    assert r.status_code in (401, 403)
+    r = staff.get("/audit", params={"via": "cli"}, headers={
+        "HX-Request": "true", "HX-Target": "audit_table",
+        "HX-Current-URL": "http://testserver/audit?via=cli"})
+    assert r.headers["HX-Redirect"] == "/sign-in?next=/audit%3Fvia%3Dcli"
+    r = staff.get("/audit", headers={"HX-Request": "true",
+                                     "HX-Current-URL": "http://evil.example/steal"})
+    assert r.headers["HX-Redirect"] == "/sign-in?next=/audit"
 
 
 def test_first_admin_signs_in_and_out(staff):
@@ -114,8 +125,6 @@ def test_idle_and_absolute_time_outs(web_ws):
 
 
 def test_sign_out_everywhere_ends_every_session(staff, web_ws):
-    from starlette.testclient import TestClient
-
     add_user(web_ws.db, "kim", "editor")
     other, _ = sessions.sign_in(web_ws.db, SessionPolicy(), "kim", PASSWORD)
     sign_in(staff, "kim")
@@ -241,3 +250,62 @@ def test_account_page_lists_this_users_sessions(staff, web_ws):
     sign_in(staff, "kim")
     page = staff.get("/account").text
     assert "10.1.2.3" in page and "Whale · Windows" in page and "this one" in page
+
+
+def test_an_htmx_error_lands_in_the_message_area(staff):
+    add_user(staff.ws.db, "kim", "viewer")
+    sign_in(staff, "kim")
+    token = csrf(staff, "/account")
+    r = staff.post("/account/password", data={"current": "x", "new": "a" * 12, "again": "b"},
+                   headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert r.status_code == 400
+    assert r.headers["HX-Retarget"] == "#messages"
+    assert "the two new passwords are not the same" in r.text and "<html" not in r.text
+
+
+def test_oversized_bodies_are_413_before_anything_is_read(staff):
+    add_user(staff.ws.db, "kim", "viewer")
+    sign_in(staff, "kim")
+    token = csrf(staff, "/account")
+    r = staff.post("/account/language", data={"language": "ko", "pad": "x" * (3 * 1024 * 1024)},
+                   headers={"X-CSRF-Token": token})
+    assert r.status_code == 413
+    with staff.ws.db.read() as conn:
+        assert store.get_user(conn, name="kim").language is None
+
+
+def test_passwords_are_argon2id_with_the_rfc_9106_profile_and_upgrade_cheap_hashes():
+    from outreach.users import passwords
+
+    real = passwords.make_hasher()
+    stored = real.hash("correct horse battery")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert real.verify(stored, "correct horse battery")
+    cheap = passwords.make_hasher("cheapest").hash("correct horse battery")
+    assert cheap.startswith("$argon2id$") and real.check_needs_rehash(cheap)
+
+
+def test_an_admins_new_password_lifts_the_lock(web_ws):
+    from outreach.errors import SignInFailed
+    from outreach.users import accounts
+    from outreach.users.audit import Actor
+
+    db, policy = web_ws.db, SessionPolicy(lock_after=2)
+    add_user(db, "kim", "editor")
+    for _ in range(2):
+        with pytest.raises(SignInFailed):
+            sessions.sign_in(db, policy, "kim", "wrong password")
+    with pytest.raises(SignInFailed, match="Too many"):
+        sessions.sign_in(db, policy, "kim", PASSWORD)
+    accounts.set_password(db, Actor.system("admin"), "kim", "a new long password")
+    assert sessions.sign_in(db, policy, "kim", "a new long password")[1].name == "kim"
+
+
+def test_a_flash_is_shown_once_on_the_next_full_page(staff):
+    add_user(staff.ws.db, "kim", "viewer")
+    sign_in(staff, "kim")
+    assert post(staff, "/account/language", {"language": "en"}).status_code == 303
+    staff.get("/")                                   # a redirect shows nothing: kept
+    staff.get("/account", headers={"HX-Request": "true", "HX-Target": "messages"})
+    assert "Language saved." in staff.get("/account").text
+    assert "Language saved." not in staff.get("/account").text

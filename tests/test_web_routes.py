@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from starlette.routing import Route
 
 from outreach.users.roles import PUBLIC, ROLES, SELF, VIEW, can

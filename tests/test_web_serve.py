@@ -90,3 +90,16 @@ def test_listener_plans(tmp_path):
     with pytest.raises(ConfigError, match="--only"):
         listeners(ws.settings, None, None, 9000)
     ws.db.dispose()
+
+
+def test_a_misspelt_web_setting_is_one_clear_line(tmp_path):
+    ws = web_workspace(tmp_path, f"sqlite:///{tmp_path / 'o.db'}",
+                       toml='[web]\nsession_idle_minute = 30\n')
+    ws.db.dispose()
+    r = subprocess.run([sys.executable, "-m", "outreach", "--root", str(ws.root), "serve",
+                        "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.strip().endswith(
+        "outreach.toml:7: web.session_idle_minute: unknown setting; [web] knows "
+        "forget_after_minutes, host, lock_after, lock_after_ip, max_lock_minutes, port, "
+        "secure_cookies, session_absolute_hours, session_idle_minutes, trusted_proxies")

@@ -12,7 +12,7 @@ from outreach.store import users as store
 from outreach.users import accounts, sessions
 from outreach.users.audit import Actor, record
 from outreach.users.sessions import SessionPolicy
-from web_support import PASSWORD, add_user, csrf, post, sign_in
+from web_support import PASSWORD, add_user, post, sign_in
 
 
 def _audit(db, **kw):
@@ -163,3 +163,17 @@ def test_every_audit_action_label_is_translated():
     assert "user.add" in labels
     missing = [label for label in labels.values() if label not in i18n.catalog("ko")]
     assert not missing, f"add Korean for these audit labels to your .po: {missing}"
+
+
+def test_recipients_are_enabled_users_with_an_address_whose_role_can_act(web_ws):
+    db = web_ws.db
+    add_user(db, "admin", "admin", email="admin@city.go.kr")
+    add_user(db, "kim", "approver", email="kim@city.go.kr")
+    add_user(db, "lee", "editor", email="lee@city.go.kr")
+    add_user(db, "park", "approver")                       # no address
+    add_user(db, "choi", "approver", email="choi@city.go.kr")
+    accounts.update_user(db, Actor.system(), "choi", disabled=True)
+    assert [u.name for u in accounts.recipients(db, "approve")] == ["admin", "kim"]
+    with pytest.raises(UserError, match="not an e-mail address"):
+        accounts.update_user(db, Actor.system(), "kim", email="kim at city")
+    assert accounts.update_user(db, Actor.system(), "kim", email="").email is None

@@ -208,7 +208,7 @@ def test_uploads_of_a_killed_publish_are_found_by_their_slugs(tmp_path):
         with pytest.raises(UnknownOutcome):
             ch.publish(make_post(tmp_path / "var", slides=2), "occ-6-blog")
         unrelated = next(iter(wp.media)) + 1000
-        wp.media[unrelated] = {"id": unrelated, "slug": "someone-elses", "post": 0}
+        wp.media[unrelated] = {"id": unrelated, "slug": "someone-elses", "post": None}
         assert ch.find("occ-6-blog") is None
         assert len(ch.discard_uploads("occ-6-blog", [])) == 2
         assert list(wp.media) == [unrelated]
@@ -294,3 +294,23 @@ def test_answering_a_held_comment_approves_it_first(tmp_path):
         answer = ch.reply(to, "답변드립니다.", "a1")
         assert wp.comments[held]["status"] == "approved"
         assert wp.comments[int(answer.remote_id)]["parent"] == held
+
+
+def test_images_of_a_post_whose_answer_was_lost_are_attached_when_it_is_found(tmp_path):
+    with WordPressFake(password=PASSWORD) as wp:
+        ch = channel(wp, tmp_path)
+        wp.fail("lose", method="POST", path=r"/wp/v2/posts$")     # made, but we never heard
+        with pytest.raises(UnknownOutcome):
+            ch.publish(make_post(tmp_path / "var", slides=2), "occ-7-blog")
+        assert [m["post"] for m in wp.media.values()] == [None, None]
+        found = ch.find("occ-7-blog")
+        assert [m["post"] for m in wp.media.values()] == [int(found.remote_id)] * 2
+
+
+def test_a_comment_without_date_gmt_is_dated_in_the_sites_zone(tmp_path):
+    with WordPressFake(password=PASSWORD, zone=ZoneInfo("Asia/Seoul")) as wp:
+        pid = wp.add_post("글")
+        cid = wp.add_comment(pid, "옛 블로그에서 옮겨온 댓글", created=ago(minutes=3))
+        wp.comments[cid]["date_gmt"] = None          # '0000-00-00 00:00:00' in the database
+        (item,) = channel(wp, tmp_path).replies(ago(minutes=10).isoformat()).items
+        assert abs(item.created_at - ago(minutes=3)) < timedelta(seconds=5)

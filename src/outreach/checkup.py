@@ -5,7 +5,8 @@ round trip each. ``check_workspace`` loads everything the daemon and the
 commands would load (outreach.toml, .env, the inbox and server settings,
 every schedule, every template and its sample, the data files of the runs in
 the next ``days`` days, the triage rules and the saved replies) and returns
-every problem found, each as the one-line ``OutreachError`` text the command
+every problem found (each enabled channel is built too, so a missing secret
+shows; no request goes out), each as the one-line ``OutreachError`` text the command
 that would trip over it prints. Nothing is written and nothing goes out.
 """
 
@@ -61,6 +62,7 @@ def check_workspace(root: Path | None, *, now: datetime | None = None,
 
         clock = _attempt(report, lambda: make_clock(None, settings.timezone))  # $OUTREACH_NOW
         now = clock() if clock else datetime.now(timezone.utc)
+    _channels(report, settings)
     _inbox(report, settings)
     if settings.section("autopilot"):
         from .autopilot.settings import autopilot_settings
@@ -69,6 +71,20 @@ def check_workspace(root: Path | None, *, now: datetime | None = None,
     templates = _templates(report, settings)
     _schedules(report, settings, templates, now, days)
     return report
+
+
+def _channels(report: CheckReport, settings) -> None:
+    """Every enabled channel built as a publish would build it (settings, secrets present);
+    no request is sent: ``outreach channels check`` asks the platforms."""
+    from .channels import open_channel
+
+    for name, config in settings.channels.items():
+        if not config.enabled:
+            continue
+        report.count("channels")
+        channel = _attempt(report, lambda: open_channel(settings, name))
+        if channel is not None:
+            channel.close()
 
 
 def _inbox(report: CheckReport, settings) -> None:
@@ -124,6 +140,13 @@ def _schedules(report: CheckReport, settings, templates: dict, now: datetime,
     report.problems.extend(str(e) for e in errors)
     until = now + timedelta(days=days)
     for schedule in schedules:
+        if schedule.feed and not schedule.feed.url.startswith(("http://", "https://")):
+            from .sources.feed import read_feed
+
+            report.count("feeds")       # a local feed file is read; web feeds are not fetched
+            feed_url = schedule.feed.url
+            _attempt(report, lambda: read_feed(feed_url, root=settings.root,
+                                               tz=settings.timezone))
         tpl = templates.get(schedule.template)
         if not schedule.data or not schedule.enabled or tpl is None:
             continue

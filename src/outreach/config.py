@@ -21,11 +21,12 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .i18n import _
 
 CONFIG_NAME = "outreach.toml"
 DEFAULT_TIMEZONE = "Asia/Seoul"
 CHANNEL_TYPES = ("outbox", "handoff", "facebook", "instagram", "wordpress",
-                 "naver_blog", "youtube", "kakao")
+                 "naver_blog", "youtube", "kakao", "band", "threads")
 
 # Every table outreach.toml may hold and the keys each knows: one declarative table,
 # checked when the file loads, so a misspelt section or key is an error with "did you
@@ -44,9 +45,11 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
     "inbox": frozenset({"rules", "replies", "harvest_minutes", "first_answer_hours",
                         "resolution_days", "workday_start", "workday_end", "workdays",
                         "holiday_country", "extra_holidays", "extra_workdays", "salt_env",
-                        "transfer_deadlines"}),
-    "inbox.kakao": frozenset({"channel", "welcome", "ack", "menu", "links", "greetings"}),
+                        "transfer_deadlines", "live_seconds"}),
+    "inbox.kakao": frozenset({"channel", "welcome", "ack", "menu", "links", "greetings",
+                              "thanks"}),
     "server": frozenset({"host", "port", "max_body"}),
+    "budget": frozenset({"daily_krw", "monthly_krw"}),      # publishing/budget.py
     "server.facebook": frozenset({"app_secret_env", "verify_token_env"}),
     "server.kakao": frozenset({"secret_env", "header", "query"}),
     "web": None,
@@ -93,8 +96,8 @@ class Settings:
         value = self.env.get(env_name)
         if not value:
             raise ConfigError(
-                f"environment variable {env_name} is not set: export it or add it to "
-                f"{self.root / '.env'}", file=self.file or CONFIG_NAME, key=key)
+                _("environment variable {env_name} is not set: export it or add it to {env_file}",
+                  env_name=env_name, env_file=self.root / '.env'), file=self.file or CONFIG_NAME, key=key)
         from .logs import register_secret
 
         register_secret(value)
@@ -167,7 +170,7 @@ def load_settings(root: Path | None = None) -> Settings:
     if root is not None:
         root = root.resolve()
         if not root.is_dir():
-            raise ConfigError(f"workspace folder {root} does not exist")
+            raise ConfigError(_("workspace folder {root} does not exist", root=root))
         file = root / CONFIG_NAME if (root / CONFIG_NAME).is_file() else None
     else:
         found = find_root()
@@ -182,7 +185,7 @@ def load_settings(root: Path | None = None) -> Settings:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             match = re.search(r"line (\d+)", str(exc))
-            raise ConfigError(f"not valid TOML ({exc}): fix the syntax",
+            raise ConfigError(_("not valid TOML ({exc}): fix the syntax", exc=exc),
                               file=file, line=int(match.group(1)) if match else None) from None
         check_known_keys(data, text, file)
     return _build(root, file, text, data)
@@ -231,7 +234,7 @@ def check_known_keys(data: Mapping[str, Any], text: str, file: Path | str) -> No
                     else _("known here: {names}", names=", ".join(candidates) or "-"))
             line = (_table_line(text, child) if is_table
                     else line_of(text, key, path or None))
-            raise ConfigError(f"{what}; {hint}", file=file, line=line,
+            raise ConfigError(_("{what}; {hint}", what=what, hint=hint), file=file, line=line,
                               key=f"[{child}]" if is_table else child)
 
     walk(data, "")
@@ -259,20 +262,21 @@ def _build(root: Path, file: Path | None, text: str, data: dict[str, Any]) -> Se
             raise ZoneInfoNotFoundError(tz_name)
         tz = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise fail(f"unknown time zone {tz_name!r}: use an IANA name such as \"Asia/Seoul\"",
+        raise fail(_("unknown time zone {tz_name!r}: use an IANA name such as \"Asia/Seoul\"",
+                     tz_name=tz_name),
                    "timezone") from None
 
     def folder(key: str, default: str) -> Path:
         value = data.get(key, default)
         if not isinstance(value, str) or not value:
-            raise fail("expected a folder path as a string", key)
+            raise fail(_("expected a folder path as a string"), key)
         path = Path(value)
         return path if path.is_absolute() else root / path
 
     var_dir = folder("var_dir", "var")
     db_url = data.get("database_url", "")
     if not isinstance(db_url, str):
-        raise fail("expected a database URL string such as \"sqlite:///var/outreach.db\"",
+        raise fail(_("expected a database URL string such as \"sqlite:///var/outreach.db\""),
                    "database_url")
     env = _read_env(root)
     db_url = env.get("OUTREACH_DATABASE_URL") or db_url or f"sqlite:///{var_dir / 'outreach.db'}"
@@ -283,23 +287,25 @@ def _build(root: Path, file: Path | None, text: str, data: dict[str, Any]) -> Se
 
     raw_channels = data.get("channels", {"outbox": {"type": "outbox"}} if file is None else {})
     if not isinstance(raw_channels, dict):
-        raise fail("expected tables [channels.NAME]", "channels")
+        raise fail(_("expected tables [channels.NAME]"), "channels")
     channels: dict[str, ChannelConfig] = {}
     for name, table in raw_channels.items():
         if not isinstance(table, dict):
             raise fail("expected a table [channels." + name + "]", f"channels.{name}")
         ctype = table.get("type")
         if ctype not in CHANNEL_TYPES:
-            raise fail(f"type must be one of {', '.join(CHANNEL_TYPES)} (got {ctype!r})",
+            raise fail(_("type must be one of {channel_types} (got {ctype!r})",
+                         channel_types=', '.join(CHANNEL_TYPES), ctype=ctype),
                        f"channels.{name}.type", f"channels.{name}")
         for key, value in table.items():
             if _looks_secret(key) and not key.endswith("_env"):
-                raise fail(f"secrets do not belong in {CONFIG_NAME}: write {key}_env = "
-                           f"\"VARIABLE_NAME\" and put the value in the environment or .env",
+                raise fail(_("secrets do not belong in {config_name}: write {key}_env = "
+                             "\"VARIABLE_NAME\" and put the value in the environment or .env",
+                             config_name=CONFIG_NAME, key=key),
                            f"channels.{name}.{key}", f"channels.{name}")
         enabled = table.get("enabled", True)
         if not isinstance(enabled, bool):
-            raise fail("expected true or false", f"channels.{name}.enabled", f"channels.{name}")
+            raise fail(_("expected true or false"), f"channels.{name}.enabled", f"channels.{name}")
         channels[name] = ChannelConfig(name=name, type=ctype, file=file, enabled=enabled,
                                        settings={k: v for k, v in table.items()
                                                  if k not in ("type", "enabled")})
@@ -310,11 +316,13 @@ def _build(root: Path, file: Path | None, text: str, data: dict[str, Any]) -> Se
 
     language = data.get("language", default_language())
     if language not in LANGUAGES:
-        raise fail(f"language must be one of {', '.join(LANGUAGES)} (got {language!r})",
+        raise fail(_("language must be one of {languages} (got {language!r})",
+                     languages=', '.join(LANGUAGES), language=language),
                    "language")
+
     media = data.get("media_dirs", [])
     if not isinstance(media, list) or not all(isinstance(m, str) and m for m in media):
-        raise fail('expected a list of folders, e.g. ["/srv/photos"]', "media_dirs")
+        raise fail(_('expected a list of folders, e.g. ["/srv/photos"]'), "media_dirs")
     media_dirs = tuple(Path(m) if Path(m).is_absolute() else root / m for m in media)
     return Settings(root=root, file=file, timezone=tz, database_url=db_url, language=language,
                     media_dirs=media_dirs,

@@ -50,6 +50,9 @@ class RenderedPost:
     data: Mapping[str, Any] = field(default_factory=dict)
     links: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    # text shrunk to its smallest size or cut with "…", photos smaller than their layer:
+    # {"slide", "field", "label", "kind": "cut"|"min_size"|"small_photo", ...} (render/warnings.py)
+    warnings: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,3 +136,6 @@ class CheckResult:
     ok: bool
     what: str
     fix: str | None = None
+    #: when the credential checked here stops working (None: unknown or never); the
+    #: channels page and the token-expiry notification read it
+    expires_at: datetime | None = None

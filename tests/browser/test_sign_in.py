@@ -35,6 +35,7 @@ def test_the_first_admin_signs_in_and_out(page, shot):
     page.get_by_role("link", name="Users").click()
     page.wait_for_url("**/users")
     assert page.locator("table").inner_text().count("admin") >= 1
+    shot(page, "users")
     shot(page, "signed-in")
     page.get_by_role("button", name="Sign out", exact=True).click()
     page.wait_for_url("**/sign-in")
@@ -78,4 +79,34 @@ def test_sign_out_everywhere_ends_the_other_browser_too(browser, page, shot):
         assert "/sign-in" in second.url          # the other browser is signed out too
     finally:
         other.close()
+    assert page.js_errors == []
+
+
+def test_an_admin_adds_a_user_and_filters_the_activity_log_with_htmx(page, shot):
+    from web_support import add_user
+
+    add_user(page.server.ws.db, "admin", "admin", language="ko")
+    sign_in(page, "admin", PASSWORD)
+    page.goto("/users")
+    page.fill("input[name=name]", "kim")
+    page.fill("input[name=display_name]", "김민원")
+    page.select_option("select[name=role]", "officer")
+    page.fill("input[name=departments]", "민원여권과")
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="추가", exact=True).first.click()
+    page.wait_for_load_state()
+    assert "kim 사용자를 추가했습니다." in page.locator("#messages").inner_text()
+    assert "민원여권과" in page.locator("table").inner_text()
+    page.get_by_role("link", name="활동 기록").click()
+    page.wait_for_url("**/audit")
+    assert "사용자 추가" in page.locator("#audit_table").inner_text()
+    marker = page.evaluate("() => { window.__same_page = 1; return 1; }")
+    with page.expect_response(lambda r: "/audit?" in r.url):
+        page.select_option("select[name=action]", "session.sign_in")   # HTMX swaps the table
+    page.wait_for_function("() => !document.querySelector('#audit_table').innerText"
+                           ".includes('사용자 추가')")
+    assert page.evaluate("() => window.__same_page") == marker          # no page load
+    assert "action=session.sign_in" in page.url                         # hx-push-url
+    assert "로그인" in page.locator("#audit_table").inner_text()
+    shot(page, "audit-filtered")
     assert page.js_errors == []

@@ -32,7 +32,8 @@ really did when tests/real/ ran against it):
   https://developer.wordpress.org/reference/functions/wp_allow_comment/
 - unique slugs: a taken slug gets ``-2``, ``-3`` ... (drafts keep theirs):
   https://developer.wordpress.org/reference/functions/wp_unique_post_slug/
-- media: raw body upload with ``Content-Disposition``; ``title``, ``alt_text``,
+- media: ``post`` is null while unattached (seen on 6.1); raw body upload with
+  ``Content-Disposition``; ``title``, ``alt_text``,
   ``slug``, ``post`` as parameters; ``POST /media/<id>`` updates; ``DELETE``
   needs ``force=true`` (501 ``rest_trash_not_supported``):
   https://developer.wordpress.org/rest-api/reference/media/
@@ -226,7 +227,7 @@ class WordPressFake(FakeServer):
                            "slug": self._unique_slug(req.query.get("slug") or f"media-{mid}"),
                            "title": {"raw": title, "rendered": html.escape(title)},
                            "alt_text": req.query.get("alt_text", ""), "bytes": len(req.body),
-                           "post": int(req.query.get("post", 0) or 0),
+                           "post": int(req.query.get("post", 0) or 0) or None,   # null: unattached
                            "mime_type": req.headers.get("content-type")}
         return Answer(201, self.media[mid])
 
@@ -239,7 +240,7 @@ class WordPressFake(FakeServer):
             ids = {int(i) for i in req.query["include"].split(",")}
             items = [i for i in items if i["id"] in ids]
         if "parent" in req.query:
-            items = [i for i in items if i["post"] == int(req.query["parent"])]
+            items = [i for i in items if (i["post"] or 0) == int(req.query["parent"])]
         return self._paged(items, req)
 
     def _update_media(self, req: Request, m: Any) -> Answer:

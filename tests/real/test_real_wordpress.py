@@ -85,8 +85,10 @@ def test_find_after_a_lost_answer_and_no_second_post(site, ch, proxy, tmp_path):
     with pytest.raises(UnknownOutcome) as lost:
         ch.publish(post, "real-lost")
     assert len(lost.value.uploads) == 2
+    assert [m["post"] for m in media_of(site, "real-lost", 2)] == [None, None]   # unattached
     found = ch.find("real-lost")
-    assert found is not None
+    assert found is not None           # and its images, left unattached, are attached now
+    assert [m["post"] for m in media_of(site, "real-lost", 2)] == [int(found.remote_id)] * 2
     assert ch.publish(post, "real-lost").remote_id == found.remote_id
     rows = site.api("GET", "posts", params={"search": post.title, "status": "any", "per_page": 100,
                                             "slug": slug_for("real-lost")})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib import import_module
 from typing import TYPE_CHECKING
+from ..i18n import _
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -18,6 +19,8 @@ _TYPES: dict[str, str] = {
     "naver_blog": "outreach.channels.naver_blog:NaverBlogChannel",
     "youtube": "outreach.channels.youtube:YouTubeChannel",
     "kakao": "outreach.channels.kakao:KakaoChannel",
+    "band": "outreach.channels.band:BandChannel",
+    "threads": "outreach.channels.threads:ThreadsChannel",
 }
 
 
@@ -39,13 +42,15 @@ def open_channel(settings: "Settings", name: str) -> "Channel":
     config = settings.channels.get(name)
     if config is None:
         known = ", ".join(settings.channels) or "none"
-        raise ConfigError(f"no channel named {name!r} is configured (configured: {known})",
+        raise ConfigError(_("no channel named {name!r} is configured (configured: {known})",
+                            name=name, known=known),
                           file=settings.file or "outreach.toml", key="channels")
 
     def secret(key: str) -> str:
         env_name = config.settings.get(key)
         if not isinstance(env_name, str) or not env_name:
-            raise ConfigError("missing setting: name the environment variable that holds this secret",
+            raise ConfigError(_("missing setting: name the environment variable that holds this "
+                                "secret"),
                               file=settings.file or "outreach.toml", key=f"channels.{name}.{key}")
         return settings.secret(env_name, key=f"channels.{name}.{key}")
 

@@ -16,6 +16,19 @@ from zoneinfo import ZoneInfo
 
 from ..errors import ConfigError, Rejected
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
+from ..i18n import _
+
+
+@dataclass(frozen=True)
+class PostCost:
+    """What one post on a channel costs in money (KRW), and how that figure is made.
+
+    ``krw`` is None when the price is not known (a price setting is missing): a run
+    under a budget is then refused rather than guessed.
+    """
+
+    krw: float | None
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -35,13 +48,13 @@ class ChannelContext:
         """One setting, type-checked, with an error that names file and key."""
         if key not in self.settings:
             if required:
-                raise ConfigError("missing setting", file=self.config_file or "outreach.toml",
+                raise ConfigError(_("missing setting"), file=self.config_file or "outreach.toml",
                                   key=f"channels.{self.name}.{key}")
             return default
         value = self.settings[key]
         if type_ is not None and not isinstance(value, type_):
             names = type_.__name__ if isinstance(type_, type) else " or ".join(t.__name__ for t in type_)
-            raise ConfigError(f"expected {names}, got {value!r}",
+            raise ConfigError(_("expected {names}, got {value!r}", names=names, value=value),
                               file=self.config_file or "outreach.toml",
                               key=f"channels.{self.name}.{key}")
         return value
@@ -55,6 +68,9 @@ class Channel(ABC):
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     limits: ClassVar[Limits] = Limits()
     text_name: ClassVar[str] = "facebook"   # which RenderedPost.texts entry it posts by default
+    #: posts the platform accepts per rolling 24 hours (documented figure; None: no known cap).
+    #: Setting ``daily_posts`` lowers or raises it (e.g. a city's own rule).
+    daily_posts: ClassVar[int | None] = None
 
     def __init__(self, ctx: ChannelContext) -> None:
         self.ctx = ctx
@@ -77,8 +93,9 @@ class Channel(ABC):
         """The text this channel posts: setting ``text`` or the class default."""
         name = self.ctx.setting("text", self.text_name, type_=str)
         if name not in post.texts:
-            raise Rejected(f"template {post.template} has no {name!r} text "
-                           f"(it has: {', '.join(sorted(post.texts)) or 'none'})", channel=self.name)
+            raise Rejected(_("template {template} has no {name!r} text (it has: {texts})",
+                             template=post.template, name=name,
+                             texts=', '.join(sorted(post.texts)) or 'none'), channel=self.name)
         return post.texts[name]
 
     def discard_uploads(self, key: str, uploads: Iterable[str]) -> list[str]:
@@ -93,14 +110,25 @@ class Channel(ABC):
         those that have appeared. Others return {}."""
         return {}
 
+    # -- cost and quota ---------------------------------------------------
+    def post_cost(self) -> PostCost:
+        """Money one post costs here. Free platforms keep this default; paid ones
+        (Kakao brand messages: per recipient, through the dealer) override it."""
+        return PostCost(0.0)
+
+    def post_quota(self) -> int | None:
+        """Posts allowed per rolling 24 hours: setting ``daily_posts`` or the platform's figure."""
+        value = self.ctx.setting("daily_posts", self.daily_posts, type_=(int, type(None)))
+        return None if value is None else int(value)
+
     # -- conversation -----------------------------------------------------
     def replies(self, cursor: str | None) -> ReplyBatch:
         """Comments and messages newer than ``cursor`` (None: the channel's own starting point)."""
-        raise Rejected("this channel cannot read replies", channel=self.name)
+        raise Rejected(_("this channel cannot read replies"), channel=self.name)
 
     def reply(self, to: Reply, text: str, key: str) -> Receipt:
         """Answer ``to`` on the platform; ``key`` makes a retried answer go out once."""
-        raise Rejected("this channel cannot send answers; answer by hand and record it",
+        raise Rejected(_("this channel cannot send answers; answer by hand and record it"),
                        channel=self.name)
 
     def find_reply(self, to: Reply, text: str, key: str) -> Receipt | None:
@@ -114,7 +142,7 @@ class Channel(ABC):
 
     def hide(self, to: Reply) -> None:
         """Hide or reject ``to`` on the platform where the platform allows it."""
-        raise Rejected("this platform does not let outreach hide messages", channel=self.name)
+        raise Rejected(_("this platform does not let outreach hide messages"), channel=self.name)
 
     # -- health -----------------------------------------------------------
     def check(self) -> list[CheckResult]:

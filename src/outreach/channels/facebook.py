@@ -21,6 +21,7 @@ from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Repl
 from .base import Channel, ChannelContext
 from .graph import GraphApi, expired_on, marker_line, parse_time
 from .textmatch import same_text
+from ..i18n import _
 
 REQUIRED_SCOPES = ("pages_manage_posts", "pages_manage_engagement", "pages_read_engagement",
                    "pages_read_user_engagement")
@@ -49,8 +50,8 @@ class FacebookChannel(Channel):
             message = f"{message}\n\n{marker_line(key)}"
         slides = post.slides
         if len(slides) > (self.limits.max_images or 10):
-            raise Rejected(f"{len(slides)} images: a Facebook multi-photo post takes at most "
-                           f"{self.limits.max_images}", channel=self.name)
+            raise Rejected(_("{n} images: a Facebook multi-photo post takes at most {max_images}",
+                             n=len(slides), max_images=self.limits.max_images), channel=self.name)
         if not slides:
             data: dict[str, Any] = {"message": message}
             if post.links:
@@ -165,7 +166,7 @@ class FacebookChannel(Channel):
     def hide(self, to: Reply) -> None:
         answer = self.api.post(to.remote_id, {"is_hidden": "true"}, create=False)
         if not answer.get("success"):
-            raise Rejected(f"Facebook did not hide comment {to.remote_id}", channel=self.name)
+            raise Rejected(_("Facebook did not hide comment {remote_id}", remote_id=to.remote_id), channel=self.name)
 
     # -- health -------------------------------------------------------------
     def check(self) -> list[CheckResult]:
@@ -207,7 +208,8 @@ def graph_checks(api: GraphApi, what: str, scopes: tuple[str, ...], *, node: str
     except AuthExpired as exc:
         day = expired_on(exc.detail)
         head = f"{what} expired on {day}" if day else f"{what} is not valid ({exc.detail})"
-        return [CheckResult(False, head, fix=f"create a new one and set {env}")]
+        when = datetime.fromisoformat(day).replace(tzinfo=timezone.utc) if day else None
+        return [CheckResult(False, head, fix=f"create a new one and set {env}", expires_at=when)]
     except ChannelError as exc:
         return [CheckResult(False, f"{what} could not be checked: {exc.detail}",
                             fix="try again later; check api_base and the network")]
@@ -217,7 +219,8 @@ def graph_checks(api: GraphApi, what: str, scopes: tuple[str, ...], *, node: str
         days = (expires - datetime.now(timezone.utc)).days
         ok = days >= 7
         results.append(CheckResult(ok, f"{what} expires on {expires.date().isoformat()} (in {days} days)",
-                                   fix=None if ok else f"create a new one soon and set {env}"))
+                                   fix=None if ok else f"create a new one soon and set {env}",
+                                   expires_at=expires))
     missing = [s for s in scopes if s not in granted]
     if missing:
         results.append(CheckResult(False, f"{what} lacks {', '.join(missing)}",

@@ -24,6 +24,7 @@ import requests
 from ..errors import AuthExpired, ChannelError, Rejected, Retryable, UnknownOutcome
 from .base import ChannelContext
 from .http import HttpClient, client_from, retry_after
+from ..i18n import _
 
 GRAPH_HOST = "https://graph.facebook.com"
 DEFAULT_VERSION = "v25.0"
@@ -52,22 +53,25 @@ def parse_time(text: str | None) -> datetime:
 class GraphApi:
     """Graph API calls for one channel: versioned paths, typed errors, usage-aware."""
 
-    def __init__(self, ctx: ChannelContext, *, token_key: str, platform: str) -> None:
+    def __init__(self, ctx: ChannelContext, *, token_key: str, platform: str,
+                 host: str = GRAPH_HOST, default_version: str = DEFAULT_VERSION) -> None:
+        """``host`` / ``default_version``: Threads speaks the same dialect at graph.threads.net v1.0."""
         self.ctx = ctx
         self.platform = platform
         self.token_key = token_key
         self.token_env = str(ctx.settings.get(token_key) or token_key.upper())
         self.token = ctx.secret(token_key)
-        self.version = ctx.setting("api_version", DEFAULT_VERSION, type_=str)
+        self.version = ctx.setting("api_version", default_version, type_=str)
         if not re.fullmatch(r"v\d+\.\d+", self.version):
             from ..errors import ConfigError
-            raise ConfigError(f"expected a Graph API version such as \"{DEFAULT_VERSION}\"",
+            raise ConfigError(_("expected an API version such as \"{default_version}\"",
+                                default_version=default_version),
                               file=ctx.config_file or "outreach.toml",
                               key=f"channels.{ctx.name}.api_version")
         self.paused_until = 0.0
         self.last_usage: dict[str, Any] = {}
         self.http: HttpClient = client_from(
-            ctx, default_base=GRAPH_HOST, platform=platform, secrets=[self.token],
+            ctx, default_base=host, platform=platform, secrets=[self.token],
             headers={"Authorization": f"OAuth {self.token}"}, classify=self._classify)
 
     # -- calls --------------------------------------------------------------
@@ -112,7 +116,8 @@ class GraphApi:
                                   create=False)
             answers = self.http.json(resp, create=False)
             if not isinstance(answers, list):
-                raise Retryable(f"{self.platform} answered a batch request without a list",
+                raise Retryable(_("{platform} answered a batch request without a list",
+                                  platform=self.platform),
                                 channel=self.ctx.name)
             for answer in answers:
                 results.append(self._batch_item(answer))
@@ -144,11 +149,12 @@ class GraphApi:
 
     def _batch_item(self, answer: Any) -> Any:
         if not isinstance(answer, dict):   # null: the item timed out on Meta's side
-            return Retryable(f"{self.platform} did not finish one batch item", channel=self.ctx.name)
+            return Retryable(_("{platform} did not finish one batch item", platform=self.platform), channel=self.ctx.name)
         try:
             body = json.loads(answer.get("body") or "null")
         except ValueError:
-            return Retryable(f"{self.platform} answered one batch item with a body that is not JSON",
+            return Retryable(_("{platform} answered one batch item with a body that is not JSON",
+                               platform=self.platform),
                              channel=self.ctx.name)
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
             return self.error_for(body["error"], int(answer.get("code") or 400), create=False)
@@ -161,8 +167,9 @@ class GraphApi:
     def _check_pause(self, *, create: bool) -> None:
         wait = self.paused_until - time.monotonic()
         if wait > 0:
-            raise Retryable(f"{self.platform} API usage is near its limit ({self._usage_text()}); "
-                            f"pausing for {int(wait)} s, nothing was sent",
+            raise Retryable(_("{platform} API usage is near its limit ({usage_text}); pausing "
+                              "for {wait} s, nothing was sent", platform=self.platform,
+                              usage_text=self._usage_text(), wait=int(wait)),
                             channel=self.ctx.name, retry_after=wait)
 
     def _usage_text(self) -> str:
@@ -215,23 +222,26 @@ class GraphApi:
         what = f"{self.platform} error {code}{f'/{sub}' if sub else ''}: {text}"
         name = self.ctx.name
         if code in (190, 102) or sub in (458, 459, 460, 463, 464, 467):
-            return AuthExpired(f"{what}. Create a new token and set {self.token_env}", channel=name)
+            return AuthExpired(_("{what}. Create a new token and set {token_env}", what=what,
+                                 token_env=self.token_env), channel=name)
         if code in THROTTLE_CODES or (code == 9 and sub == 2207042):
-            return Retryable(f"{what} (rate limited; nothing was published)", channel=name,
+            return Retryable(_("{what} (rate limited; nothing was published)", what=what), channel=name,
                              retry_after=wait or THROTTLE_WAIT)
         if code == 9007 or sub == 2207027:
-            return Retryable(f"{what} (media not ready yet)", channel=name, retry_after=wait or 60)
+            return Retryable(_("{what} (media not ready yet)", what=what), channel=name, retry_after=wait or 60)
         if code == 10 or 200 <= code <= 299:
-            perms = sorted(set(re.findall(r"\b(?:pages|instagram|publish|business)_[a-z_]+", text)))
+            perms = sorted(set(re.findall(r"\b(?:pages|instagram|publish|business|threads)_[a-z_]+", text)))
             need = ", ".join(perms) or "the permission named above"
-            return Rejected(f"{what}. Missing permission: {need}; grant it to the app and create a "
-                            f"new token for {self.token_env}", channel=name, reason=f"missing permission {need}")
+            return Rejected(_("{what}. Missing permission: {need}; grant it to the app and "
+                              "create a new token for {token_env}", what=what, need=need,
+                              token_env=self.token_env), channel=name, reason=f"missing permission {need}")
         if code == 506:
-            return Rejected(f"{what} (a duplicate of a recent post)", channel=name, reason="duplicate post")
+            return Rejected(_("{what} (a duplicate of a recent post)", what=what), channel=name, reason="duplicate post")
         transient = bool(err.get("is_transient")) or code in (1, 2) or status >= 500
         if transient:
             if create:
-                return UnknownOutcome(f"{what}; the post may exist: reconcile before retrying",
+                return UnknownOutcome(_("{what}; the post may exist: reconcile before retrying",
+                                        what=what),
                                       channel=name)
             return Retryable(what, channel=name, retry_after=wait)
         return Rejected(what, channel=name, reason=text)
@@ -241,8 +251,9 @@ class GraphApi:
         """(expires_at or None for never, scopes, profile id) from ``/debug_token``."""
         data = self.get("debug_token", {"input_token": self.token}).get("data", {})
         if not data.get("is_valid", False):
-            raise AuthExpired(f"{self.platform} says the token is not valid: create a new one and "
-                              f"set {self.token_env}", channel=self.ctx.name)
+            raise AuthExpired(_("{platform} says the token is not valid: create a new one and "
+                                "set {token_env}", platform=self.platform,
+                                token_env=self.token_env), channel=self.ctx.name)
         stamps = [int(data.get(k) or 0) for k in ("expires_at", "data_access_expires_at")]
         stamps = [s for s in stamps if s > 0]
         expires = datetime.fromtimestamp(min(stamps), timezone.utc) if stamps else None
@@ -258,3 +269,58 @@ def expired_on(message: str) -> str | None:
         return datetime.strptime("-".join(match.groups()), "%d-%b-%y").date().isoformat()
     except ValueError:
         return None
+
+
+def wait_for_containers(api: GraphApi, containers: list[str], *, field: str, interval: float,
+                        timeout: float, hint: str) -> None:
+    """Poll media containers (Instagram ``status_code``, Threads ``status``) until FINISHED.
+
+    ERROR / EXPIRED is a refusal (``hint`` says what to check); still processing at the
+    deadline is retryable: nothing was published yet.
+    """
+    from ..errors import Rejected
+    from ..i18n import _
+
+    deadline = time.monotonic() + timeout
+    pending = list(containers)
+    while pending:
+        for cid in list(pending):
+            info = api.get(cid, {"fields": f"{field},error_message" if field == "status"
+                                 else f"{field},status"})
+            status = info.get(field)
+            if status in ("FINISHED", "PUBLISHED"):
+                pending.remove(cid)
+            elif status in ("ERROR", "EXPIRED"):
+                detail = info.get("error_message") or info.get("status") or "-"
+                raise Rejected(_("{platform} could not take media container {id}: {status} "
+                                 "({detail}); {hint}", platform=api.platform, id=cid, status=status,
+                                 detail=detail, hint=hint), channel=api.ctx.name,
+                               reason=f"container {status}")
+        if pending and time.monotonic() >= deadline:
+            raise Retryable(_("{platform} was still processing {n} item(s) after the poll timeout; "
+                              "nothing was published", platform=api.platform, n=len(pending)),
+                            channel=api.ctx.name, retry_after=60)
+        if pending:
+            time.sleep(interval)
+
+
+def public_media_url(ctx: ChannelContext, public_base_url: str, path: Any, platform: str) -> str:
+    """The public address a platform fetches a card from: ``public_base_url`` + its path
+    under var/ (Instagram and Threads download images; they take no uploads)."""
+    from urllib.parse import quote
+
+    from ..errors import Rejected
+    from ..i18n import _
+
+    if not public_base_url:
+        raise Rejected(_("public_base_url is not set in [channels.{name}]: {platform} fetches "
+                         "images from a public web address, so serve the var/ folder on the web "
+                         "and set public_base_url to its address", name=ctx.name, platform=platform),
+                       channel=ctx.name, reason="public_base_url not set")
+    try:
+        rel = path.resolve().relative_to(ctx.var_dir.resolve())
+    except ValueError:
+        raise Rejected(_("image {path} is outside {var}, so it has no public address: render into "
+                         "the workspace's var/ folder", path=path, var=ctx.var_dir),
+                       channel=ctx.name) from None
+    return f"{public_base_url.rstrip('/')}/{quote(rel.as_posix())}"

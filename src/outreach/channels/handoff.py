@@ -17,6 +17,7 @@ from ..model import Capability, Receipt, RenderedPost
 from .base import Channel, ChannelContext
 from .outbox import (check_key, copy_slides, text_file_name, utc_now_iso, write_folder_atomically,
                      write_json)
+from ..i18n import _
 
 
 def handoff_folder(ctx: ChannelContext, key: str) -> Path:
@@ -83,12 +84,12 @@ def _share(ctx: ChannelContext, target: Path) -> None:
     try:
         share_with_group(target, group, ctx.var_dir)
     except KeyError:
-        raise ConfigError(f"no system group named {group!r}: create it (groupadd {group}) "
-                          "or remove share_group", file=ctx.config_file,
+        raise ConfigError(_("no system group named {group!r}: create it (groupadd {group}) or "
+                            "remove share_group", group=group), file=ctx.config_file,
                           key=f"channels.{ctx.name}.share_group") from None
     except PermissionError:
-        raise ConfigError(f"cannot give group {group!r} the hand-off folder: make the "
-                          f"service account a member (usermod -aG {group} USER)",
+        raise ConfigError(_("cannot give group {group!r} the hand-off folder: make the service "
+                            "account a member (usermod -aG {group} USER)", group=group),
                           file=ctx.config_file, key=f"channels.{ctx.name}.share_group") from None
 
 

@@ -33,6 +33,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutio
 from urllib3.util import Retry
 
 from ..errors import AuthExpired, ChannelError, Rejected, Retryable, UnknownOutcome
+from ..i18n import _
 from ..logs import log, redact, register_secret
 
 logger = logging.getLogger("outreach.channels.http")
@@ -149,12 +150,13 @@ class HttpClient:
         except ValueError:
             where = self._where(resp.request.method or "?", resp.url) if resp.request else ""
             snippet = self.redact(resp.text[:80].replace("\n", " "))
-            msg = (f"{self.platform} answered {where} with HTTP {resp.status_code} but the body "
-                   f"is not JSON ({snippet!r})")
+            msg = _("{platform} answered {where} with HTTP {status} but the body is not JSON "
+                    "({snippet!r})", platform=self.platform, where=where,
+                    status=resp.status_code, snippet=snippet)
             if create:
-                raise UnknownOutcome(msg + "; the post may exist: reconcile before retrying",
-                                     channel=self.channel) from None
-            raise Retryable(msg + "; will try again later", channel=self.channel) from None
+                raise UnknownOutcome(_("{what}; the post may exist: reconcile before retrying",
+                                       what=msg), channel=self.channel) from None
+            raise Retryable(_("{what}; will try again later", what=msg), channel=self.channel) from None
 
     def close(self) -> None:
         self.session.close()
@@ -171,26 +173,32 @@ class HttpClient:
                                         requests.exceptions.MissingSchema)) or \
             isinstance(reason, (NewConnectionError, NameResolutionError, ConnectTimeoutError))
         if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
-            return Rejected(self.redact(f"bad API address {self.base_url!r}: fix api_base "
-                                        f"in [channels.{self.channel}]"), channel=self.channel)
+            return Rejected(self.redact(_("bad API address {url!r}: fix api_base in "
+                                          "[channels.{name}]", url=self.base_url,
+                                          name=self.channel)), channel=self.channel)
         if nothing_sent:
-            return Retryable(self.redact(f"could not reach {self.platform} at {host} for {where} "
-                                         f"({type(reason).__name__}); nothing was sent"),
+            return Retryable(self.redact(_("could not reach {platform} at {host} for {where} "
+                                           "({error}); nothing was sent", platform=self.platform,
+                                           host=host, where=where, error=type(reason).__name__)),
                              channel=self.channel)
-        kind = "timed out waiting for the answer" if isinstance(
-            exc, requests.exceptions.ReadTimeout) else "lost the connection before the answer"
+        timed_out = isinstance(exc, requests.exceptions.ReadTimeout)
+        what = (_("{platform} timed out waiting for the answer to {where}", platform=self.platform,
+                  where=where) if timed_out else
+                _("{platform} lost the connection before the answer to {where}",
+                  platform=self.platform, where=where))
         if create:
             return UnknownOutcome(self.redact(
-                f"{self.platform} {kind} to {where}; it may have acted: reconcile before retrying"),
+                _("{what}; it may have acted: reconcile before retrying", what=what)),
                 channel=self.channel)
-        return Retryable(self.redact(f"{self.platform} {kind} to {where}"), channel=self.channel)
+        return Retryable(self.redact(what), channel=self.channel)
 
     def status_error(self, resp: requests.Response, create: bool, reason: str | None = None) -> ChannelError:
         """The default mapping of an HTTP error status to a typed failure."""
         status = resp.status_code
         where = self._where(resp.request.method or "?", resp.url) if resp.request else ""
         reason = reason or _body_reason(resp)
-        msg = self.redact(f"{self.platform} answered HTTP {status} to {where}: {reason}")
+        msg = self.redact(_("{platform} answered HTTP {status} to {where}: {reason}",
+                            platform=self.platform, status=status, where=where, reason=reason))
         wait = retry_after(resp)
         if status == 429 or (status == 503 and wait is not None):
             return Retryable(msg, channel=self.channel, retry_after=wait)
@@ -198,8 +206,8 @@ class HttpClient:
             return AuthExpired(msg, channel=self.channel)
         if status >= 500 or status == 408:
             if create:
-                return UnknownOutcome(msg + "; the request may have taken effect: reconcile "
-                                      "before retrying", channel=self.channel)
+                return UnknownOutcome(_("{what}; the request may have taken effect: reconcile "
+                                        "before retrying", what=msg), channel=self.channel)
             return Retryable(msg, channel=self.channel, retry_after=wait)
         return Rejected(msg, channel=self.channel, reason=self.redact(reason))
 

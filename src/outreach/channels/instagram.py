@@ -35,6 +35,7 @@ from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Repl
 from .base import Channel, ChannelContext
 from .facebook import graph_checks
 from .graph import GraphApi, marker_line, parse_time
+from ..i18n import _
 
 REQUIRED_SCOPES = ("instagram_basic", "instagram_content_publish", "instagram_manage_comments")
 COMMENT_FIELDS = "id,text,timestamp,username,from,hidden,parent_id"
@@ -47,8 +48,9 @@ class InstagramChannel(Channel):
     capabilities = frozenset({Capability.IMAGE, Capability.CAROUSEL, Capability.FIND,
                               Capability.REPLIES, Capability.REPLY, Capability.HIDE})
     limits = Limits(max_text=2200, max_hashtags=30, max_images=MAX_ITEMS, max_image_bytes=8_000_000,
-                    image_formats=("jpeg", "png"))
+                    image_formats=("jpeg",))  # Meta's content publishing takes JPEG only
     text_name = "instagram"
+    daily_posts = 50     # content_publishing_limit's quota_total (docs: content-publishing)
 
     def __init__(self, ctx: ChannelContext) -> None:
         super().__init__(ctx)
@@ -60,9 +62,10 @@ class InstagramChannel(Channel):
     # -- publishing ---------------------------------------------------------
     def publish(self, post: RenderedPost, key: str) -> Receipt:
         if not post.slides:
-            raise Rejected("Instagram needs at least one image; this post has none", channel=self.name)
+            raise Rejected(_("Instagram needs at least one image; this post has none"), channel=self.name)
         if len(post.slides) > MAX_ITEMS:
-            raise Rejected(f"{len(post.slides)} images: an Instagram carousel takes at most {MAX_ITEMS}",
+            raise Rejected(_("{n} images: an Instagram carousel takes at most {max_items}",
+                             n=len(post.slides), max_items=MAX_ITEMS),
                            channel=self.name)
         urls = [self.media_url(s) for s in post.slides]
         caption = self.text_for(post)
@@ -92,15 +95,17 @@ class InstagramChannel(Channel):
     def media_url(self, slide: Slide) -> str:
         """The public address Meta will fetch ``slide`` from."""
         if not self.public_base_url:
-            raise Rejected(f"public_base_url is not set in [channels.{self.name}]: Instagram fetches "
-                           "images from a public web address, so serve the var/ folder on the web "
-                           "and set public_base_url to its address", channel=self.name,
+            raise Rejected(_("public_base_url is not set in [channels.{name}]: Instagram "
+                             "fetches images from a public web address, so serve the var/ "
+                             "folder on the web and set public_base_url to its address",
+                             name=self.name), channel=self.name,
                            reason="public_base_url not set")
         try:
             rel = slide.path.resolve().relative_to(self.ctx.var_dir.resolve())
         except ValueError:
-            raise Rejected(f"image {slide.path} is outside {self.ctx.var_dir}, so it has no public "
-                           "address: render into the workspace's var/ folder", channel=self.name) from None
+            raise Rejected(_("image {path} is outside {var_dir}, so it has no public address: "
+                             "render into the workspace's var/ folder", path=slide.path,
+                             var_dir=self.ctx.var_dir), channel=self.name) from None
         return f"{self.public_base_url}/{quote(rel.as_posix())}"
 
     def _check_quota(self) -> None:
@@ -111,7 +116,8 @@ class InstagramChannel(Channel):
         used = int(row.get("quota_usage") or 0)
         total = int((row.get("config") or {}).get("quota_total") or 50)
         if used >= total:
-            raise Retryable(f"Instagram publishing quota used up ({used} of {total} posts in 24 hours)",
+            raise Retryable(_("Instagram publishing quota used up ({used} of {total} posts in "
+                              "24 hours)", used=used, total=total),
                             channel=self.name, retry_after=3600)
 
     def _wait(self, containers: list[str]) -> None:
@@ -125,13 +131,14 @@ class InstagramChannel(Channel):
                 if status in ("FINISHED", "PUBLISHED"):
                     pending.remove(cid)
                 elif status in ("ERROR", "EXPIRED"):
-                    raise Rejected(f"Instagram could not take image container {cid}: {status} "
-                                   f"({info.get('status') or 'no detail'}); check that the image URL "
-                                   "is public and the image is a JPEG or PNG under 8 MB",
+                    raise Rejected(_("Instagram could not take image container {cid}: {status} "
+                                     "({status2}); check that the image URL is public and the "
+                                     "image is a JPEG or PNG under 8 MB", cid=cid, status=status,
+                                     status2=info.get('status') or 'no detail'),
                                    channel=self.name, reason=f"container {status}")
             if pending and time.monotonic() >= deadline:
-                raise Retryable(f"Instagram was still processing {len(pending)} image(s) after "
-                                "the poll timeout; nothing was published", channel=self.name,
+                raise Retryable(_("Instagram was still processing {n} image(s) after the poll "
+                                  "timeout; nothing was published", n=len(pending)), channel=self.name,
                                 retry_after=60)
             if pending:
                 time.sleep(interval)
@@ -204,7 +211,7 @@ class InstagramChannel(Channel):
     def hide(self, to: Reply) -> None:
         answer = self.api.post(to.remote_id, {"hide": "true"}, create=False)
         if not answer.get("success"):
-            raise Rejected(f"Instagram did not hide comment {to.remote_id}", channel=self.name)
+            raise Rejected(_("Instagram did not hide comment {remote_id}", remote_id=to.remote_id), channel=self.name)
 
     # -- health -------------------------------------------------------------
     def check(self) -> list[CheckResult]:

@@ -60,7 +60,8 @@ class KakaoEventClient:
              user_type: str = "botUserKey") -> list[EventResult]:
         """Send ``event`` to every user, 100 per request; one ``EventResult`` per request."""
         if user_type not in USER_TYPES:
-            raise Rejected(f"unknown Kakao user type {user_type!r}; use one of {', '.join(USER_TYPES)}",
+            raise Rejected(_("unknown Kakao user type {user_type!r}; use one of {user_types}",
+                             user_type=user_type, user_types=', '.join(USER_TYPES)),
                            channel=self.http.channel)
         ids = list(dict.fromkeys(users))   # each user once
         results = []
@@ -179,11 +180,27 @@ class KakaoChannel(Channel):
         super().__init__(ctx)
         self.mode = ctx.setting("publish", "handoff", type_=str)
         if self.mode not in ("handoff", "brand_message"):
-            raise ConfigError("expected \"handoff\" or \"brand_message\"",
+            raise ConfigError(_("expected \"handoff\" or \"brand_message\""),
                               file=ctx.config_file or "outreach.toml", key=f"channels.{ctx.name}.publish")
         self.answer_event = ctx.setting("answer_event", "answer", type_=str)
         self._events: KakaoEventClient | None = None
         self._dealer: Any = None
+
+    def post_cost(self) -> "PostCost":
+        """Brand messages are paid per recipient to the dealer: ``price_per_message`` (KRW,
+        the dealer's contract price; none is published for every contract) × recipients.
+        Hand-off posts (소식) are free."""
+        from .base import PostCost
+
+        if self.mode == "handoff":
+            return PostCost(0.0)
+        price = self.ctx.setting("price_per_message", None, type_=(int, float, type(None)))
+        count = len(self.recipients())
+        if price is None:
+            return PostCost(None, _("{count} recipients × ? KRW: set price_per_message in "
+                                    "[channels.{name}]", count=count, name=self.name))
+        return PostCost(float(price) * count, _("{count} recipients × {price} KRW", count=count,
+                                                price=format(price, "g")))
 
     # -- publishing ---------------------------------------------------------
     def publish(self, post: RenderedPost, key: str) -> Receipt:
@@ -222,8 +239,9 @@ class KakaoChannel(Channel):
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise ConfigError(f"cannot read recipients file {path} ({exc.strerror}): create it with "
-                              "one phone number per line", file=self.ctx.config_file or "outreach.toml",
+            raise ConfigError(_("cannot read recipients file {path} ({strerror}): create it "
+                                "with one phone number per line", path=path,
+                                strerror=exc.strerror), file=self.ctx.config_file or "outreach.toml",
                               key=f"channels.{self.name}.recipients_file") from None
         numbers = []
         for no, line in enumerate(lines, 1):
@@ -231,7 +249,8 @@ class KakaoChannel(Channel):
             if not line:
                 continue
             if not line.isdigit() or not 9 <= len(line) <= 12:
-                raise ConfigError(f"not a phone number: {line!r}; write digits like 010-1234-5678",
+                raise ConfigError(_("not a phone number: {line!r}; write digits like "
+                                    "010-1234-5678", line=line),
                                   file=path, line=no)
             numbers.append(line)
         return list(dict.fromkeys(numbers))
@@ -262,7 +281,8 @@ class KakaoChannel(Channel):
     def reply(self, to: Reply, text: str, key: str) -> Receipt:
         user = (to.ref or {}).get("bot_user_key") or to.author_id
         if not user:
-            raise Rejected(f"message {to.remote_id} carries no Kakao user key to answer",
+            raise Rejected(_("message {remote_id} carries no Kakao user key to answer",
+                             remote_id=to.remote_id),
                            channel=self.name)
         [result] = self.events().send(self.answer_event, [user], {"text": text})
         try:

@@ -24,6 +24,7 @@ from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost
 from .base import Channel, ChannelContext
 from .handoff import find_handoff, prepare_handoff
 from .http import client_from
+from ..i18n import _
 
 RSS_HOST = "https://rss.blog.naver.com"
 
@@ -67,8 +68,8 @@ class NaverBlogChannel(Channel):
         parsed = feedparser.parse(resp.content)
         if parsed.bozo and not parsed.entries:
             from ..errors import Retryable
-            raise Retryable(f"the RSS feed of Naver blog {self.blog_id} could not be read "
-                            f"({type(parsed.bozo_exception).__name__})", channel=self.name)
+            raise Retryable(_("the RSS feed of Naver blog {blog_id} could not be read ({error})",
+                              blog_id=self.blog_id, error=type(parsed.bozo_exception).__name__), channel=self.name)
         return [{"title": e.get("title", ""), "link": e.get("link", "").split("?")[0],
                  "published": e.get("published", "")} for e in parsed.entries]
 

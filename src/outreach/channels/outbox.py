@@ -23,6 +23,7 @@ from ..errors import Rejected, Retryable
 from ..storage import private_dir, storage_error
 from ..model import Capability, Limits, Receipt, RenderedPost, utc_now
 from .base import Channel, ChannelContext
+from ..i18n import _
 
 _HTML = re.compile(r"<(p|br|h[1-6]|div|ul|ol|li|img|a|strong|em|b|i|figure|span|table|section)\b",
                    re.IGNORECASE)
@@ -47,7 +48,7 @@ def slide_file_name(index: int, fmt: str) -> str:
 def check_key(key: str, channel: str) -> None:
     """Refuse keys that could escape the folder (the ledger makes slug-safe keys)."""
     if not _KEY.match(key):
-        raise Rejected(f"delivery key {key!r} is not a safe folder name", channel=channel)
+        raise Rejected(_("delivery key {key!r} is not a safe folder name", key=key), channel=channel)
 
 
 def write_folder_atomically(target: Path, fill: Callable[[Path], None], channel: str = ""
@@ -85,8 +86,11 @@ def write_folder_atomically(target: Path, fill: Callable[[Path], None], channel:
 
 def _not_written(exc: OSError, target: Path, channel: str) -> Retryable:
     """Disk full, read-only or forbidden: nothing was written, so the ledger may retry."""
+    from ..i18n import _
+
     error = storage_error(exc, target.parent)
-    return Retryable(str(error) if error else f"cannot write {target.parent} ({exc.strerror})",
+    return Retryable(str(error) if error else _("cannot write in {folder} ({reason})",
+                                                  folder=target.parent, reason=exc.strerror),
                      channel=channel, retry_after=300)
 
 
@@ -95,7 +99,8 @@ def copy_slides(post: RenderedPost, folder: Path, channel: str) -> list[dict[str
     entries = []
     for position, slide in enumerate(sorted(post.slides, key=lambda s: s.index), start=1):
         if not slide.path.is_file():
-            raise Rejected(f"slide image {slide.path} is missing: render the post again",
+            raise Rejected(_("slide image {path} is missing: render the post again",
+                             path=slide.path),
                            channel=channel)
         name = slide_file_name(position, slide.format)
         shutil.copyfile(slide.path, folder / name)

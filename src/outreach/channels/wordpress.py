@@ -67,6 +67,7 @@ from ..logs import log
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
 from .http import client_from, error_json
+from ..i18n import _, ngettext
 
 logger = logging.getLogger("outreach.channels.wordpress")
 
@@ -75,7 +76,7 @@ MAX_PAGES = 20
 MAX_HELD = 500          # held comment ids carried in the cursor
 DUPLICATE_SUFFIXES = (2, 3, 4)
 # what a comment is read for; context=edit would also bring the commenter's e-mail and IP
-COMMENT_FIELDS = "id,post,parent,author,author_name,date_gmt,status,content,link"
+COMMENT_FIELDS = "id,post,parent,author,author_name,date,date_gmt,status,content,link"
 
 
 def slug_for(key: str) -> str:
@@ -188,12 +189,14 @@ class WordPressChannel(Channel):
             return None
         what = f"WordPress {body['code']}: {plain_text(str(body.get('message') or ''))}"
         if resp.status_code == 401:
-            return AuthExpired(f"{what}. Create a new application password for {self.username} "
-                               f"(Users → Profile → Application Passwords) and set {self.password_env}",
+            return AuthExpired(_("{what}. Create a new application password for {username} "
+                                 "(Users → Profile → Application Passwords) and set "
+                                 "{password_env}", what=what, username=self.username,
+                                 password_env=self.password_env),
                                channel=self.name)
         if resp.status_code == 403:
-            return Rejected(f"{what}. Give the user {self.username} the Editor role (or the missing "
-                            "capability) in WordPress", channel=self.name, reason=str(body["code"]))
+            return Rejected(_("{what}. Give the user {username} the Editor role (or the missing "
+                              "capability) in WordPress", what=what, username=self.username), channel=self.name, reason=str(body["code"]))
         if 400 <= resp.status_code < 500 and resp.status_code not in (408, 429):
             return Rejected(what, channel=self.name, reason=str(body["code"]))
         return None
@@ -221,9 +224,12 @@ class WordPressChannel(Channel):
         known = self.categories()
         unknown = [n for n in wanted if n not in known]
         if unknown:
-            raise Rejected(f"unknown WordPress categor{'y' if len(unknown) == 1 else 'ies'} "
-                           f"{', '.join(map(repr, unknown))} in [channels.{self.name}] categories; "
-                           f"the blog has: {', '.join(sorted(known)) or 'none'}",
+            raise Rejected(ngettext("unknown WordPress category {names} in [channels.{name}] "
+                                    "categories; the blog has: {known}",
+                                    "unknown WordPress categories {names} in [channels.{name}] "
+                                    "categories; the blog has: {known}", len(unknown),
+                                    names=', '.join(map(repr, unknown)), name=self.name,
+                                    known=', '.join(sorted(known)) or '-'),
                            channel=self.name, reason="unknown category")
         return [known[n] for n in wanted]
 
@@ -272,8 +278,8 @@ class WordPressChannel(Channel):
             data["featured_media"] = media[0]["id"]
         created = self.http.json(self.http.post(f"{API}/posts", json_body=data))
         if not isinstance(created, dict) or "id" not in created:
-            raise UnknownOutcome("WordPress answered the new post without an id; the post may exist: "
-                                 "reconcile before retrying", channel=self.name)
+            raise UnknownOutcome(_("WordPress answered the new post without an id; the post may "
+                                   "exist: reconcile before retrying"), channel=self.name)
         return created
 
     def _upload(self, slide: Any, key: str, title: str, count: int) -> dict[str, Any]:
@@ -289,7 +295,8 @@ class WordPressChannel(Channel):
                                        "Content-Disposition": f'attachment; filename="{slug}.{ext}"'})
         media = self.http.json(resp, create=False)
         if not isinstance(media, dict) or "id" not in media:
-            raise UnknownOutcome(f"WordPress answered the upload of {slide.path.name} without an id",
+            raise UnknownOutcome(_("WordPress answered the upload of {name} without an id",
+                                   name=slide.path.name),
                                  channel=self.name)
         return media
 
@@ -331,20 +338,34 @@ class WordPressChannel(Channel):
                                                      "_fields": "id,link,slug,status"})
         rows = self.http.json(resp)
         if not isinstance(rows, list):
-            raise UnknownOutcome("WordPress answered a post lookup without a list", channel=self.name)
+            raise UnknownOutcome(_("WordPress answered a post lookup without a list"), channel=self.name)
         if not rows:
             return None
         first = min(rows, key=lambda r: int(r["id"]))
+        self._adopt_uploads(key, int(first["id"]))
         return Receipt(remote_id=str(first["id"]), url=first.get("link"),
                        extra={"status": first.get("status"), "slug": first.get("slug")})
+
+    def _adopt_uploads(self, key: str, post_id: int) -> None:
+        """Attach the key's images still unattached to its post: the answer to the create was
+        lost, or the worker died before attaching them. Best effort: a lookup must not fail."""
+        try:
+            rows = self.http.json(self.http.get(f"{API}/media", params={
+                "slug": self._media_slugs(key), "parent": 0, "per_page": 100, "_fields": "id,post"}))
+            self._attach(post_id, [int(r["id"]) for r in rows if isinstance(r, dict) and not r.get("post")])
+        except ChannelError as exc:
+            log(logger, logging.WARNING, "attaching left-over images failed", channel=self.name,
+                key=key, error=exc.detail)
+
+    def _media_slugs(self, key: str) -> str:
+        return ",".join(media_slug(key, i) for i in range(1, (self.limits.max_images or 50) + 1))
 
     def discard_uploads(self, key: str, uploads: Iterable[str]) -> list[str]:
         """Delete images uploaded for ``key`` that belong to no post: the ``uploads`` recorded
         by the ledger and those found under the key's media slugs (a publish killed mid-way
         returned nothing). Returns the ids deleted."""
-        slugs = ",".join(media_slug(key, i) for i in range(1, (self.limits.max_images or 50) + 1))
         rows = self.http.json(self.http.get(f"{API}/media", params={
-            "slug": slugs, "per_page": 100, "_fields": "id,post,slug"}))
+            "slug": self._media_slugs(key), "per_page": 100, "_fields": "id,post,slug"}))
         candidates = {int(r["id"]): r.get("post") for r in rows if isinstance(r, dict)}
         recorded = [int(i) for i in uploads if str(i).isdigit() and int(i) not in candidates]
         if recorded:
@@ -365,7 +386,7 @@ class WordPressChannel(Channel):
         if self._user_id is None:
             me = self.http.json(self.http.get(f"{API}/users/me", params={"_fields": "id,name"}))
             if not isinstance(me, dict) or not isinstance(me.get("id"), int):
-                raise Retryable("WordPress answered /users/me without a user id", channel=self.name)
+                raise Retryable(_("WordPress answered /users/me without a user id"), channel=self.name)
             self._user_id = me["id"]
         return self._user_id
 
@@ -477,8 +498,18 @@ class WordPressChannel(Channel):
         return self._comments({"after": after, "orderby": "date_gmt", "order": "asc"})
         return self._comments({"after": after, "orderby": "date_gmt", "order": "asc"})
 
+    def _created(self, c: dict[str, Any]) -> datetime:
+        """``date_gmt``; comments imported from old blogs may lack it (WordPress then answers
+        false or null): their site-local ``date`` in the site's zone."""
+        if isinstance(c.get("date_gmt"), str):
+            return datetime.fromisoformat(c["date_gmt"]).replace(tzinfo=timezone.utc)
+        if isinstance(c.get("date"), str):
+            return datetime.fromisoformat(c["date"]).replace(tzinfo=self.site_zone()) \
+                .astimezone(timezone.utc)
+        return datetime.now(timezone.utc)
+
     def _reply_of(self, c: dict[str, Any]) -> Reply:
-        created = datetime.fromisoformat(c["date_gmt"]).replace(tzinfo=timezone.utc)
+        created = self._created(c)
         parent = str(c["parent"]) if c.get("parent") else None
         status = c.get("status") or "approved"
         return Reply(channel=self.name, remote_id=str(c["id"]), text=comment_text(c),
@@ -491,7 +522,8 @@ class WordPressChannel(Channel):
     def reply(self, to: Reply, text: str, key: str) -> Receipt:
         post_id = to.post_remote_id or (to.ref or {}).get("post")
         if not post_id:
-            raise Rejected(f"comment {to.remote_id} does not say which post it belongs to",
+            raise Rejected(_("comment {remote_id} does not say which post it belongs to",
+                             remote_id=to.remote_id),
                            channel=self.name)
         if (to.ref or {}).get("status") == "hold":
             # as WordPress's own "Approve and Reply": an answer under a question nobody sees

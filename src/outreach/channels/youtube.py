@@ -173,7 +173,7 @@ class YouTubeChannel(Channel):
         self.meter.spend(units)
         if result not in (None, "") and not isinstance(result, dict):   # a 2xx body that is not JSON
             what = f"YouTube {name} answered with a body that is not JSON"
-            raise (UnknownOutcome(f"{what}; it may have gone through", channel=self.name) if create
+            raise (UnknownOutcome(_("{what}; it may have gone through", what=what), channel=self.name) if create
                    else Retryable(what, channel=self.name))
         return result
 
@@ -202,7 +202,8 @@ class YouTubeChannel(Channel):
                 reason, message = "", exc.content[:200].decode("utf-8", "replace")
             what = clean(f"YouTube {name} answered HTTP {status} {reason}: {message}")
             if status == 401:
-                return AuthExpired(f"{what}; authorize outreach again and set the refresh token",
+                return AuthExpired(_("{what}; authorize outreach again and set the refresh token",
+                                     what=what),
                                    channel=ch)
             if reason in ("quotaExceeded", "dailyLimitExceeded"):
                 error = Retryable(what, channel=ch, retry_after=self.meter.seconds_to_reset())
@@ -214,7 +215,7 @@ class YouTubeChannel(Channel):
                                  retry_after=float(wait) if wait and wait.isdigit() else 60)
             if status >= 500:
                 if create:
-                    return UnknownOutcome(f"{what}; it may have gone through", channel=ch)
+                    return UnknownOutcome(_("{what}; it may have gone through", what=what), channel=ch)
                 return Retryable(what, channel=ch)
             return Rejected(what, channel=ch, reason=reason or message)
         if isinstance(exc, ValueError):   # malformed JSON in a 2xx answer
@@ -222,11 +223,11 @@ class YouTubeChannel(Channel):
             return UnknownOutcome(what, channel=ch) if create else Retryable(what, channel=ch)
         if isinstance(exc, (ConnectionRefusedError, socket.gaierror)) or \
                 type(exc).__name__ == "ServerNotFoundError":
-            return Retryable(f"could not reach YouTube for {name} ({type(exc).__name__}); "
-                             "nothing was sent", channel=ch)
+            return Retryable(_("could not reach YouTube for {name} ({error}); nothing was sent",
+                               name=name, error=type(exc).__name__), channel=ch)
         if isinstance(exc, (TimeoutError, ConnectionError, http.client.HTTPException, OSError)):
             what = f"YouTube {name}: the answer was lost ({type(exc).__name__})"
-            return UnknownOutcome(f"{what}; it may have gone through", channel=ch) if create \
+            return UnknownOutcome(_("{what}; it may have gone through", what=what), channel=ch) if create \
                 else Retryable(what, channel=ch)
         return None
 
@@ -338,15 +339,15 @@ class YouTubeChannel(Channel):
         made = self.call("comments.insert", lambda s: s.comments().insert(
             part="snippet", body={"snippet": {"parentId": parent, "textOriginal": text}}))
         if not isinstance(made, dict) or "id" not in made:
-            raise UnknownOutcome("YouTube answered comments.insert without a comment id; the answer "
-                                 "may have gone out", channel=self.name)
+            raise UnknownOutcome(_("YouTube answered comments.insert without a comment id; the "
+                                   "answer may have gone out"), channel=self.name)
         return Receipt(remote_id=made["id"], url=f"https://www.youtube.com/watch?v="
                        f"{made['snippet'].get('videoId')}&lc={made['id']}")
 
     def hide(self, to: Reply) -> None:
         status = self.ctx.setting("hide_as", "rejected", type_=str)
         if status not in ("rejected", "heldForReview"):
-            raise ConfigError("expected \"rejected\" or \"heldForReview\"",
+            raise ConfigError(_("expected \"rejected\" or \"heldForReview\""),
                               file=self.ctx.config_file or "outreach.toml",
                               key=f"channels.{self.name}.hide_as")
         self.call("comments.setModerationStatus", lambda s: s.comments().setModerationStatus(

@@ -37,9 +37,23 @@ def _describe(settings, name: str) -> dict:
     cls = channel_class(config.type)
     limits = {k: v for k, v in vars(cls.limits).items() if v not in (None, ())}
     mode = config.settings.get("publish") if config.type == "kakao" else None
+    quota = config.settings.get("daily_posts", cls.daily_posts)
     return {"name": name, "type": config.type, "enabled": config.enabled,
             "description": cls.description, "mode": mode,
-            "capabilities": sorted(c.value for c in cls.capabilities), "limits": limits}
+            "capabilities": sorted(c.value for c in cls.capabilities), "limits": limits,
+            "daily_posts": quota, "cost": _cost(config.type, mode, config.settings)}
+
+
+def _cost(ctype: str, mode: object, settings) -> str:
+    """What a post costs, read from settings only (no secrets, no files)."""
+    from ..i18n import _
+
+    if ctype == "kakao" and mode == "brand_message":
+        price = settings.get("price_per_message")
+        if price is None:
+            return _("per recipient through the dealer: set price_per_message")
+        return _("{price} KRW per recipient through the dealer", price=price)
+    return _("free")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -58,6 +72,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"    can: {', '.join(row['capabilities']) or '-'}")
         if row["limits"]:
             print("    limits: " + ", ".join(f"{k}={_fmt(v)}" for k, v in row["limits"].items()))
+        quota = f", {row['daily_posts']} posts / 24 h" if row["daily_posts"] else ""
+        print(f"    cost: {row['cost']}{quota}")
     return 0
 
 
@@ -70,9 +86,10 @@ def _fmt(value: object) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ..channels import open_channel
-    from ..errors import ChannelError, ConfigError, OutreachError
+    from ..errors import ConfigError
     from ..model import CheckResult
+    from ..publishing.health import as_dict, check_channels
+    from ..store.db import open_database
 
     settings = settings_from(args)
     names = args.name or [n for n, c in settings.channels.items() if c.enabled]
@@ -81,24 +98,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise ConfigError(f"no channel named {unknown[0]!r} is configured "
                           f"(configured: {', '.join(settings.channels) or 'none'})",
                           file=settings.file or "outreach.toml", key="channels")
-    report: dict[str, list[CheckResult]] = {}
-    for name in names:
-        channel = None
-        try:
-            channel = open_channel(settings, name)
-            report[name] = channel.check()
-        except ConfigError as exc:
-            report[name] = [CheckResult(False, str(exc), fix="fix outreach.toml or the environment")]
-        except ChannelError as exc:
-            report[name] = [CheckResult(False, exc.detail, fix="see the message; try again later")]
-        except OutreachError as exc:
-            report[name] = [CheckResult(False, str(exc))]
-        finally:
-            if channel is not None:
-                channel.close()
+    db = open_database(settings.database_url)   # results are kept for the channels page
+    try:
+        report: dict[str, list[CheckResult]] = check_channels(settings, db, names)
+    finally:
+        db.dispose()
     bad = any(not r.ok for results in report.values() for r in results)
     if args.json:
-        print(json.dumps({n: [vars(r) for r in rs] for n, rs in report.items()},
+        print(json.dumps({n: [as_dict(r) for r in rs] for n, rs in report.items()},
                          ensure_ascii=False, indent=2))
         return 1 if bad else 0
     for name, results in report.items():

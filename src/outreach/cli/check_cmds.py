@@ -33,9 +33,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         for problem in report.problems:
             print(problem)
-        labels = {"config": _("settings"), "rules": _("triage rules"),
+        labels = {"config": _("settings"), "channels": _("channels"), "rules": _("triage rules"),
                   "saved replies": _("saved replies"), "templates": _("templates"),
-                  "schedules": _("schedules"), "data files": _("data files")}
+                  "schedules": _("schedules"), "feeds": _("feed files"),
+                  "data files": _("data files")}
         checked = ", ".join(f"{labels.get(kind, kind)} {n}" for kind, n in report.checked.items())
         if report.ok:
             print(_("workspace OK ({checked})", checked=checked))

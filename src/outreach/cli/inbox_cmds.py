@@ -119,6 +119,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_triage)
 
+    from .inbox_desk_cmds import register_inbox   # report and transfers: their own module
+    register_inbox(isub)
+
 
 # -- helpers ---------------------------------------------------------------------
 
@@ -162,7 +165,8 @@ def _line(v) -> str:
     gone = " (deleted)" if v.deleted else ""
     text = " ".join(v.text.split())
     text = text if len(text) <= 60 else text[:59] + "…"
-    return (f"#{v.id:<6} {v.status:<8} {v.priority:<6} {v.channel:<10} {_short(v.created_at)} "
+    return (f"#{v.id:<6} {v.status:<8} {v.kind:<9} {v.priority:<6} {v.channel:<10} "
+            f"{_short(v.created_at)} "
             f"{v.assignee or '-'} {cats}{flags}{late}{gone}  {v.author}: {text}")
 
 
@@ -326,7 +330,10 @@ def cmd_reply(args) -> int:
 
     if isinstance(args.manual, str):
         if args.text:
-            raise InboxError(f"give the answer once (got {args.manual!r} and {args.text!r})")
+            from ..i18n import _
+
+            raise InboxError(_("give the answer once (got {first} and {second})",
+                               first=repr(args.manual), second=repr(args.text)))
         args.text, args.manual = args.manual, True
     inbox = _inbox(args)
     if bool(args.text) == bool(args.saved):
@@ -374,6 +381,7 @@ def _day(value: str | None, tz, *, end: bool) -> datetime | None:
 
 
 def cmd_stats(args) -> int:
+    from ..i18n import _
     from ..inbox.settings import inbox_config
     from ..inbox.stats import inbox_stats
 
@@ -386,29 +394,35 @@ def cmd_stats(args) -> int:
         _print_json(result)
         return 0
     period = f"{args.since or 'start'} .. {args.until or 'now'}"
-    print(f"inbox {period}: {result['total']} items: {result['complaints']} complaints and "
-          f"questions, {result['non_complaints']} other messages (opinions, greetings, surveys), "
-          f"{result['spam']} spam, {result['hidden']} hidden")
-    print(f"complaints: {result['resolved']} resolved, {result['overdue']} overdue")
-    for title, key in (("by kind", "by_kind"), ("by channel", "by_channel"),
-                       ("by status", "by_status"), ("complaints by category", "by_category")):
+    print(_("inbox {period}: {total} items: {complaints} complaints and questions, {other} other "
+            "messages (opinions, greetings, surveys), {spam} spam, {hidden} hidden",
+            period=period, total=result["total"], complaints=result["complaints"],
+            other=result["non_complaints"], spam=result["spam"], hidden=result["hidden"]))
+    print(_("complaints: {resolved} resolved, {overdue} overdue", resolved=result["resolved"],
+            overdue=result["overdue"]))
+    for title, key in ((_("by kind"), "by_kind"), (_("by channel"), "by_channel"),
+                       (_("by status"), "by_status"),
+                       (_("complaints by category"), "by_category")):
         print(f"{title}: " + (", ".join(f"{k} {n}" for k, n in result[key].items()) or "-"))
-    for title, key in (("complaints by department", "by_department"),
-                       ("complaints by month", "by_month")):
+    for title, key in ((_("complaints by department"), "by_department"),
+                       (_("complaints by month"), "by_month")):
         print(f"{title}:")
-        for name, f in result[key].items() or []:
+        for name, f in result[key].items():
             res = f["resolution"]["median_working_hours"]
-            print(f"  {name}: {f['received']} received, {f['resolved']} resolved, "
-                  f"{f['overdue']} overdue, median resolution "
-                  f"{'-' if res is None else res} working h")
-    for title, key in (("first answer", "first_answer"), ("resolution", "resolution")):
+            print("  " + _("{name}: {received} received, {resolved} resolved, {overdue} overdue, "
+                           "median resolution {median} working h", name=name,
+                           received=f["received"], resolved=f["resolved"],
+                           overdue=f["overdue"], median="-" if res is None else res))
+    for title, key in ((_("complaints' first answer"), "first_answer"),
+                       (_("complaints' resolution"), "resolution")):
         s = result[key]
         if not s["count"]:
-            print(f"{title}: none yet")
+            print(_("{title}: none yet", title=title))
             continue
-        print(f"{title} ({s['count']}): median {s['median_hours']} h, p90 {s['p90_hours']} h; "
-              f"working hours: median {s['median_working_hours']} h, "
-              f"p90 {s['p90_working_hours']} h")
+        print(_("{title} ({n}): median {median} h, p90 {p90} h; working hours: median "
+                "{wmedian} h, p90 {wp90} h", title=title, n=s["count"],
+                median=s["median_hours"], p90=s["p90_hours"],
+                wmedian=s["median_working_hours"], wp90=s["p90_working_hours"]))
     return 0
 
 

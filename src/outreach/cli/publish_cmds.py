@@ -41,6 +41,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--again", action="store_true",
                    help="publish even though the same template and data went to the same "
                         "channel within the last day")
+    p.add_argument("--at", metavar="TIME",
+                   help='publish later, at this local time ("2026-12-03 10:00"): a one-off post '
+                        "that the daemon or run-due sends; move or cancel it until then")
+    _by(p)
     p.set_defaults(handler=cmd_publish)
 
     p = sub.add_parser(
@@ -115,9 +119,16 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise ConfigError(f"data file {args.data} does not exist: give a YAML or JSON file",
                           key="--data")
     service = _service(args)
+    if args.at:
+        from .post_cmds import schedule
+
+        return schedule(service, args, _who(args))
     if args.dry_run:
-        post, lines = manual.dry_run(service, args.template, data_file=args.data,
-                                     channel_names=args.channel)
+        from ..i18n import _
+        from ..publishing import budget
+
+        post, lines, cost = manual.dry_run_costed(service, args.template, data_file=args.data,
+                                                  channel_names=args.channel)
         count = len(post.slides)
         print(f"dry run: {post.title} ({count} image{'' if count == 1 else 's'}) rendered in "
               f"{post.out_dir}; "
@@ -128,7 +139,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
             verdict = f"  !! {line.problem}" if line.problem else ""
             print(f"  {line.channel:<14} {line.type:<11} text {line.text_name}: "
                   f"{line.text_chars:,}{limit} chars, {line.images}{images} images{verdict}")
-        return 1 if any(line.problem for line in lines) else 0
+        for text in budget.summary_lines(cost):
+            print(text)
+        if cost.refusal:
+            print("  !! " + _("would be refused: {why}", why=cost.refusal))
+        return 1 if cost.refusal or any(line.problem for line in lines) else 0
     occ_id, _report = manual.publish_now(service, args.template, data_file=args.data,
                                          channel_names=args.channel, again=args.again)
     return _print_outcome(service, occ_id)
@@ -164,7 +179,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(status.as_json(items), ensure_ascii=False, indent=2))
     else:
+        from ..publishing import budget
+
         print(status.render_text(items, service.settings.timezone))
+        print()
+        print("\n".join(budget.summary_lines(budget.today(service))))
     return 1 if any(o["problem"] for o in items) else 0
 
 

@@ -104,4 +104,18 @@ def cmd_render(args: argparse.Namespace) -> int:
 
         print(f"  {file_name(name)}  {len(post.texts[name]):,} characters")
     print(f"  {post.manifest_path.name}")
+    print_warnings(post.warnings)
     return 0
+
+
+def print_warnings(warnings: Any) -> None:
+    """Every text cut or shrunk to its minimum and every small photo, by slide and field."""
+    from ..i18n import _, ngettext
+    from ..render.warnings import describe, where
+
+    if not warnings:
+        return
+    print(ngettext("{n} fit warning (check these slides before publishing):",
+                   "{n} fit warnings (check these slides before publishing):", len(warnings)))
+    for warning in warnings:
+        print(_("  {where}: {what}", where=where(warning), what=describe(warning)))

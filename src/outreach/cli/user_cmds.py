@@ -32,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--department", action="append", default=[], metavar="NAME",
                    help="department (repeatable; created when new)")
     p.add_argument("--language", choices=("ko", "en"), help="interface language for this user")
+    p.add_argument("--email", help="address for notifications")
     p.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of standard input")
     p.set_defaults(handler=cmd_add)
@@ -46,6 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--display-name")
     p.add_argument("--department", action="append", metavar="NAME",
                    help="replace the departments (repeatable)")
+    p.add_argument("--email", help="address for notifications ('' removes it)")
+    p.add_argument("--language", choices=("ko", "en", "workspace"),
+                   help="interface language ('workspace': the workspace's)")
     state = p.add_mutually_exclusive_group()
     state.add_argument("--disable", action="store_true", help="the user can no longer sign in")
     state.add_argument("--enable", action="store_true")
@@ -109,7 +113,8 @@ def cmd_add(args) -> int:
     check_strength(password, name=name)
     user = accounts.add_user(db, _actor(args), name, args.role, password,
                              display_name=args.display_name,
-                             departments=tuple(args.department), language=args.language)
+                             departments=tuple(args.department), language=args.language,
+                             email=args.email)
     print(_("added {name} ({role}); sign in with 'outreach serve' and open the address it "
             "prints", name=user.name, role=args.role))
     return 0
@@ -123,6 +128,7 @@ def cmd_list(args) -> int:
     users = accounts.list_users(db)
     if args.json:
         print(json.dumps([{"name": u.name, "display_name": u.display_name, "role": u.role,
+                           "email": u.email,
                            "departments": list(u.departments), "disabled": u.disabled,
                            "language": u.language} for u in users],
                          ensure_ascii=False, indent=2))
@@ -144,7 +150,10 @@ def cmd_set(args) -> int:
     user = accounts.update_user(
         db, _actor(args), args.name, role=args.role, display_name=args.display_name,
         departments=tuple(args.department) if args.department is not None else None,
-        disabled=True if args.disable else False if args.enable else None)
+        disabled=True if args.disable else False if args.enable else None,
+        email=False if args.email is None else args.email,
+        language=False if args.language is None else
+        (None if args.language == "workspace" else args.language))
     print(_("{name}: {role}", name=user.name, role=user.role)
           + (_(" (disabled)") if user.disabled else ""))
     return 0

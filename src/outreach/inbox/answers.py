@@ -20,6 +20,7 @@ from ..model import Capability
 from ..store import inbox as store
 from .items import Inbox, reply_of
 from .yamlfile import LineDict, load_yaml
+from ..i18n import _
 
 PLACEHOLDERS = {"ticket": "접수번호", "department": "담당 부서", "due": "1차 답변 기한",
                 "resolve_due": "처리 기한", "author": "작성자", "channel": "채널",
@@ -47,17 +48,17 @@ def load_saved(path: Path) -> dict[str, str]:
     if data is None:
         return {}
     if not isinstance(data, LineDict):
-        raise ConfigError("expected lines of the form 이름: 답변 내용", file=path, line=1)
+        raise ConfigError(_("expected lines of the form 이름: 답변 내용"), file=path, line=1)
     saved = {}
     for name, value in data.items():
         line = data.line_of(name)
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError("expected the answer text", file=path, line=line, key=str(name))
+            raise ConfigError(_("expected the answer text"), file=path, line=line, key=str(name))
         try:
             fields = [f for _, f, _, _ in string.Formatter().parse(value) if f is not None]
         except ValueError as exc:
-            raise ConfigError(f"broken placeholder ({exc}): write {{ticket}}; a literal brace "
-                              "is written {{ or }}", file=path, line=line, key=str(name)) from None
+            raise ConfigError(_("broken placeholder ({exc}): write {{ticket}}; a literal brace "
+                                "is written {{{{ or }}}}", exc=exc), file=path, line=line, key=str(name)) from None
         unknown = [f for f in fields if f not in PLACEHOLDERS]
         if unknown:
             raise ConfigError(f"unknown placeholder {{{unknown[0]}}}: use one of "
@@ -71,8 +72,8 @@ def fill_saved(inbox: Inbox, saved: dict[str, str], name: str, item_id: int | st
                file: Path | None = None) -> str:
     if name not in saved:
         known = ", ".join(saved) or "none"
-        raise InboxError(f"no saved reply {name!r} in {file or 'inbox/replies.yaml'} "
-                         f"(saved replies: {known})")
+        raise InboxError(_("no saved reply {name!r} in {file} (saved replies: {known})",
+                           name=name, file=file or 'inbox/replies.yaml', known=known))
     row = inbox.row(item_id)
     view = inbox.view(row)
     local_now = inbox.now().astimezone(inbox.settings.timezone)
@@ -93,21 +94,27 @@ def _korean_time(iso: str | None) -> str:
 
 
 def send_answer(inbox: Inbox, item_id: int | str, text: str, *, manual: bool = False,
-                resend: bool = False) -> AnswerOutcome:
-    """Send ``text`` as the answer to the item (or record it as given by hand)."""
+                resend: bool = False, seen_answers: int | None = None) -> AnswerOutcome:
+    """Send ``text`` as the answer to the item (or record it as given by hand).
+
+    ``seen_answers`` (the web's reply form): how many answers the officer saw on the
+    item's page; if another officer's answer arrived meanwhile, nothing is sent (checked
+    in the claiming transaction, so two officers answering at once send one answer)."""
     text = text.strip()
     if not text:
-        raise InboxError("the answer is empty: write the text or use --saved NAME")
+        raise InboxError(_("the answer is empty: write the text or use --saved NAME"))
     row = inbox.row(item_id)
     if row.deleted_at is not None and not manual:
-        raise InboxError(f"item {row.id} was deleted on the platform: it cannot be answered there")
+        raise InboxError(_("item {id} was deleted on the platform: it cannot be answered there",
+                           id=row.id))
     key = answer_key(row.id, text)
     earlier = _earlier_status(inbox, key) if resend and not manual else None
     channel = None
     if not manual:
         channel = _open(inbox, row)
     try:
-        claimed = _claim(inbox, row, key, text, manual=manual, resend=resend)
+        claimed = _claim(inbox, row, key, text, manual=manual, resend=resend,
+                         seen_answers=seen_answers)
         if isinstance(claimed, AnswerOutcome):
             return claimed
         if manual:
@@ -161,31 +168,39 @@ def _open(inbox: Inbox, row):
     from ..channels import open_channel
 
     if row.channel not in inbox.settings.channels:
-        raise InboxError(f"item {row.id} came from channel {row.channel!r}, which is not "
-                         "configured in outreach.toml: answer by hand and record it with --manual")
+        raise InboxError(_("item {id} came from channel {channel!r}, which is not configured in "
+                           "outreach.toml: answer by hand and record it with --manual", id=row.id,
+                           channel=row.channel))
     channel = open_channel(inbox.settings, row.channel)
     if Capability.REPLY not in channel.capabilities:
         channel.close()
-        raise InboxError(f"channel {row.channel} has no answer API: answer on the platform by "
-                         "hand, then record it with --manual")
+        raise InboxError(_("channel {channel} has no answer API: answer on the platform by "
+                           "hand, then record it with --manual", channel=row.channel))
     return channel
 
 
-def _claim(inbox: Inbox, row, key: str, text: str, *, manual: bool, resend: bool
-           ) -> int | AnswerOutcome:
+def _claim(inbox: Inbox, row, key: str, text: str, *, manual: bool, resend: bool,
+           seen_answers: int | None = None) -> int | AnswerOutcome:
     """Commit the answer row before any platform call; an earlier row decides what happens."""
     now = store.to_db(inbox.now())
     with inbox.db.begin() as conn:
         found = store.find_answer(conn, key)
+        if seen_answers is not None and found is None:
+            from ..store.inbox_queries import live_answers, lock_item
+
+            lock_item(conn, row.id)     # PostgreSQL: one claimer per item at a time
+            if live_answers(conn, row.id) > seen_answers:
+                raise InboxError(f"item {row.id} got another answer while you were writing: "
+                                 "read it on the item's page before answering again")
         if found is not None:
             if found.status in ("sent", "manual"):
                 return AnswerOutcome(found.id, found.status, found.remote_id, found.url,
                                      already=True)
             if found.status in ("sending", "unknown") and not resend:
                 raise InboxError(
-                    f"answer {found.id} to item {row.id} may already be on the platform (its "
-                    "outcome is unknown): look on the platform, then record it with --manual if it "
-                    "is there, or send it again with --resend")
+                    _("answer {id} to item {id2} may already be on the platform (its outcome is "
+                      "unknown): look on the platform, then record it with --manual if it is "
+                      "there, or send it again with --resend", id=found.id, id2=row.id))
             store.update_answer(conn, found.id, status="manual" if manual else "sending",
                                 actor=inbox.actor, created_at=now, error=None)
             return found.id

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import ConfigError
 from .masking import personal_spans
 from .triage import Rules, classify
+from ..i18n import _
 
 _FIELD = re.compile(r"\s*\|\s*")
 _MARK = re.compile(r"\[\[(\w+):([^\]]+)\]\]")      # no nesting, one pass: linear
@@ -41,7 +42,7 @@ def load_labelled(path: Path) -> list[Labelled]:
             continue
         parts = [p.strip() for p in _FIELD.split(raw.strip(), maxsplit=3)]
         if len(parts) != 4:
-            raise ConfigError("expected 'kind | categories | flags | text'", file=path,
+            raise ConfigError(_("expected 'kind | categories | flags | text'"), file=path,
                               line=number)
         kind, cats, flags, marked = parts
         text, personal, at, last = [], [], 0, 0

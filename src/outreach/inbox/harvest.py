@@ -23,6 +23,7 @@ from .ingest import Ingestor
 from .items import Inbox, auto_hide
 from .settings import inbox_config
 from .triage import load_rules
+from ..i18n import _
 
 logger = logging.getLogger(__name__)
 MAX_PAGES = 20
@@ -84,12 +85,14 @@ def harvest_all(settings: Settings, db: Database, *, channels: Sequence[str] | N
         possible = set(harvest_channels(settings))
         for name in names:
             if name not in settings.channels:
-                raise ConfigError(f"no channel named {name!r} is configured "
-                                  f"(configured: {', '.join(settings.channels) or 'none'})",
+                raise ConfigError(_("no channel named {name!r} is configured (configured: "
+                                    "{channels})", name=name,
+                                    channels=', '.join(settings.channels) or 'none'),
                                   file=settings.file or "outreach.toml", key="channels")
             if name not in possible:
-                raise ConfigError(f"channel {name} cannot read replies through an API "
-                                  f"(channels that can: {', '.join(sorted(possible)) or 'none'})",
+                raise ConfigError(_("channel {name} cannot read replies through an API "
+                                    "(channels that can: {possible})", name=name,
+                                    possible=', '.join(sorted(possible)) or 'none'),
                                   file=settings.file or "outreach.toml", key=f"channels.{name}")
     report = HarvestReport()
     for name in names:

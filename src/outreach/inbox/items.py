@@ -62,7 +62,8 @@ def pseudonym(row: Row) -> str:
     """The author as shown: the public display name when the platform shows one, plus a
     stable pseudonym from the keyed hash (never the platform's user id)."""
     tag = f"시민-{row.author_key[:6]}" if row.author_key else "시민"
-    return f"{row.author_name} ({tag})" if row.author_name else tag
+    # a display name can hold a phone number too ("홍길동 010-1234-5678")
+    return f"{mask(row.author_name)} ({tag})" if row.author_name else tag
 
 
 def is_overdue(row: Row, now: datetime) -> bool:
@@ -145,12 +146,13 @@ class Inbox:
         try:
             number = int(str(item_id).lstrip("#"))
         except ValueError:
-            raise InboxError(f"{item_id!r} is not an item number: use the number from "
-                             "`outreach inbox list`") from None
+            raise InboxError(_("{item_id!r} is not an item number: use the number from "
+                               "`outreach inbox list`", item_id=item_id)) from None
         with self.db.read() as conn:
             row = store.get_item(conn, number)
         if row is None:
-            raise InboxError(f"no inbox item {number}: see `outreach inbox list --all`")
+            raise InboxError(_("no inbox item {number}: see `outreach inbox list --all`",
+                               number=number))
         return row
 
     def list(self, f: store.ItemFilter) -> list[ItemView]:
@@ -209,7 +211,8 @@ class Inbox:
         row = self.row(item_id)
         bad = [t for t in add if "," in t or not t.strip()]
         if bad:
-            raise InboxError(f"category {bad[0]!r} is not allowed: use a word without commas")
+            raise InboxError(_("category {bad!r} is not allowed: use a word without commas",
+                               bad=bad[0]))
         current = [c for c in _split(row.categories) if c not in remove]
         current += [t.strip() for t in add if t.strip() not in current]
         self._change(row, "tag", " ".join([*(f"+{t}" for t in add), *(f"-{t}" for t in remove)]),
@@ -242,12 +245,13 @@ class Inbox:
 
     def note(self, item_id: int | str, text: str) -> None:
         if not text.strip():
-            raise InboxError("the note is empty: write what colleagues should know")
+            raise InboxError(_("the note is empty: write what colleagues should know"))
         self._change(self.row(item_id), "note", text.strip())
 
     def set_status(self, item_id: int | str, status: str, reason: str = "") -> None:
         if status not in STATUSES:
-            raise InboxError(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
+            raise InboxError(_("unknown status {status!r}: use one of {statuses}", status=status,
+                               statuses=', '.join(STATUSES)))
         row = self.row(item_id)
         values: dict[str, Any] = {"status": status}
         now = store.to_db(self.now())
@@ -268,13 +272,15 @@ class Inbox:
             from ..channels import open_channel
 
             if row.channel not in self.settings.channels:
-                raise InboxError(f"item {row.id} came from channel {row.channel!r}, which is not "
-                                 "configured: hide it by hand, then run with --local")
+                raise InboxError(_("item {id} came from channel {channel!r}, which is not "
+                                   "configured: hide it by hand, then run with --local",
+                                   id=row.id, channel=row.channel))
             channel = open_channel(self.settings, row.channel)
             try:
                 if Capability.HIDE not in channel.capabilities:
-                    raise InboxError(f"channel {row.channel} cannot hide messages through its API: "
-                                     "hide it by hand on the platform, then run with --local")
+                    raise InboxError(_("channel {channel} cannot hide messages through its API: "
+                                       "hide it by hand on the platform, then run with --local",
+                                       channel=row.channel))
                 channel.hide(reply_of(row))
             finally:
                 channel.close()

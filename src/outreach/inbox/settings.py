@@ -19,6 +19,7 @@ from typing import Any, Mapping
 from ..config import CONFIG_NAME, Settings, line_of
 from ..errors import ConfigError
 from .timers import WorkingTime
+from ..i18n import _
 
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
          "월": 0, "화": 1, "수": 2, "목": 3, "금": 4, "토": 5, "일": 6}
@@ -34,6 +35,7 @@ DEFAULT_WELCOME = (
 DEFAULT_ACK = ("민원이 접수되었습니다. 접수번호는 {ticket}입니다.\n"
                "{department}에서 확인하여 {due}까지 1차 답변을 드리겠습니다.")
 DEFAULT_MENU = "필요하신 곳을 눌러 주세요."
+DEFAULT_THANKS = "따뜻한 말씀 감사합니다. 불편하신 점이 있으면 언제든 자세히 적어 보내 주세요."
 DEFAULT_LINKS = (("블로그", "https://blog.naver.com/"),
                  ("페이스북", "https://www.facebook.com/"),
                  ("유튜브", "https://www.youtube.com/"),
@@ -52,6 +54,7 @@ class KakaoTexts:
     menu: str = DEFAULT_MENU
     links: tuple[tuple[str, str], ...] = DEFAULT_LINKS
     greetings: tuple[str, ...] = DEFAULT_GREETINGS
+    thanks: str = DEFAULT_THANKS       # the answer to a thank-you or praise (no ticket)
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ class _Reader:
         for part in parts[1:]:
             data = data.get(part, {}) if isinstance(data, Mapping) else {}
         if not isinstance(data, Mapping):
-            raise self.fail("expected a table", parts[-1])
+            raise self.fail(_("expected a table"), parts[-1])
         self.data = data
         self.text = settings.file.read_text(encoding="utf-8") if settings.file else ""
 
@@ -106,7 +109,7 @@ class _Reader:
     def get(self, key: str, default: Any, type_: type | tuple[type, ...], what: str) -> Any:
         value = self.data.get(key, default)
         if not isinstance(value, type_) or isinstance(value, bool) and type_ is not bool:
-            raise self.fail(f"expected {what}, got {value!r}", key)
+            raise self.fail(_("expected {what}, got {value!r}", what=what, value=value), key)
         return value
 
     def path(self, key: str, default: str) -> Path:
@@ -119,7 +122,7 @@ class _Reader:
         try:
             return time.fromisoformat(value)
         except ValueError:
-            raise self.fail(f'expected a time such as "09:00", got {value!r}', key) from None
+            raise self.fail(_("expected a time such as \"09:00\", got {value!r}", value=value), key) from None
 
     def dates(self, key: str) -> frozenset[date]:
         values = self.get(key, [], list, 'a list of dates such as ["2026-05-01"]')
@@ -128,19 +131,21 @@ class _Reader:
             try:
                 out.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
             except ValueError:
-                raise self.fail(f'expected dates such as "2026-05-01", got {value!r}', key) from None
+                raise self.fail(_("expected dates such as \"2026-05-01\", got {value!r}",
+                                  value=value), key) from None
         return frozenset(out)
 
     def env_name(self, key: str) -> str | None:
         for other in self.data:
             if any(w in other.lower() for w in ("secret", "token", "password")) \
                     and not other.endswith("_env"):
-                raise self.fail(f"secrets do not belong in {CONFIG_NAME}: write {other}_env = "
-                                "\"VARIABLE_NAME\" and put the value in the environment or .env",
+                raise self.fail(_("secrets do not belong in {config_name}: write {other}_env = "
+                                  "\"VARIABLE_NAME\" and put the value in the environment or "
+                                  ".env", config_name=CONFIG_NAME, other=other),
                                 other)
         value = self.data.get(key)
         if value is not None and (not isinstance(value, str) or not value):
-            raise self.fail("expected the name of an environment variable", key)
+            raise self.fail(_("expected the name of an environment variable"), key)
         return value
 
 
@@ -150,18 +155,18 @@ def inbox_config(settings: Settings) -> InboxConfig:
     day_names = r.get("workdays", ["mon", "tue", "wed", "thu", "fri"], list,
                       'a list of days such as ["mon", "tue"]')
     if any(d not in _DAYS for d in day_names):
-        raise r.fail("days are mon, tue, wed, thu, fri, sat, sun (or 월 ... 일)", "workdays")
+        raise r.fail(_("days are mon, tue, wed, thu, fri, sat, sun (or 월 ... 일)"), "workdays")
     working = WorkingTime(
         tz=settings.timezone, start=r.clock("workday_start", "09:00"),
         end=r.clock("workday_end", "18:00"), weekdays=frozenset(_DAYS[d] for d in day_names),
         country=r.get("holiday_country", "KR", str, 'a country code such as "KR"'),
         extra_holidays=r.dates("extra_holidays"), extra_workdays=r.dates("extra_workdays"))
     if working.day_hours <= 0:
-        raise r.fail("workday_end must be later than workday_start", "workday_end")
+        raise r.fail(_("workday_end must be later than workday_start"), "workday_end")
     first = r.get("first_answer_hours", 4, (int, float), "a number of working hours")
     days = r.get("resolution_days", 7, (int, float), "a number of working days")
     if first <= 0 or days <= 0:
-        raise r.fail("deadlines must be positive", "first_answer_hours" if first <= 0
+        raise r.fail(_("deadlines must be positive"), "first_answer_hours" if first <= 0
                      else "resolution_days")
     salt_env = r.env_name("salt_env")
     salt = (settings.secret(salt_env, key="inbox.salt_env").encode() if salt_env
@@ -182,21 +187,22 @@ def _kakao(settings: Settings) -> KakaoTexts:
         for link in links:
             if not (isinstance(link, Mapping) and isinstance(link.get("label"), str)
                     and isinstance(link.get("url"), str)):
-                raise r.fail('each link needs label = "..." and url = "https://..."', "links")
+                raise r.fail(_("each link needs label = \"...\" and url = \"https://...\""), "links")
             parsed.append((link["label"], link["url"]))
         parsed = tuple(parsed)
     if len(parsed) > 9:
-        raise r.fail("Kakao shows at most 10 quick replies: keep 9 links or fewer", "links")
+        raise r.fail(_("Kakao shows at most 10 quick replies: keep 9 links or fewer"), "links")
     ack = r.get("ack", DEFAULT_ACK, str, "a text")
     try:
         ack.format(ticket=1, department="", due="")
     except (KeyError, IndexError, ValueError) as exc:
-        raise r.fail(f"the acknowledgement may only use {{ticket}}, {{department}} and {{due}} "
-                     f"(problem: {exc})", "ack") from None
+        raise r.fail(_("the acknowledgement may only use {{ticket}}, {{department}} and {{due}} "
+                       "(problem: {exc})", exc=exc), "ack") from None
     return KakaoTexts(channel=r.get("channel", "kakao", str, "a channel name"),
                       welcome=r.get("welcome", DEFAULT_WELCOME, str, "a text"),
                       ack=ack,
                       menu=r.get("menu", DEFAULT_MENU, str, "a text"),
+                      thanks=r.get("thanks", DEFAULT_THANKS, str, "a text"),
                       links=parsed,
                       greetings=tuple(r.get("greetings", list(DEFAULT_GREETINGS), list,
                                             "a list of texts")))
@@ -209,9 +215,9 @@ def server_config(settings: Settings) -> ServerConfig:
     port = r.get("port", 8080, int, "a port number")
     max_body = r.get("max_body", 64 * 1024, int, "a size in bytes")
     if not 0 <= port < 65536:
-        raise r.fail("expected a port number between 1 and 65535", "port")
+        raise r.fail(_("expected a port number between 1 and 65535"), "port")
     if max_body < 1024:
-        raise r.fail("expected at least 1024 bytes", "max_body")
+        raise r.fail(_("expected at least 1024 bytes"), "max_body")
     return ServerConfig(host=r.get("host", "127.0.0.1", str, "a host name or address"),
                         port=port, max_body=max_body,
                         facebook_secret_env=fb.env_name("app_secret_env"),
@@ -225,7 +231,9 @@ def _salt_file(var_dir: Path) -> bytes:
     """The workspace salt under var/, created once (atomically: temp file, then link)."""
     path = var_dir / "inbox.salt"
     if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
+        from ..storage import private_dir
+
+        private_dir(var_dir)            # owner-only, like the database beside it
         tmp = var_dir / f".inbox.salt.{os.getpid()}.{secrets.token_hex(4)}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:

@@ -19,7 +19,8 @@ Definitions (also in docs/inbox.md):
 - overdue: a complaint still open past its first-answer or resolution deadline
   at ``now``.
 
-The public functions (``percentile``, ``compute``, ``inbox_stats``) are what the
+The public functions (``percentile``, ``class_of``, ``compute``, ``month_bounds``,
+``inbox_stats``) are what the
 web pages and the monthly report reuse; their result is plain JSON-ready data.
 """
 
@@ -159,6 +160,16 @@ def compute(rows: Sequence[Any], working: WorkingTime, now: datetime,
         "by_department": {name: f.as_json() for name, f in sorted(departments.items())},
         "by_month": {name: f.as_json() for name, f in sorted(months.items())},
     }
+
+
+def month_bounds(year: int, month: int, tz: tzinfo) -> tuple[datetime, datetime]:
+    """[since, until) of a calendar month in ``tz``, for ``inbox_stats`` (the monthly report:
+    a message sent at 23:30 on the last day, Korea time, belongs to that month)."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"month must be 1..12, not {month}")
+    since = datetime(year, month, 1, tzinfo=tz)
+    until = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
+    return since, until
 
 
 def inbox_stats(db: Database, working: WorkingTime, *, since: datetime | None = None,

@@ -47,6 +47,7 @@ FLAGS = ("political", "commercial", "abusive", "obscene", "defamatory", "persona
          "overheated")
 STATUSES_BY_RULE = ("hidden", "spam")
 SIGNALS = ("request", "question", "opinion", "greeting", "survey")
+RANK_LIMIT = 20          # pattern matches counted towards a category's rank
 GREETING_MAX = 9         # characters: a greeting or menu label is short; a longer text says more
 # single character classes: linear in the text (no quantifier to backtrack over)
 _NON_LETTER = re.compile(r"[^a-z\uac00-\ud7a3\u3131-\u318e]")
@@ -98,11 +99,14 @@ class KeywordScanner:
         self.owners = [tuple(owners[t]) for t in self.texts]
         self.set = pattern_set((re2.escape(t) for t in self.texts), ignore_case=False)
 
-    def spans(self, text: str, starts: set[int]) -> dict[int, tuple[list, list]]:
-        """Per rule slot: (hit spans, exception spans) found in ``text``."""
+    def spans(self, text: str, pieces: list[str], punctuation: bool
+              ) -> dict[int, tuple[list, list]]:
+        """Per rule slot: (hit spans, exception spans) found in ``text``, the ``pieces``
+        joined; word starts (needed only for ``words``) are worked out on first use."""
         found: dict[int, tuple[list, list]] = {}
         if self.set is None:
             return found
+        starts: set[int] | None = None
         for index in self.set.Match(text) or ():
             keyword, owners = self.texts[index], self.owners[index]
             length = len(keyword)
@@ -112,8 +116,13 @@ class KeywordScanner:
                     hits, excepts = found.setdefault(slot, ([], []))
                     if role == "except":
                         excepts.append((at, at + length))
-                    elif role == "keyword" or at in starts:
+                    elif role == "keyword":
                         hits.append((at, at + length))
+                    else:
+                        if starts is None:
+                            starts = _word_starts(text, pieces, punctuation)
+                        if at in starts:
+                            hits.append((at, at + length))
                 at = text.find(keyword, at + 1)
         return found
 
@@ -202,18 +211,16 @@ def _letters(text: str) -> str:
     return _NON_LETTER.sub("", compact(text))
 
 
-def _normalised(pieces: list[str], strip: re.Pattern[str] | None) -> tuple[str, set[int]]:
-    """The pieces joined, and where words start (after a space or a punctuation mark)."""
-    out, starts, at = [], set(), 0
+def _word_starts(text: str, pieces: list[str], punctuation: bool) -> set[int]:
+    """Where words start in ``text`` (``pieces`` joined): after a space, and with
+    ``punctuation`` also after a punctuation mark (a word inside quotes or brackets)."""
+    starts, at = set(), 0
     for piece in pieces:
-        if strip is not None:
-            piece = strip.sub("", piece)
-            if not piece:
-                continue
         starts.add(at)
-        out.append(piece)
         at += len(piece)
-    return "".join(out), starts
+    if punctuation:
+        starts.update(m.end() for m in _PUNCT.finditer(text))
+    return starts
 
 
 def _valid(hits: list, excepts: list) -> list:
@@ -235,10 +242,12 @@ def _valid(hits: list, excepts: list) -> list:
     return kept
 
 
-def _pattern_hits(m: Matcher, text: str, present: set[int], index: dict[int, int]) -> list:
-    """Spans of ``m``'s patterns in ``text`` (only those in ``present`` can match); a match
-    overlapping an exception phrase does not count."""
-    found = []
+def _pattern_hits(m: Matcher, text: str, present: set[int], index: dict[int, int],
+                  limit: int = 1) -> list:
+    """Up to ``limit`` spans of ``m``'s patterns in ``text`` (only those in ``present`` can
+    match); a match overlapping an exception phrase does not count. A flag or a signal
+    needs one; a category's rank needs a few, never all of a long message's."""
+    found: list = []
     for pattern in m.patterns:
         if index[id(pattern)] not in present:
             continue
@@ -247,6 +256,8 @@ def _pattern_hits(m: Matcher, text: str, present: set[int], index: dict[int, int
             if m.excepts and any(x in squeezed or squeezed in x for x in m.excepts):
                 continue
             found.append((match.start(), match.end()))
+            if len(found) >= limit:
+                return found
     return found
 
 
@@ -255,11 +266,9 @@ def classify(rules: Rules, text: str) -> Verdict:
     plain = unicodedata.normalize("NFC", text)
     lower = plain.lower()
     pieces = lower.split()
-    # word starts: a space before, or a punctuation mark (a word inside quotes, brackets)
-    squeezed, starts = _normalised(pieces, None)
-    starts.update(m.end() for m in _PUNCT.finditer(squeezed))
+    squeezed = "".join(pieces)
     words_scan, letters_scan = rules.scanners or (None, None)
-    found = words_scan.spans(squeezed, starts) if words_scan else {}
+    found = words_scan.spans(squeezed, pieces, True) if words_scan else {}
     spans = personal_spans(plain)
     personal = {span[2] for span in spans}
     scrubbed = _blank(plain, spans).lower() if spans else lower   # patterns never see it
@@ -274,7 +283,8 @@ def classify(rules: Rules, text: str) -> Verdict:
         rule = rules.categories[slot]
         hits, excepts = found.get(slot, ([], []))
         count = len(_valid(hits, excepts)) + len(_pattern_hits(rule.match, scrubbed, present,
-                                                               index) if present else [])
+                                                               index, RANK_LIMIT)
+                                                 if present else [])
         if count:
             first = min((span[0] for span in hits), default=len(squeezed))
             ranked.append((0 if rule.priority == 1 else 1, -count, first, slot, rule))
@@ -287,8 +297,9 @@ def classify(rules: Rules, text: str) -> Verdict:
     auto_hide = False
     status = None
     if rules.moderation:
-        letters, letter_starts = _normalised(_NON_LETTER_KEEP_SPACE.sub("", lower).split(), None)
-        by_letters = letters_scan.spans(letters, letter_starts) if letters_scan else {}
+        letter_pieces = _NON_LETTER_KEEP_SPACE.sub("", lower).split()
+        letters = "".join(letter_pieces)
+        by_letters = letters_scan.spans(letters, letter_pieces, False) if letters_scan else {}
         for slot in sorted(set(by_letters) | {s for g, s in owners if g == "mod"}):
             mod = rules.moderation[slot]
             hits, excepts = by_letters.get(slot, ([], []))
@@ -362,11 +373,12 @@ def load_rules(path: Path) -> Rules:
     if data is None:
         return EMPTY_RULES
     if not isinstance(data, LineDict):
-        raise ConfigError("expected a mapping with categories:, moderation:, ...", file=path, line=1)
+        raise ConfigError(_("expected a mapping with categories:, moderation:, ..."), file=path, line=1)
     known = {"default", "categories", "moderation", "personal_data", "overheated", "kinds"}
     for key in data:
         if key not in known:
-            raise ConfigError(f"unknown section; known sections are {', '.join(sorted(known))}",
+            raise ConfigError(_("unknown section; known sections are {known}",
+                                known=', '.join(sorted(known))),
                               file=path, line=data.line_of(key), key=str(key))
 
     default = data.get("default") or LineDict()
@@ -388,7 +400,8 @@ def load_rules(path: Path) -> Rules:
         _only(entry, {"name", "department", "priority"} | matcher_keys, path, where)
         name = _text(entry, "name", path, where, required=True)
         if name in seen:
-            raise ConfigError(f"category {name!r} is defined twice: merge the two entries",
+            raise ConfigError(_("category {name!r} is defined twice: merge the two entries",
+                                name=name),
                               file=path, line=entry.line_of("name"), key=f"{where}.name")
         seen.add(name)
         match = _matcher(entry, path, where)
@@ -403,11 +416,13 @@ def load_rules(path: Path) -> Rules:
         _only(entry, {"flag", "label", "auto_hide", "status"} | matcher_keys, path, where)
         flag = _text(entry, "flag", path, where, required=True)
         if flag not in FLAGS:
-            raise ConfigError(f"unknown flag {flag!r}: use one of {', '.join(FLAGS[:5])}",
+            raise ConfigError(_("unknown flag {flag!r}: use one of {flags}", flag=flag,
+                                flags=', '.join(FLAGS[:5])),
                               file=path, line=entry.line_of("flag"), key=f"{where}.flag")
         status = entry.get("status")
         if status is not None and status not in STATUSES_BY_RULE:
-            raise ConfigError(f"a rule may only set status to {' or '.join(STATUSES_BY_RULE)}",
+            raise ConfigError(_("a rule may only set status to {statuses_by_rule}",
+                                statuses_by_rule=' or '.join(STATUSES_BY_RULE)),
                               file=path, line=entry.line_of("status"), key=f"{where}.status")
         moderation.append(ModerationRule(
             flag=flag, label=_text(entry, "label", path, where) or flag,
@@ -432,7 +447,8 @@ def load_rules(path: Path) -> Rules:
         _only(personal, {"kinds", "auto_hide", "label"}, path, "personal_data")
         raw = personal.get("kinds", list(PERSONAL_KINDS))
         if not isinstance(raw, list) or any(k not in PERSONAL_KINDS for k in raw):
-            raise ConfigError(f"expected a list drawn from {', '.join(PERSONAL_KINDS)}", file=path,
+            raise ConfigError(_("expected a list drawn from {personal_kinds}",
+                                personal_kinds=', '.join(PERSONAL_KINDS)), file=path,
                               line=personal.line_of("kinds"), key="personal_data.kinds")
         pkinds = frozenset(raw)
         personal_hide = _bool(personal, "auto_hide", path, "personal_data")
@@ -448,13 +464,13 @@ def load_rules(path: Path) -> Rules:
 
 def _expect_map(value: Any, path: Path, line: int, where: str) -> None:
     if not isinstance(value, LineDict):
-        raise ConfigError("expected a mapping (key: value lines)", file=path, line=line, key=where)
+        raise ConfigError(_("expected a mapping (key: value lines)"), file=path, line=line, key=where)
 
 
 def _expect_list(data: LineDict, key: str, path: Path) -> list:
     value = data.get(key) or []
     if not isinstance(value, list):
-        raise ConfigError("expected a list of entries starting with '-'", file=path,
+        raise ConfigError(_("expected a list of entries starting with '-'"), file=path,
                           line=data.line_of(key), key=key)
     return value
 
@@ -462,7 +478,8 @@ def _expect_list(data: LineDict, key: str, path: Path) -> list:
 def _only(entry: LineDict, allowed: set[str], path: Path, where: str) -> None:
     for key in entry:
         if key not in allowed:
-            raise ConfigError(f"unknown key; allowed keys are {', '.join(sorted(allowed))}",
+            raise ConfigError(_("unknown key; allowed keys are {allowed}",
+                                allowed=', '.join(sorted(allowed))),
                               file=path, line=entry.line_of(key), key=f"{where}.{key}")
 
 
@@ -471,7 +488,7 @@ def _text(entry: LineDict, key: str, path: Path, where: str, *, required: bool =
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError("expected a non-empty text", file=path, line=entry.line_of(key),
+        raise ConfigError(_("expected a non-empty text"), file=path, line=entry.line_of(key),
                           key=f"{where}.{key}")
     return value.strip()
 
@@ -479,7 +496,7 @@ def _text(entry: LineDict, key: str, path: Path, where: str, *, required: bool =
 def _bool(entry: LineDict, key: str, path: Path, where: str) -> bool:
     value = entry.get(key, False)
     if not isinstance(value, bool):
-        raise ConfigError("expected true or false", file=path, line=entry.line_of(key),
+        raise ConfigError(_("expected true or false"), file=path, line=entry.line_of(key),
                           key=f"{where}.{key}")
     return value
 
@@ -487,7 +504,7 @@ def _bool(entry: LineDict, key: str, path: Path, where: str) -> bool:
 def _positive(entry: LineDict, key: str, path: Path, default: int) -> int:
     value = entry.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError("expected a whole number of at least 1", file=path,
+        raise ConfigError(_("expected a whole number of at least 1"), file=path,
                           line=entry.line_of(key), key=f"overheated.{key}")
     return value
 
@@ -497,7 +514,7 @@ def _priority(entry: LineDict, path: Path, where: str, default: int) -> int:
     if value is None:
         return default
     if value not in PRIORITIES:
-        raise ConfigError("priority must be one of 긴급, 높음, 보통, 낮음", file=path,
+        raise ConfigError(_("priority must be one of 긴급, 높음, 보통, 낮음"), file=path,
                           line=entry.line_of("priority"), key=f"{where}.priority")
     return PRIORITIES[value]
 
@@ -507,11 +524,11 @@ def _matcher(entry: LineDict, path: Path, where: str) -> Matcher:
     for key in ("keywords", "words", "patterns", "except"):
         value = entry.get(key) or []
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise ConfigError("expected a list of texts, e.g. [가로등, 보안등]", file=path,
+            raise ConfigError(_("expected a list of texts, e.g. [가로등, 보안등]"), file=path,
                               line=entry.line_of(key), key=f"{where}.{key}")
         lists[key] = value
     if not lists["keywords"] and not lists["words"] and not lists["patterns"]:
-        raise ConfigError("give at least one keyword, word or pattern", file=path,
+        raise ConfigError(_("give at least one keyword, word or pattern"), file=path,
                           line=entry.line, key=where)
     compiled = []
     patterns = lists["patterns"]

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError
-from ..i18n import gettext
+from ..i18n import _, gettext
 from ..render.yamlsrc import StaffMistake, construct_timestamp
 
 
@@ -66,10 +66,10 @@ def load_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError("file not found: create it or fix the path in outreach.toml [inbox]",
+        raise ConfigError(_("file not found: create it or fix the path in outreach.toml [inbox]"),
                           file=path) from None
     except UnicodeDecodeError:
-        raise ConfigError("not UTF-8 text: save the file as UTF-8", file=path) from None
+        raise ConfigError(_("not UTF-8 text: save the file as UTF-8"), file=path) from None
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
     except StaffMistake as exc:
@@ -77,5 +77,5 @@ def load_yaml(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"not valid YAML ({problem}): fix the syntax", file=path,
+        raise ConfigError(_("not valid YAML ({problem}): fix the syntax", problem=problem), file=path,
                           line=mark.line + 1 if mark else None) from None

@@ -35,6 +35,7 @@ from ..errors import (AuthExpired, ChannelError, OutreachError, Rejected, Retrya
 from ..logs import log, redact
 from ..model import Capability, Receipt, RenderedPost
 from . import model as m
+from ..i18n import _
 
 logger = logging.getLogger("outreach.publishing")
 
@@ -77,32 +78,36 @@ def check_limits(channel: Channel, post: RenderedPost) -> None:
     limits = channel.limits
     caps = channel.capabilities
     if post.slides and not caps & {Capability.IMAGE, Capability.CAROUSEL, Capability.HANDOFF}:
-        raise Rejected("this channel cannot post images and the post has card images",
+        raise Rejected(_("this channel cannot post images and the post has card images"),
                        channel=channel.name)
     if len(post.slides) > 1 and caps and Capability.CAROUSEL not in caps \
             and Capability.HANDOFF not in caps:
-        raise Rejected(f"the post has {len(post.slides)} images and this channel takes one",
+        raise Rejected(_("the post has {n} images and this channel takes one", n=len(post.slides)),
                        channel=channel.name)
     if limits.max_images is not None and len(post.slides) > limits.max_images:
-        raise Rejected(f"the post has {len(post.slides)} images; this channel takes at most "
-                       f"{limits.max_images}: shorten the template's slides", channel=channel.name)
+        raise Rejected(_("the post has {n} images; this channel takes at most {max_images}: "
+                         "shorten the template's slides", n=len(post.slides),
+                         max_images=limits.max_images), channel=channel.name)
     for slide in post.slides:
         if limits.max_image_bytes is not None and slide.bytes > limits.max_image_bytes:
-            raise Rejected(f"image {slide.path.name} is {slide.bytes:,} bytes; this channel takes "
-                           f"at most {limits.max_image_bytes:,}: render with --format jpeg",
+            raise Rejected(_("image {name} is {bytes:,} bytes; this channel takes at most "
+                             "{max_image_bytes:,}: render with --format jpeg",
+                             name=slide.path.name, bytes=slide.bytes,
+                             max_image_bytes=limits.max_image_bytes),
                            channel=channel.name)
         if limits.image_formats and slide.format.lower() not in limits.image_formats:
-            raise Rejected(f"image {slide.path.name} is {slide.format}; this channel takes "
-                           f"{', '.join(limits.image_formats)}", channel=channel.name)
+            raise Rejected(_("image {name} is {format}; this channel takes {image_formats}",
+                             name=slide.path.name, format=slide.format,
+                             image_formats=', '.join(limits.image_formats)), channel=channel.name)
     text = channel.text_for(post)
     if limits.max_text is not None and len(text) > limits.max_text:
-        raise Rejected(f"the text is {len(text):,} characters; this channel allows "
-                       f"{limits.max_text:,}: shorten the template's text", channel=channel.name)
+        raise Rejected(_("the text is {n:,} characters; this channel allows {max_text:,}: "
+                         "shorten the template's text", n=len(text), max_text=limits.max_text), channel=channel.name)
     if limits.max_hashtags is not None:
         count = sum(1 for word in text.split() if word.startswith("#"))
         if count > limits.max_hashtags:
-            raise Rejected(f"the text has {count} hashtags; this channel allows "
-                           f"{limits.max_hashtags}", channel=channel.name)
+            raise Rejected(_("the text has {count} hashtags; this channel allows {max_hashtags}",
+                             count=count, max_hashtags=limits.max_hashtags), channel=channel.name)
 
 
 def from_receipt(receipt: Receipt, outcome: str = "sent") -> Result:
@@ -157,8 +162,10 @@ def publish_once(channel: Channel, post: RenderedPost, key: str, *, attempts: in
         return from_receipt(channel.publish(post, key))
     except Retryable as exc:
         if attempts >= policy.max_attempts:
-            return _failed(Result(m.D_FAILED, "failed", error=f"gave up after {attempts} attempts: "
-                                  f"{_reason(exc)}", error_class="Retryable"), channel, key, exc.uploads)
+            return _failed(Result(m.D_FAILED, "failed", error=_("gave up after {attempts} "
+                                                                "attempts: {reason}",
+                                                                attempts=attempts,
+                                                                reason=_reason(exc)), error_class="Retryable"), channel, key, exc.uploads)
         wait = policy.delay(attempts, exc.retry_after)
         return _failed(Result(m.D_RETRY_WAIT, "retry", error=_reason(exc), error_class="Retryable",
                               next_attempt_at=now + timedelta(seconds=wait)), channel, key, exc.uploads)
@@ -186,8 +193,9 @@ def after_unknown(channel: Channel, key: str, reason: str, error_class: str) -> 
         found = None
     if found is not None:
         return from_receipt(found, "found")
-    return Result(m.D_UNKNOWN, "unknown", error=f"{reason}; check the platform and record it "
-                  f"with 'outreach handoff done' or 'outreach retry'", error_class=error_class)
+    return Result(m.D_UNKNOWN, "unknown", error=_("{reason}; check the platform and record it "
+                                                  "with 'outreach handoff done' or 'outreach "
+                                                  "retry'", reason=reason), error_class=error_class)
 
 
 def reconcile(channel: Channel, key: str, recorded: Sequence[str] = ()) -> Result:
@@ -202,14 +210,17 @@ def reconcile(channel: Channel, key: str, recorded: Sequence[str] = ()) -> Resul
     try:
         found = channel.find(key)
     except Exception as exc:  # noqa: BLE001
-        return Result(m.D_UNKNOWN, "unknown", error="interrupted during the platform call, and "
-                      f"looking the post up failed ({redact(str(exc))}): check the platform",
+        return Result(m.D_UNKNOWN, "unknown", error=_("interrupted during the platform call, "
+                                                      "and looking the post up failed "
+                                                      "({error}): check the platform",
+                                                      error=redact(str(exc))),
                       error_class=type(exc).__name__)
     if found is not None:
         return from_receipt(found, "found")
     if Capability.FIND in channel.capabilities:
         return Result(m.D_RETRY_WAIT, "absent", error="interrupted before the post appeared; "
                       "sending again" + discard(channel, key, recorded), next_attempt_at=None)
-    return Result(m.D_UNKNOWN, "unknown", error="interrupted during the platform call and this "
-                  "channel cannot look posts up: check the platform and record it with "
-                  "'outreach handoff done' or 'outreach retry'", error_class="Interrupted")
+    return Result(m.D_UNKNOWN, "unknown", error=_("interrupted during the platform call and "
+                                                  "this channel cannot look posts up: check the "
+                                                  "platform and record it with 'outreach "
+                                                  "handoff done' or 'outreach retry'"), error_class="Interrupted")

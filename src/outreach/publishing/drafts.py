@@ -15,6 +15,7 @@ from ..channels.base import Channel
 from ..config import Settings
 from ..errors import LedgerError, OutreachError
 from ..model import RenderedPost
+from ..i18n import _
 
 
 def draft_dir(settings: Settings, occurrence_id: int) -> Path:
@@ -54,5 +55,5 @@ def load_draft(folder: str | Path) -> RenderedPost:
     except OutreachError:
         raise
     except (OSError, ValueError, KeyError) as exc:
-        raise LedgerError(f"{path}: the draft cannot be read ({exc}); it was changed or "
-                          "removed after rendering") from None
+        raise LedgerError(_("{path}: the draft cannot be read ({exc}); it was changed or "
+                            "removed after rendering", path=path, exc=exc)) from None

@@ -18,10 +18,12 @@ from ..channels.base import Channel
 from ..config import Settings
 from ..errors import ConfigError, LedgerError, OutreachError
 from ..model import RenderedPost
+from . import budget
 from . import model as m
 from .deliver import check_limits
 from .drafts import render_draft
 from .service import PublishingService
+from ..i18n import _
 
 
 @dataclass(frozen=True)
@@ -44,15 +46,17 @@ def choose_channels(settings: Settings, names: Sequence[str] | None) -> list[str
         for name in names:
             if name not in settings.channels:
                 known = ", ".join(settings.channels) or "none"
-                raise ConfigError(f"no channel named {name!r} is configured (configured: {known})",
+                raise ConfigError(_("no channel named {name!r} is configured (configured: "
+                                    "{known})", name=name, known=known),
                                   file=settings.file or "outreach.toml", key="channels")
             if not settings.channels[name].enabled:
-                raise ConfigError("this channel is disabled: set enabled = true to publish to it",
+                raise ConfigError(_("this channel is disabled: set enabled = true to publish to "
+                                    "it"),
                                   file=settings.file or "outreach.toml", key=f"channels.{name}")
         return list(dict.fromkeys(names))
     enabled = [n for n, c in settings.channels.items() if c.enabled]
     if not enabled:
-        raise ConfigError("no enabled channel: add a [channels.NAME] table",
+        raise ConfigError(_("no enabled channel: add a [channels.NAME] table"),
                           file=settings.file or "outreach.toml", key="channels")
     return enabled
 
@@ -67,9 +71,20 @@ def _render(service: PublishingService, template: str, data_file: Path | None,
 def dry_run(service: PublishingService, template: str, *, data_file: Path | None,
             channel_names: Sequence[str] | None) -> tuple[RenderedPost, list[PlanLine]]:
     """Render into ``var/dry-run/<template>/`` and check each channel; send and record nothing."""
+    post, lines, _cost = dry_run_costed(service, template, data_file=data_file,
+                                        channel_names=channel_names)
+    return post, lines
+
+
+def dry_run_costed(service: PublishingService, template: str, *, data_file: Path | None,
+                   channel_names: Sequence[str] | None
+                   ) -> tuple[RenderedPost, list[PlanLine], budget.RunCost]:
+    """``dry_run`` plus what the run would cost and whether the budget and the channels'
+    daily quotas allow it (``RunCost.refusal``)."""
     names = choose_channels(service.settings, channel_names)
     channels = [service.channel(n) for n in names]
     try:
+        cost = budget.estimate(service, names)
         post = _render(service, template, data_file, channels,
                        service.settings.var_dir / "dry-run" / template)
         lines = []
@@ -83,7 +98,7 @@ def dry_run(service: PublishingService, template: str, *, data_file: Path | None
             lines.append(PlanLine(ch.name, ch.type, ch.ctx.setting("text", ch.text_name),
                                   len(text), ch.limits.max_text, len(post.slides),
                                   ch.limits.max_images, problem))
-        return post, lines
+        return post, lines, cost
     finally:
         service.close()
 
@@ -133,6 +148,11 @@ def publish_now(service: PublishingService, template: str, *, data_file: Path | 
             raise LedgerError(_("this template and data already went to {channel} within the "
                                 "last day (occurrence #{occ}, see outreach status): add --again "
                                 "to publish it once more", channel=earlier[1], occ=earlier[0]))
+    try:
+        budget.guard(service, names)     # refused before anything is rendered or sent
+    except OutreachError:
+        service.close()
+        raise
     channels = [service.channel(n) for n in names]
     key = f"manual:{uuid.uuid4().hex[:12]}:{print_}"
     folder = service.settings.var_dir / "posts" / f"manual-{key.split(':')[1]}"

@@ -17,6 +17,10 @@ PLANNED, PREPARED, AWAITING_APPROVAL, APPROVED, REJECTED, HELD = (
     "planned", "prepared", "awaiting_approval", "approved", "rejected", "held")
 PUBLISHING, DONE, PARTIAL, FAILED, MISSED, SKIPPED = (
     "publishing", "done", "partial", "failed", "missed", "skipped")
+#: a one-off post withdrawn by a person before it went out
+CANCELLED = "cancelled"
+#: the ledger's schedule name for one-off posts (``outreach publish --at``, 새 게시물)
+POST = "post"
 #: occurrences whose deliveries may go out once they are due
 PUBLISHABLE = (PREPARED, APPROVED, PUBLISHING)
 #: occurrences that have not started and can still become missed
@@ -51,6 +55,7 @@ class OccurrenceSpec:
     approval_required: bool = False
     prepare_at: datetime | None = None       # when to render the draft; None = at publish time
     grace: timedelta = timedelta(hours=2)    # how late a run may still go out
+    created_by: str | None = None            # who made a one-off post or manual publish
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,10 @@ from ..model import Receipt, RenderedPost, utc_now
 from ..store.db import Database
 from ..store.ledger import Ledger, Row
 from . import model as m
+from .audit import ActorLike, actor_of, audit
 from .deliver import Result, RetryPolicy, publish_once, reconcile
 from .drafts import draft_dir, load_draft, render_draft
+from ..i18n import _
 
 logger = logging.getLogger("outreach.publishing")
 
@@ -37,7 +39,7 @@ def _number(section: Mapping[str, Any], key: str, default: float, file: Path | N
     value = section.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         line = line_of(file.read_text(encoding="utf-8"), key, "publishing") if file else None
-        raise ConfigError(f"expected a positive number, got {value!r}", file=file or "outreach.toml",
+        raise ConfigError(_("expected a positive number, got {value!r}", value=value), file=file or "outreach.toml",
                           line=line, key=f"publishing.{key}")
     return float(value)
 
@@ -65,24 +67,28 @@ class PublishingService:
     # -- planning ---------------------------------------------------------
     def _check_spec(self, spec: m.OccurrenceSpec) -> None:
         if spec.scheduled_for.tzinfo is None:
-            raise LedgerError(f"{spec.schedule}: scheduled_for must carry a time zone")
+            raise LedgerError(_("{schedule}: scheduled_for must carry a time zone",
+                                schedule=spec.schedule))
         if not spec.channels:
-            raise LedgerError(f"{spec.schedule}: no channels to publish to")
+            raise LedgerError(_("{schedule}: no channels to publish to", schedule=spec.schedule))
         for name in spec.channels:
             if name not in self.settings.channels:
                 known = ", ".join(self.settings.channels) or "none"
-                raise ConfigError(f"schedule {spec.schedule} names channel {name!r}, which is not "
-                                  f"configured (configured: {known})",
+                raise ConfigError(_("schedule {schedule} names channel {name!r}, which is not "
+                                    "configured (configured: {known})", schedule=spec.schedule,
+                                    name=name, known=known),
                                   file=self.settings.file or "outreach.toml", key="channels")
 
     def _keys(self, spec: m.OccurrenceSpec) -> list[tuple[str, str]]:
         return [(name, m.delivery_key(spec.schedule, spec.key, name))
                 for name in dict.fromkeys(spec.channels)]
 
-    def plan(self, spec: m.OccurrenceSpec) -> int:
-        """Record the occurrence and one delivery per channel (idempotent); its id."""
+    def plan(self, spec: m.OccurrenceSpec, *, audit: Any = None) -> int:
+        """Record the occurrence and one delivery per channel (idempotent); its id.
+
+        ``audit`` (see ``publishing.audit``) writes the audit row when it is created."""
         self._check_spec(spec)
-        occ_id, created = self.ledger.plan(spec, self._keys(spec), self.clock())
+        occ_id, created = self.ledger.plan(spec, self._keys(spec), self.clock(), audit=audit)
         if created:
             log(logger, logging.INFO, "planned", occurrence=occ_id, schedule=spec.schedule,
                 key=spec.key, channels=",".join(spec.channels))
@@ -99,7 +105,8 @@ class PublishingService:
         occ_id, created = self.ledger.plan(spec, self._keys(spec), self.clock(), state=state,
                                            draft_dir=folder)
         if not created:
-            raise LedgerError(f"occurrence {spec.schedule} {spec.key} already exists")
+            raise LedgerError(_("occurrence {schedule} {key} already exists",
+                                schedule=spec.schedule, key=spec.key))
         for name in spec.channels:
             if not self.settings.channels[name].enabled:
                 self._cancel_disabled(occ_id, name)
@@ -108,7 +115,8 @@ class PublishingService:
     def record(self, spec: m.OccurrenceSpec, state: Literal["missed", "skipped"], reason: str) -> int:
         """An occurrence that will never be published, kept so status shows it."""
         if state not in (m.MISSED, m.SKIPPED):
-            raise LedgerError(f"record() takes 'missed' or 'skipped', not {state!r}")
+            raise LedgerError(_("record() takes 'missed' or 'skipped', not {state!r}",
+                                state=state))
         self._check_spec(spec)
         occ_id, created = self.ledger.plan(spec, self._keys(spec), self.clock(), state=state,
                                            delivery_state=m.D_CANCELLED, error=reason)
@@ -122,7 +130,8 @@ class PublishingService:
             if row["channel"] == channel:
                 self.ledger.set_delivery(row["id"], self.clock(), from_states=[m.D_PENDING],
                                          note="channel disabled", state=m.D_CANCELLED,
-                                         error=f"channel {channel} is disabled in outreach.toml")
+                                         error=_("channel {channel} is disabled in "
+                                                 "outreach.toml", channel=channel))
 
     def checked_until(self, schedule: str) -> datetime | None:
         return self.ledger.checked_until(schedule)
@@ -178,8 +187,10 @@ class PublishingService:
                 result = reconcile(self.channel(row["channel"]), row["key"],
                                    self.ledger.recorded_media(row["id"]))
             except OutreachError as exc:
-                result = Result(m.D_UNKNOWN, "unknown", error=f"interrupted, and the channel "
-                                f"cannot be opened to check ({redact(str(exc))})",
+                result = Result(m.D_UNKNOWN, "unknown", error=_("interrupted, and the channel "
+                                                                "cannot be opened to check "
+                                                                "({error})",
+                                                                error=redact(str(exc))),
                                 error_class=type(exc).__name__)
             if result.state == m.D_RETRY_WAIT:
                 result = Result(**{**result.__dict__, "next_attempt_at": self.clock()})
@@ -207,8 +218,19 @@ class PublishingService:
                     log(logger, logging.WARNING, "held: not approved by its publish time",
                         occurrence=row["id"], schedule=row["schedule"], key=row["key"])
 
-    def _prepare(self, report: m.WorkReport, schedule: str | None) -> None:
+    def prepare_one(self, occ_id: int) -> m.WorkReport:
+        """Render one planned occurrence's draft now if its time has come (the CLI's one-off post)."""
+        report = m.WorkReport()
+        try:
+            self._prepare(report, None, only=occ_id)
+        finally:
+            self.close()
+        return report
+
+    def _prepare(self, report: m.WorkReport, schedule: str | None, only: int | None = None) -> None:
         for row in self.ledger.to_prepare(self.clock(), schedule):
+            if only is not None and row["id"] != only:
+                continue
             now = self.clock()
             if not self.ledger.claim_prepare(row["id"], now, now + self.lease):
                 continue
@@ -253,7 +275,8 @@ class PublishingService:
             channel = self.channel(row["channel"])
             if not self.settings.channels[row["channel"]].enabled:
                 return Result(m.D_CANCELLED, "cancelled",
-                              error=f"channel {row['channel']} is disabled in outreach.toml")
+                              error=_("channel {channel} is disabled in outreach.toml",
+                                      channel=row['channel']))
             occ = row["occurrence_id"]
             if occ not in posts:
                 try:
@@ -263,6 +286,11 @@ class PublishingService:
             post = posts[occ]
             if isinstance(post, Exception):
                 raise post
+            from .budget import refusal_for
+
+            refused = refusal_for(self, row["channel"])   # budget / daily quota, before any call
+            if refused:
+                return Result(m.D_FAILED, "refused", error=refused, error_class="BudgetExceeded")
         except Exception as exc:  # noqa: BLE001 - nothing was sent: fail this delivery only
             return Result(m.D_FAILED, "failed", error=redact(str(exc)),
                           error_class=type(exc).__name__)
@@ -310,73 +338,101 @@ class PublishingService:
     def occurrence(self, occ_id: int) -> Row:
         row = self.ledger.occurrence(occ_id)
         if row is None:
-            raise LedgerError(f"no occurrence {occ_id}: see 'outreach status' for ids")
+            raise LedgerError(_("no occurrence {occ_id}: see 'outreach status' for ids",
+                                occ_id=occ_id))
         return row
 
-    def approve(self, occ_id: int, by: str) -> Row:
-        """Approve a prepared draft; it goes out at its time (or now, if held within grace)."""
+    def approve(self, occ_id: int, by: "ActorLike") -> Row:
+        """Approve a prepared draft; it goes out at its time (or now, if held within grace).
+
+        Concurrent approvals (web and CLI at the same moment) settle once: the conditional
+        update lets one win; the other gets "changed meanwhile" and writes no audit row."""
+        actor = actor_of(by)
         row = self.occurrence(occ_id)
         now = self.clock()
         if row["state"] == m.PLANNED and row["approval_required"]:
-            raise LedgerError(f"occurrence {occ_id}: the draft is not ready yet; it is prepared "
-                              "at its prepare time, approve it after that")
+            raise LedgerError(_("occurrence {occ_id}: the draft is not ready yet; it is "
+                                "prepared at its prepare time, approve it after that",
+                                occ_id=occ_id))
         if row["state"] not in (m.AWAITING_APPROVAL, m.HELD):
-            raise LedgerError(f"occurrence {occ_id} is {row['state']}; only drafts awaiting "
-                              "approval or held can be approved")
+            raise LedgerError(_("occurrence {occ_id} is {state}; only drafts awaiting approval "
+                                "or held can be approved", occ_id=occ_id, state=row['state']))
         if now - row["scheduled_for"] > timedelta(seconds=row["grace_seconds"]):
-            raise LedgerError(f"occurrence {occ_id} is past its grace window; publish it now "
-                              f"with 'outreach publish {row['template']}' instead")
-        if not self.ledger.set_occurrence_state(occ_id, m.APPROVED, now, by=by,
-                                                from_states=[m.AWAITING_APPROVAL, m.HELD]):
-            raise LedgerError(f"occurrence {occ_id} changed meanwhile; look at 'outreach status'")
-        log(logger, logging.INFO, "approved", occurrence=occ_id, by=by)
+            raise LedgerError(_("occurrence {occ_id} is past its grace window; publish it now "
+                                "with 'outreach publish {template}' instead", occ_id=occ_id,
+                                template=row['template']))
+        if not self.ledger.set_occurrence_state(
+                occ_id, m.APPROVED, now, by=actor.name,
+                from_states=[m.AWAITING_APPROVAL, m.HELD],
+                audit=audit(actor, "post.approve", "occurrence", occ_id,
+                            {"schedule": row["schedule"], "template": row["template"]})):
+            raise LedgerError(_("occurrence {occ_id} changed meanwhile; look at 'outreach "
+                                "status'", occ_id=occ_id))
+        log(logger, logging.INFO, "approved", occurrence=occ_id, by=actor.label())
         return self.occurrence(occ_id)
 
-    def reject(self, occ_id: int, by: str, reason: str) -> Row:
+    def reject(self, occ_id: int, by: "ActorLike", reason: str) -> Row:
+        actor = actor_of(by)
         row = self.occurrence(occ_id)
         allowed = (m.PLANNED, m.PREPARED, m.AWAITING_APPROVAL, m.APPROVED, m.HELD)
         if row["state"] not in allowed:
-            raise LedgerError(f"occurrence {occ_id} is {row['state']}; only occurrences that "
-                              "have not started publishing can be rejected")
-        if not self.ledger.close_occurrence(occ_id, m.REJECTED, reason, self.clock(),
-                                            from_states=allowed, by=by):
-            raise LedgerError(f"occurrence {occ_id} changed meanwhile; look at 'outreach status'")
-        log(logger, logging.INFO, "rejected", occurrence=occ_id, by=by, reason=reason)
+            raise LedgerError(_("occurrence {occ_id} is {state}; only occurrences that have not "
+                                "started publishing can be rejected", occ_id=occ_id,
+                                state=row['state']))
+        if not self.ledger.close_occurrence(
+                occ_id, m.REJECTED, reason, self.clock(), from_states=allowed, by=actor.name,
+                audit=audit(actor, "post.reject", "occurrence", occ_id,
+                            {"schedule": row["schedule"], "reason": reason})):
+            raise LedgerError(_("occurrence {occ_id} changed meanwhile; look at 'outreach "
+                                "status'", occ_id=occ_id))
+        log(logger, logging.INFO, "rejected", occurrence=occ_id, by=actor.label(), reason=reason)
         return self.occurrence(occ_id)
 
     def delivery(self, ref: str | int) -> Row:
         row = self.ledger.delivery(ref)
         if row is None:
-            raise LedgerError(f"no delivery {ref}: see 'outreach handoff list' or "
-                              "'outreach status' for ids and keys")
+            raise LedgerError(_("no delivery {ref}: see 'outreach handoff list' or 'outreach "
+                                "status' for ids and keys", ref=ref))
         return row
 
     def pending_handoffs(self, channel: str | None = None) -> list[Row]:
         return self.ledger.deliveries_in([m.D_AWAITING_HANDOFF], channel=channel)
 
-    def handoff_done(self, ref: str | int, by: str, url: str | None = None) -> Row:
+    def handoff_done(self, ref: str | int, by: "ActorLike", url: str | None = None) -> Row:
         """A person says the post is out (a hand-off, or an ``unknown`` they checked)."""
+        actor = actor_of(by)
+        by = actor.name
         row = self.delivery(ref)
         if row["state"] not in (m.D_AWAITING_HANDOFF, m.D_UNKNOWN):
-            raise LedgerError(f"delivery {row['id']} is {row['state']}; only deliveries awaiting "
-                              "hand-off or unknown can be marked done")
-        self.ledger.set_delivery(row["id"], self.clock(), from_states=[m.D_AWAITING_HANDOFF,
-                                                                       m.D_UNKNOWN],
-                                 note=f"confirmed by {by}", state=m.D_HANDED_OFF, url=url,
-                                 handed_off_by=by, handed_off_at=self.clock(), error=None)
+            raise LedgerError(_("delivery {id} is {state}; only deliveries awaiting hand-off or "
+                                "unknown can be marked done", id=row['id'], state=row['state']))
+        if not self.ledger.set_delivery(
+                row["id"], self.clock(), from_states=[m.D_AWAITING_HANDOFF, m.D_UNKNOWN],
+                note=f"confirmed by {by}", state=m.D_HANDED_OFF, url=url, handed_off_by=by,
+                handed_off_at=self.clock(), error=None,
+                audit=audit(actor, "handoff.done", "delivery", row["id"],
+                            {"channel": row["channel"], "url": url})):
+            raise LedgerError(_("delivery {id} changed meanwhile; look at it again", id=row['id']))
         return self.delivery(row["id"])
 
-    def retry(self, ref: str | int, by: str) -> Row:
+    def retry(self, ref: str | int, by: "ActorLike") -> Row:
         """Send a failed or unknown delivery again, after a person checked it is not out."""
+        actor = actor_of(by)
+        by = actor.name
         row = self.delivery(ref)
         if row["state"] not in (m.D_FAILED, m.D_UNKNOWN):
-            raise LedgerError(f"delivery {row['id']} is {row['state']}; only failed or unknown "
-                              "deliveries can be sent again")
+            raise LedgerError(_("delivery {id} is {state}; only failed or unknown deliveries "
+                                "can be sent again", id=row['id'], state=row['state']))
         if row["occurrence_state"] not in (m.PUBLISHING, m.DONE, m.PARTIAL, m.FAILED):
-            raise LedgerError(f"occurrence {row['occurrence_id']} is {row['occurrence_state']}; "
-                              "it cannot be published")
-        self.ledger.set_delivery(row["id"], self.clock(), from_states=[m.D_FAILED, m.D_UNKNOWN],
-                                 note=f"sent again by {by}", state=m.D_PENDING, error=None)
+            raise LedgerError(_("occurrence {occurrence_id} is {occurrence_state}; it cannot be "
+                                "published", occurrence_id=row['occurrence_id'],
+                                occurrence_state=row['occurrence_state']))
+        if not self.ledger.set_delivery(
+                row["id"], self.clock(), from_states=[m.D_FAILED, m.D_UNKNOWN],
+                note=f"sent again by {by}", state=m.D_PENDING, error=None,
+                audit=audit(actor, "delivery.retry", "delivery", row["id"],
+                            {"channel": row["channel"], "was": row["state"]})):
+            raise LedgerError(_("delivery {id} changed meanwhile; look at it again", id=row['id']))
         return self.delivery(row["id"])
 
     def sync_handoffs(self) -> list[tuple[Row, Receipt]]:

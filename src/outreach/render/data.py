@@ -74,22 +74,22 @@ class _Checker:
     def mapping(self, specs: tuple[FieldSpec, ...], raw: Any, path: str, container: Any,
                 key: Any) -> dict[str, Any]:
         if not isinstance(raw, Mapping):
-            raise self.fail(f"expected fields {', '.join(s.name for s in specs)}", container, key,
+            raise self.fail(_("expected fields {items}", items=', '.join(s.name for s in specs)), container, key,
                             path or "data")
         known = {s.name for s in specs}
         if self.strict:
             for name in raw:
                 if name not in known:
-                    raise self.fail(f"unknown field; this template's fields here are "
-                                    f"{', '.join(sorted(known))}", raw, name, _join(path, name))
+                    raise self.fail(_("unknown field; this template's fields here are {known}",
+                                      known=', '.join(sorted(known))), raw, name, _join(path, name))
         out: dict[str, Any] = {}
         for spec in specs:
             fpath = _join(path, spec.name)
             value = raw.get(spec.name)
             if value is None or value == "" or value == []:
                 if spec.required:
-                    raise self.fail(f"missing required field ({spec.description or spec.type}): "
-                                    f"add {spec.name}: ...", raw, spec.name if spec.name in raw
+                    raise self.fail(_("missing required field ({description}): add {name}: ...",
+                                      description=spec.description or spec.type, name=spec.name), raw, spec.name if spec.name in raw
                                     else None, fpath)
                 out[spec.name] = [] if spec.type == "list" else None
                 continue
@@ -99,14 +99,16 @@ class _Checker:
     def value(self, spec: FieldSpec, value: Any, path: str, container: Any, key: Any) -> Any:
         if spec.type == "list":
             if not isinstance(value, list):
-                raise self.fail(f"expected a list (lines starting with '- '), got {_show(value)}",
+                raise self.fail(_("expected a list (lines starting with '- '), got {show}",
+                                  show=_show(value)),
                                 container, key, path)
             if spec.min_items is not None and len(value) < spec.min_items:
-                raise self.fail(f"needs at least {spec.min_items} items, got {len(value)}",
+                raise self.fail(_("needs at least {min_items} items, got {n}",
+                                  min_items=spec.min_items, n=len(value)),
                                 container, key, path)
             if spec.max_items is not None and len(value) > spec.max_items:
-                raise self.fail(f"at most {spec.max_items} items, got {len(value)}: "
-                                "split them over two posts", container, key, path)
+                raise self.fail(_("at most {max_items} items, got {n}: split them over two posts",
+                                  max_items=spec.max_items, n=len(value)), container, key, path)
             if spec.items is not None:
                 return [self.mapping(spec.items, item, f"{path}[{i}]", value, i)
                         for i, item in enumerate(value)]
@@ -116,14 +118,15 @@ class _Checker:
         try:
             converted = _convert(spec.type, value)
         except (TypeError, ValueError):
-            raise self.fail(f"expected {_TYPE_HELP[spec.type]}, got {_show(value)}",
+            raise self.fail(_("expected {kind}, got {show}",
+                              kind=_TYPE_HELP[spec.type], show=_show(value)),
                             container, key, path) from None
         if spec.choices and converted not in spec.choices:
-            raise self.fail(f"must be one of {', '.join(map(str, spec.choices))}", container, key,
+            raise self.fail(_("must be one of {options}", options=', '.join(map(str, spec.choices))), container, key,
                             path)
         if spec.max_length and isinstance(converted, str) and len(converted) > spec.max_length:
-            raise self.fail(f"at most {spec.max_length} characters, got {len(converted)}: "
-                            "shorten it", container, key, path)
+            raise self.fail(_("at most {max_length} characters, got {n}: shorten it",
+                              max_length=spec.max_length, n=len(converted)), container, key, path)
         if spec.type == "image":
             converted = self.image(converted, container, key, path)
         return converted
@@ -156,6 +159,9 @@ def _check_header(file: Path, fail) -> None:
     """Read only the image's header: not an image, or too many pixels, is refused."""
     from PIL import Image, UnidentifiedImageError
 
+    from .paint import register_heif
+
+    register_heif()                               # iPhone photos (HEIC) too
     size = None
     try:
         with Image.open(file) as image:
@@ -237,5 +243,5 @@ def check_data(fields: Mapping[str, FieldSpec], raw: Any, *, source: Path | str,
 def load_data(path: Path) -> Any:
     """Parse a YAML or JSON data file (line numbers kept for errors)."""
     if not path.is_file():
-        raise DataError("data file not found: check the path", file=path)
+        raise DataError(_("data file not found: check the path"), file=path)
     return yamlsrc.load(path, DataError)  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ from pathlib import Path
 from PIL import ImageFont
 
 from ..errors import FontError
+from ..i18n import _
 
 EMBEDDED_FAMILY = "Noto Sans CJK KR"
 EMBEDDED_INDEX = 1          # face 1 of the collection is KR (checked by name at load)
@@ -131,22 +132,24 @@ def embedded_face() -> Face:
     try:
         import manimgx_fonts_cjk
     except ImportError:  # pragma: no cover - it is a hard dependency
-        raise FontError("the embedded font package manimgx-fonts-cjk is not installed: "
-                        "run pip install -e . again") from None
+        raise FontError(_("the embedded font package manimgx-fonts-cjk is not installed: run "
+                          "pip install -e . again")) from None
     path = Path(manimgx_fonts_cjk.__file__).parent / "NotoSansCJK-VF.otf.ttc"
     for face in _faces_in(path):
         if face.family == EMBEDDED_FAMILY:
             return face
-    raise FontError(f"{path}: no {EMBEDDED_FAMILY} face in the embedded font collection; "
-                    "reinstall manimgx-fonts-cjk")
+    raise FontError(_("{path}: no {embedded_family} face in the embedded font collection; "
+                      "reinstall manimgx-fonts-cjk", path=path, embedded_family=EMBEDDED_FAMILY))
 
 
 _LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=512)
-def _load(path: Path, index: int, size: int, weight: int, variable: bool) -> ImageFont.FreeTypeFont:
-    font = ImageFont.truetype(str(path), size, index=index, layout_engine=ImageFont.Layout.BASIC)
+def _load(path: Path, index: int, size: int, weight: int, variable: bool,
+          complex_layout: bool = False) -> ImageFont.FreeTypeFont:
+    layout = ImageFont.Layout.RAQM if complex_layout else ImageFont.Layout.BASIC
+    font = ImageFont.truetype(str(path), size, index=index, layout_engine=layout)
     if variable:
         axes = font.get_variation_axes()
         values = []
@@ -175,7 +178,13 @@ class FontBook:
         for faces in groups:
             match = [f for f in faces if f.family.lower() == wanted]
             if match:
-                return _closest(match, weight)
+                face = _closest(match, weight)
+                if (not face.variable and abs(face.weight - weight) >= 100
+                        and wanted in _EMBEDDED_ALIASES | {EMBEDDED_FAMILY.lower()}):
+                    # Debian's Noto CJK has Regular and Bold only: a Black headline would
+                    # silently come out Bold, while the embedded variable font has every weight
+                    return embedded_face()
+                return face
         if wanted in _EMBEDDED_ALIASES:
             return embedded_face()
         known = sorted({f.family for group in groups for f in group} | {EMBEDDED_FAMILY})
@@ -188,6 +197,38 @@ class FontBook:
         face = self.face(family, weight)
         with _LOCK:
             return _load(face.path, face.index, int(size), weight, face.variable)
+
+
+@lru_cache(maxsize=1)
+def fallback_faces() -> tuple[Face, ...]:
+    """Fonts for characters the chosen font lacks: Noto Emoji, then Noto Sans Symbols.
+
+    Both come with the ``manimgx-fonts`` package (a dependency), so emoji render
+    on any machine; () only if that package is missing.
+    """
+    try:
+        import manimgx_fonts
+    except ImportError:
+        return ()
+    folder = Path(manimgx_fonts.__file__).parent
+    faces = []
+    for name in ("NotoEmoji[wght].ttf", "NotoSansSymbols[wght].ttf"):
+        faces.extend(_faces_in(folder / name))
+    return tuple(faces)
+
+
+def _raqm() -> bool:
+    from PIL import features
+
+    return bool(features.check("raqm"))
+
+
+def fallback_font(face: Face, weight: int, size: int) -> ImageFont.FreeTypeFont:
+    """A fallback face at a size; laid out with Raqm where Pillow has it, so an emoji
+    joined by ZWJ (a family, a flag) becomes the one picture the font draws for it."""
+    with _LOCK:
+        return _load(face.path, face.index, int(size), weight, face.variable,
+                     face.family == "Noto Emoji" and _raqm())
 
 
 def _closest(faces: list[Face], weight: int) -> Face:

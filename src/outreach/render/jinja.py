@@ -22,6 +22,7 @@ import jinja2.ext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..errors import DataError, TemplateError
+from ..i18n import _
 
 WEEKDAYS = "월화수목금토일"
 _SINGLE_EXPR = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\}\}|\{\{|\{%).)*)\}\}\s*$", re.S)
@@ -259,7 +260,7 @@ def render_file(env: ImmutableSandboxedEnvironment, name: str, ctx: Mapping[str,
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(explain(exc), file=file, line=exc.lineno) from None
     except jinja2.TemplateNotFound as exc:
-        raise TemplateError(f"included template {exc.name!r} not found", file=file) from None
+        raise TemplateError(_("included template {name!r} not found", name=exc.name), file=file) from None
     except Exception as exc:  # noqa: BLE001
         raise DataError(explain(exc), file=file, line=_template_line(file)) from None
 

@@ -17,7 +17,9 @@ import re
 import unicodedata
 from typing import Callable
 
-__all__ = ["CLOSING", "OPENING", "break_lines", "atoms", "words"]
+__all__ = ["CLOSING", "OPENING", "atoms", "balanced", "break_lines", "tokens", "words"]
+
+ZWSP = "\u200b"
 
 # characters that must not start a line (KLREQ "line-start prohibited"), ASCII and full-width
 CLOSING = frozenset(")]}〕》」』’”.,!?:;·…" "）］｝〉》」』】〙｣、。，．！？：；・‥ﾟ"
@@ -108,46 +110,127 @@ def words(paragraph: str) -> list[str]:
 
     A word that starts with closing punctuation joins the word before it
     (``"안녕 …"`` stays together); one that ends with an opening bracket joins
-    the next.
+    the next. (Zero-width spaces are break opportunities too: see ``tokens``.)
     """
-    raw = [w for w in re.split(r"[ \t\u3000]+", paragraph) if w]
-    out: list[str] = []
-    carry = ""
-    for word in raw:
-        word = f"{carry} {word}" if carry else word
-        carry = ""
+    return [word for _, word in tokens(paragraph, keep_names=False)]
+
+
+def tokens(paragraph: str, keep_names: bool = True) -> list[tuple[str, str]]:
+    """(separator before, word) pairs: the separator is ``" "`` after spaces and ``""`` after
+    a zero-width space (a break opportunity that draws nothing).
+
+    With ``keep_names`` a short quoted or bracketed name (``‘별빛 마켓’``,
+    ``「우리 동네 천안」``: at most three words and 12 characters) is one word, so
+    a line break does not split it when that can be avoided.
+    """
+    raw: list[tuple[str, str]] = []
+    for word in (w for w in re.split(r"[ \t\u3000]+", paragraph) if w):
+        parts = [p for p in word.split(ZWSP) if p]
+        raw.extend((" " if k == 0 else "", part) for k, part in enumerate(parts))
+    out: list[tuple[str, str]] = []
+    carry: tuple[str, str] | None = None
+    for sep, word in raw:
+        if carry is not None:
+            sep, word = carry[0], f"{carry[1]}{sep}{word}"
+            carry = None
         if out and word[0] in CLOSING:
-            out[-1] = f"{out[-1]} {word}"
+            out[-1] = (out[-1][0], f"{out[-1][1]}{sep}{word}")
         elif word[-1] in OPENING:
-            carry = word
+            carry = (sep, word)
         else:
-            out.append(word)
-    if carry:
+            out.append((sep, word))
+    if carry is not None:
         if out:
-            out[-1] = f"{out[-1]} {carry}"
+            out[-1] = (out[-1][0], f"{out[-1][1]}{carry[0]}{carry[1]}")
         else:
             out.append(carry)
+    return _keep_names(out) if keep_names else out
+
+
+_NAME_PAIRS = {"‘": "’", "“": "”", "「": "」", "『": "』", "《": "》", "〈": "〉", "(": ")",
+               "[": "]", "（": "）", "'": "'", '"': '"'}
+_NAME_MAX_WORDS, _NAME_MAX_CHARS = 3, 12
+
+
+def _keep_names(toks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(toks):
+        sep, word = toks[i]
+        end = _name_end(toks, i)
+        if end is not None:
+            span = word + "".join(s + w for s, w in toks[i + 1:end + 1])
+            if len(span) <= _NAME_MAX_CHARS + 4:  # the name and a particle or two
+                out.append((sep, span))
+                i = end + 1
+                continue
+        out.append((sep, word))
+        i += 1
     return out
 
 
-def break_lines(text: str, max_width: float, width_of: Measure) -> list[str]:
+def _name_end(toks: list[tuple[str, str]], i: int) -> int | None:
+    """The index of the token closing a quote or bracket opened (and not closed) in token i."""
+    word = toks[i][1]
+    for pos, ch in enumerate(word):
+        close = _NAME_PAIRS.get(ch)
+        if close is None:
+            continue
+        if close in word[pos + 1:]:
+            return None
+        for j in range(i + 1, min(i + _NAME_MAX_WORDS, len(toks))):
+            if close in toks[j][1]:
+                return j
+        return None
+    return None
+
+
+def break_lines(text: str, max_width: float, width_of: Measure, keep_names: bool = True
+                ) -> list[str]:
     """Break ``text`` into lines no wider than ``max_width`` (when at all possible).
 
     Explicit ``\\n`` always breaks (an empty line stays empty). A single atom
     wider than the line (a long URL, say) is split by characters as a last
-    resort, still keeping closing punctuation off the line start.
+    resort, still keeping closing punctuation off the line start. Short quoted
+    names stay on one line unless that makes a line too wide.
     """
     lines: list[str] = []
     for paragraph in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        lines.extend(_break_paragraph(paragraph, max_width, width_of))
+        found = _break_paragraph(paragraph, max_width, width_of, keep_names)
+        if keep_names and any(width_of(line) > max_width for line in found):
+            found = _break_paragraph(paragraph, max_width, width_of, False)
+        lines.extend(found)
     return lines
 
 
-def _break_paragraph(paragraph: str, max_width: float, width_of: Measure) -> list[str]:
+def balanced(text: str, max_width: float, width_of: Measure, keep_names: bool = True
+             ) -> list[str]:
+    """Lines of similar width: the narrowest measure that needs no more lines than greedy
+    filling at ``max_width`` (what CSS calls ``text-wrap: balance``)."""
+    lines = break_lines(text, max_width, width_of, keep_names)
+    if len(lines) < 2:
+        return lines
+    longest = max(width_of(line) for line in lines)
+    lo, hi = longest / len(lines), longest
+    best = lines
+    for _ in range(12):
+        if hi - lo < 1:
+            break
+        mid = (lo + hi) / 2
+        trial = break_lines(text, mid, width_of, keep_names)
+        if len(trial) <= len(lines) and all(width_of(line) <= mid for line in trial):
+            best, hi = trial, mid
+        else:
+            lo = mid
+    return best
+
+
+def _break_paragraph(paragraph: str, max_width: float, width_of: Measure,
+                     keep_names: bool = True) -> list[str]:
     lines: list[str] = []
     line = ""
-    for word in words(paragraph):
-        candidate = f"{line} {word}" if line else word
+    for sep, word in tokens(paragraph, keep_names):
+        candidate = f"{line}{sep}{word}" if line else word
         if width_of(candidate) <= max_width:
             line = candidate
             continue
@@ -158,7 +241,7 @@ def _break_paragraph(paragraph: str, max_width: float, width_of: Measure) -> lis
             line = word
             continue
         # longer than a whole line: fall back to syllables, filling the current line first
-        prefix = f"{line} " if line else ""
+        prefix = f"{line}{sep}" if line else ""
         for atom in _atoms_of(word, max_width, width_of):
             candidate = prefix + atom
             if width_of(candidate) <= max_width or not prefix.strip():

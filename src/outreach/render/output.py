@@ -22,6 +22,7 @@ from PIL import Image
 from ..errors import TemplateError
 from ..model import RenderedPost, Slide
 from .texts import file_name
+from ..i18n import _
 
 MANIFEST = "manifest.json"
 FORMATS = ("png", "jpeg")
@@ -43,16 +44,17 @@ def encode(img: Image.Image, fmt: str, budget: int | None, label: str) -> bytes:
             if budget is not None and len(data) > budget:
                 data = _save(buf, img, "PNG", compress_level=9)
             if budget is not None and len(data) > budget:
-                raise TemplateError(f"{label} is {_mb(len(data))} as PNG, over the "
-                                    f"{_mb(budget)} image budget: render with --format jpeg")
+                raise TemplateError(_("{label} is {mb} as PNG, over the {mb2} image budget: "
+                                      "render with --format jpeg", label=label, mb=_mb(len(data)),
+                                      mb2=_mb(budget)))
             return data
         for quality, subsampling in _JPEG_STEPS:
             data = _save(buf, img, "JPEG", quality=quality, subsampling=subsampling, optimize=True)
             if budget is None or len(data) <= budget:
                 return data
-    raise TemplateError(f"{label} is still {_mb(len(data))} as JPEG at quality 50, over the "
-                        f"{_mb(budget or 0)} image budget: use a simpler background or raise "
-                        "the channel's max_image_bytes")
+    raise TemplateError(_("{label} is still {mb} as JPEG at quality 50, over the {mb2} image "
+                          "budget: use a simpler background or raise the channel's "
+                          "max_image_bytes", label=label, mb=_mb(len(data)), mb2=_mb(budget or 0)))
 
 
 def _scratch() -> BinaryIO:
@@ -101,8 +103,8 @@ def jsonable(value: Any) -> Any:
 
 def write_post(out_dir: Path, *, template: str, title: str,
                slides: list[tuple[bytes, int, int, str, str]], texts: Mapping[str, str],
-               tags: tuple[str, ...], links: tuple[str, ...], data: Mapping[str, Any]
-               ) -> RenderedPost:
+               tags: tuple[str, ...], links: tuple[str, ...], data: Mapping[str, Any],
+               warnings: list[Mapping[str, Any]] = ()) -> RenderedPost:
     """Write slides (bytes, width, height, format, alt), texts and manifest.json atomically."""
     out_dir = out_dir.resolve()
     _check_target(out_dir)
@@ -120,7 +122,7 @@ def write_post(out_dir: Path, *, template: str, title: str,
             text_records[tname] = {"file": file_name(tname), "chars": len(text), "text": text}
         manifest = {"version": 1, "template": template, "title": title, "slides": records,
                     "texts": text_records, "tags": list(tags), "links": list(links),
-                    "data": jsonable(data)}
+                    "warnings": jsonable(list(warnings)), "data": jsonable(data)}
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                     encoding="utf-8")
     return load_rendered(out_dir)
@@ -128,10 +130,12 @@ def write_post(out_dir: Path, *, template: str, title: str,
 
 def _check_target(out_dir: Path) -> None:
     if out_dir.exists() and not out_dir.is_dir():
-        raise TemplateError(f"output folder {out_dir} is a file: choose a folder path")
+        raise TemplateError(_("output folder {out_dir} is a file: choose a folder path",
+                              out_dir=out_dir))
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
-        raise TemplateError(f"output folder {out_dir} holds other files (no {MANIFEST}): "
-                            "choose a new or empty folder, render output replaces the folder")
+        raise TemplateError(_("output folder {out_dir} holds other files (no {manifest}): "
+                              "choose a new or empty folder, render output replaces the folder",
+                              out_dir=out_dir, manifest=MANIFEST))
 
 
 class _staging:
@@ -145,8 +149,8 @@ class _staging:
         try:
             self.tmp.mkdir(parents=True)
         except OSError as exc:
-            raise TemplateError(f"cannot create the output folder {self.target.parent} "
-                                f"({exc.strerror})") from None
+            raise TemplateError(_("cannot create the output folder {parent} ({strerror})",
+                                  parent=self.target.parent, strerror=exc.strerror)) from None
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -182,13 +186,15 @@ def load_rendered(out_dir: Path) -> RenderedPost:
                             slides=slides, texts=texts, out_dir=out_dir,
                             manifest_path=manifest_path, data=manifest.get("data") or {},
                             links=tuple(manifest.get("links") or ()),
-                            tags=tuple(manifest.get("tags") or ()))
+                            tags=tuple(manifest.get("tags") or ()),
+                            warnings=tuple(manifest.get("warnings") or ()))
     except FileNotFoundError as exc:
-        raise TemplateError(f"{exc.filename} is missing: render the post again",
+        raise TemplateError(_("{filename} is missing: render the post again",
+                              filename=exc.filename),
                             file=manifest_path) from None
     except (ValueError, KeyError, TypeError) as exc:
-        raise TemplateError(f"not a valid render manifest ({type(exc).__name__}: {exc}): "
-                            "render the post again", file=manifest_path) from None
+        raise TemplateError(_("not a valid render manifest ({error}: {exc}): render the post "
+                              "again", error=type(exc).__name__, exc=exc), file=manifest_path) from None
 
 
 def _slides(out_dir: Path, records: list[dict[str, Any]]) -> Iterator[Slide]:

@@ -127,21 +127,47 @@ def shape_mask(size: tuple[int, int], shape: str, radius: int = 0, outline: int 
     return big.resize((w, h), Image.Resampling.BOX)
 
 
-def open_image(source: Path | bytes, target: tuple[int, int]) -> Image.Image:
-    """Decode a file or its bytes (at a reduced scale when much larger than ``target``).
+def open_image(source: Path | bytes, target: tuple[int, int]) -> tuple[Image.Image, tuple[int, int]]:
+    """Decode a file or its bytes upright (EXIF orientation applied), and its full size.
 
-    Raises OSError / ValueError for missing or corrupt files; callers turn those
-    into ImageError with the template and layer.
+    JPEG, PNG, WebP and HEIC/HEIF (iPhone photos, through pillow-heif). A JPEG
+    much larger than ``target`` is decoded at a reduced scale (libjpeg's
+    ``draft``: 1/2, 1/4 or 1/8, never below ``target``), which is most of the
+    cost of a 12-megapixel phone photo. Raises OSError / ValueError for missing
+    or corrupt files; callers turn those into ImageError with the field.
     """
+    register_heif()
     with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
-        img = ImageOps.exif_transpose(img) if img.format == "JPEG" and _rotated(img) else img
+        orientation = _orientation(img)
+        natural = img.size
+        if orientation in (5, 6, 7, 8):          # stored on its side: width and height swap
+            natural = (natural[1], natural[0])
+            target = (target[1], target[0])
         if img.format == "JPEG":
             img.draft("RGB", target)
         img.load()
+        if orientation != 1:
+            img = ImageOps.exif_transpose(img)
         if img.mode not in ("RGB", "RGBA"):
             img = img.convert("RGBA" if "A" in img.getbands() or "transparency" in img.info
                               else "RGB")
-        return img
+        return img, natural
+
+
+_HEIF = False
+
+
+def register_heif() -> None:
+    """Teach Pillow HEIC/HEIF on first use (pillow-heif is a dependency; importing it costs)."""
+    global _HEIF
+    if not _HEIF:
+        try:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+        except ImportError:  # pragma: no cover - a hard dependency
+            pass
+        _HEIF = True
 
 
 class PhotoCache:
@@ -196,17 +222,48 @@ def _footprint(img: Image.Image) -> int:
 
 
 PHOTOS = PhotoCache()
+NATURAL: dict[str, tuple[int, int]] = {}     # file digest -> the photo's full, upright size
+
+
+def remember_size(digest: str, size: tuple[int, int]) -> None:
+    """Keep a photo's full size for the small-photo warning (cached renders skip decoding)."""
+    if len(NATURAL) > 4096:
+        NATURAL.clear()
+    NATURAL[digest] = size
+
+
+@lru_cache(maxsize=64)
+def qr_mask(data: str, side: int, border: int = 2) -> Image.Image:
+    """An ``L`` mask of ``data``'s QR code (error correction M), whole pixels per module, at
+    most ``side`` wide; ValueError when the data is too long or the box too small to scan."""
+    import segno
+    from segno import DataOverflowError
+
+    try:
+        code = segno.make(data, error="m", micro=False)
+    except DataOverflowError as exc:
+        raise ValueError(f"too long for a QR code ({exc})") from None
+    modules = len(code.matrix) + 2 * border
+    scale = side // modules
+    if scale < 2:
+        raise ValueError(f"the box needs to be at least {modules * 2} px wide to be scanned")
+    small = Image.new("L", (modules, modules), 0)
+    small.putdata([255 if border <= c < modules - border and border <= r < modules - border
+                   and code.matrix[r - border][c - border] else 0
+                   for r in range(modules) for c in range(modules)])
+    return small.resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
 
 
 def file_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _rotated(img: Image.Image) -> bool:
+def _orientation(img: Image.Image) -> int:
     try:
-        return img.getexif().get(0x0112, 1) != 1
+        value = int(img.getexif().get(0x0112, 1))
     except Exception:  # noqa: BLE001 - broken EXIF just means "not rotated"
-        return False
+        return 1
+    return value if 1 <= value <= 8 else 1
 
 
 def cover(img: Image.Image, size: tuple[int, int], focus: tuple[float, float]) -> Image.Image:

@@ -9,6 +9,7 @@ from typing import Any, Iterator, Mapping
 
 from ..errors import DataError, TemplateError
 from ..model import RenderedPost
+from . import markup
 from .data import check_data, load_data, media_rule
 from .fonts import FontBook
 from .jinja import Evaluator, expression_env
@@ -16,13 +17,15 @@ from .output import FORMATS, encode, write_post
 from .slides import SlidePainter
 from .template import SlideSpec, Template, load_template
 from .texts import render_texts
+from ..i18n import _
 
 
 def normalize_format(image_format: str) -> str:
     fmt = image_format.strip().lower()
     fmt = "jpeg" if fmt == "jpg" else fmt
     if fmt not in FORMATS:
-        raise TemplateError(f"unknown image format {image_format!r}: use png or jpeg")
+        raise TemplateError(_("unknown image format {image_format!r}: use png or jpeg",
+                              image_format=image_format))
     return fmt
 
 
@@ -37,7 +40,8 @@ def post_data(tpl: Template, data: Mapping[str, Any] | None, data_file: Path | N
     if data_file is None:
         data_file = tpl.sample
         if not data_file.is_file():
-            raise DataError(f"template {tpl.name} has no sample.yaml: pass --data FILE",
+            raise DataError(_("template {name} has no sample.yaml: pass --data FILE",
+                              name=tpl.name),
                             file=tpl.folder)
     data_file = Path(data_file).absolute()    # not resolved: symlinked folders stay inside
     rule = media_rule(data_file, workspace, media_dirs, tpl.folder.parent)
@@ -54,7 +58,7 @@ def expand(tpl: Template, ev: Evaluator, ctx: Mapping[str, Any]
         else:
             items = ev.value("{{ " + spec.repeat + " }}", ctx, line=spec.line, key=f"{where}.repeat")
             if not isinstance(items, (list, tuple)):
-                raise TemplateError(f"repeat: {spec.repeat} is not a list field", file=tpl.file,
+                raise TemplateError(_("repeat: {repeat} is not a list field", repeat=spec.repeat), file=tpl.file,
                                     line=spec.line, key=where)
             n = len(items)
             variants = [{spec.item_name: item,
@@ -83,6 +87,53 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def plain_values(value: Any) -> Any:
+    """Data with the slides' emphasis markup removed (for alt texts and channel texts)."""
+    if isinstance(value, str):
+        return markup.plain(markup.normalize(value))
+    if isinstance(value, Mapping):
+        return {k: plain_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_values(v) for v in value]
+    return value
+
+
+def base_context(tpl: Template, values: Mapping[str, Any],
+                 context: Mapping[str, Any] | None) -> dict[str, Any]:
+    now = datetime.now().astimezone()
+    return {"now": now, "today": now.date(), **(context or {}), **values,
+            "data": values, "template": tpl.name}
+
+
+def alt_text(ev: Evaluator, spec: SlideSpec, slide_ctx: Mapping[str, Any], n: int,
+             tpl: Template) -> str:
+    alt = " ".join(markup.plain(markup.normalize(str(ev.value(
+        spec.alt, slide_ctx, line=spec.line, key=f"slide {n} ({spec.name}).alt")))).split())
+    if not alt:
+        raise TemplateError(_("slide {n} ({name}) has an empty alt text: describe the "
+                              "slide for screen readers", n=n, name=spec.name),
+                            file=tpl.file, line=spec.line)
+    return alt
+
+
+def post_texts(tpl: Template, ev: Evaluator, ctx: Mapping[str, Any], alts: list[dict[str, Any]],
+               pages: int, check: bool = True
+               ) -> tuple[str, tuple[str, ...], tuple[str, ...], dict[str, str]]:
+    """Title, tags, links and the channel texts (markup removed from the data they show)."""
+    plain_ctx = {**ctx, **plain_values({k: ctx[k] for k in tpl.fields if k in ctx})}
+    plain_ctx["data"] = {k: plain_ctx[k] for k in tpl.fields if k in plain_ctx}
+    doc = tpl.doc
+    title = " ".join(str(ev.value(doc.get("title", tpl.description), plain_ctx,
+                                  line=doc.line_of("title"), key="title")).split())
+    tags = tuple(t.lstrip("#") for t in _strings(ev.deep(doc.get("tags"), plain_ctx,
+                                                         line=doc.line_of("tags"), key="tags")))
+    links = _strings(ev.deep(doc.get("links"), plain_ctx, line=doc.line_of("links"), key="links"))
+    text_ctx = {**plain_ctx, "post": {"title": title, "tags": list(tags), "links": list(links),
+                                      "slides": alts, "pages": pages}}
+    texts = render_texts(tpl.folder, tpl.texts, text_ctx, tpl.text_limits, check)
+    return title, tags, links, texts
+
+
 def render_post(templates_dir: Path, name: str, *, out_dir: Path,
                 data: Mapping[str, Any] | None = None, data_file: Path | None = None,
                 image_format: str = "png", image_budget: int | None = None,
@@ -91,15 +142,13 @@ def render_post(templates_dir: Path, name: str, *, out_dir: Path,
     fmt = normalize_format(image_format)
     tpl = load_template(Path(templates_dir), name)
     values = post_data(tpl, data, data_file, workspace=workspace, media_dirs=media_dirs)
-    now = datetime.now().astimezone()
-    ctx: dict[str, Any] = {"now": now, "today": now.date(), **(context or {}), **values,
-                           "data": values, "template": tpl.name}
+    ctx = base_context(tpl, values, context)
     ev = Evaluator(expression_env(), tpl.file)
     painter = SlidePainter(tpl, ev, FontBook(tpl.fonts_dir))
     instances = list(expand(tpl, ev, ctx))
     if not instances:
-        raise DataError(f"template {tpl.name} produced no slides from this data: "
-                        "check the lists its slides repeat over")
+        raise DataError(_("template {name} produced no slides from this data: check the lists "
+                          "its slides repeat over", name=tpl.name))
     alts = []
     # encoding slide n (zlib / libjpeg into a file, outside the GIL) overlaps painting
     # slide n+1, and the last slide's encoding overlaps rendering the channel texts
@@ -108,24 +157,12 @@ def render_post(templates_dir: Path, name: str, *, out_dir: Path,
         for n, (spec, slide_ctx) in enumerate(instances, start=1):
             slide_ctx.update(page=n, pages=len(instances))
             image = painter.paint(spec, slide_ctx, n)
-            alt = " ".join(str(ev.value(spec.alt, slide_ctx, line=spec.line,
-                                        key=f"slide {n} ({spec.name}).alt")).split())
-            if not alt:
-                raise TemplateError(f"slide {n} ({spec.name}) has an empty alt text: describe "
-                                    "the slide for screen readers", file=tpl.file, line=spec.line)
+            alt = alt_text(ev, spec, slide_ctx, n, tpl)
             jobs.append((pool.submit(encode, image, fmt, image_budget, f"slide {n} ({spec.name})"),
                          image.size, alt))
             alts.append({"index": n, "alt": alt, "name": spec.name})
             del image
-        doc = tpl.doc
-        title = " ".join(str(ev.value(doc.get("title", tpl.description), ctx,
-                                      line=doc.line_of("title"), key="title")).split())
-        tags = tuple(t.lstrip("#") for t in _strings(ev.deep(doc.get("tags"), ctx,
-                                                             line=doc.line_of("tags"), key="tags")))
-        links = _strings(ev.deep(doc.get("links"), ctx, line=doc.line_of("links"), key="links"))
-        text_ctx = {**ctx, "post": {"title": title, "tags": list(tags), "links": list(links),
-                                    "slides": alts, "pages": len(instances)}}
-        texts = render_texts(tpl.folder, tpl.texts, text_ctx, tpl.text_limits)
+        title, tags, links, texts = post_texts(tpl, ev, ctx, alts, len(instances))
         slides = [(job.result(), size[0], size[1], fmt, alt) for job, size, alt in jobs]
     return write_post(Path(out_dir), template=tpl.name, title=title, slides=slides, texts=texts,
-                      tags=tags, links=links, data=values)
+                      tags=tags, links=links, data=values, warnings=painter.warnings)

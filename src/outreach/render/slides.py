@@ -7,17 +7,22 @@ file and line, the slide (number and name) and the layer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
 from ..errors import FontError, ImageError, TemplateError, TextOverflow
-from . import paint, textbox
-from .fonts import FontBook, parse_weight
+from . import markup, paint, textbox
+from .fonts import FontBook, fallback_faces, fallback_font, missing_glyphs, parse_weight
 from .jinja import Evaluator
 from .template import SlideSpec, Template, check_box
+from ..i18n import _
+
+# the first variable a layer value refers to: {{ item.photo }}, {{ headline }}
+_REF = re.compile(r"\{\{-?\s*([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?")
 
 _ALIGN = ("left", "center", "right")
 _VALIGN = ("top", "middle", "bottom")
@@ -33,13 +38,21 @@ class Props:
     raw: Any
     tpl: Template
     where: str
+    name: str = ""
+    data_path: Callable[[Any], str | None] = field(default=lambda raw: None)
+
+    def field(self, key: str) -> str | None:
+        """The data field behind ``key`` (``events[2].photo``), when its value comes from one."""
+        return self.data_path(self.raw.get(key)) if hasattr(self.raw, "get") else None
 
     def fail(self, key: str | None, message: str, cls: type[TemplateError] = TemplateError
              ) -> TemplateError:
         line = self.raw.line_of(key) if key and hasattr(self.raw, "line_of") else \
             getattr(self.raw, "line", None)
+        where = f"{self.where}.{key}" if key else self.where
+        data = self.field(key) if key in ("text", "src", "image", "data") else None
         return cls(message, file=self.tpl.file, line=line,
-                   key=f"{self.where}.{key}" if key else self.where)
+                   key=f"{where}, field {data}" if data else where)
 
     def get(self, key: str, default: Any = None) -> Any:
         value = self.values.get(key, default)
@@ -53,9 +66,10 @@ class Props:
                 raise ValueError
             number = float(str(value).rstrip("%")) if isinstance(value, str) else float(value)
         except (TypeError, ValueError):
-            raise self.fail(key, f"expected a number, got {value!r}") from None
+            raise self.fail(key, _("expected a number, got {value!r}", value=value)) from None
         if (low is not None and number < low) or (high is not None and number > high):
-            raise self.fail(key, f"must be between {low:g} and {high:g}, got {number:g}")
+            raise self.fail(key, _("must be between {low:g} and {high:g}, got {number:g}",
+                                   low=low, high=high, number=number))
         return number
 
     def color(self, key: str, default: str | None = None) -> paint.RGBA:
@@ -63,14 +77,16 @@ class Props:
         try:
             return paint.parse_color(value, self.tpl.colors)
         except ValueError:
-            raise self.fail(key, f"unknown colour {value!r}: use #RRGGBB, #RRGGBBAA or one of "
-                                 f"the colours: {', '.join(self.tpl.colors) or 'none defined'}"
+            raise self.fail(key, _("unknown colour {value!r}: use #RRGGBB, #RRGGBBAA or one of "
+                                   "the colours: {colors}", value=value,
+                                   colors=', '.join(self.tpl.colors) or 'none defined')
                             ) from None
 
     def choice(self, key: str, options: tuple[str, ...], default: str) -> str:
         value = str(self.get(key, default)).strip().lower()
         if value not in options:
-            raise self.fail(key, f"must be one of {', '.join(options)}, got {value!r}")
+            raise self.fail(key, _("must be one of {options}, got {value!r}",
+                                   options=', '.join(options), value=value))
         return value
 
     def box(self) -> tuple[int, int, int, int]:
@@ -85,8 +101,8 @@ class Props:
             if not (0 <= fx <= 1 and 0 <= fy <= 1):
                 raise ValueError
         except (TypeError, ValueError):
-            raise self.fail("focus", "focus is [x, y] between 0 and 1, e.g. [0.5, 0.3] "
-                                     "keeps the upper middle in view") from None
+            raise self.fail("focus", _("focus is [x, y] between 0 and 1, e.g. [0.5, 0.3] keeps "
+                                       "the upper middle in view")) from None
         return fx, fy
 
 
@@ -100,10 +116,17 @@ class SlidePainter:
         self.fonts = fonts
         self._files: dict[Path, tuple[bytes, str]] = {}                    # bytes, digest
         self._photos: dict[tuple[str, tuple[int, int]], Image.Image] = {}  # decoded
+        self.warnings: list[dict[str, Any]] = []     # fit and photo warnings, in slide order
+        self._slide: tuple[SlideSpec, Mapping[str, Any], int] | None = None
 
-    def paint(self, spec: SlideSpec, ctx: Mapping[str, Any], number: int) -> Image.Image:
-        canvas = Image.new("RGB", self.tpl.canvas, "white")
-        draw = ImageDraw.Draw(canvas, "RGBA")
+    def layers(self, spec: SlideSpec, ctx: Mapping[str, Any], number: int
+               ) -> list[tuple[Any, dict[str, Any], str, str]]:
+        """(raw layer, evaluated values, where, name) of each layer the slide draws.
+
+        Evaluating is cheap next to painting: the studio compares these values to
+        decide whether a slide changed at all.
+        """
+        out = []
         for j, raw in enumerate(spec.layers):
             name = raw.get("name") or f"{raw['type']} #{j + 1}"
             where = f"slide {number} ({spec.name}), layer {name}"
@@ -114,9 +137,45 @@ class SlidePainter:
                       for k, v in raw.items() if k != "when"}
             if raw["type"] == "page" and values.get("text") is None:
                 values["text"] = self.ev.value(_PAGE_DEFAULTS["text"], ctx)
-            props = Props(values, raw, self.tpl, where)
+            out.append((raw, values, where, str(name)))
+        return out
+
+    def paint(self, spec: SlideSpec, ctx: Mapping[str, Any], number: int,
+              layers: list[tuple[Any, dict[str, Any], str, str]] | None = None) -> Image.Image:
+        canvas = Image.new("RGB", self.tpl.canvas, "white")
+        draw = ImageDraw.Draw(canvas, "RGBA")
+        self._slide = (spec, ctx, number)
+        for raw, values, where, name in (layers if layers is not None
+                                         else self.layers(spec, ctx, number)):
+            props = Props(dict(values), raw, self.tpl, where, name, self._data_path)
             getattr(self, f"_{raw['type']}")(canvas, draw, props)
         return canvas
+
+    def _data_path(self, raw: Any) -> str | None:
+        """``{{ item.photo }}`` on the third event's slide -> ``events[2].photo``."""
+        if not isinstance(raw, str) or self._slide is None:
+            return None
+        match = _REF.search(raw)
+        if match is None:
+            return None
+        spec, ctx, _ = self._slide
+        name, attr = match.groups()
+        if spec.repeat and name == spec.item_name and attr:
+            loop = ctx.get("loop") or {}
+            return f"{spec.repeat}[{loop.get('index0', 0)}].{attr}"
+        if name in self.tpl.fields:
+            return name
+        return None
+
+    def _warn(self, p: Props, key: str, kind: str, **extra: Any) -> None:
+        """Record a fit or photo warning for the slide being painted, named by its field."""
+        assert self._slide is not None
+        spec, _, number = self._slide
+        path = p.field(key)
+        fspec = self.tpl.field_spec(path) if path else None
+        self.warnings.append({"slide": number, "slide_name": spec.name, "layer": p.name,
+                              "field": path, "label": fspec.title if fspec else p.name,
+                              "kind": kind, **extra})
 
     # --- layers ---------------------------------------------------------------------------
 
@@ -127,6 +186,7 @@ class SlidePainter:
         if p.get("image") is not None:
             photo_key, photo = self._fitted(p, "image", canvas.size, "cover", p.focus(),
                                             p.number("blur", 0, 0, 50))
+            self._check_small(p, "image", photo_key[0], canvas.size)
         shade = self._shade_ops(p)
         if photo is not None and photo.mode == "RGB":
             # an opaque photo covers the colour and gradient under it: the slide starts
@@ -170,8 +230,8 @@ class SlidePainter:
     def _gradient_spec(self, p: Props, key: str) -> tuple[paint.RGBA, paint.RGBA, float]:
         spec = p.get(key)
         if not isinstance(spec, dict) or "from" not in spec or "to" not in spec:
-            raise p.fail(key, "a gradient is {from: COLOUR, to: COLOUR, angle: 180} "
-                              "(180 = top to bottom)")
+            raise p.fail(key, _("a gradient is {from: COLOUR, to: COLOUR, angle: 180} (180 = "
+                                "top to bottom)"))
         raw = p.raw.get(key)
         sub = Props(spec, raw if hasattr(raw, "line_of") else p.raw, self.tpl, f"{p.where}.{key}")
         return sub.color("from"), sub.color("to"), sub.number("angle", 180)
@@ -179,21 +239,29 @@ class SlidePainter:
     def _text(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, p: Props,
               defaults: Mapping[str, Any] | None = None) -> None:
         text = p.get("text", (defaults or {}).get("text", ""))
-        text = "" if text is None else str(text).strip("\n")
-        if not text.strip():
+        text = "" if text is None else markup.prepare(str(text)).strip("\n")
+        if not markup.strip_markers(text).strip():
             return
         box = p.box()
         p = self._merged(p, defaults or {})
         style = self._style(p)
         family = style.family
-
-        def font_at(size: int):
-            return self.fonts.get(family, style.weight, size)
-
         try:
-            font_at(style.size)
+            self.fonts.get(family, style.weight, style.size)
         except FontError as exc:
             raise p.fail("font", exc.message, FontError) from None
+        fallback = self._fallback(p, text, style)
+        bold = min(900, max(700, style.weight + 300)) if markup.BOLD_ON in text else None
+        marked = markup.has_markers(text)
+
+        def font_at(size: int):
+            main = self.fonts.get(family, style.weight, size)
+            if not marked and not fallback:
+                return main
+            return textbox.Fonts(main, self.fonts.get(family, bold, size) if bold else None,
+                                 tuple((ch, fallback_font(face, style.weight, size))
+                                       for ch, face in fallback), marked)
+
         x, y, w, h = box
         pad_x, pad_y = self._padding(p)
         layout = textbox.fit(text, style, w - 2 * pad_x, h - 2 * pad_y, font_at)
@@ -202,20 +270,55 @@ class SlidePainter:
             room = int((h - 2 * pad_y) // layout.line_px)
             if style.max_lines is not None:
                 room = min(room, style.max_lines)
-            raise p.fail("text", f"text {_snippet(text)!r} does not fit the {w}x{h} box of "
-                         f"template {self.tpl.name} even at {layout.size} px ({needed} lines "
-                         f"needed, room for {room}): shorten the text, enlarge the box, lower "
-                         "min_size or set ellipsis: true", TextOverflow)
-        missing = _missing(layout)
-        if missing:
-            shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:5])
-            raise p.fail("text", f"font {family!r} has no glyph for {shown} in "
-                         f"{_snippet(text)!r}: remove the character or choose a font that has "
-                         "it (it would print as an empty box)", FontError)
+            raise p.fail("text", _("text {snippet!r} does not fit the {w}x{h} box of template "
+                                   "{name} even at {size} px ({needed} lines needed, room for "
+                                   "{room}): shorten the text, enlarge the box, lower min_size "
+                                   "or set ellipsis: true", snippet=_snippet(text), w=w, h=h,
+                                   name=self.tpl.name, size=layout.size, needed=needed,
+                                   room=room), TextOverflow)
+        self._fit_warnings(p, text, style, layout)
         if p.get("background") is not None:
             self._text_background(canvas, p, layout, style, box, (pad_x, pad_y))
         inner = (x + pad_x, y + pad_y, w - 2 * pad_x, h - 2 * pad_y)
         textbox.draw(draw, layout, style, inner)
+
+    def _fallback(self, p: Props, text: str, style: textbox.TextStyle
+                  ) -> tuple[tuple[str, Any], ...]:
+        """(character, fallback face) for each character the layer's font lacks (emoji);
+        FontError naming the field for one no font has (it would print as an empty box)."""
+        main = self.fonts.get(style.family, style.weight, style.size)
+        missing = missing_glyphs(main, markup.strip_markers(text))
+        if not missing:
+            return ()
+        found, lacking = [], []
+        for ch in missing:
+            face = next((f for f in fallback_faces()
+                         if not missing_glyphs(fallback_font(f, style.weight, style.size), ch)),
+                        None)
+            (lacking.append(ch) if face is None else found.append((ch, face)))
+        if lacking:
+            shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in lacking[:5])
+            raise p.fail("text", f"font {style.family!r} has no glyph for {shown} in "
+                         f"{_snippet(text)!r}, nor has the emoji or symbol font: remove the "
+                         "character or choose a font that has it (it would print as an empty "
+                         "box)", FontError)
+        return tuple(found)
+
+    def _fit_warnings(self, p: Props, text: str, style: textbox.TextStyle,
+                      layout: textbox.TextLayout) -> None:
+        """Text cut with an ellipsis (an error where the template says on_cut: error) or
+        shrunk to its smallest size is never a silent loss: it is listed by field."""
+        if layout.truncated:
+            drawn = markup.visible_count("".join(layout.lines)) - 1     # less the ellipsis
+            cut = max(1, markup.visible_count(text) - drawn)
+            if self.tpl.on_cut == "error":
+                raise p.fail("text", f"text {_snippet(markup.strip_markers(text))!r} would lose "
+                             f"{cut} characters to an ellipsis and template {self.tpl.name} "
+                             "does not allow cutting (on_cut: error): shorten the text",
+                             TextOverflow)
+            self._warn(p, "text", "cut", chars=cut, size=layout.size)
+        elif style.min_size < style.size and layout.size <= style.min_size:
+            self._warn(p, "text", "min_size", size=layout.size)
 
     def _text_background(self, canvas: Image.Image, p: Props, layout: textbox.TextLayout,
                          style: textbox.TextStyle, box: tuple[int, int, int, int],
@@ -247,11 +350,12 @@ class SlidePainter:
         style_name = p.get("style")
         if style_name is not None:
             if style_name not in self.tpl.styles:
-                raise p.fail("style", f"unknown style {style_name!r}; styles: "
-                                      f"{', '.join(self.tpl.styles) or 'none'}")
+                raise p.fail("style", _("unknown style {style_name!r}; styles: {styles}",
+                                        style_name=style_name,
+                                        styles=', '.join(self.tpl.styles) or 'none'))
             merged.update(self.tpl.styles[style_name])
         merged.update({k: v for k, v in p.values.items() if v is not None})
-        return Props(merged, p.raw, self.tpl, p.where)
+        return Props(merged, p.raw, self.tpl, p.where, p.name, p.data_path)
 
     def _style(self, s: Props) -> textbox.TextStyle:
         p = s
@@ -260,8 +364,8 @@ class SlidePainter:
         try:
             weight = parse_weight(s.get("weight", "Regular"))
         except ValueError:
-            raise p.fail("weight", "weight is a name (Thin, Light, Regular, Medium, Bold, Black) "
-                                   "or a number from 100 to 900") from None
+            raise p.fail("weight", _("weight is a name (Thin, Light, Regular, Medium, Bold, "
+                                     "Black) or a number from 100 to 900")) from None
         spacing = s.get("letter_spacing", 0)
         color = paint.with_opacity(s.color("color", "#111111"), s.number("opacity", 1, 0, 1))
         max_lines = s.get("max_lines")
@@ -273,7 +377,15 @@ class SlidePainter:
             letter_spacing=s.number("letter_spacing", 0, -1000, 1000),
             spacing_is_em=isinstance(spacing, str) and spacing.strip().endswith("%"),
             max_lines=int(s.number("max_lines", 0, 1, 100)) if max_lines is not None else None,
-            ellipsis=bool(s.get("ellipsis", False)))
+            ellipsis=bool(s.get("ellipsis", False)),
+            balance=bool(s.get("balance", max_lines is not None and
+                               int(s.number("max_lines", 1, 1, 100)) <= 4
+                               and not s.get("ellipsis", False))),
+            accent=(paint.with_opacity(s.color("accent"), s.number("opacity", 1, 0, 1))
+                    if s.get("accent") is not None else
+                    paint.with_opacity(paint.parse_color("accent", self.tpl.colors),
+                                       s.number("opacity", 1, 0, 1))
+                    if "accent" in self.tpl.colors else None))
 
     def _page(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, p: Props) -> None:
         self._text(canvas, draw, p, _PAGE_DEFAULTS)
@@ -285,6 +397,7 @@ class SlidePainter:
         radius = int(p.number("radius", 0, 0, 2000))
         if fit == "cover":
             photo_key, photo = self._fitted(p, "src", (w, h), "cover", p.focus())
+            self._check_small(p, "src", photo_key[0], (w, h))
             xy = (x, y)
         else:
             photo_key, photo = self._fitted(p, "src", (w, h), "contain")
@@ -308,6 +421,30 @@ class SlidePainter:
         _, logo = self._fitted(p, "src", (w, h), "contain")
         xy = _aligned((x, y, w, h), logo.size, p.choice("align", _ALIGN, "left"))
         paint.paste_image(canvas, logo, xy, None, p.number("opacity", 1, 0, 1))
+
+    def _qr(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, p: Props) -> None:
+        """A QR code for a link (segno), square, as large as whole modules allow in the box."""
+        x, y, w, h = p.box()
+        data = str(p.get("data", "")).strip()
+        if not data:
+            return
+        try:
+            mask = paint.qr_mask(data, min(w, h), int(p.number("border", 2, 0, 10)))
+        except ValueError as exc:
+            raise p.fail("data", f"cannot make a QR code of {_snippet(data)!r}: {exc}") from None
+        xy = _aligned((x, y, w, h), mask.size, p.choice("align", _ALIGN, "center"))
+        paint.fill(canvas, p.color("background", "#ffffff"), (*xy, *mask.size))
+        paint.fill(canvas, p.color("color", "#000000"), (*xy, *mask.size), mask)
+
+    def _check_small(self, p: Props, key: str, digest: str, box: tuple[int, int]) -> None:
+        """Warn when a photo must be enlarged to cover its layer (it will look soft)."""
+        natural = paint.NATURAL.get(digest)
+        if natural is None or not natural[0] or not natural[1]:
+            return
+        if natural[0] < box[0] or natural[1] < box[1]:
+            scale = max(box[0] / natural[0], box[1] / natural[1])
+            if scale > 1.0:
+                self._warn(p, key, "small_photo", photo=list(natural), box=list(box))
 
     def _shape(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, p: Props) -> None:
         x, y, w, h = p.box()
@@ -350,7 +487,7 @@ class SlidePainter:
         """The image file named by ``key``: path, bytes and their digest (read once per render)."""
         value = p.get(key)
         if value is None or value == "":
-            raise p.fail(key, "no image given", ImageError)
+            raise p.fail(key, _("no image given"), ImageError)
         path = Path(value) if isinstance(value, Path) else Path(str(value))
         if not path.is_absolute():
             path = self.tpl.folder / path
@@ -359,7 +496,7 @@ class SlidePainter:
             try:
                 data = path.read_bytes()
             except FileNotFoundError:
-                raise p.fail(key, f"image file not found: {path}", ImageError) from None
+                raise p.fail(key, _("image file not found: {path}", path=path), ImageError) from None
             except OSError as exc:
                 raise _unreadable(p, key, path, exc) from None
             hit = self._files[path] = (data, paint.file_digest(data))
@@ -367,15 +504,25 @@ class SlidePainter:
 
     def _photo(self, p: Props, key: str, target: tuple[int, int], path: Path, data: bytes,
                digest: str) -> Image.Image:
-        """The decoded photo (reduced by the JPEG decoder when far larger than ``target``)."""
+        """The decoded photo (reduced by the JPEG decoder when far larger than ``target``).
+
+        One decode serves every layer of the render whose box it covers (a photo used
+        on the cover and on its event's slide is decoded once)."""
         cached = self._photos.get((digest, target))
         if cached is not None:
             return cached
+        for (other, _), photo in self._photos.items():
+            natural = paint.NATURAL.get(digest)
+            if other == digest and (photo.size == natural or (
+                    photo.width >= target[0] and photo.height >= target[1])):
+                self._photos[(digest, target)] = photo
+                return photo
         try:
-            photo = paint.open_image(data, target)
+            photo, natural = paint.open_image(data, target)
+            paint.remember_size(digest, natural)
         except UnidentifiedImageError:
             raise _unreadable(p, key, path, UnidentifiedImageError(
-                f"cannot identify image file {str(path)!r}")) from None
+                _("cannot identify image file {path!r}", path=str(path)))) from None
         except (OSError, ValueError, SyntaxError) as exc:
             raise _unreadable(p, key, path, exc) from None
         self._photos[(digest, target)] = photo
@@ -392,20 +539,15 @@ def _apply_shade(canvas: Image.Image, shade: tuple[tuple, ...], box: tuple[int, 
 
 
 def _unreadable(p: Props, key: str, path: Path, exc: Exception) -> TemplateError:
-    return p.fail(key, f"cannot read image {path} ({type(exc).__name__}: {exc}): replace it "
-                       "with a working JPEG or PNG file", ImageError)
+    return p.fail(key, _("cannot read image {path} ({error}: {exc}): replace it with a working "
+                         "JPEG, PNG, WebP or HEIC file", path=path, error=type(exc).__name__,
+                         exc=exc), ImageError)
 
 
 def _aligned(box: tuple[int, int, int, int], size: tuple[int, int], align: str) -> tuple[int, int]:
     x, y, w, h = box
     left = x if align == "left" else x + w - size[0] if align == "right" else x + (w - size[0]) // 2
     return left, y + (h - size[1]) // 2
-
-
-def _missing(layout: textbox.TextLayout) -> list[str]:
-    from .fonts import missing_glyphs
-
-    return missing_glyphs(layout.font, "".join(layout.lines))
 
 
 def _snippet(text: str, limit: int = 40) -> str:

@@ -15,7 +15,8 @@ from typing import Any, Callable
 
 from PIL import ImageDraw, ImageFont
 
-from .linebreak import break_lines
+from .linebreak import balanced, break_lines
+from .markup import ACCENT_OFF, ACCENT_ON, BOLD_OFF, BOLD_ON, MARKERS, ZWJ
 
 ELLIPSIS = "…"
 
@@ -34,6 +35,23 @@ class TextStyle:
     spacing_is_em: bool = False   # letter_spacing given in % of the size
     max_lines: int | None = None
     ellipsis: bool = False
+    balance: bool = False         # lines of similar width (headlines)
+    accent: tuple[int, int, int, int] | None = None   # colour of *emphasis*
+
+
+@dataclass(frozen=True)
+class Fonts:
+    """The fonts of one text layer at one size: its own, a heavier one for ``**bold**``
+    emphasis, and a fallback font per character its own font lacks (emoji)."""
+
+    main: ImageFont.FreeTypeFont
+    bold: ImageFont.FreeTypeFont | None = None
+    fallback: tuple[tuple[str, ImageFont.FreeTypeFont], ...] = ()
+    marked: bool = False          # the text holds emphasis markers
+
+    @property
+    def simple(self) -> bool:
+        return self.bold is None and not self.fallback and not self.marked
 
 
 @dataclass(frozen=True)
@@ -46,13 +64,14 @@ class TextLayout:
     spacing: float
     fits: bool
     truncated: bool = False
+    fonts: Fonts | None = None
 
     @property
     def height(self) -> float:
         return self.line_px * len(self.lines)
 
 
-FontAt = Callable[[int], ImageFont.FreeTypeFont]
+FontAt = Callable[[int], "ImageFont.FreeTypeFont | Fonts"]
 
 
 def spacing_at(style: TextStyle, size: int) -> float:
@@ -117,24 +136,95 @@ def text_width(font: ImageFont.FreeTypeFont, text: str) -> float:
     return width
 
 
-def measurer(font: ImageFont.FreeTypeFont, spacing: float) -> Callable[[str], float]:
-    """Width of a string in this font, letter spacing included (between characters)."""
-    if not spacing:
-        return lambda s: text_width(font, s)
-    return lambda s: text_width(font, s) + spacing * max(len(s) - 1, 0)
+Run = tuple[str, ImageFont.FreeTypeFont, bool]      # text, font, in the accent colour
+
+
+def runs(text: str, fonts: Fonts, bold: bool = False, accent: bool = False
+         ) -> tuple[list[Run], bool, bool]:
+    """Split a line into runs of one font and colour; markers are dropped.
+
+    The state at the line's start is read from the line itself (a line whose
+    first bold marker closes was bold from its start: ``markup`` wraps every
+    word), else taken from ``bold``/``accent``. Returns the runs and the state
+    at the end, for the next line.
+    """
+    bold = _starts_inside(text, BOLD_ON, BOLD_OFF, bold)
+    accent = _starts_inside(text, ACCENT_ON, ACCENT_OFF, accent)
+    fallback = dict(fonts.fallback)
+    out: list[Run] = []
+    buf: list[str] = []
+    current: tuple[ImageFont.FreeTypeFont, bool] | None = None
+    for ch in text:
+        if ch in MARKERS:
+            if ch == BOLD_ON or ch == BOLD_OFF:
+                bold = ch == BOLD_ON
+            else:
+                accent = ch == ACCENT_ON
+            continue
+        if ch == ZWJ and current is not None and current[0] in fallback.values():
+            font = current[0]
+        else:
+            font = fallback.get(ch) or (fonts.bold if bold and fonts.bold is not None
+                                        else fonts.main)
+        key = (font, accent)
+        if key != current and buf:
+            out.append(("".join(buf), current[0], current[1]))  # type: ignore[index]
+            buf = []
+        current = key
+        buf.append(ch)
+    if buf and current is not None:
+        out.append(("".join(buf), current[0], current[1]))
+    return out, bold, accent
+
+
+def _starts_inside(text: str, on: str, off: str, default: bool) -> bool:
+    i, j = text.find(on), text.find(off)
+    if i < 0 and j < 0:
+        return default
+    return j >= 0 and (i < 0 or j < i)
+
+
+def _visible(text: str) -> int:
+    return sum(1 for ch in text if ch not in MARKERS and ch != ZWJ)
+
+
+def measurer(font: "ImageFont.FreeTypeFont | Fonts", spacing: float) -> Callable[[str], float]:
+    """Width of a string in these fonts, letter spacing included (between characters)."""
+    fonts = font if isinstance(font, Fonts) else Fonts(font)
+    main = fonts.main
+    if fonts.simple:
+        if not spacing:
+            return lambda s: text_width(main, s)
+        return lambda s: text_width(main, s) + spacing * max(len(s) - 1, 0)
+    special = set(MARKERS) | {ch for ch, _ in fonts.fallback}
+
+    def width_of(s: str) -> float:
+        if special.isdisjoint(s):
+            base = text_width(main, s)
+            return base + spacing * max(len(s) - 1, 0) if spacing else base
+        key = (fonts, s)
+        hit = WIDTHS.get(key)
+        if hit is None:
+            hit = sum(text_width(f, run) for run, f, _ in runs(s, fonts)[0])
+            WIDTHS.put(key, hit)
+        return hit + spacing * max(_visible(s) - 1, 0) if spacing else hit
+
+    return width_of
 
 
 def layout_at(text: str, style: TextStyle, size: int, width: float, height: float,
-              font_at: FontAt) -> TextLayout:
-    font = font_at(size)
+              font_at: FontAt, balance: bool = False) -> TextLayout:
+    got = font_at(size)
+    fonts = got if isinstance(got, Fonts) else Fonts(got)
     spacing = spacing_at(style, size)
-    width_of = measurer(font, spacing)
-    lines = break_lines(text, width, width_of)
+    width_of = measurer(fonts, spacing)
+    lines = (balanced if balance else break_lines)(text, width, width_of)
     widths = tuple(width_of(line) for line in lines)
     line_px = size * style.line_height
     fits = (all(w <= width + 0.5 for w in widths) and line_px * len(lines) <= height + 0.5
             and (style.max_lines is None or len(lines) <= style.max_lines))
-    return TextLayout(tuple(lines), widths, font, size, line_px, spacing, fits)
+    return TextLayout(tuple(lines), widths, fonts.main, size, line_px, spacing, fits,
+                      fonts=fonts)
 
 
 def fit(text: str, style: TextStyle, width: float, height: float, font_at: FontAt) -> TextLayout:
@@ -145,7 +235,9 @@ def fit(text: str, style: TextStyle, width: float, height: float, font_at: FontA
     """
     best = layout_at(text, style, style.size, width, height, font_at)
     if best.fits or style.min_size >= style.size:
-        return best if best.fits or not style.ellipsis else _cut(best, style, width, height)
+        if best.fits:
+            return _balance(best, text, style, width, height, font_at)
+        return _cut(best, style, width, height) if style.ellipsis else best
     low = layout_at(text, style, style.min_size, width, height, font_at)
     if not low.fits:
         return _cut(low, style, width, height) if style.ellipsis else low
@@ -157,7 +249,16 @@ def fit(text: str, style: TextStyle, width: float, height: float, font_at: FontA
             lo, low = mid, trial
         else:
             hi = mid
-    return low
+    return _balance(low, text, style, width, height, font_at)
+
+
+def _balance(layout: TextLayout, text: str, style: TextStyle, width: float, height: float,
+             font_at: FontAt) -> TextLayout:
+    """The same size with balanced lines (never more lines than greedy filling)."""
+    if not style.balance or len(layout.lines) < 2:
+        return layout
+    even = layout_at(text, style, layout.size, width, height, font_at, balance=True)
+    return even if even.fits else layout
 
 
 def _cut(layout: TextLayout, style: TextStyle, width: float, height: float) -> TextLayout:
@@ -166,7 +267,7 @@ def _cut(layout: TextLayout, style: TextStyle, width: float, height: float) -> T
     if style.max_lines is not None:
         room = min(room, style.max_lines)
     room = max(room, 1)
-    width_of = measurer(layout.font, layout.spacing)
+    width_of = measurer(layout.fonts or layout.font, layout.spacing)
     lines = list(layout.lines[:room])
     last = lines[-1]
     cut = len(layout.lines) > room or width_of(last) > width
@@ -176,7 +277,7 @@ def _cut(layout: TextLayout, style: TextStyle, width: float, height: float) -> T
         lines[-1] = last.rstrip() + ELLIPSIS
     widths = tuple(width_of(line) for line in lines)
     return TextLayout(tuple(lines), widths, layout.font, layout.size, layout.line_px,
-                      layout.spacing, True, truncated=cut)
+                      layout.spacing, True, truncated=cut, fonts=layout.fonts)
 
 
 def block_top(layout: TextLayout, style: TextStyle, y: float, height: float) -> float:
@@ -203,17 +304,29 @@ def draw(canvas_draw: ImageDraw.ImageDraw, layout: TextLayout, style: TextStyle,
     ascent, descent = layout.font.getmetrics()
     top = block_top(layout, style, y, h)
     ink = canvas_draw.draw.draw_ink(style.color)
+    fonts = layout.fonts
+    accent_ink = canvas_draw.draw.draw_ink(style.accent) if style.accent is not None else ink
+    bold = accent = False
     for i, line in enumerate(layout.lines):
         if not line:
             continue
         baseline = top + i * layout.line_px + (layout.line_px - (ascent + descent)) / 2 + ascent
         left = line_left(layout, style, i, x, w)
-        if not layout.spacing:
-            _stamp(canvas_draw, left, baseline, line, layout.font, ink)
-            continue
-        for ch in line:
-            _stamp(canvas_draw, left, baseline, ch, layout.font, ink)
-            left += text_width(layout.font, ch) + layout.spacing
+        if fonts is None or fonts.simple:
+            pieces: list[Run] = [(line, layout.font, False)]
+        else:
+            pieces, bold, accent = runs(line, fonts, bold, accent)
+        for text, font, accented in pieces:
+            color = accent_ink if accented else ink
+            if not layout.spacing:
+                _stamp(canvas_draw, left, baseline, text, font, color)
+                left += text_width(font, text)
+                continue
+            for ch in text:
+                if ch == ZWJ:
+                    continue
+                _stamp(canvas_draw, left, baseline, ch, font, color)
+                left += text_width(font, ch) + layout.spacing
 
 
 def _stamp(canvas_draw: ImageDraw.ImageDraw, x: float, y: float, text: str,

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from ..errors import TextLimitExceeded
 from .jinja import render_file, text_env
+from ..i18n import _
 
 # documented maxima (see /work/shared/reference/platforms.md): characters and hashtags
 LIMITS: dict[str, dict[str, int]] = {
@@ -43,8 +44,11 @@ def limits_for(name: str, template_limits: Mapping[str, Mapping[str, int]]) -> d
 
 
 def render_texts(folder: Path, texts: Mapping[str, Path], ctx: Mapping[str, Any],
-                 template_limits: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
-    """Render every text template and check it; TextLimitExceeded names the text and the limit."""
+                 template_limits: Mapping[str, Mapping[str, int]], check: bool = True
+                 ) -> dict[str, str]:
+    """Render every text template and check it; TextLimitExceeded names the text and the limit.
+
+    ``check=False`` (the studio's preview) returns texts over their limits as they are."""
     plain = text_env(Path(folder))
     html = text_env(Path(folder), autoescape=True)
     out: dict[str, str] = {}
@@ -52,7 +56,8 @@ def render_texts(folder: Path, texts: Mapping[str, Path], ctx: Mapping[str, Any]
         env = html if name in HTML_TEXTS else plain
         rel = path.relative_to(folder).as_posix()
         text = _tidy(render_file(env, rel, ctx, path))
-        check_limits(name, text, limits_for(name, template_limits), path)
+        if check:
+            check_limits(name, text, limits_for(name, template_limits), path)
         out[name] = text
     return out
 
@@ -60,15 +65,17 @@ def render_texts(folder: Path, texts: Mapping[str, Path], ctx: Mapping[str, Any]
 def check_limits(name: str, text: str, limits: Mapping[str, int], file: Path | str) -> None:
     max_chars = limits.get("max_chars")
     if max_chars is not None and len(text) > max_chars:
-        raise TextLimitExceeded(f"the {name} text is {len(text):,} characters, over the "
-                                f"{max_chars:,} allowed: shorten the descriptions or the template",
+        raise TextLimitExceeded(_("the {name} text is {n:,} characters, over the {max_chars:,} "
+                                  "allowed: shorten the descriptions or the template", name=name,
+                                  n=len(text), max_chars=max_chars),
                                 file=file)
     max_tags = limits.get("max_hashtags")
     if max_tags is not None:
         tags = hashtags_in(text)
         if len(tags) > max_tags:
-            raise TextLimitExceeded(f"the {name} text has {len(tags)} hashtags, over the "
-                                    f"{max_tags} allowed: drop some tags", file=file)
+            raise TextLimitExceeded(_("the {name} text has {n} hashtags, over the {max_tags} "
+                                      "allowed: drop some tags", name=name, n=len(tags),
+                                      max_tags=max_tags), file=file)
 
 
 def _tidy(text: str) -> str:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from ..errors import ConfigError
 from ..model import utc_now
+from ..i18n import _
 
 Clock = Callable[[], datetime]
 ENV = "OUTREACH_NOW"
@@ -25,7 +26,8 @@ def parse_instant(text: str, tz: ZoneInfo, *, key: str) -> datetime:
     try:
         when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigError(f"expected an ISO-8601 time such as 2026-11-26T16:00+09:00, got {text!r}",
+        raise ConfigError(_("expected an ISO-8601 time such as 2026-11-26T16:00+09:00, got "
+                            "{text!r}", text=text),
                           key=key) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz)

@@ -26,6 +26,7 @@ from ..logs import log
 from .clock import Clock
 from .runner import run_pass
 from .specs import Schedule, SchedulingOptions, load_all, schedule_files
+from ..i18n import _
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -44,7 +45,8 @@ def harvest_minutes(settings: "Settings") -> int:
         from ..config import line_of
 
         text = settings.file.read_text(encoding="utf-8") if settings.file else ""
-        raise ConfigError(f"expected whole minutes between 1 and 1440, got {value!r}",
+        raise ConfigError(_("expected whole minutes between 1 and 1440, got {value!r}",
+                            value=value),
                           file=settings.file or "outreach.toml",
                           line=line_of(text, "harvest_minutes", "inbox"), key="inbox.harvest_minutes")
     return value
@@ -97,6 +99,15 @@ class Daemon:
             log(logger, logging.ERROR, "harvest failed", error=str(exc))
         except Exception:
             logger.exception("harvest crashed; the next run tries again")
+
+    def check_channels(self) -> None:
+        """Store each channel's check (tokens, quota) for the channels page and notifications."""
+        from ..publishing.health import check_channels
+
+        try:
+            check_channels(self.settings, self.db, clock=self.clock)
+        except Exception:  # noqa: BLE001 - a check must never stop the daemon
+            logger.exception("channel check crashed; the next run tries again")
 
     # -- schedule files -----------------------------------------------------
     def _files_signature(self) -> dict[Path, tuple[int, int]]:
@@ -169,6 +180,8 @@ class Daemon:
         self.scheduler.add_job(self.housekeeping, IntervalTrigger(minutes=1), id=HOUSEKEEPING)
         self.scheduler.add_job(self.harvest, IntervalTrigger(minutes=harvest_minutes(self.settings)),
                                id=HARVEST, executor=HARVEST)
+        self.scheduler.add_job(self.check_channels, IntervalTrigger(hours=6), id="channel-check",
+                               executor=HARVEST, next_run_time=self.clock())
         # catch up at once: runs missed while the daemon was down go out (or are recorded missed)
         self.scheduler.add_job(self.tick, id="catch-up")
         signal.signal(signal.SIGTERM, self._on_stop)

@@ -22,6 +22,7 @@ from sqlalchemy import text
 
 from ..errors import AlreadyRunning
 from ..store.db import Database
+from ..i18n import _
 
 _APP_PREFIX = "outreach-daemon pid="
 
@@ -64,8 +65,8 @@ class DaemonLock:
     def lock_path(self) -> Path:
         database = self.db.engine.url.database or ""
         if not database or database == ":memory:":
-            raise AlreadyRunning("the daemon needs a database file, not an in-memory database: "
-                                 "set database_url in outreach.toml")
+            raise AlreadyRunning(_("the daemon needs a database file, not an in-memory "
+                                   "database: set database_url in outreach.toml"))
         return Path(database).with_name(Path(database).name + ".daemon.lock")
 
     def _acquire_file(self) -> None:
@@ -111,8 +112,8 @@ class DaemonLock:
         self._conn = conn
 
     def _refusal(self, holder: str) -> str:
-        return (f"another outreach daemon is already running on {self.shown} (pid {holder}): "
-                "stop it first (systemctl stop outreach) or use that one")
+        return _("another outreach daemon is already running on {database} (pid {pid}): stop "
+                 "it first (systemctl stop outreach) or use that one", database=self.shown, pid=holder)
 
 
 def _key(name: str) -> int:

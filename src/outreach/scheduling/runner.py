@@ -27,6 +27,7 @@ from .specs import Schedule, SchedulingOptions
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..notify.job import NotifyReport
     from ..publishing.model import OccurrenceSpec, WorkReport
     from ..publishing.service import PublishingService
 
@@ -45,12 +46,14 @@ class PassReport:
     drafted: int = 0
     errors: list[str] = field(default_factory=list)
     work: "WorkReport | None" = None
+    notified: "NotifyReport | None" = None
 
 
 def run_pass(settings: "Settings", service: "PublishingService", schedules: Iterable[Schedule],
              *, clock: Clock, options: SchedulingOptions, only: str | None = None) -> PassReport:
     """Plan what is due for each schedule, then do all due ledger work once."""
     report = PassReport()
+    schedules = list(schedules)
     for schedule in schedules:
         if only is not None and schedule.name != only:
             continue
@@ -66,7 +69,20 @@ def run_pass(settings: "Settings", service: "PublishingService", schedules: Iter
             log(logger, logging.ERROR, "schedule pass failed", schedule=schedule.name, error=str(exc))
     report.work = service.work()
     _log_work(report.work)
+    report.notified = _notify(settings, service, schedules, clock)
     return report
+
+
+def _notify(settings: "Settings", service: "PublishingService", schedules: list[Schedule],
+            clock: Clock) -> "NotifyReport | None":
+    """Mail what happened (each event once); a mail problem never stops publishing."""
+    from ..notify.job import run
+
+    try:
+        return run(settings, service.db, schedules, clock)
+    except OutreachError as exc:
+        log(logger, logging.ERROR, "notifications failed", error=str(exc))
+        return None
 
 
 def _draft_pass(settings: "Settings", schedule: Schedule, now: datetime,

@@ -143,16 +143,17 @@ def scheduling_options(settings: Settings) -> SchedulingOptions:
 
     for key in table:
         if key not in ("misfire_grace", "feed_timeout"):
-            raise fail("unknown setting; [scheduling] knows misfire_grace and feed_timeout", key)
+            raise fail(_("unknown setting; [scheduling] knows misfire_grace and feed_timeout"), key)
     grace = DEFAULT_GRACE
     if "misfire_grace" in table:
         try:
             grace = parse_duration(table["misfire_grace"])
         except ValueError as exc:
-            raise fail(f"{exc} (got {table['misfire_grace']!r})", "misfire_grace") from None
+            raise fail(_("{exc} (got {misfire_grace!r})", exc=exc,
+                         misfire_grace=table['misfire_grace']), "misfire_grace") from None
     timeout = table.get("feed_timeout", 20.0)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
-        raise fail(f"expected seconds between 1 and 300 (got {timeout!r})", "feed_timeout")
+        raise fail(_("expected seconds between 1 and 300 (got {timeout!r})", timeout=timeout), "feed_timeout")
     return SchedulingOptions(misfire_grace=grace, feed_timeout=float(timeout))
 
 
@@ -183,8 +184,9 @@ def load_all(settings: Settings,
         try:
             schedule = load_schedule(path, settings, options)
             if schedule.name in seen:
-                raise ScheduleError(f"schedule {schedule.name!r} is also defined in "
-                                    f"{_shown(seen[schedule.name], settings)}: keep one file",
+                raise ScheduleError(_("schedule {name!r} is also defined in {shown}: keep one "
+                                      "file", name=schedule.name,
+                                      shown=_shown(seen[schedule.name], settings)),
                                     file=_shown(path, settings))
             seen[schedule.name] = path
             schedules.append(schedule)
@@ -227,15 +229,15 @@ def load_schedule(path: Path, settings: Settings,
                               "as UTF-8"), file=shown,
                             line=raw_bytes[:exc.start].count(b"\n") + 1) from None
     except OSError as exc:
-        raise ScheduleError(f"cannot read the file ({exc.strerror})", file=shown) from None
+        raise ScheduleError(_("cannot read the file ({strerror})", strerror=exc.strerror), file=shown) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        hint = ("; put quotes around values that start with * (\"*/10 * * * *\")"
+        hint = (_("; put quotes around values that start with * (\"*/10 * * * *\")")
                 if "alias" in str(problem) or "*" in text else "")
-        raise ScheduleError(f"not valid YAML ({problem}){hint}",
+        raise ScheduleError(_("not valid YAML ({problem}){hint}", problem=problem, hint=hint),
                             file=shown, line=mark.line + 1 if mark else None) from None
     # duplicate keys and impossible dates (2026-02-30) are errors at their line
     raw = yamlsrc.parse(text, shown, ScheduleError)  # type: ignore[arg-type]
@@ -251,23 +253,23 @@ def load_schedule(path: Path, settings: Settings,
 
     name = path.stem
     if not NAME.match(name):
-        raise fail("the file name is the schedule's name: use lower-case letters, digits, - "
-                   "and _ only (e.g. weekend-guide.yaml)")
+        raise fail(_("the file name is the schedule's name: use lower-case letters, digits, - "
+                     "and _ only (e.g. weekend-guide.yaml)"))
     if not isinstance(raw, dict):
-        raise fail("expected keys such as template:, cron:, channels: (see "
-                   "schedules/weekend-guide.yaml)")
+        raise fail(_("expected keys such as template:, cron:, channels: (see "
+                     "schedules/weekend-guide.yaml)"))
     for key in raw:
         if key not in KEYS:
-            raise fail(f"unknown key; a schedule knows {', '.join(KEYS)}", str(key))
+            raise fail(_("unknown key; a schedule knows {keys}", keys=', '.join(KEYS)), str(key))
 
     def text_value(key: str, *, required: bool = False) -> str | None:
         value = raw.get(key)
         if value is None:
             if required:
-                raise fail(f"missing: add {key}: to the schedule", key if key in lines else None)
+                raise fail(_("missing: add {key}: to the schedule", key=key), key if key in lines else None)
             return None
         if not isinstance(value, str) or not value.strip():
-            raise fail(f"expected text, got {value!r}", key)
+            raise fail(_("expected text, got {value!r}", value=value), key)
         return value.strip()
 
     template = text_value("template", required=True)
@@ -275,35 +277,36 @@ def load_schedule(path: Path, settings: Settings,
     if not (settings.templates_dir / template).is_dir():
         known = sorted(p.name for p in settings.templates_dir.glob("*") if p.is_dir()) \
             if settings.templates_dir.is_dir() else []
-        raise fail(f"no template {template!r} in {_shown(settings.templates_dir, settings)} "
-                   f"(available: {', '.join(known) or 'none'})", "template")
+        raise fail(_("no template {template!r} in {shown} (available: {known})",
+                     template=template, shown=_shown(settings.templates_dir, settings),
+                     known=', '.join(known) or 'none'), "template")
 
     expr = text_value("cron", required=True)
     assert expr is not None
     try:
         trigger = cron.make_trigger(expr, settings.timezone)
     except ValueError as exc:
-        raise fail(f"{exc}: write minute hour day month day_of_week, e.g. \"0 16 * * thu\" "
-                   "(Thursdays 16:00) or \"*/10 * * * *\" (every 10 minutes)", "cron") from None
+        raise fail(_("{exc}: write minute hour day month day_of_week, e.g. \"0 16 * * thu\" "
+                     "(Thursdays 16:00) or \"*/10 * * * *\" (every 10 minutes)", exc=exc), "cron") from None
 
     channels = _channels(raw.get("channels"), settings, fail)
     data = text_value("data")
     feed = _feed(raw.get("feed"), fail) if "feed" in raw else None
     if data and feed:
-        raise fail("give either data: (a data file) or feed:, not both", "feed")
+        raise fail(_("give either data: (a data file) or feed:, not both"), "feed")
     if feed:
         _check_feed_targets(feed, settings, template, fail)
     if not data and not feed:
-        raise fail("missing: add data: content/NAME/{date}.yaml or feed: {url: ...} to say "
-                   "where the post's data comes from")
+        raise fail(_("missing: add data: content/NAME/{date}.yaml or feed: {url: ...} to say "
+                     "where the post's data comes from"))
     if data:
         try:
             unknown = unknown_placeholders(data)
         except ValueError as exc:
-            raise fail(f"{exc}: write placeholders as {{date}}", "data") from None
+            raise fail(_("{exc}: write placeholders as {{date}}", exc=exc), "data") from None
         if unknown:
-            raise fail(f"unknown placeholder {{{unknown[0]}}}; use "
-                       f"{', '.join('{' + p + '}' for p in PLACEHOLDERS)}", "data")
+            raise fail(_("unknown placeholder {{{unknown}}}; use {items}", unknown=unknown[0],
+                         items=', '.join('{' + p + '}' for p in PLACEHOLDERS)), "data")
 
     approval = raw.get("approval", "none")
     if approval in (True, "required"):
@@ -311,7 +314,7 @@ def load_schedule(path: Path, settings: Settings,
     elif approval in (False, "none"):
         approval_required = False
     else:
-        raise fail(f"expected none or required, got {approval!r}", "approval")
+        raise fail(_("expected none or required, got {approval!r}", approval=approval), "approval")
 
     def duration(key: str, default: timedelta) -> timedelta:
         if raw.get(key) is None:
@@ -319,22 +322,22 @@ def load_schedule(path: Path, settings: Settings,
         try:
             return parse_duration(raw[key])
         except ValueError as exc:
-            raise fail(f"{exc} (got {raw[key]!r})", key) from None
+            raise fail(_("{exc} (got {raw!r})", exc=exc, raw=raw[key]), key) from None
 
     prepare_before = duration("prepare_before", timedelta(0))
     grace = duration("misfire_grace", options.misfire_grace)
     if grace <= timedelta(0):
-        raise fail("must be longer than 0 (how late a missed run may still go out), e.g. 2h",
+        raise fail(_("must be longer than 0 (how late a missed run may still go out), e.g. 2h"),
                    "misfire_grace")
     if approval_required and prepare_before <= timedelta(0):
-        raise fail("approval: required needs prepare_before: (e.g. 1d) so staff can see and "
-                   "approve the draft before the publish time", "prepare_before"
+        raise fail(_("approval: required needs prepare_before: (e.g. 1d) so staff can see and "
+                     "approve the draft before the publish time"), "prepare_before"
                    if "prepare_before" in raw else "approval")
 
     start = _date(raw.get("start"), "start", fail)
     end = _date(raw.get("end"), "end", fail)
     if start and end and end < start:
-        raise fail(f"end {end} is before start {start}", "end")
+        raise fail(_("end {end} is before start {start}", end=end, start=start), "end")
     first = cron.next_fire_time(trigger, datetime.combine(start or _EPOCH, time(0), settings.timezone)
                                 - timedelta(microseconds=1))
     if first is None:
@@ -353,11 +356,11 @@ def load_schedule(path: Path, settings: Settings,
     for key, default in (("skip_holidays", False), ("enabled", True)):
         value = raw.get(key, default)
         if not isinstance(value, bool):
-            raise fail(f"expected true or false, got {value!r}", key)
+            raise fail(_("expected true or false, got {value!r}", value=value), key)
         flags[key] = value
     description = raw.get("description") or ""
     if not isinstance(description, str):
-        raise fail("expected text", "description")
+        raise fail(_("expected text"), "description")
     source = parse_source(raw["source"], fail=fail, prepare_before=prepare_before,
                           parse_duration=parse_duration, has_data=bool(data)) \
         if "source" in raw else None
@@ -373,16 +376,17 @@ def _channels(value: Any, settings: Settings, fail) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise fail("expected a list of channel names from outreach.toml, e.g. [outbox]",
+        raise fail(_("expected a list of channel names from outreach.toml, e.g. [outbox]"),
                    "channels" if value is not None else None)
     for i, name in enumerate(value):
         if name not in settings.channels:
-            raise fail(f"no channel named {name!r} in {settings.file or 'outreach.toml'} "
-                       f"(configured: {', '.join(settings.channels) or 'none'}): add "
-                       f"[channels.{name}] there or fix the name", f"channels.{i}",
+            raise fail(_("no channel named {name!r} in {file} (configured: {channels}): add "
+                         "[channels.{name}] there or fix the name", name=name,
+                         file=settings.file or 'outreach.toml',
+                         channels=', '.join(settings.channels) or 'none'), f"channels.{i}",
                        shown_key="channels")
     if len(set(value)) != len(value):
-        raise fail("a channel is listed twice", "channels")
+        raise fail(_("a channel is listed twice"), "channels")
     return tuple(value)
 
 
@@ -390,35 +394,35 @@ def _feed(value: Any, fail) -> FeedSource:
     if isinstance(value, str):
         value = {"url": value}
     if not isinstance(value, dict):
-        raise fail("expected {url: ..., fields: {template_field: item_field}}", "feed")
+        raise fail(_("expected {url: ..., fields: {template_field: item_field}}"), "feed")
     for key in value:
         if key not in FEED_KEYS:
-            raise fail(f"unknown key; feed: knows {', '.join(FEED_KEYS)}", f"feed.{key}")
+            raise fail(_("unknown key; feed: knows {feed_keys}", feed_keys=', '.join(FEED_KEYS)), f"feed.{key}")
     url = value.get("url")
     if not isinstance(url, str) or not url.strip():
-        raise fail("expected the feed's address (https://...) or a file path", "feed.url"
+        raise fail(_("expected the feed's address (https://...) or a file path"), "feed.url"
                    if "url" in value else "feed")
     _feed_address(url.strip(), fail)
     fields = value.get("fields")
     if fields is not None:
         if not isinstance(fields, dict) or not fields:
-            raise fail("expected {template_field: item_field, ...}", "feed.fields")
+            raise fail(_("expected {template_field: item_field, ...}"), "feed.fields")
         for target, source in fields.items():
             if source not in ITEM_FIELDS:
-                raise fail(f"unknown feed item field {source!r}; use one of "
-                           f"{', '.join(ITEM_FIELDS)}", f"feed.fields.{target}")
+                raise fail(_("unknown feed item field {source!r}; use one of {item_fields}",
+                             source=source, item_fields=', '.join(ITEM_FIELDS)), f"feed.fields.{target}")
         fields = {str(k): str(v) for k, v in fields.items()}
     backfill = value.get("backfill", False)
     if not isinstance(backfill, bool):
-        raise fail("expected true or false", "feed.backfill")
+        raise fail(_("expected true or false"), "feed.backfill")
     defaults = value.get("defaults") or {}
     if not isinstance(defaults, dict):
-        raise fail("expected {template_field: value, ...} used for every item", "feed.defaults")
+        raise fail(_("expected {template_field: value, ...} used for every item"), "feed.defaults")
     for key, item in defaults.items():
         plain = (str, int, float, bool)
         if not isinstance(item, plain) and not (isinstance(item, list)
                                                 and all(isinstance(v, plain) for v in item)):
-            raise fail("expected text, a number or a list of them", f"feed.defaults.{key}")
+            raise fail(_("expected text, a number or a list of them"), f"feed.defaults.{key}")
     return FeedSource(url=url.strip(), fields=fields, backfill=backfill,
                       defaults={str(k): v for k, v in defaults.items()})
 
@@ -470,5 +474,5 @@ def _date(value: Any, key: str, fail) -> date | None:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise fail(f"expected a date YYYY-MM-DD, got {value!r}", key,
+        raise fail(_("expected a date YYYY-MM-DD, got {value!r}", value=value), key,
                    shown_key=key.partition(".")[0]) from None

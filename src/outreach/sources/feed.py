@@ -16,6 +16,7 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 from ..errors import SourceError
+from ..i18n import _
 
 # what a schedule's feed.fields may map template fields to
 ITEM_FIELDS = ("id", "title", "link", "summary", "content", "published", "published_date",
@@ -77,19 +78,21 @@ def fetch(url: str, *, root: Path, timeout: float = 20.0) -> bytes:
                                              "Accept": "application/rss+xml, application/atom+xml, "
                                                        "application/xml;q=0.9, */*;q=0.5"})
         except requests.RequestException as exc:
-            raise SourceError(f"feed {url}: cannot fetch ({type(exc).__name__}): check the "
-                              "address and the network; the next run tries again") from None
+            raise SourceError(_("feed {url}: cannot fetch ({error}): check the address and the "
+                                "network; the next run tries again", url=url,
+                                error=type(exc).__name__)) from None
         if response.status_code != 200:
-            raise SourceError(f"feed {url}: the server answered HTTP {response.status_code}: "
-                              "check the address; the next run tries again")
+            raise SourceError(_("feed {url}: the server answered HTTP {status_code}: check the "
+                                "address; the next run tries again", url=url,
+                                status_code=response.status_code))
         return response.content
     path = Path(url.removeprefix("file://"))
     path = path if path.is_absolute() else root / path
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise SourceError(f"feed {path}: cannot read ({exc.strerror}): check the path "
-                          "in the schedule's feed.url") from None
+        raise SourceError(_("feed {path}: cannot read ({strerror}): check the path in the "
+                            "schedule's feed.url", path=path, strerror=exc.strerror)) from None
 
 
 def parse(raw: bytes, *, source: str, tz: ZoneInfo) -> list[FeedItem]:
@@ -99,8 +102,9 @@ def parse(raw: bytes, *, source: str, tz: ZoneInfo) -> list[FeedItem]:
     doc = feedparser.parse(raw)
     if doc.bozo and not doc.entries:
         reason = str(getattr(doc, "bozo_exception", "")).splitlines()[0:1]
-        raise SourceError(f"feed {source}: not a valid RSS/Atom document"
-                          f"{' (' + reason[0] + ')' if reason else ''}: check the address")
+        raise SourceError(_("feed {source}: not a valid RSS/Atom document{detail}: check the "
+                            "address", source=source,
+                            detail=' (' + reason[0] + ')' if reason else ''))
     items = [_item(entry, tz) for entry in doc.entries]
     # feeds list newest first; publish in the order things happened
     items.reverse()

@@ -15,6 +15,7 @@ from typing import Iterator
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 
 from ..errors import ConfigError, StorageError
+from ..i18n import _
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _SQLITE_BUSY_MS = 30000
@@ -117,8 +118,8 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql"):
         return create_engine(url, pool_pre_ping=True)
-    raise ConfigError(f"unsupported database URL {url.split(':', 1)[0]}: use sqlite:///PATH "
-                      "or postgresql://USER@HOST/DB", key="database_url")
+    raise ConfigError(_("unsupported database URL {scheme}: use sqlite:///PATH or "
+                        "postgresql://USER@HOST/DB", scheme=url.split(':', 1)[0]), key="database_url")
 
 
 def open_database(url: str, *, migrate: bool = True) -> Database:
@@ -137,7 +138,8 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         if full_at(exc, _folder_of(url)):    # a full disk is not a configuration mistake
             raise _storage(exc, _folder_of(url)) from None
         if isinstance(exc, SQLAlchemyError):
-            raise ConfigError(f"cannot open the database: {str(exc).splitlines()[0]}",
+            raise ConfigError(_("cannot open the database: {error}",
+                                error=str(exc).splitlines()[0]),
                               key="database_url") from None
         raise
     return db

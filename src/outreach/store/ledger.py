@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import Connection, and_, exists, func, or_, select, update
 
@@ -20,6 +20,9 @@ from .db import Database
 from .ledger_tables import attempt, delivery, occurrence, schedule_mark
 
 Row = dict[str, Any]
+#: called inside a change's transaction, only when the change happened: the audit row
+#: commits (or rolls back) with it
+Audit = Callable[[Connection], None] | None
 
 
 def _insert(db: Database, table):
@@ -44,7 +47,8 @@ class Ledger:
     # -- planning ---------------------------------------------------------
     def plan(self, spec: m.OccurrenceSpec, channel_keys: Sequence[tuple[str, str]], now: datetime,
              *, state: str = m.PLANNED, delivery_state: str = m.D_PENDING,
-             error: str | None = None, draft_dir: str | None = None) -> tuple[int, bool]:
+             error: str | None = None, draft_dir: str | None = None,
+             audit: Callable[[Connection, int], None] | None = None) -> tuple[int, bool]:
         """Insert the occurrence and its deliveries unless (schedule, key) exists: (id, created)."""
         values = dict(
             schedule=spec.schedule, key=spec.key, template=spec.template,
@@ -54,7 +58,8 @@ class Ledger:
             scheduled_for=spec.scheduled_for, prepare_at=spec.prepare_at,
             grace_seconds=int(spec.grace.total_seconds()), approval_required=spec.approval_required,
             state=state, error=error, draft_dir=draft_dir,
-            prepared_at=now if draft_dir else None, created_at=now, updated_at=now)
+            prepared_at=now if draft_dir else None, created_by=spec.created_by, created_at=now,
+            updated_at=now)
         with self.db.begin() as conn:
             stmt = _insert(self.db, occurrence).values(**values).on_conflict_do_nothing(
                 index_elements=["schedule", "key"]).returning(occurrence.c.id)
@@ -70,6 +75,8 @@ class Ledger:
                         occurrence_id=occ_id, channel=channel, key=key, state=delivery_state,
                         attempts=0, error=error if delivery_state == m.D_CANCELLED else None,
                         created_at=now, updated_at=now))
+                if audit is not None:
+                    audit(conn, occ_id)
         return occ_id, created
 
     # -- reading ----------------------------------------------------------
@@ -144,6 +151,15 @@ class Ledger:
         with self.db.read() as conn:
             return _rows(conn.execute(stmt.order_by(delivery.c.id)))
 
+    def sent_times(self, channel: str, since: datetime) -> list[datetime]:
+        """When the channel's deliveries recorded ``sent`` since ``since`` went out (the
+        cost and quota guard, publishing/budget.py: one narrow read, no join)."""
+        stmt = select(delivery.c.sent_at).where(delivery.c.channel == channel,
+                                                delivery.c.state == m.D_SENT,
+                                                delivery.c.sent_at >= since)
+        with self.db.read() as conn:
+            return [t for (t,) in conn.execute(stmt) if t is not None]
+
     @staticmethod
     def _joined():
         return (select(delivery, occurrence.c.schedule, occurrence.c.key.label("occurrence_key"),
@@ -206,7 +222,8 @@ class Ledger:
             return _rows(conn.execute(stmt.order_by(occurrence.c.scheduled_for)))
 
     def close_occurrence(self, occ_id: int, state: str, reason: str | None, now: datetime, *,
-                         from_states: Sequence[str], by: str | None = None) -> bool:
+                         from_states: Sequence[str], by: str | None = None,
+                         audit: Audit = None) -> bool:
         """Move a not-started occurrence to a final state (missed, rejected); cancel its deliveries."""
         with self.db.begin() as conn:
             values: dict[str, Any] = dict(state=state, error=reason, lease_until=None,
@@ -220,18 +237,42 @@ class Ledger:
                 conn.execute(update(delivery).where(delivery.c.occurrence_id == occ_id,
                                                     delivery.c.state == m.D_PENDING)
                              .values(state=m.D_CANCELLED, error=reason, updated_at=now))
+                if audit is not None:
+                    audit(conn)
             return changed
 
     def set_occurrence_state(self, occ_id: int, state: str, now: datetime, *,
                              from_states: Sequence[str], by: str | None = None,
-                             reason: str | None = None) -> bool:
+                             reason: str | None = None, audit: Audit = None) -> bool:
         values: dict[str, Any] = dict(state=state, updated_at=now)
         if by is not None:
             values.update(decided_by=by, decided_at=now, decision_reason=reason)
         with self.db.begin() as conn:
-            return conn.execute(update(occurrence).where(
+            changed = conn.execute(update(occurrence).where(
                 occurrence.c.id == occ_id, occurrence.c.state.in_(list(from_states)))
                 .values(**values)).rowcount == 1
+            if changed and audit is not None:
+                audit(conn)
+            return changed
+
+    def move_occurrence(self, occ_id: int, scheduled_for: datetime, now: datetime, *,
+                        from_states: Sequence[str], prepare_at: datetime | None = None,
+                        audit: Audit = None) -> bool:
+        """Give a not-started occurrence a new time; a held draft waits for approval again."""
+        with self.db.begin() as conn:
+            values: dict[str, Any] = dict(scheduled_for=scheduled_for, updated_at=now)
+            if prepare_at is not None:
+                values["prepare_at"] = prepare_at
+            changed = conn.execute(update(occurrence).where(
+                occurrence.c.id == occ_id, occurrence.c.state.in_(list(from_states)))
+                .values(**values)).rowcount == 1
+            if changed:
+                conn.execute(update(occurrence).where(occurrence.c.id == occ_id,
+                                                      occurrence.c.state == m.HELD)
+                             .values(state=m.AWAITING_APPROVAL))
+                if audit is not None:
+                    audit(conn)
+            return changed
 
     # -- deliveries -------------------------------------------------------
     def due_deliveries(self, now: datetime, schedule: str | None = None) -> list[Row]:
@@ -248,9 +289,11 @@ class Ledger:
                        worker: str) -> int | None:
         """Take a due delivery: commit ``attempting`` and an attempt row; the attempt number or None."""
         with self.db.begin() as conn:
-            # locks the occurrence row first, so it cannot turn missed/rejected under us
+            # locks the occurrence row first, so it cannot turn missed/rejected under us; the
+            # time is checked again because a one-off post may have been moved meanwhile
             if not conn.execute(update(occurrence).where(
-                    occurrence.c.id == occ_id, occurrence.c.state.in_(m.PUBLISHABLE))
+                    occurrence.c.id == occ_id, occurrence.c.state.in_(m.PUBLISHABLE),
+                    occurrence.c.scheduled_for <= now)
                     .values(state=m.PUBLISHING, updated_at=now)).rowcount:
                 return None
             claimed = conn.execute(update(delivery).where(
@@ -332,7 +375,7 @@ class Ledger:
             return changed
 
     def set_delivery(self, delivery_id: int, now: datetime, *, from_states: Sequence[str],
-                     note: str, **values: Any) -> bool:
+                     note: str, audit: Audit = None, **values: Any) -> bool:
         """A person's decision on a delivery (handed off, send again): state change + attempt row."""
         with self.db.begin() as conn:
             changed = conn.execute(update(delivery).where(
@@ -351,6 +394,8 @@ class Ledger:
                         occurrence.c.state.in_([m.DONE, m.PARTIAL, m.FAILED]))
                         .values(state=m.PUBLISHING, updated_at=now))
                 self._settle(conn, row.occurrence_id, now)
+                if audit is not None:
+                    audit(conn)
             return changed
 
     def _settle(self, conn: Connection, occ_id: int, now: datetime) -> None:

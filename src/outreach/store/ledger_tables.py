@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text,
+from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text,
                         TypeDecorator, UniqueConstraint)
 
 from .schema import metadata
@@ -61,9 +61,11 @@ occurrence = Table(
     Column("decided_by", String(100)),        # approval / rejection
     Column("decided_at", UTCDateTime),
     Column("decision_reason", Text),
+    Column("created_by", String(100)),        # one-off posts and manual publishes (0004)
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("schedule", "key", name="uq_occurrence_schedule_key"),
+    Index("ix_occurrence_schedule_scheduled_for", "schedule", "scheduled_for"),
 )
 
 delivery = Table(
@@ -87,6 +89,8 @@ delivery = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("occurrence_id", "channel", name="uq_delivery_occurrence_channel"),
+    Index("ix_delivery_state_updated_at", "state", "updated_at"),
+    Index("ix_delivery_channel_sent_at", "channel", "sent_at"),
 )
 
 attempt = Table(

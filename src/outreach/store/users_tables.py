@@ -8,8 +8,7 @@ inside the caller's transaction (``outreach.users.audit.record``).
 
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table,
-                        Text, UniqueConstraint)
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
 
 from .schema import metadata
 
@@ -84,6 +83,3 @@ Index("ix_audit_log_at", audit_log.c.at, audit_log.c.id)
 Index("ix_audit_log_target", audit_log.c.target_type, audit_log.c.target_id)
 Index("ix_audit_log_actor", audit_log.c.actor_name, audit_log.c.id)
 Index("ix_audit_log_action", audit_log.c.action, audit_log.c.id)
-
-__all__ = ["departments", "users", "memberships", "sessions", "sign_in_attempts", "audit_log",
-           "UniqueConstraint"]

@@ -23,6 +23,17 @@ from .audit import Actor, record
 from .roles import ROLES
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_email(email: str | None) -> str | None:
+    """An e-mail address for notifications, or None when left empty."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    if len(email) > 255 or not _EMAIL.match(email):
+        raise UserError(_("{email!r} is not an e-mail address", email=email))
+    return email
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,7 @@ class User:
     disabled: bool
     departments: tuple[str, ...] = ()
     created_at: datetime | None = None
+    email: str | None = None
 
     @property
     def shown_name(self) -> str:
@@ -44,7 +56,8 @@ class User:
 def _user(row, depts: list[str] | None = None) -> User:
     return User(id=row.id, name=row.name, display_name=row.display_name or "", role=row.role,
                 language=row.language, disabled=bool(row.disabled),
-                departments=tuple(depts or ()), created_at=store.from_db(row.created_at))
+                departments=tuple(depts or ()), created_at=store.from_db(row.created_at),
+                email=row.email)
 
 
 def normalise_name(name: str) -> str:
@@ -86,9 +99,9 @@ def _dept_ids(conn: Connection, names: list[str] | tuple[str, ...], now: datetim
 
 def add_user(db: Database, actor: Actor, name: str, role: str, password: str, *,
              display_name: str = "", departments: tuple[str, ...] = (),
-             language: str | None = None) -> User:
+             language: str | None = None, email: str | None = None) -> User:
     """Create an account (unknown departments are created)."""
-    name, role = check_name(name), check_role(role)
+    name, role, email = check_name(name), check_role(role), check_email(email)
     passwords.check_strength(password, name=name)
     if language is not None and language not in LANGUAGES:
         raise UserError(_("unknown language {language!r}: use one of {languages}",
@@ -100,7 +113,7 @@ def add_user(db: Database, actor: Actor, name: str, role: str, password: str, *,
             raise UserError(_("a user named {name!r} exists already", name=name))
         uid = store.add_user(conn, {
             "name": name, "display_name": display_name.strip()[:128], "password_hash": hashed,
-            "role": role, "language": language, "disabled": False,
+            "role": role, "language": language, "disabled": False, "email": email,
             "created_at": store.to_db(now), "password_changed_at": store.to_db(now)})
         store.set_memberships(conn, uid, _dept_ids(conn, departments, now))
         record(conn, actor, "user.add", "user", name,
@@ -122,10 +135,12 @@ def get_user(db: Database, name: str) -> User:
 
 def update_user(db: Database, actor: Actor, name: str, *, role: str | None = None,
                 display_name: str | None = None, departments: tuple[str, ...] | None = None,
-                disabled: bool | None = None, language: str | None | bool = False) -> User:
+                disabled: bool | None = None, language: str | None | bool = False,
+                email: str | None | bool = False) -> User:
     """Change an account; a role change or disabling also signs the user out everywhere.
 
-    ``language=False`` leaves the language alone; ``None`` means the workspace's.
+    ``language=False`` / ``email=False`` leave them alone; ``language=None`` means the
+    workspace's; ``email=None`` or ``""`` removes the address.
     """
     now = utc_now()
     with db.begin() as conn:
@@ -143,6 +158,8 @@ def update_user(db: Database, actor: Actor, name: str, *, role: str | None = Non
                 raise UserError(_("unknown language {language!r}: use one of {languages}",
                                   language=language, languages=", ".join(LANGUAGES)))
             values["language"] = changes["language"] = language
+        if email is not False and check_email(email) != row.email:
+            values["email"] = changes["email"] = check_email(email)
         losing_admin = row.role == "admin" and not row.disabled and (
             values.get("role", "admin") != "admin" or values.get("disabled"))
         if losing_admin and store.count_admins(conn) <= 1:
@@ -161,9 +178,18 @@ def update_user(db: Database, actor: Actor, name: str, *, role: str | None = Non
                      store.memberships_of(conn, [row.id]).get(row.id))
 
 
+def recipients(db: Database, permission: str) -> list[User]:
+    """Enabled users with an e-mail address whose role holds ``permission``: who is told
+    when something needs that permission (a draft to approve: ``approve``)."""
+    from .roles import can
+
+    return [u for u in list_users(db) if not u.disabled and u.email and can(u.role, permission)]
+
+
 def set_password(db: Database, actor: Actor, name: str, password: str, *,
                  keep_session: int | None = None) -> None:
-    """Set a new password and end every session of that user (but ``keep_session``)."""
+    """Set a new password, end every session of that user (but ``keep_session``) and lift
+    a sign-in lock on the name (an admin's way to let a locked-out person back in)."""
     now = utc_now()
     with db.begin() as conn:
         row = _require(conn, name)
@@ -171,6 +197,7 @@ def set_password(db: Database, actor: Actor, name: str, password: str, *,
         store.update_user(conn, row.id, password_hash=passwords.hash_password(password),
                           password_changed_at=store.to_db(now))
         store.revoke_sessions(conn, row.id, now, except_id=keep_session)
+        store.clear_attempts(conn, f"name:{row.name}")
         record(conn, actor, "user.password", "user", row.name)
 
 

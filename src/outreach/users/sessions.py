@@ -57,7 +57,8 @@ class SessionPolicy:
             if full in web:
                 value = web[full]
                 if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                    raise ConfigError(f"expected a whole number of at least 1, got {value!r}",
+                    raise ConfigError(_("expected a whole number of at least 1, got {value!r}",
+                                        value=value),
                                       file=settings.file or "outreach.toml", key=f"web.{full}")
                 values[key] = value
         return cls(**values)
@@ -183,9 +184,9 @@ def _fail(conn, policy: SessionPolicy, rows: Mapping[str, Any], keys: list[str],
 
 
 def lookup(db: Database, policy: SessionPolicy, token: str | None, *,
-           take_flash: bool = False, now: datetime | None = None) -> Session | None:
+           now: datetime | None = None) -> Session | None:
     """The live session for a cookie token, or None. One indexed query; a write only
-    when last_seen_at is over a minute old or flashes are taken."""
+    when last_seen_at is over a minute old."""
     if not token or len(token) > 128:
         return None
     now = now or utc_now()
@@ -195,22 +196,24 @@ def lookup(db: Database, policy: SessionPolicy, token: str | None, *,
     if row is None or row.revoked_at is not None or row.disabled or row.expires_at <= naive \
             or row.last_seen_at + timedelta(minutes=policy.idle_minutes) <= naive:
         return None
-    flashes: tuple[tuple[str, str], ...] = ()
-    values: dict[str, Any] = {}
     if naive - row.last_seen_at >= TOUCH_EVERY:
-        values["last_seen_at"] = naive
-    if take_flash and row.flash:
+        with db.begin() as conn:
+            store.update_session(conn, row.session_id, last_seen_at=naive)
+    flashes: tuple[tuple[str, str], ...] = ()
+    if row.flash:
         try:
             flashes = tuple((str(k), str(m)) for k, m in json.loads(row.flash))
         except (ValueError, TypeError):
             flashes = ()
-        values["flash"] = None
-    if values:
-        with db.begin() as conn:
-            store.update_session(conn, row.session_id, **values)
     return Session(id=row.session_id, user_id=row.user_id, name=row.name,
                    display_name=row.display_name or "", role=row.role, language=row.language,
                    csrf_token=row.csrf_token, flashes=flashes)
+
+
+def clear_flashes(db: Database, session_id: int) -> None:
+    """The flash messages were shown: forget them."""
+    with db.begin() as conn:
+        store.update_session(conn, session_id, flash=None)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ serve`` runs it under uvicorn. No input produces a 5xx:
   impossible timestamps get 400;
 - a database that is locked or unreachable gets 503 with ``Retry-After``
   within ``LOCK_WAIT`` seconds (Kakao gives a skill 5 s), and is logged;
+  the same when this server's own queue of writers is longer than that;
 - anything else is a bug: logged with its traceback in the configured log
   format (``OUTREACH_LOG_FORMAT=json`` too) and answered 500 without details.
 
@@ -22,17 +23,17 @@ on PostgreSQL the gate admits as many as the connection pool keeps open.
 
 from __future__ import annotations
 
-import copy
 import hmac
 import logging
 import threading
-from typing import Any, Callable, Iterable, TypeVar
+import time
+from typing import Any, Callable, Sequence, TypeVar
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -43,6 +44,7 @@ from ..logs import log
 from ..store import inbox as store
 from ..store.db import Database
 from ..inbox.ingest import Ingestor
+from ..model import Reply
 from ..inbox.items import Inbox, auto_hide
 from ..inbox.settings import ServerConfig, inbox_config, server_config
 from ..inbox.triage import load_rules
@@ -50,12 +52,19 @@ from . import facebook, kakao, strictjson
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-LOCK_WAIT = 2.0          # seconds a webhook waits for the database before answering 503
+# Seconds a webhook request may wait for the database, in the queue of this server's own
+# writers and then for locks held by other processes, before it answers 503 (Kakao gives
+# a skill 5 s in all).
+LOCK_WAIT = 3.5
 RETRY_AFTER = 5          # seconds, the Retry-After of a 503
 
 
 class TooLarge(Exception):
     pass
+
+
+class Incomplete(Exception):
+    """The sender hung up before the body arrived (common on the internet, not a bug)."""
 
 
 class DatabaseBusy(Exception):
@@ -72,11 +81,14 @@ async def read_body(request: Request, limit: int) -> bytes:
         except ValueError:
             raise TooLarge() from None
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge()
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge()
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise Incomplete() from None
     return b"".join(chunks)
 
 
@@ -134,6 +146,8 @@ def create_app(settings: Settings, db: Database, *, now: Callable = store.utcnow
             body = await read_body(request, server.max_body)
         except TooLarge:
             return _error(413, f"body larger than {server.max_body} bytes")
+        except Incomplete:
+            return _error(400, "the request body was cut off")
         header = request.headers.get("x-hub-signature-256")
         if not header:
             return _error(401, "missing X-Hub-Signature-256")
@@ -143,7 +157,7 @@ def create_app(settings: Settings, db: Database, *, now: Callable = store.utcnow
             replies = facebook.comment_replies(strictjson.loads(body), pages, default_fb)
         except (ValueError, facebook.BadPayload) as exc:
             return _error(400, f"malformed payload: {exc}")
-        triaged = _pretriaged(ingestor, (r.text for r in replies))
+        triaged = _pretriaged(ingestor, replies)
         try:
             result = await write(lambda conn: triaged.ingest(conn, replies, source="webhook"))
         except DatabaseBusy as exc:
@@ -167,14 +181,17 @@ def create_app(settings: Settings, db: Database, *, now: Callable = store.utcnow
             body = await read_body(request, server.max_body)
         except TooLarge:
             return _error(413, f"body larger than {server.max_body} bytes")
+        except Incomplete:
+            return _error(400, "the request body was cut off")
         try:
             message = kakao.parse(strictjson.loads(body))
         except (ValueError, kakao.BadSkillRequest) as exc:
             return _error(400, f"malformed skill request: {exc}")
-        triaged = _pretriaged(ingestor, [message.utterance])
+        reply = kakao.to_reply(cfg, cfg.kakao, message, now())
+        triaged = _pretriaged(ingestor, [reply])
         try:
-            answer = await write(
-                lambda conn: kakao.handle(conn, triaged, cfg.kakao, message, now()))
+            answer = await write(lambda conn: kakao.handle(conn, triaged, cfg.kakao, message,
+                                                           reply.created_at, reply))
         except DatabaseBusy as exc:
             return _busy(request, exc)
         return JSONResponse(answer)
@@ -188,13 +205,14 @@ def create_app(settings: Settings, db: Database, *, now: Callable = store.utcnow
     return Starlette(routes=routes, middleware=[Middleware(_Guard)])
 
 
-def _pretriaged(ingestor: Ingestor, texts: Iterable[str]) -> Ingestor:
-    """The ingestor with these texts' verdicts computed now, before the write transaction
-    opens (rules may be slow on a long text; the write lock must not wait for them)."""
-    known = {text: ingestor.verdict(text) for text in texts}
-    clone = copy.copy(ingestor)
-    clone.verdict = lambda text: known[text] if text in known else ingestor.verdict(text)
-    return clone
+def _pretriaged(ingestor: Ingestor, replies: Sequence[Reply]) -> Ingestor:
+    """An ingestor of its own for this request with ``replies`` triaged now, before the
+    write transaction opens (rules may be slow on a long text; the write lock must not
+    wait for them). Per request, because ``Ingestor.prepare`` keeps its verdicts on the
+    instance and requests run concurrently; the rules are shared, already loaded."""
+    own = Ingestor(ingestor.cfg, ingestor.rules, now=ingestor.now)
+    own.prepare(replies)
+    return own
 
 
 def _gate(db: Database) -> threading.Semaphore:
@@ -209,10 +227,12 @@ def _transaction(db: Database, gate: threading.Semaphore, work: Callable[[Any], 
     """Run ``work`` in a write transaction that waits at most ``LOCK_WAIT`` for locks."""
     from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
 
+    started = time.monotonic()
     if not gate.acquire(timeout=LOCK_WAIT):
-        raise DatabaseBusy("another request holds the database for too long")
+        raise DatabaseBusy(f"more requests than the database can take within {LOCK_WAIT:g} s")
     try:
-        with db.begin(lock_timeout=LOCK_WAIT) as conn:
+        left = max(0.2, LOCK_WAIT - (time.monotonic() - started))
+        with db.begin(lock_timeout=left) as conn:
             return work(conn)
     except (OperationalError, PoolTimeout, StorageError) as exc:  # locked, full, unreachable
         raise DatabaseBusy(_first_line(exc)) from exc

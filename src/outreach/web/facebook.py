@@ -84,13 +84,24 @@ def comment_replies(payload: Any, channel_for_page: Mapping[str, str],
     return replies
 
 
+MAX_ID = 200       # Graph ids are "<page>_<post>_<comment>": tens of characters
+
+
+def _id(value: Any, name: str) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    if len(value) > MAX_ID:
+        raise BadPayload(f"{name} longer than {MAX_ID} characters")
+    return value
+
+
 def _reply(channel: str, page: str, value: dict[str, Any]) -> Reply | None:
-    comment_id = value.get("comment_id")
-    if not isinstance(comment_id, str) or not comment_id:
+    comment_id = _id(value.get("comment_id"), "comment_id")
+    if comment_id is None:
         raise BadPayload("a comment change without comment_id")
     verb = value.get("verb")
-    post_id = value.get("post_id") if isinstance(value.get("post_id"), str) else None
-    parent = value.get("parent_id") if isinstance(value.get("parent_id"), str) else None
+    post_id = _id(value.get("post_id"), "post_id")
+    parent = _id(value.get("parent_id"), "parent_id")
     if parent == post_id:
         parent = None          # a top-level comment names the post as its parent
     author = value.get("from") if isinstance(value.get("from"), dict) else {}
@@ -102,8 +113,9 @@ def _reply(channel: str, page: str, value: dict[str, Any]) -> Reply | None:
     return Reply(channel=channel, remote_id=comment_id, text=message if isinstance(message, str)
                  else "", created_at=_time(value.get("created_time")),
                  thread_id=parent or comment_id, parent_id=parent, post_remote_id=post_id,
-                 author_id=str(author["id"]) if author.get("id") else None,
-                 author_name=author.get("name") if isinstance(author.get("name"), str) else None,
+                 author_id=str(author["id"])[:MAX_ID] if author.get("id") else None,
+                 author_name=author["name"][:255] if isinstance(author.get("name"), str)
+                 else None,
                  url=f"https://www.facebook.com/{comment_id}", deleted=verb == "remove",
                  hidden=verb == "hide",
                  edited_at=datetime.now(timezone.utc) if verb == "edited" else None,

@@ -23,10 +23,9 @@ from ..model import Reply
 from ..store import inbox as store
 from ..inbox.ingest import Ingestor
 from ..inbox.kinds import ticket_number
-from ..inbox.settings import KakaoTexts
+from ..inbox.settings import InboxConfig, KakaoTexts
 
 SIMPLE_TEXT_MAX = 1000
-THANKS = "따뜻한 말씀 감사합니다. 불편하신 점이 있으면 언제든 자세히 적어 보내 주세요."
 _WEEKDAYS = "월화수목금토일"
 
 
@@ -79,23 +78,32 @@ def response(outputs: list[dict[str, Any]], texts: KakaoTexts) -> dict[str, Any]
     return {"version": "2.0", "template": {"outputs": outputs[:3], "quickReplies": quick[:10]}}
 
 
-def handle(conn: Connection, ingestor: Ingestor, texts: KakaoTexts, message: SkillMessage,
-           now: datetime) -> dict[str, Any]:
-    """Store the message and build the answer, inside the caller's transaction."""
-    cfg = ingestor.cfg
+def to_reply(cfg: InboxConfig, texts: KakaoTexts, message: SkillMessage, now: datetime
+             ) -> Reply:
+    """The inbox ``Reply`` of a skill request (built before any transaction, so the
+    caller can triage it first)."""
     author = cfg.author_key(texts.channel, message.user_key)
-    first = not store.author_seen(conn, texts.channel, author)
-    links = dict(texts.links)
-    menu = message.utterance in links or message.utterance.lower() in \
-        {g.lower() for g in texts.greetings} or not message.utterance
     ref = {"bot_user_key": message.user_key}
     if message.plusfriend_key:
         ref["plusfriend_user_key"] = message.plusfriend_key
     if message.bot_id:
         ref["bot_id"] = message.bot_id
-    reply = Reply(channel=texts.channel, remote_id=f"skill-{uuid.uuid4().hex}",
-                  text=message.utterance, created_at=now, thread_id=author,
-                  author_id=message.user_key, ref=ref)
+    return Reply(channel=texts.channel, remote_id=f"skill-{uuid.uuid4().hex}",
+                 text=message.utterance, created_at=now, thread_id=author,
+                 author_id=message.user_key, ref=ref)
+
+
+def handle(conn: Connection, ingestor: Ingestor, texts: KakaoTexts, message: SkillMessage,
+           now: datetime, reply: Reply | None = None) -> dict[str, Any]:
+    """Store the message (``reply``, else built here) and build the answer, inside the
+    caller's transaction."""
+    cfg = ingestor.cfg
+    reply = reply or to_reply(cfg, texts, message, now)
+    author = reply.thread_id
+    first = not store.author_seen(conn, texts.channel, author)
+    links = dict(texts.links)
+    menu = message.utterance in links or message.utterance.lower() in \
+        {g.lower() for g in texts.greetings} or not message.utterance
     result = ingestor.ingest(conn, [reply], source="webhook")
     item_id = result.ids[reply.remote_id]
     outputs = []
@@ -107,7 +115,7 @@ def handle(conn: Connection, ingestor: Ingestor, texts: KakaoTexts, message: Ski
         store.update_item(conn, item_id, status="resolved", first_answered_at=store.to_db(now),
                           resolved_at=store.to_db(now))
         store.add_events(conn, [store.event(item_id, "auto_answer", "chatbot", row.kind, now)])
-        outputs.append(_simple(THANKS if row.kind == "opinion" else texts.menu))
+        outputs.append(_simple(texts.thanks if row.kind == "opinion" else texts.menu))
         return response(outputs, texts)
     if menu:
         store.update_item(conn, item_id, status="resolved", first_answered_at=store.to_db(now),

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Protocol, Sequence
+from ...i18n import _
 
 if TYPE_CHECKING:
     from ...model import CheckResult
@@ -63,7 +64,8 @@ def open_dealer(ctx: "ChannelContext") -> Dealer:
 
     name = ctx.setting("dealer", "solapi", type_=str)
     if name not in DEALERS:
-        raise ConfigError(f"unknown brand-message dealer {name!r}; known: {', '.join(DEALERS)}",
+        raise ConfigError(_("unknown brand-message dealer {name!r}; known: {dealers}", name=name,
+                            dealers=', '.join(DEALERS)),
                           file=ctx.config_file or "outreach.toml", key=f"channels.{ctx.name}.dealer")
-    module, _, attr = DEALERS[name].partition(":")
+    module, _sep, attr = DEALERS[name].partition(":")
     return getattr(import_module(module), attr)(ctx)

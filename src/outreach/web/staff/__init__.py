@@ -65,6 +65,24 @@ def action_labels() -> dict[str, str]:
     return labels
 
 
+WEB_KEYS = frozenset({"host", "port", "trusted_proxies", "secure_cookies",
+                      "session_idle_minutes", "session_absolute_hours", "lock_after",
+                      "lock_after_ip", "max_lock_minutes", "forget_after_minutes"})
+
+
+def check_web_section(settings: Settings) -> None:
+    """Refuse a misspelt ``[web]`` key instead of silently using the default."""
+    unknown = sorted(set(settings.section("web")) - WEB_KEYS)
+    if unknown:
+        from ...config import line_of
+
+        text = settings.file.read_text(encoding="utf-8") if settings.file else ""
+        raise ConfigError(f"unknown setting; [web] knows {', '.join(sorted(WEB_KEYS))}",
+                          file=settings.file or "outreach.toml",
+                          line=line_of(text, unknown[0], "web") if text else None,
+                          key=f"web.{unknown[0]}")
+
+
 def _secure_cookies(settings: Settings) -> bool | None:
     value = settings.section("web").get("secure_cookies", "auto")
     if value == "auto":
@@ -88,6 +106,7 @@ def create_staff_app(settings: Settings, db: Database) -> Starlette:
     """The staff app (pages, sign-in, static files) over ``db``."""
     from .render import error_response, make_environment
 
+    check_web_section(settings)
     version = _static_version()
     state = StaffState(settings=settings, db=db, policy=SessionPolicy.from_settings(settings),
                        secure_cookies=_secure_cookies(settings),
@@ -96,16 +115,18 @@ def create_staff_app(settings: Settings, db: Database) -> Starlette:
     routes.append(Mount("/static", app=StaticFiles(directory=STATIC), name="static"))
 
     async def not_found(request: Request, exc: Exception) -> Response:
-        from ...i18n import _
+        from ...i18n import _, use_language
 
-        return error_response(request, _("there is no such page"), 404)
+        with use_language(settings.language):
+            return error_response(request, _("there is no such page"), 404)
 
     async def server_error(request: Request, exc: Exception) -> Response:
-        from ...i18n import _
+        from ...i18n import _, use_language
 
         logger.exception("staff request failed", exc_info=exc)
-        return error_response(request, _("something went wrong on the server; the error was "
-                                         "logged"), 500)
+        with use_language(settings.language):
+            return error_response(request, _("something went wrong on the server; the "
+                                             "error was logged"), 500)
 
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)],
                     exception_handlers={404: not_found, 405: not_found, 500: server_error})

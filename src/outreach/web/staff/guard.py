@@ -43,6 +43,8 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_FORM_FIELDS = 1000
 MAX_FORM_FILES = 50
+MiB = 1024 * 1024
+DEFAULT_MAX_BODY = 2 * MiB
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 Handler = Callable[[Request], Any]
@@ -52,8 +54,13 @@ class CsrfFailed(OutreachError):
     """The form or HTMX request did not carry this session's CSRF token."""
 
 
-def requires(permission: str) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-    """Guard a route handler with ``permission`` (see ``outreach.users.roles``)."""
+def requires(permission: str, *, max_body: int = DEFAULT_MAX_BODY
+             ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """Guard a route handler with ``permission`` (see ``outreach.users.roles``).
+
+    ``max_body``: the largest request body accepted (413 above it); raise it for
+    upload routes, e.g. ``@requires(EDIT, max_body=20 * MiB)``.
+    """
 
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         is_async = inspect.iscoroutinefunction(handler)
@@ -62,14 +69,19 @@ def requires(permission: str) -> Callable[[Handler], Callable[[Request], Awaitab
         async def guarded(request: Request) -> Response:
             state = staff(request)
             token = request.cookies.get(SESSION_COOKIE)
-            take_flash = request.method == "GET" and not is_htmx(request)
-            session = await run_in_threadpool(lookup, state.db, state.policy, token,
-                                              take_flash=take_flash) if token else None
+            session = await run_in_threadpool(lookup, state.db, state.policy, token) \
+                if token else None
             request.state.session = session
             language = set_language(session.language if session and session.language
                                     else state.settings.language)
             try:
                 if request.method not in SAFE_METHODS:
+                    if _too_large(request, max_body):
+                        from .render import error_response
+
+                        return error_response(request, _(
+                            "the upload is too large (at most {size} MB)",
+                            size=round(max_body / MiB, 1)), 413)
                     await _check_csrf(request, session)
                 if permission != PUBLIC:
                     if session is None:
@@ -91,6 +103,18 @@ def requires(permission: str) -> Callable[[Handler], Callable[[Request], Awaitab
         return guarded
 
     return decorate
+
+
+def _too_large(request: Request, limit: int) -> bool:
+    """A body over ``limit`` by its Content-Length (a body without one is chunked: the
+    reverse proxy's limit applies, see docs/web.md)."""
+    declared = request.headers.get("content-length")
+    if declared is None:
+        return False
+    try:
+        return int(declared) > limit
+    except ValueError:
+        return True
 
 
 def status_for(exc: OutreachError) -> int:
@@ -154,6 +178,13 @@ def to_sign_in(request: Request) -> Response:
     path = request.url.path
     if request.url.query:
         path += "?" + request.url.query
+    if is_htmx(request):
+        # back to the page the fragment belongs to, not to the fragment's own URL
+        from urllib.parse import urlsplit
+
+        current = urlsplit(request.headers.get("hx-current-url", ""))
+        if current.path and current.netloc == request.url.netloc:
+            path = current.path + ("?" + current.query if current.query else "")
     target = "/sign-in" + ("" if path == "/" else "?next=" + quote(safe_next(path), safe="/"))
     if is_htmx(request):
         # HTMX would swap a redirect's page into a fragment; HX-Redirect loads it whole
@@ -170,8 +201,10 @@ def set_session_cookie(request: Request, response: Response, token: str | None) 
         response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True,
                                samesite="lax")
         return
+    # no max-age: the cookie ends with the browser (shared office computers); the
+    # session row ends by itself after the idle or absolute time-out
     response.set_cookie(SESSION_COOKIE, token, path="/", secure=secure, httponly=True,
-                        samesite="lax", max_age=state.policy.absolute_hours * 3600)
+                        samesite="lax")
 
 
 def set_pre_csrf_cookie(request: Request, response: Response) -> None:

@@ -98,6 +98,12 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
         html = "".join(tmpl.blocks[block](tmpl.new_context(ctx)))
     else:
         html = tmpl.render(ctx)
+        session = current_session(request)
+        whole_page = not is_htmx(request) or request.headers.get("hx-boosted") == "true"
+        if session is not None and session.flashes and whole_page:   # shown: forget them
+            from ...users.sessions import clear_flashes
+
+            clear_flashes(staff(request).db, session.id)
     response = HTMLResponse(html, status_code=status, headers=dict(headers or {}))
     set_pre_csrf_cookie(request, response)
     return response

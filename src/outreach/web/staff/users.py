@@ -42,14 +42,16 @@ def index(request: Request) -> Response:
 @requires(ADMIN)
 def add(request: Request) -> Response:
     form = form_data(request)
-    values = {k: str(form.get(k, "")) for k in ("name", "display_name", "role", "departments")}
+    values = {k: str(form.get(k, "")) for k in ("name", "display_name", "role", "departments",
+                                                 "email")}
     from ...errors import UserError
 
     try:
         user = accounts.add_user(staff(request).db, current_actor(request), values["name"],
                                  values["role"], str(form.get("password", "")),
                                  display_name=values["display_name"],
-                                 departments=_departments(values["departments"]))
+                                 departments=_departments(values["departments"]),
+                                 email=values["email"])
     except UserError as exc:  # keep what was typed (but the password)
         return _list_page(request, form=values, error=str(exc), status=400)
     return _done(request, _("Added {name}.", name=user.name))
@@ -72,7 +74,8 @@ def update(request: Request) -> Response:
         display_name=str(form.get("display_name", "")),
         departments=_departments(str(form.get("departments", ""))),
         disabled=form.get("disabled") == "1",
-        language=language if language in LANGUAGES else None)
+        language=language if language in LANGUAGES else None,
+        email=str(form.get("email", "")))
     return _done(request, _("Saved {name}.", name=user.name), "user_edit", name=user.name)
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_inbox_kinds"
-down_revision = "0003_users"
+down_revision = "0004_oneoff_notify"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,97 @@
+"""The overdue watcher: when an item passes a deadline, tell its department's officers and the
+department's supervisor, once.
+
+"Once" is a database fact: a notice row per (item, deadline) is inserted with
+``ON CONFLICT DO NOTHING`` (a short transaction of its own) before the mail
+goes out, so two watchers (daemon and cron) never send it twice; a mail that
+fails takes its row back out, so the next pass tries again. (A crash between
+the claim and the mail loses that one notice: at most once, never twice.)
+The notification pass of the daemon and of cron's ``run-due``
+(``outreach.notify.job.run``) calls ``notify_overdue``; the web's queue
+highlights the same items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Sequence
+
+from sqlalchemy import Connection
+
+from ..config import Settings
+from ..store import inbox as store
+from ..store import inbox_queries as queries
+from ..store.db import Database
+from .masking import mask
+
+Recipients = Callable[[Connection, "str | None"], Sequence[str]]
+Send = Callable[["OverdueNotice", Sequence[str]], None]
+
+
+@dataclass(frozen=True)
+class OverdueNotice:
+    item_id: int
+    deadline: str             # first (first answer) | resolve (resolution)
+    due_at: datetime          # aware UTC
+    department: str | None
+    channel: str
+    excerpt: str              # masked, short: notices leave the system (e-mail)
+
+
+def watch_overdue(db: Database, now: datetime, recipients: Recipients, send: Send,
+                  *, limit: int = 500) -> list[OverdueNotice]:
+    """Notify every newly overdue item once; the notices handed over. A failing ``send``
+    releases its notice (tried again next pass) and the error goes up."""
+    sent: list[OverdueNotice] = []
+    with db.read() as conn:
+        rows = queries.overdue_candidates(conn, now, limit)
+    for row in rows:
+        notice = OverdueNotice(row.id, row.deadline, store.from_db(row.due_at), row.assignee,
+                               row.channel, _excerpt(row.text))
+        with db.begin() as conn:
+            people = list(dict.fromkeys(recipients(conn, row.assignee)))
+            claimed = queries.claim_notice(conn, row.id, row.deadline, notice.due_at, now,
+                                           ",".join(people))
+        if not claimed:
+            continue
+        try:
+            send(notice, people)
+        except BaseException:
+            with db.begin() as conn:
+                queries.release_notice(conn, row.id, row.deadline)
+            raise
+        sent.append(notice)
+    return sent
+
+
+def notify_overdue(settings: Settings, db: Database, options: Any, now: datetime) -> int:
+    """The notification pass's part: mail each newly overdue item's officers and
+    supervisors (their accounts' addresses); how many notices went out."""
+    from ..i18n import _, format_datetime, use_language
+    from ..notify import mail
+    from .desk import SUPERVISOR_ROLES
+
+    def recipients(conn: Connection, department: str | None) -> list[str]:
+        return queries.department_addresses(conn, department, ("officer", *SUPERVISOR_ROLES))
+
+    def send(notice: OverdueNotice, people: Sequence[str]) -> None:
+        if not people:
+            return          # recorded with no recipient: nobody to tell (shown on the page)
+        with use_language(settings.language):
+            which = (_("first answer") if notice.deadline == "first" else _("resolution"))
+            subject = _("[outreach] Overdue: item {id} ({department}), {which}",
+                        id=notice.item_id, department=notice.department or "-", which=which)
+            body = _("The {which} of item {id} on {channel} was due {due}: {text}",
+                     which=which, id=notice.item_id, channel=notice.channel,
+                     due=format_datetime(notice.due_at, settings.timezone), text=notice.excerpt)
+        mail.send(settings, options.smtp,
+                  mail.build(options.smtp, list(people), subject, body,
+                             f"{options.base_url}/inbox/{notice.item_id}"))
+
+    return len(watch_overdue(db, now, recipients, send))
+
+
+def _excerpt(text: str, size: int = 60) -> str:
+    shown = " ".join(mask(text or "").split())
+    return shown if len(shown) <= size else shown[:size - 1] + "…"

@@ -1,0 +1,130 @@
+"""What deserves an e-mail, as events with a stable key (the key makes each go once).
+
+Kinds, the permission needed to act on them (its holders get the mail, see
+``outreach.users.roles``), and their keys:
+
+========================  ==========  =====================================
+draft ready for approval  approve     ``draft_ready:<occurrence>``
+data file missing          edit        ``data_missing:<schedule>:<run UTC>``
+delivery failed/unknown    publish     ``delivery:<id>:<attempts>:<state>``
+run missed                 edit        ``missed:<occurrence>``
+token expiring             admin       ``token:<channel>:<expiry date>``
+========================  ==========  =====================================
+
+A delivery that fails again after a retry has a new attempt count, so it is a
+new event. Only events newer than ``lookback_hours`` are considered, so turning
+notifications on for an old workspace does not mail its history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from ..config import Settings
+from ..i18n import _, format_datetime
+from ..publishing import model as m
+from ..store.desk import DeskQueries
+from ..store.notify import NotificationStore
+from ..users.roles import ADMIN, APPROVE, EDIT, PUBLISH
+from .settings import NotifySettings
+
+
+@dataclass(frozen=True)
+class Event:
+    key: str
+    kind: str
+    roles: tuple[str, ...]
+    subject: str
+    body: str
+    link: str
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "kind": self.kind, "roles": self.roles, "subject": self.subject,
+                "body": self.body, "link": self.link}
+
+
+def _run_name(row: dict) -> str:
+    return _("one-off post") if row["schedule"] == m.POST else row["schedule"]
+
+
+def collect(settings: Settings, options: NotifySettings, queries: DeskQueries,
+            checks: NotificationStore, schedules: Iterable, now: datetime) -> list[Event]:
+    """Every current event (already-sent ones included: recording drops those)."""
+    tz = settings.timezone
+    since = now - timedelta(hours=options.lookback_hours)
+    url = options.base_url
+    events: list[Event] = []
+    drafts, _n = queries.occurrences_in([m.AWAITING_APPROVAL], since=since, limit=200)
+    for row in drafts:
+        when = format_datetime(row["scheduled_for"], tz)
+        events.append(Event(
+            f"draft_ready:{row['id']}", "draft_ready", (APPROVE,),
+            _("[outreach] Draft ready for approval: {name}, {when}", name=_run_name(row),
+              when=when),
+            _("The draft of {name} ({template}) for {when} is ready. Look at it and approve or "
+              "reject it before its time; unapproved drafts are not published.",
+              name=_run_name(row), template=row["template"], when=when),
+            f"{url}/runs/{row['id']}"))
+    bad, _n = queries.deliveries_in([m.D_FAILED, m.D_UNKNOWN], since=since, limit=200)
+    for row in bad:
+        when = format_datetime(row["scheduled_for"], tz)
+        subject = (_("[outreach] Delivery failed: {channel}, {when}", channel=row["channel"],
+                     when=when) if row["state"] == m.D_FAILED else
+                   _("[outreach] Delivery outcome unknown: {channel}, {when}",
+                     channel=row["channel"], when=when))
+        body = (_("The post for {channel} was not published: {error}. Fix the cause, then send it "
+                  "again from its page.", channel=row["channel"], error=row["error"] or "-")
+                if row["state"] == m.D_FAILED else
+                _("The request to {channel} went out but we do not know whether the post "
+                  "appeared: {error}. Check the platform, then record it as published or send it "
+                  "again from its page.", channel=row["channel"], error=row["error"] or "-"))
+        events.append(Event(f"delivery:{row['id']}:{row['attempts']}:{row['state']}",
+                            "delivery_" + row["state"], (PUBLISH,), subject, body,
+                            f"{url}/runs/{row['occurrence_id']}"))
+    missed, _n = queries.occurrences_in([m.MISSED], since=since, limit=200)
+    for row in missed:
+        when = format_datetime(row["scheduled_for"], tz)
+        events.append(Event(
+            f"missed:{row['id']}", "run_missed", (EDIT,),
+            _("[outreach] Run missed: {name}, {when}", name=_run_name(row), when=when),
+            _("{name} for {when} was not published: {reason}", name=_run_name(row), when=when,
+              reason=row["error"] or "-"),
+            f"{url}/runs/{row['id']}"))
+    for name, check in checks.checks().items():
+        expires = check["expires_at"]
+        if expires is None or expires > now + timedelta(days=options.token_days):
+            continue
+        day = format_datetime(expires, tz)
+        fixes = [r["fix"] for r in check["results"] if r.get("fix")]
+        events.append(Event(
+            f"token:{name}:{expires.date().isoformat()}", "token_expiring", (ADMIN,),
+            (_("[outreach] Access token of {channel} expired on {when}", channel=name, when=day)
+             if expires <= now else
+             _("[outreach] Access token of {channel} expires on {when}", channel=name, when=day)),
+            _("Publishing to {channel} stops when its token expires. What to do: {fix}",
+              channel=name, fix="; ".join(fixes) or _("create a new token and set it")),
+            f"{url}/channels"))
+    events.extend(missing_data(settings, options, schedules, now))
+    return events
+
+
+def missing_data(settings: Settings, options: NotifySettings, schedules: Iterable,
+                 now: datetime) -> list[Event]:
+    """Next runs within ``data_days`` whose data file is not there yet (no database)."""
+    from ..publishing.desk import missing_data as find
+
+    events = []
+    for item in find(settings, schedules, now, options.data_days):
+        local = format_datetime(item["when"], settings.timezone)
+        events.append(Event(
+            f"data_missing:{item['schedule']}:{item['when'].isoformat()}", "data_missing",
+            (EDIT,),
+            _("[outreach] Data file missing for {name}, {when}", name=item["schedule"],
+              when=local),
+            _("The run of {name} on {when} needs {file}, which does not exist yet. Add it "
+              "before the draft is prepared, or the run fails.", name=item["schedule"],
+              when=local, file=item["file"]),
+            f"{options.base_url}/today"))
+    return events

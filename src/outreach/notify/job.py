@@ -1,0 +1,106 @@
+"""One notification pass: find events, record the new ones, mail what is due.
+
+Called by every scheduling pass (the daemon's minute tick and cron's
+``run-due``) after the ledger's work, never from a web request. Recipients are
+the staff accounts whose role holds the permission the event needs (and that
+have an e-mail address), plus the fixed addresses ``[notifications.to]`` gives
+for such roles.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable, Iterable
+
+from ..config import Settings
+from ..errors import OutreachError
+from ..i18n import use_language
+from ..logs import log, redact
+from ..store.db import Database
+from ..store.desk import DeskQueries
+from ..store.notify import FAILED, NOBODY, PENDING, SENT, NotificationStore
+from ..users.roles import can
+from . import mail
+from .events import collect
+from .settings import NotifySettings, notify_settings
+
+logger = logging.getLogger("outreach.notify")
+MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=5)
+
+
+
+@dataclass
+class NotifyReport:
+    recorded: int = 0
+    sent: int = 0
+    failed: int = 0
+    nobody: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def recipients(options: NotifySettings, permissions: Iterable[str],
+               staff: Iterable[tuple[str, str]]) -> list[str]:
+    """Addresses of the roles holding any of ``permissions``: staff accounts and fixed ones."""
+    wanted = list(permissions)
+
+    def acts(role: str) -> bool:
+        return any(can(role, p) for p in wanted)
+
+    found = [a for role, addresses in options.to.items() if acts(role) for a in addresses]
+    found += [email for role, email in staff if acts(role)]
+    return sorted(dict.fromkeys(a.strip() for a in found if a and "@" in a))
+
+
+def run(settings: Settings, db: Database, schedules: Iterable,
+        now: Callable[[], datetime]) -> NotifyReport | None:
+    """Record and send; None when notifications are off. Never raises for one bad mail."""
+    options = notify_settings(settings)
+    if options is None:
+        return None
+    report = NotifyReport()
+    store = NotificationStore(db)
+    with use_language(settings.language):
+        events = collect(settings, options, DeskQueries(db), store, schedules, now())
+    report.recorded = store.record((e.as_dict() for e in events), now())
+    due = store.due(now())
+    staff = store.staff_addresses() if due else []
+    for row in due:
+        if not store.claim(row["id"], now(), now() + LEASE):
+            continue   # another pass took it
+        to = recipients(options, row["roles"].split(","), staff)
+        if not to:
+            store.finish(row["id"], NOBODY, now(), error="no staff account allowed to "
+                         f"{row['roles']} has an e-mail address")
+            report.nobody += 1
+            log(logger, logging.WARNING, "notification has no recipient", key=row["key"],
+                roles=row["roles"])
+            continue
+        try:
+            mail.send(settings, options.smtp,
+                      mail.build(options.smtp, to, row["subject"], row["body"], row["link"]))
+        except OutreachError as exc:   # refused, unreachable, password variable unset
+            attempts = row["attempts"] + 1
+            error = redact(str(exc))
+            if attempts >= MAX_ATTEMPTS:
+                store.finish(row["id"], FAILED, now(), error=error)
+            else:
+                store.finish(row["id"], PENDING, now(), error=error,
+                             retry_at=now() + timedelta(minutes=5 * 2 ** attempts))
+            report.failed += 1
+            report.errors.append(f"{row['key']}: {error}")
+            log(logger, logging.ERROR, "notification not sent", key=row["key"], error=error)
+            continue
+        store.finish(row["id"], SENT, now(), recipients=", ".join(to))
+        report.sent += 1
+        log(logger, logging.INFO, "notification sent", key=row["key"], to=len(to))
+    from ..inbox.overdue import notify_overdue   # inbox items past a deadline, once each
+    try:
+        report.sent += notify_overdue(settings, db, options, now())
+    except OutreachError as exc:
+        report.failed += 1
+        report.errors.append(f"inbox overdue: {redact(str(exc))}")
+        log(logger, logging.ERROR, "overdue notice not sent", error=redact(str(exc)))
+    return report

@@ -1,0 +1,39 @@
+"""Tables of the publishing desk: notifications sent once per event, stored channel checks.
+
+The migration ``0004_oneoff_notify`` creates exactly these; change both together.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, Integer, String, Table, Text, UniqueConstraint
+
+from .ledger_tables import UTCDateTime
+from .schema import metadata
+
+notification = Table(
+    "notification", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(300), nullable=False),       # the event: e.g. draft_ready:42
+    Column("kind", String(40), nullable=False),
+    Column("roles", String(200), nullable=False),     # comma-separated roles that can act
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("link", String(1000)),
+    Column("state", String(20), nullable=False, index=True),   # pending, sent, failed, nobody
+    Column("recipients", Text),                       # comma-separated addresses, once sent
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime),
+    Column("error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    UniqueConstraint("key", name="uq_notification_key"),
+)
+
+channel_check = Table(
+    "channel_check", metadata,
+    Column("channel", String(100), primary_key=True),
+    Column("checked_at", UTCDateTime, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("results_json", Text, nullable=False),     # [{"ok", "what", "fix", "expires_at"}]
+    Column("expires_at", UTCDateTime),                # earliest credential expiry seen
+)

@@ -1,0 +1,424 @@
+"""Inbox queries for the officer's desk: the report's rows, the department queue, transfers,
+time per department and once-only overdue notices.
+
+Beside ``store.inbox`` (ingest, search, the CLI list) so each module keeps one
+job. Callers hold the transaction and pass the connection; times are naive UTC
+(``to_db`` / ``from_db`` in ``store.inbox``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterator, Sequence
+
+from sqlalchemy import Connection, and_, func, insert, literal_column, or_, select, \
+    update
+from sqlalchemy.engine import Row
+
+from .inbox import OPEN_STATUSES, _fts5_query, _has, _pg_search, RECENT_WINDOW, to_db, utcnow
+from .inbox_tables import inbox_items
+from .inbox_transfer_tables import (inbox_department_time, inbox_overdue_notices,
+                                    inbox_transfers)
+
+# The next deadline of an open item: the first-answer deadline until a first answer is
+# given, then the resolution deadline. Written exactly as in migration 0007's partial
+# index, so both databases read the queue in this order straight from the index.
+NEXT_DUE_SQL = "(CASE WHEN first_answered_at IS NULL THEN first_due_at ELSE resolve_due_at END)"
+_OPEN_SQL = "inbox_items.status IN ('new', 'open', 'answered') AND inbox_items.deleted_at IS NULL"
+
+
+def has_kind() -> bool:
+    """Whether items carry a message kind (complaint, question, greeting ...)."""
+    return "kind" in inbox_items.c
+
+
+# -- the report -----------------------------------------------------------------------
+
+_REPORT_COLUMNS = ("id", "channel", "categories", "status", "flags", "assignee", "created_at",
+                   "first_answered_at", "resolved_at", "first_due_at", "resolve_due_at",
+                   "deleted_at", "platform_hidden")
+
+
+def report_rows(conn: Connection, start: datetime, end: datetime, *, with_text: bool = False
+                ) -> Iterator[Row]:
+    """Every item received in ``[start, end)``, oldest first, streamed (a month's export
+    holds tens of thousands of rows)."""
+    c = inbox_items.c
+    cols = [c[name] for name in _REPORT_COLUMNS]
+    if has_kind():
+        cols.append(c["kind"])
+    if with_text:
+        cols += [c.text, c.author_key, c.author_name]
+    stmt = (select(*cols).where(c.created_at >= to_db(start), c.created_at < to_db(end))
+            .order_by(c.created_at, c.id))
+    result = conn.execution_options(yield_per=2000).execute(stmt)
+    yield from result
+
+
+def first_received(conn: Connection) -> datetime | None:
+    return conn.execute(select(func.min(inbox_items.c.created_at))).scalar()
+
+
+# -- the queue --------------------------------------------------------------------------
+
+SORTS = ("newest", "oldest", "due", "late")
+
+
+@dataclass
+class QueueFilter:
+    """What an officer's queue shows; empty fields do not filter.
+
+    ``departments`` limits the queue to the officer's departments (None: every
+    department, for supervisors). ``sort``: newest, oldest, due (next deadline
+    first) or late (overdue items only, most overdue first)."""
+
+    statuses: tuple[str, ...] = OPEN_STATUSES
+    departments: tuple[str, ...] | None = None
+    department: str | None = None
+    channel: str | None = None
+    category: str | None = None
+    kind: str | None = None
+    flag: str | None = None
+    overdue: bool = False
+    search: str | None = None
+    sort: str = "newest"
+    after_id: int | None = None          # only items newer than this (live updates)
+    limit: int = 50
+    offset: int = 0
+    now: datetime = field(default_factory=utcnow)
+
+
+def _open_only(statuses: Sequence[str]) -> bool:
+    return bool(statuses) and set(statuses) <= set(OPEN_STATUSES)
+
+
+def queue(conn: Connection, f: QueueFilter) -> list[Row]:
+    """One page of the queue. Sorting by deadline uses the open-items index of migration 0007
+    (so it applies to open statuses; other statuses fall back to newest first)."""
+    c = inbox_items.c
+    conds: list[Any] = [c.deleted_at.is_(None)]
+    if f.statuses:
+        conds.append(c.status.in_(f.statuses))
+    if f.departments is not None:
+        if not f.departments:
+            return []
+        conds.append(c.assignee.in_(f.departments))
+    if f.department:
+        conds.append(c.assignee == f.department)
+    if f.channel:
+        conds.append(c.channel == f.channel)
+    if f.category:
+        conds.append(_has(conn, "categories", f.category))
+    if f.kind and has_kind():
+        conds.append(c["kind"] == f.kind)
+    if f.flag == "any":
+        conds.append(c.flags != "")
+    elif f.flag:
+        conds.append(_has(conn, "flags", f.flag))
+    if f.after_id:
+        conds.append(c.id > f.after_id)
+    sort = f.sort if f.sort in SORTS else "newest"
+    by_due = sort in ("due", "late") and _open_only(f.statuses) and not f.search
+    moment = to_db(f.now)
+    next_due = literal_column(NEXT_DUE_SQL)
+    late = f.overdue or sort == "late"
+    if late and not by_due:
+        conds.append(overdue_now(moment))
+    stmt = select(inbox_items)
+    if f.search:
+        return _search_page(conn, stmt, f, conds)
+    if by_due:
+        # the partial index's own predicate, so SQLite and PostgreSQL both pick it; an open
+        # item is overdue exactly when its next deadline has passed: a range on the index
+        conds.append(literal_column(_OPEN_SQL))
+        conds.append(next_due < moment if late else next_due.isnot(None))
+        order = [next_due.asc(), c.id.asc()]
+    elif sort == "oldest":
+        order = [c.id.asc()]
+    else:
+        order = [c.id.desc()]
+        narrow = f.category or f.flag or f.kind or f.channel
+        if conn.dialect.name == "postgresql" and narrow and f.offset == 0:
+            return _pg_newest(conn, stmt, conds, f.limit)
+    stmt = stmt.where(*conds).order_by(*order).limit(f.limit).offset(f.offset)
+    return list(conn.execute(stmt))
+
+
+def _pg_newest(conn: Connection, stmt, conds: list, limit: int) -> list[Row]:
+    """Newest first under narrowing filters on PostgreSQL. The planner multiplies the
+    filters' selectivities as if independent, so for "category 주차 in 도로과" (which
+    never meet) it walks the newest items through the primary key and reads the whole
+    table. So: the newest ``RECENT_WINDOW`` items first (a common match fills the page at
+    once); otherwise all matches through the indexes (bitmap: GIN categories x
+    department), materialised, then the newest of them."""
+    c = inbox_items.c
+    newest = conn.execute(select(c.id).order_by(c.id.desc()).limit(1)).scalar() or 0
+    recent = list(conn.execute(stmt.where(*conds, c.id > newest - RECENT_WINDOW)
+                               .order_by(c.id.desc()).limit(limit)))
+    if len(recent) >= limit:
+        return recent
+    matches = select(c.id).where(*conds).cte("matches").prefix_with("MATERIALIZED")
+    ids = select(matches.c.id).order_by(matches.c.id.desc()).limit(limit).scalar_subquery()
+    return list(conn.execute(select(inbox_items).where(c.id.in_(ids))
+                             .order_by(c.id.desc())))
+
+
+def _search_page(conn: Connection, stmt, f: QueueFilter, conds: list) -> list[Row]:
+    """A search page, newest first, the way ``store.inbox.list_items`` reads the index:
+    SQLite walks the FTS5 matches in rowid order (and stops at the page); PostgreSQL
+    tries the newest items first, then the GIN index (see ``list_items``)."""
+    c = inbox_items.c
+    if conn.dialect.name == "sqlite":
+        query = _fts5_query(f.search or "")
+        if query is None:
+            return []
+        from sqlalchemy import column, table, text
+
+        fts = table("inbox_search", column("rowid"))
+        stmt = (stmt.join(fts, c.id == literal_column("inbox_search.rowid"))
+                .where(text("inbox_search MATCH :q").bindparams(q=query), *conds)
+                .order_by(literal_column("inbox_search.rowid").desc())
+                .limit(f.limit).offset(f.offset))
+        return list(conn.execute(stmt))
+    stmt = _pg_search(stmt, f.search or "")
+    if stmt is None:
+        return []
+    stmt = stmt.where(*conds)
+    if f.offset:
+        return list(conn.execute(stmt.limit(f.limit).offset(f.offset)))
+    newest = conn.execute(select(c.id).order_by(c.id.desc()).limit(1)).scalar() or 0
+    floor = newest - RECENT_WINDOW
+    recent = list(conn.execute(stmt.where(
+        c.id > floor, literal_column("inbox_search.item_id") > floor).limit(f.limit)))
+    if len(recent) >= f.limit:
+        return recent
+    # all matches through the GIN index (and the department's), materialised, newest of
+    # them: an ordered walk would read the whole table for a word rare in the department
+    matches = stmt.with_only_columns(c.id).order_by(None).cte("matches") \
+        .prefix_with("MATERIALIZED")
+    ids = select(matches.c.id).order_by(matches.c.id.desc()).limit(f.limit).scalar_subquery()
+    return list(conn.execute(select(inbox_items).where(c.id.in_(ids)).order_by(c.id.desc())))
+
+
+def overdue_now(moment: datetime):
+    """Open items past a deadline at ``moment`` (naive UTC), in the index's own terms."""
+    c = inbox_items.c
+    return or_(and_(c.status.in_(("new", "open")), c.first_answered_at.is_(None),
+                    c.first_due_at < moment),
+               and_(c.status.in_(OPEN_STATUSES), c.resolved_at.is_(None),
+                    c.resolve_due_at < moment))
+
+
+def count_open(conn: Connection, departments: Sequence[str] | None, now: datetime
+               ) -> dict[str, tuple[int, int]]:
+    """Per department: open items and overdue ones (the queue's tabs). Read from the
+    open-items index of migration 0007 alone (department, next deadline): an item is
+    overdue exactly when its next deadline has passed."""
+    moment = to_db(now)
+    where = _OPEN_SQL.replace("inbox_items.", "")
+    params: dict[str, Any] = {"now": moment}
+    if departments is not None:
+        if not departments:
+            return {}
+        names = ", ".join(f":d{i}" for i in range(len(departments)))
+        where += f" AND assignee IN ({names})"
+        params.update({f"d{i}": d for i, d in enumerate(departments)})
+    from sqlalchemy import text
+
+    rows = conn.execute(text(
+        f"SELECT assignee, count(*), sum(CASE WHEN {NEXT_DUE_SQL} < :now THEN 1 ELSE 0 END) "
+        f"FROM inbox_items WHERE {where} GROUP BY assignee"), params)
+    return {(dept or ""): (int(n), int(late or 0)) for dept, n, late in rows}
+
+
+def newest_id(conn: Connection) -> int:
+    return conn.execute(select(func.max(inbox_items.c.id))).scalar() or 0
+
+
+def same_author(conn: Connection, row: Row, limit: int = 20) -> list[Row]:
+    """Earlier items of the same pseudonymous citizen on the item's channel."""
+    if not row.author_key:
+        return []
+    c = inbox_items.c
+    return list(conn.execute(select(inbox_items).where(
+        c.channel == row.channel, c.author_key == row.author_key, c.id != row.id)
+        .order_by(c.id.desc()).limit(limit)))
+
+
+def same_thread(conn: Connection, row: Row, limit: int = 50) -> list[Row]:
+    """The other messages of the item's thread (or under the same publication)."""
+    c = inbox_items.c
+    if row.thread_id:
+        cond = c.thread_id == row.thread_id
+    elif row.post_remote_id:
+        cond = c.post_remote_id == row.post_remote_id
+    else:
+        return []
+    return list(conn.execute(select(inbox_items).where(c.channel == row.channel, cond,
+                                                       c.id != row.id)
+                             .order_by(c.created_at).limit(limit)))
+
+
+def live_answers(conn: Connection, item_id: int) -> int:
+    """Answers of the item that went out or may have (every state but failed)."""
+    from .inbox_tables import inbox_answers
+
+    a = inbox_answers.c
+    return conn.execute(select(func.count()).where(a.item_id == item_id,
+                                                   a.status != "failed")).scalar() or 0
+
+
+# -- transfers --------------------------------------------------------------------------
+
+def add_transfer(conn: Connection, **values: Any) -> int | None:
+    """A pending transfer; None when the item already has one. Callers lock the item first
+    (``lock_item``), so the check holds; the unique partial index of migration 0007 is the
+    last guard."""
+    t = inbox_transfers.c
+    if conn.execute(select(t.id).where(t.item_id == values["item_id"], t.status == "pending")
+                    ).first() is not None:
+        return None
+    return conn.execute(insert(inbox_transfers).values(status="pending", **values)
+                        .returning(t.id)).scalar_one()
+
+
+def get_transfer(conn: Connection, transfer_id: int) -> Row | None:
+    return conn.execute(select(inbox_transfers).where(inbox_transfers.c.id == transfer_id)
+                        ).first()
+
+
+def decide_transfer(conn: Connection, transfer_id: int, status: str, actor: str,
+                    at: datetime, note: str | None) -> bool:
+    """Settle a pending transfer; False when someone settled it first."""
+    t = inbox_transfers.c
+    return conn.execute(update(inbox_transfers).where(t.id == transfer_id, t.status == "pending")
+                        .values(status=status, decided_by=actor, decided_at=to_db(at),
+                                decision_note=note)).rowcount == 1
+
+
+def item_transfers(conn: Connection, item_id: int) -> list[Row]:
+    return list(conn.execute(select(inbox_transfers).where(inbox_transfers.c.item_id == item_id)
+                             .order_by(inbox_transfers.c.id)))
+
+
+def pending_transfers(conn: Connection, departments: Sequence[str] | None = None,
+                      limit: int = 200) -> list[Row]:
+    """Pending transfers to ``departments`` (None: all), oldest first, with the item."""
+    t, c = inbox_transfers.c, inbox_items.c
+    stmt = (select(inbox_transfers, c.text, c.channel, c.status.label("item_status"))
+            .join(inbox_items, c.id == t.item_id).where(t.status == "pending")
+            .order_by(t.id).limit(limit))
+    if departments is not None:
+        stmt = stmt.where(t.to_department.in_(list(departments)))
+    return list(conn.execute(stmt))
+
+
+def enter_department(conn: Connection, item_id: int, department: str | None, at: datetime
+                     ) -> None:
+    """Close the item's current stay (if any) and open one in ``department``."""
+    d = inbox_department_time.c
+    moment = to_db(at)
+    conn.execute(update(inbox_department_time)
+                 .where(d.item_id == item_id, d.left_at.is_(None)).values(left_at=moment))
+    if department:
+        conn.execute(insert(inbox_department_time).values(item_id=item_id, department=department,
+                                                          entered_at=moment))
+
+
+def has_stays(conn: Connection, item_id: int) -> bool:
+    d = inbox_department_time.c
+    return conn.execute(select(d.id).where(d.item_id == item_id).limit(1)).first() is not None
+
+
+def department_stays(conn: Connection, item_id: int) -> list[Row]:
+    d = inbox_department_time.c
+    return list(conn.execute(select(inbox_department_time).where(d.item_id == item_id)
+                             .order_by(d.id)))
+
+
+def lock_item(conn: Connection, item_id: int) -> Row | None:
+    """The item, locked for this transaction on PostgreSQL (SQLite's BEGIN IMMEDIATE
+    already holds the only write lock)."""
+    stmt = select(inbox_items).where(inbox_items.c.id == item_id)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return conn.execute(stmt).first()
+
+
+def department_members(conn: Connection, department: str | None, roles: Sequence[str]
+                       ) -> list[str]:
+    """Sign-in names of the enabled members of ``department`` with one of ``roles``
+    (without a department: the enabled admins)."""
+    from .users_tables import departments, memberships, users
+
+    stmt = select(users.c.name).where(users.c.disabled.is_(False))
+    if department:
+        stmt = (stmt.join(memberships, memberships.c.user_id == users.c.id)
+                .join(departments, departments.c.id == memberships.c.department_id)
+                .where(departments.c.name == department, users.c.role.in_(list(roles))))
+    else:
+        stmt = stmt.where(users.c.role == "admin")
+    return [r[0] for r in conn.execute(stmt.order_by(users.c.name))]
+
+
+def department_addresses(conn: Connection, department: str | None, roles: Sequence[str]
+                         ) -> list[str]:
+    """E-mail addresses of ``department_members`` (accounts without one are skipped)."""
+    from .users_tables import departments, memberships, users
+
+    stmt = select(users.c.email).where(users.c.disabled.is_(False), users.c.email.isnot(None),
+                                       users.c.email != "")
+    if department:
+        stmt = (stmt.join(memberships, memberships.c.user_id == users.c.id)
+                .join(departments, departments.c.id == memberships.c.department_id)
+                .where(departments.c.name == department, users.c.role.in_(list(roles))))
+    else:
+        stmt = stmt.where(users.c.role == "admin")
+    return [r[0] for r in conn.execute(stmt.order_by(users.c.email))]
+
+
+def release_notice(conn: Connection, item_id: int, deadline: str) -> None:
+    """Take back a notice whose mail failed, so the next pass sends it."""
+    from sqlalchemy import delete
+
+    n = inbox_overdue_notices.c
+    conn.execute(delete(inbox_overdue_notices).where(n.item_id == item_id,
+                                                     n.deadline == deadline))
+
+
+# -- overdue notices --------------------------------------------------------------------
+
+def overdue_candidates(conn: Connection, now: datetime, limit: int = 500) -> list[Row]:
+    """Open items past a deadline with no notice yet for that deadline, as
+    (item row fields..., deadline, due_at)."""
+    c, n = inbox_items.c, inbox_overdue_notices.c
+    moment = to_db(now)
+    out: list[Row] = []
+    for deadline, due_col, cond in (
+            ("first", c.first_due_at, and_(c.status.in_(("new", "open")),
+                                           c.first_answered_at.is_(None),
+                                           c.first_due_at < moment)),
+            ("resolve", c.resolve_due_at, and_(c.status.in_(OPEN_STATUSES),
+                                               c.resolved_at.is_(None),
+                                               c.resolve_due_at < moment))):
+        noticed = select(n.item_id).where(n.item_id == c.id, n.deadline == deadline).exists()
+        out += list(conn.execute(
+            select(c.id, c.channel, c.assignee, c.text, c.status,
+                   literal_column(f"'{deadline}'").label("deadline"), due_col.label("due_at"))
+            .where(cond, c.deleted_at.is_(None), ~noticed).order_by(c.id).limit(limit)))
+    return out
+
+
+def claim_notice(conn: Connection, item_id: int, deadline: str, due_at: datetime,
+                 at: datetime, recipients: str) -> bool:
+    """Record the notice; False when it was recorded before (by a concurrent watcher):
+    ``INSERT ... ON CONFLICT DO NOTHING`` on the (item, deadline) primary key."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    stmt = dialect_insert(inbox_overdue_notices).values(
+        item_id=item_id, deadline=deadline, due_at=to_db(due_at), notified_at=to_db(at),
+        recipients=recipients).on_conflict_do_nothing().returning(inbox_overdue_notices.c.item_id)
+    return conn.execute(stmt).first() is not None

@@ -1,0 +1,122 @@
+"""Queries of the notification outbox and the stored channel checks.
+
+An event is recorded with INSERT ... ON CONFLICT DO NOTHING on its key, so it
+exists once however many passes (daemon, cron, two servers) see it. Sending
+claims a row with a conditional update and a lease, so two senders never mail
+the same row at once; a sender that dies after the SMTP server accepted the
+message but before recording it leaves the row to be sent again after the
+lease (e-mail is at-least-once: documented in docs/publishing.md).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import func, or_, select, update
+
+from .db import Database
+from .desk_tables import channel_check, notification
+from .ledger import Row, _insert, _rows
+
+PENDING, SENDING, SENT, FAILED, NOBODY = "pending", "sending", "sent", "failed", "nobody"
+
+
+class NotificationStore:
+    """The ``notification`` and ``channel_check`` tables of one database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- events -----------------------------------------------------------
+    def record(self, events: Iterable[Mapping[str, Any]], now: datetime) -> int:
+        """Insert events not seen before (by ``key``); how many were new."""
+        new = 0
+        with self.db.begin() as conn:
+            for event in events:
+                stmt = _insert(self.db, notification).values(
+                    key=event["key"], kind=event["kind"], roles=",".join(event["roles"]),
+                    subject=event["subject"], body=event["body"], link=event.get("link"),
+                    state=PENDING, attempts=0, created_at=now).on_conflict_do_nothing(
+                    index_elements=["key"]).returning(notification.c.id)
+                if conn.execute(stmt).scalar() is not None:
+                    new += 1
+        return new
+
+    def known(self, keys: Iterable[str]) -> set[str]:
+        wanted = list(keys)
+        if not wanted:
+            return set()
+        with self.db.read() as conn:
+            return set(conn.execute(select(notification.c.key)
+                                    .where(notification.c.key.in_(wanted))).scalars())
+
+    def due(self, now: datetime, limit: int = 100) -> list[Row]:
+        stmt = select(notification).where(or_(
+            notification.c.state == PENDING,
+            (notification.c.state == SENDING) & (notification.c.next_attempt_at < now)),
+            or_(notification.c.next_attempt_at.is_(None), notification.c.next_attempt_at <= now))
+        with self.db.read() as conn:
+            return _rows(conn.execute(stmt.order_by(notification.c.id).limit(limit)))
+
+    def claim(self, note_id: int, now: datetime, lease_until: datetime) -> bool:
+        with self.db.begin() as conn:
+            return conn.execute(update(notification).where(
+                notification.c.id == note_id,
+                or_(notification.c.state == PENDING,
+                    (notification.c.state == SENDING) & (notification.c.next_attempt_at < now)),
+                or_(notification.c.next_attempt_at.is_(None),
+                    notification.c.next_attempt_at <= now))
+                .values(state=SENDING, attempts=notification.c.attempts + 1,
+                        next_attempt_at=lease_until)).rowcount == 1
+
+    def finish(self, note_id: int, state: str, now: datetime, *, recipients: str | None = None,
+               error: str | None = None, retry_at: datetime | None = None) -> None:
+        values: dict[str, Any] = dict(state=state, error=error, next_attempt_at=retry_at)
+        if recipients is not None:
+            values["recipients"] = recipients
+        if state == SENT:
+            values["sent_at"] = now
+        with self.db.begin() as conn:
+            conn.execute(update(notification).where(notification.c.id == note_id,
+                                                    notification.c.state == SENDING)
+                         .values(**values))
+
+    def all(self, limit: int = 200) -> list[Row]:
+        with self.db.read() as conn:
+            return _rows(conn.execute(select(notification).order_by(notification.c.id.desc())
+                                      .limit(limit)))
+
+    def count(self, state: str | None = None) -> int:
+        stmt = select(func.count()).select_from(notification)
+        if state:
+            stmt = stmt.where(notification.c.state == state)
+        with self.db.read() as conn:
+            return conn.execute(stmt).scalar_one()
+
+    # -- recipients -----------------------------------------------------------
+    def staff_addresses(self) -> list[tuple[str, str]]:
+        """(role, e-mail) of every enabled staff account that has an address."""
+        from .users_tables import users
+
+        with self.db.read() as conn:
+            return [(r.role, r.email) for r in conn.execute(
+                select(users.c.role, users.c.email).where(users.c.disabled.is_(False),
+                                                          users.c.email.is_not(None)))]
+
+    # -- channel checks -----------------------------------------------------
+    def save_check(self, channel: str, results: list[dict[str, Any]], now: datetime,
+                   expires_at: datetime | None) -> None:
+        values = dict(checked_at=now, ok=all(r["ok"] for r in results),
+                      results_json=json.dumps(results, ensure_ascii=False), expires_at=expires_at)
+        with self.db.begin() as conn:
+            stmt = _insert(self.db, channel_check).values(channel=channel, **values)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["channel"], set_=values))
+
+    def checks(self) -> dict[str, Row]:
+        with self.db.read() as conn:
+            rows = _rows(conn.execute(select(channel_check)))
+        for row in rows:
+            row["results"] = json.loads(row.pop("results_json") or "[]")
+        return {row["channel"]: row for row in rows}

@@ -1,0 +1,107 @@
+"""A run's page: slides, each channel's text against its limit, deliveries in words; and the
+decisions taken there (approve, reject with a reason, publish now, retry, record a hand-off).
+
+Every decision calls the same service function as the CLI, with the signed-in user as actor,
+then redirects back to the page with a message (post/redirect/get; no JavaScript needed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Route
+
+from ...errors import NotFound, OutreachError
+from ...i18n import _
+from ...publishing import desk, oneoff
+from ...users.roles import APPROVE, HANDOFF, PUBLISH, VIEW
+from .context import current_actor, form_data
+from .deskkit import back, page, service
+from .guard import requires
+
+
+def _occ_id(request: Request) -> int:
+    return int(request.path_params["occ_id"])
+
+
+@requires(VIEW)
+def show(request: Request) -> Response:
+    svc = service(request)
+    view = desk.run_view(svc.settings, svc.db, _occ_id(request), svc.clock())
+    if view is None:
+        raise NotFound(_("there is no run #{id}", id=_occ_id(request)))
+    return page(request, "runs/run.html", {"v": view, "o": view.occurrence})
+
+
+@requires(VIEW)
+def slide(request: Request) -> Response:
+    """One slide image of the run's draft, only to signed-in users, only from its folder."""
+    svc = service(request)
+    row = svc.ledger.occurrence(_occ_id(request))
+    number = int(request.path_params["number"])
+    if row is None or not row["draft_dir"]:
+        raise NotFound(_("this run has no draft yet"))
+    from ...publishing.drafts import load_draft
+
+    files = {s.index: s.path.name for s in load_draft(row["draft_dir"]).slides}
+    if number not in files:
+        raise NotFound(_("there is no slide {n}", n=number))
+    path = Path(row["draft_dir"]) / files[number]   # a name from the manifest, not the URL
+    if not path.is_file():
+        raise NotFound(_("the slide file is missing from the draft folder"))
+    return FileResponse(path, headers={"Cache-Control": "private, max-age=300"})
+
+
+@requires(APPROVE)
+def approve(request: Request) -> Response:
+    row = service(request).approve(_occ_id(request), current_actor(request))
+    return back(request, "run", _("Approved: it goes out at its time."), occ_id=row["id"])
+
+
+@requires(APPROVE)
+def reject(request: Request) -> Response:
+    reason = str(form_data(request).get("reason", "")).strip()
+    if not reason:
+        raise OutreachError(_("give a reason for the rejection; the editor reads it"))
+    row = service(request).reject(_occ_id(request), current_actor(request), reason)
+    return back(request, "run", _("Rejected: it will not be published."), occ_id=row["id"])
+
+
+@requires(PUBLISH)
+def publish_now(request: Request) -> Response:
+    row = oneoff.publish_now(service(request), _occ_id(request), current_actor(request))
+    return back(request, "run", _("It goes out with the next pass, within a minute."),
+                occ_id=row["id"])
+
+
+@requires(PUBLISH)
+def retry(request: Request) -> Response:
+    row = service(request).retry(int(request.path_params["delivery_id"]), current_actor(request))
+    return back(request, "run", _("{channel} will be sent again with the next pass.",
+                                  channel=row["channel"]), occ_id=row["occurrence_id"])
+
+
+@requires(HANDOFF)
+def done(request: Request) -> Response:
+    form = form_data(request)
+    url = str(form.get("url", "")).strip() or None
+    row = service(request).handoff_done(int(request.path_params["delivery_id"]),
+                                        current_actor(request), url=url)
+    target = str(form.get("back", ""))
+    message = _("{channel} recorded as posted.", channel=row["channel"])
+    if target == "handoffs":
+        return back(request, "handoffs", message)
+    return back(request, "run", message, occ_id=row["occurrence_id"])
+
+
+routes = [
+    Route("/runs/{occ_id:int}", show, methods=["GET"], name="run"),
+    Route("/runs/{occ_id:int}/slides/{number:int}", slide, methods=["GET"], name="run_slide"),
+    Route("/runs/{occ_id:int}/approve", approve, methods=["POST"], name="run_approve"),
+    Route("/runs/{occ_id:int}/reject", reject, methods=["POST"], name="run_reject"),
+    Route("/runs/{occ_id:int}/publish-now", publish_now, methods=["POST"], name="run_publish_now"),
+    Route("/deliveries/{delivery_id:int}/retry", retry, methods=["POST"], name="delivery_retry"),
+    Route("/deliveries/{delivery_id:int}/done", done, methods=["POST"], name="delivery_done"),
+]
