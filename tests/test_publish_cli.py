@@ -120,4 +120,4 @@ def test_status_shows_retry_times_in_the_workspace_time_zone():
                             "next_attempt_at": when, "error": "throttled", "url": None,
                             "location": None, "remote_id": None}]}
     text = render_text([item], ZoneInfo("Asia/Seoul"))
-    assert "retry #2 after 2026-11-26 (목) 16:05: throttled" in text
+    assert "retry #2 after Thu 26 Nov 2026 16:05: throttled" in text

@@ -52,7 +52,7 @@ def test_down_until_19_records_a_missed_run(tmp_path):
     passes = Passes(settings, schedule, THU_16 - timedelta(minutes=10))
     (run,) = passes.at(THU_16 + timedelta(hours=3))
     assert (run.when, run.action) == (THU_16, "missed")
-    assert "2026-11-26 (목) 16:00 KST" in run.reason and "outreach publish" in run.reason
+    assert "Thu 26 Nov 2026 16:00" in run.reason and "outreach publish" in run.reason
     # the grace window is the schedule's: 4h makes 19:00 still in time
     settings, schedule = _schedule(tmp_path / "g", "misfire_grace: 4h\n")
     passes = Passes(settings, schedule, THU_16 - timedelta(minutes=10))

@@ -144,7 +144,7 @@ def test_schedules_command_lists_next_runs(tmp_path, capsys):
     assert main(["--root", str(tmp_path), "schedules"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("weekend-guide  천안주말사용설명서")
-    lines = [line for line in out.splitlines() if "(목) 16:00 KST" in line]
+    lines = [line for line in out.splitlines() if "Thu " in line and " 16:00 " in line]
     assert len(lines) == 3 and all("(missing)" in line for line in lines)
 
 

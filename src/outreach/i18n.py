@@ -66,17 +66,75 @@ def use_language(language: str | None) -> Iterator[None]:
 def catalog(language: str) -> dict[object, object]:
     """Every translated message of ``language``, merged from all its ``.po`` files.
 
-    Read with Babel on first use (about 30 ms), never at import time, so
-    ``outreach --help`` stays fast. Fuzzy and empty entries are left out: an
-    untranslated message shows its English id rather than nothing.
+    Parsing the ``.po`` files with Babel takes 30-200 ms, more than the rest of
+    ``outreach --help``; so the merged catalog is kept in a ``marshal`` file in the
+    user's cache folder, keyed by the ``.po`` files' names, sizes and times, and
+    loaded from there in about a millisecond. Editing a ``.po`` file changes the
+    key, so a stale cache is never read. Without a writable cache folder the
+    ``.po`` files are parsed each time, as before.
     """
     folder = LOCALE_DIR / language / "LC_MESSAGES"
     if language == "en" or not folder.is_dir():
         return {}
+    files = sorted(folder.glob("*.po"))
+    cached = _cache_file(language, files)
+    if cached is not None:
+        import marshal
+
+        try:
+            with cached.open("rb") as fh:
+                found = marshal.load(fh)
+            if isinstance(found, dict):
+                return found
+        except (OSError, EOFError, ValueError, TypeError):
+            pass
+    merged = _parse(language, files)
+    if cached is not None:
+        _store(cached, merged)
+    return merged
+
+
+def _cache_file(language: str, files: list[Path]) -> Path | None:
+    """Where the compiled catalog of these exact ``.po`` files is cached (None: nowhere)."""
+    import hashlib
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return None
+    key = hashlib.sha256()
+    try:
+        for po in files:
+            st = po.stat()
+            key.update(f"{po}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    except OSError:
+        return None
+    return Path(base) / "outreach" / f"catalog-{language}-{key.hexdigest()[:20]}.marshal"
+
+
+def _store(path: Path, merged: dict[object, object]) -> None:
+    """Write the cache atomically (a concurrent reader sees the old file or the new one)."""
+    import marshal
+    import tempfile
+
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".catalog-")
+        with os.fdopen(fd, "wb") as fh:
+            marshal.dump(merged, fh)
+        os.replace(tmp, path)
+        for old in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.marshal"):
+            if old != path:
+                old.unlink(missing_ok=True)  # catalogs of .po files since edited
+    except OSError:
+        pass  # a read-only home: parse each time
+
+
+def _parse(language: str, files: list[Path]) -> dict[object, object]:
+    """Merge ``files`` with Babel; the first translation of a message id wins."""
     from babel.messages.pofile import read_po
 
     merged: dict[object, object] = {}
-    for po in sorted(folder.glob("*.po")):
+    for po in files:
         with po.open("rb") as fh:
             for message in read_po(fh, locale=language):
                 if not message.id or message.fuzzy:

@@ -150,8 +150,9 @@ class YouTubeChannel(Channel):
         limit = self.daily if budget is None else budget
         used = self.meter.used()
         if used + units > limit:
-            raise QuotaBudget(f"YouTube quota: {used} of {self.daily} units used today; {name} needs "
-                            f"{units}. It resets at midnight Pacific time", channel=self.name,
+            raise QuotaBudget(_("YouTube quota: {used} of {daily} units used today; {name} needs "
+                              "{units}. It resets at midnight Pacific time", used=used,
+                              daily=self.daily, name=name, units=units), channel=self.name,
                             retry_after=self.meter.seconds_to_reset())
         create = units >= 50
         request = request_of(self.service())

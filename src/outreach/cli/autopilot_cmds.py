@@ -8,16 +8,17 @@ from __future__ import annotations
 import argparse
 
 from . import settings_from
+from ..i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("draft", help="draft the next run's data file from public data now",
-                       description="For a schedule with a source: block, write the next run's "
-                                   "data file now from TourAPI, the KMA forecast and the city "
-                                   "calendar (what the autopilot does by itself before each "
-                                   "run). A file staff have edited is never overwritten. Exits "
-                                   "1 when the draft has problems to check.")
-    p.add_argument("schedule", metavar="SCHEDULE", help="the schedule's name (weekend-guide)")
+    p = sub.add_parser("draft", help=_("draft the next run's data file from public data now"),
+                       description=_("For a schedule with a source: block, write the next run's "
+                                     "data file now from TourAPI, the KMA forecast and the city "
+                                     "calendar (what the autopilot does by itself before each "
+                                     "run). A file staff have edited is never overwritten. "
+                                     "Exits 1 when the draft has problems to check."))
+    p.add_argument("schedule", metavar="SCHEDULE", help=_("the schedule's name (weekend-guide)"))
     p.add_argument("--now", help=argparse.SUPPRESS)   # rehearsals: pretend it is this time
     p.set_defaults(handler=cmd_draft)
 

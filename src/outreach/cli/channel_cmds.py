@@ -9,24 +9,26 @@ import argparse
 import json
 
 from . import settings_from
+from ..i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "channels", help="configured channels and what each can do",
-        description="List the channels configured in outreach.toml: name, platform, whether it is "
-                    "enabled, what it can do and its limits. 'outreach channels check' verifies "
-                    "credentials, permissions and quota.")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+        "channels", help=_("configured channels and what each can do"),
+        description=_("List the channels configured in outreach.toml: name, platform, whether "
+                      "it is enabled, what it can do and its limits. 'outreach channels check' "
+                      "verifies credentials, permissions and quota."))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_list)
     csub = p.add_subparsers(dest="channels_command", metavar="SUBCOMMAND")
     c = csub.add_parser(
-        "check", help="verify credentials, permissions and quota",
-        description="Ask each platform whether outreach's credentials still work, have the "
-                    "permissions they need and have quota left; say plainly what is wrong and how "
-                    "to fix it. Exit status 1 when anything is wrong.")
-    c.add_argument("name", nargs="*", help="only these channels (default: every enabled channel)")
-    c.add_argument("--json", action="store_true", help="machine-readable output")
+        "check", help=_("verify credentials, permissions and quota"),
+        description=_("Ask each platform whether outreach's credentials still work, have the "
+                      "permissions they need and have quota left; say plainly what is wrong and "
+                      "how to fix it. Exit status 1 when anything is wrong."))
+    c.add_argument("name", nargs="*", help=_("only these channels (default: every enabled "
+                                             "channel)"))
+    c.add_argument("--json", action="store_true", help=_("machine-readable output"))
     c.set_defaults(handler=cmd_check)
 
 
@@ -63,17 +65,17 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     if not rows:
-        print("no channels configured: add [channels.NAME] tables to outreach.toml")
+        print(_("no channels configured: add [channels.NAME] tables to outreach.toml"))
         return 0
     for row in rows:
         state = "" if row["enabled"] else "  (disabled)"
         print(f"{row['name']}  [{row['type']}]{state}")
         print(f"    {row['description']}")
-        print(f"    can: {', '.join(row['capabilities']) or '-'}")
+        print(_("    can: {capabilities}", capabilities=', '.join(row['capabilities']) or '-'))
         if row["limits"]:
-            print("    limits: " + ", ".join(f"{k}={_fmt(v)}" for k, v in row["limits"].items()))
+            print(_("    limits: ") + ", ".join(f"{k}={_fmt(v)}" for k, v in row["limits"].items()))
         quota = f", {row['daily_posts']} posts / 24 h" if row["daily_posts"] else ""
-        print(f"    cost: {row['cost']}{quota}")
+        print(_("    cost: {cost}{quota}", cost=row['cost'], quota=quota))
     return 0
 
 
@@ -95,8 +97,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     names = args.name or [n for n, c in settings.channels.items() if c.enabled]
     unknown = [n for n in names if n not in settings.channels]
     if unknown:
-        raise ConfigError(f"no channel named {unknown[0]!r} is configured "
-                          f"(configured: {', '.join(settings.channels) or 'none'})",
+        raise ConfigError(_("no channel named {unknown!r} is configured (configured: {channels})",
+                            unknown=unknown[0], channels=', '.join(settings.channels) or 'none'),
                           file=settings.file or "outreach.toml", key="channels")
     db = open_database(settings.database_url)   # results are kept for the channels page
     try:
@@ -111,9 +113,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     for name, results in report.items():
         print(name)
         for r in results:
-            line = f"  {'ok  ' if r.ok else 'FAIL'} {r.what}"
+            line = f"  {_('ok  ') if r.ok else _('FAIL')} {r.what}"
             if not r.ok and r.fix:
                 line += f": {r.fix}"
             print(line)
-    print("something needs attention (FAIL above)" if bad else "all channels ok")
+    print(_("something needs attention (FAIL above)") if bad else _("all channels ok"))
     return 1 if bad else 0

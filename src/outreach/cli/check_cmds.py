@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+from ..i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("check", help="check every staff-edited file of the workspace at once",
-                       description="Load outreach.toml, .env, every schedule, template and "
-                                   "sample, the data files of the next runs, the triage rules "
-                                   "and the saved replies; list every problem, one line each. "
-                                   "Exits 2 when there is any. Nothing is written or sent.")
+    p = sub.add_parser("check", help=_("check every staff-edited file of the workspace at once"),
+                       description=_("Load outreach.toml, .env, every schedule, template and "
+                                     "sample, the data files of the next runs, the triage rules "
+                                     "and the saved replies; list every problem, one line each. "
+                                     "Exits 2 when there is any. Nothing is written or sent."))
     p.add_argument("--days", type=int, default=7,
-                   help="check the data files of runs in this many days (7)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
+                   help=_("check the data files of runs in this many days (7)"))
+    p.add_argument("--json", action="store_true", help=_("print the report as JSON"))
     p.set_defaults(handler=cmd_check)
 
 

@@ -5,49 +5,53 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
+from ..i18n import _
 
 
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date: {text!r} (write 2026-12-03)") from None
+        raise argparse.ArgumentTypeError(_("not a date: {text!r} (write 2026-12-03)", text=text)) from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("data", help="import, export and restore a template's data for a date",
-                       description="The data file a schedule publishes on a date "
-                                   "(content/NAME/DATE.yaml): fill its list from a "
-                                   "spreadsheet, export it, see and restore its history.")
+    p = sub.add_parser("data", help=_("import, export and restore a template's data for a date"),
+                       description=_("The data file a schedule publishes on a date "
+                                     "(content/NAME/DATE.yaml): fill its list from a "
+                                     "spreadsheet, export it, see and restore its history."))
     dsub = p.add_subparsers(dest="data_command", metavar="ACTION")
     dsub.required = True
 
-    imp = dsub.add_parser("import", help="fill a list field (events) from .xlsx or .csv")
+    imp = dsub.add_parser("import", help=_("fill a list field (events) from .xlsx or .csv"))
     imp.add_argument("name", metavar="TEMPLATE")
-    imp.add_argument("sheet", type=Path, metavar="FILE", help=".xlsx, or .csv (CP949 or UTF-8)")
-    imp.add_argument("--date", type=_day, required=True, help="publishing date, e.g. 2026-12-03")
-    imp.add_argument("--field", help="the list field to fill (default: the template's list)")
-    imp.add_argument("--as", dest="actor", metavar="NAME", help="who is importing (activity log)")
+    imp.add_argument("sheet", type=Path, metavar="FILE", help=_(".xlsx, or .csv (CP949 or UTF-8)"))
+    imp.add_argument("--date", type=_day, required=True, help=_("publishing date, e.g. "
+                                                                "2026-12-03"))
+    imp.add_argument("--field", help=_("the list field to fill (default: the template's list)"))
+    imp.add_argument("--as", dest="actor", metavar="NAME", help=_("who is importing (activity "
+                                                                  "log)"))
     imp.set_defaults(handler=cmd_import)
 
-    exp = dsub.add_parser("export", help="write a list field to .xlsx or .csv")
+    exp = dsub.add_parser("export", help=_("write a list field to .xlsx or .csv"))
     exp.add_argument("name", metavar="TEMPLATE")
     exp.add_argument("--date", type=_day, required=True)
     exp.add_argument("--out", type=Path, metavar="FILE",
-                     help="target .xlsx or .csv (default: NAME-DATE.xlsx here)")
+                     help=_("target .xlsx or .csv (default: NAME-DATE.xlsx here)"))
     exp.add_argument("--field")
     exp.set_defaults(handler=cmd_export)
 
-    his = dsub.add_parser("history", help="who changed the data of a date, what and when")
+    his = dsub.add_parser("history", help=_("who changed the data of a date, what and when"))
     his.add_argument("name", metavar="TEMPLATE")
     his.add_argument("--date", type=_day, required=True)
     his.set_defaults(handler=cmd_history)
 
-    res = dsub.add_parser("restore", help="make an earlier version the current one")
+    res = dsub.add_parser("restore", help=_("make an earlier version the current one"))
     res.add_argument("name", metavar="TEMPLATE")
     res.add_argument("version", type=int)
     res.add_argument("--date", type=_day, required=True)
-    res.add_argument("--as", dest="actor", metavar="NAME", help="who is restoring (activity log)")
+    res.add_argument("--as", dest="actor", metavar="NAME", help=_("who is restoring (activity "
+                                                                  "log)"))
     res.set_defaults(handler=cmd_restore)
 
 

@@ -12,85 +12,87 @@ import os
 import sys
 
 from datetime import date, datetime, time, timedelta
+from ..i18n import _, format_datetime
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("harvest", help="read new comments and messages from every channel",
-                       description="Read new replies from each channel since its saved cursor "
-                                   "and store them in the inbox (once per message).")
+    p = sub.add_parser("harvest", help=_("read new comments and messages from every channel"),
+                       description=_("Read new replies from each channel since its saved cursor "
+                                     "and store them in the inbox (once per message)."))
     p.add_argument("--channel", action="append", metavar="NAME",
-                   help="only this channel (repeatable)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
+                   help=_("only this channel (repeatable)"))
+    p.add_argument("--json", action="store_true", help=_("print the report as JSON"))
     p.add_argument("--quiet", action="store_true",
-                   help="print only channels that failed (for crontab: mail only then)")
+                   help=_("print only channels that failed (for crontab: mail only then)"))
     p.set_defaults(handler=cmd_harvest)
 
-    inbox = sub.add_parser("inbox", help="the shared inbox of citizens' replies",
-                           description="List, read, route, answer and count citizens' messages.")
+    inbox = sub.add_parser("inbox", help=_("the shared inbox of citizens' replies"),
+                           description=_("List, read, route, answer and count citizens' "
+                                         "messages."))
     inbox.add_argument("--as", dest="actor", metavar="NAME",
-                       help="who is working (kept in the history; default $OUTREACH_STAFF or "
-                            "the login name)")
+                       help=_("who is working (kept in the history; default $OUTREACH_STAFF or "
+                              "the login name)"))
     isub = inbox.add_subparsers(dest="inbox_command", metavar="ACTION")
     isub.required = True
 
-    p = isub.add_parser("list", help="items, newest first (open ones by default)")
+    p = isub.add_parser("list", help=_("items, newest first (open ones by default)"))
     p.add_argument("--status", action="append", metavar="STATUS",
-                   help="new, open, answered, resolved, hidden, spam (repeatable)")
-    p.add_argument("--all", action="store_true", help="every status, deleted items included")
+                   help=_("new, open, answered, resolved, hidden, spam (repeatable)"))
+    p.add_argument("--all", action="store_true", help=_("every status, deleted items included"))
     p.add_argument("--channel")
     p.add_argument("--kind", action="append", metavar="KIND",
-                   help="complaint, question, opinion, greeting, survey, spam (repeatable; "
-                        "Korean names such as 민원 work too)")
+                   help=_("complaint, question, opinion, greeting, survey, spam (repeatable; "
+                          "Korean names such as 민원 work too)"))
     p.add_argument("--category")
     p.add_argument("--assignee")
-    p.add_argument("--overdue", action="store_true", help="past a deadline")
+    p.add_argument("--overdue", action="store_true", help=_("past a deadline"))
     p.add_argument("--flagged", nargs="?", const="any", metavar="FLAG",
-                   help="flagged items (or only FLAG: abusive, political, personal_data ...)")
-    p.add_argument("-q", "--search", metavar="TEXT", help="words anywhere in the text")
+                   help=_("flagged items (or only FLAG: abusive, political, personal_data ...)"))
+    p.add_argument("-q", "--search", metavar="TEXT", help=_("words anywhere in the text"))
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_list)
 
-    p = isub.add_parser("show", help="one item with its history, notes and answers")
+    p = isub.add_parser("show", help=_("one item with its history, notes and answers"))
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_show)
 
-    p = isub.add_parser("assign", help="route an item to a department or person")
+    p = isub.add_parser("assign", help=_("route an item to a department or person"))
     p.add_argument("id")
     p.add_argument("assignee")
     p.set_defaults(handler=cmd_assign)
 
-    p = isub.add_parser("kind", help="correct an item's kind (complaint, question, opinion ...)",
-                        description="Set the kind: complaint (민원), question (질문), opinion "
-                                    "(의견·칭찬), greeting (인사·메뉴), survey (설문 응답), spam "
-                                    "(스팸). Only complaints and questions get a ticket and "
-                                    "deadlines.")
+    p = isub.add_parser("kind", help=_("correct an item's kind (complaint, question, opinion "
+                                       "...)"),
+                        description=_("Set the kind: complaint (민원), question (질문), opinion "
+                                      "(의견·칭찬), greeting (인사·메뉴), survey (설문 응답), spam (스팸). "
+                                      "Only complaints and questions get a ticket and deadlines."))
     p.add_argument("id")
     p.add_argument("kind")
     p.set_defaults(handler=cmd_kind)
 
-    p = isub.add_parser("tag", help="add (or --remove) categories")
+    p = isub.add_parser("tag", help=_("add (or --remove) categories"))
     p.add_argument("id")
     p.add_argument("categories", nargs="*")
     p.add_argument("--remove", action="append", default=[], metavar="CATEGORY")
     p.set_defaults(handler=cmd_tag)
 
-    p = isub.add_parser("note", help="an internal note for colleagues (never sent)")
+    p = isub.add_parser("note", help=_("an internal note for colleagues (never sent)"))
     p.add_argument("id")
     p.add_argument("text")
     p.set_defaults(handler=cmd_note)
 
-    p = isub.add_parser("reply", help="answer through the item's channel (once)")
+    p = isub.add_parser("reply", help=_("answer through the item's channel (once)"))
     p.add_argument("id")
     p.add_argument("text", nargs="?")
-    p.add_argument("--saved", metavar="NAME", help="a saved reply from inbox/replies.yaml")
+    p.add_argument("--saved", metavar="NAME", help=_("a saved reply from inbox/replies.yaml"))
     # ``reply ID --manual "text"`` and ``reply ID "text" --manual`` both work: argparse
     # alone would give the text to nobody in the first order
     p.add_argument("--manual", nargs="?", const=True, default=False, metavar="TEXT",
-                   help="record an answer given by hand on the platform")
+                   help=_("record an answer given by hand on the platform"))
     p.add_argument("--resend", action="store_true",
-                   help="send again an answer whose outcome is unknown")
+                   help=_("send again an answer whose outcome is unknown"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_reply)
 
@@ -99,22 +101,22 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    ("spam", "spam", "mark as spam (not counted as a complaint)")):
         p = isub.add_parser(name, help=helptext)
         p.add_argument("id")
-        p.add_argument("--note", default="", help="why (kept in the history)")
+        p.add_argument("--note", default="", help=_("why (kept in the history)"))
         p.set_defaults(handler=cmd_status, status=status)
 
-    p = isub.add_parser("hide", help="hide on the platform (Facebook, Instagram, YouTube)")
+    p = isub.add_parser("hide", help=_("hide on the platform (Facebook, Instagram, YouTube)"))
     p.add_argument("id")
     p.add_argument("--local", action="store_true",
-                   help="only mark hidden in the inbox (hidden by hand on the platform)")
+                   help=_("only mark hidden in the inbox (hidden by hand on the platform)"))
     p.set_defaults(handler=cmd_hide)
 
-    p = isub.add_parser("stats", help="counts, answer times and overdue items")
-    p.add_argument("--since", metavar="DATE", help="from this day (YYYY-MM-DD, local time)")
-    p.add_argument("--until", metavar="DATE", help="up to and including this day")
+    p = isub.add_parser("stats", help=_("counts, answer times and overdue items"))
+    p.add_argument("--since", metavar="DATE", help=_("from this day (YYYY-MM-DD, local time)"))
+    p.add_argument("--until", metavar="DATE", help=_("up to and including this day"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_stats)
 
-    p = isub.add_parser("triage", help="show how the rules classify a text (checks the rules)")
+    p = isub.add_parser("triage", help=_("show how the rules classify a text (checks the rules)"))
     p.add_argument("text")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_triage)
@@ -155,14 +157,17 @@ def _print_json(value) -> None:
 
 
 def _short(iso: str | None) -> str:
-    return iso[5:16].replace("T", " ") if iso else "-"
+    """An inbox time (ISO, already in the workspace's zone) in the one staff format."""
+    from datetime import datetime
+
+    return format_datetime(datetime.fromisoformat(iso)) if iso else "-"
 
 
 def _line(v) -> str:
     flags = (" !" + ",".join(v.flags)) if v.flags else ""
     cats = f"[{','.join(v.categories)}]" if v.categories else "[미분류]"
-    late = " OVERDUE" if v.overdue else ""
-    gone = " (deleted)" if v.deleted else ""
+    late = _(" OVERDUE") if v.overdue else ""
+    gone = _(" (deleted)") if v.deleted else ""
     text = " ".join(v.text.split())
     text = text if len(text) <= 60 else text[:59] + "…"
     return (f"#{v.id:<6} {v.status:<8} {v.kind:<9} {v.priority:<6} {v.channel:<10} "
@@ -181,15 +186,16 @@ def cmd_harvest(args) -> int:
         _print_json(report.as_json())
     else:
         if not report.channels and not args.quiet:
-            print("no configured channel can read replies")
+            print(_("no configured channel can read replies"))
         for c in report.channels:
             if args.quiet and not c.error:
                 continue
             state = f"error: {c.error}" if c.error else "ok"
-            print(f"{c.channel}: {c.new} new, {c.updated} updated, {c.deleted} deleted "
-                  f"({c.pages} page(s)) {state}")
+            print(_("{channel}: {new} new, {updated} updated, {deleted} deleted ({pages} "
+                    "page(s)) {state}", channel=c.channel, new=c.new, updated=c.updated,
+                    deleted=c.deleted, pages=c.pages, state=state))
             for note in c.notes:
-                print(f"  note: {note}")
+                print(_("  note: {note}", note=note))
     return 0 if report.ok else 1
 
 
@@ -205,9 +211,10 @@ def cmd_list(args) -> int:
         statuses = tuple(s.strip() for part in args.status for s in part.split(",") if s.strip())
         bad = [s for s in statuses if s not in STATUSES]
         if bad:
-            raise InboxError(f"--status {bad[0]!r} is not a status: use {', '.join(STATUSES)}")
+            raise InboxError(_("--status {bad!r} is not a status: use {statuses}", bad=bad[0],
+                               statuses=', '.join(STATUSES)))
     if args.limit < 1:
-        raise InboxError("--limit must be at least 1")
+        raise InboxError(_("--limit must be at least 1"))
     kinds = _kinds(args.kind)
     inbox = _inbox(args)
     views = inbox.list(ItemFilter(statuses=statuses, channel=args.channel, kinds=kinds,
@@ -220,7 +227,7 @@ def cmd_list(args) -> int:
     for v in views:
         print(_line(v))
     if not views:
-        print("no items")
+        print(_("no items"))
     return 0
 
 
@@ -258,40 +265,46 @@ def cmd_show(args) -> int:
         _print_json(detail)
         return 0
     v = detail["item"]
-    print(f"#{v['id']} {v['status']} ({v['priority']})  {v['channel']}  {v['created_at']}")
-    print(f"kind: {v['kind']}" + (f"   ticket: {v['ticket']}" if v["ticket"] else ""))
-    print(f"from: {v['author']}")
-    print(f"assignee: {v['assignee'] or '-'}   categories: {', '.join(v['categories']) or '-'}"
-          f"   flags: {', '.join(v['flags']) or '-'}")
-    print(f"first answer due: {v['first_due_at'] or '-'}   answered: "
-          f"{v['first_answered_at'] or '-'}{'   OVERDUE' if v['overdue'] else ''}")
-    print(f"resolution due: {v['resolve_due_at'] or '-'}   resolved: {v['resolved_at'] or '-'}")
+    print(f"#{v['id']} {v['status']} ({v['priority']})  {v['channel']}  {_short(v['created_at'])}")
+    print(_("kind: {kind}", kind=v['kind'])
+          + (_("   ticket: {ticket}", ticket=v['ticket']) if v["ticket"] else ""))
+    print(_("from: {author}", author=v['author']))
+    print(_("assignee: {assignee}   categories: {categories}   flags: {flags}",
+            assignee=v['assignee'] or '-', categories=', '.join(v['categories']) or '-',
+            flags=', '.join(v['flags']) or '-'))
+    print(_("first answer due: {first_due_at}   answered: {first_answered_at}{overdue}",
+            first_due_at=_short(v['first_due_at']),
+            first_answered_at=_short(v['first_answered_at']),
+            overdue=_('   OVERDUE') if v['overdue'] else ''))
+    print(_("resolution due: {resolve_due_at}   resolved: {resolved_at}",
+            resolve_due_at=_short(v['resolve_due_at']), resolved_at=_short(v['resolved_at'])))
     if v["url"]:
-        print(f"link: {v['url']}")
+        print(_("link: {url}", url=v['url']))
     pub = detail["publication"]
     if pub:
-        print("answers publication: " + ", ".join(f"{k}={val}" for k, val in pub.items()))
+        print(_("answers publication: ") + ", ".join(f"{k}={val}" for k, val in pub.items()))
     if v["deleted"]:
-        print("(deleted on the platform; kept for the record)")
+        print(_("(deleted on the platform; kept for the record)"))
     print()
     print(v["text"])
     for a in detail["answers"]:
-        print(f"\nanswer {a['id']} [{a['status']}] by {a['by']} {a['at']}"
-              + (f" error: {a['error']}" if a["error"] else ""))
+        print(_("\nanswer {id} [{status}] by {by} {at}", id=a['id'], status=a['status'],
+                by=a['by'], at=_short(a['at']))
+              + (_(" error: {error}", error=a['error']) if a["error"] else ""))
         print(f"  {a['text']}")
     for n in detail["notes"]:
-        print(f"\nnote by {n['by']} {n['at']}: {n['detail']}")
+        print(_("\nnote by {by} {at}: {detail}", by=n['by'], at=_short(n['at']), detail=n['detail']))
     if detail["history"]:
-        print("\nhistory:")
+        print(_("\nhistory:"))
         for h in detail["history"]:
             extra = f": {h['detail']}" if h["detail"] else ""
-            print(f"  {h['at']} {h['by']} {h['kind']}{extra}")
+            print(f"  {_short(h['at'])} {h['by']} {h['kind']}{extra}")
     return 0
 
 
 def cmd_assign(args) -> int:
     _inbox(args).assign(args.id, args.assignee)
-    print(f"item {args.id} assigned to {args.assignee}")
+    print(_("item {id} assigned to {assignee}", id=args.id, assignee=args.assignee))
     return 0
 
 
@@ -299,27 +312,28 @@ def cmd_tag(args) -> int:
     from ..errors import InboxError
 
     if not args.categories and not args.remove:
-        raise InboxError("name at least one category to add, or --remove CATEGORY")
+        raise InboxError(_("name at least one category to add, or --remove CATEGORY"))
     now = _inbox(args).tag(args.id, args.categories, args.remove)
-    print(f"item {args.id}: {', '.join(now) or 'no categories'}")
+    print(_("item {id}: {categories}", id=args.id,
+            categories=', '.join(now) or _('no categories')))
     return 0
 
 
 def cmd_note(args) -> int:
     _inbox(args).note(args.id, args.text)
-    print(f"note added to item {args.id}")
+    print(_("note added to item {id}", id=args.id))
     return 0
 
 
 def cmd_status(args) -> int:
     _inbox(args).set_status(args.id, args.status, args.note)
-    print(f"item {args.id} is now {args.status}")
+    print(_("item {id} is now {status}", id=args.id, status=args.status))
     return 0
 
 
 def cmd_hide(args) -> int:
     where = _inbox(args).hide(args.id, local_only=args.local)
-    print(f"item {args.id} hidden {where}")
+    print(_("item {id} hidden {where}", id=args.id, where=where))
     return 0
 
 
@@ -330,14 +344,12 @@ def cmd_reply(args) -> int:
 
     if isinstance(args.manual, str):
         if args.text:
-            from ..i18n import _
-
             raise InboxError(_("give the answer once (got {first} and {second})",
                                first=repr(args.manual), second=repr(args.text)))
         args.text, args.manual = args.manual, True
     inbox = _inbox(args)
     if bool(args.text) == bool(args.saved):
-        raise InboxError("give the answer TEXT or --saved NAME (one of the two)")
+        raise InboxError(_("give the answer TEXT or --saved NAME (one of the two)"))
     text = args.text
     if args.saved:
         cfg = inbox_config(inbox.settings)
@@ -348,17 +360,17 @@ def cmd_reply(args) -> int:
     except ChannelError as exc:
         # The command did its part (the answer is recorded failed or unknown); the
         # platform refused or did not say: exit 1, "a person must look", not 2 (bad input).
-        from ..i18n import _
 
         print(_("outreach: error: {message}", message=exc), file=sys.stderr)
         return 1
     if args.json:
         _print_json(vars(outcome))
     elif outcome.already:
-        print(f"item {args.id}: this answer was already {outcome.status} (answer "
-              f"{outcome.answer_id}); nothing sent again")
+        print(_("item {id}: this answer was already {status} (answer {answer_id}); nothing sent "
+                "again", id=args.id, status=outcome.status, answer_id=outcome.answer_id))
     else:
-        print(f"item {args.id}: answer {outcome.answer_id} {outcome.status}"
+        print(_("item {id}: answer {answer_id} {status}", id=args.id, answer_id=outcome.answer_id,
+                status=outcome.status)
               + (f" ({outcome.url or outcome.remote_id})" if outcome.remote_id else ""))
     return 0
 
@@ -374,7 +386,7 @@ def _day(value: str | None, tz, *, end: bool) -> datetime | None:
             return moment if moment.tzinfo else moment.replace(tzinfo=tz)
         day = date.fromisoformat(value)
     except ValueError:
-        raise InboxError(f"{value!r} is not a date: write YYYY-MM-DD") from None
+        raise InboxError(_("{value!r} is not a date: write YYYY-MM-DD", value=value)) from None
     if end:
         day += timedelta(days=1)
     return datetime.combine(day, time(0), tz)

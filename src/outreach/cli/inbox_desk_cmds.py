@@ -9,42 +9,44 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from ..i18n import _
 
 
 def register_inbox(isub: argparse._SubParsersAction) -> None:
-    p = isub.add_parser("report", help="the month's figures a city can publish (CSV/XLSX too)",
-                        description="Received, answered, resolved and overdue complaints, p50/p90 "
-                                    "times to first answer and resolution (working hours and "
-                                    "wall-clock), by channel, department, category, kind and "
-                                    "month; spam, hidden items and non-complaints apart.")
-    p.add_argument("--month", metavar="YYYY-MM", help="a calendar month (default: this month)")
-    p.add_argument("--since", metavar="DATE", help="first day of a date range (YYYY-MM-DD)")
-    p.add_argument("--until", metavar="DATE", help="last day of a date range (included)")
-    p.add_argument("--xlsx", type=Path, metavar="FILE", help="also write an Excel workbook")
-    p.add_argument("--csv", type=Path, metavar="FILE", help="also write the figures as CSV")
+    p = isub.add_parser("report", help=_("the month's figures a city can publish (CSV/XLSX too)"),
+                        description=_("Received, answered, resolved and overdue complaints, "
+                                      "p50/p90 times to first answer and resolution (working "
+                                      "hours and wall-clock), by channel, department, category, "
+                                      "kind and month; spam, hidden items and non-complaints "
+                                      "apart."))
+    p.add_argument("--month", metavar="YYYY-MM", help=_("a calendar month (default: this month)"))
+    p.add_argument("--since", metavar="DATE", help=_("first day of a date range (YYYY-MM-DD)"))
+    p.add_argument("--until", metavar="DATE", help=_("last day of a date range (included)"))
+    p.add_argument("--xlsx", type=Path, metavar="FILE", help=_("also write an Excel workbook"))
+    p.add_argument("--csv", type=Path, metavar="FILE", help=_("also write the figures as CSV"))
     p.add_argument("--items-csv", type=Path, metavar="FILE",
-                   help="also write one row per item (masked) as CSV")
+                   help=_("also write one row per item (masked) as CSV"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_report)
 
-    p = isub.add_parser("transfer", help="ask another department to take an item")
+    p = isub.add_parser("transfer", help=_("ask another department to take an item"))
     p.add_argument("id")
     p.add_argument("department")
-    p.add_argument("--reason", required=True, help="why the other department should take it")
+    p.add_argument("--reason", required=True, help=_("why the other department should take it"))
     p.set_defaults(handler=cmd_transfer)
 
-    p = isub.add_parser("transfers", help="transfers waiting for an answer")
+    p = isub.add_parser("transfers", help=_("transfers waiting for an answer"))
     p.add_argument("--to", metavar="DEPARTMENT", action="append",
-                   help="only those addressed to this department (repeatable)")
+                   help=_("only those addressed to this department (repeatable)"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_transfers)
 
-    p = isub.add_parser("accept", help="take a transferred item into your department")
+    p = isub.add_parser("accept", help=_("take a transferred item into your department"))
     p.add_argument("transfer_id", type=int)
     p.add_argument("--note", default="")
     p.set_defaults(handler=cmd_accept)
 
-    p = isub.add_parser("send-back", help="decline a transfer (the item stays where it was)")
+    p = isub.add_parser("send-back", help=_("decline a transfer (the item stays where it was)"))
     p.add_argument("transfer_id", type=int)
     p.add_argument("--reason", required=True)
     p.set_defaults(handler=cmd_send_back)

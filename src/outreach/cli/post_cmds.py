@@ -12,6 +12,7 @@ import getpass
 import os
 
 from . import settings_from
+from ..i18n import _
 
 
 def _who(args: argparse.Namespace) -> str:
@@ -19,19 +20,20 @@ def _who(args: argparse.Namespace) -> str:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("move", help="give a one-off post another time",
-                       description="Move one-off post ID (see 'outreach status --schedule post') "
-                                     "to another local time, until it starts going out.")
+    p = sub.add_parser("move", help=_("give a one-off post another time"),
+                       description=_("Move one-off post ID (see 'outreach status --schedule "
+                                     "post') to another local time, until it starts going out."))
     p.add_argument("id", type=int)
-    p.add_argument("--at", required=True, metavar="TIME", help='new local time, e.g. "2026-12-03 10:00"')
-    p.add_argument("--by", metavar="NAME", help="who decides, for the record")
+    p.add_argument("--at", required=True, metavar="TIME", help=_("new local time, e.g. "
+                                                                 "\"2026-12-03 10:00\""))
+    p.add_argument("--by", metavar="NAME", help=_("who decides, for the record"))
     p.set_defaults(handler=cmd_move)
 
-    p = sub.add_parser("cancel", help="withdraw a one-off post before it goes out",
-                       description="Cancel one-off post ID; none of its channels will get it.")
+    p = sub.add_parser("cancel", help=_("withdraw a one-off post before it goes out"),
+                       description=_("Cancel one-off post ID; none of its channels will get it."))
     p.add_argument("id", type=int)
-    p.add_argument("--reason", help="why, for the record")
-    p.add_argument("--by", metavar="NAME", help="who decides, for the record")
+    p.add_argument("--reason", help=_("why, for the record"))
+    p.add_argument("--by", metavar="NAME", help=_("who decides, for the record"))
     p.set_defaults(handler=cmd_cancel)
 
 

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from . import settings_from
+from ..i18n import _, format_datetime, ngettext
 
 
 def _who(args: argparse.Namespace) -> str:
@@ -21,85 +22,91 @@ def _who(args: argparse.Namespace) -> str:
 
 def _by(p: argparse.ArgumentParser) -> None:
     p.add_argument("--by", metavar="NAME",
-                   help="who decides, for the record (default: $OUTREACH_USER or the login name)")
+                   help=_("who decides, for the record (default: $OUTREACH_USER or the login "
+                          "name)"))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "publish", help="render a template and publish it now",
-        description="Render TEMPLATE and publish it now through the ledger to the given channels "
-                    "(default: every enabled channel). Prints each channel's outcome. Exit status: "
-                    "0 when every delivery was sent or handed off, 1 when any failed, is "
-                    "unknown or waits for a retry, 2 for bad input (nothing is recorded then).")
-    p.add_argument("template", help="template name (a folder in templates/cards/)")
+        "publish", help=_("render a template and publish it now"),
+        description=_("Render TEMPLATE and publish it now through the ledger to the given "
+                      "channels (default: every enabled channel). Prints each channel's "
+                      "outcome. Exit status: 0 when every delivery was sent or handed off, 1 "
+                      "when any failed, is unknown or waits for a retry, 2 for bad input "
+                      "(nothing is recorded then)."))
+    p.add_argument("template", help=_("template name (a folder in templates/cards/)"))
     p.add_argument("--data", type=Path, metavar="FILE",
-                   help="YAML or JSON data file (default: the template's sample data)")
+                   help=_("YAML or JSON data file (default: the template's sample data)"))
     p.add_argument("--channel", action="append", metavar="NAME",
-                   help="publish only to this configured channel (repeatable)")
+                   help=_("publish only to this configured channel (repeatable)"))
     p.add_argument("--dry-run", action="store_true",
-                   help="render and show what would go where; send and record nothing")
+                   help=_("render and show what would go where; send and record nothing"))
     p.add_argument("--again", action="store_true",
-                   help="publish even though the same template and data went to the same "
-                        "channel within the last day")
+                   help=_("publish even though the same template and data went to the same "
+                          "channel within the last day"))
     p.add_argument("--at", metavar="TIME",
-                   help='publish later, at this local time ("2026-12-03 10:00"): a one-off post '
-                        "that the daemon or run-due sends; move or cancel it until then")
+                   help=_('publish later, at this local time ("2026-12-03 10:00"): a one-off post '
+                          "that the daemon or run-due sends; move or cancel it until then"))
     _by(p)
     p.set_defaults(handler=cmd_publish)
 
     p = sub.add_parser(
-        "status", help="recent and upcoming publications, problems first",
-        description="Occurrences of the last and next 7 days with each channel's state and "
-                    "error; failed, unknown, held, missed and waiting items come first, marked "
-                    "!!. Times in the configured time zone. Exit status 1 when something failed, "
-                    "is unknown, held or missed (waiting approvals and hand-offs alone: 0).")
-    p.add_argument("--schedule", metavar="NAME", help="only this schedule ('manual' for publish)")
-    p.add_argument("--limit", type=int, default=30, help="at most this many occurrences (30)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+        "status", help=_("recent and upcoming publications, problems first"),
+        description=_("Occurrences of the last and next 7 days with each channel's state and "
+                      "error; failed, unknown, held, missed and waiting items come first, "
+                      "marked !!. Times in the configured time zone. Exit status 1 when "
+                      "something failed, is unknown, held or missed (waiting approvals and "
+                      "hand-offs alone: 0)."))
+    p.add_argument("--schedule", metavar="NAME", help=_("only this schedule ('manual' for "
+                                                        "publish)"))
+    p.add_argument("--limit", type=int, default=30, help=_("at most this many occurrences (30)"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_status)
 
-    p = sub.add_parser("approve", help="approve a prepared draft",
-                       description="Approve occurrence ID (see 'outreach status'); look at its "
-                                   "draft folder first. It goes out at its time, or at once when "
-                                   "it was held and is still within its grace window.")
+    p = sub.add_parser("approve", help=_("approve a prepared draft"),
+                       description=_("Approve occurrence ID (see 'outreach status'); look at "
+                                     "its draft folder first. It goes out at its time, or at "
+                                     "once when it was held and is still within its grace "
+                                     "window."))
     p.add_argument("id", type=int)
     _by(p)
     p.set_defaults(handler=cmd_approve)
 
-    p = sub.add_parser("reject", help="reject a draft so it is never published",
-                       description="Reject occurrence ID; none of its channels will get it.")
+    p = sub.add_parser("reject", help=_("reject a draft so it is never published"),
+                       description=_("Reject occurrence ID; none of its channels will get it."))
     p.add_argument("id", type=int)
-    p.add_argument("--reason", required=True, help="why, for the record")
+    p.add_argument("--reason", required=True, help=_("why, for the record"))
     _by(p)
     p.set_defaults(handler=cmd_reject)
 
-    p = sub.add_parser("retry", help="send a failed or unknown delivery again",
-                       description="Queue delivery ID (or key) again after fixing the cause, or "
-                                   "after checking on the platform that an 'unknown' post is not "
-                                   "there. The next 'run-due' or daemon pass sends it.")
-    p.add_argument("id", metavar="ID", help="delivery id or key")
+    p = sub.add_parser("retry", help=_("send a failed or unknown delivery again"),
+                       description=_("Queue delivery ID (or key) again after fixing the cause, "
+                                     "or after checking on the platform that an 'unknown' post "
+                                     "is not there. The next 'run-due' or daemon pass sends it."))
+    p.add_argument("id", metavar="ID", help=_("delivery id or key"))
     _by(p)
     p.set_defaults(handler=cmd_retry)
 
-    p = sub.add_parser("handoff", help="posts waiting for a person (no write API)",
-                       description="Hand-off channels prepare posts in var/handoff/ for a person "
-                                   "to publish by hand; record them here when they are out.")
+    p = sub.add_parser("handoff", help=_("posts waiting for a person (no write API)"),
+                       description=_("Hand-off channels prepare posts in var/handoff/ for a "
+                                     "person to publish by hand; record them here when they are "
+                                     "out."))
     hsub = p.add_subparsers(dest="handoff_command", metavar="COMMAND")
     hsub.required = True
-    h = hsub.add_parser("list", help="prepared posts still waiting for a person")
+    h = hsub.add_parser("list", help=_("prepared posts still waiting for a person"))
     h.add_argument("--channel", metavar="NAME")
     h.add_argument("--json", action="store_true")
     h.set_defaults(handler=cmd_handoff_list)
-    h = hsub.add_parser("done", help="record that a prepared post went out",
-                        description="Record that delivery ID (or key) was posted by hand; also "
-                                    "closes an 'unknown' delivery a person found online.")
-    h.add_argument("id", metavar="ID", help="delivery id or key")
-    h.add_argument("--url", help="address of the published post")
+    h = hsub.add_parser("done", help=_("record that a prepared post went out"),
+                        description=_("Record that delivery ID (or key) was posted by hand; "
+                                      "also closes an 'unknown' delivery a person found online."))
+    h.add_argument("id", metavar="ID", help=_("delivery id or key"))
+    h.add_argument("--url", help=_("address of the published post"))
     _by(h)
     h.set_defaults(handler=cmd_handoff_done)
-    h = hsub.add_parser("sync", help="mark hand-offs done that a channel can see online",
-                        description="Ask hand-off channels that can read the platform (Naver "
-                                    "Blog RSS) which waiting posts have appeared.")
+    h = hsub.add_parser("sync", help=_("mark hand-offs done that a channel can see online"),
+                        description=_("Ask hand-off channels that can read the platform (Naver "
+                                      "Blog RSS) which waiting posts have appeared."))
     h.set_defaults(handler=cmd_handoff_sync)
 
 
@@ -116,7 +123,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from ..publishing import manual
 
     if args.data is not None and not args.data.is_file():
-        raise ConfigError(f"data file {args.data} does not exist: give a YAML or JSON file",
+        raise ConfigError(_("data file {path} does not exist: give a YAML or JSON file",
+                            path=args.data),
                           key="--data")
     service = _service(args)
     if args.at:
@@ -124,21 +132,23 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
         return schedule(service, args, _who(args))
     if args.dry_run:
-        from ..i18n import _
         from ..publishing import budget
 
         post, lines, cost = manual.dry_run_costed(service, args.template, data_file=args.data,
                                                   channel_names=args.channel)
         count = len(post.slides)
-        print(f"dry run: {post.title} ({count} image{'' if count == 1 else 's'}) rendered in "
-              f"{post.out_dir}; "
-              "nothing sent, nothing recorded")
+        print(ngettext("dry run: {title} ({n} image) rendered in {folder}; nothing sent, "
+                       "nothing recorded", "dry run: {title} ({n} images) rendered in {folder}; "
+                       "nothing sent, nothing recorded", count, title=post.title,
+                       folder=post.out_dir))
         for line in lines:
             limit = f"/{line.max_text:,}" if line.max_text else ""
             images = f"/{line.max_images}" if line.max_images else ""
             verdict = f"  !! {line.problem}" if line.problem else ""
-            print(f"  {line.channel:<14} {line.type:<11} text {line.text_name}: "
-                  f"{line.text_chars:,}{limit} chars, {line.images}{images} images{verdict}")
+            print(_("  {channel:<14} {type:<11} text {text}: {chars:,}{limit} chars, "
+                    "{images}{max_images} images{verdict}", channel=line.channel, type=line.type,
+                    text=line.text_name, chars=line.text_chars, limit=limit, images=line.images,
+                    max_images=images, verdict=verdict))
         for text in budget.summary_lines(cost):
             print(text)
         if cost.refusal:
@@ -153,21 +163,26 @@ def _print_outcome(service, occ_id: int) -> int:
     from ..publishing import model as m
 
     occ = service.occurrence(occ_id)
-    print(f"occurrence #{occ_id}: {occ['state']} (draft {occ['draft_dir']})")
+    from ..publishing.status import state_label
+
+    print(_("occurrence #{id}: {state} (draft {folder})", id=occ_id, state=state_label(occ['state']),
+            folder=occ['draft_dir']))
     bad = False
     for d in service.ledger.deliveries([occ_id]):
         state = d["state"]
         if state == m.D_SENT:
             detail = d["url"] or d["location"] or d["remote_id"] or ""
         elif state == m.D_AWAITING_HANDOFF:
-            detail = f"{d['location']} (then: outreach handoff done {d['id']} --url URL)"
+            detail = _("{location} (then: outreach handoff done {id} --url URL)",
+                       location=d['location'], id=d['id'])
         elif state == m.D_RETRY_WAIT:
-            detail = f"will retry at {d['next_attempt_at']:%H:%M} UTC: {d['error']}"
+            detail = _("will retry at {when}: {error}", error=d['error'],
+                       when=format_datetime(d['next_attempt_at'], service.settings.timezone))
         else:
             detail = d["error"] or ""
         bad = bad or state not in m.D_OUT
         print(f"  {'!!' if state not in m.D_OUT else '  '} #{d['id']} {d['channel']:<14} "
-              f"{state:<17} {detail}".rstrip())
+              f"{state_label(state):<17} {detail}".rstrip())
     return 1 if bad else 0
 
 
@@ -193,20 +208,23 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
     service = _service(args)
     row = service.approve(args.id, _who(args))
-    print(f"occurrence #{row['id']} approved by {row['decided_by']}; goes out at "
-          f"{local(row['scheduled_for'], service.settings.timezone)} or the next pass after it")
+    print(_("occurrence #{id} approved by {decided_by}; goes out at {when} or the next pass "
+            "after it", id=row['id'], decided_by=row['decided_by'],
+            when=local(row['scheduled_for'], service.settings.timezone)))
     return 0
 
 
 def cmd_reject(args: argparse.Namespace) -> int:
     row = _service(args).reject(args.id, _who(args), args.reason)
-    print(f"occurrence #{row['id']} rejected by {row['decided_by']}: {row['decision_reason']}")
+    print(_("occurrence #{id} rejected by {decided_by}: {decision_reason}", id=row['id'],
+            decided_by=row['decided_by'], decision_reason=row['decision_reason']))
     return 0
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
     row = _service(args).retry(args.id, _who(args))
-    print(f"delivery #{row['id']} ({row['channel']}) queued again; the next pass sends it")
+    print(_("delivery #{id} ({channel}) queued again; the next pass sends it", id=row['id'],
+            channel=row['channel']))
     return 0
 
 
@@ -222,26 +240,27 @@ def cmd_handoff_list(args: argparse.Namespace) -> int:
                          ensure_ascii=False, indent=2))
         return 0
     if not rows:
-        print("no posts are waiting for a person")
+        print(_("no posts are waiting for a person"))
         return 0
     for r in rows:
         print(f"#{r['id']:<5} {r['channel']:<14} {r['schedule']:<16} "
               f"{local(r['scheduled_for'], service.settings.timezone)}  {r['location']}")
-    print(f"\nwhen posted: outreach handoff done ID --url URL")
+    print(_("\nwhen posted: outreach handoff done ID --url URL"))
     return 0
 
 
 def cmd_handoff_done(args: argparse.Namespace) -> int:
     row = _service(args).handoff_done(args.id, _who(args), url=args.url)
-    print(f"delivery #{row['id']} ({row['channel']}) recorded as posted by "
-          f"{row['handed_off_by']}" + (f": {row['url']}" if row["url"] else ""))
+    print(_("delivery #{id} ({channel}) recorded as posted by {handed_off_by}", id=row['id'],
+            channel=row['channel'], handed_off_by=row['handed_off_by']) + (f": {row['url']}" if row["url"] else ""))
     return 0
 
 
 def cmd_handoff_sync(args: argparse.Namespace) -> int:
     confirmed = _service(args).sync_handoffs()
     for row, receipt in confirmed:
-        print(f"delivery #{row['id']} ({row['channel']}) seen online: {receipt.url or '-'}")
+        print(_("delivery #{id} ({channel}) seen online: {url}", id=row['id'],
+                channel=row['channel'], url=receipt.url or '-'))
     if not confirmed:
-        print("no waiting hand-off has appeared online yet")
+        print(_("no waiting hand-off has appeared online yet"))
     return 0

@@ -6,34 +6,38 @@ import argparse
 import re
 from pathlib import Path
 from typing import Any
+from ..i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("templates", help="list the card templates, their descriptions and fields",
-                       description="List the card templates under templates_dir with the data "
-                                   "fields each one needs.")
+    p = sub.add_parser("templates", help=_("list the card templates, their descriptions and "
+                                           "fields"),
+                       description=_("List the card templates under templates_dir with the data "
+                                     "fields each one needs."))
     p.set_defaults(handler=cmd_templates)
 
-    p = sub.add_parser("render", help="render a card template into slide images and channel texts",
-                       description="Render template NAME with a data file (default: the "
-                                   "template's sample.yaml) into a folder of slides, channel "
-                                   "texts and manifest.json.")
-    p.add_argument("name", metavar="NAME", help="template name (see: outreach templates)")
-    p.add_argument("--data", type=Path, metavar="FILE", help="YAML or JSON data file")
+    p = sub.add_parser("render", help=_("render a card template into slide images and channel "
+                                        "texts"),
+                       description=_("Render template NAME with a data file (default: the "
+                                     "template's sample.yaml) into a folder of slides, channel "
+                                     "texts and manifest.json."))
+    p.add_argument("name", metavar="NAME", help=_("template name (see: outreach templates)"))
+    p.add_argument("--data", type=Path, metavar="FILE", help=_("YAML or JSON data file"))
     p.add_argument("--out", type=Path, metavar="DIR",
-                   help="output folder (default: out/NAME in the workspace); replaced on success")
+                   help=_("output folder (default: out/NAME in the workspace); replaced on "
+                          "success"))
     p.add_argument("--format", default="png", choices=("png", "jpeg", "jpg"),
-                   help="slide image format (default: png)")
+                   help=_("slide image format (default: png)"))
     p.add_argument("--max-bytes", metavar="SIZE", type=_size,
-                   help="largest file per image, e.g. 4MB or 800kB (default: the smallest limit "
-                        "among the workspace's enabled channels)")
+                   help=_("largest file per image, e.g. 4MB or 800kB (default: the smallest "
+                          "limit among the workspace's enabled channels)"))
     p.set_defaults(handler=cmd_render)
 
 
 def _size(text: str) -> int:
     match = re.fullmatch(r"\s*([\d.]+)\s*(b|kb|k|mb|m)?\s*", text.lower())
     if not match:
-        raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 4MB or 800kB)")
+        raise argparse.ArgumentTypeError(_("not a size: {text!r} (try 4MB or 800kB)", text=text))
     factor = {"kb": 1000, "k": 1000, "mb": 1_000_000, "m": 1_000_000}.get(match[2] or "b", 1)
     return int(float(match[1]) * factor)
 
@@ -45,11 +49,12 @@ def cmd_templates(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     infos = list_templates(settings.templates_dir)
     if not infos:
-        print(f"no templates in {settings.templates_dir}")
+        print(_("no templates in {templates_dir}", templates_dir=settings.templates_dir))
         return 0
     for info in infos:
-        print(f"{info.name}  ({info.canvas[0]}x{info.canvas[1]}; texts: "
-              f"{', '.join(info.texts) or 'none'})")
+        print(_("{name}  ({width}x{height}; texts: {texts})", name=info.name,
+                width=info.canvas[0], height=info.canvas[1],
+                texts=', '.join(info.texts) or '-'))
         print(f"  {info.description}")
         for field in info.fields:
             _print_field(field, "    ")
@@ -58,8 +63,9 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 
 def _print_field(field: Any, indent: str) -> None:
-    kind = f"list of {field.item_type}" if field.type == "list" and field.item_type else field.type
-    need = "" if field.required else ", optional"
+    kind = _("list of {type}", type=field.item_type) if field.type == "list" and field.item_type \
+        else field.type
+    need = "" if field.required else _(", optional")
     about = f"  {field.description}" if field.description else ""
     print(f"{indent}{field.name} ({kind}{need}){about}")
     for sub in field.items:
@@ -95,14 +101,15 @@ def cmd_render(args: argparse.Namespace) -> int:
     post = render_post(settings.templates_dir, args.name, out_dir=out, data_file=args.data,
                        image_format=args.format, image_budget=budget, workspace=settings.root,
                        media_dirs=settings.media_dirs)
-    print(f"rendered {post.template}: {post.title}")
-    print(f"folder: {post.out_dir}")
+    print(_("rendered {template}: {title}", template=post.template, title=post.title))
+    print(_("folder: {out_dir}", out_dir=post.out_dir))
     for slide in post.slides:
         print(f"  {slide.path.name}  {slide.width}x{slide.height}  {slide.bytes / 1000:,.0f} kB")
     for name in post.texts:
         from ..render.texts import file_name
 
-        print(f"  {file_name(name)}  {len(post.texts[name]):,} characters")
+        print(_("  {file_name}  {n:,} characters", file_name=file_name(name),
+                n=len(post.texts[name])))
     print(f"  {post.manifest_path.name}")
     print_warnings(post.warnings)
     return 0

@@ -11,29 +11,31 @@ import sys
 from pathlib import Path
 
 from . import settings_from
+from ..i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("schedules", help="list schedules and their next run times",
-                       description="Each schedule in schedules/ with its template, channels, "
-                                   "approval and next run times in local time. Exits 2 when a "
-                                   "schedule file is invalid.")
-    p.add_argument("--count", type=int, default=3, help="how many upcoming runs to show (3)")
+    p = sub.add_parser("schedules", help=_("list schedules and their next run times"),
+                       description=_("Each schedule in schedules/ with its template, channels, "
+                                     "approval and next run times in local time. Exits 2 when a "
+                                     "schedule file is invalid."))
+    p.add_argument("--count", type=int, default=3, help=_("how many upcoming runs to show (3)"))
     p.set_defaults(handler=cmd_schedules)
 
-    p = sub.add_parser("daemon", help="run the schedules in the foreground (for systemd)",
-                       description="Publish every schedule on time until stopped (SIGTERM or "
-                                   "Ctrl-C). Edited schedule files are picked up within a minute, "
-                                   "or at once on SIGHUP (systemctl reload outreach). Only one "
-                                   "daemon may run per database.")
+    p = sub.add_parser("daemon", help=_("run the schedules in the foreground (for systemd)"),
+                       description=_("Publish every schedule on time until stopped (SIGTERM or "
+                                     "Ctrl-C). Edited schedule files are picked up within a "
+                                     "minute, or at once on SIGHUP (systemctl reload outreach). "
+                                     "Only one daemon may run per database."))
     p.set_defaults(handler=cmd_daemon)
 
-    p = sub.add_parser("run-due", help="do what is due now once and exit (for cron)",
-                       description="Plan due runs, publish due posts, retry and reconcile, then "
-                                   "exit; run it from crontab every minute. Safe alongside the "
-                                   "daemon or another run-due. Quiet unless something needs "
-                                   "attention; exits 1 then, 2 on a configuration error.")
-    p.add_argument("--schedule", metavar="NAME", help="plan only this schedule")
+    p = sub.add_parser("run-due", help=_("do what is due now once and exit (for cron)"),
+                       description=_("Plan due runs, publish due posts, retry and reconcile, "
+                                     "then exit; run it from crontab every minute. Safe "
+                                     "alongside the daemon or another run-due. Quiet unless "
+                                     "something needs attention; exits 1 then, 2 on a "
+                                     "configuration error."))
+    p.add_argument("--schedule", metavar="NAME", help=_("plan only this schedule"))
     p.add_argument("--now", help=argparse.SUPPRESS)   # tests and rehearsals: start the clock here
     p.set_defaults(handler=cmd_run_due)
 
@@ -47,8 +49,8 @@ def cmd_schedules(args: argparse.Namespace) -> int:
     scheduling_options(settings)
     schedules = load_schedules(settings)
     if not schedules:
-        print(f"no schedules in {settings.schedules_dir} (add one file per schedule, "
-              "e.g. weekend-guide.yaml)")
+        print(_("no schedules in {schedules_dir} (add one file per schedule, e.g. "
+                "weekend-guide.yaml)", schedules_dir=settings.schedules_dir))
         return 0
     now = make_clock(None, settings.timezone)()
     print("\n\n".join(describe(settings, s, now, count=max(1, args.count)) for s in schedules))
@@ -78,8 +80,9 @@ def cmd_run_due(args: argparse.Namespace) -> int:
         bad_named = [e for e in bad if Path(str(e.file)).stem == args.schedule]
         if bad_named:
             raise bad_named[0]
-        raise ScheduleError(f"no schedule named {args.schedule!r} in {settings.schedules_dir}: "
-                            "see outreach schedules")
+        raise ScheduleError(_("no schedule named {schedule!r} in {schedules_dir}: see outreach "
+                              "schedules", schedule=args.schedule,
+                              schedules_dir=settings.schedules_dir))
     db, service = _open(settings, clock)
     try:
         report = run_pass(settings, service, schedules, clock=clock, options=options,
@@ -87,7 +90,7 @@ def cmd_run_due(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     for error in bad:
-        print(f"outreach: error: {error}", file=sys.stderr)
+        print(_("outreach: error: {message}", message=error), file=sys.stderr)
     work = report.work
     attention = list(report.errors)
     if work is not None:
@@ -106,11 +109,13 @@ def cmd_run_due(args: argparse.Namespace) -> int:
                                       "{n} runs missed: not published within their grace window "
                                       "(see outreach status)", work.missed))
     for line in attention:
-        print(f"outreach: warning: {line}", file=sys.stderr)
+        print(_("outreach: warning: {line}", line=line), file=sys.stderr)
     if args.verbose and work is not None:
         sent = sum(1 for o in work.outcomes if o.state in ("sent", "awaiting_handoff"))
-        print(f"planned {report.planned}, feed items seen {report.feed_items}, prepared "
-              f"{work.prepared}, delivered {sent}, missed {report.missed + work.missed}")
+        print(_("planned {planned}, feed items seen {feed_items}, prepared {prepared}, "
+                "delivered {sent}, missed {missed}", planned=report.planned,
+                feed_items=report.feed_items, prepared=work.prepared, sent=sent,
+                missed=report.missed + work.missed))
     if bad:
         return 2
     return 1 if attention else 0

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import argparse
+from ..i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "serve", help="run the staff web app and the webhooks (Facebook, Kakao chatbot skill)",
-        description="Serve the staff web app and /webhooks/facebook, /webhooks/kakao/skill, "
-                    "/health. With [web] host/port in outreach.toml the staff app gets its own "
-                    "address; --only serves one part (for two systemd units).")
+        "serve", help=_("run the staff web app and the webhooks (Facebook, Kakao chatbot skill)"),
+        description=_("Serve the staff web app and /webhooks/facebook, /webhooks/kakao/skill, "
+                      "/health. With [web] host/port in outreach.toml the staff app gets its "
+                      "own address; --only serves one part (for two systemd units)."))
     p.add_argument("--only", choices=("staff", "webhooks"),
-                   help="serve only the staff app or only the webhooks")
-    p.add_argument("--host", help="address to listen on (default: [server] host, or [web] host "
-                                  "for --only staff; 127.0.0.1)")
-    p.add_argument("--port", type=int, help="port (default: [server] port 8080, or [web] port "
-                                            "for --only staff; 0 = any free)")
+                   help=_("serve only the staff app or only the webhooks"))
+    p.add_argument("--host", help=_("address to listen on (default: [server] host, or [web] "
+                                    "host for --only staff; 127.0.0.1)"))
+    p.add_argument("--port", type=int, help=_("port (default: [server] port 8080, or [web] port "
+                                              "for --only staff; 0 = any free)"))
     p.set_defaults(handler=cmd_serve)
 
 
@@ -31,8 +32,9 @@ def _bind(host: str, port: int):
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}): choose another "
-                          "--port or stop the other server", key="server.port") from None
+        raise ConfigError(_("cannot listen on {host}:{port} ({strerror}): choose another --port "
+                            "or stop the other server", host=host, port=port,
+                            strerror=exc.strerror), key="server.port") from None
     return sock
 
 

@@ -11,65 +11,66 @@ import json
 import sys
 
 from . import settings_from
+from ..i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    users = sub.add_parser("users", help="staff accounts for the web app: add, list, change",
-                           description="Create and manage the staff accounts that sign in to "
-                                       "the web app (outreach serve). Start with "
-                                       "'outreach users add NAME --role admin'.")
+    users = sub.add_parser("users", help=_("staff accounts for the web app: add, list, change"),
+                           description=_("Create and manage the staff accounts that sign in to "
+                                         "the web app (outreach serve). Start with 'outreach "
+                                         "users add NAME --role admin'."))
     users.add_argument("--as", "--by", dest="actor", metavar="NAME",
-                       help="who is working (kept in the activity log as self-declared; "
-                            "default $OUTREACH_STAFF or the login name)")
+                       help=_("who is working (kept in the activity log as self-declared; "
+                              "default $OUTREACH_STAFF or the login name)"))
     usub = users.add_subparsers(dest="users_command", metavar="ACTION")
     usub.required = True
 
-    p = usub.add_parser("add", help="create an account (asks for the password)")
-    p.add_argument("name", help="sign-in name: lower-case letters, digits, . _ -")
+    p = usub.add_parser("add", help=_("create an account (asks for the password)"))
+    p.add_argument("name", help=_("sign-in name: lower-case letters, digits, . _ -"))
     p.add_argument("--role", required=True,
                    choices=("admin", "editor", "approver", "officer", "viewer"))
-    p.add_argument("--display-name", default="", help="the name shown in the app (e.g. 김민지)")
+    p.add_argument("--display-name", default="", help=_("the name shown in the app (e.g. 김민지)"))
     p.add_argument("--department", action="append", default=[], metavar="NAME",
-                   help="department (repeatable; created when new)")
-    p.add_argument("--language", choices=("ko", "en"), help="interface language for this user")
-    p.add_argument("--email", help="address for notifications")
+                   help=_("department (repeatable; created when new)"))
+    p.add_argument("--language", choices=("ko", "en"), help=_("interface language for this user"))
+    p.add_argument("--email", help=_("address for notifications"))
     p.add_argument("--password-stdin", action="store_true",
-                   help="read the password from the first line of standard input")
+                   help=_("read the password from the first line of standard input"))
     p.set_defaults(handler=cmd_add)
 
-    p = usub.add_parser("list", help="every account with role and departments")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = usub.add_parser("list", help=_("every account with role and departments"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_list)
 
-    p = usub.add_parser("set", help="change role, name shown, departments; disable or enable")
+    p = usub.add_parser("set", help=_("change role, name shown, departments; disable or enable"))
     p.add_argument("name")
     p.add_argument("--role", choices=("admin", "editor", "approver", "officer", "viewer"))
     p.add_argument("--display-name")
     p.add_argument("--department", action="append", metavar="NAME",
-                   help="replace the departments (repeatable)")
-    p.add_argument("--email", help="address for notifications ('' removes it)")
+                   help=_("replace the departments (repeatable)"))
+    p.add_argument("--email", help=_("address for notifications ('' removes it)"))
     p.add_argument("--language", choices=("ko", "en", "workspace"),
-                   help="interface language ('workspace': the workspace's)")
+                   help=_("interface language ('workspace': the workspace's)"))
     state = p.add_mutually_exclusive_group()
-    state.add_argument("--disable", action="store_true", help="the user can no longer sign in")
+    state.add_argument("--disable", action="store_true", help=_("the user can no longer sign in"))
     state.add_argument("--enable", action="store_true")
     p.set_defaults(handler=cmd_set)
 
-    p = usub.add_parser("password", help="set a new password (ends the user's sessions)")
+    p = usub.add_parser("password", help=_("set a new password (ends the user's sessions)"))
     p.add_argument("name")
     p.add_argument("--password-stdin", action="store_true")
     p.set_defaults(handler=cmd_password)
 
-    p = usub.add_parser("sign-out", help="end every session of a user (a lost laptop)")
+    p = usub.add_parser("sign-out", help=_("end every session of a user (a lost laptop)"))
     p.add_argument("name")
     p.set_defaults(handler=cmd_sign_out)
 
-    p = sub.add_parser("audit", help="the activity log: who did what, when",
-                       description="Show the activity log, newest first.")
-    p.add_argument("--actor", help="only this person")
-    p.add_argument("--action", help="only this action (user.add) or prefix (user.)")
+    p = sub.add_parser("audit", help=_("the activity log: who did what, when"),
+                       description=_("Show the activity log, newest first."))
+    p.add_argument("--actor", help=_("only this person"))
+    p.add_argument("--action", help=_("only this action (user.add) or prefix (user.)"))
     p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_audit)
 
 

@@ -61,8 +61,8 @@ def load_saved(path: Path) -> dict[str, str]:
                                 "is written {{{{ or }}}}", exc=exc), file=path, line=line, key=str(name)) from None
         unknown = [f for f in fields if f not in PLACEHOLDERS]
         if unknown:
-            raise ConfigError(f"unknown placeholder {{{unknown[0]}}}: use one of "
-                              + ", ".join(f"{{{k}}}" for k in PLACEHOLDERS),
+            raise ConfigError(_("unknown placeholder {{{name}}}: use one of {known}",
+                                name=unknown[0], known=", ".join(f"{{{k}}}" for k in PLACEHOLDERS)),
                               file=path, line=line, key=str(name))
         saved[str(name)] = value.strip()
     return saved

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..i18n import _, format_datetime
 from . import model as m
 from .service import PublishingService
 
-_WEEKDAYS = "월화수목금토일"
 #: occurrence or delivery states that need a person, even when not an error
 _ACTION = frozenset({m.AWAITING_APPROVAL, m.D_AWAITING_HANDOFF})
 
@@ -45,8 +45,22 @@ def collect(service: PublishingService, *, schedule: str | None = None, limit: i
 def local(when: datetime | None, tz: ZoneInfo) -> str:
     if when is None:
         return "-"
-    t = when.astimezone(tz)
-    return f"{t:%Y-%m-%d} ({_WEEKDAYS[t.weekday()]}) {t:%H:%M}"
+    return format_datetime(when, tz)
+
+
+def state_label(state: str) -> str:
+    """A ledger state in the reader's language; in English the state name itself."""
+    labels = {
+        m.PLANNED: _("planned"), m.PREPARED: _("prepared"),
+        m.AWAITING_APPROVAL: _("awaiting_approval"), m.APPROVED: _("approved"),
+        m.REJECTED: _("rejected"), m.HELD: _("held"), m.PUBLISHING: _("publishing"),
+        m.DONE: _("done"), m.PARTIAL: _("partial"), m.FAILED: _("failed"),
+        m.MISSED: _("missed"), m.SKIPPED: _("skipped"), m.D_PENDING: _("pending"),
+        m.D_ATTEMPTING: _("attempting"), m.D_SENT: _("sent"), m.D_RETRY_WAIT: _("retry_wait"),
+        m.D_UNKNOWN: _("unknown"), m.D_AWAITING_HANDOFF: _("awaiting_handoff"),
+        m.D_HANDED_OFF: _("handed_off"), m.D_CANCELLED: _("cancelled"),
+    }
+    return labels.get(state, state)
 
 
 def _delivery_detail(d: dict[str, Any], tz: ZoneInfo) -> str:
@@ -54,9 +68,11 @@ def _delivery_detail(d: dict[str, Any], tz: ZoneInfo) -> str:
     if state in (m.D_SENT, m.D_HANDED_OFF):
         return d["url"] or d["location"] or d["remote_id"] or ""
     if state == m.D_AWAITING_HANDOFF:
-        return f"{d['location']}  (done: outreach handoff done {d['id']} --url URL)"
+        return _("{location}  (done: outreach handoff done {id} --url URL)",
+                 location=d['location'], id=d['id'])
     if state == m.D_RETRY_WAIT:
-        return f"retry #{d['attempts'] + 1} after {local(d['next_attempt_at'], tz)}: {d['error'] or ''}"
+        return _("retry #{n} after {when}: {error}", n=d['attempts'] + 1,
+                 when=local(d['next_attempt_at'], tz), error=d['error'] or '')
     return d["error"] or ""
 
 
@@ -65,15 +81,16 @@ def _block(items: list[dict[str, Any]], tz: ZoneInfo, mark: bool) -> list[str]:
     for occ in items:
         flag = "!!" if mark else "  "
         head = (f"{flag} #{occ['id']:<5} {occ['schedule']:<16} {local(occ['scheduled_for'], tz)}  "
-                f"{occ['state']}")
+                f"{state_label(occ['state'])}")
         if occ["state"] in (m.AWAITING_APPROVAL, m.HELD) and occ["draft_dir"]:
-            head += f"  draft: {occ['draft_dir']}  (outreach approve {occ['id']})"
+            head += _("  draft: {folder}  (outreach approve {id})", folder=occ['draft_dir'],
+                      id=occ['id'])
         elif occ["error"]:
             head += f"  {occ['error']}"
         lines.append(head)
         for d in occ["deliveries"]:
             dflag = "!!" if d["state"] in m.ATTENTION else "  "
-            lines.append(f"     {dflag} {d['channel']:<14} {d['state']:<17} "
+            lines.append(f"     {dflag} {d['channel']:<14} {state_label(d['state']):<17} "
                          f"{_delivery_detail(d, tz)}".rstrip())
     return lines
 
@@ -81,14 +98,15 @@ def _block(items: list[dict[str, Any]], tz: ZoneInfo, mark: bool) -> list[str]:
 def render_text(items: list[dict[str, Any]], tz: ZoneInfo) -> str:
     """The human report: a needs-attention block, then everything else."""
     if not items:
-        return "No publications recorded yet. (outreach publish TEMPLATE, or wait for a schedule)"
+        return _("No publications recorded yet. (outreach publish TEMPLATE, or wait for a "
+                 "schedule)")
     urgent = [o for o in items if o["attention"]]
     rest = [o for o in items if not o["attention"]]
-    lines = [f"Times in {tz.key}."]
+    lines = [_("Times in {zone}.", zone=tz.key)]
     if urgent:
-        lines += ["", f"Needs attention ({len(urgent)})", *_block(urgent, tz, True)]
+        lines += ["", _("Needs attention ({n})", n=len(urgent)), *_block(urgent, tz, True)]
     if rest:
-        lines += ["", "Recent and upcoming", *_block(rest, tz, False)]
+        lines += ["", _("Recent and upcoming"), *_block(rest, tz, False)]
     return "\n".join(lines)
 
 

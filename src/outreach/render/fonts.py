@@ -196,8 +196,9 @@ class FontBook:
             return embedded_face()
         known = sorted({f.family for group in groups for f in group} | {EMBEDDED_FAMILY})
         where = f"{self.template_fonts} or " if self.template_fonts else ""
-        raise FontError(f"unknown font family {family!r}: put its .ttf/.otf files in "
-                        f"{where}the system's fonts, or use one of: {', '.join(known[:12])}"
+        raise FontError(_("unknown font family {family!r}: put its .ttf/.otf files in "
+                          "{where}the system's fonts, or use one of: {known}", family=family,
+                          where=where, known=', '.join(known[:12]))
                         + (" ..." if len(known) > 12 else ""))
 
     def get(self, family: str, weight: int, size: int) -> ImageFont.FreeTypeFont:

@@ -102,10 +102,10 @@ def parse(text: str, file: Path | str, error: type[TemplateError] = TemplateErro
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"
-        raise error(f"not valid YAML: {problem}: fix the syntax on that line",
+        raise error(_("not valid YAML: {problem}: fix the syntax on that line", problem=problem),
                             file=file, line=mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
-        raise error(f"not valid YAML: {exc}", file=file) from None
+        raise error(_("not valid YAML: {error}", error=exc), file=file) from None
 
 
 def load(path: Path, error: type[TemplateError] = TemplateError) -> Any:
@@ -114,12 +114,12 @@ def load(path: Path, error: type[TemplateError] = TemplateError) -> Any:
         raw = path.read_bytes()
         text = raw.decode("utf-8")
     except FileNotFoundError:
-        raise error("file not found: check the path", file=path) from None
+        raise error(_("file not found: check the path"), file=path) from None
     except UnicodeDecodeError as exc:
         raise error(_("not UTF-8 text (Korean saved as CP949/EUC-KR?): save the file as UTF-8"),
                     file=path, line=raw[:exc.start].count(b"\n") + 1) from None
     except OSError as exc:
-        raise error(f"cannot read the file ({exc.strerror})", file=path) from None
+        raise error(_("cannot read the file ({strerror})", strerror=exc.strerror), file=path) from None
     return parse(text, path, error)
 
 

@@ -17,7 +17,6 @@ from apscheduler.triggers.cron import CronTrigger
 
 _NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _NUMBER = {**{name: i for i, name in enumerate(_NAMES)}, **{str(i): i for i in range(8)}}
-_KOREAN_WEEKDAY = "월화수목금토일"        # datetime.weekday(): Monday = 0
 _TOKEN = re.compile(r"^(\*|[a-z0-9]+)(?:-([a-z0-9]+))?(?:/(\d+))?$")
 
 
@@ -68,9 +67,10 @@ def next_fire_time(trigger: CronTrigger, after: datetime) -> datetime | None:
 
 
 def local_label(when: datetime, tz: ZoneInfo) -> str:
-    """'2026-11-26 (목) 16:00 KST': how staff read a run time."""
-    local = when.astimezone(tz)
-    return f"{local:%Y-%m-%d} ({_KOREAN_WEEKDAY[local.weekday()]}) {local:%H:%M} {local.tzname()}"
+    """'2026년 11월 26일 (목) 16:00': how staff read a run time (the one format of i18n)."""
+    from ..i18n import format_datetime
+
+    return format_datetime(when, tz)
 
 
 def iso_utc(when: datetime) -> str:

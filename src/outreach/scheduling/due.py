@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from . import cron
 from .specs import Schedule
+from ..i18n import _
 
 # runs older than this are not even recorded as missed (a daemon down for months
 # would otherwise fill the ledger with thousands of rows)
@@ -63,10 +64,11 @@ def missed_reason(when: datetime, now: datetime, schedule: Schedule, tz: ZoneInf
     """Staff-readable: why it did not go out and what they can do."""
     late = now - when
     hours, rest = divmod(int(late.total_seconds()) // 60, 60)
-    return (f"no outreach process ran between {cron.local_label(when, tz)} and "
-            f"{hours}h{rest:02d}m later, past misfire_grace {_short(schedule.misfire_grace)}; "
-            f"not published late - publish it by hand with `outreach publish "
-            f"{schedule.template}` if it is still wanted")
+    return _("no outreach process ran between {when} and {hours}h{minutes:02d}m later, past "
+             "misfire_grace {grace}; not published late - publish it by hand with `outreach "
+             "publish {template}` if it is still wanted", when=cron.local_label(when, tz),
+             hours=hours, minutes=rest, grace=_short(schedule.misfire_grace),
+             template=schedule.template)
 
 
 def poll_due(schedule: Schedule, tz: ZoneInfo, watermark: datetime | None,

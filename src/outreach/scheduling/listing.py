@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..sources.files import data_path
+from ..i18n import _, ngettext
 from .cron import local_label
 from .runner import read_feed_state
 from .specs import Schedule
@@ -26,6 +27,13 @@ def _span(delta: timedelta) -> str:
     return "".join(parts) or "0"
 
 
+def _width(text: str) -> int:
+    """Terminal columns of ``text``: Hangul takes two, so the run times line up."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _rel(settings: "Settings", path) -> str:
     try:
         return str(path.relative_to(settings.root))
@@ -38,41 +46,47 @@ def describe(settings: "Settings", schedule: Schedule, now: datetime, *, count: 
     tz = settings.timezone
     head = f"{schedule.name}" + (f"  {schedule.description}" if schedule.description else "")
     if not schedule.enabled:
-        head += "  [paused: enabled: false]"
-    approval = (f"required, draft {_span(schedule.prepare_before)} before"
-                if schedule.approval_required else "none")
+        head += _("  [paused: enabled: false]")
+    approval = (_("required, draft {span} before", span=_span(schedule.prepare_before))
+                if schedule.approval_required else _("none"))
     lines = [head,
-             f"  template {schedule.template} | channels {', '.join(schedule.channels)} | "
-             f"approval {approval} | cron \"{schedule.cron}\" | misfire grace "
-             f"{_span(schedule.misfire_grace)}"]
+             _("  template {template} | channels {channels} | approval {approval} | cron "
+               "\"{cron}\" | misfire grace {grace}", template=schedule.template,
+               channels=', '.join(schedule.channels), approval=approval, cron=schedule.cron,
+               grace=_span(schedule.misfire_grace))]
     if schedule.start or schedule.end or schedule.skip or schedule.skip_holidays:
         bits = []
         if schedule.start or schedule.end:
-            bits.append(f"from {schedule.start or '-'} to {schedule.end or '-'}")
+            bits.append(_("from {start} to {end}", start=schedule.start or '-',
+                          end=schedule.end or '-'))
         if schedule.skip:
-            bits.append("skips " + ", ".join(str(d) for d in sorted(schedule.skip)))
+            bits.append(_("skips {days}", days=", ".join(str(d) for d in sorted(schedule.skip))))
         if schedule.skip_holidays:
-            bits.append("skips public holidays")
+            bits.append(_("skips public holidays"))
         lines.append("  " + "; ".join(bits))
     if schedule.feed is not None:
-        lines.append(f"  feed {schedule.feed.url}" + (" (backfill)" if schedule.feed.backfill else ""))
+        lines.append(_("  feed {url}", url=schedule.feed.url)
+                     + (_(" (backfill)") if schedule.feed.backfill else ""))
         state = read_feed_state(settings, schedule.name)
         if state:
             checked = datetime.fromisoformat(state["checked_at"])
             when = local_label(checked, tz)
-            lines.append(f"  last read {when}: " + (f"FAILED: {state['error']}" if state.get("error")
-                                                    else f"{state.get('items')} item(s)"))
+            lines.append(_("  last read {when}: ", when=when)
+                         + (_("FAILED: {error}", error=state['error']) if state.get("error")
+                            else ngettext("{n} item", "{n} items", int(state.get('items') or 0))))
     if schedule.source is not None:
         lines.append("  " + _autopilot_line(settings, schedule))
     runs = schedule.next_runs(now, tz, count) if schedule.enabled else []
-    label = "next" if schedule.feed is None else "next read"
+    label = _("next") if schedule.feed is None else _("next read")
     if not runs:
-        lines.append(f"  {label}: none" + (" (after the end date)" if schedule.end else ""))
+        lines.append(_("  {label}: none", label=label)
+                     + (_(" (after the end date)") if schedule.end else ""))
     for i, run in enumerate(runs):
-        line = f"  {label if i == 0 else ' ' * len(label)} {local_label(run, tz)}"
+        line = f"  {label if i == 0 else ' ' * _width(label)} {local_label(run, tz)}"
         if schedule.data:
             path = data_path(schedule.data, run.astimezone(tz), settings.root)
-            line += f"  data {_rel(settings, path)}" + ("" if path.is_file() else " (missing)")
+            line += _("  data {path}", path=_rel(settings, path)) + (
+                "" if path.is_file() else _(" (missing)"))
             if schedule.source is not None and path.is_file():
                 line += _draft_mark(settings, schedule, path)
         lines.append(line)

@@ -24,6 +24,7 @@ from . import cron
 from .clock import Clock
 from .due import due_runs, poll_due
 from .specs import Schedule, SchedulingOptions
+from ..i18n import _
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -65,7 +66,7 @@ def run_pass(settings: "Settings", service: "PublishingService", schedules: Iter
             else:
                 _time_pass(settings, service, schedule, clock(), report)
         except OutreachError as exc:
-            report.errors.append(f"schedule {schedule.name}: {exc}")
+            report.errors.append(_("schedule {name}: {error}", name=schedule.name, error=exc))
             log(logger, logging.ERROR, "schedule pass failed", schedule=schedule.name, error=str(exc))
     report.work = service.work()
     _log_work(report.work)
@@ -123,8 +124,9 @@ def _time_pass(settings: "Settings", service: "PublishingService", schedule: Sch
             service.record(spec, run.action, run.reason)
             if run.action == "missed":
                 report.missed += 1
-                report.errors.append(f"schedule {schedule.name}: missed run "
-                                     f"{cron.local_label(run.when, settings.timezone)}: {run.reason}")
+                report.errors.append(_("schedule {name}: missed run {when}: {reason}",
+                                       name=schedule.name, reason=run.reason,
+                                       when=cron.local_label(run.when, settings.timezone)))
                 log(logger, logging.ERROR, "run missed", schedule=schedule.name,
                     run=cron.local_label(run.when, settings.timezone), reason=run.reason)
             else:
