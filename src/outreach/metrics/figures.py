@@ -30,6 +30,7 @@ class PostFigures:
     values: dict[str, int | None] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)
     provisional: bool = False
+    by_age: dict[str, dict[str, int | None]] = field(default_factory=dict)
 
     def figure(self, name: str) -> int | None:
         return self.values.get(name)
@@ -64,13 +65,16 @@ def post_figures(db: Database, since: datetime, until: datetime, **filters: Any)
     best: dict[int, Any] = {}
     snaps = q.snapshots(db, list(out))
     order = {}
-    for s in snaps:
-        order.setdefault(s["age"], age_delta(s["age"]) if s["age"][:-1].isdigit() else None)
+    valued = {(s["delivery_id"], s["age"]) for s in snaps if s["value"] is not None}
+    for s in snaps:   # the newest age that holds a figure; a missed later age never hides it
+        order.setdefault(s["age"], age_delta(s["age"]).total_seconds())
+        rank = (((s["delivery_id"], s["age"]) in valued), order[s["age"]])
         cur = best.get(s["delivery_id"])
-        if cur is None or (order[s["age"]] or 0) > (order[cur] or 0):
+        if cur is None or rank > (((s["delivery_id"], cur) in valued), order[cur]):
             best[s["delivery_id"]] = s["age"]
     for s in snaps:
         post = out[s["delivery_id"]]
+        post.by_age.setdefault(s["age"], {})[s["metric"]] = s["value"]
         if s["age"] != best[s["delivery_id"]]:
             continue
         post.age = s["age"]

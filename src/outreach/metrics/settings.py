@@ -28,6 +28,8 @@ class MetricsSettings:
     ages: tuple[str, ...] = DEFAULT_AGES
     per_channel: int = 200          # posts asked about per channel and run (quota)
     collect_minutes: int = 30       # the daemon's interval
+    weekly_schedule: str = "weekend"   # the guide compared Thursday by Thursday
+    weekly_age: str = "7d"             # the snapshot weeks are compared at (like with like)
 
     def deltas(self) -> list[tuple[str, timedelta]]:
         return sorted(((a, age_delta(a)) for a in self.ages), key=lambda p: p[1])
@@ -41,9 +43,10 @@ def metrics_settings(settings: Settings) -> MetricsSettings:
         text = settings.file.read_text(encoding="utf-8") if settings.file and settings.file.is_file() else ""
         return ConfigError(message, key=f"metrics.{key}", line=line_of(text, key, "metrics"), **where)
 
-    unknown = set(raw) - {"ages", "per_channel", "collect_minutes"}
+    unknown = set(raw) - {"ages", "per_channel", "collect_minutes", "weekly_schedule", "weekly_age"}
     if unknown:
-        raise bad(sorted(unknown)[0], _("unknown setting; known: ages, per_channel, collect_minutes"))
+        raise bad(sorted(unknown)[0], _("unknown setting; known: ages, per_channel, "
+                                        "collect_minutes, weekly_schedule, weekly_age"))
     ages = raw.get("ages", list(DEFAULT_AGES))
     if not isinstance(ages, list) or not ages or not all(
             isinstance(a, str) and _AGE.match(a) for a in ages):
@@ -54,4 +57,11 @@ def metrics_settings(settings: Settings) -> MetricsSettings:
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise bad(key, _("expected a whole number of at least 1"))
         ints[key] = value
-    return MetricsSettings(tuple(dict.fromkeys(ages)), **ints)
+    weekly = raw.get("weekly_schedule", "weekend")
+    weekly_age = raw.get("weekly_age", "7d" if "7d" in ages else ages[-1])
+    if not isinstance(weekly, str) or not weekly:
+        raise bad("weekly_schedule", _("expected the name of a schedule"))
+    if weekly_age not in ages:
+        raise bad("weekly_age", _("expected one of the ages in [metrics] ages"))
+    return MetricsSettings(tuple(dict.fromkeys(ages)), weekly_schedule=weekly,
+                           weekly_age=weekly_age, **ints)
