@@ -75,3 +75,28 @@ def test_wordpress_counts_comments_and_says_views_are_not_available(tmp_path):
         got = by_name(ch.metrics(MetricTarget(str(post), None, NOW), NOW))
     assert got["comments"].value == 2
     assert got["views"].value is None and "Jetpack" in got["views"].reason
+
+
+def test_kakao_brand_message_delivery_results_from_the_dealer(tmp_path):
+    from fakes.kakao import KakaoFake
+    from fakes.posts import make_post
+    from outreach.channels.kakao import KakaoChannel
+
+    with KakaoFake() as kakao:
+        (tmp_path / "r.txt").write_text("010-1234-5678\n01098765432\n", encoding="utf-8")
+        cfg = {"bot_id": kakao.bot_id, "rest_api_key_env": "KAKAO_REST", "api_base": kakao.url,
+               "dealer_api_base": kakao.url, "solapi_api_key_env": "SOLAPI_KEY",
+               "solapi_api_secret_env": "SOLAPI_SECRET", "pf_id": "KA01PF2026",
+               "sender": "0415212114", "timeout": 2.0, "retries": 0,
+               "publish": "brand_message", "recipients_file": str(tmp_path / "r.txt")}
+        env = {"KAKAO_REST": "kakao-rest-key-0001", "SOLAPI_KEY": "NCSAYU7YDBXYORXC",
+               "SOLAPI_SECRET": "solapi-secret-0001"}
+        ch = KakaoChannel(channel_context("kakao", "kakao", cfg, env, tmp_path / "var"))
+        receipt = ch.publish(make_post(tmp_path / "var", slides=0), "occ-1-bm")
+        sending = by_name(ch.metrics(MetricTarget(receipt.remote_id, None, NOW), NOW))
+        assert sending["delivered"].value == 0 and sending["delivered"].provisional
+        count = kakao.groups[receipt.remote_id]["count"]      # the carrier reports back
+        count.update(sentPending=0, sentSuccess=1, sentFailed=1)
+        done = by_name(ch.metrics(MetricTarget(receipt.remote_id, None, NOW), NOW))
+        assert (done["delivered"].value, done["failed"].value) == (1, 1)
+        assert not done["delivered"].provisional
