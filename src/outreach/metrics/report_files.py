@@ -147,7 +147,7 @@ def write_xlsx(report: MonthlyReport, path: Any) -> None:
                           "without the figure are counted apart, never as zero")],
            [_("Engagement"), _("reactions or likes, comments, shares, saves and link clicks, "
                                "as each platform gives them")],
-           [_("Change"), _("this month against the last, in percent of the last")],
+           [_("Change from last month"), _("this month against the last, in percent of the last")],
            [_("Hand-off time"), _("from the post being due on a hand-off channel to staff "
                                   "recording it")]])
     book.close()
