@@ -423,3 +423,24 @@ def test_one_process_drafts_at_a_time(make):
         assert not ap.file.exists() and ap.tour.requests == []
     assert draft_pass(ap.settings, schedule, WED_9).written == [ap.file]
     assert is_ours(ap.settings, "weekend-guide", ap.file)
+
+
+def test_editors_are_mailed_about_a_draft_with_problems(make):
+    from outreach.notify.events import autopilot_drafts
+    from outreach.notify.settings import NotifySettings
+
+    ap = make()
+    ap.tour.gateway.expired = True
+    ap.run(MON)
+    ap.run(WED_9)
+    (schedule,) = load_all(ap.settings)[0]
+    options = NotifySettings(smtp=None, base_url="https://desk.example.go.kr")  # type: ignore[arg-type]
+    (event,) = autopilot_drafts(ap.settings, options, [schedule], WED_9)
+    assert event.key == "autopilot:weekend-guide:2026-12-03T07:00:00+00:00"
+    from outreach.users.roles import EDIT
+
+    assert event.roles == (EDIT,) and event.kind == "draft_problems"
+    assert "content/weekend-guide/2026-12-03.yaml" in event.body and "extend the use period" in event.body
+    assert KEY not in event.body
+    ap.file.write_text(ap.file.read_text(encoding="utf-8") + "# 확인함\n", encoding="utf-8")
+    assert autopilot_drafts(ap.settings, options, [schedule], WED_9) == []   # staff took over

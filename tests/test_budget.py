@@ -143,5 +143,52 @@ def test_the_cost_lines_read_in_korean():
                           refusal=None)
     with use_language("ko"):
         head, row = budget.summary_lines(cost)
-    assert head == "이번 실행 비용: 60 KRW; 오늘 60 KRW 사용 (일 예산 100 KRW)"
+    assert head == "이번 실행 비용: 60 KRW · 오늘 60 KRW 사용 (일 예산 100 KRW)"
     assert "게시물당 60 KRW" in row
+
+
+def test_the_run_page_shows_the_cost_and_the_refusal(tmp_path, db_url, kakao):
+    from web_support import add_user, sign_in, staff_client, web_workspace
+
+    toml = kakao_table(kakao, tmp_path) + \
+        '\n[budget]\ndaily_krw = 50\n'
+    ws = web_workspace(tmp_path, db_url, toml=toml,
+                       env={"SOLAPI_KEY": kakao.solapi_key, "SOLAPI_SECRET": kakao.solapi_secret})
+    try:
+        service = PublishingService(ws.settings, ws.db)
+        occ = service.plan(OccurrenceSpec(schedule="weekly", key="w1",
+                                          scheduled_for=datetime.now(timezone.utc), template="notice",
+                                          channels=("outbox", "kakao"), data={"title": "가을 음악회"}))
+        add_user(ws.db, "view", "viewer")
+        with staff_client(ws) as client:
+            sign_in(client, "view")
+            page = client.get(f"/runs/{occ}")
+        assert page.status_code == 200
+        assert "cost of this run: 60 KRW" in page.text and "3 recipients × 20 KRW" in page.text
+        assert "Would be refused before any call" in page.text and "50 KRW daily budget" in page.text
+        assert kakao.requests == []
+    finally:
+        ws.db.dispose()
+
+
+def test_the_channels_page_shows_price_and_quota_use(tmp_path, db_url, kakao):
+    from web_support import add_user, sign_in, staff_client, web_workspace
+
+    ws = web_workspace(tmp_path, db_url, toml=kakao_table(kakao, tmp_path) + "daily_posts = 3\n",
+                       env={"SOLAPI_KEY": kakao.solapi_key, "SOLAPI_SECRET": kakao.solapi_secret})
+    try:
+        add_user(ws.db, "view", "viewer")
+        with staff_client(ws) as client:
+            sign_in(client, "view")
+            page = client.get("/channels")
+        assert page.status_code == 200
+        assert "60 KRW a post (3 recipients × 20 KRW), 0 of 3 posts in the last 24 hours" in page.text
+        assert kakao.requests == []
+    finally:
+        ws.db.dispose()
+
+
+def test_status_says_nothing_of_money_when_nothing_costs_or_is_capped(tmp_path, db_url, capsys):
+    write_root(tmp_path, db_url, '[channels.outbox]\ntype = "outbox"\n')
+    assert run(tmp_path, "status") == 0
+    assert "KRW" not in capsys.readouterr().out

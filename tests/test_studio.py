@@ -7,7 +7,6 @@ import io
 import re
 from datetime import date
 
-import pytest
 import yaml
 from openpyxl import Workbook
 from PIL import Image

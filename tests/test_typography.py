@@ -7,7 +7,6 @@ import json
 import shutil
 import unicodedata
 from pathlib import Path
-from textwrap import dedent
 
 import pytest
 import segno

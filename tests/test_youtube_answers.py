@@ -34,7 +34,7 @@ def toml_for(fake) -> str:
     return (f'[channels.youtube]\ntype = "youtube"\nchannel_id = "{fake.channel_id}"\n'
             f'client_id_env = "YT_CLIENT_ID"\nclient_secret_env = "YT_CLIENT_SECRET"\n'
             f'refresh_token_env = "YT_REFRESH"\napi_base = "{fake.url}/"\n'
-            f'token_uri = "{fake.url}/token"\ntimeout = 2\n')
+            f'token_uri = "{fake.url}/token"\ntimeout = 10\n')
 
 
 def harvested(yt, tmp_path):
@@ -87,7 +87,7 @@ def test_harvest_keeps_what_it_read_when_youtube_says_the_quota_is_gone(yt, tmp_
     yt.quota_limit = 2                     # another app of the project spent the rest today
     cfg = {"channel_id": yt.channel_id, "client_id_env": "YT_CLIENT_ID",
            "client_secret_env": "YT_CLIENT_SECRET", "refresh_token_env": "YT_REFRESH",
-           "api_base": yt.url + "/", "token_uri": yt.url + "/token", "timeout": 2}
+           "api_base": yt.url + "/", "token_uri": yt.url + "/token", "timeout": 10}
     ch = YouTubeChannel(channel_context("youtube", "youtube", cfg, ENV, tmp_path / "var"))
     cursor = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
     batch = ch.replies(cursor)

@@ -56,6 +56,7 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
     "smtp": None,
     "notifications": None,
     "autopilot": None,          # validated by outreach/autopilot/settings.py
+    "metrics": None,            # validated by outreach/metrics/settings.py
 }
 _TOP_LEVEL_KEYS = KNOWN_KEYS[""]
 

@@ -280,3 +280,19 @@ def _atomic(path: Path, text: str) -> None:
     os.chmod(tmp, 0o644)          # staff edit these files (mkstemp makes them 0600)
     os.replace(tmp, path)
 
+
+
+def open_problems(settings: "Settings", schedules, now: datetime) -> list[dict[str, Any]]:
+    """Upcoming runs whose autopilot draft still has problems nobody has fixed (no database):
+    what the notifications mail to editors, once per run."""
+    found = []
+    for schedule in schedules:
+        if schedule.source is None or schedule.data is None or not schedule.enabled:
+            continue
+        for when in schedule.next_runs(now, settings.timezone, count=2):
+            path = data_path(schedule.data, when.astimezone(settings.timezone), settings.root)
+            state = read_state(settings, schedule.name, path)
+            if state and state.get("problems") and digest(path) == state.get("sha256"):
+                found.append({"schedule": schedule.name, "when": when, "file": path,
+                              "problems": list(state["problems"])})
+    return found

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from ..errors import ConfigError, Rejected
@@ -144,6 +145,16 @@ class Channel(ABC):
         """Hide or reject ``to`` on the platform where the platform allows it."""
         raise Rejected(_("this platform does not let outreach hide messages"), channel=self.name)
 
+    # -- analytics --------------------------------------------------------
+    def metrics(self, target: "MetricTarget", now: datetime) -> "list[Figure]":
+        """Figures of one delivered post as the platform reports them. Channels without
+        an insights API keep this default: nothing, and the service records why."""
+        return []
+
+    def followers(self) -> "Figure | None":
+        """The page's or account's follower count today, or None where there is none to read."""
+        return None
+
     # -- health -----------------------------------------------------------
     def check(self) -> list[CheckResult]:
         """Verify credentials, permissions and quota; say plainly how to fix what is wrong."""
@@ -151,3 +162,7 @@ class Channel(ABC):
 
     def close(self) -> None:
         """Release network sessions."""
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..metrics.model import Figure, MetricTarget

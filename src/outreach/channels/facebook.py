@@ -26,6 +26,10 @@ from ..i18n import _
 REQUIRED_SCOPES = ("pages_manage_posts", "pages_manage_engagement", "pages_read_engagement",
                    "pages_read_user_engagement")
 COMMENT_FIELDS = "id,message,created_time,from,parent{id},is_hidden,permalink_url"
+#: figure -> current Page post insights metric (page-post/insights; post_impressions* retired
+#: 2025-11-15 in favour of post_media_view / post_total_media_view_unique)
+FB_INSIGHTS = {"views": "post_media_view", "reach": "post_total_media_view_unique",
+               "reactions": "post_reactions_by_type_total", "clicks": "post_clicks_by_type"}
 SMALL_PAGE = 25           # posts (and comments per post) per page when Meta finds 100 too much
 
 
@@ -169,6 +173,25 @@ class FacebookChannel(Channel):
             raise Rejected(_("Facebook did not hide comment {remote_id}", remote_id=to.remote_id), channel=self.name)
 
     # -- health -------------------------------------------------------------
+    # -- analytics: developers.facebook.com/docs/graph-api/reference/page-post/insights/ --
+    def metrics(self, target: Any, now: datetime) -> list[Any]:
+        """Views, reach, reactions, link clicks (insights, one batch) and comments and shares
+        (the post's own fields). Needs ``read_insights`` / ``pages_read_engagement``."""
+        from .insights import count_field, read_insights
+
+        if not target.remote_id:
+            return []
+        wanted = dict(FB_INSIGHTS, **dict(self.ctx.setting("insight_metrics", {}, type_=dict)))
+        figures = read_insights(self.api, target.remote_id, wanted, period="lifetime",
+                                pick={"clicks": "link clicks"})
+        return figures + count_field(self.api, target.remote_id, (
+            ("comments", "comments.limit(0).summary(true)"), ("shares", "shares")))
+
+    def followers(self) -> Any:
+        from .insights import count_field
+
+        return count_field(self.api, self.page_id, (("followers", "followers_count"),))[0]
+
     def check(self) -> list[CheckResult]:
         return graph_checks(self.api, "Facebook page token", REQUIRED_SCOPES,
                             node=self.page_id, node_what="Facebook page")

@@ -214,6 +214,23 @@ class InstagramChannel(Channel):
             raise Rejected(_("Instagram did not hide comment {remote_id}", remote_id=to.remote_id), channel=self.name)
 
     # -- health -------------------------------------------------------------
+    # -- analytics: developers.facebook.com/documentation/instagram-platform/reference/instagram-media/insights
+    def metrics(self, target: Any, now: datetime) -> list[Any]:
+        """views, reach, likes, comments, saved, shares; provisional for 48 hours after posting."""
+        from .insights import is_provisional, read_insights
+
+        if not target.remote_id:
+            return []
+        wanted = {n: n for n in ("views", "reach", "likes", "comments", "saved", "shares")}
+        wanted.update(dict(self.ctx.setting("insight_metrics", {}, type_=dict)))
+        return read_insights(self.api, target.remote_id, wanted, period=None,
+                             provisional=is_provisional(target.sent_at, now))
+
+    def followers(self) -> Any:
+        from .insights import count_field
+
+        return count_field(self.api, self.ig_user_id, (("followers", "followers_count"),))[0]
+
     def check(self) -> list[CheckResult]:
         results = graph_checks(self.api, "Instagram token", REQUIRED_SCOPES, node=self.ig_user_id,
                                node_what="Instagram account")

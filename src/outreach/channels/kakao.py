@@ -231,6 +231,24 @@ class KakaoChannel(Channel):
             extra["note"] = receipt.note
         return Receipt(remote_id=receipt.group_id, extra=extra)
 
+    def metrics(self, target: Any, now: Any) -> list[Any]:
+        """Brand messages: the dealer's delivery results for the post's message group
+        (Solapi getMessageGroupInfo ``count.sentSuccess`` / ``sentFailed``; provisional while
+        ``sentPending`` > 0). Hand-off posts (소식) have no statistics API: nothing."""
+        from ..metrics.model import Figure
+
+        group_of = getattr(self.dealer(), "group", None) if self.mode == "brand_message" else None
+        if not target.remote_id or group_of is None:
+            return []
+        group = group_of(target.remote_id)
+        if group is None:
+            return [Figure.missing("delivered", _("the dealer no longer has this message group"))]
+        count = group.get("count") or {}
+        pending = int(count.get("sentPending") or 0) > 0
+        return [Figure(name, int(count[key]), key, provisional=pending) if isinstance(
+                    count.get(key), int) else Figure.missing(name, _("the dealer gave no {key}", key=key), key)
+                for name, key in (("delivered", "sentSuccess"), ("failed", "sentFailed"))]
+
     def recipients(self) -> list[str]:
         """Phone numbers from ``recipients_file`` (one per line, # comments, dashes allowed)."""
         name = self.ctx.setting("recipients_file", required=True, type_=str)

@@ -183,6 +183,21 @@ class WordPressChannel(Channel):
         self._zone_known = True
         self._moderator: bool | None = None   # may read held comments and content.raw
 
+    def metrics(self, target: Any, now: datetime) -> list[Any]:
+        """Approved comments (``X-WP-Total`` of /wp/v2/comments, developer.wordpress.org/
+        rest-api/reference/comments/); views: WordPress core keeps none (Jetpack Stats or a
+        plugin would), so they are "not available" rather than guessed."""
+        from ..metrics.model import Figure
+
+        if not target.remote_id:
+            return []
+        resp = self.http.get(f"{API}/comments", params={"post": target.remote_id, "per_page": 1})
+        total = resp.headers.get("X-WP-Total")
+        comments = (Figure("comments", int(total), "X-WP-Total") if total and total.isdigit()
+                    else Figure.missing("comments", _("the site did not say how many comments")))
+        return [comments, Figure.missing("views", _("WordPress core does not count views "
+                                                    "(Jetpack Stats or a plugin would)"))]
+
     def _classify(self, resp: requests.Response, create: bool) -> ChannelError | None:
         body = error_json(resp)
         if body is None or "code" not in body:

@@ -25,10 +25,11 @@ import http.client
 import json
 import os
 import socket
+import re
 import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
 from ..errors import AuthExpired, ChannelError, ConfigError, Rejected, Retryable, UnknownOutcome
@@ -42,7 +43,7 @@ from .textmatch import same_text
 API_BASE = "https://youtube.googleapis.com/"
 TOKEN_URI = "https://oauth2.googleapis.com/token"
 SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
-COST = {"commentThreads.list": 1, "comments.list": 1, "channels.list": 1,
+COST = {"videos.list": 1, "channels.list": 1, "commentThreads.list": 1, "comments.list": 1, "channels.list": 1,
         "comments.insert": 50, "comments.setModerationStatus": 50}
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
@@ -233,6 +234,24 @@ class YouTubeChannel(Channel):
         return None
 
     # -- conversation -------------------------------------------------------
+    # -- analytics: developers.google.com/youtube/v3/docs/videos/list (part=statistics, 1 unit)
+    def metrics(self, target: Any, now: datetime) -> list[Any]:
+        """Statistics of the videos the post is about or links to, summed; none: nothing."""
+        from ..metrics.model import Figure
+
+        ids = video_ids((target.remote_id or "",) + tuple(target.links) + (target.url or "",))
+        if not ids:
+            return []
+        found = self.call("videos.list", lambda s: s.videos().list(
+            part="statistics", id=",".join(ids[:50]), maxResults=50))
+        stats = [item.get("statistics") or {} for item in found.get("items", [])]
+        out = []
+        for name, key in (("views", "viewCount"), ("likes", "likeCount"), ("comments", "commentCount")):
+            given = [int(s[key]) for s in stats if str(s.get(key, "")).isdigit()]
+            out.append(Figure(name, sum(given), key) if given else Figure.missing(
+                name, _("YouTube did not give {key} (hidden by the owner or no such video)", key=key), key))
+        return out
+
     def replies(self, cursor: str | None) -> ReplyBatch:
         since = _when(cursor) if cursor else datetime.now(timezone.utc) - \
             timedelta(days=int(self.ctx.setting("replies_lookback_days", 7, type_=int)))
@@ -385,3 +404,15 @@ class YouTubeChannel(Channel):
     def close(self) -> None:
         if self._service is not None:
             self._service.close()
+
+
+_VIDEO = re.compile(r"(?:youtube\.com/(?:watch\?(?:.*&)?v=|shorts/|embed/)|youtu\.be/)([A-Za-z0-9_-]{11})")
+
+
+def video_ids(texts: Iterable[str]) -> list[str]:
+    """YouTube video ids in addresses (watch, shorts, embed, youtu.be) or given bare."""
+    found: list[str] = []
+    for text in texts:
+        ids = _VIDEO.findall(text) or ([text] if re.fullmatch(r"[A-Za-z0-9_-]{11}", text) else [])
+        found += [i for i in ids if i not in found]
+    return found

@@ -54,6 +54,7 @@ def register_inbox(isub: argparse._SubParsersAction) -> None:
 
 def _period(args, settings):
     from ..errors import InboxError
+    from ..i18n import _
     from ..inbox.report import default_period, month_period, range_period
     from ..store.inbox import utcnow
 

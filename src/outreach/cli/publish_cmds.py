@@ -197,8 +197,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         from ..publishing import budget
 
         print(status.render_text(items, service.settings.timezone))
-        print()
-        print("\n".join(budget.summary_lines(budget.today(service))))
+        spent = budget.today(service)
+        if budget.worth_showing(spent):
+            print("\n" + "\n".join(budget.summary_lines(spent)))
     return 1 if any(o["problem"] for o in items) else 0
 
 

@@ -34,6 +34,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, Iterable, Sequence
 
 from ..errors import InboxError
+from ..i18n import _
 from ..store import inbox as store
 from ..store import inbox_queries as queries
 from ..store.db import Database
@@ -74,7 +75,8 @@ def month_period(value: str) -> Period:
         year, month = (int(p) for p in value.strip().split("-"))
         first = date(year, month, 1)
     except ValueError:
-        raise InboxError(f"{value!r} is not a month: write YYYY-MM, e.g. 2026-11") from None
+        raise InboxError(_("{value!r} is not a month: write YYYY-MM, e.g. 2026-11",
+                           value=value)) from None
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     return Period(first, last, f"{year:04d}-{month:02d}")
 
@@ -85,11 +87,13 @@ def range_period(first: str | date, last: str | date) -> Period:
         a = first if isinstance(first, date) else date.fromisoformat(first.strip())
         b = last if isinstance(last, date) else date.fromisoformat(last.strip())
     except ValueError:
-        raise InboxError(f"{first!r} .. {last!r} is not a date range: write YYYY-MM-DD") from None
+        raise InboxError(_("{first!r} .. {last!r} is not a date range: write YYYY-MM-DD",
+                           first=first, last=last)) from None
     if b < a:
-        raise InboxError(f"the range ends ({b}) before it starts ({a}): swap the dates")
+        raise InboxError(_("the range ends ({last}) before it starts ({first}): swap the dates",
+                           last=b, first=a))
     if (b - a).days > 3660:
-        raise InboxError("the range is longer than ten years: choose a shorter one")
+        raise InboxError(_("the range is longer than ten years: choose a shorter one"))
     return Period(a, b, f"{a.isoformat()}..{b.isoformat()}")
 
 

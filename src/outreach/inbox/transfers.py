@@ -33,7 +33,7 @@ def deadline_policy(settings: Settings) -> str:
     """``[inbox] transfer_deadlines``: keep (default) or restart."""
     value = settings.section("inbox").get("transfer_deadlines", "keep")
     if value not in POLICIES:
-        raise ConfigError(f"expected \"keep\" or \"restart\", got {value!r}",
+        raise ConfigError(_("expected \"keep\" or \"restart\", got {value!r}", value=value),
                           file=settings.file, key="inbox.transfer_deadlines")
     return value
 

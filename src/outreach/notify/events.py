@@ -9,6 +9,7 @@ data file missing          edit        ``data_missing:<schedule>:<run UTC>``
 delivery failed/unknown    publish     ``delivery:<id>:<attempts>:<state>``
 run missed                 edit        ``missed:<occurrence>``
 token expiring             admin       ``token:<channel>:<expiry date>``
+autopilot draft problems   edit        ``autopilot:<schedule>:<run UTC>``
 ========================  ==========  =====================================
 
 A delivery that fails again after a retry has a new attempt count, so it is a
@@ -107,6 +108,31 @@ def collect(settings: Settings, options: NotifySettings, queries: DeskQueries,
               channel=name, fix="; ".join(fixes) or _("create a new token and set it")),
             f"{url}/channels"))
     events.extend(missing_data(settings, options, schedules, now))
+    events.extend(autopilot_drafts(settings, options, schedules, now))
+    return events
+
+
+def autopilot_drafts(settings: Settings, options: NotifySettings, schedules: Iterable,
+                     now: datetime) -> list[Event]:
+    """Autopilot drafts with problems (a source down, an expired key, an empty weekend)."""
+    from ..autopilot.service import open_problems
+
+    events = []
+    for item in open_problems(settings, list(schedules), now):
+        local = format_datetime(item["when"], settings.timezone)
+        try:
+            shown = item["file"].relative_to(settings.root)
+        except ValueError:
+            shown = item["file"]
+        events.append(Event(
+            f"autopilot:{item['schedule']}:{item['when'].isoformat()}", "draft_problems", (EDIT,),
+            _("[outreach] Autopilot draft needs checking: {name}, {when}", name=item["schedule"],
+              when=local),
+            _("The autopilot drafted {file} for {name} on {when}, but: {problems}. Check and "
+              "edit the file before the draft is prepared; it is not published without "
+              "approval.", file=shown, name=item["schedule"], when=local,
+              problems="; ".join(item["problems"])),
+            f"{options.base_url}/today"))
     return events
 
 

@@ -191,21 +191,22 @@ def refusal_for(service: "PublishingService", name: str) -> str | None:
     return estimate(service, [name]).refusal
 
 
+def channel_line(c: ChannelCost) -> str | None:
+    """One channel's price and quota use in words, or None for a free channel with no cap."""
+    parts = []
+    if c.price_krw is None:
+        parts.append(_("price unknown: {note}", note=c.note))
+    elif c.price_krw:
+        parts.append(_("{price} a post ({note})", price=krw(c.price_krw), note=c.note or "-"))
+    if c.quota is not None:
+        parts.append(_("{used} of {quota} posts in the last 24 hours", used=c.used, quota=c.quota))
+    return ", ".join(parts) or None
+
+
 def summary_lines(cost: RunCost) -> list[str]:
     """Human lines for ``publish --dry-run`` and ``status``: the run's cost (or today's
     spending) against the budget, then each paid or capped channel."""
-    lines = []
-    for c in cost.channels:
-        parts = []
-        if c.price_krw is None:
-            parts.append(_("price unknown: {note}", note=c.note))
-        elif c.price_krw:
-            parts.append(_("{price} a post ({note})", price=krw(c.price_krw), note=c.note or "-"))
-        if c.quota is not None:
-            parts.append(_("{used} of {quota} posts in the last 24 hours", used=c.used,
-                           quota=c.quota))
-        if parts:
-            lines.append(f"  {c.channel:<14} " + ", ".join(parts))
+    lines = [f"  {c.channel:<14} {line}" for c in cost.channels if (line := channel_line(c))]
     if any(c.posts for c in cost.channels):
         head = _("cost of this run: {cost}", cost=krw(cost.total_krw))
     else:
@@ -217,6 +218,12 @@ def summary_lines(cost: RunCost) -> list[str]:
         head += _("; this month {spent} of the {budget} monthly budget",
                   spent=krw(cost.spent_month_krw), budget=krw(cost.monthly_budget_krw))
     return [head, *lines]
+
+
+def worth_showing(cost: RunCost) -> bool:
+    """A budget is set, or some channel costs money or has a daily cap."""
+    return cost.daily_budget_krw is not None or cost.monthly_budget_krw is not None or \
+        any(channel_line(c) for c in cost.channels)
 
 
 def today(service: "PublishingService", names: Sequence[str] | None = None) -> RunCost:

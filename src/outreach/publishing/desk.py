@@ -237,6 +237,7 @@ class RunView:
     can_reject: bool
     can_change: bool            # a one-off post that can still be moved or cancelled
     can_publish_now: bool       # ready (and approved if needed) but due later
+    cost: Row | None = None     # budget.RunCost.as_dict() + "lines" (publishing/budget.py)
 
 
 def run_view(settings: Settings, db: Database, occ_id: int, now: datetime) -> RunView | None:
@@ -277,7 +278,7 @@ def run_view(settings: Settings, db: Database, occ_id: int, now: datetime) -> Ru
     slides = [{"index": s.index, "file": s.path.name, "width": s.width, "height": s.height,
                "alt": s.alt_text} for s in post.slides] if post else []
     late = now - occ["scheduled_for"] > timedelta(seconds=occ["grace_seconds"])
-    return RunView(
+    return RunView(cost=run_cost(settings, db, deliveries, now),
         occurrence={**occ, "title": run_title(occ), "words": occurrence_words(occ["state"])},
         deliveries=rows, slides=slides, title=post.title if post else "",
         tags=list(post.tags) if post else [], draft_error=draft_error,
@@ -286,6 +287,29 @@ def run_view(settings: Settings, db: Database, occ_id: int, now: datetime) -> Ru
                                     m.HELD),
         can_change=occ["schedule"] == m.POST and occ["state"] in CHANGEABLE,
         can_publish_now=occ["state"] in (m.PREPARED, m.APPROVED) and occ["scheduled_for"] > now)
+
+
+def run_cost(settings: Settings, db: Database, deliveries: list[Row], now: datetime) -> Row | None:
+    """What the run costs on its channels and, while deliveries are still open, whether the
+    budget or a daily quota would refuse them (the cost and quota guard, budget.py)."""
+    from ..errors import OutreachError
+    from . import budget
+    from .service import PublishingService
+
+    names = [d["channel"] for d in deliveries
+             if d["channel"] in settings.channels and d["state"] != m.D_CANCELLED]
+    if not names:
+        return None
+    service = PublishingService(settings, db, clock=lambda: now)
+    try:
+        cost = budget.estimate(service, names)
+        still_open = any(d["state"] in m.D_OPEN for d in deliveries)
+        return {**cost.as_dict(), "lines": budget.summary_lines(cost),
+                "refusal": cost.refusal if still_open else None}
+    except OutreachError as exc:       # e.g. a bad [budget] value: said on the page
+        return {"lines": [], "refusal": str(exc)}
+    finally:
+        service.close()
 
 
 # -- hand-offs --------------------------------------------------------------
@@ -343,6 +367,7 @@ def channel_rows(settings: Settings, db: Database, now: datetime, *,
     """Each configured channel with its stored check, token expiry and recent problems."""
     checks = NotificationStore(db).checks()
     stats = DeskQueries(db).channel_stats(list(settings.channels), now - timedelta(days=7))
+    costs = channel_costs(settings, db, now)
     out = []
     for name, config in settings.channels.items():
         check = checks.get(name)
@@ -359,8 +384,26 @@ def channel_rows(settings: Settings, db: Database, now: datetime, *,
             "days_left": (expires - now).days if expires and not expired else None,
             "last_sent": stat.get("last_sent"), "recent_problems": stat.get("recent_problems") or 0,
             "attention": config.enabled and (expired or expiring or bool(failing)),
+            "cost": costs.get(name),
         })
     return out
+
+
+def channel_costs(settings: Settings, db: Database, now: datetime) -> dict[str, str]:
+    """Each enabled paid or capped channel's price and 24-hour quota use, in words
+    (budget.py; no platform call)."""
+    from ..errors import OutreachError
+    from . import budget
+    from .service import PublishingService
+
+    service = PublishingService(settings, db, clock=lambda: now)
+    try:
+        return {c.channel: line for c in budget.today(service).channels
+                if (line := budget.channel_line(c))}
+    except OutreachError:
+        return {}
+    finally:
+        service.close()
 
 
 # -- schedules for pages ----------------------------------------------------

@@ -167,9 +167,16 @@ class FontBook:
 
     def __init__(self, template_fonts: Path | None = None) -> None:
         self.template_fonts = template_fonts
+        self._faces: dict[tuple[str, int], Face] = {}   # per render: a slide asks again and again
 
     def face(self, family: str, weight: int) -> Face:
         """The best face for the family and weight; FontError naming the family if none."""
+        hit = self._faces.get((family, weight))
+        if hit is None:
+            hit = self._faces[(family, weight)] = self._find(family, weight)
+        return hit
+
+    def _find(self, family: str, weight: int) -> Face:
         wanted = family.strip().lower()
         groups: list[tuple[Face, ...]] = []
         if self.template_fonts is not None:

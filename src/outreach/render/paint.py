@@ -17,6 +17,8 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageColor, ImageDraw, ImageFilter, ImageOps
 
+from ..i18n import _
+
 RGBA = tuple[int, int, int, int]
 _SUPERSAMPLE = 4
 
@@ -242,11 +244,12 @@ def qr_mask(data: str, side: int, border: int = 2) -> Image.Image:
     try:
         code = segno.make(data, error="m", micro=False)
     except DataOverflowError as exc:
-        raise ValueError(f"too long for a QR code ({exc})") from None
+        raise ValueError(_("too long for a QR code ({detail})", detail=exc)) from None
     modules = len(code.matrix) + 2 * border
     scale = side // modules
     if scale < 2:
-        raise ValueError(f"the box needs to be at least {modules * 2} px wide to be scanned")
+        raise ValueError(_("the box needs to be at least {px} px wide to be scanned",
+                           px=modules * 2))
     small = Image.new("L", (modules, modules), 0)
     small.putdata([255 if border <= c < modules - border and border <= r < modules - border
                    and code.matrix[r - border][c - border] else 0

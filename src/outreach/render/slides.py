@@ -298,10 +298,11 @@ class SlidePainter:
             (lacking.append(ch) if face is None else found.append((ch, face)))
         if lacking:
             shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in lacking[:5])
-            raise p.fail("text", f"font {style.family!r} has no glyph for {shown} in "
-                         f"{_snippet(text)!r}, nor has the emoji or symbol font: remove the "
-                         "character or choose a font that has it (it would print as an empty "
-                         "box)", FontError)
+            raise p.fail("text", _("font {family!r} has no glyph for {shown} in {snippet!r}, nor "
+                                   "has the emoji or symbol font: remove the character or "
+                                   "choose a font that has it (it would print as an empty box)",
+                                   family=style.family, shown=shown,
+                                   snippet=_snippet(markup.strip_markers(text))), FontError)
         return tuple(found)
 
     def _fit_warnings(self, p: Props, text: str, style: textbox.TextStyle,
@@ -312,10 +313,11 @@ class SlidePainter:
             drawn = markup.visible_count("".join(layout.lines)) - 1     # less the ellipsis
             cut = max(1, markup.visible_count(text) - drawn)
             if self.tpl.on_cut == "error":
-                raise p.fail("text", f"text {_snippet(markup.strip_markers(text))!r} would lose "
-                             f"{cut} characters to an ellipsis and template {self.tpl.name} "
-                             "does not allow cutting (on_cut: error): shorten the text",
-                             TextOverflow)
+                raise p.fail("text", _("text {snippet!r} would lose {n} characters to an "
+                                       "ellipsis and template {template} does not allow "
+                                       "cutting (on_cut: error): shorten the text",
+                                       snippet=_snippet(markup.strip_markers(text)), n=cut,
+                                       template=self.tpl.name), TextOverflow)
             self._warn(p, "text", "cut", chars=cut, size=layout.size)
         elif style.min_size < style.size and layout.size <= style.min_size:
             self._warn(p, "text", "min_size", size=layout.size)
@@ -431,7 +433,8 @@ class SlidePainter:
         try:
             mask = paint.qr_mask(data, min(w, h), int(p.number("border", 2, 0, 10)))
         except ValueError as exc:
-            raise p.fail("data", f"cannot make a QR code of {_snippet(data)!r}: {exc}") from None
+            raise p.fail("data", _("cannot make a QR code of {data!r}: {reason}",
+                                   data=_snippet(data), reason=exc)) from None
         xy = _aligned((x, y, w, h), mask.size, p.choice("align", _ALIGN, "center"))
         paint.fill(canvas, p.color("background", "#ffffff"), (*xy, *mask.size))
         paint.fill(canvas, p.color("color", "#000000"), (*xy, *mask.size), mask)
@@ -511,7 +514,7 @@ class SlidePainter:
         cached = self._photos.get((digest, target))
         if cached is not None:
             return cached
-        for (other, _target), photo in self._photos.items():
+        for (other, _size), photo in self._photos.items():
             natural = paint.NATURAL.get(digest)
             if other == digest and (photo.size == natural or (
                     photo.width >= target[0] and photo.height >= target[1])):

@@ -178,8 +178,8 @@ def _build(name: str, folder: Path, file: Path, doc: dict) -> Template:
     texts, limits = _texts(folder, doc.get("texts") or {}, file, doc)
     on_cut = str(doc.get("on_cut", "warn")).strip().lower()
     if on_cut not in CUT_RULES:
-        raise _fail("on_cut is warn (cut text with … and list a warning) or error (refuse to "
-                    "cut)", file, doc, "on_cut", "on_cut")
+        raise _fail(_("on_cut is warn (cut text with … and list a warning) or error (refuse "
+                      "to cut)"), file, doc, "on_cut", "on_cut")
     return Template(name=name, folder=folder, file=file, doc=doc,
                     description=str(doc["description"]).strip(), canvas=(width, height),
                     fields=fields, slides=slides, texts=texts, text_limits=limits,

@@ -182,6 +182,11 @@ class Daemon:
                                id=HARVEST, executor=HARVEST)
         self.scheduler.add_job(self.check_channels, IntervalTrigger(hours=6), id="channel-check",
                                executor=HARVEST, next_run_time=self.clock())
+        from ..metrics.settings import metrics_settings
+
+        self.scheduler.add_job(self.collect_metrics, IntervalTrigger(
+            minutes=metrics_settings(self.settings).collect_minutes), id="metrics",
+            executor=HARVEST)
         # catch up at once: runs missed while the daemon was down go out (or are recorded missed)
         self.scheduler.add_job(self.tick, id="catch-up")
         signal.signal(signal.SIGTERM, self._on_stop)

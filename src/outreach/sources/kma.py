@@ -43,7 +43,7 @@ PTY = {"1": "비", "2": "비/눈", "3": "눈", "4": "소나기"}
 # one glyph per weather, all present in the embedded Noto Sans CJK KR (checked by a test)
 # (❄ and ⛅ are not in it: a card never shows an empty box, so cloudy days share ☁)
 ICONS = {"맑음": "☀", "구름많음": "☁", "흐림": "☁", "비": "☂", "소나기": "☂", "비/눈": "☂",
-         "눈": "☃", "예보 전": "·"}
+         "눈": "☃", "예보 전": "…"}
 DAY_NAMES = "월화수목금토일"
 
 

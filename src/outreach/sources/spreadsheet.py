@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from ..errors import DataError, ImageError, SourceError, _where
+from ..i18n import _
 from ..render.data import MediaRule, check_data, media_rule
 from ..render.template import FieldSpec
 
@@ -32,14 +33,14 @@ def read_rows(path: Path) -> list[tuple[int, list[Any]]]:
     """(row number, cell values) of every row of the first sheet, blank rows left out."""
     path = Path(path)
     if not path.is_file():
-        raise SourceError(f"{path}: spreadsheet not found: check the path")
+        raise SourceError(_("{path}: spreadsheet not found: check the path", path=path))
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         return _xlsx_rows(path)
     if suffix == ".csv":
         return _csv_rows(path)
-    raise SourceError(f"{path}: not a spreadsheet this tool reads: save it as .xlsx or .csv "
-                      "(Excel: 다른 이름으로 저장)")
+    raise SourceError(_("{path}: not a spreadsheet this tool reads: save it as .xlsx or .csv",
+                        path=path))
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
@@ -49,8 +50,8 @@ def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise SourceError(f"{path}: cannot read this .xlsx file ({type(exc).__name__}): open "
-                          "it in Excel and save it again") from None
+        raise SourceError(_("{path}: cannot read this .xlsx file ({error}): open it in Excel "
+                            "and save it again", path=path, error=type(exc).__name__)) from None
     try:
         sheet = book.worksheets[0]
         rows = []
@@ -88,8 +89,8 @@ def decode_csv(raw: bytes, path: Path | str = "") -> str:
     try:
         return raw.decode("cp949")
     except UnicodeDecodeError:
-        raise SourceError(f"{path}: this CSV is neither UTF-8 nor CP949 (EUC-KR): save it "
-                          "from Excel as 'CSV UTF-8'") from None
+        raise SourceError(_("{path}: this CSV is neither UTF-8 nor CP949 (EUC-KR): save it from "
+                            "Excel as 'CSV UTF-8'", path=path)) from None
 
 
 def _key(text: Any) -> str:
@@ -116,16 +117,18 @@ def header_map(headers: Sequence[Any], items: Sequence[FieldSpec], path: Path,
         spec = by_name.get(_key(header))
         if spec is None:
             known = ", ".join(column_names(s)[0] for s in items)
-            raise DataError(f"column {_letter(i)} {str(header).strip()!r} is not a field of "
-                            f"this list; the columns are: {known}", file=path, line=row)
+            raise DataError(_("column {column} {header!r} is not a field of this list; the "
+                              "columns are: {known}", column=_letter(i),
+                              header=str(header).strip(), known=known), file=path, line=row)
         if spec in out.values():
-            raise DataError(f"column {_letter(i)} {str(header).strip()!r} repeats the "
-                            f"{column_names(spec)[0]} column: keep one", file=path, line=row)
+            raise DataError(_("column {column} {header!r} repeats the {name} column: keep one",
+                              column=_letter(i), header=str(header).strip(),
+                              name=column_names(spec)[0]), file=path, line=row)
         out[i] = spec
     missing = [column_names(s)[0] for s in items if s.required and s not in out.values()]
     if missing:
-        raise DataError(f"missing columns: {', '.join(missing)} (the header row needs them)",
-                        file=path, line=row)
+        raise DataError(_("missing columns: {columns} (the header row needs them)",
+                          columns=", ".join(missing)), file=path, line=row)
     return out
 
 
@@ -141,11 +144,11 @@ def import_list(path: Path, spec: FieldSpec, *, base: Path, media: MediaRule | N
     media = media or media_rule(base / "data.yaml", None)
     path = Path(path)
     if spec.items is None:
-        raise DataError(f"{spec.name} is not a list of items: only such a list is imported "
-                        "from a spreadsheet")
+        raise DataError(_("{field} is not a list of items: only such a list is imported from a "
+                          "spreadsheet", field=spec.name))
     rows = read_rows(path)
     if not rows:
-        raise DataError("the spreadsheet is empty: the first row names the columns",
+        raise DataError(_("the spreadsheet is empty: the first row names the columns"),
                         file=path)
     header_row, headers = rows[0]
     columns = header_map(headers, spec.items, path, header_row)
@@ -167,8 +170,8 @@ def import_list(path: Path, spec: FieldSpec, *, base: Path, media: MediaRule | N
             raise type(exc)(bare, file=path, line=number, key=where) from None
         out.append({k: v for k, v in raw.items() if v not in (None, "", [])})
     if spec.max_items is not None and len(out) > spec.max_items:
-        raise DataError(f"{len(out)} rows, but {spec.title} takes at most {spec.max_items}: "
-                        "split them over two posts", file=path)
+        raise DataError(_("{n} rows, but {field} takes at most {max}: split them over two "
+                          "posts", n=len(out), field=spec.title, max=spec.max_items), file=path)
     return out
 
 
@@ -221,10 +224,11 @@ def export_list(path: Path, spec: FieldSpec, items: Iterable[dict[str, Any]]) ->
     """Write the items of list field ``spec`` as .xlsx or .csv (by the suffix); the path."""
     path = Path(path)
     if spec.items is None:
-        raise DataError(f"{spec.name} is not a list of items: nothing to export as columns")
+        raise DataError(_("{field} is not a list of items: nothing to export as columns",
+                          field=spec.name))
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise SourceError(f"{path}: export to a .xlsx or .csv file")
+        raise SourceError(_("{path}: export to a .xlsx or .csv file", path=path))
     headers = [column_names(f)[0] for f in spec.items]
     rows = [[_export_value(item.get(f.name), f) for f in spec.items] for item in items]
     path.parent.mkdir(parents=True, exist_ok=True)

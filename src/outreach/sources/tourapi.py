@@ -48,7 +48,7 @@ DEFAULT_URL = "https://apis.data.go.kr/B551011/KorService2"
 SERVICE = "TourAPI"
 OK = ("0000",)
 FESTIVAL_TYPE = "15"
-PHOTO_LICENCES = {"Type1": "공공누리 제1유형(출처표시)"}   # usable on a card, with credit
+PHOTO_LICENCES = {"Type1": "공공누리 제1유형"}   # usable on a card, with credit
 
 
 @dataclass

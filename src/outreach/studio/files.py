@@ -22,6 +22,7 @@ from typing import Any, Iterator, Mapping
 import yaml
 
 from ..errors import DataError
+from ..i18n import _
 
 HISTORY = ".history"
 
@@ -70,10 +71,10 @@ def read(data_file: Path) -> dict[str, Any]:
     try:
         loaded = yaml.safe_load(data_file.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise DataError(f"not valid YAML ({exc.__class__.__name__}): fix the file or restore "
-                        "an earlier version", file=data_file) from None
+        raise DataError(_("not valid YAML ({error}): fix the file or restore an earlier version",
+                          error=exc.__class__.__name__), file=data_file) from None
     if not isinstance(loaded, dict):
-        raise DataError("expected the template's fields at the top level", file=data_file)
+        raise DataError(_("expected the template's fields at the top level"), file=data_file)
     return loaded
 
 
@@ -196,7 +197,7 @@ def restore(data_file: Path, number: int, *, by: str) -> Version:
     """Save version ``number`` again as the newest (the versions after it stay in history)."""
     found = next((v for v in history(data_file) if v.number == number), None)
     if found is None or not found.file.is_file():
-        raise DataError(f"no saved version {number} of this data file: see its history",
+        raise DataError(_("no saved version {n} of this data file: see its history", n=number),
                         file=data_file)
     data = read(found.file)
     with locked(data_file):

@@ -16,17 +16,17 @@ from typing import Any, Mapping
 
 from ..config import Settings
 from ..errors import DataError, ImageError
+from ..i18n import _
 from ..render.data import check_data
 from ..render.template import FieldSpec, Template, load_template
 from ..users.audit import Actor
 from . import files
 
+
 class EditConflict(DataError):
     """Someone saved a newer version while this editor was working."""
 
     def __init__(self, newer: files.Version) -> None:
-        from ..i18n import _
-
         super().__init__(_("{who} saved version {n} while you were editing: save again to "
                            "replace it with yours, or open the page again to start from theirs",
                            who=newer.by, n=newer.number))
@@ -234,16 +234,17 @@ class StudioService:
         from ..render import paint
 
         if len(data) > MAX_PHOTO_BYTES:
-            raise ImageError(f"{filename}: {len(data) / 1e6:.0f} MB is too large for a photo "
-                             f"(at most {MAX_PHOTO_BYTES // 1_000_000} MB)")
+            raise ImageError(_("{file}: {mb} MB is too large for a photo (at most {max} MB)",
+                               file=filename, mb=round(len(data) / 1e6),
+                               max=MAX_PHOTO_BYTES // 1_000_000))
         fmt = photo_format(data)
         if fmt not in PHOTO_TYPES:
-            raise ImageError(f"{filename}: not a JPEG, PNG, WebP or HEIC photo")
+            raise ImageError(_("{file}: not a JPEG, PNG, WebP or HEIC photo", file=filename))
         try:
             paint.open_image(data, (64, 64))
         except (OSError, ValueError, SyntaxError) as exc:
-            raise ImageError(f"{filename}: the photo cannot be read ({exc}): save it again "
-                             "as JPEG") from None
+            raise ImageError(_("{file}: the photo cannot be read ({error}): save it again as "
+                               "JPEG", file=filename, error=exc)) from None
         folder = self.data_file(name, day).parent / "photos"
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{paint.file_digest(data)}{PHOTO_TYPES[fmt]}"
@@ -268,33 +269,34 @@ class StudioService:
         from ..scheduling.runner import occurrence_for
 
         if self.db is None:
-            raise DataError("submitting for approval needs the workspace database")
+            raise DataError(_("submitting for approval needs the workspace database"))
         schedule = self.schedule(name)
         if schedule is None:
-            raise DataError(f"no schedule publishes template {name} from data files: add "
-                            "one under schedules/ (data: content/NAME/{date}.yaml)")
+            raise DataError(_("no schedule publishes template {name} from data files: add one "
+                              "under schedules/ (data: content/NAME/{{date}}.yaml)", name=name))
         when = self.run_time(name, day)
         if when.date() != day or schedule.skip_reason(day) or not schedule.in_range(day):
-            raise DataError(f"schedule {schedule.name} does not publish on {day}: "
-                            f"{schedule.skip_reason(day) or 'no run that day'}")
+            raise DataError(_("schedule {schedule} does not publish on {day}: {reason}",
+                              schedule=schedule.name, day=day,
+                              reason=schedule.skip_reason(day) or _("no run that day")))
         target = self.data_file(name, day)
         if not target.is_file():
-            raise DataError(f"save the data for {day} first", file=target)
+            raise DataError(_("save the data for {day} first", day=day), file=target)
         service = PublishingService(self.settings, self.db)
         try:
             occ_id = service.plan(occurrence_for(self.settings, schedule, when))
             row = service.occurrence(occ_id)
             if row["state"] not in (pm.PLANNED, pm.AWAITING_APPROVAL, pm.PREPARED):
-                raise DataError(f"the run of {day} is already {row['state']}: it cannot be "
-                                "submitted again")
+                raise DataError(_("the run of {day} is already {state}: it cannot be submitted "
+                                  "again", day=day, state=row["state"]))
             channels = [service.channel(d["channel"]) for d in service.ledger.deliveries([occ_id])
                         if d["state"] == pm.D_PENDING]
             folder = draft_dir(self.settings, occ_id)
             if row["state"] == pm.PLANNED:
                 now = service.clock()
                 if not service.ledger.claim_prepare(occ_id, now, now + service.lease):
-                    raise DataError(f"the draft of {day} is being prepared right now: try "
-                                    "again in a minute")
+                    raise DataError(_("the draft of {day} is being prepared right now: try "
+                                      "again in a minute", day=day))
                 try:
                     render_draft(self.settings, row, channels)
                 except Exception as exc:
@@ -321,11 +323,13 @@ class StudioService:
         if field is not None:
             found = tpl.fields.get(field)
             if found is None or found not in lists:
-                raise DataError(f"template {name} has no list field {field!r}; its lists: "
-                                f"{', '.join(f.name for f in lists) or 'none'}")
+                raise DataError(_("template {name} has no list field {field!r}; its lists: "
+                                  "{lists}", name=name, field=field,
+                                  lists=", ".join(f.name for f in lists) or "-"))
             return found
         if not lists:
-            raise DataError(f"template {name} has no list of items to fill from a spreadsheet")
+            raise DataError(_("template {name} has no list of items to fill from a spreadsheet",
+                              name=name))
         return max(lists, key=lambda f: (f.required, len(f.items or ())))
 
     def import_rows(self, name: str, day: date, sheet: Path, *, field: str | None = None

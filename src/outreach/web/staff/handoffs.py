@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ...errors import NotFound
@@ -18,6 +18,7 @@ from ...publishing import desk
 from ...publishing import model as m
 from ...users.roles import VIEW
 from .deskkit import page, service
+from .files import file_response, safe_path
 from .guard import requires
 
 
@@ -46,7 +47,7 @@ def image(request: Request) -> Response:
     number = int(request.path_params["number"])
     if not 1 <= number <= len(files):
         raise NotFound(_("there is no slide {n}", n=number))
-    return FileResponse(folder / files[number - 1], headers={"Cache-Control": "private, max-age=300"})
+    return file_response(safe_path(folder, files[number - 1]))
 
 
 @requires(VIEW)
@@ -56,7 +57,7 @@ def images_zip(request: Request) -> Response:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PNG/JPEG: compressed already
         for name in files:
-            archive.write(folder / name, arcname=name)
+            archive.write(safe_path(folder, name), arcname=name)
     filename = f"{row['channel']}-{row['id']}-images.zip"
     return Response(buffer.getvalue(), media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
