@@ -6,29 +6,30 @@ import argparse
 import json
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from ..i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("metrics", help="how each post did on each channel",
-                       description="Figures of delivered posts, read from each platform's "
-                                   "insights API at set ages ([metrics] ages).")
+    p = sub.add_parser("metrics", help=_("how each post did on each channel"),
+                       description=_("Figures of delivered posts, read from each platform's "
+                                     "insights API at set ages ([metrics] ages)."))
     msub = p.add_subparsers(dest="metrics_command", metavar="ACTION")
     msub.required = True
-    col = msub.add_parser("collect", help="take the snapshots that are due (for cron)")
-    col.add_argument("--channel", action="append", help="only this channel (repeatable)")
+    col = msub.add_parser("collect", help=_("take the snapshots that are due (for cron)"))
+    col.add_argument("--channel", action="append", help=_("only this channel (repeatable)"))
     col.add_argument("--json", action="store_true")
     col.set_defaults(handler=cmd_collect)
-    show = msub.add_parser("show", help="figures per post, channel, schedule and date range")
-    show.add_argument("--post", type=int, help="one post (run id)")
+    show = msub.add_parser("show", help=_("figures per post, channel, schedule and date range"))
+    show.add_argument("--post", type=int, help=_("one post (run id)"))
     show.add_argument("--channel")
     show.add_argument("--schedule")
-    show.add_argument("--month", help="YYYY-MM (default: this month)")
-    show.add_argument("--since", type=date.fromisoformat, help="first day, YYYY-MM-DD")
-    show.add_argument("--until", type=date.fromisoformat, help="last day, YYYY-MM-DD")
+    show.add_argument("--month", help=_("YYYY-MM (default: this month)"))
+    show.add_argument("--since", type=date.fromisoformat, help=_("first day, YYYY-MM-DD"))
+    show.add_argument("--until", type=date.fromisoformat, help=_("last day, YYYY-MM-DD"))
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=cmd_show)
 
-    rep = sub.add_parser("report", help="the monthly outreach report (HTML, XLSX, charts)")
+    rep = sub.add_parser("report", help=_("the monthly outreach report (HTML, XLSX, charts)"))
     rep.add_argument("--month", required=True, help="YYYY-MM")
     rep.add_argument("--out", type=Path, required=True, metavar="DIR")
     rep.add_argument("--json", action="store_true")
