@@ -444,3 +444,16 @@ def test_editors_are_mailed_about_a_draft_with_problems(make):
     assert KEY not in event.body
     ap.file.write_text(ap.file.read_text(encoding="utf-8") + "# 확인함\n", encoding="utf-8")
     assert autopilot_drafts(ap.settings, options, [schedule], WED_9) == []   # staff took over
+
+
+def test_a_data_file_the_autopilot_will_write_is_not_reported_missing(make):
+    from outreach.publishing.desk import missing_data
+
+    ap = make()
+    (schedule,) = load_all(ap.settings)[0]
+    assert missing_data(ap.settings, [schedule], MON, 3) == []           # drafted on Wednesday
+    ap.tour.stop()
+    ap.kma.stop()
+    later = WED_9 + timedelta(minutes=5)                                   # the time came: no file
+    assert [m["file"] for m in missing_data(ap.settings, [schedule], later, 3)] == [
+        "content/weekend-guide/2026-12-03.yaml"]

@@ -296,3 +296,14 @@ def open_problems(settings: "Settings", schedules, now: datetime) -> list[dict[s
                 found.append({"schedule": schedule.name, "when": when, "file": path,
                               "problems": list(state["problems"])})
     return found
+
+
+def will_draft(settings: "Settings", schedule: "Schedule", when: datetime, now: datetime) -> bool:
+    """True when the autopilot is on for ``schedule`` and the run's draft time is still ahead:
+    its data file is missing because it has not been written yet, not by mistake."""
+    if schedule.source is None or now >= when - schedule.source.draft_before:
+        return False
+    try:
+        return autopilot_settings(settings).enabled
+    except OutreachError:
+        return False

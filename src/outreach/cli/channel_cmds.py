@@ -46,15 +46,23 @@ def _describe(settings, name: str) -> dict:
             "daily_posts": quota, "cost": _cost(config.type, mode, config.settings)}
 
 
-def _cost(ctype: str, mode: object, settings) -> str:
-    """What a post costs, read from settings only (no secrets, no files)."""
+def _cost(ctype: str, mode: object, settings) -> dict:
+    """What a post costs, read from settings only (no secrets, no files).
+
+    Plain data with stable keys for ``--json``; ``_cost_words`` says it to a person.
+    """
+    if ctype == "kakao" and mode == "brand_message":
+        return {"per": "recipient", "krw": settings.get("price_per_message")}
+    return {"per": None, "krw": 0}
+
+
+def _cost_words(cost: dict) -> str:
     from ..i18n import _
 
-    if ctype == "kakao" and mode == "brand_message":
-        price = settings.get("price_per_message")
-        if price is None:
+    if cost["per"] == "recipient":
+        if cost["krw"] is None:
             return _("per recipient through the dealer: set price_per_message")
-        return _("{price} KRW per recipient through the dealer", price=price)
+        return _("{price} KRW per recipient through the dealer", price=cost["krw"])
     return _("free")
 
 
@@ -79,7 +87,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         if row["limits"]:
             print(_("    limits: ") + ", ".join(f"{k}={_fmt(v)}" for k, v in row["limits"].items()))
         quota = _(", {n} posts / 24 h", n=row['daily_posts']) if row["daily_posts"] else ""
-        print(_("    cost: {cost}{quota}", cost=row['cost'], quota=quota))
+        print(_("    cost: {cost}{quota}", cost=_cost_words(row['cost']), quota=quota))
     return 0
 
 

@@ -124,6 +124,7 @@ def today(settings: Settings, db: Database, schedules: Iterable, now: datetime, 
 def missing_data(settings: Settings, schedules: Iterable, now: datetime,
                  days: int) -> list[Row]:
     """Runs in the next ``days`` whose data file is not there yet (reads files, no database)."""
+    from ..autopilot.service import will_draft
     from ..scheduling.runner import occurrence_for
 
     found = []
@@ -142,7 +143,8 @@ def missing_data(settings: Settings, schedules: Iterable, now: datetime,
             if not schedule.in_range(day) or schedule.skip_reason(day):
                 continue
             spec = occurrence_for(settings, schedule, when)
-            if spec.data_file is not None and not spec.data_file.is_file():
+            if spec.data_file is not None and not spec.data_file.is_file() \
+                    and not will_draft(settings, schedule, when, now):
                 found.append({"schedule": schedule.name, "when": when,
                               "file": _relative(settings, spec.data_file)})
     return found

@@ -109,6 +109,15 @@ class Daemon:
         except Exception:  # noqa: BLE001 - a check must never stop the daemon
             logger.exception("channel check crashed; the next run tries again")
 
+    def collect_metrics(self) -> None:
+        """Post figures at their set ages and follower counts (outreach.metrics.collect)."""
+        from ..metrics.collect import collect
+
+        try:
+            collect(self.settings, self.db, self.clock())
+        except Exception:  # noqa: BLE001 - analytics must never stop the daemon
+            logger.exception("metrics collection crashed; the next run tries again")
+
     # -- schedule files -----------------------------------------------------
     def _files_signature(self) -> dict[Path, tuple[int, int]]:
         signature = {}
