@@ -79,3 +79,14 @@ def live_server(web_ws):
 
     with LiveServer(web_ws) as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """Each test starts in the environment's language: an in-process CLI call sets the
+    workspace's language for its context, which must not leak into the next test."""
+    from outreach.i18n import set_language
+
+    set_language(None)
+    yield
+    set_language(None)

@@ -97,9 +97,10 @@ def test_broken_rules_file_names_file_and_line(ws, capsys):
     assert code == 2 and "rules.yaml:3: categories[0].keywords: expected a list" in err
 
 
-def test_triage_preview(ws, capsys):
+def test_triage_preview(ws, capsys, monkeypatch):
+    monkeypatch.setenv("OUTREACH_LANGUAGE", "ko")   # the preview is read by Korean staff
     root, _ = ws
     code, out, _ = run(root, "inbox", "triage", "눈이 쌓여서 빙판길이에요 010-1111-2222",
                        capsys=capsys)
     assert code == 0 and "분류: 제설" in out and "안전총괄과" in out
-    assert "개인정보 노출" in out and "010-****-2222" in out
+    assert "개인정보 노출" in out and "010-****-2222" in out and "보이는 글: " in out

@@ -455,12 +455,14 @@ def cmd_triage(args) -> int:
     if args.json:
         _print_json(result)
         return 0
-    print(f"종류: {KIND_LABELS[verdict.kind]} ({verdict.kind})")
-    print(f"분류: {', '.join(verdict.categories) or '미분류'}")
-    print(f"담당: {verdict.department or '-'}   우선순위: {result['priority']}")
-    print(f"표시: {', '.join(result['flags']) or '없음'}"
-          + ("   (규칙에 따라 자동으로 숨김)" if verdict.auto_hide else ""))
-    print(f"보이는 글: {result['text']}")
+    print(_("kind: {label} ({kind})", label=KIND_LABELS[verdict.kind], kind=verdict.kind))
+    print(_("categories: {categories}",
+            categories=", ".join(verdict.categories) or _("uncategorised")))
+    print(_("department: {department}   priority: {priority}",
+            department=verdict.department or "-", priority=result["priority"]))
+    print(_("flags: {flags}", flags=", ".join(result["flags"]) or _("none"))
+          + (_("   (hidden automatically by a rule)") if verdict.auto_hide else ""))
+    print(_("visible text: {text}", text=result["text"]))
     return 0
 
 

@@ -141,8 +141,9 @@ def cmd_transfers(args) -> int:
     if not rows:
         print(_("no transfers waiting"))
     for r in rows:
-        print(f"#{r.id} item {r.item_id}: {r.from_department or '-'} -> {r.to_department} "
-              f"({r.requested_by}): {r.reason}")
+        print(_("#{id} item {item}: {source} -> {target} ({by}): {reason}", id=r.id,
+                item=r.item_id, source=r.from_department or "-", target=r.to_department,
+                by=r.requested_by, reason=r.reason))
     return 0
 
 
