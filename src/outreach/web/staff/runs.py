@@ -95,6 +95,21 @@ def done(request: Request) -> Response:
     return back(request, "run", message, occ_id=row["occurrence_id"])
 
 
+# English labels of the audit keys these decisions write (활동 기록 shows them in words)
+action_labels = {
+    "post.approve": "Draft approved",
+    "post.reject": "Draft rejected",
+    "post.publish_now": "Published now",
+    "delivery.retry": "Delivery sent again",
+    "handoff.done": "Hand-off recorded as posted",
+}
+
+
+def _labels_for_extraction() -> None:  # pragma: no cover - lets the catalog test see the ids
+    _("Draft approved"), _("Draft rejected"), _("Published now"), _("Delivery sent again")
+    _("Hand-off recorded as posted")
+
+
 routes = [
     Route("/runs/{occ_id:int}", show, methods=["GET"], name="run"),
     Route("/runs/{occ_id:int}/slides/{number:int}", slide, methods=["GET"], name="run_slide"),
