@@ -59,6 +59,8 @@ class Draft:
     data: dict[str, Any]
     problems: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    weather_problems: list[str] = field(default_factory=list)   # also in problems; a refresh
+                                                                 # replaces them
 
 
 def norm(title: str) -> str:
@@ -129,7 +131,8 @@ def build_draft(settings: Settings, ap: AutopilotSettings, source: DraftSource, 
                               "쉬어 가세요.",
                    "photo": _default_photo(settings, source)}]
 
-    weather = _weather(ap, now, saturday, sunday, problems)
+    weather, weather_problems = fetch_weather(ap, now, run_day)
+    problems += weather_problems
     data: dict[str, Any] = {
         "week_label": week_label(saturday), "start_date": saturday, "end_date": sunday,
         "headline": f"이번 주말,\n{ap.city}에서 만나요",
@@ -140,7 +143,7 @@ def build_draft(settings: Settings, ap: AutopilotSettings, source: DraftSource, 
     data["events"] = events
     if weather:
         data["weather"] = weather
-    return Draft(data=data, problems=problems, counts=counts)
+    return Draft(data=data, problems=problems, counts=counts, weather_problems=weather_problems)
 
 
 def _inside(festival: tourapi.Festival, ap: AutopilotSettings) -> bool:
@@ -263,17 +266,18 @@ def _download(url: str, folder: Path, name: str) -> Path:
     return target
 
 
-def _weather(ap: AutopilotSettings, now: datetime, saturday: date, sunday: date,
-             problems: list[str]) -> list[dict[str, Any]]:
+def fetch_weather(ap: AutopilotSettings, now: datetime,
+                  run_day: date) -> tuple[list[dict[str, Any]], list[str]]:
+    """The ``weather`` lines for the weekend after ``run_day`` from the newest KMA issue at
+    ``now``, and what went wrong (the drafting and the Thursday refresh share this)."""
+    saturday, sunday = weekend_after(run_day)
     client = kma_source.KMA(ap.key or "", url=ap.kma_url, timeout=ap.timeout)
     try:
         items = client.forecast(ap.grid[0], ap.grid[1], now)
     except OutreachError as exc:
-        problems.append(_("the KMA forecast could not be read (no weather on the cover): "
-                          "{error}", error=str(exc)))
-        return []
+        return [], [_("the KMA forecast could not be read (no weather on the cover): "
+                      "{error}", error=str(exc))]
     days = [kma_source.summarize(items, d) for d in (saturday, sunday)]
     if not any(d.known for d in days):
-        problems.append(_("the KMA forecast does not reach the weekend yet"))
-        return []
-    return [d.as_data() for d in days]
+        return [], [_("the KMA forecast does not reach the weekend yet")]
+    return [d.as_data() for d in days], []
