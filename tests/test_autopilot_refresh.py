@@ -145,3 +145,13 @@ def test_refresh_weather_before_is_checked_and_can_be_turned_off(tmp_path, make)
     ap.run(WED_16)
     assert ap.run(THU_6).refreshed == 0
     assert yaml.safe_load(ap.file.read_text(encoding="utf-8"))["weather"][1]["sky"] == "예보 전"
+
+
+def test_schedules_listing_says_when_the_weather_is_refreshed(make):
+    from outreach.scheduling.listing import describe
+    from outreach.scheduling.specs import load_all
+
+    ap = make()
+    (schedule,) = load_all(ap.settings)[0]
+    assert "drafts the data file 1d7h before each run, refreshes its weather 10h before" in \
+        describe(ap.settings, schedule, MON)
