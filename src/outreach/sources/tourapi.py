@@ -49,6 +49,8 @@ SERVICE = "TourAPI"
 OK = ("0000",)
 FESTIVAL_TYPE = "15"
 PHOTO_LICENCES = {"Type1": "공공누리 제1유형"}   # usable on a card, with credit
+# TourAPI's photos are the Korea Tourism Organization's, published on its travel site
+PHOTO_SOURCE = "한국관광공사 대한민국 구석구석(korean.visitkorea.or.kr)"
 
 
 @dataclass
@@ -73,10 +75,12 @@ class Festival:
 
     @property
     def credit(self) -> str:
-        """The attribution KOGL type 1 asks for ("" when no photo of ours is used)."""
+        """The attribution KOGL type 1 asks for ("" when no photo of ours is used): the
+        source (agency and its site, KOGL's own example "출처 - [기관명], [사이트명(URL)]")
+        and the licence type."""
         if not self.photo_allowed:
             return ""
-        return f"사진: 한국관광공사 ({PHOTO_LICENCES[self.image_licence]})"
+        return f"사진: {PHOTO_SOURCE}, {PHOTO_LICENCES[self.image_licence]}"
 
 
 def _date(text: Any) -> date | None:
