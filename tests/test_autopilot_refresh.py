@@ -155,3 +155,4 @@ def test_schedules_listing_says_when_the_weather_is_refreshed(make):
     (schedule,) = load_all(ap.settings)[0]
     assert "drafts the data file 1d7h before each run, refreshes its weather 10h before" in \
         describe(ap.settings, schedule, MON)
+

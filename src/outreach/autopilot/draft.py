@@ -105,8 +105,11 @@ def build_draft(settings: Settings, ap: AutopilotSettings, source: DraftSource, 
         problems.append(_("TourAPI festivals could not be read: {error}", error=str(exc)))
     taken = {norm(c.title) for c in candidates}
     festivals = [f for f in festivals if norm(f.title) not in taken]
-    # details for the likeliest first (the daily detail quota is small), fee decides the rest
-    festivals.sort(key=lambda f: (not _inside(f, ap), not (f.start <= saturday and f.end >= sunday)))
+    # details for the likeliest first (the daily detail quota is small), fee decides the rest;
+    # last week's events last, or they would use up the look-ups and, alone in having a known
+    # fee, outrank the new ones
+    festivals.sort(key=lambda f: (not _inside(f, ap), not (f.start <= saturday and f.end >= sunday),
+                                  norm(f.title) in featured))
     detail_failed = False
     for festival in festivals[:capacity * 2]:
         if detail_failed:
