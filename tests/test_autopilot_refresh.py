@@ -156,3 +156,31 @@ def test_schedules_listing_says_when_the_weather_is_refreshed(make):
     assert "drafts the data file 1d7h before each run, refreshes its weather 10h before" in \
         describe(ap.settings, schedule, MON)
 
+
+
+def test_a_held_draft_can_be_neither_approved_nor_held_twice_until_released(make):
+    from outreach.errors import LedgerError
+    from outreach.scheduling.cron import iso_utc
+
+    ap = make()
+    ap.run(MON)
+    ap.run(WED_9)
+    ap.run(WED_16)
+    (occ,) = ap.occurrences()
+    key = iso_utc(THU_16)
+    assert ap.service.hold_draft("weekend-guide", key, "autopilot", "test") == \
+        (occ["id"], m.AWAITING_APPROVAL, True)
+    with pytest.raises(LedgerError, match="not ready yet"):
+        ap.service.approve(occ["id"], "과장")               # nobody approves a draft in change
+    assert ap.service.hold_draft("weekend-guide", key, "autopilot", "test") == \
+        (occ["id"], m.PLANNED, False)                        # leased: one holder at a time
+    ap.service.work()
+    assert ap.occurrences()[0]["state"] == m.PLANNED         # not rendered while held
+    ap.service.release_draft(occ["id"])
+    ap.service.work()
+    assert ap.occurrences()[0]["state"] == m.AWAITING_APPROVAL
+    ap.service.approve(occ["id"], "과장")
+    assert ap.service.hold_draft("weekend-guide", key, "autopilot", "test") == \
+        (occ["id"], m.APPROVED, False)                       # an approved run is never taken back
+    assert ap.service.hold_draft("weekend-guide", "2099-01-01T00:00:00Z", "a", "t") == \
+        (None, None, True)
