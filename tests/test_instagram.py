@@ -136,3 +136,30 @@ def test_a_lost_answer_is_found_not_posted_again(graph, tmp_path):
         "id": graph.ig_self[0], "name": graph.ig_self[1]}]
     assert len(ours) == 1 and again.remote_id == ours[0]["id"] and again.extra["existing"]
     assert len(graph.seen("POST", r"/replies$")) == 1
+
+
+def test_container_errors_and_slow_containers_go_through_the_shared_graph_helper(graph, tmp_path):
+    """Instagram and Threads poll containers with one helper (graph.wait_for_containers)."""
+    graph.container_error = "Error: Media download has failed. The media URI doesn't meet our requirements."
+    ch = make_channel(graph, tmp_path)
+    with pytest.raises(Rejected, match=r"Instagram could not take media container .*: ERROR "
+                       r"\(Error: Media download has failed.*the image URL is public") as err:
+        ch.publish(make_post(tmp_path / "var", slides=1), "k1")
+    assert err.value.reason == "container ERROR" and graph.ig_media == {}
+
+    graph.container_error = None
+    graph.container_polls_until_finished = 10**6                 # never finishes
+    slow = make_channel(graph, tmp_path, poll_timeout=0)
+    with pytest.raises(Retryable, match="still processing 1 item"):
+        slow.publish(make_post(tmp_path / "var", slides=1), "k2")
+    assert graph.ig_media == {}
+
+
+def test_media_url_is_the_shared_public_address_rule(graph, tmp_path):
+    ch = make_channel(graph, tmp_path, public_base_url="https://media.cheonan.example/var/")
+    post = make_post(tmp_path / "var", slides=1)
+    assert ch.media_url(post.slides[0]) == \
+        "https://media.cheonan.example/var/drafts/weekend/card-01.png"
+    outside = make_post(tmp_path / "elsewhere", slides=1)
+    with pytest.raises(Rejected, match="is outside .* so it has no public address"):
+        ch.media_url(outside.slides[0])

@@ -52,9 +52,17 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
     "budget": frozenset({"daily_krw", "monthly_krw"}),      # publishing/budget.py
     "server.facebook": frozenset({"app_secret_env", "verify_token_env"}),
     "server.kakao": frozenset({"secret_env", "header", "query"}),
-    "web": None,
-    "smtp": None,
-    "notifications": None,
+    # web/listen.py (host, port, trusted_proxies), web/staff (secure_cookies),
+    # users/sessions.py (sessions and sign-in throttling)
+    "web": frozenset({"host", "port", "trusted_proxies", "secure_cookies",
+                      "session_idle_minutes", "session_absolute_hours", "lock_after",
+                      "lock_after_ip", "max_lock_minutes", "forget_after_minutes"}),
+    # notify/settings.py; "password" is listed so that its own check says "use password_env"
+    "smtp": frozenset({"host", "port", "security", "username", "password_env", "password",
+                       "sender", "timeout"}),
+    "notifications": frozenset({"enabled", "base_url", "token_days", "data_days",
+                                "lookback_hours"}),
+    "notifications.to": None,   # role -> addresses, checked by notify/settings.py
     "autopilot": None,          # validated by outreach/autopilot/settings.py
     "metrics": None,            # validated by outreach/metrics/settings.py
 }

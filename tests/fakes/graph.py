@@ -122,6 +122,9 @@ class GraphFake(FakeServer):
         self.containers: dict[str, dict[str, Any]] = {}
         self.ig_media: dict[str, dict[str, Any]] = {}
         self.container_polls_until_finished = 1
+        # a container Meta could not take: IG Container status_code ERROR with its ``status``
+        # detail (docs: instagram-platform/reference/ig-container, fields status_code, status)
+        self.container_error: str | None = None
         self.quota_usage = 0
         self.quota_total = 50
         self._ids = itertools.count(1)
@@ -232,9 +235,15 @@ class GraphFake(FakeServer):
         if nid in self.containers:
             c = self.containers[nid]
             c["polls"] += 1
+            if c["status_code"] == "IN_PROGRESS" and self.container_error:
+                c["status_code"] = "ERROR"
+                c["status"] = self.container_error
             if c["status_code"] == "IN_PROGRESS" and c["polls"] >= self.container_polls_until_finished:
                 c["status_code"] = "FINISHED"
-            return Answer(200, {"id": nid, "status_code": c["status_code"]})
+            answer = {"id": nid, "status_code": c["status_code"]}
+            if c.get("status"):
+                answer["status"] = c["status"]
+            return Answer(200, answer)
         for store in (self.posts, self.ig_media, self.comments, self.photos):
             if nid in store:
                 return Answer(200, store[nid])

@@ -59,6 +59,8 @@ class Draft:
     data: dict[str, Any]
     problems: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    weather_problems: list[str] = field(default_factory=list)   # also in problems; a refresh
+                                                                 # replaces them
 
 
 def norm(title: str) -> str:
@@ -103,8 +105,11 @@ def build_draft(settings: Settings, ap: AutopilotSettings, source: DraftSource, 
         problems.append(_("TourAPI festivals could not be read: {error}", error=str(exc)))
     taken = {norm(c.title) for c in candidates}
     festivals = [f for f in festivals if norm(f.title) not in taken]
-    # details for the likeliest first (the daily detail quota is small), fee decides the rest
-    festivals.sort(key=lambda f: (not _inside(f, ap), not (f.start <= saturday and f.end >= sunday)))
+    # details for the likeliest first (the daily detail quota is small), fee decides the rest;
+    # last week's events last, or they would use up the look-ups and, alone in having a known
+    # fee, outrank the new ones
+    festivals.sort(key=lambda f: (not _inside(f, ap), not (f.start <= saturday and f.end >= sunday),
+                                  norm(f.title) in featured))
     detail_failed = False
     for festival in festivals[:capacity * 2]:
         if detail_failed:
@@ -129,7 +134,8 @@ def build_draft(settings: Settings, ap: AutopilotSettings, source: DraftSource, 
                               "쉬어 가세요.",
                    "photo": _default_photo(settings, source)}]
 
-    weather = _weather(ap, now, saturday, sunday, problems)
+    weather, weather_problems = fetch_weather(ap, now, run_day)
+    problems += weather_problems
     data: dict[str, Any] = {
         "week_label": week_label(saturday), "start_date": saturday, "end_date": sunday,
         "headline": f"이번 주말,\n{ap.city}에서 만나요",
@@ -140,7 +146,7 @@ def build_draft(settings: Settings, ap: AutopilotSettings, source: DraftSource, 
     data["events"] = events
     if weather:
         data["weather"] = weather
-    return Draft(data=data, problems=problems, counts=counts)
+    return Draft(data=data, problems=problems, counts=counts, weather_problems=weather_problems)
 
 
 def _inside(festival: tourapi.Festival, ap: AutopilotSettings) -> bool:
@@ -263,17 +269,18 @@ def _download(url: str, folder: Path, name: str) -> Path:
     return target
 
 
-def _weather(ap: AutopilotSettings, now: datetime, saturday: date, sunday: date,
-             problems: list[str]) -> list[dict[str, Any]]:
+def fetch_weather(ap: AutopilotSettings, now: datetime,
+                  run_day: date) -> tuple[list[dict[str, Any]], list[str]]:
+    """The ``weather`` lines for the weekend after ``run_day`` from the newest KMA issue at
+    ``now``, and what went wrong (the drafting and the Thursday refresh share this)."""
+    saturday, sunday = weekend_after(run_day)
     client = kma_source.KMA(ap.key or "", url=ap.kma_url, timeout=ap.timeout)
     try:
         items = client.forecast(ap.grid[0], ap.grid[1], now)
     except OutreachError as exc:
-        problems.append(_("the KMA forecast could not be read (no weather on the cover): "
-                          "{error}", error=str(exc)))
-        return []
+        return [], [_("the KMA forecast could not be read (no weather on the cover): "
+                      "{error}", error=str(exc))]
     days = [kma_source.summarize(items, d) for d in (saturday, sunday)]
     if not any(d.known for d in days):
-        problems.append(_("the KMA forecast does not reach the weekend yet"))
-        return []
-    return [d.as_data() for d in days]
+        return [], [_("the KMA forecast does not reach the weekend yet")]
+    return [d.as_data() for d in days], []

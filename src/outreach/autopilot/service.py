@@ -7,6 +7,12 @@ run's data file if nobody else has. The file's SHA-256 is kept in
 edited it, or wrote it by hand) belongs to a person and is never overwritten.
 A draft with problems (a source down, an expired key, an empty weekend) is
 retried hourly while it is still ours, and its run always needs approval.
+
+Wednesday morning's KMA issue does not reach Sunday yet, so ``refresh_weather_before``
+(Thursday 06:00 by default) fetches the weather lines again, only while the file is
+still ours and only under a draft nobody has approved: that draft goes back to the
+ledger, is rendered again and asks for approval again. An approved run is never
+changed under its approver; staff are told once that it goes out as approved.
 """
 
 from __future__ import annotations
@@ -15,19 +21,21 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator, Protocol
 
 import yaml
 
 from ..errors import OutreachError
-from ..i18n import _
+from ..i18n import _, format_datetime
 from ..logs import log
 from ..sources.files import data_path
-from .draft import Draft, build_draft, norm
+from .draft import Draft, build_draft, fetch_weather, norm
 from .settings import autopilot_settings
 
 if TYPE_CHECKING:
@@ -47,6 +55,16 @@ class DraftOutcome:
     problems: list[str] = field(default_factory=list)     # for staff: run-due / daemon warnings
     drafts: list[Draft] = field(default_factory=list)     # what was written, in order
     off: str = ""                                          # why the autopilot did nothing
+    refreshed: list[Path] = field(default_factory=list)   # weather lines fetched again
+
+
+class DraftLedger(Protocol):
+    """What the weather refresh needs of the publishing service (``hold_draft``)."""
+
+    def hold_draft(self, schedule: str, key: str, by: Any,
+                   reason: str) -> tuple[int | None, str | None, bool]: ...
+
+    def release_draft(self, occ_id: int) -> None: ...
 
 
 def state_path(settings: "Settings", schedule: str, data_file: Path) -> Path:
@@ -81,8 +99,10 @@ def needs_approval(settings: "Settings", schedule: str, data_file: Path | None) 
     return bool(state and state.get("problems") and digest(data_file) == state.get("sha256"))
 
 
-def draft_pass(settings: "Settings", schedule: "Schedule", now: datetime) -> DraftOutcome:
-    """Draft every run of ``schedule`` that is due for drafting at ``now``."""
+def draft_pass(settings: "Settings", schedule: "Schedule", now: datetime,
+               ledger: DraftLedger | None = None) -> DraftOutcome:
+    """Draft every run of ``schedule`` that is due for drafting at ``now``; with ``ledger``,
+    also refresh the weather of runs whose refresh time has come."""
     outcome = DraftOutcome()
     ap = _active(settings, schedule, outcome)
     if ap is None:
@@ -92,6 +112,11 @@ def draft_pass(settings: "Settings", schedule: "Schedule", now: datetime) -> Dra
         draft_at = when - schedule.source.draft_before
         if draft_at <= now < when - schedule.prepare_before:
             _draft_run(settings, schedule, ap, when, now, outcome, retry_after=RETRY)
+        refresh = schedule.source.refresh_before
+        if ledger is not None and refresh is not None and when - refresh <= now < when:
+            with _locked(settings, schedule) as mine:
+                if mine:
+                    _refresh(settings, schedule, ap, when, now, outcome, ledger)
     return outcome
 
 
@@ -132,6 +157,14 @@ def _draft_run(settings: "Settings", schedule: "Schedule", ap, when: datetime, n
     """Write the data file of the run at ``when`` unless a person owns it; one process at a
     time (the daemon and a cron run-due may pass together: two writers could leave a file
     that no longer matches its recorded digest and so looks edited by staff)."""
+    with _locked(settings, schedule) as mine:
+        if mine:            # else another process is drafting this schedule right now
+            _draft_locked(settings, schedule, ap, when, now, outcome, retry_after=retry_after)
+
+
+@contextmanager
+def _locked(settings: "Settings", schedule: "Schedule") -> Iterator[bool]:
+    """The schedule's autopilot lock, without waiting: True when this process holds it."""
     import fcntl
 
     lock_path = settings.var_dir / "autopilot" / schedule.name / ".lock"
@@ -140,8 +173,81 @@ def _draft_run(settings: "Settings", schedule: "Schedule", ap, when: datetime, n
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return                  # another process is drafting this schedule right now
-        _draft_locked(settings, schedule, ap, when, now, outcome, retry_after=retry_after)
+            yield False
+            return
+        yield True
+
+
+def _refresh(settings: "Settings", schedule: "Schedule", ap, when: datetime, now: datetime,
+             outcome: DraftOutcome, ledger: DraftLedger) -> None:
+    """Fetch the weather lines of the run at ``when`` again (see the module docstring)."""
+    from ..publishing import model as pm
+    from ..scheduling.cron import iso_utc
+    from ..users.audit import Actor
+
+    assert schedule.data is not None and schedule.source is not None
+    assert schedule.source.refresh_before is not None
+    local = when.astimezone(settings.timezone)
+    path = data_path(schedule.data, local, settings.root)
+    state = read_state(settings, schedule.name, path)
+    if state is None or digest(path) != state.get("sha256"):
+        return                                     # a person's file (or none): never touched
+    due = when - schedule.source.refresh_before
+    if state.get("refresh_skipped") or _time(state, "weather_at") >= due:
+        return
+    tried = state.get("refresh_tried_at")
+    if tried and now - datetime.fromisoformat(tried) < RETRY:
+        return
+    where = f"schedule {schedule.name}: draft {path.name}"
+    fetched = format_datetime(_time(state, "weather_at"), settings.timezone)
+    weather, failed = fetch_weather(ap, now, local.date())
+    if failed:
+        _save_state(settings, schedule.name, path, {**state, "refresh_tried_at": now.isoformat()})
+        outcome.problems.append(f"{where}: " + _(
+            "the weather could not be refreshed; the draft keeps the forecast fetched {when} "
+            "({error})", when=fetched, error="; ".join(failed)))
+        return
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    if data.get("weather", []) == weather:
+        _save_state(settings, schedule.name, path, {**state, "weather_at": now.isoformat()})
+        return
+    occ_id, found, held = ledger.hold_draft(schedule.name, iso_utc(when),
+                                            Actor.system("autopilot"), "weather refreshed")
+    if not held:
+        if found == pm.PLANNED:
+            return                                 # being rendered right now: next pass
+        _save_state(settings, schedule.name, path, {**state, "refresh_skipped": found})
+        if found == pm.APPROVED:
+            outcome.problems.append(f"{where}: " + _(
+                "the run was approved before the weather refresh, so it goes out exactly as "
+                "approved, with the forecast fetched {when}; the newer forecast was not put in",
+                when=fetched))
+        return
+    try:
+        data["weather"] = weather
+        kept = [p for p in state.get("problems", []) if p not in state.get("weather_problems", [])]
+        draft = Draft(data=data, problems=kept, counts=state.get("counts") or _counts(text))
+        _write(settings, schedule.name, path, draft, now,
+               drafted_at=datetime.fromisoformat(state.get("drafted_at") or state["attempted_at"]))
+    finally:
+        if occ_id is not None:
+            ledger.release_draft(occ_id)
+    outcome.refreshed.append(path)
+    log(logger, logging.INFO, "weather refreshed", schedule=schedule.name, file=str(path),
+        draft=found or "not planned yet")
+
+
+def _time(state: dict[str, Any], key: str) -> datetime:
+    return datetime.fromisoformat(state.get(key) or state["attempted_at"])
+
+
+def _counts(text: str) -> dict[str, int]:
+    """Source counts from an older draft's header (its state did not keep them)."""
+    tour = re.search(r"TourAPI (\d+)건", text)
+    cal = re.search(r"달력 (\d+)건", text)
+    return {"tourapi": int(tour.group(1)) if tour else 0,
+            "calendar": int(cal.group(1)) if cal else 0}
 
 
 def _draft_locked(settings: "Settings", schedule: "Schedule", ap, when: datetime, now: datetime,
@@ -247,13 +353,16 @@ def _relative(value: Any, folder: Path, root: Path) -> Any:
 
 
 def render_yaml(draft: Draft, now: datetime, tz, folder: Path | None = None,
-                root: Path | None = None) -> str:
+                root: Path | None = None, refreshed: datetime | None = None) -> str:
     """The data file: a header saying it was drafted (and what to check), then the data."""
     stamp = now.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     lines = [f"# 자동 작성 초안 (outreach autopilot, {stamp} 작성).",
              "# 이 파일을 고치면 사람이 쓴 파일로 보고 자동 작성이 다시 덮어쓰지 않습니다.",
              f"# 출처: 한국관광공사 TourAPI {draft.counts.get('tourapi', 0)}건, "
              f"시 행사 달력 {draft.counts.get('calendar', 0)}건, 기상청 단기예보."]
+    if refreshed is not None:
+        lines.append(f"# 날씨는 {refreshed.astimezone(tz):%Y-%m-%d %H:%M}에 기상청 예보로 "
+                     "다시 받았습니다.")
     if draft.problems:
         lines.append("# 확인 필요 (승인 전에 꼭 확인하세요):")
         lines += [f"#  - {p}" for p in draft.problems]
@@ -262,13 +371,22 @@ def render_yaml(draft: Draft, now: datetime, tz, folder: Path | None = None,
     return "\n".join(lines) + "\n" + body
 
 
-def _write(settings: "Settings", schedule: str, path: Path, draft: Draft, now: datetime) -> None:
-    """Data file and state, each replaced atomically (a reader never sees half a file)."""
-    text = render_yaml(draft, now, settings.timezone, path.parent, settings.root)
+def _write(settings: "Settings", schedule: str, path: Path, draft: Draft, now: datetime, *,
+           drafted_at: datetime | None = None) -> None:
+    """Data file and state, each replaced atomically (a reader never sees half a file).
+    ``drafted_at``: the file was drafted then and only its weather is fetched ``now``."""
+    text = render_yaml(draft, drafted_at or now, settings.timezone, path.parent, settings.root,
+                       refreshed=now if drafted_at else None)
     _atomic(path, text)
     state = {"sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-             "attempted_at": now.isoformat(), "problems": draft.problems,
+             "attempted_at": now.isoformat(), "drafted_at": (drafted_at or now).isoformat(),
+             "weather_at": now.isoformat(), "problems": draft.problems,
+             "weather_problems": draft.weather_problems, "counts": draft.counts,
              "events": len(draft.data["events"])}
+    _save_state(settings, schedule, path, state)
+
+
+def _save_state(settings: "Settings", schedule: str, path: Path, state: dict[str, Any]) -> None:
     _atomic(state_path(settings, schedule, path), json.dumps(state, ensure_ascii=False, indent=1))
 
 

@@ -24,9 +24,13 @@ class AutopilotSettings:
     tourapi_url: str = tourapi.DEFAULT_URL
     kma_url: str = kma.DEFAULT_URL
     mobile_app: str = "outreach"
+    # Cheonan's codes (docs/autopilot.md, "What was checked"): 44 / 4413100000 동남구 /
+    # 4413300000 서북구 in the legal-dong code and the KMA grid table; TourAPI's own
+    # ldongCode2 list could not be consulted here, so confirm 131/133 once with a key
     region: str = "44"                 # lDongRegnCd (Chungcheongnam-do)
     districts: tuple[str, ...] = ("131", "133")   # lDongSignguCd (Cheonan Dongnam-gu, Seobuk-gu)
     city: str = "천안"                 # an address containing this is inside the city
+    # KMA grid table: 천안시 동남구 63/110 (the default), 서북구 63/112; one point on the cover
     grid: tuple[int, int] = (63, 110)  # KMA nx, ny for the weather on the cover
     calendar: str = ""                 # the city's .ics or RSS address (its events come first)
     timeout: float = 20.0

@@ -25,16 +25,14 @@ Settings: ``ig_user_id``, ``token_env``, ``public_base_url``, ``api_version``,
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import quote
 
 from ..errors import ChannelError, Rejected, Retryable
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch, Slide
 from .base import Channel, ChannelContext
 from .facebook import graph_checks
-from .graph import GraphApi, marker_line, parse_time
+from .graph import GraphApi, marker_line, parse_time, public_media_url, wait_for_containers
 from ..i18n import _
 
 REQUIRED_SCOPES = ("instagram_basic", "instagram_content_publish", "instagram_manage_comments")
@@ -94,19 +92,7 @@ class InstagramChannel(Channel):
 
     def media_url(self, slide: Slide) -> str:
         """The public address Meta will fetch ``slide`` from."""
-        if not self.public_base_url:
-            raise Rejected(_("public_base_url is not set in [channels.{name}]: Instagram "
-                             "fetches images from a public web address, so serve the var/ "
-                             "folder on the web and set public_base_url to its address",
-                             name=self.name), channel=self.name,
-                           reason="public_base_url not set")
-        try:
-            rel = slide.path.resolve().relative_to(self.ctx.var_dir.resolve())
-        except ValueError:
-            raise Rejected(_("image {path} is outside {var_dir}, so it has no public address: "
-                             "render into the workspace's var/ folder", path=slide.path,
-                             var_dir=self.ctx.var_dir), channel=self.name) from None
-        return f"{self.public_base_url}/{quote(rel.as_posix())}"
+        return public_media_url(self.ctx, self.public_base_url, slide.path, "Instagram")
 
     def _check_quota(self) -> None:
         """Refuse (retry later) when the rolling 24-hour publishing quota is used up."""
@@ -121,27 +107,10 @@ class InstagramChannel(Channel):
                             channel=self.name, retry_after=3600)
 
     def _wait(self, containers: list[str]) -> None:
-        interval = float(self.ctx.setting("poll_interval", 2.0, type_=(int, float)))
-        deadline = time.monotonic() + float(self.ctx.setting("poll_timeout", 120, type_=(int, float)))
-        pending = list(containers)
-        while pending:
-            for cid in list(pending):
-                info = self.api.get(cid, {"fields": "status_code,status"})
-                status = info.get("status_code")
-                if status in ("FINISHED", "PUBLISHED"):
-                    pending.remove(cid)
-                elif status in ("ERROR", "EXPIRED"):
-                    raise Rejected(_("Instagram could not take image container {cid}: {status} "
-                                     "({status2}); check that the image URL is public and the "
-                                     "image is a JPEG or PNG under 8 MB", cid=cid, status=status,
-                                     status2=info.get('status') or 'no detail'),
-                                   channel=self.name, reason=f"container {status}")
-            if pending and time.monotonic() >= deadline:
-                raise Retryable(_("Instagram was still processing {n} image(s) after the poll "
-                                  "timeout; nothing was published", n=len(pending)), channel=self.name,
-                                retry_after=60)
-            if pending:
-                time.sleep(interval)
+        hint = _("check that the image URL is public and the image is a JPEG or PNG under 8 MB")
+        wait_for_containers(self.api, containers, field="status_code", hint=hint,
+                            interval=float(self.ctx.setting("poll_interval", 2.0, type_=(int, float))),
+                            timeout=float(self.ctx.setting("poll_timeout", 120, type_=(int, float))))
 
     def find(self, key: str) -> Receipt | None:
         marker = marker_line(key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from ..i18n import _
+from ..i18n import _, format_datetime
 
 
 def register_inbox(isub: argparse._SubParsersAction) -> None:
@@ -97,7 +97,7 @@ def cmd_report(args) -> int:
         return 0
     rows = figure_rows(report)
     print(_("Inbox figures {period} (made {at})", period=report.period.label,
-            at=report.generated_at.strftime("%Y-%m-%d %H:%M")))
+            at=format_datetime(report.generated_at)))
     header = rows[0]
     for row in rows[1:]:
         if len(row) == 3:                      # counted apart: a single count

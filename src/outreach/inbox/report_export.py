@@ -14,7 +14,7 @@ import io
 from pathlib import Path
 from typing import IO, Any
 
-from ..i18n import _
+from ..i18n import _, format_datetime
 from ..store.db import Database
 from .items import pseudonym
 from .masking import mask
@@ -82,7 +82,7 @@ def write_csv(report: Report, out: IO[str]) -> None:
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow([_("Inbox figures"), report.period.label,
-                     _("made {at}", at=report.generated_at.strftime("%Y-%m-%d %H:%M"))])
+                     _("made {at}", at=format_datetime(report.generated_at))])
     writer.writerows(figure_rows(report))
 
 
@@ -140,7 +140,7 @@ def write_xlsx(db: Database, working: WorkingTime, period: Period, path: Path | 
                         write_number(n, col, value)
         report = inbox_report(db, working, period, on_item=on_item, with_text=with_items)
         sheet.write_row(0, 0, [_("Inbox figures"), report.period.label,
-                               _("made {at}", at=report.generated_at.strftime("%Y-%m-%d %H:%M"))],
+                               _("made {at}", at=format_datetime(report.generated_at))],
                         bold)
         for i, row in enumerate(figure_rows(report), start=2):
             sheet.write_row(i, 0, row, bold if i == 2 else None)

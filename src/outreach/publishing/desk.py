@@ -97,12 +97,14 @@ class Today:
     handoffs: Section
     missed: Section
     channels: list[Row]
+    # autopilot drafts whose sources failed (the same list the notifications mail)
+    drafts_to_check: list[Row] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return not any([self.awaiting.total, self.render_failed.total, self.data_missing,
                         self.problems.total, self.handoffs.total, self.missed.total,
-                        self.channels])
+                        self.channels, self.drafts_to_check])
 
 
 def today(settings: Settings, db: Database, schedules: Iterable, now: datetime, *,
@@ -115,10 +117,19 @@ def today(settings: Settings, db: Database, schedules: Iterable, now: datetime, 
     handoffs = Section(*q.deliveries_in([m.D_AWAITING_HANDOFF], limit=LIST_LIMIT))
     missed = Section(*q.occurrences_in([m.MISSED], since=now - timedelta(days=missed_days),
                                        limit=LIST_LIMIT, oldest_first=False))
+    schedules = list(schedules)
     return Today(awaiting, render_failed, missing_data(settings, schedules, now, data_days),
                  problems, handoffs, missed,
                  [c for c in channel_rows(settings, db, now, token_days=token_days)
-                  if c["attention"]])
+                  if c["attention"]], drafts_to_check(settings, schedules, now))
+
+
+def drafts_to_check(settings: Settings, schedules: Iterable, now: datetime) -> list[Row]:
+    """Upcoming autopilot drafts with problems nobody has fixed yet (reads files only)."""
+    from ..autopilot.service import open_problems
+
+    return [{**item, "file": _relative(settings, item["file"])}
+            for item in open_problems(settings, schedules, now)]
 
 
 def missing_data(settings: Settings, schedules: Iterable, now: datetime,

@@ -250,6 +250,33 @@ class PublishingService:
             log(logger, logging.INFO, "draft ready", occurrence=row["id"], state=state,
                 folder=draft_dir(self.settings, row["id"]))
 
+    def hold_draft(self, schedule: str, key: str, by: ActorLike,
+                   reason: str) -> tuple[int | None, str | None, bool]:
+        """Before a run's data file changes under its draft: (occurrence id, state found, held).
+
+        A draft nobody has approved (planned, prepared, awaiting approval) is taken back to
+        planned and leased (audited): nobody approves or renders it until ``release_draft``,
+        after which the next ``work()`` renders the new data and asks for approval again.
+        No occurrence yet: (None, None, True), the file is free. Anything else (approved,
+        held, publishing, done) is left exactly as it is: (id, state, False)."""
+        row = self.ledger.occurrence_by_key(schedule, key)
+        if row is None:
+            return None, None, True
+        if row["state"] not in (m.PLANNED, m.PREPARED, m.AWAITING_APPROVAL):
+            return row["id"], row["state"], False
+        actor = actor_of(by)
+        now = self.clock()
+        held = self.ledger.hold_for_change(
+            row["id"], now, now + self.lease,
+            from_states=[m.PLANNED, m.PREPARED, m.AWAITING_APPROVAL],
+            audit=None if row["state"] == m.PLANNED else audit(
+                actor, "post.redraft", "occurrence", row["id"],
+                {"schedule": schedule, "from": row["state"], "reason": reason}))
+        return row["id"], row["state"], held
+
+    def release_draft(self, occ_id: int) -> None:
+        self.ledger.release_hold(occ_id, self.clock())
+
     def _prepare_failed(self, row: Row, exc: Exception, report: m.WorkReport) -> None:
         now = self.clock()
         error = redact(f"the draft could not be rendered: {exc}")

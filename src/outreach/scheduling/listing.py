@@ -104,6 +104,8 @@ def _autopilot_line(settings: "Settings", schedule: Schedule) -> str:
     except ConfigError as exc:
         return f"autopilot: BROKEN SETTINGS: {exc}"
     when = f"drafts the data file {_span(schedule.source.draft_before)} before each run"
+    if schedule.source.refresh_before is not None:
+        when += f", refreshes its weather {_span(schedule.source.refresh_before)} before"
     return f"autopilot: {when}" if ap.enabled else f"autopilot: off ({ap.key_env} is not set)"
 
 

@@ -45,6 +45,7 @@ class PassReport:
     skipped: int = 0
     feed_items: int = 0
     drafted: int = 0
+    refreshed: int = 0
     errors: list[str] = field(default_factory=list)
     work: "WorkReport | None" = None
     notified: "NotifyReport | None" = None
@@ -60,7 +61,7 @@ def run_pass(settings: "Settings", service: "PublishingService", schedules: Iter
             continue
         try:
             if schedule.source is not None:
-                _draft_pass(settings, schedule, clock(), report)
+                _draft_pass(settings, service, schedule, clock(), report)
             if schedule.feed is not None:
                 _feed_pass(settings, service, schedule, clock(), options, report)
             else:
@@ -86,13 +87,14 @@ def _notify(settings: "Settings", service: "PublishingService", schedules: list[
         return None
 
 
-def _draft_pass(settings: "Settings", schedule: Schedule, now: datetime,
-                report: PassReport) -> None:
-    """The autopilot writes the data files of runs due for drafting (before they are planned)."""
+def _draft_pass(settings: "Settings", service: "PublishingService", schedule: Schedule,
+                now: datetime, report: PassReport) -> None:
+    """The autopilot writes the data files of runs due for drafting (before they are planned)
+    and refreshes their weather (a draft nobody approved yet is rendered again)."""
     from ..autopilot.service import draft_pass
 
     try:
-        outcome = draft_pass(settings, schedule, now)
+        outcome = draft_pass(settings, schedule, now, ledger=service)
     except OutreachError as exc:          # e.g. a bad [autopilot] table: the run itself goes on
         report.errors.append(f"schedule {schedule.name}: autopilot: {exc}")
         log(logger, logging.ERROR, "autopilot failed", schedule=schedule.name, error=str(exc))
@@ -102,6 +104,7 @@ def _draft_pass(settings: "Settings", schedule: Schedule, now: datetime,
         report.errors.append(f"schedule {schedule.name}: autopilot crashed (see the log)")
         return
     report.drafted += len(outcome.written)
+    report.refreshed += len(outcome.refreshed)
     report.errors.extend(outcome.problems)
 
 

@@ -33,6 +33,10 @@ KEYS = ("template", "description", "data", "feed", "cron", "channels", "approval
         "source")
 FEED_KEYS = ("url", "fields", "defaults", "backfill")
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# Ledger schedule names that outreach gives occurrences of its own: a schedule file of the
+# same name would share their keys and listings. "post": one-off posts (publishing/oneoff.py,
+# model.POST); "survey": survey calls (the surveys package's occurrences).
+RESERVED_NAMES = ("post", "survey")
 DEFAULT_GRACE = timedelta(hours=2)
 _EPOCH = date(2000, 1, 1)        # "never fires" means: not once after this day
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?(?:(\d+)s)?$")
@@ -255,6 +259,9 @@ def load_schedule(path: Path, settings: Settings,
     if not NAME.match(name):
         raise fail(_("the file name is the schedule's name: use lower-case letters, digits, - "
                      "and _ only (e.g. weekend-guide.yaml)"))
+    if name in RESERVED_NAMES:
+        raise fail(_("{name!r} is a name outreach keeps for its own posts (one-off posts and "
+                     "survey calls): rename the file, e.g. {name}-weekly.yaml", name=name))
     if not isinstance(raw, dict):
         raise fail(_("expected keys such as template:, cron:, channels: (see "
                      "schedules/weekend-guide.yaml)"))

@@ -18,9 +18,10 @@ forecast data set (data.go.kr 15043494):
   TMP (°C, hourly), TMN / TMX (daily low at 06, high at 15), SKY (1 맑음, 3 구름많음,
   4 흐림), PTY (0 없음, 1 비, 2 비/눈, 3 눈, 4 소나기), POP (%), PCP (mm, or "강수없음").
   When TMN/TMX are missing (extended days) the day's lowest/highest TMP stands in.
-- Cheonan's grid points: 동남구 nx 63 ny 110, 서북구 nx 63 ny 112 (the KMA grid table
-  as quoted in our reference notes; NOT checked against the table itself here, so
-  they are settings).
+- Cheonan's grid points: 동남구 nx 63 ny 110, 서북구 nx 63 ny 112: the KMA grid table
+  (the 활용가이드's spreadsheet, rows 4413100000 / 4413300000, as transcribed in a public
+  project) and recomputed from its coordinates with the guide's LCC conversion (see
+  docs/autopilot.md). Settings all the same (``[autopilot] grid``).
 """
 
 from __future__ import annotations

@@ -18,9 +18,11 @@ using KorService2 in 2025-2026:
   in version 2; one project's notes (2026-07) say the legacy ``areaCode`` is
   silently ignored by ``searchFestival2`` (0 results), so we never send it;
 - Cheonan: legal-dong codes 4413100000 (동남구) and 4413300000 (서북구), i.e.
-  lDongRegnCd 44 with lDongSignguCd 131 and 133 (seen in legal-dong code tables
-  quoted by other projects). NOT verified against ``ldongCode2`` itself (no key
-  here): they are settings, so a city checks them once with ldongCode2;
+  lDongRegnCd 44 with lDongSignguCd 131 and 133 (the legal-dong code's 2 + 3 digit
+  split as the Ministry's 법정동코드 service documents it, and the same rows in the KMA
+  grid table; see docs/autopilot.md). NOT verified against ``ldongCode2`` itself (no
+  key here, no stored copy of its answer): they are settings, so a city checks them
+  once with ldongCode2;
 - item fields ``contentid contenttypeid title addr1 addr2 tel mapx mapy
   eventstartdate eventenddate firstimage firstimage2 cpyrhtDivCd lDongRegnCd
   lDongSignguCd modifiedtime``; ``detailIntro2`` adds ``eventplace playtime
@@ -49,6 +51,8 @@ SERVICE = "TourAPI"
 OK = ("0000",)
 FESTIVAL_TYPE = "15"
 PHOTO_LICENCES = {"Type1": "공공누리 제1유형"}   # usable on a card, with credit
+# TourAPI's photos are the Korea Tourism Organization's, published on its travel site
+PHOTO_SOURCE = "한국관광공사 대한민국 구석구석(korean.visitkorea.or.kr)"
 
 
 @dataclass
@@ -73,10 +77,12 @@ class Festival:
 
     @property
     def credit(self) -> str:
-        """The attribution KOGL type 1 asks for ("" when no photo of ours is used)."""
+        """The attribution KOGL type 1 asks for ("" when no photo of ours is used): the
+        source (agency and its site, KOGL's own example "출처 - [기관명], [사이트명(URL)]")
+        and the licence type."""
         if not self.photo_allowed:
             return ""
-        return f"사진: 한국관광공사 ({PHOTO_LICENCES[self.image_licence]})"
+        return f"사진: {PHOTO_SOURCE}, {PHOTO_LICENCES[self.image_licence]}"
 
 
 def _date(text: Any) -> date | None:

@@ -194,6 +194,26 @@ class Ledger:
                          .values(state=state, draft_dir=draft_dir, prepared_at=now,
                                  lease_until=None, error=None, updated_at=now))
 
+    def hold_for_change(self, occ_id: int, now: datetime, lease_until: datetime, *,
+                        from_states: Sequence[str], audit: Audit = None) -> bool:
+        """Take a draft nobody has approved back to planned, leased to the caller while its
+        data changes (nobody renders or approves it meanwhile); False when it moved on."""
+        with self.db.begin() as conn:
+            changed = conn.execute(update(occurrence).where(
+                occurrence.c.id == occ_id, occurrence.c.state.in_(list(from_states)),
+                or_(occurrence.c.lease_until.is_(None), occurrence.c.lease_until < now))
+                .values(state=m.PLANNED, lease_until=lease_until, updated_at=now)).rowcount == 1
+            if changed and audit is not None:
+                audit(conn)
+            return changed
+
+    def release_hold(self, occ_id: int, now: datetime) -> None:
+        """End ``hold_for_change``: the draft is rendered again at the next ``work()``."""
+        with self.db.begin() as conn:
+            conn.execute(update(occurrence).where(occurrence.c.id == occ_id,
+                                                  occurrence.c.state == m.PLANNED)
+                         .values(lease_until=None, updated_at=now))
+
     def prepare_failed(self, occ_id: int, error: str, now: datetime, *,
                        retry_at: datetime | None) -> None:
         """Keep it planned and try again at ``retry_at``, or (None) fail it and its deliveries."""

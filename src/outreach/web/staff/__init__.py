@@ -20,7 +20,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ...config import Settings
+from ...config import KNOWN_KEYS, Settings
 from ...errors import ConfigError
 from ...store.db import Database
 from ...users.sessions import SessionPolicy
@@ -65,9 +65,7 @@ def action_labels() -> dict[str, str]:
     return labels
 
 
-WEB_KEYS = frozenset({"host", "port", "trusted_proxies", "secure_cookies",
-                      "session_idle_minutes", "session_absolute_hours", "lock_after",
-                      "lock_after_ip", "max_lock_minutes", "forget_after_minutes"})
+WEB_KEYS = KNOWN_KEYS["web"] or frozenset()     # one list, in config.KNOWN_KEYS
 
 
 def check_web_section(settings: Settings) -> None:

@@ -66,7 +66,8 @@ def _context(request: Request) -> dict:
         ("p90", [data["by_department"][d]["first_answer"]["p90_working_hours"] or 0
                  for d in depts])])
     query = request.url.query
-    return {"r": data, "period": period, "columns": figure_columns(), "pick": pick,
+    return {"r": data, "made_at": report.generated_at,     # shown with format_datetime
+            "period": period, "columns": figure_columns(), "pick": pick,
             "groups": group_titles(), "group_name": group_name, "apart": apart_titles(),
             "kind_title": kind_title, "definitions": definitions(),
             "charts": [month_chart, dept_chart, time_chart], "query": query,
