@@ -292,7 +292,7 @@ class SlidePainter:
             return ()
         found, lacking = [], []
         for ch in missing:
-            face = next((f for f in fallback_faces()
+            face = next((f for f in fallback_faces(ch, self.tpl.emoji == "color")
                          if not missing_glyphs(fallback_font(f, style.weight, style.size), ch)),
                         None)
             (lacking.append(ch) if face is None else found.append((ch, face)))
