@@ -30,9 +30,10 @@ def describe(warning: Mapping[str, Any]) -> str:
     return f"{label}: {what}"
 
 
-def where(warning: Mapping[str, Any]) -> str:
-    """Which slide and field: ``slide 3 (행사), events[1].place``."""
+def where(warning: Mapping[str, Any], field: bool = True) -> str:
+    """Which slide and field: ``slide 3 (행사), events[1].place``; without the data path
+    (``field=False``) where the page shows the warning next to its input instead."""
     slide = _("slide {n}", n=warning.get("slide", "?"))
     name = warning.get("slide_name")
-    field = warning.get("field")
-    return f"{slide}" + (f" ({name})" if name else "") + (f", {field}" if field else "")
+    path = warning.get("field") if field else None
+    return f"{slide}" + (f" ({name})" if name else "") + (f", {path}" if path else "")

@@ -126,7 +126,7 @@ def preview(request: Request) -> Response:
     payload = result.as_json()
     for warning in payload["warnings"]:
         warning["message"] = describe(warning)
-        warning["where"] = where(warning)
+        warning["where"] = where(warning, field=False)   # the page marks the input itself
     # the service's wall and CPU time, for the browser's developer tools and bench/studio.py
     timing = (f"service;dur={(time.perf_counter() - started) * 1000:.1f}, "
               f"cpu;dur={(time.thread_time() - cpu) * 1000:.1f}")

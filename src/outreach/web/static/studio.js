@@ -130,8 +130,9 @@
     form.querySelectorAll(".fit-warning").forEach(function (el) { el.remove(); });
     list.forEach(function (w) {
       var li = document.createElement("li");
-      li.textContent = w.where + ": " + w.message;
+      li.textContent = w.where + " · " + w.message;
       li.dataset.kind = w.kind;
+      if (w.field) li.dataset.field = w.field;
       ul.appendChild(li);
       if (w.field) {
         var holder = form.querySelector('[data-field="' + w.field + '"]');
@@ -150,6 +151,19 @@
   // blog's frame (a whole document to build) is loaded only while its tab is shown.
   function setText(el, text) { if (el && el.textContent !== text) el.textContent = text; }
 
+  // a hashtag is one word on every platform: it never breaks after its "#"
+  function showBody(body, text) {
+    if (!body || body.textContent === text) return;
+    body.textContent = "";
+    text.split(/(#[^\s#]+)/).forEach(function (part, i) {
+      if (i % 2 === 0) { if (part) body.appendChild(document.createTextNode(part)); return; }
+      var tag = document.createElement("span");
+      tag.className = "tag";
+      tag.textContent = part;
+      body.appendChild(tag);
+    });
+  }
+
   function loadFrame(frame) {
     var iframe = frame.querySelector("iframe");
     if (!iframe || frame.hidden || iframe.dataset.pending === undefined) return;
@@ -164,7 +178,7 @@
       var t = map[name];
       var frame = document.querySelector('[data-frame="' + name + '"]');
       if (!frame) return;
-      setText(frame.querySelector(".frame-body"), t.text);
+      showBody(frame.querySelector(".frame-body"), t.text);
       var iframe = frame.querySelector("iframe");
       if (iframe) { iframe.dataset.pending = t.text; loadFrame(frame); }
       var count = t.chars.toLocaleString() + (t.max_chars ? " / " + t.max_chars.toLocaleString() : "");
