@@ -50,13 +50,22 @@ def open_studio(page) -> None:
     page.wait_for_selector('#slides li[data-index="3"] img[src^="data:image/jpeg"]')
 
 
-def test_the_studio_in_korean_on_a_desk(page, shot):
+def test_the_studio_in_korean_on_a_desk(page, shot, tmp_path):
     open_studio(page)
     assert page.get_attribute("html", "lang") == "ko"
     assert korean_has_glyphs(page)
     for words in ("저장", "승인 요청", "표 불러오기", "채널별 글", "행사 이름"):
         assert words in page.inner_text("main"), words
+    # file inputs speak Korean too (the browser's own button speaks the browser's language)
+    sheet = page.locator(".sheet .file-pick")
+    assert sheet.locator(".pick").inner_text() == "파일 선택"
+    assert sheet.locator(".file-name").inner_text() == "선택한 파일 없음"
+    assert page.locator('[data-field="events[0].photo"] .pick').inner_text() == "사진 선택"
     shot(page, "opened")
+    chosen = tmp_path / "이번주행사.csv"
+    chosen.write_text("행사 이름\n", encoding="utf-8")
+    page.set_input_files("input[name=sheet]", str(chosen))
+    assert sheet.locator(".file-name").inner_text() == "이번주행사.csv"
 
     # a Korean edit repaints its slide; a place too long is listed in Korean by its field
     before = page.locator('#slides li[data-index="3"] img').get_attribute("src")

@@ -257,6 +257,15 @@
     schedule();
   });
 
+  // the chosen file's name beside the page's own "choose" button
+  function showFileName(input) {
+    var name = input.closest(".file-pick") && input.closest(".file-pick").querySelector(".file-name");
+    if (name) name.textContent = input.files && input.files.length ? input.files[0].name : name.dataset.empty;
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches(".file-pick input[type=file]")) showFileName(event.target);
+  });
+
   // photos: upload, then pick the focal point by clicking
   form.addEventListener("change", function (event) {
     var input = event.target;
@@ -276,6 +285,7 @@
       img.src = data.thumb;
       img.hidden = false;
       input.value = "";
+      showFileName(input);
       schedule();
     }).catch(function (err) { status.textContent = ""; showError(err.message); });
   });
