@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import sign_in
-from web_support import PASSWORD, add_user
+from web_support import PASSWORD, add_user, web_workspace
 
 DAY = "2026-12-03"
 LONG_PLACE = ("천안삼거리공원 일대 영남루 앞 잔디광장과 능수버들 산책로, 주차장 옆 임시 무대 "
@@ -43,8 +43,16 @@ def korean_has_glyphs(page) -> bool:
     }""")
 
 
+@pytest.fixture
+def web_ws(tmp_path, db_url):
+    """A workspace in Korean (the staff default): the editor has chosen no language."""
+    ws = web_workspace(tmp_path, db_url, language="ko")
+    yield ws
+    ws.db.dispose()
+
+
 def open_studio(page) -> None:
-    add_user(page.server.ws.db, "kim", "editor", display_name="김홍보", language="ko")
+    add_user(page.server.ws.db, "kim", "editor", display_name="김홍보")
     sign_in(page, "kim", PASSWORD)
     page.goto(f"/studio/weekend-guide/{DAY}")
     page.wait_for_selector('#slides li[data-index="3"] img[src^="data:image/jpeg"]')
