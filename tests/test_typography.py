@@ -159,6 +159,17 @@ def test_emoji_are_drawn_in_colour_from_the_packaged_colour_font(tmp_path) -> No
     assert fonts.fallback_faces("🎄")[0].family == fonts.COLOR_EMOJI_FAMILY
 
 
+def test_colour_emoji_come_with_a_credit_notice_naming_the_field(tmp_path) -> None:
+    cards = card(tmp_path / "c", "천안 빛축제 🎄")
+    post = render_post(cards, "card", out_dir=tmp_path / "c" / "post")
+    notes = [w for w in post.warnings if w["kind"] == "emoji_credit"]
+    assert [w["field"] for w in notes] == ["title"]
+    with use_language("ko"):
+        assert "OpenMoji" in describe(notes[0]) and "출처" in describe(notes[0])
+    mono = card(tmp_path / "m", "천안 빛축제 🎄", top="emoji: mono\n")
+    assert render_post(mono, "card", out_dir=tmp_path / "m" / "post").warnings == ()
+
+
 def test_a_template_can_ask_for_monochrome_emoji(tmp_path) -> None:
     mono = pixels(tmp_path, "천안 빛축제 🎄✨", "mono", top="emoji: mono\n")
     without = pixels(tmp_path, "천안 빛축제", "none")

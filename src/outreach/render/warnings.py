@@ -25,6 +25,9 @@ def describe(warning: Mapping[str, Any]) -> str:
         photo, box = warning.get("photo") or (0, 0), warning.get("box") or (0, 0)
         what = _("photo is {w}x{h}, smaller than its {bw}x{bh} layer: it will look blurry",
                  w=photo[0], h=photo[1], bw=box[0], bh=box[1])
+    elif kind == "emoji_credit":
+        what = _("colour emoji by OpenMoji (CC BY-SA 4.0): credit \"Emoji: OpenMoji\" in the "
+                 "post, or set emoji: mono in the template")
     else:
         what = str(kind)
     return f"{label}: {what}"
