@@ -94,6 +94,12 @@ def test_the_studio_in_korean_on_a_desk(page, shot, tmp_path):
     shot(page, "edited")
 
     # hashtags are never split after their "#" (Korean lines break between words only)
+    # the blog's frame (a whole document) is built only while its tab is shown
+    blog = page.locator('[data-frame="blog"] iframe')
+    assert blog.get_attribute("srcdoc") is None
+    page.get_by_role("tab", name="Blog").click()
+    assert "신부문화거리 송년 음악회" in (blog.get_attribute("srcdoc") or "")
+
     page.get_by_role("tab", name="Instagram").click()
     assert page.locator('[data-frame="instagram"] .frame-body .tag').count() >= 5
     assert page.evaluate("""() => [...document.querySelectorAll(
