@@ -209,6 +209,7 @@
 
   // list items: add, remove, reorder; names are renumbered in order
   function renumber(fieldset) {
+    shownWarnings = null;          // the notes beside the inputs are placed again
     var name = fieldset.dataset.name;
     fieldset.querySelectorAll(":scope > .item-list > .item").forEach(function (item, i) {
       item.querySelector(".item-no").textContent = String(i + 1);
