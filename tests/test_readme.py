@@ -55,5 +55,10 @@ def test_readme_main_command_publishes_the_sample_to_the_outbox(tmp_path):
     assert len(delivered) == 1, proc.stdout
     manifest = json.loads(delivered[0].read_text(encoding="utf-8"))
     assert manifest["template"] == "weekend-guide" and len(manifest["slides"]) == 9
+    # the sample photos cover every layer without enlarging: the first command warns of nothing
+    drafts = list((tmp_path / "var" / "posts").glob("*/manifest.json"))
+    assert len(drafts) == 1
+    warnings = json.loads(drafts[0].read_text(encoding="utf-8"))["warnings"]
+    assert warnings == [], warnings
     assert (tmp_path / "var" / "outreach.db").is_file()
     assert "sent" in proc.stdout

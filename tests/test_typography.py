@@ -141,12 +141,53 @@ def test_markup_stays_out_of_alt_and_channel_texts(tmp_path) -> None:
 
 # --- emoji ------------------------------------------------------------------------------------------
 
-def test_emoji_come_from_the_packaged_emoji_font(tmp_path) -> None:
+def coloured(img: Image.Image) -> int:
+    """Pixels of a clear hue (black text on white has none)."""
+    _, sat, value = img.convert("HSV").split()
+    vivid = ImageChops.multiply(sat.point(lambda x: 255 if x > 100 else 0),
+                                value.point(lambda x: 255 if x > 60 else 0))
+    return vivid.histogram()[255]
+
+
+def test_emoji_are_drawn_in_colour_from_the_packaged_colour_font(tmp_path) -> None:
     with_emoji = pixels(tmp_path, "천안 빛축제 🎄✨", "emoji")
     without = pixels(tmp_path, "천안 빛축제", "none")
     box = ImageChops.difference(with_emoji, without).getbbox()
     assert box is not None and box[0] > 300          # drawn after the words, not as boxes
-    assert fonts.fallback_faces()[0].family == "Noto Emoji"
+    assert coloured(without) == 0
+    assert coloured(with_emoji.crop(box)) > 500       # the tree is green, the sparkles yellow
+    assert fonts.fallback_faces("🎄")[0].family == fonts.COLOR_EMOJI_FAMILY
+
+
+def test_colour_emoji_come_with_a_credit_notice_naming_the_field(tmp_path) -> None:
+    cards = card(tmp_path / "c", "천안 빛축제 🎄")
+    post = render_post(cards, "card", out_dir=tmp_path / "c" / "post")
+    notes = [w for w in post.warnings if w["kind"] == "emoji_credit"]
+    assert [w["field"] for w in notes] == ["title"]
+    with use_language("ko"):
+        assert "OpenMoji" in describe(notes[0]) and "출처" in describe(notes[0])
+    mono = card(tmp_path / "m", "천안 빛축제 🎄", top="emoji: mono\n")
+    assert render_post(mono, "card", out_dir=tmp_path / "m" / "post").warnings == ()
+
+
+def test_a_template_can_ask_for_monochrome_emoji(tmp_path) -> None:
+    mono = pixels(tmp_path, "천안 빛축제 🎄✨", "mono", top="emoji: mono\n")
+    without = pixels(tmp_path, "천안 빛축제", "none")
+    assert ImageChops.difference(mono, without).getbbox() is not None
+    assert coloured(mono) == 0                        # Noto Emoji, in the text's colour
+    assert fonts.fallback_faces("🎄", color=False)[0].family == "Noto Emoji"
+
+
+def test_a_symbol_the_text_font_lacks_stays_a_glyph_not_a_picture() -> None:
+    assert fonts.fallback_faces("→")[0].family == "Noto Emoji"
+    assert fonts.fallback_faces("😀")[0].family == fonts.COLOR_EMOJI_FAMILY
+
+
+def test_an_unknown_emoji_style_is_a_template_error_naming_the_key(tmp_path) -> None:
+    from outreach.errors import TemplateError
+
+    with pytest.raises(TemplateError, match=r"emoji.*color.*mono"):
+        pixels(tmp_path, "천안", "bad", top="emoji: rainbow\n")
 
 
 def test_a_zwj_emoji_sequence_is_one_picture_where_raqm_is_available(tmp_path) -> None:

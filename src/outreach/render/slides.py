@@ -16,7 +16,8 @@ from PIL import Image, ImageDraw, UnidentifiedImageError
 
 from ..errors import FontError, ImageError, TemplateError, TextOverflow
 from . import markup, paint, textbox
-from .fonts import FontBook, fallback_faces, fallback_font, missing_glyphs, parse_weight
+from .fonts import (COLOR_EMOJI_FAMILY, FontBook, fallback_faces, fallback_font, missing_glyphs,
+                    parse_weight)
 from .jinja import Evaluator
 from .template import SlideSpec, Template, check_box
 from ..i18n import _
@@ -292,10 +293,12 @@ class SlidePainter:
             return ()
         found, lacking = [], []
         for ch in missing:
-            face = next((f for f in fallback_faces()
+            face = next((f for f in fallback_faces(ch, self.tpl.emoji == "color")
                          if not missing_glyphs(fallback_font(f, style.weight, style.size), ch)),
                         None)
             (lacking.append(ch) if face is None else found.append((ch, face)))
+        if any(face.family == COLOR_EMOJI_FAMILY for _, face in found):
+            self._warn(p, "text", "emoji_credit")    # OpenMoji is CC BY-SA: staff credit it
         if lacking:
             shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in lacking[:5])
             raise p.fail("text", _("font {family!r} has no glyph for {shown} in {snippet!r}, nor "

@@ -35,8 +35,9 @@ LAYER_KEYS: dict[str, set[str]] = {
 _REQUIRED = {"text": ("box", "text"), "image": ("box", "src"), "shape": ("box",),
              "logo": ("box",), "page": ("box",), "qr": ("box", "data")}
 _TOP_KEYS = {"name", "description", "canvas", "fields", "slides", "title", "tags", "links",
-             "colors", "styles", "font", "texts", "export", "on_cut"}
+             "colors", "styles", "font", "texts", "export", "on_cut", "emoji"}
 CUT_RULES = ("warn", "error")     # on_cut: what an ellipsis cut is (default: a warning)
+EMOJI_STYLES = ("color", "mono")  # emoji: OpenMoji in colour (default) or Noto Emoji in the text colour
 _SLIDE_KEYS = {"name", "repeat", "as", "when", "alt", "layers"}
 
 
@@ -92,6 +93,7 @@ class Template:
     styles: dict[str, dict] = field(default_factory=dict)
     font: str = "Noto Sans CJK KR"
     on_cut: str = "warn"
+    emoji: str = "color"
 
     def field_spec(self, path: str) -> FieldSpec | None:
         """The field a data path names: ``events[2].place`` -> the ``place`` of an event."""
@@ -180,11 +182,16 @@ def _build(name: str, folder: Path, file: Path, doc: dict) -> Template:
     if on_cut not in CUT_RULES:
         raise _fail(_("on_cut is warn (cut text with … and list a warning) or error (refuse "
                       "to cut)"), file, doc, "on_cut", "on_cut")
+    emoji = str(doc.get("emoji", "color")).strip().lower()
+    if emoji not in EMOJI_STYLES:
+        raise _fail(_("emoji is color (OpenMoji's colour pictures) or mono (Noto Emoji in the "
+                      "text's colour)"), file, doc, "emoji", "emoji")
     return Template(name=name, folder=folder, file=file, doc=doc,
                     description=str(doc["description"]).strip(), canvas=(width, height),
                     fields=fields, slides=slides, texts=texts, text_limits=limits,
                     colors={str(k): str(v) for k, v in colors.items()}, styles=styles,
-                    font=str(doc.get("font") or "Noto Sans CJK KR"), on_cut=on_cut)
+                    font=str(doc.get("font") or "Noto Sans CJK KR"), on_cut=on_cut,
+                    emoji=emoji)
 
 
 def _fields(raw: Any, file: Path, where: str) -> dict[str, FieldSpec]:

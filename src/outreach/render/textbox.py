@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from PIL import ImageDraw, ImageFont
 
+from .fonts import is_color
 from .linebreak import balanced, break_lines
 from .markup import ACCENT_OFF, ACCENT_ON, BOLD_OFF, BOLD_ON, MARKERS, ZWJ
 
@@ -335,6 +336,9 @@ def _stamp(canvas_draw: ImageDraw.ImageDraw, x: float, y: float, text: str,
     with the rendered glyph mask remembered (FreeType rasterising the variable CJK
     font is the dear part; a mask depends on the text and the sub-pixel start only)."""
     start = (math.modf(x)[0], math.modf(y)[0])
+    if is_color(font):
+        _stamp_color(canvas_draw, x, y, text, font, ink, start)
+        return
     key = (font, text, start)
     hit = MASKS.get(key)
     if hit is None:
@@ -343,3 +347,18 @@ def _stamp(canvas_draw: ImageDraw.ImageDraw, x: float, y: float, text: str,
         MASKS.put(key, hit, mask.size[0] * mask.size[1] + 100)
     mask, offset = hit
     canvas_draw.draw.draw_bitmap((int(x) + offset[0], int(y) + offset[1]), mask, ink)
+
+
+def _stamp_color(canvas_draw: ImageDraw.ImageDraw, x: float, y: float, text: str,
+                 font: ImageFont.FreeTypeFont, ink: int, start: tuple[float, float]) -> None:
+    """A colour emoji: the font's own colours (RGBA from FreeType's COLR layers), pasted
+    through its alpha, as ``ImageDraw.text(..., embedded_color=True)`` does."""
+    key = (font, text, start, "RGBA")
+    hit = MASKS.get(key)
+    if hit is None:
+        color, offset = font.getmask2(text, "RGBA", None, None, None, 0, "ls", ink, start)
+        hit = (color, color.getband(3), offset)
+        MASKS.put(key, hit, color.size[0] * color.size[1] * 5 + 100)
+    color, alpha, offset = hit
+    left, top = int(x) + offset[0], int(y) + offset[1]
+    canvas_draw.im.paste(color, (left, top, left + alpha.size[0], top + alpha.size[1]), alpha)

@@ -25,14 +25,18 @@ def describe(warning: Mapping[str, Any]) -> str:
         photo, box = warning.get("photo") or (0, 0), warning.get("box") or (0, 0)
         what = _("photo is {w}x{h}, smaller than its {bw}x{bh} layer: it will look blurry",
                  w=photo[0], h=photo[1], bw=box[0], bh=box[1])
+    elif kind == "emoji_credit":
+        what = _("colour emoji by OpenMoji (CC BY-SA 4.0): credit \"Emoji: OpenMoji\" in the "
+                 "post, or set emoji: mono in the template")
     else:
         what = str(kind)
     return f"{label}: {what}"
 
 
-def where(warning: Mapping[str, Any]) -> str:
-    """Which slide and field: ``slide 3 (행사), events[1].place``."""
+def where(warning: Mapping[str, Any], field: bool = True) -> str:
+    """Which slide and field: ``slide 3 (행사), events[1].place``; without the data path
+    (``field=False``) where the page shows the warning next to its input instead."""
     slide = _("slide {n}", n=warning.get("slide", "?"))
     name = warning.get("slide_name")
-    field = warning.get("field")
-    return f"{slide}" + (f" ({name})" if name else "") + (f", {field}" if field else "")
+    path = warning.get("field") if field else None
+    return f"{slide}" + (f" ({name})" if name else "") + (f", {path}" if path else "")

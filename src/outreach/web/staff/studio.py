@@ -8,6 +8,7 @@ JSON (the slides that changed, as JPEG data URLs; warnings; channel texts) to
 from __future__ import annotations
 
 import tempfile
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
@@ -120,12 +121,16 @@ def preview(request: Request) -> Response:
                 continue
     svc = _service(request)
     name, day = _name(request), _day(request)
+    started, cpu = time.perf_counter(), time.thread_time()
     result = svc.preview(name, day, forms.raw_from_form(svc.template(name), fields), known)
     payload = result.as_json()
     for warning in payload["warnings"]:
         warning["message"] = describe(warning)
-        warning["where"] = where(warning)
-    return JSONResponse(payload, headers={"Cache-Control": "no-store"})
+        warning["where"] = where(warning, field=False)   # the page marks the input itself
+    # the service's wall and CPU time, for the browser's developer tools and bench/studio.py
+    timing = (f"service;dur={(time.perf_counter() - started) * 1000:.1f}, "
+              f"cpu;dur={(time.thread_time() - cpu) * 1000:.1f}")
+    return JSONResponse(payload, headers={"Cache-Control": "no-store", "Server-Timing": timing})
 
 
 @requires(EDIT)

@@ -44,7 +44,9 @@
     var started = performance.now();
     busy = true;
     pending = false;
-    status.textContent = status.dataset.busy || "…";
+    // the busy word only for a slow answer: a line appearing and vanishing on every key
+    // would move the slides and make the browser lay out the whole column again
+    var slow = setTimeout(function () { setText(status, status.dataset.busy || "…"); }, 400);
     fetch(root.dataset.preview, {
       method: "POST", body: formBody(),
       headers: { "X-CSRF-Token": csrf(), "Accept": "application/json" },
@@ -59,9 +61,11 @@
         window.studioStats.rounds.push({ ms: performance.now() - started, painted: data.painted });
         root.dataset.previewSeq = String(mine);
       }
-      status.textContent = "";
+      clearTimeout(slow);
+      setText(status, "");
     }).catch(function (err) {
-      status.textContent = "";
+      clearTimeout(slow);
+      setText(status, "");
       showError(String(err));
     }).then(function () {
       busy = false;
@@ -73,8 +77,8 @@
     document.querySelectorAll("[aria-invalid=true]").forEach(function (el) {
       el.removeAttribute("aria-invalid");
     });
-    errorBox.hidden = !message;
-    errorBox.textContent = message || "";
+    if (errorBox.hidden !== !message) errorBox.hidden = !message;
+    setText(errorBox, message || "");
     if (field) {
       var path = field.split(",").pop().replace(/^\s*field\s+/, "").trim();
       var input = form.querySelector('[name="' + path.replace(/"/g, "") + '"]');
@@ -99,8 +103,8 @@
         slides.appendChild(li);
       }
       var image = li.querySelector("img");
-      image.alt = s.alt;
-      li.querySelector(".slide-no").textContent = s.index + " · " + s.name;
+      if (image.alt !== s.alt) image.alt = s.alt;
+      setText(li.querySelector(".slide-no"), s.index + " · " + s.name);
       if (s.image) {
         image.src = s.image;
         li.dataset.key = s.key;
@@ -115,14 +119,20 @@
     texts(data.texts || {});
   }
 
+  var shownWarnings = null;
+
   function warnings(list) {
+    var signature = JSON.stringify(list);
+    if (signature === shownWarnings) return;     // unchanged: leave the page alone
+    shownWarnings = signature;
     var ul = warningsBox.querySelector("ul");
     ul.textContent = "";
     form.querySelectorAll(".fit-warning").forEach(function (el) { el.remove(); });
     list.forEach(function (w) {
       var li = document.createElement("li");
-      li.textContent = w.where + ": " + w.message;
+      li.textContent = w.where + " · " + w.message;
       li.dataset.kind = w.kind;
+      if (w.field) li.dataset.field = w.field;
       ul.appendChild(li);
       if (w.field) {
         var holder = form.querySelector('[data-field="' + w.field + '"]');
@@ -137,22 +147,50 @@
     warningsBox.hidden = list.length === 0;
   }
 
+  // Only what changed is touched: an unchanged text costs the browser no layout, and the
+  // blog's frame (a whole document to build) is loaded only while its tab is shown.
+  function setText(el, text) { if (el && el.textContent !== text) el.textContent = text; }
+
+  // a hashtag is one word on every platform: it never breaks after its "#"
+  function showBody(body, text) {
+    if (!body || body.textContent === text) return;
+    body.textContent = "";
+    text.split(/(#[^\s#]+)/).forEach(function (part, i) {
+      if (i % 2 === 0) { if (part) body.appendChild(document.createTextNode(part)); return; }
+      var tag = document.createElement("span");
+      tag.className = "tag";
+      tag.textContent = part;
+      body.appendChild(tag);
+    });
+  }
+
+  function loadFrame(frame) {
+    var iframe = frame.querySelector("iframe");
+    if (!iframe || frame.hidden || iframe.dataset.pending === undefined) return;
+    if (iframe.dataset.shown !== iframe.dataset.pending) {
+      iframe.srcdoc = iframe.dataset.pending;
+      iframe.dataset.shown = iframe.dataset.pending;
+    }
+  }
+
   function texts(map) {
     Object.keys(map).forEach(function (name) {
       var t = map[name];
       var frame = document.querySelector('[data-frame="' + name + '"]');
       if (!frame) return;
-      var body = frame.querySelector(".frame-body");
-      if (body) body.textContent = t.text;
+      showBody(frame.querySelector(".frame-body"), t.text);
       var iframe = frame.querySelector("iframe");
-      if (iframe) iframe.srcdoc = t.text;
+      if (iframe) { iframe.dataset.pending = t.text; loadFrame(frame); }
       var count = t.chars.toLocaleString() + (t.max_chars ? " / " + t.max_chars.toLocaleString() : "");
-      frame.querySelector(".frame-count").textContent = count +
+      setText(frame.querySelector(".frame-count"), count +
         (t.max_hashtags ? " · # " + t.hashtags + " / " + t.max_hashtags : "") +
-        (t.error ? " · " + t.error : "");
-      frame.classList.toggle("over", !!t.error);
+        (t.error ? " · " + t.error : ""));
+      if (frame.classList.contains("over") !== !!t.error) frame.classList.toggle("over", !!t.error);
       var badge = document.querySelector('[data-count="' + name + '"]');
-      if (badge) { badge.textContent = t.chars.toLocaleString(); badge.classList.toggle("over", !!t.error); }
+      if (badge) {
+        setText(badge, t.chars.toLocaleString());
+        if (badge.classList.contains("over") !== !!t.error) badge.classList.toggle("over", !!t.error);
+      }
     });
   }
 
@@ -164,12 +202,14 @@
       });
       document.querySelectorAll("[data-frame]").forEach(function (f) {
         f.hidden = f.dataset.frame !== tab.dataset.channel;
+        loadFrame(f);
       });
     });
   });
 
   // list items: add, remove, reorder; names are renumbered in order
   function renumber(fieldset) {
+    shownWarnings = null;          // the notes beside the inputs are placed again
     var name = fieldset.dataset.name;
     fieldset.querySelectorAll(":scope > .item-list > .item").forEach(function (item, i) {
       item.querySelector(".item-no").textContent = String(i + 1);
@@ -218,6 +258,15 @@
     schedule();
   });
 
+  // the chosen file's name beside the page's own "choose" button
+  function showFileName(input) {
+    var name = input.closest(".file-pick") && input.closest(".file-pick").querySelector(".file-name");
+    if (name) name.textContent = input.files && input.files.length ? input.files[0].name : name.dataset.empty;
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches(".file-pick input[type=file]")) showFileName(event.target);
+  });
+
   // photos: upload, then pick the focal point by clicking
   form.addEventListener("change", function (event) {
     var input = event.target;
@@ -237,6 +286,7 @@
       img.src = data.thumb;
       img.hidden = false;
       input.value = "";
+      showFileName(input);
       schedule();
     }).catch(function (err) { status.textContent = ""; showError(err.message); });
   });
