@@ -117,17 +117,32 @@ def open_at(conn: Connection, now: datetime) -> list[SurveyRecord]:
                   & (survey.c.closes_at > now))
 
 
-def for_post(conn: Connection, channel: str, post_remote_ids: Sequence[str]) -> dict[str, int]:
-    """Which of these publications (remote ids on ``channel``) are a survey's call:
-    ``{post_remote_id: survey_id}``."""
+def calls_on(conn: Connection, channel: str, post_remote_ids: Sequence[str]
+             ) -> dict[str, Row]:
+    """Which of these publications (remote ids on ``channel``) carry a survey's call:
+    ``{post_remote_id: {survey_id, ends_at}}``; ``ends_at``: when it stopped (or stops)
+    taking answers."""
     ids = [p for p in set(post_remote_ids) if p]
     if not ids:
         return {}
     rows = conn.execute(
-        select(delivery.c.remote_id, survey.c.id)
+        select(delivery.c.remote_id, survey.c.id, survey.c.state, survey.c.closes_at,
+               survey.c.closed_at)
         .join(survey, survey.c.occurrence_id == delivery.c.occurrence_id)
-        .where(delivery.c.channel == channel, delivery.c.remote_id.in_(ids)))
-    return {r[0]: r[1] for r in rows}
+        .where(delivery.c.channel == channel, delivery.c.remote_id.in_(ids),
+               survey.c.state != "draft"))
+    out: dict[str, Row] = {}
+    for remote_id, survey_id, state, closes_at, closed_at in rows:
+        ends = min(closes_at, closed_at) if state == "closed" and closed_at else closes_at
+        out[remote_id] = {"survey_id": survey_id, "ends_at": ends}
+    return out
+
+
+def ended(conn: Connection, now: datetime) -> list[SurveyRecord]:
+    """Surveys that took answers and no longer do, the most recently ended first."""
+    found = [s for s in _fetch(conn, survey.c.state != "draft") if not s.is_open(now)
+             and s.opens_at <= now]
+    return sorted(found, key=lambda s: s.closed_at or s.closes_at, reverse=True)
 
 
 def answer_counts(db: Database, survey_id: int) -> dict[str, Any]:

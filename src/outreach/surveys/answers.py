@@ -9,12 +9,15 @@ staff link anything else by hand.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from sqlalchemy import Connection
 
 from ..errors import SurveyError
 from ..i18n import _
 from ..logs import log
 from ..store import surveys as store
+from ..store.inbox import to_db
 from ..store.surveys import SurveyRecord
 from ..users.audit import Actor, record
 
@@ -52,3 +55,31 @@ def link_item(service: "SurveyService", item_id: int, survey: SurveyRecord | Non
     log(logger, logging.INFO, "survey link", item=item_id,
         survey=survey.slug if survey else "-", by=by.label())
     return after or {}
+
+
+def survey_answer(row: dict[str, Any], hint: Mapping[str, Any]) -> dict[str, Any]:
+    """Make an inbox row a survey answer: kind ``survey``, its survey and theme, and no
+    deadlines (an answer to a call for questions is not a complaint with a due date)."""
+    row.update(kind="survey", survey_id=int(hint["survey_id"]),
+               survey_question_id=hint.get("question_id"), first_due_at=None,
+               resolve_due_at=None)
+    return row
+
+
+def link_call_comments(conn: Connection, channel: str, rows: Sequence[dict[str, Any]]) -> int:
+    """At ingest: rows commenting on a survey call's post (its delivery's remote id on this
+    channel), written before the survey ended, become answers of that survey. Spam stays
+    spam. No query at all when no row comments on a post (chat messages, DMs)."""
+    candidates = [r for r in rows if r.get("post_remote_id") and not r.get("survey_id")
+                  and r.get("kind") != "spam"]
+    if not candidates:
+        return 0
+    calls = store.calls_on(conn, channel, [r["post_remote_id"] for r in candidates])
+    linked = 0
+    for row in candidates:
+        call = calls.get(row["post_remote_id"])
+        if call is None or row["created_at"] >= to_db(call["ends_at"]):
+            continue
+        survey_answer(row, {"survey_id": call["survey_id"]})
+        linked += 1
+    return linked
