@@ -14,7 +14,7 @@ from outreach.store.db import open_database
 
 UTC = timezone.utc
 T0 = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
-TABLES = ("survey", "survey_question", "survey_chat")
+TABLES = ("survey", "survey_question", "survey_post", "survey_chat")
 
 
 def test_declared_tables_match_the_migration(db_url):

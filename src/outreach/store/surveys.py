@@ -17,7 +17,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from .db import Database
 from .inbox_tables import inbox_items
 from .ledger_tables import delivery
-from .survey_tables import survey, survey_chat, survey_question
+from .survey_tables import survey, survey_chat, survey_post, survey_question
 
 Row = dict[str, Any]
 
@@ -54,6 +54,7 @@ class SurveyRecord:
     published_at: datetime | None
     closed_at: datetime | None
     questions: list[Question] = field(default_factory=list)
+    posts: dict[str, list[str]] = field(default_factory=dict)   # channel -> remote ids
 
     def question(self, ident: int | str) -> Question | None:
         for q in self.questions:
@@ -66,11 +67,12 @@ class SurveyRecord:
         return self.state == "published" and self.opens_at <= now < self.closes_at
 
 
-def _record(row: Any, questions: Sequence[Question]) -> SurveyRecord:
+def _record(row: Any, questions: Sequence[Question],
+            posts: dict[str, list[str]] | None = None) -> SurveyRecord:
     data = dict(row._mapping)
     data["channels"] = json.loads(data["channels"] or "[]")
     data["card"] = json.loads(data["card"] or "{}")
-    return SurveyRecord(**data, questions=list(questions))
+    return SurveyRecord(**data, questions=list(questions), posts=posts or {})
 
 
 def _questions(conn: Connection, survey_ids: Sequence[int]) -> dict[int, list[Question]]:
@@ -87,8 +89,14 @@ def _questions(conn: Connection, survey_ids: Sequence[int]) -> dict[int, list[Qu
 def _fetch(conn: Connection, where: Any) -> list[SurveyRecord]:
     rows = conn.execute(select(survey).where(where).order_by(survey.c.opens_at.desc(),
                                                             survey.c.id.desc())).all()
-    qs = _questions(conn, [r.id for r in rows])
-    return [_record(r, qs[r.id]) for r in rows]
+    ids = [r.id for r in rows]
+    qs = _questions(conn, ids)
+    posts: dict[int, dict[str, list[str]]] = {}
+    if ids:
+        for r in conn.execute(select(survey_post).where(survey_post.c.survey_id.in_(ids))
+                              .order_by(survey_post.c.id)):
+            posts.setdefault(r.survey_id, {}).setdefault(r.channel, []).append(r.remote_id)
+    return [_record(r, qs[r.id], posts.get(r.id)) for r in rows]
 
 
 # -- reads ----------------------------------------------------------------------------
@@ -119,7 +127,8 @@ def open_at(conn: Connection, now: datetime) -> list[SurveyRecord]:
 
 def calls_on(conn: Connection, channel: str, post_remote_ids: Sequence[str]
              ) -> dict[str, Row]:
-    """Which of these publications (remote ids on ``channel``) carry a survey's call:
+    """Which of these publications (remote ids on ``channel``) carry a survey's call, or
+    are listed by a survey (``posts:``, e.g. a YouTube video):
     ``{post_remote_id: {survey_id, ends_at}}``; ``ends_at``: when it stopped (or stops)
     taking answers."""
     ids = [p for p in set(post_remote_ids) if p]
@@ -131,8 +140,14 @@ def calls_on(conn: Connection, channel: str, post_remote_ids: Sequence[str]
         .join(survey, survey.c.occurrence_id == delivery.c.occurrence_id)
         .where(delivery.c.channel == channel, delivery.c.remote_id.in_(ids),
                survey.c.state != "draft"))
+    listed = conn.execute(
+        select(survey_post.c.remote_id, survey.c.id, survey.c.state, survey.c.closes_at,
+               survey.c.closed_at)
+        .join(survey, survey.c.id == survey_post.c.survey_id)
+        .where(survey_post.c.channel == channel, survey_post.c.remote_id.in_(ids),
+               survey.c.state != "draft"))
     out: dict[str, Row] = {}
-    for remote_id, survey_id, state, closes_at, closed_at in rows:
+    for remote_id, survey_id, state, closes_at, closed_at in [*rows, *listed]:
         ends = min(closes_at, closed_at) if state == "closed" and closed_at else closes_at
         out[remote_id] = {"survey_id": survey_id, "ends_at": ends}
     return out
@@ -149,9 +164,13 @@ def answer_counts(db: Database, survey_id: int) -> dict[str, Any]:
     """Answers linked to a survey: total, distinct people, per channel, per theme id."""
     with db.read() as conn:
         linked = inbox_items.c.survey_id == survey_id
-        total, people = conn.execute(select(
-            func.count(), func.count(func.distinct(inbox_items.c.author_key)))
+        # people: distinct pseudonymous authors; an answer without one (a blog guest)
+        # counts as one person, since nothing says two of them are the same
+        total, authors, anonymous = conn.execute(select(
+            func.count(), func.count(func.distinct(inbox_items.c.author_key)),
+            func.count().filter(inbox_items.c.author_key.is_(None)))
             .where(linked)).one()
+        people = authors + anonymous
         per_channel = dict(conn.execute(
             select(inbox_items.c.channel, func.count()).where(linked)
             .group_by(inbox_items.c.channel).order_by(inbox_items.c.channel)).all())
@@ -164,18 +183,21 @@ def answer_counts(db: Database, survey_id: int) -> dict[str, Any]:
 
 # -- writes ---------------------------------------------------------------------------
 
-def add(conn: Connection, values: Row, questions: Sequence[Question]) -> int:
-    """A new survey with its themes; its id."""
+def add(conn: Connection, values: Row, questions: Sequence[Question],
+        posts: dict[str, Sequence[str]] | None = None) -> int:
+    """A new survey with its themes (and other posts whose comments are answers); its id."""
     values = dict(values)
     values["channels"] = json.dumps(list(values.get("channels") or []), ensure_ascii=False)
     values["card"] = json.dumps(dict(values.get("card") or {}), ensure_ascii=False, default=str)
     new_id = conn.execute(insert(survey).values(**values)).inserted_primary_key[0]
     _put_questions(conn, new_id, questions)
+    _put_posts(conn, new_id, posts or {})
     return int(new_id)
 
 
 def change(conn: Connection, survey_id: int, values: Row,
-           questions: Sequence[Question] | None = None) -> None:
+           questions: Sequence[Question] | None = None,
+           posts: dict[str, Sequence[str]] | None = None) -> None:
     """Update a survey's fields and, if given, its themes (matched by key: a kept key keeps
     its id and the answers linked to it; a dropped key's answers lose their theme)."""
     values = dict(values)
@@ -187,6 +209,22 @@ def change(conn: Connection, survey_id: int, values: Row,
         conn.execute(update(survey).where(survey.c.id == survey_id).values(**values))
     if questions is not None:
         _put_questions(conn, survey_id, questions)
+    if posts is not None:
+        _put_posts(conn, survey_id, posts)
+
+
+def _put_posts(conn: Connection, survey_id: int, posts: dict[str, Sequence[str]]) -> None:
+    conn.execute(delete(survey_post).where(survey_post.c.survey_id == survey_id))
+    rows = [{"survey_id": survey_id, "channel": channel, "remote_id": str(remote_id)}
+            for channel, ids in posts.items() for remote_id in dict.fromkeys(ids)]
+    if rows:
+        conn.execute(insert(survey_post), rows)
+
+
+def post_owner(conn: Connection, channel: str, remote_id: str) -> int | None:
+    """The survey that already lists this post (a post belongs to one survey)."""
+    return conn.execute(select(survey_post.c.survey_id).where(
+        survey_post.c.channel == channel, survey_post.c.remote_id == remote_id)).scalar()
 
 
 def _put_questions(conn: Connection, survey_id: int, questions: Sequence[Question]) -> None:

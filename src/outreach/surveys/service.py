@@ -109,12 +109,21 @@ class SurveyService:
                       channels=list(spec.channels), card=dict(spec.card),
                       opens_at=spec.opens_at, closes_at=spec.closes_at,
                       source_file=spec.source_file, updated_at=now)
+        posts = {k: list(v) for k, v in spec.posts.items()}
         with self.db.begin() as conn:
             existing = store.get(conn, spec.slug)
+            for channel, ids in posts.items():
+                for remote_id in ids:
+                    owner = store.post_owner(conn, channel, remote_id)
+                    if owner is not None and (existing is None or owner != existing.id):
+                        raise SurveyError(_("post {id} on {channel} already belongs to another "
+                                            "survey: list it in one survey only",
+                                            id=remote_id, channel=channel),
+                                          file=spec.source_file, key="posts")
             if existing is None:
                 new_id = store.add(conn, dict(values, slug=spec.slug, state="draft",
                                               created_by=by.name, created_at=now),
-                                   spec.questions)
+                                   spec.questions, posts)
                 record(conn, by, "survey.create", "survey", new_id, {"slug": spec.slug})
                 created, survey_id = True, new_id
             else:
@@ -125,7 +134,7 @@ class SurveyService:
                                         "template and channels stay as they were",
                                         slug=spec.slug, state=existing.state),
                                       file=spec.source_file, key="channels")
-                store.change(conn, existing.id, values, spec.questions)
+                store.change(conn, existing.id, values, spec.questions, posts)
                 record(conn, by, "survey.update", "survey", existing.id, {"slug": spec.slug})
                 created, survey_id = False, existing.id
         log(logger, logging.INFO, "survey saved", survey=spec.slug, created=created,
