@@ -48,8 +48,10 @@ def card_data(service: "SurveyService", survey: SurveyRecord) -> dict[str, Any]:
 
 
 def publish_call(service: "SurveyService", survey: SurveyRecord, by: Actor, *,
-                 at: datetime | None = None, approval: bool | None = None) -> int:
-    """Plan the call (once) and mark the survey published; the occurrence id."""
+                 at: datetime | None = None, approval: bool | None = None,
+                 prepare: bool = False) -> int:
+    """Plan the call (once) and mark the survey published; the occurrence id. ``prepare``
+    renders the draft now (the CLI; a web request leaves it to the daemon)."""
     from ..publishing import model as m
     from ..publishing.audit import audit
     from ..publishing.manual import choose_channels
@@ -83,6 +85,8 @@ def publish_call(service: "SurveyService", survey: SurveyRecord, by: Actor, *,
             prepare_at=now, grace=grace(publishing), created_by=by.name)
         occ_id = publishing.plan(spec, audit=audit(by, "survey.publish", "occurrence", None, {
             "survey": survey.slug, "channels": names, "at": when.isoformat()}))
+        if prepare:
+            publishing.prepare_one(occ_id)
     finally:
         publishing.close()
     with service.db.begin() as conn:

@@ -93,6 +93,8 @@ class SurveyService:
         path = Path(name)
         if path.suffix not in (".yaml", ".yml"):
             path = self.folder / f"{check_slug(str(name))}.yaml"
+        elif not path.is_absolute() and not path.is_file():
+            path = self.settings.root / path          # relative to the workspace
         if not path.is_file():
             raise SurveyError(_("file not found: write it first (see docs/surveys.md)"),
                               file=path)
@@ -156,12 +158,13 @@ class SurveyService:
         return self.get(survey.id)
 
     def publish(self, ident: int | str, by: Actor, *, at: datetime | None = None,
-                approval: bool | None = None) -> int:
+                approval: bool | None = None, prepare: bool = False) -> int:
         """Plan the call on the ledger (once); the occurrence id. Nothing is sent inside
-        the call: the daemon or ``run-due`` renders and sends it (``prepare`` at once)."""
+        the call: the daemon or ``run-due`` sends it (``prepare``: render the draft now)."""
         from .publish import publish_call
 
-        return publish_call(self, self.get(ident), by, at=at, approval=approval)
+        return publish_call(self, self.get(ident), by, at=at, approval=approval,
+                            prepare=prepare)
 
     def link(self, item_id: int, ident: int | str | None, by: Actor,
              theme: str | None = None) -> dict[str, Any]:
