@@ -123,3 +123,13 @@ def test_korean_output(ws, capsys):
         assert "2026년 12월 1일 (화) 09:00" in out
         assert run(ws, "survey", "show", "nope") == 2
         assert "설문 nope이(가) 없습니다" in capsys.readouterr().err
+
+
+def test_outreach_check_reads_the_survey_files(ws, capsys):
+    path = ws.root / "content" / "surveys" / "2026-q4-live.yaml"
+    assert run(ws, "check", "--days", "1") == 0
+    assert "survey files 1" in capsys.readouterr().out
+    path.write_text(path.read_text(encoding="utf-8").replace("title:", "titel:"),
+                    encoding="utf-8")
+    assert run(ws, "check", "--days", "1") == 2
+    assert "2026-q4-live.yaml:1: titel: unknown field" in capsys.readouterr().out
