@@ -181,6 +181,17 @@ def answer_counts(db: Database, survey_id: int) -> dict[str, Any]:
             "questions": per_question}
 
 
+def answers(db: Database, survey_id: int, limit: int = 50) -> list[Row]:
+    """The newest answers of a survey (raw text: the caller masks it before showing)."""
+    with db.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(
+            select(inbox_items.c.id, inbox_items.c.channel, inbox_items.c.text,
+                   inbox_items.c.created_at, inbox_items.c.survey_question_id,
+                   inbox_items.c.status)
+            .where(inbox_items.c.survey_id == survey_id)
+            .order_by(inbox_items.c.created_at.desc(), inbox_items.c.id.desc()).limit(limit))]
+
+
 # -- writes ---------------------------------------------------------------------------
 
 def add(conn: Connection, values: Row, questions: Sequence[Question],

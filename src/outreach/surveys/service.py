@@ -88,6 +88,41 @@ class SurveyService:
         return SurveySummary(survey, counts["total"], counts["people"], counts["channels"],
                              questions, occurrence, deliveries)
 
+    def answers(self, ident: int | str, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest answers, masked (phone numbers, addresses ...) like every inbox view."""
+        from ..inbox.masking import mask
+        from ..store.inbox import from_db
+
+        survey = self.get(ident)
+        themes = {q.id: q for q in survey.questions}
+        return [{**row, "text": mask(row["text"]), "created_at": from_db(row["created_at"]),
+                 "theme": themes.get(row["survey_question_id"])}
+                for row in store.answers(self.db, survey.id, limit)]
+
+    def file_text(self, slug: str) -> str:
+        """The YAML staff edit: the file as written (comments kept), else the stored
+        survey in YAML, else a starting point."""
+        from .spec import to_yaml
+
+        path = self.folder / f"{check_slug(slug)}.yaml"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+        found = store.find(self.db, slug)
+        if found is not None:
+            return to_yaml(found, self.settings.timezone)
+        return STARTER
+
+    def save_text(self, slug: str, text: str, by: Actor) -> tuple[int, bool]:
+        """Check survey YAML from the web form, write it to ``content/surveys/<slug>.yaml``
+        and save it, so the file and the database say the same; (id, created)."""
+        from .spec import parse_spec
+
+        path = self.folder / f"{check_slug(slug)}.yaml"
+        spec = parse_spec(text, slug, self.settings.timezone, file=path)
+        result = self.save(spec, by)
+        _write(path, text)
+        return result
+
     def load_file(self, name: str | Path) -> SurveySpec:
         """A survey file by path, or by slug from ``content/surveys/``."""
         path = Path(name)
@@ -180,3 +215,33 @@ def _ident(value: int | str) -> int | str:
         return value
     text = str(value).strip().lstrip("#")
     return int(text) if text.isdigit() else text
+
+
+STARTER = """\
+title: 소통 라이브 질문 모집
+opens: 2026-12-01 09:00
+closes: 2026-12-14 18:00
+intro: 시장이 직접 답하는 소통 라이브에서 다룰 질문을 받습니다.
+questions:
+  - {key: traffic, label: 교통·주차}
+  - {key: welfare, label: 복지·돌봄}
+  - {key: other, label: 자유 질문}
+card:
+  photo: content/photos/city-hall.jpg
+"""
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace the file at once (a reader never sees half of it)."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
