@@ -68,6 +68,8 @@ def test_editor_creates_edits_publishes_and_closes(staff):
     assert occ["id"] == survey.occurrence_id and occ["created_by"] == "ed"
     again = staff.get("/surveys/test-live")
     assert 'id="publish"' not in again.text and 'id="call-state"' in again.text
+    run = staff.get(f"/runs/{occ['id']}")
+    assert run.status_code == 200 and "survey call: test-live" in run.text
     closed = post(staff, "/surveys/test-live/close", page="/surveys/test-live")
     assert closed.status_code == 303 and svc.get("test-live").state == "closed"
 
