@@ -130,24 +130,34 @@ def calls_on(conn: Connection, channel: str, post_remote_ids: Sequence[str]
     """Which of these publications (remote ids on ``channel``) carry a survey's call, or
     are listed by a survey (``posts:``, e.g. a YouTube video):
     ``{post_remote_id: {survey_id, ends_at}}``; ``ends_at``: when it stopped (or stops)
-    taking answers."""
-    ids = [p for p in set(post_remote_ids) if p]
-    if not ids:
+    taking answers.
+
+    Driven from the few surveys (their calls' deliveries on this channel by the
+    (occurrence, channel) unique index, and their listed posts), then matched here: the
+    page's post ids against the whole ledger made PostgreSQL scan every delivery, 180 ms
+    a page at 100,000 deliveries (bench/survey_ingest.py), and so did a join before the
+    tables had statistics."""
+    wanted = {p for p in post_remote_ids if p}
+    if not wanted:
         return {}
-    rows = conn.execute(
-        select(delivery.c.remote_id, survey.c.id, survey.c.state, survey.c.closes_at,
-               survey.c.closed_at)
-        .join(survey, survey.c.occurrence_id == delivery.c.occurrence_id)
-        .where(delivery.c.channel == channel, delivery.c.remote_id.in_(ids),
-               survey.c.state != "draft"))
+    taking = {r.occurrence_id: r for r in conn.execute(
+        select(survey.c.id, survey.c.state, survey.c.closes_at, survey.c.closed_at,
+               survey.c.occurrence_id)
+        .where(survey.c.state != "draft", survey.c.occurrence_id.is_not(None)))}
+    called = [(remote_id, taking[occ].id, taking[occ].state, taking[occ].closes_at,
+               taking[occ].closed_at) for remote_id, occ in conn.execute(
+        select(delivery.c.remote_id, delivery.c.occurrence_id)
+        .where(delivery.c.occurrence_id.in_(list(taking)), delivery.c.channel == channel,
+               delivery.c.remote_id.is_not(None)))] if taking else []
     listed = conn.execute(
         select(survey_post.c.remote_id, survey.c.id, survey.c.state, survey.c.closes_at,
                survey.c.closed_at)
         .join(survey, survey.c.id == survey_post.c.survey_id)
-        .where(survey_post.c.channel == channel, survey_post.c.remote_id.in_(ids),
-               survey.c.state != "draft"))
+        .where(survey_post.c.channel == channel, survey.c.state != "draft"))
     out: dict[str, Row] = {}
-    for remote_id, survey_id, state, closes_at, closed_at in [*rows, *listed]:
+    for remote_id, survey_id, state, closes_at, closed_at in [*called, *listed]:
+        if remote_id not in wanted:
+            continue
         ends = min(closes_at, closed_at) if state == "closed" and closed_at else closes_at
         out[remote_id] = {"survey_id": survey_id, "ends_at": ends}
     return out
