@@ -59,7 +59,7 @@ class SurveySpec:
 
 
 def check_slug(slug: str, *, file: object | None = None) -> str:
-    if not SLUG.fullmatch(slug or ""):
+    if not SLUG.fullmatch(slug or "") or slug == "new":      # /surveys/new is the form
         raise SurveyError(_("{slug!r} is not a survey name: use lower-case letters, digits and "
                             "dashes, e.g. 2026-q4-live", slug=slug), file=file, key="slug")
     return slug
