@@ -106,6 +106,27 @@ def test_a_closed_or_broken_survey_leaves_no_ledger_row(tmp_path, db_url):
         db.dispose()
 
 
+def test_closing_before_the_call_went_out_cancels_the_call(tmp_path, db_url):
+    settings = workspace(tmp_path, db_url)
+    add_survey_files(settings.root)
+    db = open_database(db_url)
+    clock = Clock(OPEN - timedelta(days=3))              # before the survey opens
+    try:
+        surveys = saved_survey(settings, db, clock)
+        occ = surveys.publish("2026-q4-live", STAFF, approval=False)
+        publishing = PublishingService(settings, db, clock=clock)
+        publishing.work()                                 # the draft is ready, not yet due
+        assert publishing.occurrence(occ)["state"] == m.PREPARED
+        surveys.close("2026-q4-live", STAFF)
+        clock.now = OPEN
+        publishing.work()
+        assert publishing.occurrence(occ)["state"] == m.CANCELLED
+        assert {d["state"] for d in publishing.ledger.deliveries([occ])} == {m.D_CANCELLED}
+        assert publishing.ledger.count_attempts() == 0
+    finally:
+        db.dispose()
+
+
 def _local(moment: datetime) -> str:
     return moment.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M")
 

@@ -109,3 +109,20 @@ def _check_data(publishing: Any, survey: SurveyRecord, data: dict[str, Any]) -> 
     tpl = load_template(settings.templates_dir, survey.template)
     post_data(tpl, data, None, workspace=settings.root, media_dirs=settings.media_dirs)
 
+
+
+def withdraw_call(service: "SurveyService", survey: SurveyRecord, by: Actor) -> bool:
+    """A survey closed before its call went out: cancel the call (a call inviting questions
+    to a closed survey must not appear). True if it was withdrawn."""
+    if survey.occurrence_id is None:
+        return False
+    from ..publishing import model as m
+    from ..publishing.audit import audit
+    from ..store.ledger import Ledger
+
+    reason = _("survey {slug} was closed before its call went out", slug=survey.slug)
+    return Ledger(service.db).close_occurrence(
+        survey.occurrence_id, m.CANCELLED, reason, service.clock(),
+        from_states=m.NOT_STARTED, by=by.name,
+        audit=audit(by, "post.cancel", "occurrence", survey.occurrence_id,
+                    {"reason": reason, "survey": survey.slug}))

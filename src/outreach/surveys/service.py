@@ -180,7 +180,7 @@ class SurveyService:
 
     def close(self, ident: int | str, by: Actor) -> SurveyRecord:
         """Stop taking answers now (the chatbot says it is closed; comments still come in
-        but are no longer linked)."""
+        but are no longer linked). A call that has not gone out yet is cancelled."""
         survey = self.get(ident)
         now = self.clock()
         with self.db.begin() as conn:
@@ -189,7 +189,11 @@ class SurveyService:
                 raise SurveyError(_("survey {slug} is already closed", slug=survey.slug),
                                   key="survey")
             record(conn, by, "survey.close", "survey", survey.id, {"slug": survey.slug})
-        log(logger, logging.INFO, "survey closed", survey=survey.slug, by=by.label())
+        from .publish import withdraw_call
+
+        withdrawn = withdraw_call(self, survey, by)
+        log(logger, logging.INFO, "survey closed", survey=survey.slug, by=by.label(),
+            call_withdrawn=withdrawn)
         return self.get(survey.id)
 
     def publish(self, ident: int | str, by: Actor, *, at: datetime | None = None,
