@@ -65,7 +65,8 @@ def test_link_by_hand_and_unlink(ws, capsys):
         from outreach.store.inbox_tables import inbox_items
 
         item = conn.execute(insert(inbox_items).values(
-            channel="band", remote_id="b1", text="소통 라이브에서 주차 문제를 다뤄 주세요",
+            channel="band", remote_id="b1",
+            text="소통 라이브에서 주차 문제를 다뤄 주세요 (010-9876-5432)",
             created_at=now, received_at=now, kind="opinion")).inserted_primary_key[0]
     capsys.readouterr()
     assert run(ws, "survey", "link", str(item), "2026-q4-live", "--theme", "traffic") == 0
@@ -76,6 +77,10 @@ def test_link_by_hand_and_unlink(ws, capsys):
     assert run(ws, "survey", "link", str(item), "2026-q4-live", "--theme", "nope") == 2
     err = capsys.readouterr().err
     assert "theme: survey 2026-q4-live has no theme nope" in err and "traffic" in err
+    assert run(ws, "survey", "show", "2026-q4-live", "--answers", "5") == 0
+    out = capsys.readouterr().out
+    assert f"#{item} band [교통·주차]" in out and "주차 문제" in out
+    assert "9876-5432" not in out                                  # masked
     assert run(ws, "survey", "unlink", str(item)) == 0
     with db.read() as conn:
         row = store.get_item(conn, item)

@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sh = ssub.add_parser("show", help=_("one survey: themes, the call, answers per channel "
                                         "and theme"))
     sh.add_argument("survey", help=_("survey name or number"))
+    sh.add_argument("--answers", type=int, default=0, metavar="N",
+                    help=_("also list the newest N answers (masked)"))
     sh.add_argument("--json", action="store_true")
     sh.set_defaults(handler=cmd_show)
     pub = ssub.add_parser("publish", help=_("publish the call to its channels through the "
@@ -122,8 +124,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     service = _service(args)
     summary = service.summary(args.survey)
     s = summary.survey
+    answers = service.answers(s.id, limit=args.answers) if args.answers > 0 else []
     if args.json:
-        print(json.dumps(_as_json(summary), ensure_ascii=False, indent=2, default=str))
+        data = _as_json(summary)
+        if args.answers > 0:
+            data["latest"] = [{"item": a["id"], "channel": a["channel"],
+                               "theme": a["theme"].key if a["theme"] else None,
+                               "text": a["text"], "created_at": a["created_at"].isoformat()}
+                              for a in answers]
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
         return 0
     tz = service.settings.timezone
     print(f"#{s.id} {s.slug} [{_state(s.state)}] {s.title}")
@@ -147,6 +156,12 @@ def cmd_show(args: argparse.Namespace) -> int:
                 when=format_datetime(occ["scheduled_for"], tz)))
         for d in summary.deliveries or []:
             print(f"  {d['channel']}: {d['state']}" + (f" {d['url']}" if d.get("url") else ""))
+    if answers:
+        print(_("newest answers:"))
+        for a in answers:
+            theme = f" [{a['theme'].label}]" if a["theme"] else ""
+            print(f"  #{a['id']} {a['channel']}{theme} {format_datetime(a['created_at'], tz)}: "
+                  f"{a['text']}")
     return 0
 
 
