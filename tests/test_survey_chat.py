@@ -94,6 +94,7 @@ def test_theme_by_quick_reply_then_text_becomes_a_survey_answer(tmp_path, db_url
                 {"label": "자유 질문", "action": "message", "messageText": "자유 질문"}]
             chosen = say(client, skill("교통·주차"))
             assert "'교통·주차'에 대해" in texts(chosen) and chosen["quickReplies"] == []
+            say(client, skill("안녕하세요"))         # a greeting is not the answer
             clock.now = OPEN + timedelta(minutes=3)
             done = say(client, skill("시내버스 배차 간격이 너무 길어요. 010-2345-6789로 연락 주세요"))
             assert "질문이 접수되었습니다" in texts(done)

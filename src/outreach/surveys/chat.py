@@ -50,8 +50,10 @@ class ChatStep:
 
 
 def turn(conn: Connection, cfg: SurveyChat, channel: str, author_key: str, utterance: str,
-         extra: Mapping[str, Any], now: datetime, tz: tzinfo) -> ChatStep | None:
-    """The survey step for this utterance, or None when it is not part of a survey."""
+         extra: Mapping[str, Any], now: datetime, tz: tzinfo, *,
+         casual: bool = False) -> ChatStep | None:
+    """The survey step for this utterance, or None when it is not part of a survey.
+    ``casual``: a greeting or a menu word, which never becomes the answer itself."""
     words = {w.lower() for w in cfg.words}
     text = utterance.strip()
     opened = store.open_at(conn, now)
@@ -71,8 +73,10 @@ def turn(conn: Connection, cfg: SurveyChat, channel: str, author_key: str, utter
                             quick=theme_replies(cfg, survey))
         ended = store.ended(conn, now)
         return ChatStep(MENU, (_fill(cfg.closed, ended[0], tz) if ended else cfg.none,))
+    if casual or not text:
+        return None
     pending = store.chat_pending(conn, channel, author_key, now)
-    if pending is None or not text:
+    if pending is None:
         return None
     store.chat_clear(conn, channel, author_key)
     survey = store.get(conn, pending["survey_id"])
