@@ -40,6 +40,8 @@ def test_editor_creates_edits_publishes_and_closes(staff):
     listing = staff.get("/surveys")
     assert listing.status_code == 200 and 'href="/surveys/new"' in listing.text
     assert 'href="/surveys"' in listing.text                      # in the navigation bar
+    form = staff.get("/surveys/new")
+    assert form.status_code == 200 and "questions:" in form.text and 'name="slug"' in form.text
     bad = post(staff, "/surveys", {"slug": "test-live", "text": SURVEY_YAML.replace(
         "closes: 2026-12-14 18:00", "closes: someday")}, page="/surveys/new")
     assert bad.status_code == 400

@@ -99,11 +99,13 @@ class SurveyService:
                  "theme": themes.get(row["survey_question_id"])}
                 for row in store.answers(self.db, survey.id, limit)]
 
-    def file_text(self, slug: str) -> str:
+    def file_text(self, slug: str | None) -> str:
         """The YAML staff edit: the file as written (comments kept), else the stored
-        survey in YAML, else a starting point."""
+        survey in YAML, else (``slug`` None: a new survey) a starting point."""
         from .spec import to_yaml
 
+        if slug is None:
+            return STARTER
         path = self.folder / f"{check_slug(slug)}.yaml"
         if path.is_file():
             return path.read_text(encoding="utf-8")

@@ -35,7 +35,7 @@ def index(request: Request) -> Response:
 @requires(SURVEY)
 def new(request: Request) -> Response:
     svc = _service(request)
-    return page(request, "surveys/edit.html", {"slug": "", "text": svc.file_text("new"),
+    return page(request, "surveys/edit.html", {"slug": "", "text": svc.file_text(None),
                                                "editing": False, "error": None})
 
 
