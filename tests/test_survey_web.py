@@ -11,7 +11,7 @@ from outreach.publishing.service import PublishingService
 from outreach.store.inbox_tables import inbox_items
 from outreach.surveys.service import SCHEDULE, SurveyService
 
-from web_support import add_user, csrf, post, sign_in
+from web_support import add_user, csrf, post, sign_in, staff_client
 
 SURVEY_YAML = """title: 시험 설문
 opens: 2026-12-01 09:00
@@ -108,6 +108,13 @@ def test_detail_counts_answers_per_channel_and_theme_and_officers_link(staff):
     assert denied.status_code == 403
     assert staff.get("/surveys/2026-q4-live/edit").status_code == 403
     assert svc.summary("2026-q4-live").total == 2
+    add_user(ws.db, "ed2", "editor")          # the officer sees only their departments' items
+    with staff_client(ws) as editor:
+        sign_in(editor, "ed2")
+        item_page = editor.get(f"/inbox/{a}")
+    assert item_page.status_code == 200
+    assert 'id="item-survey"><a href="/surveys/2026-q4-live">2026년 4분기 소통 라이브</a> · 교통·주차' \
+        in item_page.text
 
 
 def test_viewer_reads_only_and_unknown_survey_is_404(staff):
