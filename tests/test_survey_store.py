@@ -110,8 +110,14 @@ def test_chat_choice_expires_and_is_replaced(db_url):
         sid = _survey(db)
         q = store.find(db, sid).questions
         with db.begin() as conn:
+            store.chat_choose(conn, "kakao", "u0", sid, q[0].id, T0 - timedelta(hours=2),
+                              T0 - timedelta(hours=1))                      # abandoned
             store.chat_choose(conn, "kakao", "u1", sid, q[0].id, T0, T0 + timedelta(minutes=30))
             store.chat_choose(conn, "kakao", "u1", sid, q[1].id, T0, T0 + timedelta(minutes=30))
+            from sqlalchemy import func as f
+
+            assert conn.execute(select(f.count()).select_from(survey_tables.survey_chat)
+                                ).scalar() == 1
         with db.read() as conn:
             assert store.chat_pending(conn, "kakao", "u1", T0)["question_id"] == q[1].id
             assert store.chat_pending(conn, "kakao", "u1", T0 + timedelta(hours=1)) is None

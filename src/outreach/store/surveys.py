@@ -310,9 +310,11 @@ def chat_pending(conn: Connection, channel: str, author_key: str, now: datetime)
 
 def chat_choose(conn: Connection, channel: str, author_key: str, survey_id: int,
                 question_id: int, now: datetime, expires_at: datetime) -> None:
-    """Remember a user's theme choice (a later choice replaces it)."""
-    conn.execute(delete(survey_chat).where(survey_chat.c.channel == channel,
-                                           survey_chat.c.author_key == author_key))
+    """Remember a user's theme choice (a later choice replaces it; choices nobody
+    followed up are dropped once expired, so the table stays the size of a conversation)."""
+    conn.execute(delete(survey_chat).where(
+        (survey_chat.c.channel == channel) & (survey_chat.c.author_key == author_key)
+        | (survey_chat.c.expires_at <= now)))
     conn.execute(insert(survey_chat).values(channel=channel, author_key=author_key,
                                             survey_id=survey_id, question_id=question_id,
                                             started_at=now, expires_at=expires_at))
