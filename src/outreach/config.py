@@ -65,6 +65,7 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
     "notifications.to": None,   # role -> addresses, checked by notify/settings.py
     "autopilot": None,          # validated by outreach/autopilot/settings.py
     "metrics": None,            # validated by outreach/metrics/settings.py
+    "surveys": None,            # validated by outreach/surveys/settings.py
 }
 _TOP_LEVEL_KEYS = KNOWN_KEYS[""]
 
