@@ -1,0 +1,89 @@
+"""The speed-ups of the renderer keep its pixels: photos prepared in threads, the one-colour
+shade path, the direction-dependent photo filter, JPEG's first try. (Timings are in
+bench/render.py, never asserted here.)"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image, ImageChops, ImageOps
+
+from outreach.render import paint, render_post, textbox
+from outreach.render.fonts import FontBook
+from outreach.render.jinja import Evaluator, expression_env
+from outreach.render.output import JPEG_FIRST, encode
+from outreach.render.post import base_context, expand, post_data
+from outreach.render.slides import SlidePainter
+from outreach.render.template import load_template
+
+REPO = Path(__file__).resolve().parents[1]
+CARDS = REPO / "templates" / "cards"
+
+
+def _cold() -> None:
+    paint.PHOTOS.clear()
+    textbox.MASKS.clear()
+    textbox.WIDTHS.clear()
+
+
+def test_photos_prepared_in_threads_give_the_pixels_of_painting_one_slide_at_a_time(
+        tmp_path) -> None:
+    _cold()
+    post = render_post(CARDS, "weekend-guide", out_dir=tmp_path / "post", image_format="png")
+    _cold()
+    tpl = load_template(CARDS, "weekend-guide")
+    ev = Evaluator(expression_env(), tpl.file)
+    ctx = base_context(tpl, post_data(tpl, None, None), None)
+    painter = SlidePainter(tpl, ev, FontBook(tpl.fonts_dir))   # as the studio paints: no prefetch
+    instances = list(expand(tpl, ev, ctx))
+    assert len(instances) == len(post.slides) == 9
+    for n, (spec, slide_ctx) in enumerate(instances, start=1):
+        slide_ctx.update(page=n, pages=len(instances))
+        alone = painter.paint(spec, slide_ctx, n)
+        with Image.open(post.slides[n - 1].path) as written:
+            assert written.convert("RGB").tobytes() == alone.tobytes(), f"slide {n}"
+
+
+def test_a_one_colour_shade_blends_like_the_rgba_gradient() -> None:
+    photo = Image.radial_gradient("L").resize((300, 200)).convert("RGB")
+    ring = paint.shape_mask((200, 120), "ellipse")
+    for start, end, angle in [((0, 0, 0, 0), (0, 0, 0, 0x73), 180),
+                              ((0x12, 0x30, 0x7A, 0x22), (0x12, 0x30, 0x7A, 0xF0), 135)]:
+        for mask in (None, ring):
+            fast, generic = photo.copy(), photo.copy()
+            paint.gradient(fast, start, end, angle, (40, 30, 200, 120), mask)
+            colors = paint.gradient_mask((200, 120), angle).copy()
+            colors.putpalette(paint._blend_palette(start, end), "RGBA")
+            colors = colors.convert("RGBA")
+            alpha = colors.getchannel("A")
+            generic.paste(colors, (40, 30, 240, 150),
+                          alpha if mask is None else ImageChops.multiply(alpha, mask))
+            assert fast.tobytes() == generic.tobytes()
+
+
+def test_cover_enlarges_as_before_and_shrinks_with_a_close_bilinear_filter() -> None:
+    photo = Image.open(REPO / "content" / "photos" / "festival.jpg").convert("RGB")
+    up = paint.cover(photo, (1080, 1350), (0.3, 0.6))
+    assert up.tobytes() == ImageOps.fit(photo, (1080, 1350), Image.Resampling.BICUBIC,
+                                        centering=(0.3, 0.6)).tobytes()
+    down = paint.cover(photo, (1080, 680), (0.5, 0.35))
+    bicubic = ImageOps.fit(photo, (1080, 680), Image.Resampling.BICUBIC, centering=(0.5, 0.35))
+    diff = ImageChops.difference(down, bicubic)
+    assert down.size == (1080, 680) and max(hi for _, hi in diff.getextrema()) <= 16
+    big = photo.resize((4800, 3600))                  # over three times the box: reduced first
+    assert paint.cover(big, (1080, 680), (0.5, 0.5)).size == (1080, 680)
+
+
+def test_jpeg_first_try_has_the_pixels_of_optimized_tables() -> None:
+    photo = Image.open(REPO / "content" / "photos" / "festival.jpg").convert("RGB")
+    plain = encode(photo, "jpeg", None, "slide 1")
+    buf = io.BytesIO()
+    photo.save(buf, "JPEG", **{**JPEG_FIRST, "optimize": True})
+    assert JPEG_FIRST == {"quality": 92, "subsampling": 0, "optimize": False}
+    with Image.open(io.BytesIO(plain)) as a, Image.open(buf) as b:
+        assert a.tobytes() == b.tobytes()
+    # over the budget: the same quality with optimized tables comes before a lower quality
+    squeezed = encode(photo, "jpeg", len(plain) - 1, "slide 1")
+    with Image.open(io.BytesIO(squeezed)) as a, Image.open(io.BytesIO(plain)) as b:
+        assert len(squeezed) < len(plain) and a.tobytes() == b.tobytes()
