@@ -1,6 +1,6 @@
-"""The speed-ups of the renderer keep its pixels: photos prepared in threads, the one-colour
-shade path, the direction-dependent photo filter, JPEG's first try. (Timings are in
-bench/render.py, never asserted here.)"""
+"""The speed-ups of the renderer keep its pixels: photos prepared in threads, the
+direction-dependent photo filter, JPEG's first try. (Timings are in bench/render.py,
+never asserted here.)"""
 
 from __future__ import annotations
 
@@ -43,23 +43,6 @@ def test_photos_prepared_in_threads_give_the_pixels_of_painting_one_slide_at_a_t
         alone = painter.paint(spec, slide_ctx, n)
         with Image.open(post.slides[n - 1].path) as written:
             assert written.convert("RGB").tobytes() == alone.tobytes(), f"slide {n}"
-
-
-def test_a_one_colour_shade_blends_like_the_rgba_gradient() -> None:
-    photo = Image.radial_gradient("L").resize((300, 200)).convert("RGB")
-    ring = paint.shape_mask((200, 120), "ellipse")
-    for start, end, angle in [((0, 0, 0, 0), (0, 0, 0, 0x73), 180),
-                              ((0x12, 0x30, 0x7A, 0x22), (0x12, 0x30, 0x7A, 0xF0), 135)]:
-        for mask in (None, ring):
-            fast, generic = photo.copy(), photo.copy()
-            paint.gradient(fast, start, end, angle, (40, 30, 200, 120), mask)
-            colors = paint.gradient_mask((200, 120), angle).copy()
-            colors.putpalette(paint._blend_palette(start, end), "RGBA")
-            colors = colors.convert("RGBA")
-            alpha = colors.getchannel("A")
-            generic.paste(colors, (40, 30, 240, 150),
-                          alpha if mask is None else ImageChops.multiply(alpha, mask))
-            assert fast.tobytes() == generic.tobytes()
 
 
 def test_cover_enlarges_as_before_and_shrinks_with_a_close_bilinear_filter() -> None:

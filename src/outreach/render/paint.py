@@ -91,15 +91,6 @@ def gradient(canvas: Image.Image, start: RGBA, end: RGBA, angle: float,
     if w <= 0 or h <= 0 or (start[3] == 0 and end[3] == 0):
         return
     where = (x, y, x + w, y + h)
-    if start[:3] == end[:3]:
-        # one colour fading in or out (a shade over a photo): only the alpha varies, so
-        # the colour goes through an L mask of the blended alphas, without building a
-        # box-sized RGBA image (same pixels: a paste blends an RGBA mask by its alpha band)
-        alpha = gradient_mask((w, h), angle).point(_blend_palette(start, end)[3::4])
-        if mask is not None:
-            alpha = ImageChops.multiply(alpha, mask)
-        canvas.paste(start[:3], where, alpha)
-        return
     ramp = gradient_mask((w, h), angle).copy()
     ramp.putpalette(_blend_palette(start, end), "RGBA")
     if start[3] == end[3] == 255 and mask is None:
