@@ -19,8 +19,11 @@ from .template import SlideSpec, Template, load_template
 from .texts import render_texts
 from ..i18n import _
 
-# photo threads beside the painting thread: this machine class has 2 cores
+# threads beside the one that paints: photos decoded and scaled (Pillow releases the GIL
+# there), and slides encoded (zlib / libjpeg into a file, outside the GIL); two each, for
+# the 2 cores of the machines this runs on (a PNG slide takes longer to encode than to paint)
 PHOTO_THREADS = 2
+ENCODE_THREADS = 2
 
 
 def normalize_format(image_format: str) -> str:
@@ -157,13 +160,13 @@ def render_post(templates_dir: Path, name: str, *, out_dir: Path,
     for n, (spec, slide_ctx) in enumerate(instances, start=1):
         slide_ctx.update(page=n, pages=len(instances))
         plans.append((spec, slide_ctx, n, _layers(painter, spec, slide_ctx, n)))
-    # photos are decoded and scaled in two threads while the slides are painted;
-    # encoding slide n (zlib / libjpeg into a file, outside the GIL) overlaps painting
-    # slide n+1, and the last slide's encoding overlaps rendering the channel texts
+    # photos are decoded and scaled in threads while the slides are painted; encoding
+    # slide n overlaps painting slide n+1, and the last encodings overlap rendering the
+    # channel texts
     photos = ThreadPoolExecutor(max_workers=PHOTO_THREADS, thread_name_prefix="photo")
     try:
         painter.prefetch(plans, photos)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode") as pool:
+        with ThreadPoolExecutor(max_workers=ENCODE_THREADS, thread_name_prefix="encode") as pool:
             slides = _paint_all(painter, ev, tpl, plans, pool, fmt, image_budget, alts)
             title, tags, links, texts = post_texts(tpl, ev, ctx, alts, len(instances))
             slides = [(job.result(), size[0], size[1], fmt, alt) for job, size, alt in slides]
