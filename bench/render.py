@@ -1,6 +1,8 @@
 """Benchmark the card renderer on the sample weekend guide (not a test: it prints figures).
 
-    .venv/bin/python bench/render.py [--runs 5] [--format png|jpeg|both]
+    .venv/bin/python bench/render.py [--runs 5] [--format png|jpeg|both] [--profile]
+
+(from the repository root: the sample's photo paths are relative to the workspace)
 
 For each format it prints, in milliseconds per slide:
 
@@ -126,14 +128,37 @@ def bench(fmt: str, runs: int, template: str) -> None:
               f"{'met' if c_new <= 1.3 * c_enc else 'NOT met'}")
 
 
+def profile(fmt: str, runs: int, template: str) -> None:
+    """cProfile of the new-post renders, by own time. It sees the painting thread only:
+    the photo and encode threads show as waits (``acquire``); use CPU above, or
+    ``valgrind --tool=callgrind`` (docs/render.md), for those."""
+    import cProfile
+    import pstats
+
+    templates = REPO / "templates" / "cards"
+    prof = cProfile.Profile()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "post"
+        render_post(templates, template, out_dir=out, image_format=fmt)
+        for _ in range(runs):
+            empty_caches()
+            prof.enable()
+            render_post(templates, template, out_dir=out, image_format=fmt)
+            prof.disable()
+    print(f"{template}, {fmt.upper()}, new post, {runs} runs, painting thread:")
+    pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--format", default="both", choices=("png", "jpeg", "both"))
     parser.add_argument("--template", default="weekend-guide")
+    parser.add_argument("--profile", action="store_true",
+                        help="print a cProfile of the new-post renders instead of timings")
     args = parser.parse_args()
     for fmt in (("png", "jpeg") if args.format == "both" else (args.format,)):
-        bench(fmt, args.runs, args.template)
+        (profile if args.profile else bench)(fmt, args.runs, args.template)
 
 
 if __name__ == "__main__":
