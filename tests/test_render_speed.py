@@ -73,3 +73,24 @@ def test_jpeg_first_try_has_the_pixels_of_optimized_tables() -> None:
     squeezed = encode(photo, "jpeg", len(plain) - 1, "slide 1")
     with Image.open(io.BytesIO(squeezed)) as a, Image.open(io.BytesIO(plain)) as b:
         assert len(squeezed) < len(plain) and a.tobytes() == b.tobytes()
+
+
+def test_glyphs_and_masked_fills_are_pasted_with_pillows_own_pixels() -> None:
+    from PIL import ImageDraw
+
+    from outreach.render.fonts import EMBEDDED_FAMILY
+
+    font = FontBook(None).get(EMBEDDED_FAMILY, 900, 64)
+    for color in ((18, 48, 122, 255), (255, 210, 63, 217)):
+        ours, pillows = (Image.new("RGB", (300, 120), (40, 90, 160)) for _ in range(2))
+        draw = ImageDraw.Draw(ours, "RGBA")
+        textbox._stamp(draw, -12.0, 80.0, "천안 주말", font, draw.draw.draw_ink(color))
+        ImageDraw.Draw(pillows, "RGBA").text((-12, 80), "천안 주말", font=font, fill=color,
+                                            anchor="ls")
+        assert ours.tobytes() == pillows.tobytes()
+        ring = paint.shape_mask((90, 60), "ellipse", outline=6)
+        filled, pasted = ours.copy(), ours.copy()
+        paint.fill(filled, color, (250, 80, 90, 60), ring)       # partly off the canvas
+        pasted.paste(color[:3], (250, 80, 340, 140),
+                     ring if color[3] == 255 else ring.point(lambda v: v * color[3] // 255))
+        assert filled.tobytes() == pasted.tobytes()
