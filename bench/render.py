@@ -1,6 +1,7 @@
 """Benchmark the card renderer on the sample weekend guide (not a test: it prints figures).
 
     .venv/bin/python bench/render.py [--runs 5] [--format png|jpeg|both] [--profile]
+    valgrind --tool=callgrind .venv/bin/python bench/render.py --format jpeg --cold 1  # and 0
 
 (from the repository root: the sample's photo paths are relative to the workspace)
 
@@ -149,6 +150,20 @@ def profile(fmt: str, runs: int, template: str) -> None:
     pstats.Stats(prof).sort_stats("tottime").print_stats(25)
 
 
+def cold(fmt: str, renders: int, template: str) -> None:
+    """One warm-up render, then ``renders`` new posts, nothing timed: for counting
+    instructions, which the load of a shared machine does not change. Run under
+    ``valgrind --tool=callgrind`` with ``--cold 1`` and ``--cold 0``: the difference of
+    the two totals is one new post."""
+    templates = REPO / "templates" / "cards"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "post"
+        render_post(templates, template, out_dir=out, image_format=fmt)
+        for _ in range(renders):
+            empty_caches()
+            render_post(templates, template, out_dir=out, image_format=fmt)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -156,9 +171,14 @@ def main() -> None:
     parser.add_argument("--template", default="weekend-guide")
     parser.add_argument("--profile", action="store_true",
                         help="print a cProfile of the new-post renders instead of timings")
+    parser.add_argument("--cold", type=int, metavar="N",
+                        help="render N new posts after a warm-up, untimed (for callgrind)")
     args = parser.parse_args()
     for fmt in (("png", "jpeg") if args.format == "both" else (args.format,)):
-        (profile if args.profile else bench)(fmt, args.runs, args.template)
+        if args.cold is not None:
+            cold(fmt, args.cold, args.template)
+        else:
+            (profile if args.profile else bench)(fmt, args.runs, args.template)
 
 
 if __name__ == "__main__":
