@@ -93,9 +93,9 @@ def gradient(canvas: Image.Image, start: RGBA, end: RGBA, angle: float,
     x, y, w, h = box or (0, 0, *canvas.size)
     if w <= 0 or h <= 0 or (start[3] == 0 and end[3] == 0):
         return
-    where = (x, y, x + w, y + h)
     ramp = gradient_mask((w, h), angle).copy()
     ramp.putpalette(_blend_palette(start, end), "RGBA")
+    where = (x, y, x + w, y + h)
     if start[3] == end[3] == 255 and mask is None:
         canvas.paste(ramp.convert("RGB"), where)
         return

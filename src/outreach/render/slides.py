@@ -26,8 +26,8 @@ from ..i18n import _
 _REF = re.compile(r"\{\{-?\s*([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?")
 
 _ALIGN = ("left", "center", "right")
-_CHECK_SIZE = 24          # px at which a font's glyph coverage is checked (see _fallback)
 _VALIGN = ("top", "middle", "bottom")
+_CHECK_SIZE = 24          # px at which a font's glyph coverage is checked (see _fallback)
 _PAGE_DEFAULTS = {"text": "{{ page }} / {{ pages }}", "size": 28, "weight": "Bold",
                   "align": "right", "valign": "middle", "line_height": 1.3, "padding": [18, 0]}
 
