@@ -19,6 +19,12 @@ from .template import SlideSpec, Template, load_template
 from .texts import render_texts
 from ..i18n import _
 
+# threads beside the one that paints: photos decoded and scaled (Pillow releases the GIL
+# there), and slides encoded (zlib / libjpeg into a file, outside the GIL); two each, for
+# the 2 cores of the machines this runs on (a PNG slide takes longer to encode than to paint)
+PHOTO_THREADS = 2
+ENCODE_THREADS = 2
+
 
 def normalize_format(image_format: str) -> str:
     fmt = image_format.strip().lower()
@@ -150,19 +156,45 @@ def render_post(templates_dir: Path, name: str, *, out_dir: Path,
         raise DataError(_("template {name} produced no slides from this data: check the lists "
                           "its slides repeat over", name=tpl.name))
     alts = []
-    # encoding slide n (zlib / libjpeg into a file, outside the GIL) overlaps painting
-    # slide n+1, and the last slide's encoding overlaps rendering the channel texts
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode") as pool:
-        jobs = []
-        for n, (spec, slide_ctx) in enumerate(instances, start=1):
-            slide_ctx.update(page=n, pages=len(instances))
-            image = painter.paint(spec, slide_ctx, n)
-            alt = alt_text(ev, spec, slide_ctx, n, tpl)
-            jobs.append((pool.submit(encode, image, fmt, image_budget, f"slide {n} ({spec.name})"),
-                         image.size, alt))
-            alts.append({"index": n, "alt": alt, "name": spec.name})
-            del image
-        title, tags, links, texts = post_texts(tpl, ev, ctx, alts, len(instances))
-        slides = [(job.result(), size[0], size[1], fmt, alt) for job, size, alt in jobs]
+    plans = []
+    for n, (spec, slide_ctx) in enumerate(instances, start=1):
+        slide_ctx.update(page=n, pages=len(instances))
+        plans.append((spec, slide_ctx, n, _layers(painter, spec, slide_ctx, n)))
+    # photos are decoded and scaled in threads while the slides are painted; encoding
+    # slide n overlaps painting slide n+1, and the last encodings overlap rendering the
+    # channel texts
+    photos = ThreadPoolExecutor(max_workers=PHOTO_THREADS, thread_name_prefix="photo")
+    try:
+        painter.prefetch(plans, photos)
+        with ThreadPoolExecutor(max_workers=ENCODE_THREADS, thread_name_prefix="encode") as pool:
+            slides = _paint_all(painter, ev, tpl, plans, pool, fmt, image_budget, alts)
+            title, tags, links, texts = post_texts(tpl, ev, ctx, alts, len(instances))
+            slides = [(job.result(), size[0], size[1], fmt, alt) for job, size, alt in slides]
+    finally:
+        photos.shutdown(wait=True, cancel_futures=True)
     return write_post(Path(out_dir), template=tpl.name, title=title, slides=slides, texts=texts,
                       tags=tags, links=links, data=values, warnings=painter.warnings)
+
+
+def _layers(painter: SlidePainter, spec: SlideSpec, ctx: Mapping[str, Any], n: int
+            ) -> list | None:
+    """A slide's evaluated layers, or None when they fail: painting then evaluates them
+    again and raises the error in slide order, after any error of an earlier slide."""
+    try:
+        return painter.layers(spec, ctx, n)
+    except TemplateError:
+        return None
+
+
+def _paint_all(painter: SlidePainter, ev: Evaluator, tpl: Template, plans: list, pool: Any,
+               fmt: str, image_budget: int | None, alts: list[dict[str, Any]]) -> list:
+    """Paint each slide and hand it to ``pool`` to encode: (future bytes, size, alt) each."""
+    jobs = []
+    for spec, slide_ctx, n, layers in plans:
+        image = painter.paint(spec, slide_ctx, n, layers)
+        alt = alt_text(ev, spec, slide_ctx, n, tpl)
+        jobs.append((pool.submit(encode, image, fmt, image_budget, f"slide {n} ({spec.name})"),
+                     image.size, alt))
+        alts.append({"index": n, "alt": alt, "name": spec.name})
+        del image
+    return jobs

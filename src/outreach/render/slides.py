@@ -8,6 +8,7 @@ file and line, the slide (number and name) and the layer.
 from __future__ import annotations
 
 import re
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -27,6 +28,7 @@ _REF = re.compile(r"\{\{-?\s*([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?")
 
 _ALIGN = ("left", "center", "right")
 _VALIGN = ("top", "middle", "bottom")
+_CHECK_SIZE = 24          # px at which a font's glyph coverage is checked (see _fallback)
 _PAGE_DEFAULTS = {"text": "{{ page }} / {{ pages }}", "size": 28, "weight": "Bold",
                   "align": "right", "valign": "middle", "line_height": 1.3, "padding": [18, 0]}
 
@@ -119,6 +121,63 @@ class SlidePainter:
         self._photos: dict[tuple[str, tuple[int, int]], Image.Image] = {}  # decoded
         self.warnings: list[dict[str, Any]] = []     # fit and photo warnings, in slide order
         self._slide: tuple[SlideSpec, Mapping[str, Any], int] | None = None
+        self._pending: dict[Path, Future] = {}       # photo file -> its prefetch job
+
+    def prefetch(self, slides: list[tuple[SlideSpec, Mapping[str, Any], int, list | None]],
+                 pool: Executor) -> None:
+        """Decode, scale and shade in ``pool`` every photo these slides will draw, one job
+        per file, while the caller paints (Pillow releases the GIL in decoding, resampling
+        and compositing, so a second core does the photos while the first sets text).
+
+        Each file's boxes are prepared in slide order, exactly as painting would ask for
+        them, so the pixels are the same as without prefetching. Anything wrong (a missing
+        file, a bad value) is left for painting, which raises it at its layer.
+        """
+        jobs: dict[Path, list[tuple]] = {}
+        for spec, ctx, number, layers in slides:
+            self._slide = (spec, ctx, number)
+            for raw, values, where, name in layers or ():
+                p = Props(dict(values), raw, self.tpl, where, name, self._data_path)
+                try:
+                    want = self._wanted(p, raw["type"])
+                    if want is not None:
+                        jobs.setdefault(self._path(p, want[0]), []).append((p, *want))
+                except TemplateError:
+                    continue
+        self._slide = None
+        for path, wants in jobs.items():
+            self._pending[path] = pool.submit(self._prepare, wants)
+
+    def _wanted(self, p: Props, kind: str) -> tuple | None:
+        """(key, size, fit, focus, blur, shade or None) of the photo a layer draws, as its
+        painting method below asks ``_fitted`` and ``_shaded`` for it."""
+        if kind == "background" and p.get("image") is not None:
+            return ("image", self.tpl.canvas, "cover", p.focus(), p.number("blur", 0, 0, 50),
+                    self._shade_ops(p))
+        if kind == "image":
+            _, _, w, h = p.box()
+            fit = p.choice("fit", ("cover", "contain"), "cover")
+            plain = (p.choice("shape", ("rect", "circle"), "rect") == "rect"
+                     and not int(p.number("radius", 0, 0, 2000))
+                     and p.number("opacity", 1, 0, 1) >= 1)
+            return ("src", (w, h), fit, p.focus() if fit == "cover" else (0.5, 0.5), 0.0,
+                    self._shade_ops(p) if plain else None)
+        if kind == "logo":
+            if p.get("src") is None:
+                p.values["src"] = "images/logo.png"
+            _, _, w, h = p.box()
+            return ("src", (w, h), "contain", (0.5, 0.5), 0.0, None)
+        return None
+
+    def _prepare(self, wants: list[tuple]) -> None:
+        """A prefetch job: one file's boxes, in slide order (runs in a worker thread)."""
+        try:
+            for p, key, size, fit, focus, blur, shade in wants:
+                photo_key, photo = self._fitted(p, key, size, fit, focus, blur, wait=False)
+                if shade is not None and photo.mode == "RGB":
+                    self._shaded(photo_key, photo, shade)
+        except Exception:  # noqa: BLE001 - painting raises it again, at its layer
+            return
 
     def layers(self, spec: SlideSpec, ctx: Mapping[str, Any], number: int
                ) -> list[tuple[Any, dict[str, Any], str, str]]:
@@ -286,8 +345,12 @@ class SlidePainter:
     def _fallback(self, p: Props, text: str, style: textbox.TextStyle
                   ) -> tuple[tuple[str, Any], ...]:
         """(character, fallback face) for each character the layer's font lacks (emoji);
-        FontError naming the field for one no font has (it would print as an empty box)."""
-        main = self.fonts.get(style.family, style.weight, style.size)
+        FontError naming the field for one no font has (it would print as an empty box).
+
+        Whether a font has a glyph does not depend on the size, so the check rasterises
+        at one small size (``_CHECK_SIZE``) for every layer of the family and weight: a
+        new post's headline is not drawn twice at 116 px just to look for .notdef."""
+        main = self.fonts.get(style.family, style.weight, _CHECK_SIZE)
         missing = missing_glyphs(main, markup.strip_markers(text))
         if not missing:
             return ()
@@ -469,15 +532,20 @@ class SlidePainter:
     # --- helpers --------------------------------------------------------------------------
 
     def _fitted(self, p: Props, key: str, size: tuple[int, int], fit: str,
-                focus: tuple[float, float] = (0.5, 0.5), blur: float = 0.0
+                focus: tuple[float, float] = (0.5, 0.5), blur: float = 0.0, wait: bool = True
                 ) -> tuple[tuple, Image.Image]:
         """The photo of ``key`` scaled to ``size`` (cover: cropped around ``focus``; contain),
         with its cache key.
 
         Shared through ``paint.PHOTOS`` (keyed by the file's content), so a photo
         every post uses (a logo, a recurring background) is decoded and scaled once
-        per process. The result is shared: never draw on it.
+        per process. The result is shared: never draw on it. A file being prefetched
+        is waited for (``wait``), so it is never decoded twice at once.
         """
+        if wait and self._pending:
+            job = self._pending.pop(self._path(p, key), None)
+            if job is not None:
+                job.result()
         path, data, digest = self._read(p, key)
         cache_key = (digest, fit, size, focus if fit == "cover" else None, blur)
         hit = paint.PHOTOS.get(cache_key)
@@ -491,12 +559,7 @@ class SlidePainter:
 
     def _read(self, p: Props, key: str) -> tuple[Path, bytes, str]:
         """The image file named by ``key``: path, bytes and their digest (read once per render)."""
-        value = p.get(key)
-        if value is None or value == "":
-            raise p.fail(key, _("no image given"), ImageError)
-        path = Path(value) if isinstance(value, Path) else Path(str(value))
-        if not path.is_absolute():
-            path = self.tpl.folder / path
+        path = self._path(p, key)
         hit = self._files.get(path)
         if hit is None:
             try:
@@ -508,6 +571,13 @@ class SlidePainter:
             hit = self._files[path] = (data, paint.file_digest(data))
         return (path, *hit)
 
+    def _path(self, p: Props, key: str) -> Path:
+        value = p.get(key)
+        if value is None or value == "":
+            raise p.fail(key, _("no image given"), ImageError)
+        path = Path(value) if isinstance(value, Path) else Path(str(value))
+        return path if path.is_absolute() else self.tpl.folder / path
+
     def _photo(self, p: Props, key: str, target: tuple[int, int], path: Path, data: bytes,
                digest: str) -> Image.Image:
         """The decoded photo (reduced by the JPEG decoder when far larger than ``target``).
@@ -517,7 +587,7 @@ class SlidePainter:
         cached = self._photos.get((digest, target))
         if cached is not None:
             return cached
-        for (other, _size), photo in self._photos.items():
+        for (other, _size), photo in list(self._photos.items()):   # other threads add
             natural = paint.NATURAL.get(digest)
             if other == digest and (photo.size == natural or (
                     photo.width >= target[0] and photo.height >= target[1])):

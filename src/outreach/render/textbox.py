@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from PIL import ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 from .fonts import is_color
 from .linebreak import balanced, break_lines
@@ -346,7 +346,18 @@ def _stamp(canvas_draw: ImageDraw.ImageDraw, x: float, y: float, text: str,
         hit = (mask, offset)
         MASKS.put(key, hit, mask.size[0] * mask.size[1] + 100)
     mask, offset = hit
-    canvas_draw.draw.draw_bitmap((int(x) + offset[0], int(y) + offset[1]), mask, ink)
+    # canvas_draw.draw.draw_bitmap(xy, mask, ink), the same pixels in about half the time
+    # (see paint.fill: a paste of a solid image through the mask instead of a fill)
+    left, top = int(x) + offset[0], int(y) + offset[1]
+    canvas = canvas_draw.im
+    solid = Image.core.fill(canvas.mode, mask.size, _rgb(ink))
+    canvas.paste(solid, (left, top, left + mask.size[0], top + mask.size[1]), mask)
+
+
+def _rgb(ink: int) -> tuple[int, int, int]:
+    """The colour channels of a packed ``draw_ink`` value (draw_bitmap draws no alpha)."""
+    r, g, b, _ = (ink & 0xFFFFFFFF).to_bytes(4, "little")
+    return r, g, b
 
 
 def _stamp_color(canvas_draw: ImageDraw.ImageDraw, x: float, y: float, text: str,

@@ -1,0 +1,96 @@
+"""The speed-ups of the renderer keep its pixels: photos prepared in threads, the
+direction-dependent photo filter, JPEG's first try. (Timings are in bench/render.py,
+never asserted here.)"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image, ImageChops, ImageOps
+
+from outreach.render import paint, render_post, textbox
+from outreach.render.fonts import FontBook
+from outreach.render.jinja import Evaluator, expression_env
+from outreach.render.output import JPEG_FIRST, encode
+from outreach.render.post import base_context, expand, post_data
+from outreach.render.slides import SlidePainter
+from outreach.render.template import load_template
+
+REPO = Path(__file__).resolve().parents[1]
+CARDS = REPO / "templates" / "cards"
+
+
+def _cold() -> None:
+    paint.PHOTOS.clear()
+    textbox.MASKS.clear()
+    textbox.WIDTHS.clear()
+
+
+def test_photos_prepared_in_threads_give_the_pixels_of_painting_one_slide_at_a_time(
+        tmp_path) -> None:
+    _cold()
+    post = render_post(CARDS, "weekend-guide", out_dir=tmp_path / "post", image_format="png")
+    _cold()
+    tpl = load_template(CARDS, "weekend-guide")
+    ev = Evaluator(expression_env(), tpl.file)
+    ctx = base_context(tpl, post_data(tpl, None, None), None)
+    painter = SlidePainter(tpl, ev, FontBook(tpl.fonts_dir))   # as the studio paints: no prefetch
+    instances = list(expand(tpl, ev, ctx))
+    assert len(instances) == len(post.slides) == 9
+    for n, (spec, slide_ctx) in enumerate(instances, start=1):
+        slide_ctx.update(page=n, pages=len(instances))
+        alone = painter.paint(spec, slide_ctx, n)
+        with Image.open(post.slides[n - 1].path) as written:
+            assert written.convert("RGB").tobytes() == alone.tobytes(), f"slide {n}"
+
+
+def test_cover_enlarges_as_before_and_shrinks_with_a_close_bilinear_filter() -> None:
+    photo = Image.open(REPO / "content" / "photos" / "festival.jpg").convert("RGB")
+    up = paint.cover(photo, (1080, 1350), (0.3, 0.6))
+    assert up.tobytes() == ImageOps.fit(photo, (1080, 1350), Image.Resampling.BICUBIC,
+                                        centering=(0.3, 0.6)).tobytes()
+    down = paint.cover(photo, (1080, 680), (0.5, 0.35))
+    bicubic = ImageOps.fit(photo, (1080, 680), Image.Resampling.BICUBIC, centering=(0.5, 0.35))
+    diff = ImageChops.difference(down, bicubic)
+    assert down.size == (1080, 680) and max(hi for _, hi in diff.getextrema()) <= 16
+    big = photo.resize((4032, 3024))            # over three times the box: reduced first
+    reduced = paint.cover(big, (1080, 680), (0.5, 0.5))
+    direct = ImageOps.fit(big, (1080, 680), Image.Resampling.BILINEAR)
+    assert reduced.size == (1080, 680)
+    assert max(hi for _, hi in ImageChops.difference(reduced, direct).getextrema()) <= 4
+
+
+def test_jpeg_first_try_has_the_pixels_of_optimized_tables() -> None:
+    photo = Image.open(REPO / "content" / "photos" / "festival.jpg").convert("RGB")
+    plain = encode(photo, "jpeg", None, "slide 1")
+    buf = io.BytesIO()
+    photo.save(buf, "JPEG", **{**JPEG_FIRST, "optimize": True})
+    assert JPEG_FIRST == {"quality": 92, "subsampling": 0, "optimize": False}
+    with Image.open(io.BytesIO(plain)) as a, Image.open(buf) as b:
+        assert a.tobytes() == b.tobytes()
+    # over the budget: the same quality with optimized tables comes before a lower quality
+    squeezed = encode(photo, "jpeg", len(plain) - 1, "slide 1")
+    with Image.open(io.BytesIO(squeezed)) as a, Image.open(io.BytesIO(plain)) as b:
+        assert len(squeezed) < len(plain) and a.tobytes() == b.tobytes()
+
+
+def test_glyphs_and_masked_fills_are_pasted_with_pillows_own_pixels() -> None:
+    from PIL import ImageDraw
+
+    from outreach.render.fonts import EMBEDDED_FAMILY
+
+    font = FontBook(None).get(EMBEDDED_FAMILY, 900, 64)
+    for color in ((18, 48, 122, 255), (255, 210, 63, 217)):
+        ours, pillows = (Image.new("RGB", (300, 120), (40, 90, 160)) for _ in range(2))
+        draw = ImageDraw.Draw(ours, "RGBA")
+        textbox._stamp(draw, -12.0, 80.0, "천안 주말", font, draw.draw.draw_ink(color))
+        ImageDraw.Draw(pillows, "RGBA").text((-12, 80), "천안 주말", font=font, fill=color,
+                                            anchor="ls")
+        assert ours.tobytes() == pillows.tobytes()
+        ring = paint.shape_mask((90, 60), "ellipse", outline=6)
+        filled, pasted = ours.copy(), ours.copy()
+        paint.fill(filled, color, (250, 80, 90, 60), ring)       # partly off the canvas
+        pasted.paste(color[:3], (250, 80, 340, 140),
+                     ring if color[3] == 255 else ring.point(lambda v: v * color[3] // 255))
+        assert filled.tobytes() == pasted.tobytes()
