@@ -212,6 +212,8 @@ def _claim(inbox: Inbox, row, key: str, text: str, *, manual: bool, resend: bool
 def _finish(inbox: Inbox, answer_id: int, status: str, *, error: str | None = None) -> None:
     with inbox.db.begin() as conn:
         store.update_answer(conn, answer_id, status=status, error=error)
+        found = store.get_answer(conn, answer_id)
+        inbox.audit(conn, "inbox.answer", found.item_id, {"answer": answer_id, "status": status})
 
 
 def _answered(inbox: Inbox, row, answer_id: int, status: str, remote_id: str | None,
@@ -230,3 +232,4 @@ def _answered(inbox: Inbox, row, answer_id: int, status: str, remote_id: str | N
             store.update_item(conn, row.id, **values)
         store.add_events(conn, [store.event(row.id, "answer", inbox.actor,
                                             f"answer {answer_id} {status}", now)])
+        inbox.audit(conn, "inbox.answer", row.id, {"answer": answer_id, "status": status})

@@ -603,6 +603,10 @@ def find_answer(conn: Connection, key: str) -> Row | None:
     return conn.execute(select(inbox_answers).where(inbox_answers.c.key == key)).first()
 
 
+def get_answer(conn: Connection, answer_id: int) -> Row | None:
+    return conn.execute(select(inbox_answers).where(inbox_answers.c.id == answer_id)).first()
+
+
 def add_answer(conn: Connection, **values: Any) -> int:
     return conn.execute(insert(inbox_answers).values(**values)
                         .returning(inbox_answers.c.id)).scalar_one()

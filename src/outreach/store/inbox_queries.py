@@ -76,6 +76,8 @@ class QueueFilter:
     statuses: tuple[str, ...] = OPEN_STATUSES
     departments: tuple[str, ...] | None = None
     department: str | None = None
+    person_id: int | None = None         # assigned to this staff account
+    unassigned: bool = False             # assigned to nobody yet
     channel: str | None = None
     category: str | None = None
     kind: str | None = None
@@ -106,6 +108,10 @@ def queue(conn: Connection, f: QueueFilter) -> list[Row]:
         conds.append(c.assignee.in_(f.departments))
     if f.department:
         conds.append(c.assignee == f.department)
+    if f.person_id is not None:
+        conds.append(c.assignee_user_id == f.person_id)
+    elif f.unassigned:
+        conds.append(c.assignee_user_id.is_(None))
     if f.channel:
         conds.append(c.channel == f.channel)
     if f.category:
@@ -314,6 +320,15 @@ def pending_transfers(conn: Connection, departments: Sequence[str] | None = None
     return list(conn.execute(stmt))
 
 
+def count_pending_transfers(conn: Connection, departments: Sequence[str] | None = None) -> int:
+    """How many transfers wait for ``departments`` (None: any) (the queue's badge)."""
+    t = inbox_transfers.c
+    stmt = select(func.count()).select_from(inbox_transfers).where(t.status == "pending")
+    if departments is not None:
+        stmt = stmt.where(t.to_department.in_(list(departments)))
+    return conn.execute(stmt).scalar() or 0
+
+
 def enter_department(conn: Connection, item_id: int, department: str | None, at: datetime
                      ) -> None:
     """Close the item's current stay (if any) and open one in ``department``."""
@@ -346,38 +361,6 @@ def lock_item(conn: Connection, item_id: int) -> Row | None:
     return conn.execute(stmt).first()
 
 
-def department_members(conn: Connection, department: str | None, roles: Sequence[str]
-                       ) -> list[str]:
-    """Sign-in names of the enabled members of ``department`` with one of ``roles``
-    (without a department: the enabled admins)."""
-    from .users_tables import departments, memberships, users
-
-    stmt = select(users.c.name).where(users.c.disabled.is_(False))
-    if department:
-        stmt = (stmt.join(memberships, memberships.c.user_id == users.c.id)
-                .join(departments, departments.c.id == memberships.c.department_id)
-                .where(departments.c.name == department, users.c.role.in_(list(roles))))
-    else:
-        stmt = stmt.where(users.c.role == "admin")
-    return [r[0] for r in conn.execute(stmt.order_by(users.c.name))]
-
-
-def department_addresses(conn: Connection, department: str | None, roles: Sequence[str]
-                         ) -> list[str]:
-    """E-mail addresses of ``department_members`` (accounts without one are skipped)."""
-    from .users_tables import departments, memberships, users
-
-    stmt = select(users.c.email).where(users.c.disabled.is_(False), users.c.email.isnot(None),
-                                       users.c.email != "")
-    if department:
-        stmt = (stmt.join(memberships, memberships.c.user_id == users.c.id)
-                .join(departments, departments.c.id == memberships.c.department_id)
-                .where(departments.c.name == department, users.c.role.in_(list(roles))))
-    else:
-        stmt = stmt.where(users.c.role == "admin")
-    return [r[0] for r in conn.execute(stmt.order_by(users.c.email))]
-
-
 def release_notice(conn: Connection, item_id: int, deadline: str) -> None:
     """Take back a notice whose mail failed, so the next pass sends it."""
     from sqlalchemy import delete
@@ -404,7 +387,7 @@ def overdue_candidates(conn: Connection, now: datetime, limit: int = 500) -> lis
                                                c.resolve_due_at < moment))):
         noticed = select(n.item_id).where(n.item_id == c.id, n.deadline == deadline).exists()
         out += list(conn.execute(
-            select(c.id, c.channel, c.assignee, c.text, c.status,
+            select(c.id, c.channel, c.assignee, c.assignee_user_id, c.text, c.status,
                    literal_column(f"'{deadline}'").label("deadline"), due_col.label("due_at"))
             .where(cond, c.deleted_at.is_(None), ~noticed).order_by(c.id).limit(limit)))
     return out
