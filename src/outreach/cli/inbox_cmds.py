@@ -429,8 +429,9 @@ def cmd_stats(args) -> int:
             "messages (opinions, greetings, surveys), {spam} spam, {hidden} hidden",
             period=period, total=result["total"], complaints=result["complaints"],
             other=result["non_complaints"], spam=result["spam"], hidden=result["hidden"]))
-    print(_("complaints: {resolved} resolved, {overdue} overdue", resolved=result["resolved"],
-            overdue=result["overdue"]))
+    print(_("complaints: {resolved} resolved, {overdue} missed a deadline ({now} still open "
+            "and overdue)", resolved=result["resolved"], overdue=result["overdue"],
+            now=result["overdue_now"]))
     for title, key in ((_("by kind"), "by_kind"), (_("by channel"), "by_channel"),
                        (_("by status"), "by_status"),
                        (_("complaints by category"), "by_category")):
@@ -439,7 +440,7 @@ def cmd_stats(args) -> int:
                        (_("complaints by month"), "by_month")):
         print(f"{title}:")
         for name, f in result[key].items():
-            res = f["resolution"]["median_working_hours"]
+            res = f["resolution"]["p50_working_hours"]
             print("  " + _("{name}: {received} received, {resolved} resolved, {overdue} overdue, "
                            "median resolution {median} working h", name=name,
                            received=f["received"], resolved=f["resolved"],
@@ -452,8 +453,8 @@ def cmd_stats(args) -> int:
             continue
         print(_("{title} ({n}): median {median} h, p90 {p90} h; working hours: median "
                 "{wmedian} h, p90 {wp90} h", title=title, n=s["count"],
-                median=s["median_hours"], p90=s["p90_hours"],
-                wmedian=s["median_working_hours"], wp90=s["p90_working_hours"]))
+                median=s["p50_hours"], p90=s["p90_hours"],
+                wmedian=s["p50_working_hours"], wp90=s["p90_working_hours"]))
     return 0
 
 

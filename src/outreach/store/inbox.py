@@ -585,18 +585,6 @@ def overdue_clause(now: datetime):
                     c.resolve_due_at < moment))
 
 
-def stats_rows(conn: Connection, since: datetime | None, until: datetime | None) -> list[Row]:
-    c = inbox_items.c
-    stmt = select(c.channel, c.categories, c.status, c.flags, c.kind, c.assignee, c.created_at,
-                  c.first_answered_at, c.resolved_at, c.first_due_at, c.resolve_due_at,
-                  c.platform_hidden).where(c.deleted_at.is_(None))
-    if since:
-        stmt = stmt.where(c.created_at >= to_db(since))
-    if until:
-        stmt = stmt.where(c.created_at < to_db(until))
-    return list(conn.execute(stmt))
-
-
 # -- answers -------------------------------------------------------------------------
 
 def find_answer(conn: Connection, key: str) -> Row | None:
