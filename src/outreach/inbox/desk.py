@@ -64,6 +64,9 @@ class QueuePage:
     newest_id: int
     departments: tuple[str, ...] | None
     people: dict[int, Any] = field(default_factory=dict)   # person id -> store Person
+    # a search looked through items down to this number only (bounded work per page): the
+    # page offers to search older items from here; None: nothing left unsearched
+    searched_to: int | None = None
 
 
 @dataclass
@@ -121,14 +124,14 @@ class Desk:
         if self.departments is not None:
             f.departments = self.departments
         with self.db.read() as conn:
-            rows = queries.queue(conn, f)
+            rows, searched_to = queries.queue_page(conn, f)
             counts = _counts(conn, self.db, self.departments, f.now)
             pending = queries.count_pending_transfers(conn, self.departments)
             newest = queries.newest_id(conn)
             persons = people_store.by_ids(conn, (r.assignee_user_id for r in rows))
         kinds = {r.id: r.kind for r in rows} if queries.has_kind() else {}
         return QueuePage([self.inbox.view(r) for r in rows], kinds, counts, pending, newest,
-                         self.departments, persons)
+                         self.departments, persons, searched_to)
 
     def assignable(self, department: str | None = None) -> list[Any]:
         """The people items may be given to: members of ``department``, else of the

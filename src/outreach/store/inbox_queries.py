@@ -86,8 +86,9 @@ class QueueFilter:
     search: str | None = None
     sort: str = "newest"
     after_id: int | None = None          # only items newer than this (live updates)
+    cursor: int | None = None            # keyset paging: the page after this item, in order
     limit: int = 50
-    offset: int = 0
+    offset: int = 0                      # kept for callers that page by number (slow: avoid)
     now: datetime = field(default_factory=utcnow)
 
 
@@ -96,15 +97,26 @@ def _open_only(statuses: Sequence[str]) -> bool:
 
 
 def queue(conn: Connection, f: QueueFilter) -> list[Row]:
+    """One page of the queue (``queue_page`` without where a search stopped)."""
+    return queue_page(conn, f)[0]
+
+
+def queue_page(conn: Connection, f: QueueFilter) -> tuple[list[Row], int | None]:
     """One page of the queue. Sorting by deadline uses the open-items index of migration 0007
-    (so it applies to open statuses; other statuses fall back to newest first)."""
+    (so it applies to open statuses; other statuses fall back to newest first); the open
+    queue newest first reads the partial indexes of 0012 backwards (their predicate is
+    written into the query so SQLite may use them). Pages follow each other by keyset
+    (``cursor``: the last item shown), so page 100 costs what page 1 costs."""
     c = inbox_items.c
     conds: list[Any] = [c.deleted_at.is_(None)]
+    open_index = bool(f.statuses) and set(f.statuses) == set(OPEN_STATUSES)
     if f.statuses:
         conds.append(c.status.in_(f.statuses))
+    if open_index:
+        conds.append(literal_column(_OPEN_SQL))
     if f.departments is not None:
         if not f.departments:
-            return []
+            return [], None
         conds.append(c.assignee.in_(f.departments))
     if f.department:
         conds.append(c.assignee == f.department)
@@ -118,9 +130,10 @@ def queue(conn: Connection, f: QueueFilter) -> list[Row]:
         conds.append(_has(conn, "categories", f.category))
     if f.kind and has_kind():
         conds.append(c["kind"] == f.kind)
-    if f.flag == "any":
-        conds.append(c.flags != "")
-    elif f.flag:
+    if f.flag:
+        # flagged items are few: the flagged-items index of 0012 serves this term
+        conds.append(literal_column("inbox_items.flags <> ''"))
+    if f.flag and f.flag != "any":
         conds.append(_has(conn, "flags", f.flag))
     if f.after_id:
         conds.append(c.id > f.after_id)
@@ -137,21 +150,31 @@ def queue(conn: Connection, f: QueueFilter) -> list[Row]:
     if by_due:
         # the partial index's own predicate, so SQLite and PostgreSQL both pick it; an open
         # item is overdue exactly when its next deadline has passed: a range on the index
-        conds.append(literal_column(_OPEN_SQL))
+        if not open_index:
+            conds.append(literal_column(_OPEN_SQL))
         conds.append(next_due < moment if late else next_due.isnot(None))
+        if f.cursor:
+            due = conn.execute(select(next_due).where(c.id == f.cursor)).scalar()
+            if due is not None:    # (next due, id) after the cursor's: a range on the index
+                conds += [next_due >= due, or_(next_due > due, c.id > f.cursor)]
         order = [next_due.asc(), c.id.asc()]
     elif sort == "oldest":
+        if f.cursor:
+            conds.append(c.id > f.cursor)
         order = [c.id.asc()]
     else:
+        if f.cursor:
+            conds.append(c.id < f.cursor)
         order = [c.id.desc()]
         narrow = f.category or f.flag or f.kind or f.channel
         if conn.dialect.name == "postgresql" and narrow and f.offset == 0:
-            return _pg_newest(conn, stmt, conds, f.limit)
+            return _pg_newest(conn, stmt, conds, f.limit, f.cursor), None
     stmt = stmt.where(*conds).order_by(*order).limit(f.limit).offset(f.offset)
-    return list(conn.execute(stmt))
+    return list(conn.execute(stmt)), None
 
 
-def _pg_newest(conn: Connection, stmt, conds: list, limit: int) -> list[Row]:
+def _pg_newest(conn: Connection, stmt, conds: list, limit: int, cursor: int | None = None
+               ) -> list[Row]:
     """Newest first under narrowing filters on PostgreSQL. The planner multiplies the
     filters' selectivities as if independent, so for "category 주차 in 도로과" (which
     never meet) it walks the newest items through the primary key and reads the whole
@@ -159,7 +182,7 @@ def _pg_newest(conn: Connection, stmt, conds: list, limit: int) -> list[Row]:
     once); otherwise all matches through the indexes (bitmap: GIN categories x
     department), materialised, then the newest of them."""
     c = inbox_items.c
-    newest = conn.execute(select(c.id).order_by(c.id.desc()).limit(1)).scalar() or 0
+    newest = cursor or conn.execute(select(c.id).order_by(c.id.desc()).limit(1)).scalar() or 0
     recent = list(conn.execute(stmt.where(*conds, c.id > newest - RECENT_WINDOW)
                                .order_by(c.id.desc()).limit(limit)))
     if len(recent) >= limit:
@@ -170,41 +193,42 @@ def _pg_newest(conn: Connection, stmt, conds: list, limit: int) -> list[Row]:
                              .order_by(c.id.desc())))
 
 
-def _search_page(conn: Connection, stmt, f: QueueFilter, conds: list) -> list[Row]:
-    """A search page, newest first, the way ``store.inbox.list_items`` reads the index:
-    SQLite walks the FTS5 matches in rowid order (and stops at the page); PostgreSQL
-    tries the newest items first, then the GIN index (see ``list_items``)."""
+# A search page looks through at most this many item numbers below its cursor (SQLite: the
+# FTS5 matches in that rowid range; PostgreSQL: the GIN matches in that item_id range), so
+# a word that is common overall but rare in an officer's departments costs a bounded time;
+# when the span runs out before the page fills, the page offers to search older items.
+SEARCH_SPAN = {"sqlite": 200_000, "postgresql": 100_000}
+
+
+def _search_page(conn: Connection, stmt, f: QueueFilter, conds: list
+                 ) -> tuple[list[Row], int | None]:
+    """A search page, newest first, and where it stopped looking (None: nothing older is
+    left unsearched). SQLite walks the FTS5 matches in rowid order (and stops at the
+    page); PostgreSQL intersects the GIN index with the item range."""
     c = inbox_items.c
+    top = f.cursor or (newest_id(conn) + 1)
+    low = max(top - SEARCH_SPAN.get(conn.dialect.name, 100_000), 0)
     if conn.dialect.name == "sqlite":
         query = _fts5_query(f.search or "")
         if query is None:
-            return []
+            return [], None
         from sqlalchemy import column, table, text
 
         fts = table("inbox_search", column("rowid"))
-        stmt = (stmt.join(fts, c.id == literal_column("inbox_search.rowid"))
-                .where(text("inbox_search MATCH :q").bindparams(q=query), *conds)
-                .order_by(literal_column("inbox_search.rowid").desc())
-                .limit(f.limit).offset(f.offset))
-        return list(conn.execute(stmt))
-    stmt = _pg_search(stmt, f.search or "")
-    if stmt is None:
-        return []
-    stmt = stmt.where(*conds)
-    if f.offset:
-        return list(conn.execute(stmt.limit(f.limit).offset(f.offset)))
-    newest = conn.execute(select(c.id).order_by(c.id.desc()).limit(1)).scalar() or 0
-    floor = newest - RECENT_WINDOW
-    recent = list(conn.execute(stmt.where(
-        c.id > floor, literal_column("inbox_search.item_id") > floor).limit(f.limit)))
-    if len(recent) >= f.limit:
-        return recent
-    # all matches through the GIN index (and the department's), materialised, newest of
-    # them: an ordered walk would read the whole table for a word rare in the department
-    matches = stmt.with_only_columns(c.id).order_by(None).cte("matches") \
-        .prefix_with("MATERIALIZED")
-    ids = select(matches.c.id).order_by(matches.c.id.desc()).limit(f.limit).scalar_subquery()
-    return list(conn.execute(select(inbox_items).where(c.id.in_(ids)).order_by(c.id.desc())))
+        rowid = literal_column("inbox_search.rowid")
+        stmt = (stmt.join(fts, c.id == rowid)
+                .where(text("inbox_search MATCH :q").bindparams(q=query), *conds,
+                       rowid < top, rowid > low)
+                .order_by(rowid.desc()).limit(f.limit).offset(f.offset))
+    else:
+        stmt = _pg_search(stmt, f.search or "")
+        if stmt is None:
+            return [], None
+        item_id = literal_column("inbox_search.item_id")
+        stmt = stmt.where(*conds, c.id < top, c.id > low, item_id < top, item_id > low) \
+            .limit(f.limit).offset(f.offset)
+    rows = list(conn.execute(stmt))
+    return rows, (low + 1 if len(rows) < f.limit and low > 0 else None)
 
 
 def overdue_now(moment: datetime):
@@ -216,26 +240,43 @@ def overdue_now(moment: datetime):
                     c.resolve_due_at < moment))
 
 
-def count_open(conn: Connection, departments: Sequence[str] | None, now: datetime
-               ) -> dict[str, tuple[int, int]]:
-    """Per department: open items and overdue ones (the queue's tabs). Read from the
-    open-items index of migration 0007 alone (department, next deadline): an item is
-    overdue exactly when its next deadline has passed."""
-    moment = to_db(now)
-    where = _OPEN_SQL.replace("inbox_items.", "")
-    params: dict[str, Any] = {"now": moment}
-    if departments is not None:
-        if not departments:
-            return {}
-        names = ", ".join(f":d{i}" for i in range(len(departments)))
-        where += f" AND assignee IN ({names})"
-        params.update({f"d{i}": d for i, d in enumerate(departments)})
+COUNT_CAP = 1000          # the queue's tabs count up to this, then say "1,000+"
+
+
+def count_open(conn: Connection, departments: Sequence[str] | None, now: datetime,
+               cap: int = COUNT_CAP) -> dict[str, tuple[int, int]]:
+    """Per department: open items and overdue ones (the queue's tabs), each counted up to
+    ``cap + 1`` (shown as "1,000+"): a tab never counts a whole backlog. The departments
+    come from a loose index scan (one index seek per department) of the open-items index
+    of migration 0007 (department, next deadline); each count is a range of it, stopped
+    at ``cap + 1`` entries: an item is overdue exactly when its next deadline has passed."""
     from sqlalchemy import text
 
-    rows = conn.execute(text(
-        f"SELECT assignee, count(*), sum(CASE WHEN {NEXT_DUE_SQL} < :now THEN 1 ELSE 0 END) "
-        f"FROM inbox_items WHERE {where} GROUP BY assignee"), params)
-    return {(dept or ""): (int(n), int(late or 0)) for dept, n, late in rows}
+    moment = to_db(now)
+    where = _OPEN_SQL.replace("inbox_items.", "")
+    if departments is None:
+        found = [r[0] for r in conn.execute(text(
+            f"WITH RECURSIVE d(name) AS ("
+            f"SELECT min(assignee) FROM inbox_items WHERE {where} "
+            f"UNION ALL SELECT (SELECT min(assignee) FROM inbox_items WHERE {where} "
+            f"AND assignee > d.name) FROM d WHERE d.name IS NOT NULL) "
+            f"SELECT name FROM d WHERE name IS NOT NULL"))]
+        names: list[str | None] = [*found, None]
+    else:
+        names = list(departments)
+    out: dict[str, tuple[int, int]] = {}
+    for name in names:
+        dept = "assignee IS NULL" if name is None else "assignee = :d"
+        n = conn.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM inbox_items WHERE {where} "
+                              f"AND {dept} LIMIT {cap + 1}) AS o"), {"d": name}).scalar() or 0
+        if not n:
+            continue
+        late = conn.execute(text(
+            f"SELECT count(*) FROM (SELECT 1 FROM inbox_items WHERE {where} AND {dept} "
+            f"AND {NEXT_DUE_SQL} < :now LIMIT {cap + 1}) AS o"),
+            {"d": name, "now": moment}).scalar() or 0
+        out[name or ""] = (int(n), int(late))
+    return out
 
 
 def newest_id(conn: Connection) -> int:

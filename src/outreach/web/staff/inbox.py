@@ -52,7 +52,7 @@ def queue(request: Request) -> Response:
             return RedirectResponse(request.app.url_path_for("inbox_item", item_id=str(found)),
                                     status_code=303)
     page = d.queue(f)
-    query = {k: v for k, v in shown.items() if v and k != "page"}
+    query = {k: v for k, v in shown.items() if v and k != "cursor"}
     if shown["overdue"]:
         query["overdue"] = "1"
     more = len(page.items) == PAGE_SIZE
@@ -61,10 +61,13 @@ def queue(request: Request) -> Response:
         "has_kind": has_kind(), "flags": FLAGS, "channels": sorted(staff(request).settings.channels),
         "people": d.assignable(),
         "live_query": urlencode({**query, "after": page.newest_id}),
-        "next_url": (request.url.path + "?" + urlencode({**query, "page": shown["page"] + 1}))
+        # keyset paging: the next page starts after the last item shown
+        "next_url": (request.url.path + "?" + urlencode({**query,
+                                                         "cursor": page.items[-1].id}))
         if more else None,
-        "prev_url": (request.url.path + "?" + urlencode({**query, "page": shown["page"] - 1}))
-        if shown["page"] > 1 else None,
+        "older_url": (request.url.path + "?" + urlencode({**query, "cursor": page.searched_to}))
+        if page.searched_to and not more else None,
+        "prev_url": (request.url.path + "?" + urlencode(query)) if shown["cursor"] else None,
         "can_answer": _can_answer(request), "labels": labels()})
 
 
