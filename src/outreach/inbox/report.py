@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..errors import InboxError
 from ..i18n import _
@@ -364,6 +364,21 @@ def inbox_report(db: Database, working: WorkingTime, period: Period, *,
     with db.read() as conn:
         return build(queries.report_rows(conn, start, end, with_text=with_text), period, working,
                      now or store.utcnow(), on_item)
+
+
+def report_items(db: Database, working: WorkingTime, period: Period, report: Report, *,
+                 now: datetime | None = None, with_text: bool = False
+                 ) -> Iterator[tuple[Any, ItemFacts]]:
+    """The items of ``period`` with their facts, one at a time, added to ``report`` as they
+    pass (a streamed export writes each row while the figures build up)."""
+    start, end = period.bounds(working.tz)
+    now_db = store.to_db(now or store.utcnow())
+    clock = WorkingClock(working)
+    with db.read() as conn:
+        for row in queries.report_rows(conn, start, end, with_text=with_text):
+            f = facts(row, clock, now_db, working.tz)
+            report.add(row, f)
+            yield row, f
 
 
 def default_period(now: datetime, tz) -> Period:
