@@ -52,6 +52,7 @@ def test_search_looks_through_a_bounded_span(staff, monkeypatch):
     sign_in(staff, "road")
     monkeypatch.setitem(inbox_queries.SEARCH_SPAN, "sqlite", 10)
     monkeypatch.setitem(inbox_queries.SEARCH_SPAN, "postgresql", 10)
+    monkeypatch.setattr(inbox_queries, "PG_FEW", -1)      # PostgreSQL: walk, as for a common word
     found: list[int] = []
     url: str | None = "/inbox?q=가로등"
     pages = 0

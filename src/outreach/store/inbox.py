@@ -558,17 +558,28 @@ def _has(conn: Connection, col: str, value: str):
         f"%,{_like_escape(value)},%", escape="\\")
 
 
-def _pg_search(stmt, query: str):
-    """``stmt`` narrowed to items whose words contain every query word (PostgreSQL)."""
+def search_pieces(query: str) -> list[str]:
+    """The index pieces every match of ``query`` holds (PostgreSQL's ``grams``)."""
+    words = _words(query)
+    # a long word's pieces imply its characters: only single-character words need those
+    return sorted({w[i:i + 2] for w in words for i in range(len(w) - 1)}
+                  | {w for w in words if len(w) == 1})
+
+
+def _pg_search(stmt, query: str, *, walk: bool = False):
+    """``stmt`` narrowed to items whose words contain every query word (PostgreSQL).
+
+    ``walk``: test the pieces row by row (an expression no index serves) instead of
+    through the GIN index, for a word with so many matches that reading them all costs
+    more than walking the newest items in order (``inbox_queries._search_page``)."""
     c = inbox_items.c
     words = _words(query)
     if not words:
         return None
-    # a long word's pieces imply its characters: only single-character words need those
-    pieces = sorted({w[i:i + 2] for w in words for i in range(len(w) - 1)}
-                    | {w for w in words if len(w) == 1})
+    pieces = search_pieces(query)
+    grams = "(inbox_search.grams || '{}'::text[])" if walk else "inbox_search.grams"
     stmt = (stmt.join(_fts, c.id == literal_column("inbox_search.item_id"))
-            .where(text("inbox_search.grams @> CAST(:grams AS text[])").bindparams(grams=pieces))
+            .where(text(f"{grams} @> CAST(:grams AS text[])").bindparams(grams=pieces))
             .order_by(c.id.desc()))
     for i, word in enumerate(w for w in words if len(w) > 2):
         stmt = stmt.where(text(f"strpos(inbox_search.body, :w{i}) > 0")

@@ -193,21 +193,23 @@ def _pg_newest(conn: Connection, stmt, conds: list, limit: int, cursor: int | No
                              .order_by(c.id.desc())))
 
 
-# A search page looks through at most this many item numbers below its cursor (SQLite: the
-# FTS5 matches in that rowid range; PostgreSQL: the GIN matches in that item_id range), so
-# a word that is common overall but rare in an officer's departments costs a bounded time;
-# when the span runs out before the page fills, the page offers to search older items.
-SEARCH_SPAN = {"sqlite": 200_000, "postgresql": 100_000}
+# A search page looks through at most this many item numbers below its cursor, so a word
+# that is common overall but rare in an officer's departments costs a bounded time; when
+# the span runs out before the page fills, the page offers to search older items.
+# SQLite: the FTS5 matches in that rowid range (its walk is in rowid order and cheap).
+# PostgreSQL: a word with few matches is read through the GIN index over every item (exact,
+# no span); a common one walks the newest items of the span in order (``PG_FEW``).
+SEARCH_SPAN = {"sqlite": 200_000, "postgresql": 25_000}
+PG_FEW = 5_000                      # "few matches": read them all through the GIN index
 
 
 def _search_page(conn: Connection, stmt, f: QueueFilter, conds: list
                  ) -> tuple[list[Row], int | None]:
     """A search page, newest first, and where it stopped looking (None: nothing older is
-    left unsearched). SQLite walks the FTS5 matches in rowid order (and stops at the
-    page); PostgreSQL intersects the GIN index with the item range."""
+    left unsearched)."""
     c = inbox_items.c
     top = f.cursor or (newest_id(conn) + 1)
-    low = max(top - SEARCH_SPAN.get(conn.dialect.name, 100_000), 0)
+    low = max(top - SEARCH_SPAN.get(conn.dialect.name, 25_000), 0)
     if conn.dialect.name == "sqlite":
         query = _fts5_query(f.search or "")
         if query is None:
@@ -221,14 +223,60 @@ def _search_page(conn: Connection, stmt, f: QueueFilter, conds: list
                        rowid < top, rowid > low)
                 .order_by(rowid.desc()).limit(f.limit).offset(f.offset))
     else:
-        stmt = _pg_search(stmt, f.search or "")
+        from .inbox import search_pieces
+
+        few = _pg_matches(conn, search_pieces(f.search or "")) <= PG_FEW
+        stmt = _pg_search(stmt, f.search or "", walk=not few)
         if stmt is None:
             return [], None
+        if few:
+            low = 0
         item_id = literal_column("inbox_search.item_id")
         stmt = stmt.where(*conds, c.id < top, c.id > low, item_id < top, item_id > low) \
             .limit(f.limit).offset(f.offset)
     rows = list(conn.execute(stmt))
     return rows, (low + 1 if len(rows) < f.limit and low > 0 else None)
+
+
+_PG_STATS: dict[str, tuple[float, dict[str, float], float, float]] = {}
+
+
+def _pg_matches(conn: Connection, pieces: Sequence[str]) -> float:
+    """At most how many items hold every piece, from PostgreSQL's own statistics of
+    ``inbox_search.grams`` (ANALYZE's most common elements and their frequencies): the
+    rarest piece bounds the matches (a piece left out of a full list counts as frequent
+    as the list's rarest one). The planner multiplies the pieces' frequencies as
+    if independent (so "악취 심하게" looked rare and read 83,000 matches through the GIN
+    index); the minimum is an honest upper bound. Read once a minute per database."""
+    import time
+
+    from sqlalchemy import text
+
+    key = str(conn.engine.url)
+    found = _PG_STATS.get(key)
+    if found is None or time.monotonic() - found[0] > 60:
+        row = conn.execute(text(
+            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples, "
+            "current_setting('default_statistics_target')::int "
+            "FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
+            "AND c.relnamespace = to_regnamespace(s.schemaname) "
+            "WHERE s.schemaname = current_schema() AND s.tablename = 'inbox_search' "
+            "AND s.attname = 'grams'")).first()
+        if row is None or not row[0]:
+            freqs, floor, total = {}, 0.0, 0.0
+        else:
+            freqs = dict(zip(row[0], row[1][:len(row[0])]))
+            # a full list (10 x the statistics target) leaves out pieces up to its rarest
+            # one's frequency; a shorter list left out only pieces ANALYZE found rare
+            full = len(row[0]) >= 10 * int(row[3] or 100)
+            floor = (row[1][len(row[0])] if len(row[1]) > len(row[0])
+                     else min(freqs.values())) if full else 0.0
+            total = float(row[2] or 0)
+        found = _PG_STATS[key] = (time.monotonic(), freqs, floor, total)
+    _at, freqs, floor, total = found
+    if not pieces or total <= 0:
+        return 0.0
+    return min(freqs.get(p, floor) for p in pieces) * total
 
 
 def overdue_now(moment: datetime):
