@@ -80,6 +80,10 @@ def test_a_person_of_the_department_and_the_queue_filters(tmp_path, db_url):
             "SELECT action, target_id, detail FROM audit_log WHERE action = 'inbox.assign' "
             "AND detail LIKE :bulk ORDER BY id"), {"bulk": '%"bulk": true%'}).all()
     assert [r[1] for r in rows] == [str(ids["a"]), str(ids["b"])]
+    with pytest.raises(InboxError, match="traffic is not a member"):      # nothing changes
+        Desk(settings, db, Actor.system("t"), None).bulk([ids["d"], ids["a"]], "assign",
+                                                          "traffic")
+    assert inbox.row(ids["a"]).assignee_user_id == _user_id(db, "road2")
     assert desk.bulk([ids["a"]], "assign", "") == 1                   # nobody
     assert inbox.row(ids["a"]).assignee_user_id is None
     db.dispose()

@@ -252,6 +252,11 @@ class Desk:
             from .people import find_person
 
             person = find_person(self.inbox, value)
+            strangers = [r.id for r in rows if r.assignee and r.assignee not in person.departments]
+            if strangers:        # checked before any change, like the scope
+                raise InboxError(_("{who} is not a member of the department of item {id}: "
+                                   "choose items of their departments", who=person.name,
+                                   id=strangers[0]))
         inbox = Inbox(self.settings, self.db, actor=self.inbox.actor, now=self.now,
                       auditor=lambda conn, act, item, detail: audit(
                           conn, self.actor, act, item, {**detail, "bulk": True}))
