@@ -64,9 +64,12 @@ def texts() -> list[tuple[str, str, str]]:
     return out
 
 
-def fill(db, n: int, months: int) -> float:
-    """Fill ``n`` items; returns the seconds it took."""
+def fill(db, n: int, months: int, person: int | None = None) -> float:
+    """Fill ``n`` items; returns the seconds it took. A third of 도로과's items are assigned
+    to the account ``person`` (the officer the pages sign in as)."""
     started = time.perf_counter()
+    person_sql = f"CASE WHEN t.dept = '도로과' AND g.i % 3 = 0 THEN {int(person)} END" \
+        if person else "NULL"
     rows = texts()
     step = months * 30.4 * 86400 / n              # seconds between items
     kind_col = ", kind" if has_kind() else ""
@@ -88,7 +91,7 @@ def fill(db, n: int, months: int) -> float:
 WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {n})
 INSERT INTO inbox_items (id, channel, remote_id, text, created_at, received_at, status, assignee,
     categories, flags, priority, first_due_at, resolve_due_at, first_answered_at, resolved_at,
-    ref, source, author_key, platform_hidden{kind_col})
+    ref, source, author_key, platform_hidden, assignee_user_id{kind_col})
 SELECT g.i, CASE g.i % 5 {' '.join(f"WHEN {i} THEN '{c}'" for i, c in enumerate(CHANNELS))} END,
     'r' || g.i, t.text, {at()}, {at()},
     CASE WHEN g.i % 100 < 80 THEN 'resolved' WHEN g.i % 100 < 88 THEN 'answered'
@@ -97,7 +100,7 @@ SELECT g.i, CASE g.i % 5 {' '.join(f"WHEN {i} THEN '{c}'" for i, c in enumerate(
     {at('14400')}, {at('777600')},
     CASE WHEN g.i % 100 < 88 THEN {at('3600 * (1 + g.i % 7)')} END,
     CASE WHEN g.i % 100 < 80 THEN {at('86400 * (1 + g.i % 5)')} END,
-    '{{}}', 'poll', printf('%016x', g.i % 70000), 0{', ' + kinds if kind_col else ''}
+    '{{}}', 'poll', printf('%016x', g.i % 70000), 0, {person_sql}{', ' + kinds if kind_col else ''}
 FROM g JOIN bench_texts t ON t.id = g.i % {len(rows)}""")
             conn.exec_driver_sql(f"INSERT INTO inbox_search (rowid, tokens) SELECT i.id, t.tokens "
                                  f"FROM inbox_items i JOIN bench_texts t ON t.id = i.id % {len(rows)}")
@@ -120,7 +123,7 @@ FROM g JOIN bench_texts t ON t.id = g.i % {len(rows)}""")
             conn.exec_driver_sql(f"""
 INSERT INTO inbox_items (id, channel, remote_id, text, created_at, received_at, status, assignee,
     categories, flags, priority, first_due_at, resolve_due_at, first_answered_at, resolved_at,
-    ref, source, author_key, platform_hidden{kind_col})
+    ref, source, author_key, platform_hidden, assignee_user_id{kind_col})
 SELECT g.i, (ARRAY[{','.join(f"'{c}'" for c in CHANNELS)}])[1 + g.i % 5], 'r' || g.i, t.text,
     {at()}, {at()},
     CASE WHEN g.i % 100 < 80 THEN 'resolved' WHEN g.i % 100 < 88 THEN 'answered'
@@ -129,7 +132,7 @@ SELECT g.i, (ARRAY[{','.join(f"'{c}'" for c in CHANNELS)}])[1 + g.i % 5], 'r' ||
     {at('14400')}, {at('777600')},
     CASE WHEN g.i % 100 < 88 THEN {at('3600 * (1 + g.i % 7)')} END,
     CASE WHEN g.i % 100 < 80 THEN {at('86400 * (1 + g.i % 5)')} END,
-    '{{}}', 'poll', lpad(to_hex(g.i % 70000), 16, '0'), false{', ' + kinds if kind_col else ''}
+    '{{}}', 'poll', lpad(to_hex(g.i % 70000), 16, '0'), false, {person_sql}{', ' + kinds if kind_col else ''}
 FROM generate_series(1, {n}) AS g(i) JOIN bench_texts t ON t.id = g.i % {len(rows)}""".replace(
                 "%", "%%"))
             conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('inbox_items', 'id'), {n})")
@@ -157,6 +160,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(int(q * len(ordered)), len(ordered) - 1)]
 
 
+PERSON: list[int] = []     # road's account number (the "mine" filter of the service timings)
 CPU: list[float] = []      # CPU ms of every timed call (this process, all threads)
 
 
@@ -192,7 +196,11 @@ QUEUE_CASES = {
     "queue overdue only": {"overdue": "1"},
     "queue category 주차": {"category": "주차"},
     "queue channel kakao": {"channel": "kakao"},
-    "queue all statuses, page 5": {"status": "resolved", "page": "5"},
+    "queue resolved, a page deep (keyset cursor)": {"status": "resolved", "cursor": "500000"},
+    "queue mine (내 담당)": {"assignee": "me"},
+    "queue unassigned (미배정)": {"assignee": "none"},
+    "queue category 주차, overdue": {"category": "주차", "overdue": "1"},
+    "queue flag personal_data": {"flag": "personal_data"},
 }
 
 
@@ -201,7 +209,11 @@ def bench_service(desk, repeat: int) -> dict:
     for name, params in QUEUE_CASES.items():
         f = QueueFilter(department=params.get("department"), category=params.get("category"),
                         channel=params.get("channel"), sort=params.get("sort", "newest"),
-                        overdue=params.get("overdue") == "1")
+                        overdue=params.get("overdue") == "1", flag=params.get("flag"),
+                        unassigned=params.get("assignee") == "none",
+                        person_id=PERSON[0] if params.get("assignee") == "me" else None,
+                        cursor=int(params["cursor"]) if "cursor" in params else None,
+                        **({"statuses": (params["status"],)} if "status" in params else {}))
         out[name] = timed_pair(lambda: desk.queue(f), repeat)
     search = []
     CPU.clear()
@@ -218,8 +230,6 @@ def bench_pages(ws, repeat: int) -> dict:
     from web_support import add_user, sign_in, staff_client
 
     out = {}
-    add_user(ws.db, "chief", "approver")
-    add_user(ws.db, "road", "officer", departments=["도로과"])
     for who in ("chief", "road"):
         with staff_client(ws) as client:
             sign_in(client, who)
@@ -258,15 +268,16 @@ def bench_export(settings, db, months: int) -> dict:
         xlsx_s = time.perf_counter() - started
         xlsx_cpu = time.process_time() - cpu
         size = (Path(tmp) / "m.xlsx").stat().st_size
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         with open(Path(tmp) / "m.csv", "w", encoding="utf-8", newline="") as fh:
             items_csv(db, working, period, fh)
         csv_s = time.perf_counter() - started
+        csv_cpu = time.process_time() - cpu
     data = report.as_json()
     total = data["complaints"]["received"] + sum(data["apart"].values())
     return {"month": period.label, "items": total, "figures_s": figures_s, "xlsx_s": xlsx_s,
             "xlsx_cpu": xlsx_cpu,
-            "xlsx_mb": size / 1e6, "csv_s": csv_s}
+            "xlsx_mb": size / 1e6, "csv_s": csv_s, "csv_cpu": csv_cpu}
 
 
 def main() -> int:
@@ -276,14 +287,23 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=30, help="timings per page")
     parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite in a temp folder)")
     parser.add_argument("--skip-pages", action="store_true", help="service timings only")
+    parser.add_argument("--skip-export", action="store_true", help="no export timings")
+    parser.add_argument("--keep", metavar="NAME",
+                        help="keep the filled database for the next run and reuse it if it is "
+                             "there (SQLite: /tmp/NAME.db; PostgreSQL: schema NAME)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        target = Target(args.database_url, tmp, "web")
+        target = Kept(args.database_url, args.keep) if args.keep else \
+            Target(args.database_url, tmp, "web")
         try:
-            print(f"filling {args.items:,} items ...", file=sys.stderr)
-            fill_s = fill(target.db, args.items, args.months)
-            print(f"filled in {fill_s:.1f} s", file=sys.stderr)
+            road = _staff(target.db)
+            PERSON.append(road)
+            fill_s = 0.0
+            if not _filled(target.db):
+                print(f"filling {args.items:,} items ...", file=sys.stderr)
+                fill_s = fill(target.db, args.items, args.months, road)
+                print(f"filled in {fill_s:.1f} s", file=sys.stderr)
             ws = _workspace(tmp, target)
             from outreach.inbox.desk import Desk
             from outreach.users.audit import Actor
@@ -293,7 +313,8 @@ def main() -> int:
                                                      None, now=clock), args.repeat)}
             if not args.skip_pages:
                 results["pages"] = bench_pages(ws, args.repeat)
-            results["export"] = bench_export(ws.settings, target.db, args.months)
+            if not args.skip_export:
+                results["export"] = bench_export(ws.settings, target.db, args.months)
         finally:
             target.close()
     backend = "PostgreSQL" if args.database_url else "SQLite"
@@ -302,12 +323,55 @@ def main() -> int:
         for name, (p50, p95, cpu95) in results.get(section, {}).items():
             print(f"  {section:7} {name:45} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   "
                   f"CPU p95 {cpu95:6.1f} ms")
-    e = results["export"]
-    print(f"  export  month {e['month']}: {e['items']:,} items; figures {e['figures_s']:.2f} s, "
-          f"XLSX {e['xlsx_s']:.2f} s (CPU {e['xlsx_cpu']:.2f} s, {e['xlsx_mb']:.1f} MB), "
-          f"items CSV {e['csv_s']:.2f} s")
+    e = results.get("export")
+    if e:
+        print(f"  export  month {e['month']}: {e['items']:,} items; figures {e['figures_s']:.2f} s, "
+              f"XLSX {e['xlsx_s']:.2f} s (CPU {e['xlsx_cpu']:.2f} s, {e['xlsx_mb']:.1f} MB), "
+              f"items CSV {e['csv_s']:.2f} s (CPU {e['csv_cpu']:.2f} s)")
     print(f"  load average while running: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0
+
+
+class Kept:
+    """A database kept between runs (``--keep``): filled once, reused while tuning."""
+
+    def __init__(self, base_url: str | None, name: str) -> None:
+        from outreach.store.db import open_database
+
+        if base_url:
+            import sqlalchemy as sa
+
+            admin = sa.create_engine(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{name}"')
+            admin.dispose()
+            sep = "&" if "?" in base_url else "?"
+            url = f"{base_url}{sep}options=-csearch_path%3D{name}"
+        else:
+            url = f"sqlite:////tmp/{name}.db"
+        self.db = open_database(url)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def _staff(db) -> int:
+    """The accounts the pages sign in as (chief: approver of every department; road: officer
+    of 도로과); road's account number."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from web_support import add_user
+
+    with db.read() as conn:
+        found = conn.exec_driver_sql("SELECT id FROM users WHERE name = 'road'").scalar()
+    if found is None:
+        add_user(db, "chief", "approver")
+        found = add_user(db, "road", "officer", departments=["도로과"]).id
+    return found
+
+
+def _filled(db) -> bool:
+    with db.read() as conn:
+        return conn.exec_driver_sql("SELECT 1 FROM inbox_items LIMIT 1").first() is not None
 
 
 def _workspace(tmp: Path, target):

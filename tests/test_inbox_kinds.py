@@ -151,8 +151,9 @@ def test_stats_keep_complaints_apart(tmp_path, db_url):
         == (3, 7, 1, 1)
     assert result["by_kind"]["greeting"] == 6 and result["by_kind"]["spam"] == 1
     assert result["resolved"] == 1 and result["resolution"]["count"] == 1
-    assert result["resolution"]["median_hours"] == 5.0        # menu taps do not make it 0.0
-    assert result["overdue"] == 2                               # q1 and c2, never the others
+    assert result["resolution"]["p50_hours"] == 5.0           # menu taps do not make it 0.0
+    # missed a deadline: c1 (answered 15:00, due 14:00), q1 and c2; still open: q1 and c2
+    assert result["overdue"] == 3 and result["overdue_now"] == 2
     assert result["by_category"] == {"가로등": 1, "주차": 1, "제설": 1}
     assert set(result["by_department"]) == {"도로과", "교통행정과", "안전총괄과"}
     assert result["by_department"]["도로과"]["resolved"] == 1

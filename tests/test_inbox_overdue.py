@@ -14,7 +14,7 @@ from inbox_report_data import _item, db_rows, k
 from test_inbox_support import opened
 
 
-def _recipients(conn, department):
+def _recipients(conn, department, person_id):
     return {"도로과": ["kim", "park-supervisor", "kim"]}.get(department, ["admin"])
 
 

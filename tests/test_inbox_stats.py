@@ -46,11 +46,14 @@ def test_stats_on_a_known_data_set(tmp_path, db_url):
     assert result["by_category"] == {"가로등": 2, "주차": 1, "환경": 1, "제설": 1}
     assert result["by_status"] == {"answered": 3, "new": 1, "resolved": 1}
     assert result["resolved"] == 1
-    assert result["overdue"] == 1                                      # f: due Friday 14:00
+    # the report's definitions: d was answered late (Monday, due Friday 14:00) and f has no
+    # answer yet: both missed a deadline; only f is still open past it
+    assert result["overdue"] == 2 and result["overdue_now"] == 1
+    assert result["deleted"] == 1
     first = result["first_answer"]
-    assert first == {"count": 4, "median_hours": 2.5, "p90_hours": 51.3,
-                     "median_working_hours": 2.5, "p90_working_hours": 7.2}
-    assert result["resolution"]["count"] == 1 and result["resolution"]["median_hours"] == 2.0
+    assert first == {"count": 4, "p50_hours": 2.5, "p90_hours": 51.3,
+                     "p50_working_hours": 2.5, "p90_working_hours": 7.2}
+    assert result["resolution"]["count"] == 1 and result["resolution"]["p50_hours"] == 2.0
     later = inbox_stats(db, inbox_config(settings).working, since=FRI + timedelta(days=1), now=now)
     assert later["total"] == 0
     db.dispose()
@@ -72,4 +75,31 @@ def test_a_month_is_a_calendar_month_in_korea_time(tmp_path, db_url):
     every = inbox_stats(db, working, now=early)
     assert {m: f["received"] for m, f in every["by_month"].items()} == {"2026-11": 1, "2026-12": 1}
     assert month_bounds(2026, 12, KST)[1] == datetime(2027, 1, 1, tzinfo=KST)
+    db.dispose()
+
+
+def test_stats_is_the_report_for_the_same_period(tmp_path, db_url):
+    """One implementation: the quick summary of a month says what the monthly report says
+    (the known month of tests/inbox_report_data.py, hand-computed there)."""
+    from outreach.inbox.report import inbox_report, month_period
+    from outreach.inbox.stats import month_bounds
+
+    from inbox_report_data import (APART_DB, APART_KINDS, COMPLAINTS, EXPECTED_COMPLAINTS, NOW,
+                                   OUTSIDE, WORKING, db_rows)
+
+    settings, db = opened(tmp_path, db_url)
+    with db.begin() as conn:
+        store.insert_items(conn, db_rows(COMPLAINTS + APART_DB + APART_KINDS + OUTSIDE, True))
+    since, until = month_bounds(2026, 11, KST)
+    summary = inbox_stats(db, WORKING, since=since, until=until, now=NOW)
+    report = inbox_report(db, WORKING, month_period("2026-11"), now=NOW).as_json()
+    figures = {k: summary[k] for k in ("answered", "resolved", "overdue", "overdue_now",
+                                       "first_answer", "resolution")}
+    assert figures == {k: v for k, v in EXPECTED_COMPLAINTS.items() if k != "received"}
+    assert summary["complaints"] == report["complaints"]["received"] == 4
+    assert (summary["spam"], summary["hidden"], summary["non_complaints"], summary["deleted"]) \
+        == (3, 2, 3, 1) == tuple(report["apart"][k] for k in ("spam", "hidden",
+                                                                "non_complaint", "deleted"))
+    assert summary["by_department"] == report["by_department"]
+    assert summary["total"] == 12 and sum(summary["by_channel"].values()) == 12
     db.dispose()

@@ -165,3 +165,41 @@ def test_monthly_report_in_korean_prints_on_a4(page, web_ws, shot, tmp_path):
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
     shot(page, "report-print")
     assert page.js_errors == []
+
+
+def test_supervisor_assigns_people_and_officer_filters_mine(page, web_ws, shot):
+    ids = file_items(web_ws, {"a": "우리 동네 가로등이 꺼져 있어요",
+                              "b": "도로가 움푹 패여서 위험합니다",
+                              "c": "인도 보도블록이 깨졌어요"})
+    sign_in(page, "chief", PASSWORD)
+    page.goto(f"/inbox/{ids['a']}")
+    page.select_option("form.assign-form select[name=person]", label="road")
+    page.click("form.assign-form button[type=submit]")
+    page.wait_for_load_state()
+    assert "Assigned to road." in page.content()
+    assert page.locator("form.assign-form select[name=person] option:checked").inner_text() \
+        == "road"
+    # bulk: the item page's person plus one more, chosen in the queue
+    page.goto("/inbox")
+    page.check(f"input[name=ids][value='{ids['b']}']")
+    page.select_option("#bulk select[name=action]", "assign")
+    page.select_option("#bulk select[name=person]", label="road")
+    page.click("#bulk button[type=submit]")
+    page.wait_for_load_state()
+    assert "1 items changed." in page.content()
+    assert page.locator(f"#item-{ids['b']} td.person").inner_text() == "road"
+    shot(page, "assigned")
+    page.click("button:has-text('Sign out')")
+    sign_in(page, "road", PASSWORD)
+    page.goto("/inbox")
+    page.select_option("form[role=search] select[name=assignee]", "me")
+    page.click("form[role=search] button[type=submit]")
+    page.wait_for_load_state()
+    shown = sorted(int(r.get_attribute("id").split("-")[1]) for r in page.locator("tr.item").all())
+    assert shown == sorted([ids["a"], ids["b"]])
+    page.select_option("form[role=search] select[name=assignee]", "none")
+    page.click("form[role=search] button[type=submit]")
+    page.wait_for_load_state()
+    assert [r.get_attribute("id") for r in page.locator("tr.item").all()] == [f"item-{ids['c']}"]
+    shot(page, "mine")
+    assert page.js_errors == []

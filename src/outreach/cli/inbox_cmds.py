@@ -58,9 +58,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_show)
 
-    p = isub.add_parser("assign", help=_("route an item to a department or person"))
+    p = isub.add_parser("assign", help=_("give an item to a person (sign-in name) or route it "
+                                         "to a department"),
+                        description=_("A staff member's sign-in name assigns the item to them "
+                                      "(they must belong to its department); - assigns nobody; "
+                                      "any other word routes the item to that department."))
     p.add_argument("id")
-    p.add_argument("assignee")
+    p.add_argument("assignee", metavar="WHO")
     p.set_defaults(handler=cmd_assign)
 
     p = isub.add_parser("kind", help=_("correct an item's kind (complaint, question, opinion "
@@ -138,9 +142,15 @@ def _open(args):
 def _inbox(args):
     from ..inbox.items import Inbox
 
+    from ..users.audit import Actor, record
+
     settings, db = _open(args)
     actor = getattr(args, "actor", None) or os.environ.get("OUTREACH_STAFF") or _login()
-    return Inbox(settings, db, actor=actor)
+    who = Actor.cli(actor)
+    # the audit log too, in each change's own transaction (self-declared: a shell user)
+    return Inbox(settings, db, actor=actor,
+                 auditor=lambda conn, action, item_id, detail: record(
+                     conn, who, action, "inbox_item", item_id, detail))
 
 
 def _login() -> str:
@@ -303,8 +313,17 @@ def cmd_show(args) -> int:
 
 
 def cmd_assign(args) -> int:
-    _inbox(args).assign(args.id, args.assignee)
-    print(_("item {id} assigned to {assignee}", id=args.id, assignee=args.assignee))
+    from ..inbox.people import assign
+
+    what, person = assign(_inbox(args), args.id, args.assignee)
+    if what == "department":
+        print(_("item {id} routed to department {department}", id=args.id,
+                department=args.assignee))
+    elif person is None:
+        print(_("item {id}: nobody is assigned now", id=args.id))
+    else:
+        print(_("item {id} assigned to {assignee} ({department})", id=args.id,
+                assignee=person.name, department=", ".join(person.departments) or "-"))
     return 0
 
 
@@ -410,8 +429,9 @@ def cmd_stats(args) -> int:
             "messages (opinions, greetings, surveys), {spam} spam, {hidden} hidden",
             period=period, total=result["total"], complaints=result["complaints"],
             other=result["non_complaints"], spam=result["spam"], hidden=result["hidden"]))
-    print(_("complaints: {resolved} resolved, {overdue} overdue", resolved=result["resolved"],
-            overdue=result["overdue"]))
+    print(_("complaints: {resolved} resolved, {overdue} missed a deadline ({now} still open "
+            "and overdue)", resolved=result["resolved"], overdue=result["overdue"],
+            now=result["overdue_now"]))
     for title, key in ((_("by kind"), "by_kind"), (_("by channel"), "by_channel"),
                        (_("by status"), "by_status"),
                        (_("complaints by category"), "by_category")):
@@ -420,7 +440,7 @@ def cmd_stats(args) -> int:
                        (_("complaints by month"), "by_month")):
         print(f"{title}:")
         for name, f in result[key].items():
-            res = f["resolution"]["median_working_hours"]
+            res = f["resolution"]["p50_working_hours"]
             print("  " + _("{name}: {received} received, {resolved} resolved, {overdue} overdue, "
                            "median resolution {median} working h", name=name,
                            received=f["received"], resolved=f["resolved"],
@@ -433,8 +453,8 @@ def cmd_stats(args) -> int:
             continue
         print(_("{title} ({n}): median {median} h, p90 {p90} h; working hours: median "
                 "{wmedian} h, p90 {wp90} h", title=title, n=s["count"],
-                median=s["median_hours"], p90=s["p90_hours"],
-                wmedian=s["median_working_hours"], wp90=s["p90_working_hours"]))
+                median=s["p50_hours"], p90=s["p90_hours"],
+                wmedian=s["p50_working_hours"], wp90=s["p90_working_hours"]))
     return 0
 
 

@@ -117,8 +117,7 @@ def send_answer(inbox: Inbox, item_id: int | str, text: str, *, manual: bool = F
                          seen_answers=seen_answers)
         if isinstance(claimed, AnswerOutcome):
             return claimed
-        if manual:
-            _answered(inbox, row, claimed, "manual", None, None)
+        if manual:           # recorded as answered in the claiming transaction
             return AnswerOutcome(claimed, "manual")
         assert channel is not None
         if earlier in ("sending", "unknown"):
@@ -203,30 +202,44 @@ def _claim(inbox: Inbox, row, key: str, text: str, *, manual: bool, resend: bool
                       "there, or send it again with --resend", id=found.id, id2=row.id))
             store.update_answer(conn, found.id, status="manual" if manual else "sending",
                                 actor=inbox.actor, created_at=now, error=None)
-            return found.id
-        return store.add_answer(conn, item_id=row.id, key=key, text=text,
-                                status="manual" if manual else "sending", actor=inbox.actor,
-                                created_at=now)
+            answer_id = found.id
+        else:
+            answer_id = store.add_answer(conn, item_id=row.id, key=key, text=text,
+                                         status="manual" if manual else "sending",
+                                         actor=inbox.actor, created_at=now)
+        if manual:   # nothing goes out: the answer, the item's state and the audit row at once
+            _answered_in(conn, inbox, row, answer_id, "manual", None, None)
+        return answer_id
 
 
 def _finish(inbox: Inbox, answer_id: int, status: str, *, error: str | None = None) -> None:
     with inbox.db.begin() as conn:
         store.update_answer(conn, answer_id, status=status, error=error)
+        found = store.get_answer(conn, answer_id)
+        inbox.audit(conn, "inbox.answer", found.item_id, {"answer": answer_id, "status": status})
 
 
 def _answered(inbox: Inbox, row, answer_id: int, status: str, remote_id: str | None,
               url: str | None) -> None:
-    now = inbox.now()
     with inbox.db.begin() as conn:
-        store.update_answer(conn, answer_id, status=status, remote_id=remote_id, url=url,
-                            sent_at=store.to_db(now))
-        current = store.get_item(conn, row.id)
-        values: dict[str, Any] = {}
-        if current.first_answered_at is None:
-            values["first_answered_at"] = store.to_db(now)
-        if current.status in ("new", "open"):
-            values["status"] = "answered"
-        if values:
-            store.update_item(conn, row.id, **values)
-        store.add_events(conn, [store.event(row.id, "answer", inbox.actor,
-                                            f"answer {answer_id} {status}", now)])
+        _answered_in(conn, inbox, row, answer_id, status, remote_id, url)
+
+
+def _answered_in(conn, inbox: Inbox, row, answer_id: int, status: str, remote_id: str | None,
+                 url: str | None) -> None:
+    """Record an answer as given, in the caller's transaction: the answer row, the item's
+    first answer and status, its history and the audit row."""
+    now = inbox.now()
+    store.update_answer(conn, answer_id, status=status, remote_id=remote_id, url=url,
+                        sent_at=store.to_db(now))
+    current = store.get_item(conn, row.id)
+    values: dict[str, Any] = {}
+    if current.first_answered_at is None:
+        values["first_answered_at"] = store.to_db(now)
+    if current.status in ("new", "open"):
+        values["status"] = "answered"
+    if values:
+        store.update_item(conn, row.id, **values)
+    store.add_events(conn, [store.event(row.id, "answer", inbox.actor,
+                                        f"answer {answer_id} {status}", now)])
+    inbox.audit(conn, "inbox.answer", row.id, {"answer": answer_id, "status": status})

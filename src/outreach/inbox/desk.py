@@ -7,10 +7,15 @@ the original text is given only by ``reveal``, to a role allowed to, and
 that is written to the audit log.
 
 Scope: an officer works on the items of their departments (the item's
-``assignee`` is its department); every other role that may see the inbox
-sees all departments (supervisors, approvers, admins, viewers). A
-department's *supervisor* is a member of it whose role is approver or
-admin; overdue notices go to its officers and supervisors.
+``assignee`` is its department; ``assignee_user_id`` the person within it,
+``outreach.inbox.people``); every other role that may see the inbox sees all
+departments (supervisors, approvers, admins, viewers). A department's
+*supervisor* is a member of it whose role is approver or admin; overdue
+notices go to the item's person and the department's supervisors.
+
+Every change writes its audit row inside the change's own transaction (the
+``Inbox``'s auditor), so a change that rolls back leaves no audit row and a
+committed change always has one.
 """
 
 from __future__ import annotations
@@ -24,17 +29,19 @@ from ..config import Settings
 from ..errors import InboxError, OutreachError
 from ..i18n import _
 from ..store import inbox as store
+from ..store import inbox_people as people_store
 from ..store import inbox_queries as queries
 from ..store.db import Database
 from .answers import AnswerOutcome, fill_saved, load_saved, send_answer
 from .items import Inbox, ItemView
 from .masking import mask
+from .people import assign_person
 from .settings import inbox_config
 from .transfers import Transfers
 
 SUPERVISOR_ROLES = ("approver", "admin")
 REVEAL_ROLES = ("approver", "admin")
-BULK_ACTIONS = ("assign", "tag", "resolve", "spam")
+BULK_ACTIONS = ("assign", "route", "tag", "resolve", "spam")
 # What a platform accepts as one answer (characters), from each platform's documentation:
 # Facebook comment 8,000; Instagram comment 2,200; YouTube comment 10,000; a Kakao
 # chatbot text bubble 1,000 (simpleText). WordPress and hand-off channels: no fixed limit.
@@ -56,6 +63,10 @@ class QueuePage:
     pending_transfers: int
     newest_id: int
     departments: tuple[str, ...] | None
+    people: dict[int, Any] = field(default_factory=dict)   # person id -> store Person
+    # a search looked through items down to this number only (bounded work per page): the
+    # page offers to search older items from here; None: nothing left unsearched
+    searched_to: int | None = None
 
 
 @dataclass
@@ -78,6 +89,8 @@ class ItemPage:
     answer_count: int
     pending_transfer: Any | None
     extras: dict = field(default_factory=dict)
+    person: Any | None = None                    # the assigned store Person
+    assignable: list = field(default_factory=list)
 
 
 class Desk:
@@ -90,7 +103,10 @@ class Desk:
         self.departments = tuple(departments) if departments is not None else None
         self.role = role if role is not None else getattr(actor, "role", None)
         self.inbox = Inbox(settings, db, actor=actor.label() if hasattr(actor, "label")
-                           else str(actor), now=now)
+                           else str(actor), now=now, auditor=self._audit)
+
+    def _audit(self, conn, action: str, item_id: int, detail: dict) -> None:
+        audit(conn, self.actor, action, item_id, detail)
 
     # -- scope ---------------------------------------------------------------------
     def _check(self, row) -> None:
@@ -108,13 +124,21 @@ class Desk:
         if self.departments is not None:
             f.departments = self.departments
         with self.db.read() as conn:
-            rows = queries.queue(conn, f)
+            rows, searched_to = queries.queue_page(conn, f)
             counts = _counts(conn, self.db, self.departments, f.now)
-            pending = len(queries.pending_transfers(conn, self.departments))
+            pending = queries.count_pending_transfers(conn, self.departments)
             newest = queries.newest_id(conn)
+            persons = people_store.by_ids(conn, (r.assignee_user_id for r in rows))
         kinds = {r.id: r.kind for r in rows} if queries.has_kind() else {}
         return QueuePage([self.inbox.view(r) for r in rows], kinds, counts, pending, newest,
-                         self.departments)
+                         self.departments, persons, searched_to)
+
+    def assignable(self, department: str | None = None) -> list[Any]:
+        """The people items may be given to: members of ``department``, else of the
+        officer's departments (every department's for supervisors)."""
+        scope = (department,) if department else self.departments
+        with self.db.read() as conn:
+            return people_store.assignable(conn, scope)
 
     def item(self, item_id: int | str) -> ItemPage:
         row = self.row(item_id)
@@ -124,6 +148,10 @@ class Desk:
             author = queries.same_author(conn, row)
             transfers = queries.item_transfers(conn, row.id)
             history = _audit_history(conn, row.id, self.inbox)
+            person = (people_store.by_id(conn, row.assignee_user_id)
+                      if row.assignee_user_id else None)
+            assignable = (people_store.assignable(conn, (row.assignee,)) if row.assignee
+                          else people_store.assignable(conn, self.departments))
         cfg = inbox_config(self.settings)
         try:
             saved = load_saved(cfg.replies_file)
@@ -144,6 +172,7 @@ class Desk:
             can_send=_can_send(self.settings, row.channel),
             answer_count=sum(1 for a in answers if a["status"] != "failed"),
             pending_transfer=next((t for t in transfers if t.status == "pending"), None),
+            person=person, assignable=assignable,
             extras={"survey": detail.get("survey")})
 
     def cover(self, row) -> Path | None:
@@ -173,19 +202,16 @@ class Desk:
     def answer(self, item_id: int | str, text: str, *, manual: bool = False,
                seen_answers: int | None = None) -> AnswerOutcome:
         row = self.row(item_id)
-        outcome = send_answer(self.inbox, row.id, text, manual=manual, seen_answers=seen_answers)
-        if not outcome.already:
-            with self.db.begin() as conn:
-                audit(conn, self.actor, "inbox.answer", row.id,
-                      {"answer": outcome.answer_id, "status": outcome.status})
-        return outcome
+        return send_answer(self.inbox, row.id, text, manual=manual, seen_answers=seen_answers)
+
+    def assign(self, item_id: int | str, who: str | int | None) -> Any:
+        """Give the item to a person of its department (empty: nobody)."""
+        row = self.row(item_id)
+        return assign_person(self.inbox, row.id, who, may_act_for=self.departments)
 
     def set_kind(self, item_id: int | str, kind: str) -> str:
         row = self.row(item_id)
-        name = self.inbox.set_kind(row.id, kind)
-        with self.db.begin() as conn:
-            audit(conn, self.actor, "inbox.kind", row.id, {"kind": name})
-        return name
+        return self.inbox.set_kind(row.id, kind)
 
     def by_ticket(self, text: str) -> int | None:
         """The item a ticket number (``20261130-4K7QZP``) names, when it is in scope."""
@@ -202,18 +228,16 @@ class Desk:
     def note(self, item_id: int | str, text: str) -> None:
         row = self.row(item_id)
         self.inbox.note(row.id, text)
-        with self.db.begin() as conn:
-            audit(conn, self.actor, "inbox.note", row.id)
 
     def set_status(self, item_id: int | str, status: str, reason: str = "") -> None:
         row = self.row(item_id)
         self.inbox.set_status(row.id, status, reason)
-        with self.db.begin() as conn:
-            audit(conn, self.actor, "inbox.status", row.id, {"status": status})
 
     def bulk(self, item_ids: Sequence[int | str], action: str, value: str = "") -> int:
-        """Assign, tag, resolve or mark spam many items; each must be in scope (checked
-        before any change, so a bulk action is all or nothing about scope)."""
+        """Assign to a person, route to a department, tag, resolve or mark spam many items;
+        each must be in scope (checked before any change, so a bulk action is all or
+        nothing about scope). Each item's change and its audit row (``bulk: true``)
+        commit together."""
         if action not in BULK_ACTIONS:
             raise InboxError(_("unknown action {action}", action=action))
         ids = list(dict.fromkeys(int(str(i)) for i in item_ids if str(i).strip().isdigit()))
@@ -221,20 +245,32 @@ class Desk:
             raise InboxError(_("choose at least one item"))
         if len(ids) > 500:
             raise InboxError(_("at most 500 items at once"))
-        if action in ("assign", "tag") and not value.strip():
+        if action in ("route", "tag") and not value.strip():
             raise InboxError(_("say which department or category"))
         rows = [self.row(i) for i in ids]
+        person = None
+        if action == "assign" and value.strip():
+            from .people import find_person
+
+            person = find_person(self.inbox, value)
+            strangers = [r.id for r in rows if r.assignee and r.assignee not in person.departments]
+            if strangers:        # checked before any change, like the scope
+                raise InboxError(_("{who} is not a member of the department of item {id}: "
+                                   "choose items of their departments", who=person.name,
+                                   id=strangers[0]))
+        inbox = Inbox(self.settings, self.db, actor=self.inbox.actor, now=self.now,
+                      auditor=lambda conn, act, item, detail: audit(
+                          conn, self.actor, act, item, {**detail, "bulk": True}))
         for row in rows:
             if action == "assign":
-                self.inbox.assign(row.id, value)
+                assign_person(inbox, row.id, person.id if person else None,
+                              may_act_for=self.departments)
+            elif action == "route":
+                inbox.assign(row.id, value)
             elif action == "tag":
-                self.inbox.tag(row.id, [value], [])
+                inbox.tag(row.id, [value], [])
             else:
-                self.inbox.set_status(row.id, "resolved" if action == "resolve" else "spam")
-        with self.db.begin() as conn:
-            for row in rows:
-                audit(conn, self.actor, f"inbox.bulk_{action}", row.id,
-                      {"value": value} if value else {})
+                inbox.set_status(row.id, "resolved" if action == "resolve" else "spam")
         return len(rows)
 
     def transfers(self) -> Transfers:
@@ -242,12 +278,8 @@ class Desk:
 
     def transfer(self, item_id: int | str, to_department: str, reason: str) -> int:
         row = self.row(item_id)
-        tid = self.transfers().request(row.id, to_department, reason,
-                                       may_act_for=self.departments)
-        with self.db.begin() as conn:
-            audit(conn, self.actor, "inbox.transfer", row.id,
-                  {"transfer": tid, "to": to_department})
-        return tid
+        return self.transfers().request(row.id, to_department, reason,
+                                        may_act_for=self.departments)
 
     def decide(self, transfer_id: int, accept: bool, note: str = "") -> int:
         service = self.transfers()
@@ -259,9 +291,6 @@ class Desk:
             service.accept(transfer_id, note, may_act_for=self.departments)
         else:
             service.send_back(transfer_id, note, may_act_for=self.departments)
-        with self.db.begin() as conn:
-            audit(conn, self.actor, "inbox.transfer_" + ("accept" if accept else "return"),
-                  t.item_id, {"transfer": transfer_id})
         return t.item_id
 
     def pending_transfers(self) -> list[Any]:
@@ -336,7 +365,16 @@ def _can_send(settings: Settings, name: str) -> bool:
         return False
 
 
-def department_recipients(conn, department: str | None) -> list[str]:
-    """Who hears that an item of ``department`` is overdue: its officers and supervisors
-    (members whose role is officer, approver or admin); without a department, the admins."""
-    return queries.department_members(conn, department, ("officer", *SUPERVISOR_ROLES))
+def overdue_recipients(conn, department: str | None, person_id: int | None) -> list[Any]:
+    """Who hears that an item is overdue: its person and the department's supervisors
+    (members whose role is approver or admin; without a department, the admins). An
+    item nobody holds yet goes to the department's officers too, so someone takes it."""
+    found = []
+    if person_id is not None:
+        person = people_store.by_id(conn, person_id)
+        if person is not None:
+            found.append(person)
+    else:
+        found += people_store.supervisors(conn, department, ("officer",)) if department else []
+    found += people_store.supervisors(conn, department, SUPERVISOR_ROLES)
+    return list({p.id: p for p in found}.values())

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Callable
 
+from sqlalchemy import Connection
 from sqlalchemy.engine import Row
 
 from ..config import Settings
@@ -34,7 +35,7 @@ class ItemView:
     channel: str
     status: str
     priority: str
-    assignee: str | None
+    assignee: str | None             # the department
     categories: list[str]
     flags: list[str]
     author: str
@@ -53,6 +54,7 @@ class ItemView:
     edited: bool
     kind: str = "complaint"
     ticket: str | None = None        # only complaints and questions have one
+    person_id: int | None = None     # the staff account the item is assigned to
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,13 +90,30 @@ def _split(value: str) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
 
+# Writes one audit row (action, item id, detail) with the connection of the change's own
+# transaction, so the change and its audit row commit or roll back together.
+Auditor = Callable[[Connection, str, int, dict], None]
+
+
 class Inbox:
-    """The inbox as staff use it; ``actor`` is who is doing it (kept in the history)."""
+    """The inbox as staff use it; ``actor`` is who is doing it (kept in the history).
+
+    ``auditor`` (the staff app's audit log, ``outreach.users.audit.record`` bound to
+    the acting user) is called inside every changing transaction; without one only
+    the item's own history is written."""
 
     def __init__(self, settings: Settings, db: Database, *, actor: str = "staff",
-                 now: Callable[[], datetime] = store.utcnow) -> None:
+                 now: Callable[[], datetime] = store.utcnow,
+                 auditor: Auditor | None = None) -> None:
         self.settings, self.db, self.actor, self.now = settings, db, actor, now
+        self.auditor = auditor
         self._ticket_key: bytes | None = None
+
+    def audit(self, conn: Connection, action: str, item_id: int,
+              detail: dict[str, Any] | None = None) -> None:
+        """The audit row of a change, in the change's transaction (``conn``)."""
+        if self.auditor is not None:
+            self.auditor(conn, action, item_id, detail or {})
 
     # -- tickets -----------------------------------------------------------------
     @property
@@ -130,7 +149,8 @@ class Inbox:
             first_answered_at=self.local(row.first_answered_at),
             resolved_at=self.local(row.resolved_at), overdue=is_overdue(row, self.now()),
             deleted=row.deleted_at is not None, platform_hidden=bool(row.platform_hidden),
-            edited=row.edited_at is not None, kind=row.kind, ticket=self.ticket(row))
+            edited=row.edited_at is not None, kind=row.kind, ticket=self.ticket(row),
+            person_id=getattr(row, "assignee_user_id", None))
 
     def row(self, item_id: int | str) -> Row:
         """An item by its number, or by the ticket number a citizen quotes (20261129-7KQ2MX)."""
@@ -209,19 +229,29 @@ class Inbox:
         return found
 
     # -- changing ---------------------------------------------------------------
-    def _change(self, row: Row, event_kind: str, detail: str, **values: Any) -> None:
+    def _change(self, row: Row, event_kind: str, detail: str, *,
+                audit: dict[str, Any] | None = None, **values: Any) -> None:
+        """Update the item, add its history event and the audit row ``inbox.<event_kind>``,
+        in one transaction."""
         with self.db.begin() as conn:
             if values:
                 store.update_item(conn, row.id, **values)
             store.add_events(conn, [store.event(row.id, event_kind, self.actor, detail,
                                                 self.now())])
+            self.audit(conn, f"inbox.{event_kind}", row.id, audit)
 
-    def assign(self, item_id: int | str, assignee: str) -> None:
+    def assign(self, item_id: int | str, department: str) -> None:
+        """Route the item to a department (``assignee``). A person assigned within the old
+        department is not one of the new department's people: the person is cleared
+        (``outreach.inbox.people`` assigns a person)."""
         row = self.row(item_id)
-        values: dict[str, Any] = {"assignee": assignee.strip() or None}
+        values: dict[str, Any] = {"assignee": department.strip() or None}
+        if (row.assignee or None) != values["assignee"]:
+            values["assignee_user_id"] = None
         if row.status == "new":
             values["status"] = "open"
-        self._change(row, "assign", f"{row.assignee or '-'} -> {assignee}", **values)
+        self._change(row, "route", f"{row.assignee or '-'} -> {department}",
+                     audit={"department": values["assignee"]}, **values)
 
     def tag(self, item_id: int | str, add: list[str], remove: list[str]) -> list[str]:
         row = self.row(item_id)
@@ -232,7 +262,7 @@ class Inbox:
         current = [c for c in _split(row.categories) if c not in remove]
         current += [t.strip() for t in add if t.strip() not in current]
         self._change(row, "tag", " ".join([*(f"+{t}" for t in add), *(f"-{t}" for t in remove)]),
-                     categories=",".join(current))
+                     audit={"add": add, "remove": remove}, categories=",".join(current))
         return current
 
     def set_kind(self, item_id: int | str, kind: str) -> str:
@@ -256,7 +286,7 @@ class Inbox:
             values.update(first_due_at=None, resolve_due_at=None)
         if name == "spam" and row.status in store.OPEN_STATUSES:
             values["status"] = "spam"
-        self._change(row, "kind", f"{row.kind} -> {name}", **values)
+        self._change(row, "kind", f"{row.kind} -> {name}", audit={"kind": name}, **values)
         return name
 
     def note(self, item_id: int | str, text: str) -> None:
@@ -276,7 +306,7 @@ class Inbox:
         if status in ("new", "open", "answered"):
             values["resolved_at"] = None
         self._change(row, "status", f"{row.status} -> {status}" + (f": {reason}" if reason else ""),
-                     **values)
+                     audit={"status": status}, **values)
 
     def hide(self, item_id: int | str, *, local_only: bool = False, actor_kind: str = "hide") -> str:
         """Hide the item on its platform (where the platform allows) and in the inbox."""

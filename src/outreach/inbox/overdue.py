@@ -1,5 +1,6 @@
-"""The overdue watcher: when an item passes a deadline, tell its department's officers and the
-department's supervisor, once.
+"""The overdue watcher: when an item passes a deadline, tell the person it is assigned to and
+the department's supervisors, once (an item nobody holds yet: the department's officers and
+supervisors, so someone takes it).
 
 "Once" is a database fact: a notice row per (item, deadline) is inserted with
 ``ON CONFLICT DO NOTHING`` (a short transaction of its own) before the mail
@@ -25,7 +26,8 @@ from ..store import inbox_queries as queries
 from ..store.db import Database
 from .masking import mask
 
-Recipients = Callable[[Connection, "str | None"], Sequence[str]]
+# (connection, department, person's account id) -> who to tell
+Recipients = Callable[[Connection, "str | None", "int | None"], Sequence[str]]
 Send = Callable[["OverdueNotice", Sequence[str]], None]
 
 
@@ -36,6 +38,7 @@ class OverdueNotice:
     due_at: datetime          # aware UTC
     department: str | None
     channel: str
+    person_id: int | None     # the staff account the item is assigned to
     excerpt: str              # masked, short: notices leave the system (e-mail)
 
 
@@ -48,9 +51,9 @@ def watch_overdue(db: Database, now: datetime, recipients: Recipients, send: Sen
         rows = queries.overdue_candidates(conn, now, limit)
     for row in rows:
         notice = OverdueNotice(row.id, row.deadline, store.from_db(row.due_at), row.assignee,
-                               row.channel, _excerpt(row.text))
+                               row.channel, row.assignee_user_id, _excerpt(row.text))
         with db.begin() as conn:
-            people = list(dict.fromkeys(recipients(conn, row.assignee)))
+            people = list(dict.fromkeys(recipients(conn, row.assignee, row.assignee_user_id)))
             claimed = queries.claim_notice(conn, row.id, row.deadline, notice.due_at, now,
                                            ",".join(people))
         if not claimed:
@@ -66,14 +69,16 @@ def watch_overdue(db: Database, now: datetime, recipients: Recipients, send: Sen
 
 
 def notify_overdue(settings: Settings, db: Database, options: Any, now: datetime) -> int:
-    """The notification pass's part: mail each newly overdue item's officers and
-    supervisors (their accounts' addresses); how many notices went out."""
+    """The notification pass's part: mail each newly overdue item's person and the
+    department's supervisors (their accounts' addresses); how many notices went out."""
     from ..i18n import _, format_datetime, use_language
     from ..notify import mail
-    from .desk import SUPERVISOR_ROLES
+    from .desk import overdue_recipients
 
-    def recipients(conn: Connection, department: str | None) -> list[str]:
-        return queries.department_addresses(conn, department, ("officer", *SUPERVISOR_ROLES))
+    def recipients(conn: Connection, department: str | None, person_id: int | None
+                   ) -> list[str]:
+        return sorted({p.email for p in overdue_recipients(conn, department, person_id)
+                       if p.email})
 
     def send(notice: OverdueNotice, people: Sequence[str]) -> None:
         if not people:

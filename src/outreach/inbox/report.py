@@ -24,22 +24,24 @@ Definitions (also on the report page and in docs/inbox.md):
   PERCENTILE.INC, numpy's default), rounded to 0.01 h; no value without data.
 - An item with several categories counts once in each; items without one are
   counted as "uncategorised"; items without a department as "unassigned".
+- Every item but the deleted ones is also counted by channel, status and kind
+  (``every_item``): the quick summary of ``outreach inbox stats``, which is a
+  view over this report (``outreach.inbox.stats``), so both say the same.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..errors import InboxError
 from ..i18n import _
 from ..store import inbox as store
 from ..store import inbox_queries as queries
 from ..store.db import Database
-from .kinds import TICKETED
-from .stats import percentile
+from .kinds import KINDS, TICKETED
 from .timers import WorkingTime
 
 COMPLAINT_KINDS = TICKETED          # complaints (requests included) and questions
@@ -95,6 +97,18 @@ def range_period(first: str | date, last: str | date) -> Period:
     if (b - a).days > 3660:
         raise InboxError(_("the range is longer than ten years: choose a shorter one"))
     return Period(a, b, f"{a.isoformat()}..{b.isoformat()}")
+
+
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    """The ``fraction`` percentile (0..1) of ``values``, linear between the two nearest ranks
+    (rank = fraction x (n - 1); PERCENTILE.INC); None if empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = fraction * (len(ordered) - 1)
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 def _r(value: float | None) -> float | None:
@@ -279,8 +293,15 @@ class Report:
     by: dict[str, dict[str, Figures]] = field(
         default_factory=lambda: {k: defaultdict(Figures) for k in
                                  ("channel", "department", "category", "kind", "month")})
+    every: dict[str, Counter] = field(
+        default_factory=lambda: {"channel": Counter(), "status": Counter(),
+                                 "kind": Counter({k: 0 for k in KINDS})})
 
     def add(self, row: Any, f: ItemFacts) -> None:
+        if f.counted_as != "deleted":
+            self.every["channel"][row.channel] += 1
+            self.every["status"][row.status] += 1
+            self.every["kind"][f.kind] += 1
         if f.counted_as != "complaint":
             self.apart[f.counted_as] += 1
             if f.counted_as == "non_complaint":
@@ -311,6 +332,9 @@ class Report:
             "apart": dict(self.apart), "apart_kinds": dict(sorted(self.apart_kinds.items())),
             "by_channel": table("channel"), "by_department": table("department"),
             "by_category": table("category"), "by_kind": table("kind"), "by_month": months,
+            "every_item": {"by_channel": dict(sorted(self.every["channel"].items())),
+                           "by_status": dict(sorted(self.every["status"].items())),
+                           "by_kind": dict(self.every["kind"])},
         }
 
 
@@ -332,12 +356,29 @@ def build(rows: Iterable[Any], period: Period, working: WorkingTime, now: dateti
 def inbox_report(db: Database, working: WorkingTime, period: Period, *,
                  now: datetime | None = None,
                  on_item: Callable[[Any, ItemFacts], None] | None = None,
-                 with_text: bool = False) -> Report:
-    """The figures for ``period`` from the database (one streamed read)."""
-    start, end = period.bounds(working.tz)
+                 with_text: bool = False,
+                 bounds: tuple[datetime, datetime] | None = None) -> Report:
+    """The figures for ``period`` from the database (one streamed read); ``bounds``
+    narrows the read to exact moments inside the period's days (``inbox stats``)."""
+    start, end = bounds or period.bounds(working.tz)
     with db.read() as conn:
         return build(queries.report_rows(conn, start, end, with_text=with_text), period, working,
                      now or store.utcnow(), on_item)
+
+
+def report_items(db: Database, working: WorkingTime, period: Period, report: Report, *,
+                 now: datetime | None = None, with_text: bool = False
+                 ) -> Iterator[tuple[Any, ItemFacts]]:
+    """The items of ``period`` with their facts, one at a time, added to ``report`` as they
+    pass (a streamed export writes each row while the figures build up)."""
+    start, end = period.bounds(working.tz)
+    now_db = store.to_db(now or store.utcnow())
+    clock = WorkingClock(working)
+    with db.read() as conn:
+        for row in queries.report_rows(conn, start, end, with_text=with_text):
+            f = facts(row, clock, now_db, working.tz)
+            report.add(row, f)
+            yield row, f
 
 
 def default_period(now: datetime, tz) -> Period:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Iterator
 
 from ..i18n import _, format_datetime
 from ..store.db import Database
 from .items import pseudonym
 from .masking import mask
-from .report import ItemFacts, Period, Report, inbox_report
+from .report import ItemFacts, Period, Report, inbox_report, report_items
 from .report_labels import (apart_titles, counted_title, definitions, figure_columns,
                             group_name, group_titles, kind_title, pick)
 from .timers import WorkingTime
@@ -95,6 +95,28 @@ def items_csv(db: Database, working: WorkingTime, period: Period, out: IO[str]) 
     return inbox_report(db, working, period, with_text=True,
                         on_item=lambda row, f: writer.writerow(
                             [_safe_cell(v) for v in rows(row, f)]))
+
+
+def items_csv_stream(db: Database, working: WorkingTime, period: Period,
+                     chunk: int = 64_000) -> Iterator[str]:
+    """The items CSV as text chunks of about ``chunk`` characters, written while the rows
+    are read (the web's download starts at once and never holds the month in memory)."""
+    from ..store.inbox import utcnow
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    buf.write("\ufeff")
+    writer.writerow(item_header())
+    rows = ItemRows()
+    now = utcnow()
+    report = Report(period, now.astimezone(working.tz))
+    for row, f in report_items(db, working, period, report, now=now, with_text=True):
+        writer.writerow([_safe_cell(v) for v in rows(row, f)])
+        if buf.tell() >= chunk:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
 
 
 def _safe_cell(value: Any) -> Any:

@@ -1,170 +1,36 @@
-"""Exact figures for the inbox, with complaints kept apart from everything else.
+"""``outreach inbox stats``: a quick summary that is a view over the report service.
 
-Definitions (also in docs/inbox.md):
+There is one implementation of the figures, ``outreach.inbox.report`` (the
+monthly report, its page and its exports); this module only chooses the
+period (any moments, either end open) and reshapes the report into the
+summary's flat JSON. So the definitions are the report's, written in
+docs/inbox.md: complaints are complaints and questions that are neither spam
+nor hidden nor deleted; ``overdue`` counts complaints that missed a deadline
+(answered or resolved late, or still without it past the due time) and
+``overdue_now`` the part still open; times are p50 / p90 with linear
+interpolation (PERCENTILE.INC), wall-clock and working hours.
 
-- an item is counted once, in the period of its ``created_at`` (the citizen's
-  message time); deleted items are left out everywhere;
-- **spam**: kind ``spam`` or status ``spam``; **hidden**: status ``hidden``
-  (hidden on the platform or in the inbox); **non-complaints**: kinds
-  ``opinion``, ``greeting`` and ``survey`` that are neither spam nor hidden;
-- **complaints**: kinds ``complaint`` and ``question`` (the ones with a ticket
-  and deadlines) that are neither spam nor hidden. Every complaint figure
-  (by category, department and month, resolved, overdue, time to first answer
-  and to resolution) is computed over complaints only, so a month of chatbot
-  menu taps cannot make resolution look instant;
-- time to first answer / resolution: from the message to the first answer /
-  to resolution, wall-clock hours and working hours (the inbox's calendar);
-  median and 90th percentile interpolate linearly between the two nearest
-  ranks (spreadsheet PERCENTILE.INC), so a known data set gives a known answer;
-- overdue: a complaint still open past its first-answer or resolution deadline
-  at ``now``.
-
-The public functions (``percentile``, ``class_of``, ``compute``, ``month_bounds``,
-``inbox_stats``) are what the
-web pages and the monthly report reuse; their result is plain JSON-ready data.
+The summary's own additions: ``total`` counts every item of the period but
+the deleted ones (complaints + non_complaints + spam + hidden), and
+``by_kind``, ``by_channel`` and ``by_status`` count those items too;
+``deleted`` counts items their authors deleted.
 """
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter
-from datetime import datetime, tzinfo
-from typing import Any, Sequence
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 
 from ..store import inbox as store
+from ..store import inbox_queries as queries
 from ..store.db import Database
-from .kinds import KINDS, TICKETED
+from .report import Period, inbox_report, percentile  # noqa: F401 - percentile: re-exported
 from .timers import WorkingTime
-
-UNCATEGORISED = "미분류"
-UNASSIGNED = "미지정"
-
-
-def percentile(values: Sequence[float], fraction: float) -> float | None:
-    """The ``fraction`` percentile (0..1) of ``values``, linear between ranks; None if empty."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    pos = fraction * (len(ordered) - 1)
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
-
-
-def _summary(wall: list[float], work: list[float]) -> dict[str, Any]:
-    def r(value: float | None) -> float | None:
-        return None if value is None else round(value, 2)
-
-    return {"count": len(wall),
-            "median_hours": r(statistics.median(wall)) if wall else None,
-            "p90_hours": r(percentile(wall, 0.9)),
-            "median_working_hours": r(statistics.median(work)) if work else None,
-            "p90_working_hours": r(percentile(work, 0.9))}
-
-
-def class_of(row: Any) -> str:
-    """``spam``, ``hidden``, ``complaint`` or ``other`` (the non-complaints) for one row."""
-    if row.kind == "spam" or row.status == "spam":
-        return "spam"
-    if row.status == "hidden":
-        return "hidden"
-    return "complaint" if row.kind in TICKETED else "other"
-
-
-class _Figures:
-    """Counts and durations of one group of complaints (all, one department, one month)."""
-
-    def __init__(self) -> None:
-        self.received = 0
-        self.resolved = 0
-        self.overdue = 0
-        self.first_wall: list[float] = []
-        self.first_work: list[float] = []
-        self.res_wall: list[float] = []
-        self.res_work: list[float] = []
-
-    def as_json(self) -> dict[str, Any]:
-        return {"received": self.received, "resolved": self.resolved, "overdue": self.overdue,
-                "first_answer": _summary(self.first_wall, self.first_work),
-                "resolution": _summary(self.res_wall, self.res_work)}
-
-
-def compute(rows: Sequence[Any], working: WorkingTime, now: datetime,
-            tz: tzinfo | None = None) -> dict[str, Any]:
-    """The figures for ``rows`` (from ``store.inbox.stats_rows``); months in ``tz``
-    (default: the working calendar's time zone)."""
-    tz = tz or working.tz or ZoneInfo("Asia/Seoul")
-    by_channel: Counter[str] = Counter()
-    by_status: Counter[str] = Counter()
-    by_kind: Counter[str] = Counter({k: 0 for k in KINDS})
-    by_class: Counter[str] = Counter()
-    by_category: Counter[str] = Counter()
-    every = _Figures()
-    departments: dict[str, _Figures] = {}
-    months: dict[str, _Figures] = {}
-    moment = store.to_db(now)
-    for row in rows:
-        by_channel[row.channel] += 1
-        by_status[row.status] += 1
-        by_kind[row.kind] += 1
-        group = class_of(row)
-        by_class[group] += 1
-        if group != "complaint":
-            continue
-        created = store.from_db(row.created_at)
-        month = created.astimezone(tz).strftime("%Y-%m")
-        targets = (every, departments.setdefault(row.assignee or UNASSIGNED, _Figures()),
-                   months.setdefault(month, _Figures()))
-        for cat in (row.categories or "").split(","):
-            by_category[cat or UNCATEGORISED] += 1
-        late_first = (row.status in ("new", "open") and row.first_answered_at is None
-                      and row.first_due_at is not None and row.first_due_at < moment)
-        late_done = (row.status in store.OPEN_STATUSES and row.resolved_at is None
-                     and row.resolve_due_at is not None and row.resolve_due_at < moment)
-        first = resolution = None
-        if row.first_answered_at is not None:
-            answered = store.from_db(row.first_answered_at)
-            first = (max((answered - created).total_seconds(), 0) / 3600,
-                     working.between(created, answered).total_seconds() / 3600)
-        if row.resolved_at is not None:
-            resolved = store.from_db(row.resolved_at)
-            resolution = (max((resolved - created).total_seconds(), 0) / 3600,
-                          working.between(created, resolved).total_seconds() / 3600)
-        for figures in targets:
-            figures.received += 1
-            figures.resolved += row.status == "resolved"
-            figures.overdue += bool(late_first or late_done)
-            if first:
-                figures.first_wall.append(first[0])
-                figures.first_work.append(first[1])
-            if resolution:
-                figures.res_wall.append(resolution[0])
-                figures.res_work.append(resolution[1])
-    summary = every.as_json()
-    return {
-        "total": len(rows),
-        "complaints": by_class.get("complaint", 0),
-        "non_complaints": by_class.get("other", 0),
-        "spam": by_class.get("spam", 0),
-        "hidden": by_class.get("hidden", 0),
-        "by_kind": dict(by_kind),
-        "by_channel": dict(sorted(by_channel.items())),
-        "by_status": dict(sorted(by_status.items())),
-        # complaint figures only from here on
-        "by_category": dict(by_category.most_common()),
-        "resolved": summary["resolved"],
-        "overdue": summary["overdue"],
-        "first_answer": summary["first_answer"],
-        "resolution": summary["resolution"],
-        "by_department": {name: f.as_json() for name, f in sorted(departments.items())},
-        "by_month": {name: f.as_json() for name, f in sorted(months.items())},
-    }
 
 
 def month_bounds(year: int, month: int, tz: tzinfo) -> tuple[datetime, datetime]:
-    """[since, until) of a calendar month in ``tz``, for ``inbox_stats`` (the monthly report:
-    a message sent at 23:30 on the last day, Korea time, belongs to that month)."""
+    """[since, until) of a calendar month in ``tz`` (a message sent at 23:30 on the last
+    day, Korea time, belongs to that month)."""
     if not 1 <= month <= 12:
         raise ValueError(f"month must be 1..12, not {month}")
     since = datetime(year, month, 1, tzinfo=tz)
@@ -175,10 +41,41 @@ def month_bounds(year: int, month: int, tz: tzinfo) -> tuple[datetime, datetime]
 def inbox_stats(db: Database, working: WorkingTime, *, since: datetime | None = None,
                 until: datetime | None = None, now: datetime | None = None,
                 tz: tzinfo | None = None) -> dict[str, Any]:
-    """The figures for items created in [since, until) (either end open), read in one query."""
-    with db.read() as conn:
-        rows = store.stats_rows(conn, since, until)
-    result = compute(rows, working, now or store.utcnow(), tz)
-    result["since"] = since.isoformat() if since else None
-    result["until"] = until.isoformat() if until else None
-    return result
+    """The summary for items received in [since, until) (either end open: from the first
+    item, up to now), computed by the report service."""
+    now = now or store.utcnow()
+    tz = tz or working.tz
+    if since is None:
+        with db.read() as conn:
+            first = queries.first_received(conn)
+        since = store.from_db(first) if first is not None else now
+    end = until or max(now, since) + timedelta(seconds=1)
+    last_day = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    first_day: date = min(since.astimezone(tz).date(), last_day)
+    period = Period(first_day, last_day, f"{first_day.isoformat()}..{last_day.isoformat()}")
+    data = inbox_report(db, working, period, now=now, bounds=(since, end)).as_json()
+    complaints, apart, every = data["complaints"], data["apart"], data["every_item"]
+    return {
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "total": complaints["received"] + apart["non_complaint"] + apart["spam"]
+        + apart["hidden"],
+        "complaints": complaints["received"],
+        "non_complaints": apart["non_complaint"],
+        "spam": apart["spam"],
+        "hidden": apart["hidden"],
+        "deleted": apart["deleted"],
+        "by_kind": every["by_kind"],
+        "by_channel": every["by_channel"],
+        "by_status": every["by_status"],
+        # complaint figures only from here on
+        "by_category": {name: f["received"] for name, f in data["by_category"].items()},
+        "answered": complaints["answered"],
+        "resolved": complaints["resolved"],
+        "overdue": complaints["overdue"],
+        "overdue_now": complaints["overdue_now"],
+        "first_answer": complaints["first_answer"],
+        "resolution": complaints["resolution"],
+        "by_department": data["by_department"],
+        "by_month": {m: f for m, f in data["by_month"].items() if f["received"]},
+    }

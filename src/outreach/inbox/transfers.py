@@ -88,6 +88,8 @@ class Transfers:
             store.add_events(conn, [store.event(
                 row.id, "transfer", self.inbox.actor,
                 f"{row.assignee or '-'} -> {to_department}: {reason}", now)])
+            self.inbox.audit(conn, "inbox.transfer", row.id,
+                             {"transfer": transfer_id, "to": to_department})
         return transfer_id
 
     def accept(self, transfer_id: int, note: str = "",
@@ -104,7 +106,8 @@ class Transfers:
                 queries.enter_department(conn, row.id, row.assignee,
                                          store.from_db(row.created_at))
             queries.enter_department(conn, row.id, t.to_department, now)
-            values: dict[str, Any] = {"assignee": t.to_department}
+            # the receiving department chooses its own person
+            values: dict[str, Any] = {"assignee": t.to_department, "assignee_user_id": None}
             if row.status == "new":
                 values["status"] = "open"
             detail = f"{t.from_department or '-'} -> {t.to_department}"
@@ -115,6 +118,7 @@ class Transfers:
             store.add_events(conn, [store.event(row.id, "transfer_accepted", self.inbox.actor,
                                                 detail + (f": {note.strip()}" if note.strip()
                                                           else ""), now)])
+            self.inbox.audit(conn, "inbox.transfer_accept", row.id, {"transfer": t.id})
 
     def send_back(self, transfer_id: int, reason: str,
                   *, may_act_for: Sequence[str] | None = None) -> None:
@@ -139,6 +143,9 @@ class Transfers:
                 t.item_id, kind, self.inbox.actor,
                 f"{t.from_department or '-'} <- {t.to_department}" + (f": {reason}" if reason
                                                                       else ""), now)])
+            self.inbox.audit(conn, "inbox.transfer_" + ("return" if status == "returned"
+                                                         else "cancel"),
+                             t.item_id, {"transfer": t.id})
 
     def _pending(self, conn, transfer_id: int, may_act_for: Sequence[str] | None):
         t = queries.get_transfer(conn, int(transfer_id))

@@ -558,17 +558,28 @@ def _has(conn: Connection, col: str, value: str):
         f"%,{_like_escape(value)},%", escape="\\")
 
 
-def _pg_search(stmt, query: str):
-    """``stmt`` narrowed to items whose words contain every query word (PostgreSQL)."""
+def search_pieces(query: str) -> list[str]:
+    """The index pieces every match of ``query`` holds (PostgreSQL's ``grams``)."""
+    words = _words(query)
+    # a long word's pieces imply its characters: only single-character words need those
+    return sorted({w[i:i + 2] for w in words for i in range(len(w) - 1)}
+                  | {w for w in words if len(w) == 1})
+
+
+def _pg_search(stmt, query: str, *, walk: bool = False):
+    """``stmt`` narrowed to items whose words contain every query word (PostgreSQL).
+
+    ``walk``: test the pieces row by row (an expression no index serves) instead of
+    through the GIN index, for a word with so many matches that reading them all costs
+    more than walking the newest items in order (``inbox_queries._search_page``)."""
     c = inbox_items.c
     words = _words(query)
     if not words:
         return None
-    # a long word's pieces imply its characters: only single-character words need those
-    pieces = sorted({w[i:i + 2] for w in words for i in range(len(w) - 1)}
-                    | {w for w in words if len(w) == 1})
+    pieces = search_pieces(query)
+    grams = "(inbox_search.grams || '{}'::text[])" if walk else "inbox_search.grams"
     stmt = (stmt.join(_fts, c.id == literal_column("inbox_search.item_id"))
-            .where(text("inbox_search.grams @> CAST(:grams AS text[])").bindparams(grams=pieces))
+            .where(text(f"{grams} @> CAST(:grams AS text[])").bindparams(grams=pieces))
             .order_by(c.id.desc()))
     for i, word in enumerate(w for w in words if len(w) > 2):
         stmt = stmt.where(text(f"strpos(inbox_search.body, :w{i}) > 0")
@@ -585,22 +596,14 @@ def overdue_clause(now: datetime):
                     c.resolve_due_at < moment))
 
 
-def stats_rows(conn: Connection, since: datetime | None, until: datetime | None) -> list[Row]:
-    c = inbox_items.c
-    stmt = select(c.channel, c.categories, c.status, c.flags, c.kind, c.assignee, c.created_at,
-                  c.first_answered_at, c.resolved_at, c.first_due_at, c.resolve_due_at,
-                  c.platform_hidden).where(c.deleted_at.is_(None))
-    if since:
-        stmt = stmt.where(c.created_at >= to_db(since))
-    if until:
-        stmt = stmt.where(c.created_at < to_db(until))
-    return list(conn.execute(stmt))
-
-
 # -- answers -------------------------------------------------------------------------
 
 def find_answer(conn: Connection, key: str) -> Row | None:
     return conn.execute(select(inbox_answers).where(inbox_answers.c.key == key)).first()
+
+
+def get_answer(conn: Connection, answer_id: int) -> Row | None:
+    return conn.execute(select(inbox_answers).where(inbox_answers.c.id == answer_id)).first()
 
 
 def add_answer(conn: Connection, **values: Any) -> int:

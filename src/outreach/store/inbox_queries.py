@@ -76,6 +76,8 @@ class QueueFilter:
     statuses: tuple[str, ...] = OPEN_STATUSES
     departments: tuple[str, ...] | None = None
     department: str | None = None
+    person_id: int | None = None         # assigned to this staff account
+    unassigned: bool = False             # assigned to nobody yet
     channel: str | None = None
     category: str | None = None
     kind: str | None = None
@@ -84,8 +86,9 @@ class QueueFilter:
     search: str | None = None
     sort: str = "newest"
     after_id: int | None = None          # only items newer than this (live updates)
+    cursor: int | None = None            # keyset paging: the page after this item, in order
     limit: int = 50
-    offset: int = 0
+    offset: int = 0                      # kept for callers that page by number (slow: avoid)
     now: datetime = field(default_factory=utcnow)
 
 
@@ -94,27 +97,43 @@ def _open_only(statuses: Sequence[str]) -> bool:
 
 
 def queue(conn: Connection, f: QueueFilter) -> list[Row]:
+    """One page of the queue (``queue_page`` without where a search stopped)."""
+    return queue_page(conn, f)[0]
+
+
+def queue_page(conn: Connection, f: QueueFilter) -> tuple[list[Row], int | None]:
     """One page of the queue. Sorting by deadline uses the open-items index of migration 0007
-    (so it applies to open statuses; other statuses fall back to newest first)."""
+    (so it applies to open statuses; other statuses fall back to newest first); the open
+    queue newest first reads the partial indexes of 0012 backwards (their predicate is
+    written into the query so SQLite may use them). Pages follow each other by keyset
+    (``cursor``: the last item shown), so page 100 costs what page 1 costs."""
     c = inbox_items.c
     conds: list[Any] = [c.deleted_at.is_(None)]
+    open_index = bool(f.statuses) and set(f.statuses) == set(OPEN_STATUSES)
     if f.statuses:
         conds.append(c.status.in_(f.statuses))
+    if open_index:
+        conds.append(literal_column(_OPEN_SQL))
     if f.departments is not None:
         if not f.departments:
-            return []
+            return [], None
         conds.append(c.assignee.in_(f.departments))
     if f.department:
         conds.append(c.assignee == f.department)
+    if f.person_id is not None:
+        conds.append(c.assignee_user_id == f.person_id)
+    elif f.unassigned:
+        conds.append(c.assignee_user_id.is_(None))
     if f.channel:
         conds.append(c.channel == f.channel)
     if f.category:
         conds.append(_has(conn, "categories", f.category))
     if f.kind and has_kind():
         conds.append(c["kind"] == f.kind)
-    if f.flag == "any":
-        conds.append(c.flags != "")
-    elif f.flag:
+    if f.flag:
+        # flagged items are few: the flagged-items index of 0012 serves this term
+        conds.append(literal_column("inbox_items.flags <> ''"))
+    if f.flag and f.flag != "any":
         conds.append(_has(conn, "flags", f.flag))
     if f.after_id:
         conds.append(c.id > f.after_id)
@@ -131,21 +150,31 @@ def queue(conn: Connection, f: QueueFilter) -> list[Row]:
     if by_due:
         # the partial index's own predicate, so SQLite and PostgreSQL both pick it; an open
         # item is overdue exactly when its next deadline has passed: a range on the index
-        conds.append(literal_column(_OPEN_SQL))
+        if not open_index:
+            conds.append(literal_column(_OPEN_SQL))
         conds.append(next_due < moment if late else next_due.isnot(None))
+        if f.cursor:
+            due = conn.execute(select(next_due).where(c.id == f.cursor)).scalar()
+            if due is not None:    # (next due, id) after the cursor's: a range on the index
+                conds += [next_due >= due, or_(next_due > due, c.id > f.cursor)]
         order = [next_due.asc(), c.id.asc()]
     elif sort == "oldest":
+        if f.cursor:
+            conds.append(c.id > f.cursor)
         order = [c.id.asc()]
     else:
+        if f.cursor:
+            conds.append(c.id < f.cursor)
         order = [c.id.desc()]
         narrow = f.category or f.flag or f.kind or f.channel
         if conn.dialect.name == "postgresql" and narrow and f.offset == 0:
-            return _pg_newest(conn, stmt, conds, f.limit)
+            return _pg_newest(conn, stmt, conds, f.limit, f.cursor), None
     stmt = stmt.where(*conds).order_by(*order).limit(f.limit).offset(f.offset)
-    return list(conn.execute(stmt))
+    return list(conn.execute(stmt)), None
 
 
-def _pg_newest(conn: Connection, stmt, conds: list, limit: int) -> list[Row]:
+def _pg_newest(conn: Connection, stmt, conds: list, limit: int, cursor: int | None = None
+               ) -> list[Row]:
     """Newest first under narrowing filters on PostgreSQL. The planner multiplies the
     filters' selectivities as if independent, so for "category 주차 in 도로과" (which
     never meet) it walks the newest items through the primary key and reads the whole
@@ -153,7 +182,7 @@ def _pg_newest(conn: Connection, stmt, conds: list, limit: int) -> list[Row]:
     once); otherwise all matches through the indexes (bitmap: GIN categories x
     department), materialised, then the newest of them."""
     c = inbox_items.c
-    newest = conn.execute(select(c.id).order_by(c.id.desc()).limit(1)).scalar() or 0
+    newest = cursor or conn.execute(select(c.id).order_by(c.id.desc()).limit(1)).scalar() or 0
     recent = list(conn.execute(stmt.where(*conds, c.id > newest - RECENT_WINDOW)
                                .order_by(c.id.desc()).limit(limit)))
     if len(recent) >= limit:
@@ -164,41 +193,90 @@ def _pg_newest(conn: Connection, stmt, conds: list, limit: int) -> list[Row]:
                              .order_by(c.id.desc())))
 
 
-def _search_page(conn: Connection, stmt, f: QueueFilter, conds: list) -> list[Row]:
-    """A search page, newest first, the way ``store.inbox.list_items`` reads the index:
-    SQLite walks the FTS5 matches in rowid order (and stops at the page); PostgreSQL
-    tries the newest items first, then the GIN index (see ``list_items``)."""
+# A search page looks through at most this many item numbers below its cursor, so a word
+# that is common overall but rare in an officer's departments costs a bounded time; when
+# the span runs out before the page fills, the page offers to search older items.
+# SQLite: the FTS5 matches in that rowid range (its walk is in rowid order and cheap).
+# PostgreSQL: a word with few matches is read through the GIN index over every item (exact,
+# no span); a common one walks the newest items of the span in order (``PG_FEW``).
+SEARCH_SPAN = {"sqlite": 200_000, "postgresql": 25_000}
+PG_FEW = 5_000                      # "few matches": read them all through the GIN index
+
+
+def _search_page(conn: Connection, stmt, f: QueueFilter, conds: list
+                 ) -> tuple[list[Row], int | None]:
+    """A search page, newest first, and where it stopped looking (None: nothing older is
+    left unsearched)."""
     c = inbox_items.c
+    top = f.cursor or (newest_id(conn) + 1)
+    low = max(top - SEARCH_SPAN.get(conn.dialect.name, 25_000), 0)
     if conn.dialect.name == "sqlite":
         query = _fts5_query(f.search or "")
         if query is None:
-            return []
+            return [], None
         from sqlalchemy import column, table, text
 
         fts = table("inbox_search", column("rowid"))
-        stmt = (stmt.join(fts, c.id == literal_column("inbox_search.rowid"))
-                .where(text("inbox_search MATCH :q").bindparams(q=query), *conds)
-                .order_by(literal_column("inbox_search.rowid").desc())
-                .limit(f.limit).offset(f.offset))
-        return list(conn.execute(stmt))
-    stmt = _pg_search(stmt, f.search or "")
-    if stmt is None:
-        return []
-    stmt = stmt.where(*conds)
-    if f.offset:
-        return list(conn.execute(stmt.limit(f.limit).offset(f.offset)))
-    newest = conn.execute(select(c.id).order_by(c.id.desc()).limit(1)).scalar() or 0
-    floor = newest - RECENT_WINDOW
-    recent = list(conn.execute(stmt.where(
-        c.id > floor, literal_column("inbox_search.item_id") > floor).limit(f.limit)))
-    if len(recent) >= f.limit:
-        return recent
-    # all matches through the GIN index (and the department's), materialised, newest of
-    # them: an ordered walk would read the whole table for a word rare in the department
-    matches = stmt.with_only_columns(c.id).order_by(None).cte("matches") \
-        .prefix_with("MATERIALIZED")
-    ids = select(matches.c.id).order_by(matches.c.id.desc()).limit(f.limit).scalar_subquery()
-    return list(conn.execute(select(inbox_items).where(c.id.in_(ids)).order_by(c.id.desc())))
+        rowid = literal_column("inbox_search.rowid")
+        stmt = (stmt.join(fts, c.id == rowid)
+                .where(text("inbox_search MATCH :q").bindparams(q=query), *conds,
+                       rowid < top, rowid > low)
+                .order_by(rowid.desc()).limit(f.limit).offset(f.offset))
+    else:
+        from .inbox import search_pieces
+
+        few = _pg_matches(conn, search_pieces(f.search or "")) <= PG_FEW
+        stmt = _pg_search(stmt, f.search or "", walk=not few)
+        if stmt is None:
+            return [], None
+        if few:
+            low = 0
+        item_id = literal_column("inbox_search.item_id")
+        stmt = stmt.where(*conds, c.id < top, c.id > low, item_id < top, item_id > low) \
+            .limit(f.limit).offset(f.offset)
+    rows = list(conn.execute(stmt))
+    return rows, (low + 1 if len(rows) < f.limit and low > 0 else None)
+
+
+_PG_STATS: dict[str, tuple[float, dict[str, float], float, float]] = {}
+
+
+def _pg_matches(conn: Connection, pieces: Sequence[str]) -> float:
+    """At most how many items hold every piece, from PostgreSQL's own statistics of
+    ``inbox_search.grams`` (ANALYZE's most common elements and their frequencies): the
+    rarest piece bounds the matches (a piece left out of a full list counts as frequent
+    as the list's rarest one). The planner multiplies the pieces' frequencies as
+    if independent (so "악취 심하게" looked rare and read 83,000 matches through the GIN
+    index); the minimum is an honest upper bound. Read once a minute per database."""
+    import time
+
+    from sqlalchemy import text
+
+    key = str(conn.engine.url)
+    found = _PG_STATS.get(key)
+    if found is None or time.monotonic() - found[0] > 60:
+        row = conn.execute(text(
+            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples, "
+            "current_setting('default_statistics_target')::int "
+            "FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
+            "AND c.relnamespace = to_regnamespace(s.schemaname) "
+            "WHERE s.schemaname = current_schema() AND s.tablename = 'inbox_search' "
+            "AND s.attname = 'grams'")).first()
+        if row is None or not row[0]:
+            freqs, floor, total = {}, 0.0, 0.0
+        else:
+            freqs = dict(zip(row[0], row[1][:len(row[0])]))
+            # a full list (10 x the statistics target) leaves out pieces up to its rarest
+            # one's frequency; a shorter list left out only pieces ANALYZE found rare
+            full = len(row[0]) >= 10 * int(row[3] or 100)
+            floor = (row[1][len(row[0])] if len(row[1]) > len(row[0])
+                     else min(freqs.values())) if full else 0.0
+            total = float(row[2] or 0)
+        found = _PG_STATS[key] = (time.monotonic(), freqs, floor, total)
+    _at, freqs, floor, total = found
+    if not pieces or total <= 0:
+        return 0.0
+    return min(freqs.get(p, floor) for p in pieces) * total
 
 
 def overdue_now(moment: datetime):
@@ -210,26 +288,43 @@ def overdue_now(moment: datetime):
                     c.resolve_due_at < moment))
 
 
-def count_open(conn: Connection, departments: Sequence[str] | None, now: datetime
-               ) -> dict[str, tuple[int, int]]:
-    """Per department: open items and overdue ones (the queue's tabs). Read from the
-    open-items index of migration 0007 alone (department, next deadline): an item is
-    overdue exactly when its next deadline has passed."""
-    moment = to_db(now)
-    where = _OPEN_SQL.replace("inbox_items.", "")
-    params: dict[str, Any] = {"now": moment}
-    if departments is not None:
-        if not departments:
-            return {}
-        names = ", ".join(f":d{i}" for i in range(len(departments)))
-        where += f" AND assignee IN ({names})"
-        params.update({f"d{i}": d for i, d in enumerate(departments)})
+COUNT_CAP = 1000          # the queue's tabs count up to this, then say "1,000+"
+
+
+def count_open(conn: Connection, departments: Sequence[str] | None, now: datetime,
+               cap: int = COUNT_CAP) -> dict[str, tuple[int, int]]:
+    """Per department: open items and overdue ones (the queue's tabs), each counted up to
+    ``cap + 1`` (shown as "1,000+"): a tab never counts a whole backlog. The departments
+    come from a loose index scan (one index seek per department) of the open-items index
+    of migration 0007 (department, next deadline); each count is a range of it, stopped
+    at ``cap + 1`` entries: an item is overdue exactly when its next deadline has passed."""
     from sqlalchemy import text
 
-    rows = conn.execute(text(
-        f"SELECT assignee, count(*), sum(CASE WHEN {NEXT_DUE_SQL} < :now THEN 1 ELSE 0 END) "
-        f"FROM inbox_items WHERE {where} GROUP BY assignee"), params)
-    return {(dept or ""): (int(n), int(late or 0)) for dept, n, late in rows}
+    moment = to_db(now)
+    where = _OPEN_SQL.replace("inbox_items.", "")
+    if departments is None:
+        found = [r[0] for r in conn.execute(text(
+            f"WITH RECURSIVE d(name) AS ("
+            f"SELECT min(assignee) FROM inbox_items WHERE {where} "
+            f"UNION ALL SELECT (SELECT min(assignee) FROM inbox_items WHERE {where} "
+            f"AND assignee > d.name) FROM d WHERE d.name IS NOT NULL) "
+            f"SELECT name FROM d WHERE name IS NOT NULL"))]
+        names: list[str | None] = [*found, None]
+    else:
+        names = list(departments)
+    out: dict[str, tuple[int, int]] = {}
+    for name in names:
+        dept = "assignee IS NULL" if name is None else "assignee = :d"
+        n = conn.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM inbox_items WHERE {where} "
+                              f"AND {dept} LIMIT {cap + 1}) AS o"), {"d": name}).scalar() or 0
+        if not n:
+            continue
+        late = conn.execute(text(
+            f"SELECT count(*) FROM (SELECT 1 FROM inbox_items WHERE {where} AND {dept} "
+            f"AND {NEXT_DUE_SQL} < :now LIMIT {cap + 1}) AS o"),
+            {"d": name, "now": moment}).scalar() or 0
+        out[name or ""] = (int(n), int(late))
+    return out
 
 
 def newest_id(conn: Connection) -> int:
@@ -314,6 +409,15 @@ def pending_transfers(conn: Connection, departments: Sequence[str] | None = None
     return list(conn.execute(stmt))
 
 
+def count_pending_transfers(conn: Connection, departments: Sequence[str] | None = None) -> int:
+    """How many transfers wait for ``departments`` (None: any) (the queue's badge)."""
+    t = inbox_transfers.c
+    stmt = select(func.count()).select_from(inbox_transfers).where(t.status == "pending")
+    if departments is not None:
+        stmt = stmt.where(t.to_department.in_(list(departments)))
+    return conn.execute(stmt).scalar() or 0
+
+
 def enter_department(conn: Connection, item_id: int, department: str | None, at: datetime
                      ) -> None:
     """Close the item's current stay (if any) and open one in ``department``."""
@@ -346,38 +450,6 @@ def lock_item(conn: Connection, item_id: int) -> Row | None:
     return conn.execute(stmt).first()
 
 
-def department_members(conn: Connection, department: str | None, roles: Sequence[str]
-                       ) -> list[str]:
-    """Sign-in names of the enabled members of ``department`` with one of ``roles``
-    (without a department: the enabled admins)."""
-    from .users_tables import departments, memberships, users
-
-    stmt = select(users.c.name).where(users.c.disabled.is_(False))
-    if department:
-        stmt = (stmt.join(memberships, memberships.c.user_id == users.c.id)
-                .join(departments, departments.c.id == memberships.c.department_id)
-                .where(departments.c.name == department, users.c.role.in_(list(roles))))
-    else:
-        stmt = stmt.where(users.c.role == "admin")
-    return [r[0] for r in conn.execute(stmt.order_by(users.c.name))]
-
-
-def department_addresses(conn: Connection, department: str | None, roles: Sequence[str]
-                         ) -> list[str]:
-    """E-mail addresses of ``department_members`` (accounts without one are skipped)."""
-    from .users_tables import departments, memberships, users
-
-    stmt = select(users.c.email).where(users.c.disabled.is_(False), users.c.email.isnot(None),
-                                       users.c.email != "")
-    if department:
-        stmt = (stmt.join(memberships, memberships.c.user_id == users.c.id)
-                .join(departments, departments.c.id == memberships.c.department_id)
-                .where(departments.c.name == department, users.c.role.in_(list(roles))))
-    else:
-        stmt = stmt.where(users.c.role == "admin")
-    return [r[0] for r in conn.execute(stmt.order_by(users.c.email))]
-
-
 def release_notice(conn: Connection, item_id: int, deadline: str) -> None:
     """Take back a notice whose mail failed, so the next pass sends it."""
     from sqlalchemy import delete
@@ -404,7 +476,7 @@ def overdue_candidates(conn: Connection, now: datetime, limit: int = 500) -> lis
                                                c.resolve_due_at < moment))):
         noticed = select(n.item_id).where(n.item_id == c.id, n.deadline == deadline).exists()
         out += list(conn.execute(
-            select(c.id, c.channel, c.assignee, c.text, c.status,
+            select(c.id, c.channel, c.assignee, c.assignee_user_id, c.text, c.status,
                    literal_column(f"'{deadline}'").label("deadline"), due_col.label("due_at"))
             .where(cond, c.deleted_at.is_(None), ~noticed).order_by(c.id).limit(limit)))
     return out

@@ -38,7 +38,10 @@ inbox_items = Table(
     Column("deleted_at", DateTime),
     Column("platform_hidden", Boolean, nullable=False, default=False),
     Column("status", String(16), nullable=False, default="new"),
+    # the item's department (the name is historical; 0012 added the person beside it)
     Column("assignee", String(128)),
+    # the staff account answering it, a member of the department (0012); None: unassigned
+    Column("assignee_user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     Column("categories", String(255), nullable=False, default=""),   # "도로,가로등"
     Column("flags", String(255), nullable=False, default=""),        # "abusive,personal_data"
     Column("priority", SmallInteger, nullable=False, default=3),     # 1 urgent .. 4 low
@@ -66,6 +69,7 @@ Index("ix_inbox_items_author", inbox_items.c.channel, inbox_items.c.author_key)
 Index("ix_inbox_items_created", inbox_items.c.created_at)
 Index("ix_inbox_items_kind", inbox_items.c.kind, inbox_items.c.id)
 Index("ix_inbox_items_survey", inbox_items.c.survey_id, inbox_items.c.id)
+Index("ix_inbox_items_person", inbox_items.c.assignee_user_id, inbox_items.c.id)
 
 inbox_events = Table(
     "inbox_events", metadata,

@@ -52,18 +52,22 @@ def queue(request: Request) -> Response:
             return RedirectResponse(request.app.url_path_for("inbox_item", item_id=str(found)),
                                     status_code=303)
     page = d.queue(f)
-    query = {k: v for k, v in shown.items() if v and k != "page"}
+    query = {k: v for k, v in shown.items() if v and k != "cursor"}
     if shown["overdue"]:
         query["overdue"] = "1"
     more = len(page.items) == PAGE_SIZE
     return render(request, "inbox/queue.html", {
         "page": page, "f": shown, "statuses": STATUSES, "sorts": SORTS, "kinds": KINDS,
         "has_kind": has_kind(), "flags": FLAGS, "channels": sorted(staff(request).settings.channels),
+        "people": d.assignable(),
         "live_query": urlencode({**query, "after": page.newest_id}),
-        "next_url": (request.url.path + "?" + urlencode({**query, "page": shown["page"] + 1}))
+        # keyset paging: the next page starts after the last item shown
+        "next_url": (request.url.path + "?" + urlencode({**query,
+                                                         "cursor": page.items[-1].id}))
         if more else None,
-        "prev_url": (request.url.path + "?" + urlencode({**query, "page": shown["page"] - 1}))
-        if shown["page"] > 1 else None,
+        "older_url": (request.url.path + "?" + urlencode({**query, "cursor": page.searched_to}))
+        if page.searched_to and not more else None,
+        "prev_url": (request.url.path + "?" + urlencode(query)) if shown["cursor"] else None,
         "can_answer": _can_answer(request), "labels": labels()})
 
 
@@ -152,12 +156,23 @@ def reveal(request: Request) -> Response:
 def bulk(request: Request) -> Response:
     form = form_data(request)
     ids = form.getlist("ids") if hasattr(form, "getlist") else []
-    n = desk(request).bulk(ids, str(form.get("action", "")), str(form.get("value", "")))
+    action = str(form.get("action", ""))
+    value = str(form.get("person" if action == "assign" else "value", ""))
+    n = desk(request).bulk(ids, action, value)
     _flash(request, _("{n} items changed.", n=n))
     back = str(form.get("back", ""))
     target = back if back.startswith("/inbox") and not back.startswith("//") else \
         request.app.url_path_for("inbox")
     return RedirectResponse(target, status_code=303)
+
+
+@requires(INBOX_ANSWER)
+def assign(request: Request) -> Response:
+    item_id = _item_id(request)
+    person = desk(request).assign(item_id, str(form_data(request).get("person", "")))
+    _flash(request, _("Assigned to {name}.", name=person.label) if person
+           else _("Nobody is assigned now."))
+    return _back(request, item_id)
 
 
 @requires(INBOX_ANSWER)
@@ -205,4 +220,5 @@ routes = [
     Route("/inbox/{item_id:int}/kind", kind, methods=["POST"], name="inbox_kind"),
     Route("/inbox/{item_id:int}/reveal", reveal, methods=["POST"], name="inbox_reveal"),
     Route("/inbox/{item_id:int}/transfer", transfer, methods=["POST"], name="inbox_transfer"),
+    Route("/inbox/{item_id:int}/assign", assign, methods=["POST"], name="inbox_assign"),
 ]

@@ -41,20 +41,28 @@ def queue_filter(request: Request) -> tuple[QueueFilter, dict[str, Any]]:
     status = q.get("status", "")
     statuses = (status,) if status in STATUSES else OPEN_STATUSES
     sort = q.get("sort", "newest")
-    try:
-        page = max(1, min(int(q.get("page", "1")), 1000))
-    except ValueError:
-        page = 1
+    cursor_text = q.get("cursor", "")
+    cursor = int(cursor_text) if cursor_text.isdigit() and len(cursor_text) < 12 else None
+    who = (q.get("assignee") or "").strip()
+    session = current_session(request)
+    person_id: int | None = None
+    if who == "me":
+        person_id = session.user_id if session is not None else None
+    elif who.isdigit():
+        person_id = int(who)
+    else:
+        who = who if who == "none" else ""
     f = QueueFilter(statuses=statuses, department=q.get("department") or None,
+                    person_id=person_id, unassigned=who == "none",
                     channel=q.get("channel") or None, category=q.get("category") or None,
                     kind=q.get("kind") or None, flag=q.get("flag") or None,
                     overdue=q.get("overdue") == "1", search=(q.get("q") or "").strip()[:100] or None,
-                    sort=sort if sort in SORTS else "newest", limit=PAGE_SIZE,
-                    offset=(page - 1) * PAGE_SIZE)
+                    sort=sort if sort in SORTS else "newest", limit=PAGE_SIZE, cursor=cursor)
     shown = {"status": status if status in STATUSES else "", "department": f.department or "",
+             "assignee": who,
              "channel": f.channel or "", "category": f.category or "", "kind": f.kind or "",
              "flag": f.flag or "", "overdue": f.overdue, "q": f.search or "", "sort": f.sort,
-             "page": page}
+             "cursor": cursor}
     return f, shown
 
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ...errors import InboxError
 from ...i18n import _
 from ...inbox.report import Period, default_period, inbox_report, month_period, range_period
-from ...inbox.report_export import items_csv, write_csv, write_xlsx
+from ...inbox.report_export import items_csv_stream, write_csv, write_xlsx
 from ...inbox.report_labels import (apart_titles, definitions, figure_columns, group_name,
                                     group_titles, kind_title, pick)
 from ...inbox.settings import inbox_config
@@ -91,16 +91,19 @@ def _filename(period: Period, suffix: str) -> str:
 @requires(VIEW)
 def export_csv(request: Request) -> Response:
     period = _period(request)
-    buf = io.StringIO()
+    headers = {"Cache-Control": "no-store"}
     if request.query_params.get("items") == "1":
-        items_csv(staff(request).db, _working(request), period, buf)
+        # streamed: rows go out as they are read (a month is tens of thousands of items)
         name = _filename(period, "items.csv")
-    else:
-        write_csv(inbox_report(staff(request).db, _working(request), period), buf)
-        name = _filename(period, "csv")
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        chunks = items_csv_stream(staff(request).db, _working(request), period)
+        return StreamingResponse((c.encode("utf-8") for c in chunks),
+                                 media_type="text/csv; charset=utf-8", headers=headers)
+    buf = io.StringIO()
+    write_csv(inbox_report(staff(request).db, _working(request), period), buf)
+    headers["Content-Disposition"] = f'attachment; filename="{_filename(period, "csv")}"'
     return Response(buf.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Cache-Control": "no-store"})
+                    headers=headers)
 
 
 @requires(VIEW)
