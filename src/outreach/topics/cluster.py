@@ -11,7 +11,7 @@ way and every message follows its micro-group.
 
 from __future__ import annotations
 
-THRESHOLD = 0.85       # cosine distance at which two groups stop merging (tuned on the set)
+THRESHOLD = 0.82       # cosine distance at which two groups stop merging (tuned on the set)
 EXACT_LIMIT = 2500
 MICRO_SIZE = 4
 SVD_DIMS = 200

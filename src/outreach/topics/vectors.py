@@ -78,7 +78,7 @@ def _smoothing(terms: list[str], ids: dict[str, int], counts):
 
     k = kiwi()
     df = np.asarray((counts > 0).sum(axis=0)).ravel()
-    frequent = [i for i in np.argsort(-df, kind="stable")[:MAX_SMOOTHED] if df[i] >= 2]
+    frequent = [i for i in np.argsort(-df, kind="stable")[:MAX_SMOOTHED] if df[i] >= 1]
     sims = np.full((len(frequent), len(frequent)), -1.0, dtype=np.float32)
     mids = [ids[terms[i]] for i in frequent]
     for a in range(len(frequent)):
