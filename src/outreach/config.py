@@ -57,6 +57,7 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
     "notifications": None,
     "autopilot": None,          # validated by outreach/autopilot/settings.py
     "metrics": None,            # validated by outreach/metrics/settings.py
+    "surveys": None,            # validated by outreach/surveys/settings.py
 }
 _TOP_LEVEL_KEYS = KNOWN_KEYS[""]
 

@@ -18,6 +18,7 @@ is a bug and may show a traceback.
     ├── LedgerError                unknown occurrence / delivery id, bad state change
     ├── AlreadyRunning             a second daemon on the same database
     ├── InboxError                 unknown inbox item, bad inbox command
+    ├── SurveyError                content/surveys/*.yaml (file, line, key), bad survey command
     ├── UserError                  accounts, roles, departments, passwords
     │   └── SignInFailed           wrong name/password or too many tries (never says which)
     ├── PermissionDenied           the acting user's role does not allow this (web: 403)
@@ -124,6 +125,16 @@ class AlreadyRunning(OutreachError):
 
 class InboxError(OutreachError):
     """An inbox command cannot be carried out."""
+
+
+class SurveyError(OutreachError):
+    """A survey file is wrong, or a survey command cannot be carried out (unknown survey,
+    closed survey, unknown theme)."""
+
+    def __init__(self, message: str, *, file: object | None = None, line: int | None = None,
+                 key: str | None = None) -> None:
+        super().__init__(_where(file, line, key) + message)
+        self.file, self.line, self.key = file, line, key
 
 
 class UserError(OutreachError):

@@ -17,13 +17,15 @@ from sqlalchemy import Connection
 
 from ..model import Reply
 from ..store import inbox as store
+from ..surveys.answers import link_call_comments, survey_answer
 from .kinds import is_ticketed
 from .masking import mask
 from .settings import InboxConfig
 from .triage import Rules, Verdict, classify
 
 SYSTEM = "outreach"
-_INGEST_HINTS = ("partial", "hidden_known")   # ref keys meant for ingest, not for the channel
+# ref keys meant for ingest, not for the channel ("survey": the chatbot's survey answer)
+_INGEST_HINTS = ("partial", "hidden_known", "survey")
 
 
 @dataclass
@@ -101,6 +103,7 @@ class Ingestor:
                 masked[reply.remote_id] = verdict.masked     # the index never holds it
             if verdict.auto_hide and not reply.hidden:
                 hide.add(reply.remote_id)
+        link_call_comments(conn, channel, rows)     # comments under a survey's call
         # with their search index entries and the overheat count of their threads
         window = timedelta(minutes=self.rules.overheated_minutes)
         ids, threads = store.insert_new(conn, rows, window, skip_answers=first, indexed=masked)
@@ -136,7 +139,7 @@ class Ingestor:
             reply.created_at.replace(tzinfo=store.UTC)
         work = self.cfg.working
         ticketed = is_ticketed(verdict.kind)      # only complaints and questions get deadlines
-        return {
+        row = {
             "channel": reply.channel, "remote_id": reply.remote_id,
             "thread_id": reply.thread_id or reply.post_remote_id,
             "parent_id": reply.parent_id, "post_remote_id": reply.post_remote_id,
@@ -156,8 +159,10 @@ class Ingestor:
             "first_answered_at": None, "resolved_at": None,
             "ref": json.dumps({k: v for k, v in reply.ref.items() if k not in _INGEST_HINTS},
                               ensure_ascii=False, default=str) if reply.ref else "{}",
-            "source": source,
+            "source": source, "survey_id": None, "survey_question_id": None,
         }
+        hint = reply.ref.get("survey") if reply.ref else None
+        return survey_answer(row, hint) if hint and verdict.kind != "spam" else row
 
     def _apply_change(self, conn: Connection, row, reply: Reply, now: datetime,
                       events: list, reindex: list) -> str | bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer,
                         SmallInteger, String, Table, Text, UniqueConstraint)
 
+from . import survey_tables  # noqa: F401 - registers ``survey`` for the links below
 from .schema import metadata
 
 STATUSES = ("new", "open", "answered", "resolved", "hidden", "spam")
@@ -49,6 +50,9 @@ inbox_items = Table(
     Column("source", String(16), nullable=False, default="poll"),
     # complaint, question, opinion, greeting, survey, spam (outreach.inbox.kinds); 0005
     Column("kind", String(16), nullable=False, default="complaint"),
+    # the survey an answer belongs to, and its theme (0010_surveys)
+    Column("survey_id", Integer, ForeignKey("survey.id", ondelete="SET NULL")),
+    Column("survey_question_id", Integer, ForeignKey("survey_question.id", ondelete="SET NULL")),
     UniqueConstraint("channel", "remote_id", name="uq_inbox_items_channel_remote"),
     CheckConstraint("status IN ('new','open','answered','resolved','hidden','spam')",
                     name="status"),
@@ -61,6 +65,7 @@ Index("ix_inbox_items_status", inbox_items.c.status, inbox_items.c.id)
 Index("ix_inbox_items_author", inbox_items.c.channel, inbox_items.c.author_key)
 Index("ix_inbox_items_created", inbox_items.c.created_at)
 Index("ix_inbox_items_kind", inbox_items.c.kind, inbox_items.c.id)
+Index("ix_inbox_items_survey", inbox_items.c.survey_id, inbox_items.c.id)
 
 inbox_events = Table(
     "inbox_events", metadata,

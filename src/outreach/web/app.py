@@ -107,6 +107,9 @@ def create_app(settings: Settings, db: Database, *, now: Callable = store.utcnow
                  if server.facebook_verify_env else None)
     kakao_secret = (settings.secret(server.kakao_secret_env, key="server.kakao.secret_env")
                     if server.kakao_secret_env else None)
+    from ..surveys.settings import chat_config
+
+    survey_chat = chat_config(settings)      # the chatbot's survey flow ([surveys.kakao])
     pages = {str(c.settings.get("page_id")): name for name, c in settings.channels.items()
              if c.type == "facebook" and c.settings.get("page_id")}
     fb_channels = [name for name, c in settings.channels.items() if c.type == "facebook"]
@@ -191,7 +194,8 @@ def create_app(settings: Settings, db: Database, *, now: Callable = store.utcnow
         triaged = _pretriaged(ingestor, [reply])
         try:
             answer = await write(lambda conn: kakao.handle(conn, triaged, cfg.kakao, message,
-                                                           reply.created_at, reply))
+                                                           reply.created_at, reply,
+                                                           surveys=survey_chat))
         except DatabaseBusy as exc:
             return _busy(request, exc)
         return JSONResponse(answer)
