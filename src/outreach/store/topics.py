@@ -33,9 +33,9 @@ def scope_messages(conn: Connection, start: datetime, end: datetime,
     if survey_id is not None:
         survey_col = c.get("survey_id")
         if survey_col is None:
-            from ..errors import OutreachError
+            from ..errors import TopicError
 
-            raise OutreachError("surveys are not in this database yet (inbox_items.survey_id)")
+            raise TopicError("surveys are not in this database yet (inbox_items.survey_id)")
         conds.append(survey_col == survey_id)
     else:
         conds += [c.created_at >= _naive(start), c.created_at < _naive(end)]

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 THRESHOLD = 0.82       # cosine distance at which two groups stop merging (tuned on the set)
 EXACT_LIMIT = 2500
-MICRO_SIZE = 4
-SVD_DIMS = 200
+MICRO_SIZE = 20
+SVD_DIMS = 100
 
 
 def cluster(matrix, threshold: float = THRESHOLD, seed: int = 0) -> list[int]:
@@ -35,7 +35,7 @@ def cluster(matrix, threshold: float = THRESHOLD, seed: int = 0) -> list[int]:
     dims = min(SVD_DIMS, matrix.shape[1] - 1)
     reduced = normalize(TruncatedSVD(dims, random_state=seed).fit_transform(matrix))
     micro = MiniBatchKMeans(n_clusters=max(2, n // MICRO_SIZE), random_state=seed,
-                            batch_size=4096, n_init=1, max_iter=50).fit(reduced)
+                            batch_size=2048, n_init=1, max_iter=20).fit(reduced)
     centres = normalize(micro.cluster_centers_)
     used = np.unique(micro.labels_)
     top = _agglomerate(centres[used], threshold)

@@ -30,6 +30,7 @@ class Group:
     messages: int
     representatives: list[int]        # item ids, most typical first
     departments: dict[str, int] = field(default_factory=dict)
+    carried_from: str | None = None   # the previous run's group whose edits it inherits
 
     @property
     def name(self) -> str:
@@ -40,6 +41,7 @@ class Group:
 class Ranking:
     groups: list[Group]               # ranked: citizens, then messages, then key
     params: dict[str, object] = field(default_factory=dict)
+    lost: list[str] = field(default_factory=list)   # previous edited groups not matched
 
 
 def count_citizens(messages: list[Message]) -> int:

@@ -13,6 +13,7 @@ import math
 from collections import Counter, defaultdict
 from typing import Sequence
 
+from .carry import Before, carry
 from .cluster import THRESHOLD, cluster
 from .model import Group, Message, Ranking, count_citizens, rank_key
 
@@ -20,8 +21,12 @@ KEYWORDS = 5
 REPRESENTATIVES = 3
 
 
-def rank(messages: Sequence[Message], threshold: float = THRESHOLD) -> Ranking:
-    """Group ``messages`` by subject and rank the groups by citizens, then messages."""
+def rank(messages: Sequence[Message], threshold: float = THRESHOLD,
+         before: Before | None = None) -> Ranking:
+    """Group ``messages`` by subject and rank the groups by citizens, then messages.
+
+    ``before``: the previous run of the same scope, whose edits are carried over
+    (``carry``); each group's ``carried_from`` names the previous group."""
     from . import analyze, vectors
 
     messages = list(messages)
@@ -31,12 +36,19 @@ def rank(messages: Sequence[Message], threshold: float = THRESHOLD) -> Ranking:
     term_lists = analyze.terms(texts)
     vecs = vectors.build(term_lists, texts)
     labels = cluster(vecs.matrix, threshold)
+    carried = carry({m.item_id: int(label) for m, label in zip(messages, labels)}, before)
     members: dict[int, list[int]] = defaultdict(list)
-    for row, label in enumerate(labels):
-        members[label].append(row)
-    groups = [describe(messages, rows, term_lists, vecs.matrix) for rows in members.values()]
-    return finish(groups, {"threshold": threshold, "messages": len(messages)}, term_lists,
-                  messages)
+    for row, m in enumerate(messages):
+        members[carried.partition[m.item_id]].append(row)
+    groups = []
+    for label, rows in members.items():
+        g = describe(messages, rows, term_lists, vecs.matrix)
+        g.carried_from = carried.origin.get(label)
+        groups.append(g)
+    ranking = finish(groups, {"threshold": threshold, "messages": len(messages)}, term_lists,
+                     messages)
+    ranking.lost = carried.lost
+    return ranking
 
 
 def finish(groups: list[Group], params: dict, term_lists, messages) -> Ranking:
@@ -91,6 +103,7 @@ def name_groups(groups: list[Group], messages: Sequence[Message], term_lists) ->
         overall.update(c)
     average = sum(g.citizens for g in groups) / max(len(groups), 1)
     for g, c in zip(groups, people):
-        scored = sorted(c.items(), key=lambda kv: (-kv[1] * math.log(1 + average / overall[kv[0]]),
-                                                    kv[0]))
+        scored = sorted(c.items(), key=lambda kv: (
+            -kv[1] * math.log(1 + average / overall[kv[0]]) * (0.5 if kv[0].endswith("다") else 1),
+            kv[0]))  # verbs (lemmas end in 다) name a subject less well than nouns
         g.keywords = [t for t, _ in scored[:KEYWORDS]]

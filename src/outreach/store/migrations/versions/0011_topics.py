@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_topics"
-down_revision = "0009_metrics"
+down_revision = "0010_surveys"
 branch_labels = None
 depends_on = None
 
