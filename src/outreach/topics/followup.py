@@ -34,7 +34,8 @@ def text(view) -> str:
     lines = [_("Questions from the live broadcast we could not answer on air ({scope})",
                scope=view.label), ""]
     for g in groups:
-        lines += [f"Q. {g.name} ({_('{n} citizens', n=g.citizens)})", f"A. {g.answer.strip()}", ""]
+        who = _("{n} citizens", n=g.citizens)
+        lines += [f"Q. {g.name} ({who})", f"A. {g.answer.strip()}", ""]
     return "\n".join(lines).strip()
 
 
