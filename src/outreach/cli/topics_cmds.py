@@ -130,7 +130,7 @@ def _print_groups(view, top: int) -> None:
 def cmd_list(args) -> int:
     from ..topics import service
 
-    _, db = _open(args)
+    _settings, db = _open(args)
     view = service.run_view(db, _run(db, args))
     if args.json:
         print(json.dumps(view.as_json(), ensure_ascii=False, indent=2))
@@ -144,7 +144,7 @@ def cmd_list(args) -> int:
 def cmd_show(args) -> int:
     from ..topics import service
 
-    _, db = _open(args)
+    _settings, db = _open(args)
     run = _run(db, args)
     view = service.run_view(db, run)
     g = next((g for g in view.groups if g.key == args.group), None)
@@ -164,7 +164,7 @@ def cmd_show(args) -> int:
 def cmd_merge(args) -> int:
     from ..topics import service
 
-    _, db = _open(args)
+    _settings, db = _open(args)
     service.merge(db, _run(db, args), args.target, args.sources, _actor(args))
     print(_("merged {sources} into {target}", sources=", ".join(args.sources),
             target=args.target))
@@ -174,7 +174,7 @@ def cmd_merge(args) -> int:
 def cmd_split(args) -> int:
     from ..topics import service
 
-    _, db = _open(args)
+    _settings, db = _open(args)
     key = service.split(db, _run(db, args), args.group, args.items, _actor(args), args.name)
     print(_("moved {n} message(s) into new group {key}", n=len(args.items), key=key))
     return 0
@@ -183,7 +183,7 @@ def cmd_split(args) -> int:
 def cmd_rename(args) -> int:
     from ..topics import service
 
-    _, db = _open(args)
+    _settings, db = _open(args)
     service.rename(db, _run(db, args), args.group, args.name, _actor(args))
     print(_("renamed {key}", key=args.group))
     return 0
@@ -192,7 +192,7 @@ def cmd_rename(args) -> int:
 def cmd_choose(args) -> int:
     from ..topics import service
 
-    _, db = _open(args)
+    _settings, db = _open(args)
     run = _run(db, args)
     for key in args.groups:
         service.choose(db, run, key, not args.undo, _actor(args))
@@ -205,7 +205,7 @@ def cmd_choose(args) -> int:
 def cmd_answer(args) -> int:
     from ..topics import service
 
-    _, db = _open(args)
+    _settings, db = _open(args)
     service.settle(db, _run(db, args), args.group, _actor(args),
                    covered=True if args.covered else None, answer=args.text)
     print(_("saved {key}", key=args.group))

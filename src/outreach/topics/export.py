@@ -9,7 +9,7 @@ from ..i18n import _, format_datetime
 
 def headers() -> list[str]:
     return [_("Rank"), _("Group"), _("Subject"), _("Citizens"), _("Messages"),
-            _("Previous quarter"), _("Change"), _("Departments"), _("Key words"), _("Chosen"),
+            _("Previous quarter"), _("Change since then"), _("Departments"), _("Key words"), _("Chosen"),
             _("Covered on air"), _("Answer"), _("Example 1"), _("Example 2"), _("Example 3")]
 
 

@@ -19,6 +19,8 @@ from ..errors import TopicError
 from ..i18n import _
 
 TEMPLATE = "now-in-city"
+# the card's background photo: ``[topics] follow_up_photo`` in outreach.toml, else this
+PHOTO = "content/photos/city-hall.jpg"
 
 
 def pending(view) -> list:
@@ -39,13 +41,14 @@ def text(view) -> str:
     return "\n".join(lines).strip()
 
 
-def data(view) -> dict:
-    """The card template's data: a headline and the answers as the detail."""
+def data(view, at: datetime, photo: str = PHOTO) -> dict:
+    """The card template's data: a headline, the answers as the detail, the post's time."""
     groups = pending(view)
     body = text(view)
     return {"headline": _("Your questions, answered: {n} topics from the live broadcast",
                           n=len(groups)),
-            "detail": body.split("\n", 2)[-1].strip(), "hashtags": ["천안", "소통라이브"]}
+            "detail": body.split("\n", 2)[-1].strip(), "at": at.strftime("%Y-%m-%d %H:%M"),
+            "photo": photo, "hashtags": ["천안", "소통라이브"]}
 
 
 def schedule(settings, db, view, at_text: str, channels: Sequence[str] | None, actor) -> int:
@@ -61,8 +64,9 @@ def schedule(settings, db, view, at_text: str, channels: Sequence[str] | None, a
     folder = Path(settings.var_dir) / "topics"
     folder.mkdir(parents=True, exist_ok=True)
     data_file = folder / f"follow-up-{view.id}.yaml"
-    data_file.write_text(yaml.safe_dump(data(view), allow_unicode=True, sort_keys=False),
-                         encoding="utf-8")
+    photo = str(settings.section("topics").get("follow_up_photo", PHOTO))
+    data_file.write_text(yaml.safe_dump(data(view, at, photo), allow_unicode=True,
+                                        sort_keys=False), encoding="utf-8")
     service = PublishingService(settings, db)
     return schedule_post(service, PostRequest(template=TEMPLATE, at=at, channels=channels,
                                               data_file=data_file), actor)
