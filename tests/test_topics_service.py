@@ -132,3 +132,39 @@ def test_bad_quarter_is_one_clear_error():
 
     with pytest.raises(TopicError, match="2026Q4"):
         service.quarter_scope("2026-13", ZoneInfo("Asia/Seoul"))
+
+
+def test_survey_scope_ranks_only_the_survey_answers(tmp_path, db_url):
+    from outreach.store import surveys as survey_store
+
+    from survey_support import add_survey_files, saved_survey
+
+    settings, db = opened(tmp_path, db_url)
+    add_survey_files(settings.root)
+    saved_survey(settings, db)
+    _fill(db, settings)                                     # the quarter's inbox
+    with db.read() as conn:
+        survey_id = survey_store.get(conn, "2026-q4-live").id
+        ids = [r.id for r in store_items(conn)]
+    answers = ids[:20]
+    with db.begin() as conn:
+        survey_store.link_items(conn, answers, survey_id, None)
+    scope = service.scope_of(settings, db, survey="2026-q4-live")
+    assert scope.survey_id == survey_id and scope.key == "survey:2026-q4-live"
+    run = service.rank_scope(settings, db, scope, ACTOR)
+    view = service.run_view(db, run, with_members=True)
+    assert view.messages == 20
+    assert sorted(i for g in view.groups for i in g.item_ids) == sorted(answers)
+    with pytest.raises(TopicError):
+        service.scope_of(settings, db, survey="no-such-survey")
+    with pytest.raises(TopicError):
+        service.scope_of(settings, db, survey="2026-q4-live", quarter="2026Q4")
+    db.dispose()
+
+
+def store_items(conn):
+    from sqlalchemy import select
+
+    from outreach.store.inbox_tables import inbox_items
+
+    return list(conn.execute(select(inbox_items.c.id).order_by(inbox_items.c.id)))

@@ -44,10 +44,14 @@ def _run_id(request: Request) -> int | None:
 @requires(VIEW)
 def index(request: Request) -> Response:
     db = staff(request).db
-    try:
-        view = service.run_view(db, _run_id(request))
-    except OutreachError:
-        view = None
+    run = _run_id(request)
+    if run is None:
+        try:
+            view = service.run_view(db)
+        except OutreachError:       # nothing ranked yet: the page says how to rank
+            view = None
+    else:
+        view = service.run_view(db, run)
     return page(request, "topics/topics.html", {"view": view, "runs": service.runs(db)})
 
 
