@@ -52,7 +52,13 @@ def index(request: Request) -> Response:
             view = None
     else:
         view = service.run_view(db, run)
-    return page(request, "topics/topics.html", {"view": view, "runs": service.runs(db)})
+    # single-person groups are many and rarely a broadcast topic: folded unless asked for
+    show_all = request.query_params.get("all") == "1"
+    groups = [] if view is None else [g for g in view.groups
+                                      if show_all or g.citizens >= 2 or g.chosen]
+    hidden = 0 if view is None else len(view.groups) - len(groups)
+    return page(request, "topics/topics.html", {"view": view, "groups": groups,
+                                                "hidden": hidden, "runs": service.runs(db)})
 
 
 @requires(VIEW)
