@@ -168,3 +168,22 @@ def store_items(conn):
     from outreach.store.inbox_tables import inbox_items
 
     return list(conn.execute(select(inbox_items.c.id).order_by(inbox_items.c.id)))
+
+
+def test_personal_data_never_reaches_the_ranking_or_its_outputs(tmp_path, db_url):
+    settings, db = opened(tmp_path, db_url)
+    _fill(db, settings, topics=("parking",))
+    phone = "010-2345-6789"
+    with db.begin() as conn:
+        ingestor(settings, now=lambda: T0 + timedelta(days=1)).ingest(conn, [
+            reply(f"pd{i}", f"불법주차 차량 신고합니다 연락은 {phone} 으로 주세요 주차 단속",
+                  author_id=f"pd{i}", when=T0 + timedelta(hours=5 + i)) for i in range(3)])
+    run = service.rank_scope(settings, db, service.quarter_scope("2026Q4", settings.timezone),
+                             ACTOR)
+    view = service.run_view(db, run)
+    shown = [t for g in view.groups for _, t in g.representatives]
+    shown += [t for g in view.groups for _, _, t in service.group_items(db, run, g.key)]
+    assert any("010-****-6789" in t for t in shown)     # the masked form is there
+    assert not any("2345" in t for t in shown)
+    assert not any("2345" in k for g in view.groups for k in g.keywords)
+    db.dispose()
