@@ -53,4 +53,6 @@ def test_merge_two_groups_and_choose_one(page, shot):
     assert merged.chosen and merged.messages == first.messages + second.messages
     page.goto(f"/topics/{run}/brief")
     assert merged.name in page.locator("table").inner_text()
+    page.emulate_media(media="print")
+    shot(page, "brief")
     assert page.js_errors == []
