@@ -1,4 +1,4 @@
-"""Message vectors: lemma TF-IDF, smoothed by Kiwi's word embeddings, plus character n-grams.
+"""Message vectors: lemma TF-IDF, smoothed by Kiwi's word embeddings.
 
 Why this mix (measured on tests/data/topics, see docs/topics.md):
 
@@ -9,7 +9,10 @@ Why this mix (measured on tests/data/topics, see docs/topics.md):
   any pair (median 0.39, 99th percentile 0.74), so only each term's three nearest
   neighbours above 0.6 are kept, at half weight: a soft synonym table built for the
   words of this very batch;
-* character 2-3-grams catch typos and spacing (주차장ㅇ, 불법 주차 / 불법주차).
+* character 2-3-grams (for typos and spacing: 주차장ㅇ, 불법 주차 / 불법주차) were
+  measured and do not help: Kiwi already reads most typos and missing spaces, and
+  the n-grams of endings (어요, 주세요) pull unrelated messages together. They stay
+  available (``CHAR_WEIGHT`` > 0) for the benchmark.
 
 The English MiniLM and WordLlama models packaged on PyPI were measured and do not
 help on Korean (the docs give the figures), so no sentence-embedding model is used.
@@ -23,7 +26,7 @@ from typing import Sequence
 NEIGHBOURS = 3          # nearest Kiwi neighbours kept per term
 NEIGHBOUR_FLOOR = 0.6   # below this Kiwi similarity two words are not alike
 NEIGHBOUR_WEIGHT = 0.5  # a neighbour counts half as much as the word itself
-CHAR_WEIGHT = 0.4       # share of the character n-grams in the message vector
+CHAR_WEIGHT = 0.0       # character n-grams' share; 0: off (measured no gain, see above)
 MAX_SMOOTHED = 1500     # the most frequent terms that get neighbours (pairs grow as n²)
 
 
@@ -56,7 +59,7 @@ def build(term_lists: Sequence[Sequence[tuple[str, int]]], texts: Sequence[str])
     terms = list(vocab)
     lemma = lemma @ _smoothing(terms, ids, counts)
     parts = [normalize(lemma)]
-    if any(t.strip() for t in texts):
+    if CHAR_WEIGHT > 0 and any(t.strip() for t in texts):
         min_df = 2 if len(texts) >= 20 else 1
         try:
             chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True,
