@@ -32,8 +32,8 @@ def test_grouping_matches_the_labels_on_a_subset():
     ranking = rank(messages)
     group_of = {i: g.key for g in ranking.groups for i in g.item_ids}
     groups = [group_of[m.item_id] for m in messages]
-    assert quality.purity(labels, groups) >= 0.8
-    assert quality.adjusted_rand(labels, groups) > 0.25
+    assert quality.purity(labels, groups) >= 0.85      # measured 0.95 on these 118
+    assert quality.adjusted_rand(labels, groups) > 0.4   # measured 0.52
     # the biggest group is about one subject and named by its words
     top = ranking.groups[0]
     topic = Counter(labels[messages.index(next(m for m in messages if m.item_id == i))]
