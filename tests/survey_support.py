@@ -18,8 +18,8 @@ STAFF = Actor.cli("김주무관")
 
 SURVEY = """\
 title: 2026년 4분기 소통 라이브
-opens: 2026-12-01 09:00
-closes: 2026-12-14 18:00
+opens: {opens}
+closes: {closes}
 {channels}intro: 시장이 직접 답하는 소통 라이브에서 다룰 질문을 받습니다.
 questions:
   - {{key: traffic, label: 교통·주차, text: "버스, 주차"}}
@@ -31,7 +31,8 @@ card:
 
 
 def add_survey_files(root: Path, slug: str = "2026-q4-live",
-                     channels: list[str] | None = None) -> Path:
+                     channels: list[str] | None = None, opens: str = "2026-12-01 09:00",
+                     closes: str = "2026-12-14 18:00", extra: str = "") -> Path:
     """The survey-call template, the sample photo and ``content/surveys/<slug>.yaml``."""
     shutil.copytree(REPO / "templates" / "cards" / "survey-call",
                     root / "templates" / "cards" / "survey-call", dirs_exist_ok=True)
@@ -42,7 +43,8 @@ def add_survey_files(root: Path, slug: str = "2026-q4-live",
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{slug}.yaml"
     line = f"channels: [{', '.join(channels)}]\n" if channels else ""
-    path.write_text(SURVEY.format(channels=line), encoding="utf-8")
+    path.write_text(SURVEY.format(channels=line, opens=opens, closes=closes) + extra,
+                    encoding="utf-8")
     return path
 
 

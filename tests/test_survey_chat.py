@@ -94,6 +94,7 @@ def test_theme_by_quick_reply_then_text_becomes_a_survey_answer(tmp_path, db_url
                 {"label": "자유 질문", "action": "message", "messageText": "자유 질문"}]
             chosen = say(client, skill("교통·주차"))
             assert "'교통·주차'에 대해" in texts(chosen) and chosen["quickReplies"] == []
+            say(client, skill("안녕하세요"))         # a greeting is not the answer
             clock.now = OPEN + timedelta(minutes=3)
             done = say(client, skill("시내버스 배차 간격이 너무 길어요. 010-2345-6789로 연락 주세요"))
             assert "질문이 접수되었습니다" in texts(done)
@@ -183,5 +184,50 @@ def test_no_open_survey_says_so(tmp_path, db_url):
     try:
         with TestClient(create_app(settings, db, now=lambda: OPEN)) as client:
             assert "지금은 질문을 받고 있지 않습니다" in texts(say(client, skill("질문하기")))
+    finally:
+        db.dispose()
+
+
+def test_facebook_webhook_comment_on_a_listed_post_is_an_answer(tmp_path, db_url):
+    """The webhook path ingests like the harvest: a comment pushed by Meta under a post the
+    survey lists (``posts:``) becomes its answer; one under another post does not."""
+    import hashlib
+    import hmac
+
+    page = "1000000000001"
+    toml = (TOML + f'[channels.facebook]\ntype = "facebook"\npage_id = "{page}"\n'
+            'page_token_env = "FB_TOKEN"\n[server.facebook]\napp_secret_env = "FB_SECRET"\n')
+    settings, db = opened(tmp_path, db_url, toml, {"KAKAO_SKILL_KEY": SKILL_KEY,
+                                                    "FB_SECRET": "fb-secret-1",
+                                                    "FB_TOKEN": "t"})
+    add_survey_files(settings.root, extra=f'posts: {{facebook: ["{page}_777"]}}\n')
+    surveys = saved_survey(settings, db)
+    with db.begin() as conn:
+        from outreach.store import surveys as survey_store
+
+        survey_store.set_state(conn, surveys.get("2026-q4-live").id, "published", ["draft"],
+                               OPEN)
+
+    def hook(client, post_id, comment_id, message):
+        value = {"item": "comment", "verb": "add", "comment_id": comment_id,
+                 "post_id": post_id, "parent_id": post_id,
+                 "from": {"id": "5550001", "name": "김시민"}, "message": message,
+                 "created_time": int(OPEN.timestamp())}
+        body = json.dumps({"object": "page", "entry": [{"id": page, "time": 1, "changes": [
+            {"field": "feed", "value": value}]}]}, ensure_ascii=False).encode()
+        sig = "sha256=" + hmac.new(b"fb-secret-1", body, hashlib.sha256).hexdigest()
+        answer = client.post("/webhooks/facebook", content=body,
+                             headers={"X-Hub-Signature-256": sig,
+                                      "Content-Type": "application/json"})
+        assert answer.status_code == 200
+
+    try:
+        with TestClient(create_app(settings, db, now=lambda: OPEN)) as client:
+            hook(client, f"{page}_777", f"{page}_777_1", "청년 주거 지원을 늘려 주세요")
+            hook(client, f"{page}_888", f"{page}_888_1", "가로등이 꺼졌어요")
+        rows = {r.text: r for r in items(db)}
+        assert rows["청년 주거 지원을 늘려 주세요"].survey_id == surveys.get("2026-q4-live").id
+        assert rows["청년 주거 지원을 늘려 주세요"].kind == "survey"
+        assert rows["가로등이 꺼졌어요"].survey_id is None
     finally:
         db.dispose()

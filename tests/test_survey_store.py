@@ -14,7 +14,7 @@ from outreach.store.db import open_database
 
 UTC = timezone.utc
 T0 = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
-TABLES = ("survey", "survey_question", "survey_chat")
+TABLES = ("survey", "survey_question", "survey_post", "survey_chat")
 
 
 def test_declared_tables_match_the_migration(db_url):
@@ -110,8 +110,14 @@ def test_chat_choice_expires_and_is_replaced(db_url):
         sid = _survey(db)
         q = store.find(db, sid).questions
         with db.begin() as conn:
+            store.chat_choose(conn, "kakao", "u0", sid, q[0].id, T0 - timedelta(hours=2),
+                              T0 - timedelta(hours=1))                      # abandoned
             store.chat_choose(conn, "kakao", "u1", sid, q[0].id, T0, T0 + timedelta(minutes=30))
             store.chat_choose(conn, "kakao", "u1", sid, q[1].id, T0, T0 + timedelta(minutes=30))
+            from sqlalchemy import func as f
+
+            assert conn.execute(select(f.count()).select_from(survey_tables.survey_chat)
+                                ).scalar() == 1
         with db.read() as conn:
             assert store.chat_pending(conn, "kakao", "u1", T0)["question_id"] == q[1].id
             assert store.chat_pending(conn, "kakao", "u1", T0 + timedelta(hours=1)) is None
@@ -120,5 +126,44 @@ def test_chat_choice_expires_and_is_replaced(db_url):
             store.chat_clear(conn, "kakao", "u1")
         with db.read() as conn:
             assert store.chat_pending(conn, "kakao", "u1", T0) is None
+    finally:
+        db.dispose()
+
+
+def test_upgrade_from_0009_keeps_items_and_their_history(db_url):
+    """0010 adds the two links to inbox_items in place: on SQLite a table rebuild would
+    drop the items and, with foreign keys on, cascade to their events."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from outreach.store.db import MIGRATIONS, current_revision, make_engine, Database, upgrade
+
+    db = Database(make_engine(db_url))
+    try:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with db.engine.connect() as conn:
+            if db.is_sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0009_metrics")
+            conn.commit()
+        with db.begin() as conn:
+            conn.execute(text("INSERT INTO inbox_items (channel, remote_id, text, created_at, "
+                              "received_at, platform_hidden, status, categories, flags, "
+                              "priority, ref, source, kind) VALUES ('kakao', 'r1', '질문', "
+                              ":t, :t, false, 'new', '', '', 3, '{}', 'poll', 'question')"),
+                         {"t": datetime(2026, 11, 1)})
+            conn.execute(text("INSERT INTO inbox_events (item_id, at, actor, kind, detail) "
+                              "SELECT id, :t, 'kim', 'note', '메모' FROM inbox_items"),
+                         {"t": datetime(2026, 11, 1)})
+        upgrade(db)
+        assert current_revision(db) == "0010_surveys"
+        with db.read() as conn:
+            assert conn.execute(text("SELECT count(*) FROM inbox_events")).scalar() == 1
+            row = conn.execute(text("SELECT kind, survey_id, survey_question_id "
+                                    "FROM inbox_items")).one()
+        assert tuple(row) == ("question", None, None)
     finally:
         db.dispose()

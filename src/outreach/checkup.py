@@ -70,7 +70,20 @@ def check_workspace(root: Path | None, *, now: datetime | None = None,
         _attempt(report, lambda: autopilot_settings(settings))
     templates = _templates(report, settings)
     _schedules(report, settings, templates, now, days)
+    _surveys(report, settings)
     return report
+
+
+def _surveys(report: CheckReport, settings) -> None:
+    """Every survey file in content/surveys/ and the chatbot's [surveys.kakao] texts."""
+    from .surveys.settings import chat_config
+    from .surveys.spec import load_spec
+
+    _attempt(report, lambda: chat_config(settings))
+    folder = settings.content_dir / "surveys"
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        report.count("surveys")
+        _attempt(report, lambda: load_spec(path, settings.timezone))
 
 
 def _channels(report: CheckReport, settings) -> None:

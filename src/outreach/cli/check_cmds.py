@@ -37,7 +37,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         labels = {"config": _("settings"), "channels": _("channels"), "rules": _("triage rules"),
                   "saved replies": _("saved replies"), "templates": _("templates"),
                   "schedules": _("schedules"), "feeds": _("feed files"),
-                  "data files": _("data files")}
+                  "data files": _("data files"), "surveys": _("survey files")}
         checked = ", ".join(f"{labels.get(kind, kind)} {n}" for kind, n in report.checked.items())
         if report.ok:
             print(_("workspace OK ({checked})", checked=checked))

@@ -143,7 +143,8 @@ class Desk:
             channel_type=ctype, reply_limit=REPLY_LIMITS.get(ctype or ""),
             can_send=_can_send(self.settings, row.channel),
             answer_count=sum(1 for a in answers if a["status"] != "failed"),
-            pending_transfer=next((t for t in transfers if t.status == "pending"), None))
+            pending_transfer=next((t for t in transfers if t.status == "pending"), None),
+            extras={"survey": detail.get("survey")})
 
     def cover(self, row) -> Path | None:
         """The first slide of the publication the item answers, if its draft is on disk."""

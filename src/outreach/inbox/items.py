@@ -176,7 +176,23 @@ class Inbox:
                          "at": self.local(a.sent_at or a.created_at), "remote_id": a.remote_id,
                          "url": a.url, "error": a.error} for a in answers],
             "publication": self.publication(row),
+            "survey": self.survey_of(row),
         }
+
+    def survey_of(self, row: Row) -> dict[str, Any] | None:
+        """The survey an answer belongs to (outreach.surveys), with its theme."""
+        survey_id = getattr(row, "survey_id", None)
+        if survey_id is None:
+            return None
+        from ..store import surveys as survey_store
+
+        with self.db.read() as conn:
+            survey = survey_store.get(conn, int(survey_id))
+        if survey is None:
+            return None
+        theme = survey.question(row.survey_question_id) if row.survey_question_id else None
+        return {"id": survey.id, "slug": survey.slug, "title": survey.title,
+                "theme": theme.label if theme else None}
 
     def publication(self, row: Row) -> dict[str, Any] | None:
         """The publication the item answers, from the ledger when it knows the post."""

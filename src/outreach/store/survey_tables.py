@@ -49,6 +49,15 @@ survey_question = Table(
     UniqueConstraint("survey_id", "key", name="uq_survey_question_survey_id"),
 )
 
+survey_post = Table(
+    "survey_post", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("survey_id", Integer, ForeignKey("survey.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("remote_id", String(255), nullable=False),   # a post not made through the ledger
+    UniqueConstraint("channel", "remote_id", name="uq_survey_post_channel"),
+)
+
 survey_chat = Table(
     "survey_chat", metadata,
     Column("channel", String(64), primary_key=True),

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from .db import Database
 from .inbox_tables import inbox_items
 from .ledger_tables import delivery
-from .survey_tables import survey, survey_chat, survey_question
+from .survey_tables import survey, survey_chat, survey_post, survey_question
 
 Row = dict[str, Any]
 
@@ -54,6 +54,7 @@ class SurveyRecord:
     published_at: datetime | None
     closed_at: datetime | None
     questions: list[Question] = field(default_factory=list)
+    posts: dict[str, list[str]] = field(default_factory=dict)   # channel -> remote ids
 
     def question(self, ident: int | str) -> Question | None:
         for q in self.questions:
@@ -66,11 +67,12 @@ class SurveyRecord:
         return self.state == "published" and self.opens_at <= now < self.closes_at
 
 
-def _record(row: Any, questions: Sequence[Question]) -> SurveyRecord:
+def _record(row: Any, questions: Sequence[Question],
+            posts: dict[str, list[str]] | None = None) -> SurveyRecord:
     data = dict(row._mapping)
     data["channels"] = json.loads(data["channels"] or "[]")
     data["card"] = json.loads(data["card"] or "{}")
-    return SurveyRecord(**data, questions=list(questions))
+    return SurveyRecord(**data, questions=list(questions), posts=posts or {})
 
 
 def _questions(conn: Connection, survey_ids: Sequence[int]) -> dict[int, list[Question]]:
@@ -87,8 +89,14 @@ def _questions(conn: Connection, survey_ids: Sequence[int]) -> dict[int, list[Qu
 def _fetch(conn: Connection, where: Any) -> list[SurveyRecord]:
     rows = conn.execute(select(survey).where(where).order_by(survey.c.opens_at.desc(),
                                                             survey.c.id.desc())).all()
-    qs = _questions(conn, [r.id for r in rows])
-    return [_record(r, qs[r.id]) for r in rows]
+    ids = [r.id for r in rows]
+    qs = _questions(conn, ids)
+    posts: dict[int, dict[str, list[str]]] = {}
+    if ids:
+        for r in conn.execute(select(survey_post).where(survey_post.c.survey_id.in_(ids))
+                              .order_by(survey_post.c.id)):
+            posts.setdefault(r.survey_id, {}).setdefault(r.channel, []).append(r.remote_id)
+    return [_record(r, qs[r.id], posts.get(r.id)) for r in rows]
 
 
 # -- reads ----------------------------------------------------------------------------
@@ -119,20 +127,37 @@ def open_at(conn: Connection, now: datetime) -> list[SurveyRecord]:
 
 def calls_on(conn: Connection, channel: str, post_remote_ids: Sequence[str]
              ) -> dict[str, Row]:
-    """Which of these publications (remote ids on ``channel``) carry a survey's call:
+    """Which of these publications (remote ids on ``channel``) carry a survey's call, or
+    are listed by a survey (``posts:``, e.g. a YouTube video):
     ``{post_remote_id: {survey_id, ends_at}}``; ``ends_at``: when it stopped (or stops)
-    taking answers."""
-    ids = [p for p in set(post_remote_ids) if p]
-    if not ids:
+    taking answers.
+
+    Driven from the few surveys (their calls' deliveries on this channel by the
+    (occurrence, channel) unique index, and their listed posts), then matched here: the
+    page's post ids against the whole ledger made PostgreSQL scan every delivery, 180 ms
+    a page at 100,000 deliveries (bench/survey_ingest.py), and so did a join before the
+    tables had statistics."""
+    wanted = {p for p in post_remote_ids if p}
+    if not wanted:
         return {}
-    rows = conn.execute(
-        select(delivery.c.remote_id, survey.c.id, survey.c.state, survey.c.closes_at,
+    taking = {r.occurrence_id: r for r in conn.execute(
+        select(survey.c.id, survey.c.state, survey.c.closes_at, survey.c.closed_at,
+               survey.c.occurrence_id)
+        .where(survey.c.state != "draft", survey.c.occurrence_id.is_not(None)))}
+    called = [(remote_id, taking[occ].id, taking[occ].state, taking[occ].closes_at,
+               taking[occ].closed_at) for remote_id, occ in conn.execute(
+        select(delivery.c.remote_id, delivery.c.occurrence_id)
+        .where(delivery.c.occurrence_id.in_(list(taking)), delivery.c.channel == channel,
+               delivery.c.remote_id.is_not(None)))] if taking else []
+    listed = conn.execute(
+        select(survey_post.c.remote_id, survey.c.id, survey.c.state, survey.c.closes_at,
                survey.c.closed_at)
-        .join(survey, survey.c.occurrence_id == delivery.c.occurrence_id)
-        .where(delivery.c.channel == channel, delivery.c.remote_id.in_(ids),
-               survey.c.state != "draft"))
+        .join(survey, survey.c.id == survey_post.c.survey_id)
+        .where(survey_post.c.channel == channel, survey.c.state != "draft"))
     out: dict[str, Row] = {}
-    for remote_id, survey_id, state, closes_at, closed_at in rows:
+    for remote_id, survey_id, state, closes_at, closed_at in [*called, *listed]:
+        if remote_id not in wanted:
+            continue
         ends = min(closes_at, closed_at) if state == "closed" and closed_at else closes_at
         out[remote_id] = {"survey_id": survey_id, "ends_at": ends}
     return out
@@ -149,9 +174,13 @@ def answer_counts(db: Database, survey_id: int) -> dict[str, Any]:
     """Answers linked to a survey: total, distinct people, per channel, per theme id."""
     with db.read() as conn:
         linked = inbox_items.c.survey_id == survey_id
-        total, people = conn.execute(select(
-            func.count(), func.count(func.distinct(inbox_items.c.author_key)))
+        # people: distinct pseudonymous authors; an answer without one (a blog guest)
+        # counts as one person, since nothing says two of them are the same
+        total, authors, anonymous = conn.execute(select(
+            func.count(), func.count(func.distinct(inbox_items.c.author_key)),
+            func.count().filter(inbox_items.c.author_key.is_(None)))
             .where(linked)).one()
+        people = authors + anonymous
         per_channel = dict(conn.execute(
             select(inbox_items.c.channel, func.count()).where(linked)
             .group_by(inbox_items.c.channel).order_by(inbox_items.c.channel)).all())
@@ -162,20 +191,34 @@ def answer_counts(db: Database, survey_id: int) -> dict[str, Any]:
             "questions": per_question}
 
 
+def answers(db: Database, survey_id: int, limit: int = 50) -> list[Row]:
+    """The newest answers of a survey (raw text: the caller masks it before showing)."""
+    with db.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(
+            select(inbox_items.c.id, inbox_items.c.channel, inbox_items.c.text,
+                   inbox_items.c.created_at, inbox_items.c.survey_question_id,
+                   inbox_items.c.status)
+            .where(inbox_items.c.survey_id == survey_id)
+            .order_by(inbox_items.c.created_at.desc(), inbox_items.c.id.desc()).limit(limit))]
+
+
 # -- writes ---------------------------------------------------------------------------
 
-def add(conn: Connection, values: Row, questions: Sequence[Question]) -> int:
-    """A new survey with its themes; its id."""
+def add(conn: Connection, values: Row, questions: Sequence[Question],
+        posts: dict[str, Sequence[str]] | None = None) -> int:
+    """A new survey with its themes (and other posts whose comments are answers); its id."""
     values = dict(values)
     values["channels"] = json.dumps(list(values.get("channels") or []), ensure_ascii=False)
     values["card"] = json.dumps(dict(values.get("card") or {}), ensure_ascii=False, default=str)
     new_id = conn.execute(insert(survey).values(**values)).inserted_primary_key[0]
     _put_questions(conn, new_id, questions)
+    _put_posts(conn, new_id, posts or {})
     return int(new_id)
 
 
 def change(conn: Connection, survey_id: int, values: Row,
-           questions: Sequence[Question] | None = None) -> None:
+           questions: Sequence[Question] | None = None,
+           posts: dict[str, Sequence[str]] | None = None) -> None:
     """Update a survey's fields and, if given, its themes (matched by key: a kept key keeps
     its id and the answers linked to it; a dropped key's answers lose their theme)."""
     values = dict(values)
@@ -187,6 +230,22 @@ def change(conn: Connection, survey_id: int, values: Row,
         conn.execute(update(survey).where(survey.c.id == survey_id).values(**values))
     if questions is not None:
         _put_questions(conn, survey_id, questions)
+    if posts is not None:
+        _put_posts(conn, survey_id, posts)
+
+
+def _put_posts(conn: Connection, survey_id: int, posts: dict[str, Sequence[str]]) -> None:
+    conn.execute(delete(survey_post).where(survey_post.c.survey_id == survey_id))
+    rows = [{"survey_id": survey_id, "channel": channel, "remote_id": str(remote_id)}
+            for channel, ids in posts.items() for remote_id in dict.fromkeys(ids)]
+    if rows:
+        conn.execute(insert(survey_post), rows)
+
+
+def post_owner(conn: Connection, channel: str, remote_id: str) -> int | None:
+    """The survey that already lists this post (a post belongs to one survey)."""
+    return conn.execute(select(survey_post.c.survey_id).where(
+        survey_post.c.channel == channel, survey_post.c.remote_id == remote_id)).scalar()
 
 
 def _put_questions(conn: Connection, survey_id: int, questions: Sequence[Question]) -> None:
@@ -251,9 +310,11 @@ def chat_pending(conn: Connection, channel: str, author_key: str, now: datetime)
 
 def chat_choose(conn: Connection, channel: str, author_key: str, survey_id: int,
                 question_id: int, now: datetime, expires_at: datetime) -> None:
-    """Remember a user's theme choice (a later choice replaces it)."""
-    conn.execute(delete(survey_chat).where(survey_chat.c.channel == channel,
-                                           survey_chat.c.author_key == author_key))
+    """Remember a user's theme choice (a later choice replaces it; choices nobody
+    followed up are dropped once expired, so the table stays the size of a conversation)."""
+    conn.execute(delete(survey_chat).where(
+        (survey_chat.c.channel == channel) & (survey_chat.c.author_key == author_key)
+        | (survey_chat.c.expires_at <= now)))
     conn.execute(insert(survey_chat).values(channel=channel, author_key=author_key,
                                             survey_id=survey_id, question_id=question_id,
                                             started_at=now, expires_at=expires_at))

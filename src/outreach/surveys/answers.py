@@ -44,7 +44,10 @@ def link_item(service: "SurveyService", item_id: int, survey: SurveyRecord | Non
             raise SurveyError(_("no inbox item #{id}: see outreach inbox list", id=item_id),
                               key="item")
         if survey is None:
-            store.link_items(conn, [item_id], None, None, kind=None)
+            # a survey answer taken out of its survey is a question again (staff can
+            # change the kind with outreach inbox kind)
+            store.link_items(conn, [item_id], None, None,
+                             kind="question" if before["kind"] == "survey" else None)
             record(conn, by, "survey.unlink", "inbox_item", item_id,
                    {"survey": before["survey_id"]})
         else:

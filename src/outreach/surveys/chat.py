@@ -30,6 +30,7 @@ from ..render.jinja import stamp
 from ..store import surveys as store
 from ..store.surveys import SurveyRecord
 from .settings import SurveyChat
+from .spec import MAX_LABEL
 
 MENU, ANSWER, PASS = "menu", "answer", "pass"
 
@@ -49,11 +50,14 @@ class ChatStep:
 
 
 def turn(conn: Connection, cfg: SurveyChat, channel: str, author_key: str, utterance: str,
-         extra: Mapping[str, Any], now: datetime, tz: tzinfo) -> ChatStep | None:
-    """The survey step for this utterance, or None when it is not part of a survey."""
+         extra: Mapping[str, Any], now: datetime, tz: tzinfo, *,
+         casual: bool = False) -> ChatStep | None:
+    """The survey step for this utterance, or None when it is not part of a survey.
+    ``casual``: a greeting or a menu word, which never becomes the answer itself."""
     words = {w.lower() for w in cfg.words}
     text = utterance.strip()
-    chosen = _chosen(conn, extra, text, now)
+    opened = store.open_at(conn, now)
+    chosen = _chosen(conn, extra, text, now, opened)
     if chosen is not None:
         survey, question = chosen
         if not survey.is_open(now):
@@ -63,15 +67,16 @@ def turn(conn: Connection, cfg: SurveyChat, channel: str, author_key: str, utter
                           now + timedelta(minutes=cfg.answer_minutes))
         return ChatStep(MENU, (_fill(cfg.ask, survey, tz, theme=question.label),), quick=[])
     if text.lower() in words:
-        opened = store.open_at(conn, now)
         if opened:
             survey = opened[0]
             return ChatStep(MENU, (_fill(cfg.choose, survey, tz),),
                             quick=theme_replies(cfg, survey))
         ended = store.ended(conn, now)
         return ChatStep(MENU, (_fill(cfg.closed, ended[0], tz) if ended else cfg.none,))
+    if casual or not text:
+        return None
     pending = store.chat_pending(conn, channel, author_key, now)
-    if pending is None or not text:
+    if pending is None:
         return None
     store.chat_clear(conn, channel, author_key)
     survey = store.get(conn, pending["survey_id"])
@@ -94,8 +99,8 @@ def theme_replies(cfg: SurveyChat, survey: SurveyRecord) -> list[dict[str, Any]]
             for q in survey.questions][:10]
 
 
-def _chosen(conn: Connection, extra: Mapping[str, Any], text: str, now: datetime
-            ) -> tuple[SurveyRecord, store.Question] | None:
+def _chosen(conn: Connection, extra: Mapping[str, Any], text: str, now: datetime,
+            opened: list[SurveyRecord]) -> tuple[SurveyRecord, store.Question] | None:
     """The (survey, theme) this utterance picks: the block's ``extra``, else a theme
     label of a survey that is open (or ended, so the bot can say it is closed)."""
     if isinstance(extra, Mapping) and extra.get("survey") and extra.get("theme"):
@@ -103,9 +108,13 @@ def _chosen(conn: Connection, extra: Mapping[str, Any], text: str, now: datetime
         question = survey.question(str(extra["theme"])) if survey else None
         if survey is not None and question is not None:
             return survey, question
-    if not text:
+    if not text or len(text) > MAX_LABEL:     # not a button's label: skip the look-ups
         return None
-    for survey in [*store.open_at(conn, now), *store.ended(conn, now)[:1]]:
+    for survey in opened:
+        for question in survey.questions:
+            if question.label == text:
+                return survey, question
+    for survey in store.ended(conn, now)[:1]:
         for question in survey.questions:
             if question.label == text:
                 return survey, question

@@ -48,8 +48,10 @@ def card_data(service: "SurveyService", survey: SurveyRecord) -> dict[str, Any]:
 
 
 def publish_call(service: "SurveyService", survey: SurveyRecord, by: Actor, *,
-                 at: datetime | None = None, approval: bool | None = None) -> int:
-    """Plan the call (once) and mark the survey published; the occurrence id."""
+                 at: datetime | None = None, approval: bool | None = None,
+                 prepare: bool = False) -> int:
+    """Plan the call (once) and mark the survey published; the occurrence id. ``prepare``
+    renders the draft now (the CLI; a web request leaves it to the daemon)."""
     from ..publishing import model as m
     from ..publishing.audit import audit
     from ..publishing.manual import choose_channels
@@ -83,6 +85,8 @@ def publish_call(service: "SurveyService", survey: SurveyRecord, by: Actor, *,
             prepare_at=now, grace=grace(publishing), created_by=by.name)
         occ_id = publishing.plan(spec, audit=audit(by, "survey.publish", "occurrence", None, {
             "survey": survey.slug, "channels": names, "at": when.isoformat()}))
+        if prepare:
+            publishing.prepare_one(occ_id)
     finally:
         publishing.close()
     with service.db.begin() as conn:
@@ -105,3 +109,20 @@ def _check_data(publishing: Any, survey: SurveyRecord, data: dict[str, Any]) -> 
     tpl = load_template(settings.templates_dir, survey.template)
     post_data(tpl, data, None, workspace=settings.root, media_dirs=settings.media_dirs)
 
+
+
+def withdraw_call(service: "SurveyService", survey: SurveyRecord, by: Actor) -> bool:
+    """A survey closed before its call went out: cancel the call (a call inviting questions
+    to a closed survey must not appear). True if it was withdrawn."""
+    if survey.occurrence_id is None:
+        return False
+    from ..publishing import model as m
+    from ..publishing.audit import audit
+    from ..store.ledger import Ledger
+
+    reason = _("survey {slug} was closed before its call went out", slug=survey.slug)
+    return Ledger(service.db).close_occurrence(
+        survey.occurrence_id, m.CANCELLED, reason, service.clock(),
+        from_states=m.NOT_STARTED, by=by.name,
+        audit=audit(by, "post.cancel", "occurrence", survey.occurrence_id,
+                    {"reason": reason, "survey": survey.slug}))

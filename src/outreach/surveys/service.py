@@ -88,11 +88,50 @@ class SurveyService:
         return SurveySummary(survey, counts["total"], counts["people"], counts["channels"],
                              questions, occurrence, deliveries)
 
+    def answers(self, ident: int | str, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest answers, masked (phone numbers, addresses ...) like every inbox view."""
+        from ..inbox.masking import mask
+        from ..store.inbox import from_db
+
+        survey = self.get(ident)
+        themes = {q.id: q for q in survey.questions}
+        return [{**row, "text": mask(row["text"]), "created_at": from_db(row["created_at"]),
+                 "theme": themes.get(row["survey_question_id"])}
+                for row in store.answers(self.db, survey.id, limit)]
+
+    def file_text(self, slug: str | None) -> str:
+        """The YAML staff edit: the file as written (comments kept), else the stored
+        survey in YAML, else (``slug`` None: a new survey) a starting point."""
+        from .spec import to_yaml
+
+        if slug is None:
+            return STARTER
+        path = self.folder / f"{check_slug(slug)}.yaml"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+        found = store.find(self.db, slug)
+        if found is not None:
+            return to_yaml(found, self.settings.timezone)
+        return STARTER
+
+    def save_text(self, slug: str, text: str, by: Actor) -> tuple[int, bool]:
+        """Check survey YAML from the web form, write it to ``content/surveys/<slug>.yaml``
+        and save it, so the file and the database say the same; (id, created)."""
+        from .spec import parse_spec
+
+        path = self.folder / f"{check_slug(slug)}.yaml"
+        spec = parse_spec(text, slug, self.settings.timezone, file=path)
+        result = self.save(spec, by)
+        _write(path, text)
+        return result
+
     def load_file(self, name: str | Path) -> SurveySpec:
         """A survey file by path, or by slug from ``content/surveys/``."""
         path = Path(name)
         if path.suffix not in (".yaml", ".yml"):
             path = self.folder / f"{check_slug(str(name))}.yaml"
+        elif not path.is_absolute() and not path.is_file():
+            path = self.settings.root / path          # relative to the workspace
         if not path.is_file():
             raise SurveyError(_("file not found: write it first (see docs/surveys.md)"),
                               file=path)
@@ -109,12 +148,21 @@ class SurveyService:
                       channels=list(spec.channels), card=dict(spec.card),
                       opens_at=spec.opens_at, closes_at=spec.closes_at,
                       source_file=spec.source_file, updated_at=now)
+        posts = {k: list(v) for k, v in spec.posts.items()}
         with self.db.begin() as conn:
             existing = store.get(conn, spec.slug)
+            for channel, ids in posts.items():
+                for remote_id in ids:
+                    owner = store.post_owner(conn, channel, remote_id)
+                    if owner is not None and (existing is None or owner != existing.id):
+                        raise SurveyError(_("post {id} on {channel} already belongs to another "
+                                            "survey: list it in one survey only",
+                                            id=remote_id, channel=channel),
+                                          file=spec.source_file, key="posts")
             if existing is None:
                 new_id = store.add(conn, dict(values, slug=spec.slug, state="draft",
                                               created_by=by.name, created_at=now),
-                                   spec.questions)
+                                   spec.questions, posts)
                 record(conn, by, "survey.create", "survey", new_id, {"slug": spec.slug})
                 created, survey_id = True, new_id
             else:
@@ -125,7 +173,7 @@ class SurveyService:
                                         "template and channels stay as they were",
                                         slug=spec.slug, state=existing.state),
                                       file=spec.source_file, key="channels")
-                store.change(conn, existing.id, values, spec.questions)
+                store.change(conn, existing.id, values, spec.questions, posts)
                 record(conn, by, "survey.update", "survey", existing.id, {"slug": spec.slug})
                 created, survey_id = False, existing.id
         log(logger, logging.INFO, "survey saved", survey=spec.slug, created=created,
@@ -134,7 +182,7 @@ class SurveyService:
 
     def close(self, ident: int | str, by: Actor) -> SurveyRecord:
         """Stop taking answers now (the chatbot says it is closed; comments still come in
-        but are no longer linked)."""
+        but are no longer linked). A call that has not gone out yet is cancelled."""
         survey = self.get(ident)
         now = self.clock()
         with self.db.begin() as conn:
@@ -143,16 +191,21 @@ class SurveyService:
                 raise SurveyError(_("survey {slug} is already closed", slug=survey.slug),
                                   key="survey")
             record(conn, by, "survey.close", "survey", survey.id, {"slug": survey.slug})
-        log(logger, logging.INFO, "survey closed", survey=survey.slug, by=by.label())
+        from .publish import withdraw_call
+
+        withdrawn = withdraw_call(self, survey, by)
+        log(logger, logging.INFO, "survey closed", survey=survey.slug, by=by.label(),
+            call_withdrawn=withdrawn)
         return self.get(survey.id)
 
     def publish(self, ident: int | str, by: Actor, *, at: datetime | None = None,
-                approval: bool | None = None) -> int:
+                approval: bool | None = None, prepare: bool = False) -> int:
         """Plan the call on the ledger (once); the occurrence id. Nothing is sent inside
-        the call: the daemon or ``run-due`` renders and sends it (``prepare`` at once)."""
+        the call: the daemon or ``run-due`` sends it (``prepare``: render the draft now)."""
         from .publish import publish_call
 
-        return publish_call(self, self.get(ident), by, at=at, approval=approval)
+        return publish_call(self, self.get(ident), by, at=at, approval=approval,
+                            prepare=prepare)
 
     def link(self, item_id: int, ident: int | str | None, by: Actor,
              theme: str | None = None) -> dict[str, Any]:
@@ -168,3 +221,33 @@ def _ident(value: int | str) -> int | str:
         return value
     text = str(value).strip().lstrip("#")
     return int(text) if text.isdigit() else text
+
+
+STARTER = """\
+title: 소통 라이브 질문 모집
+opens: 2026-12-01 09:00
+closes: 2026-12-14 18:00
+intro: 시장이 직접 답하는 소통 라이브에서 다룰 질문을 받습니다.
+questions:
+  - {key: traffic, label: 교통·주차}
+  - {key: welfare, label: 복지·돌봄}
+  - {key: other, label: 자유 질문}
+card:
+  photo: content/photos/city-hall.jpg
+"""
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace the file at once (a reader never sees half of it)."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

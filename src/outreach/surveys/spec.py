@@ -12,6 +12,7 @@
     questions:
       - {key: traffic, label: 교통·주차, text: 버스, 주차, 도로에 관해 묻고 싶은 것}
     card: {photo: content/photos/city-hall.jpg}   # extra data for the card template
+    posts: {youtube: [VIDEO_ID]}      # optional: other posts whose comments are answers
 
 The slug is the file name without ``.yaml``. A mistake is one ``SurveyError`` naming
 the file, line and field.
@@ -36,7 +37,8 @@ MAX_LABEL = 14
 DEFAULT_TEMPLATE = "survey-call"
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-KNOWN = ("title", "template", "opens", "closes", "channels", "intro", "questions", "card")
+KNOWN = ("title", "template", "opens", "closes", "channels", "intro", "questions", "card",
+         "posts")
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,12 @@ class SurveySpec:
     template: str = DEFAULT_TEMPLATE
     channels: tuple[str, ...] = ()   # () = every enabled channel
     card: Mapping[str, Any] = field(default_factory=dict)
+    posts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     source_file: str | None = None
 
 
 def check_slug(slug: str, *, file: object | None = None) -> str:
-    if not SLUG.fullmatch(slug or ""):
+    if not SLUG.fullmatch(slug or "") or slug == "new":      # /surveys/new is the form
         raise SurveyError(_("{slug!r} is not a survey name: use lower-case letters, digits and "
                             "dashes, e.g. 2026-q4-live", slug=slug), file=file, key="slug")
     return slug
@@ -103,9 +106,16 @@ def spec_from(data: Any, slug: str, tz: tzinfo, *, file: object) -> SurveySpec:
     if not isinstance(card, dict):
         raise fail(_("a mapping of extra card data, e.g. {photo: content/photos/city-hall.jpg}"),
                    "card")
+    posts = data.get("posts", {})
+    if not isinstance(posts, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and all(
+                isinstance(i, (str, int)) and str(i).strip() for i in v)
+            for k, v in posts.items()):
+        raise fail(_("a mapping of channel to post ids, e.g. {youtube: [VIDEO_ID]}"), "posts")
     return SurveySpec(slug=slug, title=title, intro=intro, opens_at=opens, closes_at=closes,
                       questions=tuple(_questions(data, fail)), template=template.strip(),
                       channels=tuple(dict.fromkeys(channels)), card=dict(card),
+                      posts={k: tuple(str(i).strip() for i in v) for k, v in posts.items()},
                       source_file=str(file) if isinstance(file, Path) else None)
 
 
@@ -189,5 +199,8 @@ def to_yaml(spec: SurveySpec | Any, tz: tzinfo) -> str:
     card = getattr(spec, "card", None)
     if card:
         data["card"] = dict(card)
+    posts = getattr(spec, "posts", None)
+    if posts:
+        data["posts"] = {k: list(v) for k, v in posts.items()}
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 

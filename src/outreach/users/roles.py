@@ -13,14 +13,17 @@ from typing import Final
 
 VIEW, EDIT, APPROVE, PUBLISH, HANDOFF, INBOX_ANSWER, ADMIN = (
     "view", "edit", "approve", "publish", "handoff", "inbox_answer", "admin")
+# surveys: create and edit them, publish their call (which still goes through approval
+# like any one-off post) and close them; linking an inbox item is inbox work (INBOX_ANSWER)
+SURVEY: Final = "survey"
 SELF, PUBLIC = "self", "public"
-PERMISSIONS: Final = (VIEW, EDIT, APPROVE, PUBLISH, HANDOFF, INBOX_ANSWER, ADMIN)
+PERMISSIONS: Final = (VIEW, EDIT, APPROVE, PUBLISH, HANDOFF, INBOX_ANSWER, ADMIN, SURVEY)
 
 ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     # users, channels, settings, and everything the others may do
     "admin": frozenset(PERMISSIONS),
-    # data, drafts, one-off posts, templates, hand-offs; publish now / retry
-    "editor": frozenset({VIEW, EDIT, PUBLISH, HANDOFF, INBOX_ANSWER}),
+    # data, drafts, one-off posts, templates, hand-offs, surveys; publish now / retry
+    "editor": frozenset({VIEW, EDIT, PUBLISH, HANDOFF, INBOX_ANSWER, SURVEY}),
     # approve / reject drafts; publish now / retry what they approved
     "approver": frozenset({VIEW, APPROVE, PUBLISH, INBOX_ANSWER}),
     # the inbox of their departments

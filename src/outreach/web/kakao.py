@@ -123,7 +123,7 @@ def handle(conn: Connection, ingestor: Ingestor, texts: KakaoTexts, message: Ski
         from ..surveys.chat import ANSWER, MENU, turn
 
         step = turn(conn, surveys, texts.channel, author, message.utterance, message.extra,
-                    now, cfg.working.tz)
+                    now, cfg.working.tz, casual=menu)
         if step is not None and step.mode == MENU:
             menu = True
         elif step is not None and step.mode == ANSWER:

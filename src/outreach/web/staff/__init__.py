@@ -33,7 +33,8 @@ STATIC = Path(__file__).resolve().parents[1] / "static"
 
 # page-family modules under outreach.web.staff, in mount order
 PAGES = ("auth", "account", "users", "audit", "today", "calendar", "runs", "posts",
-         "handoffs", "channels", "notifications", "inbox", "studio", "files", "metrics", "topics")
+         "handoffs", "channels", "notifications", "inbox", "studio", "files", "metrics",
+         "surveys", "topics")
 
 
 def _page_modules() -> list:

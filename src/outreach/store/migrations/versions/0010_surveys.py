@@ -1,7 +1,8 @@
 """Surveys: a call for questions with its themes, open and close times; answers link to it.
 
 ``survey`` holds the call (card template, text, channels, dates, state and the
-ledger occurrence that published it); ``survey_question`` its themes in order;
+ledger occurrence that published it); ``survey_question`` its themes in order; ``survey_post``
+other publications whose comments are answers (a YouTube video announcing the live);
 ``survey_chat`` the chatbot's half-finished answers (a theme chosen, the text
 still to come), keyed by channel and the pseudonymous author. ``inbox_items``
 gains ``survey_id`` and ``survey_question_id`` (both nullable, SET NULL on delete).
@@ -54,6 +55,15 @@ def upgrade() -> None:
         sa.UniqueConstraint("survey_id", "key", name="uq_survey_question_survey_id"),
     )
     op.create_table(
+        "survey_post",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("survey_id", sa.Integer, sa.ForeignKey("survey.id", ondelete="CASCADE"),
+                  nullable=False),
+        sa.Column("channel", sa.String(64), nullable=False),
+        sa.Column("remote_id", sa.String(255), nullable=False),
+        sa.UniqueConstraint("channel", "remote_id", name="uq_survey_post_channel"),
+    )
+    op.create_table(
         "survey_chat",
         sa.Column("channel", sa.String(64), primary_key=True),
         sa.Column("author_key", sa.String(32), primary_key=True),
@@ -98,5 +108,6 @@ def downgrade() -> None:
         op.drop_column("inbox_items", "survey_question_id")
         op.drop_column("inbox_items", "survey_id")
     op.drop_table("survey_chat")
+    op.drop_table("survey_post")
     op.drop_table("survey_question")
     op.drop_table("survey")
