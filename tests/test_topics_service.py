@@ -158,7 +158,12 @@ def test_survey_scope_ranks_only_the_survey_answers(tmp_path, db_url):
     with pytest.raises(TopicError):
         service.scope_of(settings, db, survey="no-such-survey")
     with pytest.raises(TopicError):
-        service.scope_of(settings, db, survey="2026-q4-live", quarter="2026Q4")
+        service.scope_of(settings, db)
+    # the survey's answers together with the quarter's other messages
+    both = service.scope_of(settings, db, survey="2026-q4-live", quarter="2026Q4")
+    assert both.key == "survey:2026-q4-live+2026Q4"
+    run_both = service.rank_scope(settings, db, both, ACTOR)
+    assert service.run_view(db, run_both).messages == len(ids)
     db.dispose()
 
 

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 
 from .inbox_tables import inbox_items
 from .topics_tables import topic_group, topic_member, topic_run
@@ -24,21 +24,24 @@ def _naive(moment: datetime) -> datetime:
 
 
 def scope_messages(conn: Connection, start: datetime, end: datetime,
-                   survey_id: int | None = None) -> list[Row]:
-    """Inbox items created in [start, end) (or answering ``survey_id``), not deleted,
-    not spam, greetings or hidden: id, author_key, text, assignee, created_at."""
+                   survey_id: int | None = None, *, with_period: bool = True) -> list[Row]:
+    """Inbox items created in [start, end), or answering ``survey_id``, or either (both
+    given and ``with_period``); never deleted, spam, greetings or hidden items:
+    id, author_key, text, assignee, created_at, channel."""
     c = inbox_items.c
     conds = [c.deleted_at.is_(None), c.kind.not_in(SKIPPED_KINDS),
              c.status.not_in(SKIPPED_STATUSES)]
+    in_period = and_(c.created_at >= _naive(start), c.created_at < _naive(end))
     if survey_id is not None:
         survey_col = c.get("survey_id")
         if survey_col is None:
             from ..errors import TopicError
 
             raise TopicError("surveys are not in this database yet (inbox_items.survey_id)")
-        conds.append(survey_col == survey_id)
+        conds.append(or_(survey_col == survey_id, in_period) if with_period
+                     else survey_col == survey_id)
     else:
-        conds += [c.created_at >= _naive(start), c.created_at < _naive(end)]
+        conds.append(in_period)
     return list(conn.execute(
         select(c.id, c.author_key, c.text, c.assignee, c.created_at, c.channel)
         .where(and_(*conds)).order_by(c.id)))

@@ -30,6 +30,7 @@ class Scope:
     start: datetime           # aware
     end: datetime             # aware, exclusive
     survey_id: int | None = None
+    with_period: bool = True  # with a survey: also the period's other messages
 
 
 def quarter_scope(text: str, tz) -> Scope:
@@ -55,13 +56,23 @@ def survey_scope(db, slug: str) -> Scope:
     if found is None:
         raise TopicError(_("no survey {slug!r} (see outreach survey list)", slug=slug))
     return Scope(key=f"survey:{found.slug}", label=found.title or found.slug,
-                 start=found.opens_at, end=found.closes_at, survey_id=found.id)
+                 start=found.opens_at, end=found.closes_at, survey_id=found.id,
+                 with_period=False)
 
 
 def scope_of(settings, db, *, quarter: str | None = None, survey: str | None = None) -> Scope:
-    if bool(quarter) == bool(survey):
-        raise TopicError(_("give either --quarter (such as 2026Q4) or --survey SLUG"))
-    return quarter_scope(quarter, settings.timezone) if quarter else survey_scope(db, survey)
+    """A quarter, a survey's answers, or both: the survey's answers together with the
+    quarter's other messages (the issue's "a survey and, optionally, a quarter")."""
+    if not quarter and not survey:
+        raise TopicError(_("give --quarter (such as 2026Q4), --survey SLUG, or both"))
+    if not survey:
+        return quarter_scope(quarter, settings.timezone)
+    found = survey_scope(db, survey)
+    if not quarter:
+        return found
+    q = quarter_scope(quarter, settings.timezone)
+    return Scope(key=f"{found.key}+{q.label}", label=f"{found.label} + {q.label}",
+                 start=q.start, end=q.end, survey_id=found.survey_id, with_period=True)
 
 
 # -- ranking ----------------------------------------------------------------------------------
@@ -75,7 +86,8 @@ def rank_scope(settings, db, scope: Scope, actor: Actor, *, now: datetime | None
     from .rank import rank
 
     with db.read() as conn:
-        rows = store.scope_messages(conn, scope.start, scope.end, scope.survey_id)
+        rows = store.scope_messages(conn, scope.start, scope.end, scope.survey_id,
+                                    with_period=scope.with_period)
         before_run = store.latest_run(conn, scope.key)
         before, edits = _before(conn, before_run) if before_run else (None, {})
     messages = [Message(item_id=r.id, author=r.author_key or "", text=mask(r.text or ""),
