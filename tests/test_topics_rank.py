@@ -72,3 +72,14 @@ def test_carry_merges_groups_that_came_from_one_and_keeps_moved_messages():
     assert out.origin[out.partition[4]] == "g2"
     assert out.partition[3] == out.partition[1]          # moved item follows the person
     assert out.lost == ["g9"]
+
+
+def test_tiny_and_empty_inputs():
+    assert rank([]).groups == []
+    one = rank([Message(item_id=1, author="a", text="가로등이 꺼졌어요")])
+    assert [(g.citizens, g.messages, g.item_ids) for g in one.groups] == [(1, 1, [1])]
+    odd = rank([Message(item_id=1, author="a", text="ㅋㅋㅋ"),
+                Message(item_id=2, author="", text="..."),
+                Message(item_id=3, author="", text="가로등이 꺼졌어요")])
+    assert sorted(i for g in odd.groups for i in g.item_ids) == [1, 2, 3]
+    assert sum(g.citizens for g in odd.groups) == 3     # anonymous messages count one each
