@@ -66,6 +66,7 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
     "autopilot": None,          # validated by outreach/autopilot/settings.py
     "metrics": None,            # validated by outreach/metrics/settings.py
     "surveys": None,            # validated by outreach/surveys/settings.py
+    "topics": frozenset({"follow_up_photo"}),   # outreach/topics/followup.py
 }
 _TOP_LEVEL_KEYS = KNOWN_KEYS[""]
 

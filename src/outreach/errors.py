@@ -19,6 +19,7 @@ is a bug and may show a traceback.
     ├── AlreadyRunning             a second daemon on the same database
     ├── InboxError                 unknown inbox item, bad inbox command
     ├── SurveyError                content/surveys/*.yaml (file, line, key), bad survey command
+    ├── TopicError                 topic ranking: bad scope (quarter, survey), unknown group
     ├── UserError                  accounts, roles, departments, passwords
     │   └── SignInFailed           wrong name/password or too many tries (never says which)
     ├── PermissionDenied           the acting user's role does not allow this (web: 403)
@@ -135,6 +136,11 @@ class SurveyError(OutreachError):
                  key: str | None = None) -> None:
         super().__init__(_where(file, line, key) + message)
         self.file, self.line, self.key = file, line, key
+
+
+class TopicError(OutreachError):
+    """A topic ranking command cannot be carried out (bad quarter, unknown survey, run or
+    group, an edit that makes no sense such as merging a group into itself)."""
 
 
 class UserError(OutreachError):

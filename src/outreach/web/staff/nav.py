@@ -29,6 +29,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Channels", "channels", VIEW),
     NavItem("Analytics", "metrics", VIEW),
     NavItem("Surveys", "surveys", VIEW),
+    NavItem("Topics", "topics", VIEW),
     NavItem("Users", "users", ADMIN),
     NavItem("Activity log", "audit", ADMIN),
 )
@@ -38,4 +39,4 @@ def _labels_for_extraction() -> None:  # pragma: no cover - lets the catalog tes
     from ...i18n import _
 
     _("Today"), _("Calendar"), _("New post"), _("Hand-offs"), _("Inbox"), _("Studio")
-    _("Channels"), _("Users"), _("Activity log"), _("Analytics"), _("Surveys")
+    _("Channels"), _("Users"), _("Activity log"), _("Analytics"), _("Surveys"), _("Topics")
