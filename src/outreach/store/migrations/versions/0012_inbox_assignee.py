@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_inbox_assignee"
-down_revision = "0010_surveys"
+down_revision = "0011_topics"
 branch_labels = None
 depends_on = None
 
