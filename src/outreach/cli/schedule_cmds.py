@@ -87,6 +87,7 @@ def cmd_run_due(args: argparse.Namespace) -> int:
     try:
         report = run_pass(settings, service, schedules, clock=clock, options=options,
                           only=args.schedule)
+        ranked = [] if args.schedule else _topic_requests(settings, db, clock)
     finally:
         db.dispose()
     for error in bad:
@@ -108,6 +109,8 @@ def cmd_run_due(args: argparse.Namespace) -> int:
                                       "(see outreach status)",
                                       "{n} runs missed: not published within their grace window "
                                       "(see outreach status)", work.missed))
+    attention += [_("topic ranking request {id} ({scope}) failed: {message}", id=r.id,
+                    scope=r.label, message=r.message) for r in ranked if r.message]
     for line in attention:
         print(_("outreach: warning: {line}", line=line), file=sys.stderr)
     if args.verbose and work is not None:
@@ -119,6 +122,13 @@ def cmd_run_due(args: argparse.Namespace) -> int:
     if bad:
         return 2
     return 1 if attention else 0
+
+
+def _topic_requests(settings, db, clock):
+    """Rankings staff asked for on the web (after publishing, which must not wait)."""
+    from ..topics.requests import work_pending
+
+    return work_pending(settings, db, clock=clock)
 
 
 def cmd_daemon(args: argparse.Namespace) -> int:

@@ -118,6 +118,16 @@ class Daemon:
         except Exception:  # noqa: BLE001 - analytics must never stop the daemon
             logger.exception("metrics collection crashed; the next run tries again")
 
+    def topic_requests(self) -> None:
+        """Rankings staff asked for on the 주제 page (outreach.topics.requests): in the slow
+        work's thread, so a minute of ranking never holds up a publishing pass."""
+        from ..topics.requests import work_pending
+
+        try:
+            work_pending(self.settings, self.db, clock=self.clock)
+        except Exception:  # noqa: BLE001 - a ranking must never stop the daemon
+            logger.exception("topic ranking requests crashed; the next run tries again")
+
     # -- schedule files -----------------------------------------------------
     def _files_signature(self) -> dict[Path, tuple[int, int]]:
         signature = {}
@@ -196,6 +206,8 @@ class Daemon:
         self.scheduler.add_job(self.collect_metrics, IntervalTrigger(
             minutes=metrics_settings(self.settings).collect_minutes), id="metrics",
             executor=HARVEST)
+        self.scheduler.add_job(self.topic_requests, IntervalTrigger(minutes=1), id="topics",
+                               executor=HARVEST, next_run_time=self.clock())
         # catch up at once: runs missed while the daemon was down go out (or are recorded missed)
         self.scheduler.add_job(self.tick, id="catch-up")
         signal.signal(signal.SIGTERM, self._on_stop)

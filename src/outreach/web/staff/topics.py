@@ -1,7 +1,9 @@
 """주제 (topics): citizens' questions grouped and ranked for the live broadcast.
 
-Ranking itself runs from the CLI or the daemon (``outreach topics rank``): it takes
-seconds to minutes, too long for a browser request. This page shows a run and carries
+Ranking itself takes seconds to a minute, too long for a browser request: the page's
+form only records a request (``outreach.topics.requests``), the daemon or cron's
+``run-due`` does the ranking, and a small fragment polled every 5 s shows its state
+and moves to the new ranking when it is done. This page shows a run and carries
 the staff's edits (merge, split, rename, choose, covered/answer), the XLSX and the
 printable A4 brief. Every action calls one function of ``outreach.topics.service``.
 """
@@ -15,11 +17,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ...errors import OutreachError
+from ...errors import OutreachError, TopicError
 from ...i18n import _
+from ...topics import requests as ranking_requests
 from ...topics import service
 from ...users.roles import EDIT, VIEW
-from .context import current_actor, staff
+from .context import current_actor, form_data, staff
 from .deskkit import back, int_param, page
 from .guard import requires
 
@@ -27,13 +30,14 @@ action_labels = {"topics.rank": "Topics ranked", "topics.merge": "Topic groups m
                  "topics.split": "Topic group split", "topics.rename": "Topic group renamed",
                  "topics.choose": "Topic chosen for the broadcast",
                  "topics.unchoose": "Topic no longer chosen",
-                 "topics.answer": "Topic answer saved"}
+                 "topics.answer": "Topic answer saved",
+                 "topics.request": "Topic ranking requested"}
 
 
 def _labels_for_extraction() -> None:  # pragma: no cover - lets the catalog test see the ids
     _("Topics ranked"), _("Topic groups merged"), _("Topic group split")
     _("Topic group renamed"), _("Topic chosen for the broadcast"), _("Topic no longer chosen")
-    _("Topic answer saved")
+    _("Topic answer saved"), _("Topic ranking requested")
 
 
 def _run_id(request: Request) -> int | None:
@@ -43,6 +47,10 @@ def _run_id(request: Request) -> int | None:
 
 @requires(VIEW)
 def index(request: Request) -> Response:
+    return page(request, "topics/topics.html", _index_context(request))
+
+
+def _index_context(request: Request) -> dict:
     db = staff(request).db
     run = _run_id(request)
     if run is None:
@@ -57,8 +65,54 @@ def index(request: Request) -> Response:
     groups = [] if view is None else [g for g in view.groups
                                       if show_all or g.citizens >= 2 or g.chosen]
     hidden = 0 if view is None else len(view.groups) - len(groups)
-    return page(request, "topics/topics.html", {"view": view, "groups": groups,
-                                                "hidden": hidden, "runs": service.runs(db)})
+    state = staff(request)
+    return {"view": view, "groups": groups, "hidden": hidden, "runs": service.runs(db),
+            "rq": ranking_requests.status(db), "error": None,
+            "form": {"quarter": service.today_quarter(state.settings.timezone), "survey": ""}}
+
+
+def _field(form, name: str) -> str:
+    value = str(form.get(name, "") or "").strip()
+    if len(value) > 100:
+        raise TopicError(_("{field}: at most 100 characters", field=name))
+    return value
+
+
+@requires(EDIT)
+def request_rank(request: Request) -> Response:
+    """Record a ranking for the daemon (never rank here: it takes up to a minute)."""
+    state = staff(request)
+    form = form_data(request)
+    quarter, survey = str(form.get("quarter", "") or "")[:100], str(form.get("survey", "") or "")[:100]
+    try:
+        found, new = ranking_requests.request_ranking(
+            state.settings, state.db, current_actor(request),
+            quarter=_field(form, "quarter"), survey=_field(form, "survey"))
+    except TopicError as exc:      # the page again, with the form as sent and the one line
+        context = _index_context(request)
+        context.update(error=str(exc), form={"quarter": quarter, "survey": survey})
+        return page(request, "topics/topics.html", context, status=400)
+    message = (_("Ranking of {scope} requested: it usually takes under a minute.",
+                 scope=found.label) if new else
+               _("A ranking of {scope} is already waiting or running; it was not asked twice.",
+                 scope=found.label))
+    return back(request, "topics", message)
+
+
+@requires(VIEW)
+def request_state(request: Request) -> Response:
+    """The polled fragment. When the request it watches is done, HTMX is told to open the
+    new ranking (``HX-Redirect``); otherwise the state again (it keeps polling while open)."""
+    db = staff(request).db
+    raw = request.query_params.get("watch")
+    if raw:
+        watched = ranking_requests.get(db, int_param(raw, "watch"))
+        if watched.state == ranking_requests.DONE and watched.run_id:
+            url = request.scope.get("root_path", "") + str(
+                request.app.url_path_for("topics_run", run_id=str(watched.run_id)))
+            return Response("", headers={"HX-Redirect": url, "Cache-Control": "no-store"})
+    return page(request, "topics/_requests.html", {"rq": ranking_requests.status(db)},
+                headers={"Cache-Control": "no-store"})
 
 
 @requires(VIEW)
@@ -162,6 +216,8 @@ async def answer(request: Request) -> Response:
 
 routes = [
     Route("/topics", index, methods=["GET"], name="topics"),
+    Route("/topics/rank", request_rank, methods=["POST"], name="topics_request"),
+    Route("/topics/requests", request_state, methods=["GET"], name="topics_requests"),
     Route("/topics/{run_id:int}", index, methods=["GET"], name="topics_run"),
     Route("/topics/{run_id:int}/groups/{key}", group, methods=["GET"], name="topics_group"),
     Route("/topics/{run_id:int}/brief", brief, methods=["GET"], name="topics_brief"),
