@@ -83,8 +83,11 @@ class Status:
         return self.last if self.last is not None and self.last.state == FAILED else None
 
 
-def _clean(value: str | None) -> str | None:
-    return (value or "").strip() or None
+def _clean(value: str | None, field: str) -> str | None:
+    text = (value or "").strip()
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):   # PostgreSQL refuses NUL
+        raise TopicError(_("{field}: remove the control characters", field=field))
+    return text or None
 
 
 def request_ranking(settings, db, actor: Actor, *, quarter: str | None = None,
@@ -93,7 +96,7 @@ def request_ranking(settings, db, actor: Actor, *, quarter: str | None = None,
     """Record a ranking request for a quarter, a survey, or both (checked now, so a typo
     is answered at once). Returns the request and whether it is new: while one is pending
     or running for the same scope, that one is returned and nothing is queued."""
-    quarter, survey = _clean(quarter), _clean(survey)
+    quarter, survey = _clean(quarter, "quarter"), _clean(survey, "survey")
     scope = service.scope_of(settings, db, quarter=quarter, survey=survey)
     quarter_label = service.quarter_scope(quarter, settings.timezone).label if quarter else None
     when = now or utc_now()
