@@ -112,3 +112,23 @@ def test_survey_page_button_and_a_failure_shown(staff):
     page = staff.get("/topics")
     assert 'id="request-failed"' in page.text and "2026-q4-live" in page.text
     assert failed.state == "failed" and "every 5s" not in page.text
+
+
+def test_the_daemons_job_ranks_a_request(tmp_path, db_url):
+    """The job the daemon adds every minute (``Daemon.topic_requests``), called directly."""
+    from outreach.publishing.service import PublishingService
+    from outreach.scheduling.clock import make_clock
+    from outreach.scheduling.daemon import Daemon
+    from outreach.scheduling.specs import scheduling_options
+    from outreach.users.audit import Actor
+
+    ws = web_workspace(tmp_path, db_url)
+    _fill(ws)
+    made, _new = requests.request_ranking(ws.settings, ws.db, Actor.web(1, "kim", "editor"),
+                                          quarter="2026Q4")
+    clock = make_clock(None, ws.settings.timezone)
+    daemon = Daemon(ws.settings, ws.db, PublishingService(ws.settings, ws.db, clock=clock), [],
+                    clock=clock, options=scheduling_options(ws.settings))
+    daemon.topic_requests()
+    done = requests.get(ws.db, made.id)
+    assert done.state == "done" and service.run_view(ws.db, done.run_id).groups
