@@ -251,7 +251,7 @@ def _ok(response):
     assert response.status_code == 200, (response.status_code, response.text[:300])
 
 
-def bench_export(settings, db, months: int) -> dict:
+def bench_export(settings, db, months: int, profile: str | None = None) -> dict:
     from outreach.inbox.report import month_period, inbox_report
     from outreach.inbox.report_export import items_csv, write_xlsx
     from outreach.inbox.settings import inbox_config
@@ -263,8 +263,17 @@ def bench_export(settings, db, months: int) -> dict:
         started = time.perf_counter()
         report = inbox_report(db, working, period)
         figures_s = time.perf_counter() - started
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         started, cpu = time.perf_counter(), time.process_time()
         report = write_xlsx(db, working, period, Path(tmp) / "m.xlsx")
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(profile)
         xlsx_s = time.perf_counter() - started
         xlsx_cpu = time.process_time() - cpu
         size = (Path(tmp) / "m.xlsx").stat().st_size
@@ -288,6 +297,11 @@ def main() -> int:
     parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite in a temp folder)")
     parser.add_argument("--skip-pages", action="store_true", help="service timings only")
     parser.add_argument("--skip-export", action="store_true", help="no export timings")
+    parser.add_argument("--only", choices=("export",),
+                        help="time only this part (with --keep: tune the export without "
+                             "refilling or re-timing the pages)")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="with --only export: write a cProfile of the XLSX export to FILE")
     parser.add_argument("--keep", metavar="NAME",
                         help="keep the filled database for the next run and reuse it if it is "
                              "there (SQLite: /tmp/NAME.db; PostgreSQL: schema NAME)")
@@ -309,12 +323,16 @@ def main() -> int:
             from outreach.users.audit import Actor
 
             clock = lambda: now_in_data(args.items, args.months)  # noqa: E731
-            results = {"service": bench_service(Desk(ws.settings, target.db, Actor.system("bench"),
-                                                     None, now=clock), args.repeat)}
-            if not args.skip_pages:
-                results["pages"] = bench_pages(ws, args.repeat)
+            results = {}
+            if args.only is None:
+                results["service"] = bench_service(Desk(ws.settings, target.db,
+                                                        Actor.system("bench"), None, now=clock),
+                                                   args.repeat)
+                if not args.skip_pages:
+                    results["pages"] = bench_pages(ws, args.repeat)
             if not args.skip_export:
-                results["export"] = bench_export(ws.settings, target.db, args.months)
+                results["export"] = bench_export(ws.settings, target.db, args.months,
+                                                 args.profile)
         finally:
             target.close()
     backend = "PostgreSQL" if args.database_url else "SQLite"

@@ -132,6 +132,8 @@ def write_xlsx(db: Database, working: WorkingTime, period: Period, path: Path | 
     """Every table of the report, the definitions and (by default) the items, one pass."""
     import xlsxwriter  # lazy: only exports need it
 
+    from .xlsx_sheet import FastCellSheet
+
     book = xlsxwriter.Workbook(path if isinstance(path, (str, Path)) else path,
                                {"constant_memory": True, "in_memory": False,
                                 "strings_to_numbers": False, "strings_to_formulas": False,
@@ -140,7 +142,8 @@ def write_xlsx(db: Database, working: WorkingTime, period: Period, path: Path | 
         bold = book.add_format({"bold": True})
         sheet = book.add_worksheet(_("Figures"))         # first tab when the file opens
         notes = book.add_worksheet(_("Definitions"))
-        items = book.add_worksheet(_("Items")) if with_items else None
+        items = book.add_worksheet(_("Items"), worksheet_class=FastCellSheet) \
+            if with_items else None
         on_item: Any = None
         if items is not None:
             items.write_row(0, 0, item_header(), bold)
