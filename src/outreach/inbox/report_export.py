@@ -62,7 +62,8 @@ class ItemRows:
         counted = self.counted.get(f.counted_as)
         if counted is None:
             counted = self.counted[f.counted_as] = counted_title(f.counted_as)
-        return [row.id, f.received_local.strftime("%Y-%m-%d %H:%M"), row.channel, kind, counted,
+        # "2026-11-26 16:00" (isoformat is C; strftime costs 4x as much per row)
+        return [row.id, f.received_local.isoformat(" ", "minutes")[:16], row.channel, kind, counted,
                 row.assignee or "", (row.categories or "").replace(",", ", "), row.status,
                 "Y" if f.answered else "", "Y" if f.resolved else "", "Y" if f.overdue else "",
                 _hours(f.first_work), _hours(f.done_work), pseudonym(row),
