@@ -151,19 +151,11 @@ def write_xlsx(db: Database, working: WorkingTime, period: Period, path: Path | 
             items.freeze_panes(1, 0)
             count = [0]
             rows = ItemRows()
-            write_string, write_number = items.write_string, items.write_number
+            write_row = items.write_plain_row
 
             def on_item(row, f):  # noqa: F811 - replaces the None above
                 count[0] += 1
-                n = count[0]
-                # typed writes: write_row would inspect every value's type again
-                for col, value in enumerate(rows(row, f)):
-                    if value is None or value == "":
-                        continue
-                    if isinstance(value, str):
-                        write_string(n, col, value)
-                    else:
-                        write_number(n, col, value)
+                write_row(count[0], rows(row, f))
         report = inbox_report(db, working, period, on_item=on_item, with_text=with_items)
         sheet.write_row(0, 0, [_("Inbox figures"), report.period.label,
                                _("made {at}", at=format_datetime(report.generated_at))],

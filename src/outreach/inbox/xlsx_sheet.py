@@ -15,10 +15,11 @@ overrides.
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Any
+from typing import Any, Sequence
 
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import CellNumberTuple, CellStringTuple, Worksheet
 
 # Anything XlsxWriter would change or mark in an inline string (see its
 # _escape_control_characters, _escape_data and _preserve_whitespace).
@@ -46,6 +47,36 @@ class FastCellSheet(Worksheet):
     """Use with ``Workbook(..., {"constant_memory": True})`` and
     ``add_worksheet(name, worksheet_class=FastCellSheet)``: a row of plain cells is
     written with one call instead of one per cell."""
+
+    def write_plain_row(self, row: int, values: Sequence[Any]) -> None:
+        """``values`` from column A, each as ``write_string`` (str) or ``write_number``
+        (int, float) would write it, ``None`` and ``""`` left empty; the bounds are checked
+        once per row instead of once per cell. Anything else goes cell by cell through
+        XlsxWriter's own writers."""
+        cols = [i for i, v in enumerate(values) if v is not None and v != ""]
+        if not cols:
+            return
+        short = self.xls_strmax // 2
+        if not self.constant_memory or not all(
+                (kind := type(values[i])) is str and len(values[i]) <= short
+                or (kind is int or kind is float) and math.isfinite(values[i]) for i in cols) \
+                or self._check_dimensions(row, cols[0]) or self._check_dimensions(row, cols[-1]):
+            for i in cols:
+                value = values[i]
+                if isinstance(value, str):
+                    self.write_string(row, i, value)
+                elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                    self.write_number(row, i, value)
+                else:
+                    self.write(row, i, value)
+            return
+        if row > self.previous_row:
+            self._write_single_row(row)
+        cells = self.table[row]
+        for i in cols:
+            value = values[i]
+            cells[i] = CellStringTuple(value, None) if type(value) is str \
+                else CellNumberTuple(value, None)
 
     def _write_single_row(self, current_row_num: int = 0) -> None:
         row_num = self.previous_row
