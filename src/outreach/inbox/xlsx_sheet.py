@@ -32,13 +32,13 @@ def _plain_cell(row: int, col: int, cell: Any) -> str | None:
     other cell (XlsxWriter's own code writes it)."""
     if cell.format is not None or col >= 26:
         return None
-    kind = cell.__class__.__name__
-    if kind == "String":
+    kind = cell.__class__
+    if kind is CellStringTuple:
         text = cell.string
         if _NOT_PLAIN.search(text):
             return None
         return f'<c r="{_COLUMNS[col]}{row + 1}" t="inlineStr"><is><t>{text}</t></is></c>'
-    if kind == "Number":
+    if kind is CellNumberTuple:
         return f'<c r="{_COLUMNS[col]}{row + 1}"><v>{cell.number:.16G}</v></c>'
     return None
 
@@ -53,16 +53,25 @@ class FastCellSheet(Worksheet):
         (int, float) would write it, ``None`` and ``""`` left empty; the bounds are checked
         once per row instead of once per cell. Anything else goes cell by cell through
         XlsxWriter's own writers."""
-        cols = [i for i, v in enumerate(values) if v is not None and v != ""]
-        if not cols:
-            return
         short = self.xls_strmax // 2
-        if not self.constant_memory or not all(
-                (kind := type(values[i])) is str and len(values[i]) <= short
-                or (kind is int or kind is float) and math.isfinite(values[i]) for i in cols) \
-                or self._check_dimensions(row, cols[0]) or self._check_dimensions(row, cols[-1]):
-            for i in cols:
-                value = values[i]
+        plain = self.constant_memory
+        first = last = -1
+        for i, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            kind = type(value)
+            if not (kind is str and len(value) <= short or kind is int
+                    or kind is float and math.isfinite(value)):
+                plain = False
+            if first < 0:
+                first = i
+            last = i
+        if first < 0:
+            return
+        if not plain or self._check_dimensions(row, first) or self._check_dimensions(row, last):
+            for i, value in enumerate(values):
+                if value is None or value == "":
+                    continue
                 if isinstance(value, str):
                     self.write_string(row, i, value)
                 elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -73,8 +82,9 @@ class FastCellSheet(Worksheet):
         if row > self.previous_row:
             self._write_single_row(row)
         cells = self.table[row]
-        for i in cols:
-            value = values[i]
+        for i, value in enumerate(values):
+            if value is None or value == "":
+                continue
             cells[i] = CellStringTuple(value, None) if type(value) is str \
                 else CellNumberTuple(value, None)
 
@@ -85,13 +95,26 @@ class FastCellSheet(Worksheet):
                 or row_num in self.row_info or row_num in self.comments:
             return super()._write_single_row(current_row_num)
         xml = []
-        for col_num in range(self.dim_colmin, self.dim_colmax + 1):
+        r = row_num + 1
+        for col_num in range(self.dim_colmin, min(self.dim_colmax + 1, 26)):
             cell = cells.get(col_num)
-            if cell is not None:
-                piece = _plain_cell(row_num, col_num, cell)
-                if piece is None:
-                    return super()._write_single_row(current_row_num)
-                xml.append(piece)
+            if cell is None:
+                continue
+            # _plain_cell inline: this loop runs for every cell of the month
+            kind = cell.__class__
+            if cell.format is None:
+                if kind is CellStringTuple:
+                    text = cell.string
+                    if not _NOT_PLAIN.search(text):
+                        xml.append(f'<c r="{_COLUMNS[col_num]}{r}" t="inlineStr">'
+                                   f'<is><t>{text}</t></is></c>')
+                        continue
+                elif kind is CellNumberTuple:
+                    xml.append(f'<c r="{_COLUMNS[col_num]}{r}"><v>{cell.number:.16G}</v></c>')
+                    continue
+            return super()._write_single_row(current_row_num)
+        if self.dim_colmax >= 26 and any(col >= 26 for col in cells):
+            return super()._write_single_row(current_row_num)
         self.previous_row = current_row_num
         self._write_row(row_num, None)
         self.fh.write("".join(xml))
