@@ -197,6 +197,8 @@ class WorkingClock:
         self.day_seconds = working.day_hours * 3600
         self._before: dict[date, float] = {}
         self._origin: date | None = None
+        # per local day: (working seconds before it, its working start and end or None)
+        self._day: dict[date, tuple[float, datetime | None, datetime | None]] = {}
 
     def _days_before(self, day: date) -> float:
         """Working seconds in the whole days from the origin up to (not including) ``day``
@@ -216,15 +218,23 @@ class WorkingClock:
         self._before[day] = total
         return total
 
+    def _of_day(self, day: date) -> tuple[float, datetime | None, datetime | None]:
+        found = self._day.get(day)
+        if found is None:
+            w = self.working
+            if w.is_workday(day):
+                found = (self._days_before(day), datetime.combine(day, w.start, w.tz),
+                         datetime.combine(day, w.end, w.tz))
+            else:
+                found = (self._days_before(day), None, None)
+            self._day[day] = found
+        return found
+
     def position(self, moment: datetime) -> float:
         local = moment.astimezone(self.working.tz)
-        day = local.date()
-        pos = self._days_before(day)
-        if self.working.is_workday(day):
-            start = datetime.combine(day, self.working.start, self.working.tz)
-            end = datetime.combine(day, self.working.end, self.working.tz)
-            if local > start:
-                pos += (min(local, end) - start).total_seconds()
+        pos, start, end = self._of_day(local.date())
+        if start is not None and local > start:
+            pos += (min(local, end) - start).total_seconds()
         return pos
 
     def hours(self, a: datetime, b: datetime) -> float:

@@ -4,7 +4,8 @@ items on their own sheet).
 Items are exported masked (``masking.mask``) with their pseudonymous author
 only, never the platform user id. CSV starts with a UTF-8 byte order mark so
 Excel on a Korean Windows opens it as UTF-8. XLSX is written by XlsxWriter in
-constant-memory mode: a month of 50,000 items streams to disk row by row.
+constant-memory mode: a month of 50,000 items streams to disk row by row, one
+call per row into a worksheet that writes plain cells faster (``xlsx_sheet``).
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ class ItemRows:
         counted = self.counted.get(f.counted_as)
         if counted is None:
             counted = self.counted[f.counted_as] = counted_title(f.counted_as)
-        return [row.id, f.received_local.strftime("%Y-%m-%d %H:%M"), row.channel, kind, counted,
+        # "2026-11-26 16:00" (isoformat is C; strftime costs 4x as much per row)
+        return [row.id, f.received_local.isoformat(" ", "minutes")[:16], row.channel, kind, counted,
                 row.assignee or "", (row.categories or "").replace(",", ", "), row.status,
                 "Y" if f.answered else "", "Y" if f.resolved else "", "Y" if f.overdue else "",
                 _hours(f.first_work), _hours(f.done_work), pseudonym(row),
@@ -132,6 +134,8 @@ def write_xlsx(db: Database, working: WorkingTime, period: Period, path: Path | 
     """Every table of the report, the definitions and (by default) the items, one pass."""
     import xlsxwriter  # lazy: only exports need it
 
+    from .xlsx_sheet import FastCellSheet
+
     book = xlsxwriter.Workbook(path if isinstance(path, (str, Path)) else path,
                                {"constant_memory": True, "in_memory": False,
                                 "strings_to_numbers": False, "strings_to_formulas": False,
@@ -140,26 +144,19 @@ def write_xlsx(db: Database, working: WorkingTime, period: Period, path: Path | 
         bold = book.add_format({"bold": True})
         sheet = book.add_worksheet(_("Figures"))         # first tab when the file opens
         notes = book.add_worksheet(_("Definitions"))
-        items = book.add_worksheet(_("Items")) if with_items else None
+        items = book.add_worksheet(_("Items"), worksheet_class=FastCellSheet) \
+            if with_items else None
         on_item: Any = None
         if items is not None:
             items.write_row(0, 0, item_header(), bold)
             items.freeze_panes(1, 0)
             count = [0]
             rows = ItemRows()
-            write_string, write_number = items.write_string, items.write_number
+            write_row = items.write_plain_row
 
             def on_item(row, f):  # noqa: F811 - replaces the None above
                 count[0] += 1
-                n = count[0]
-                # typed writes: write_row would inspect every value's type again
-                for col, value in enumerate(rows(row, f)):
-                    if value is None or value == "":
-                        continue
-                    if isinstance(value, str):
-                        write_string(n, col, value)
-                    else:
-                        write_number(n, col, value)
+                write_row(count[0], rows(row, f))
         report = inbox_report(db, working, period, on_item=on_item, with_text=with_items)
         sheet.write_row(0, 0, [_("Inbox figures"), report.period.label,
                                _("made {at}", at=format_datetime(report.generated_at))],
