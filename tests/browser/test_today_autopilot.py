@@ -58,6 +58,10 @@ def test_today_lists_an_autopilot_draft_with_problems_until_staff_edit_it(
     assert "한국관광공사 TourAPI 행사 목록을 받지 못했습니다" in text
     assert KEY not in page.content()
     shot(page, "today-autopilot")
+    # a PR officer does not edit YAML files: the item opens the draft in the studio
+    page.get_by_role("link", name="스튜디오에서 확인").click()
+    page.wait_for_url("**/studio/weekend-guide/2026-12-10")
+    assert "주말사용설명서" in page.locator("h1").inner_text()
 
     drafted.write_text(drafted.read_text(encoding="utf-8") + "# 확인함\n", encoding="utf-8")
     page.goto("/today")

@@ -7,6 +7,7 @@ JSON (the slides that changed, as JPEG data URLs; warnings; channel texts) to
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from datetime import date
@@ -41,9 +42,16 @@ action_labels = {
 
 def _labels_for_extraction() -> None:  # pragma: no cover - lets the catalog test see the ids
     _("Card data saved"), _("Card data restored"), _("Submitted for approval")
+    _("Kakao"), _("Blog")
 
+# brand names stay as they are; the common words are translated when the page is drawn
 CHANNEL_NAMES = {"instagram": "Instagram", "facebook": "Facebook", "kakao": "Kakao",
                  "blog": "Blog", "youtube": "YouTube"}
+
+
+def _channel_labels() -> dict[str, str]:
+    return {key: _(label) if key in ("kakao", "blog") else label
+            for key, label in CHANNEL_NAMES.items()}
 
 
 def _service(request: Request) -> StudioService:
@@ -79,13 +87,15 @@ def _page(request: Request, raw: Mapping[str, Any] | None = None, *, notice: str
     widgets = forms.form_for(tpl)
     history = svc.history(name, day)
     current = history[0].number if history else 0
+    # the page names the data file from the workspace folder; so do its errors
+    error = error.replace(str(svc.settings.root) + os.sep, "")
     return render(request, "studio/edit.html", {
         "based_on": current if based_on is None else based_on,
         "tpl": tpl, "name": name, "day": day, "day_label": format_date(day),
         "file": _shown(svc, target), "exists": exists, "data": data, "widgets": widgets,
         "value": forms.form_value, "history": history,
         "notice": notice, "error": error, "unsaved": raw is not None,
-        "channels": CHANNEL_NAMES, "run": svc.run_time(name, day),
+        "channels": _channel_labels(), "run": svc.run_time(name, day),
         "can_edit": _can_edit(request)}, status=status)
 
 
@@ -179,8 +189,9 @@ def import_sheet(request: Request) -> Response:
         sheet.write_bytes(data)
         try:
             raw, spec, count = svc.import_rows(name, day, sheet)
-        except OutreachError as exc:
-            return _page(request, error=str(exc), status=400)
+        except OutreachError as exc:      # name the person's file, not our temporary copy
+            return _page(request, error=str(exc).replace(str(sheet), upload.filename),
+                         status=400)
     return _page(request, raw, notice=_("Imported {n} rows into {field} from {file}: check the "
                                         "slides, then save.", n=count, field=spec.title,
                                         file=upload.filename))

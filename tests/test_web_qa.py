@@ -1,0 +1,82 @@
+"""What a PR officer trips over when a form or a URL is wrong: a clear 4xx page in their
+language, never a 500, and error lines that name their own file (QA pass over the staff app)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import date
+
+from starlette.routing import Route
+
+from outreach.i18n import use_language
+from outreach.scheduling.specs import load_all
+from outreach.web.staff import page_routes
+from web_support import add_user, csrf, sign_in
+
+HUGE = "9" * 30          # more digits than any database integer holds
+DAY = "2026-12-10"
+
+
+def _int_routes() -> list[tuple[str, str]]:
+    out = []
+    for route in page_routes():
+        if isinstance(route, Route) and ":int}" in route.path:
+            for method in sorted((route.methods or set()) - {"HEAD"}):
+                out.append((method, re.sub(r"\{\w+:int\}", HUGE, route.path)))
+    return out
+
+
+def test_an_id_too_long_for_the_database_is_a_404_on_every_route(staff):
+    add_user(staff.ws.db, "kim", "admin")
+    sign_in(staff, "kim")
+    token = csrf(staff, "/account")
+    routes = _int_routes()
+    assert any(path.startswith("/runs/") for _, path in routes)
+    for method, path in routes:
+        response = staff.request(method, path, data={"csrf_token": token}
+                                 if method == "POST" else None)
+        assert response.status_code == 404, (method, path, response.status_code)
+
+
+def test_a_broken_xlsx_import_is_a_400_naming_the_uploaded_file(staff, tmp_path):
+    add_user(staff.ws.db, "kim", "editor")
+    sign_in(staff, "kim")
+    page = f"/studio/weekend-guide/{DAY}"
+    token = csrf(staff, page)
+    for name, body in (("events.xlsx", b"a renamed .xls, not a zip"),
+                       ("events.csv", b"\xff\xfe\x00broken,,,\n\x81\x82")):
+        response = staff.post(f"{page}/import", data={"csrf_token": token},
+                              files={"sheet": (name, body)})
+        assert response.status_code == 400, (name, response.status_code)
+        assert f"{name}: " in response.text
+        assert "/tmp" not in response.text and str(tmp_path) not in response.text
+
+
+def test_a_studio_error_names_the_data_file_from_the_workspace(staff):
+    add_user(staff.ws.db, "kim", "editor")
+    sign_in(staff, "kim")
+    page = f"/studio/weekend-guide/{DAY}"
+    response = staff.post(f"{page}/save", data={"csrf_token": csrf(staff, page)})
+    assert response.status_code == 400
+    assert f"content/weekend-guide/{DAY}.yaml: " in response.text
+    assert str(staff.ws.root) not in response.text
+
+
+def test_an_unknown_template_is_explained_in_korean(staff):
+    add_user(staff.ws.db, "kim", "editor", language="ko")
+    sign_in(staff, "kim")
+    response = staff.get(f"/studio/no-such-card/{DAY}")
+    assert response.status_code == 400
+    assert "있는 템플릿: now-in-city" in response.text
+    assert "known templates" not in response.text
+
+
+def test_why_a_day_is_skipped_is_said_in_korean(web_ws):
+    schedule = load_all(web_ws.settings)[0][0]
+    day = date(2026, 12, 25)
+    listed = dataclasses.replace(schedule, skip=frozenset({day}))
+    holidays = dataclasses.replace(schedule, skip_holidays=True)
+    with use_language("ko"):
+        assert listed.skip_reason(day) == "2026-12-25은(는) 건너뛰는 날(skip)로 적혀 있습니다"
+        assert holidays.skip_reason(day).startswith("2026-12-25은(는) 공휴일입니다 (")
