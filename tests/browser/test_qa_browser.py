@@ -1,0 +1,59 @@
+"""QA pass over the staff app in a real browser (Debian's chromium), in Korean: what a PR
+officer would trip over on pages other tests walk for their own purpose."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from conftest import sign_in
+from desk_support import pass_at
+from outreach.publishing import model as m
+from outreach.publishing.model import OccurrenceSpec
+from outreach.publishing.service import PublishingService
+from outreach.store.ledger import Ledger
+from web_support import PASSWORD, add_user, web_workspace
+
+THU = datetime(2026, 11, 26, 16, 0, 30, tzinfo=ZoneInfo("Asia/Seoul"))
+
+
+@pytest.fixture
+def web_ws(tmp_path, db_url):
+    toml = '[channels.tiny]\ntype = "outbox"\nmax_text = 5\n[publishing]\npost_approval = false\n'
+    ws = web_workspace(tmp_path, db_url, toml=toml, language="ko")
+    yield ws
+    ws.db.dispose()
+
+
+def test_sending_again_a_post_that_may_be_out_asks_first(page, shot, monkeypatch):
+    """A delivery whose outcome is unknown may already be on the platform: "다시 보내기"
+    asks before it can post twice; cancelling the question changes nothing."""
+    ws = page.server.ws
+    monkeypatch.setenv("OUTREACH_NOW", THU.isoformat())
+    when = (THU - timedelta(minutes=1)).astimezone(timezone.utc)
+    occ = PublishingService(ws.settings, ws.db, clock=lambda: when).plan(OccurrenceSpec(
+        schedule="weekend-guide", key="qa-unknown", scheduled_for=when,
+        template="weekend-guide", channels=("tiny",),
+        data_file=ws.root / "content" / "weekend-guide" / "2026-11-26.yaml"))
+    pass_at(ws, THU.astimezone(timezone.utc))
+    ledger = Ledger(ws.db)
+    (delivery,) = ledger.deliveries([occ])
+    assert ledger.set_delivery(delivery["id"], THU, from_states=[delivery["state"]],
+                               note="test: the request went out, no answer",
+                               state=m.D_UNKNOWN)
+    add_user(ws.db, "lee", "approver", language="ko")
+    sign_in(page, "lee", PASSWORD)
+    page.goto(f"/runs/{occ}")
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.get_by_role("button", name="다시 보내기", exact=True).click()
+    assert asked and "이미 tiny에 올라갔을 수 있습니다" in asked[0]
+    assert ledger.delivery(delivery["id"])["state"] == m.D_UNKNOWN
+    shot(page, "unknown")
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="다시 보내기", exact=True).click()
+    page.wait_for_url(f"**/runs/{occ}")
+    assert ledger.delivery(delivery["id"])["state"] == m.D_PENDING
+    assert page.js_errors == []
