@@ -80,3 +80,17 @@ def test_why_a_day_is_skipped_is_said_in_korean(web_ws):
     with use_language("ko"):
         assert listed.skip_reason(day) == "2026-12-25은(는) 건너뛰는 날(skip)로 적혀 있습니다"
         assert holidays.skip_reason(day).startswith("2026-12-25은(는) 공휴일입니다 (")
+
+
+def test_a_survey_that_does_not_exist_is_a_404_pointing_at_the_list(staff):
+    add_user(staff.ws.db, "kim", "editor", language="ko")
+    sign_in(staff, "kim")
+    token = csrf(staff, "/surveys")
+    for method, path in (("GET", "/surveys/no-such"), ("GET", "/surveys/no-such/edit"),
+                         ("POST", "/surveys/no-such/publish"),
+                         ("POST", "/surveys/no-such/close")):
+        response = staff.request(method, path, data={"csrf_token": token}
+                                 if method == "POST" else None)
+        assert response.status_code == 404, (method, path, response.status_code)
+        assert "설문 no-such이(가) 없습니다: 설문 목록에서 확인하세요" in response.text
+        assert "outreach survey list" not in response.text

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ...errors import OutreachError
+from ...errors import NotFound, OutreachError, SurveyError
 from ...i18n import _, format_datetime
 from ...users.roles import INBOX_ANSWER, SURVEY, VIEW
 from .context import current_actor, form_data, staff
@@ -23,6 +23,16 @@ def _service(request: Request):
     state = staff(request)
     return SurveyService(state.settings, state.db,
                          clock=make_clock(None, state.settings.timezone))
+
+
+def _known(svc, slug: str) -> str:
+    """``slug`` when it names a survey; else a 404 that points at the list, not the CLI."""
+    try:
+        svc.get(slug)
+    except SurveyError:
+        raise NotFound(_("there is no survey {name}: see the list of surveys",
+                         name=slug)) from None
+    return slug
 
 
 @requires(VIEW)
@@ -42,7 +52,7 @@ def new(request: Request) -> Response:
 @requires(SURVEY)
 def edit(request: Request) -> Response:
     svc = _service(request)
-    survey = svc.get(request.path_params["slug"])
+    survey = svc.get(_known(svc, request.path_params["slug"]))
     return page(request, "surveys/edit.html", {"slug": survey.slug, "editing": True,
                                                "text": svc.file_text(survey.slug),
                                                "error": None})
@@ -67,7 +77,7 @@ def save(request: Request) -> Response:
 @requires(VIEW)
 def detail(request: Request) -> Response:
     svc = _service(request)
-    summary = svc.summary(request.path_params["slug"])
+    summary = svc.summary(_known(svc, request.path_params["slug"]))
     return page(request, "surveys/detail.html", {
         "s": summary.survey, "summary": summary, "now": svc.clock(),
         "answers": svc.answers(summary.survey.id, limit=30),
@@ -86,7 +96,7 @@ def _approval(svc) -> bool:
 @requires(SURVEY)
 def publish(request: Request) -> Response:
     svc = _service(request)
-    slug = request.path_params["slug"]
+    slug = _known(svc, request.path_params["slug"])
     occ_id = svc.publish(slug, current_actor(request))
     row = svc.summary(slug).occurrence or {}
     return back(request, "survey", _("The call is post #{id} for {when}: the draft appears "
@@ -101,7 +111,7 @@ def publish(request: Request) -> Response:
 @requires(SURVEY)
 def close(request: Request) -> Response:
     svc = _service(request)
-    survey = svc.close(request.path_params["slug"], current_actor(request))
+    survey = svc.close(_known(svc, request.path_params["slug"]), current_actor(request))
     return back(request, "survey", _("Closed: the chatbot says so and new comments are no "
                                      "longer answers."), slug=survey.slug)
 
