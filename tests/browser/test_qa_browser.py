@@ -57,3 +57,24 @@ def test_sending_again_a_post_that_may_be_out_asks_first(page, shot, monkeypatch
     page.wait_for_url(f"**/runs/{occ}")
     assert ledger.delivery(delivery["id"])["state"] == m.D_PENDING
     assert page.js_errors == []
+
+
+def test_the_studio_links_to_the_post_it_submitted(page, shot, monkeypatch):
+    """After "저장하고 승인 요청" the studio says which post waits and opens its page, where
+    the approver approves: no hunting through the calendar."""
+    ws = page.server.ws
+    monkeypatch.setenv("OUTREACH_NOW", "2026-11-25T15:00:00+09:00")
+    add_user(ws.db, "kim", "editor", language="ko")
+    sign_in(page, "kim", PASSWORD)
+    page.goto("/studio/weekend-guide/2026-11-26")
+    assert page.locator("#run-link").count() == 0            # nothing planned yet
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="저장하고 승인 요청").click()
+    page.wait_for_selector(".flash.ok")
+    link = page.locator("#run-link")
+    assert link.inner_text().startswith("게시물 #")
+    shot(page, "submitted")
+    link.click()
+    page.wait_for_url("**/runs/*")
+    assert "weekend-guide" in page.locator("h1").inner_text()
+    assert page.js_errors == []

@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from ...errors import DataError, NotFound, OutreachError
 from ...i18n import _, format_date
+from ...publishing.desk import occurrence_words
 from ...render.warnings import describe, where
 from ...studio import forms
 from ...studio.service import EditConflict, StudioService
@@ -87,6 +88,7 @@ def _page(request: Request, raw: Mapping[str, Any] | None = None, *, notice: str
     widgets = forms.form_for(tpl)
     history = svc.history(name, day)
     current = history[0].number if history else 0
+    planned = svc.planned_run(name, day)
     # the page names the data file from the workspace folder; so do its errors
     error = error.replace(str(svc.settings.root) + os.sep, "")
     return render(request, "studio/edit.html", {
@@ -96,6 +98,8 @@ def _page(request: Request, raw: Mapping[str, Any] | None = None, *, notice: str
         "value": forms.form_value, "history": history,
         "notice": notice, "error": error, "unsaved": raw is not None,
         "channels": _channel_labels(), "run": svc.run_time(name, day),
+        "planned": planned, "planned_words": occurrence_words(planned["state"]) if planned
+        else "",
         "can_edit": _can_edit(request)}, status=status)
 
 
