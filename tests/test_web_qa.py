@@ -94,3 +94,13 @@ def test_a_survey_that_does_not_exist_is_a_404_pointing_at_the_list(staff):
         assert response.status_code == 404, (method, path, response.status_code)
         assert "설문 no-such이(가) 없습니다: 설문 목록에서 확인하세요" in response.text
         assert "outreach survey list" not in response.text
+
+
+def test_a_survey_file_mistake_names_the_file_from_the_workspace(staff):
+    add_user(staff.ws.db, "kim", "editor", language="ko")
+    sign_in(staff, "kim")
+    response = staff.post("/surveys", data={"slug": "2027-q1", "text": "title: [",
+                                            "csrf_token": csrf(staff, "/surveys/new")})
+    assert response.status_code == 400
+    assert "content/surveys/2027-q1.yaml:" in response.text
+    assert str(staff.ws.root) not in response.text

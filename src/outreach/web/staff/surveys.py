@@ -4,6 +4,8 @@ theme, and its publish / close / link buttons. Every handler calls one method of
 
 from __future__ import annotations
 
+import os
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -67,9 +69,10 @@ def save(request: Request) -> Response:
     try:
         survey_id, created = svc.save_text(slug, text, current_actor(request))
     except OutreachError as exc:      # the form again with the text and the one-line error
+        # the page names content/surveys/<name>.yaml from the workspace; so does the error
         return page(request, "surveys/edit.html", {
             "slug": slug, "text": text, "editing": "slug" in request.path_params,
-            "error": str(exc)}, status=400)
+            "error": str(exc).replace(str(svc.settings.root) + os.sep, "")}, status=400)
     return back(request, "survey", _("Survey created.") if created else _("Survey saved."),
                 slug=slug)
 
