@@ -104,3 +104,20 @@ def test_a_survey_file_mistake_names_the_file_from_the_workspace(staff):
     assert response.status_code == 400
     assert "content/surveys/2027-q1.yaml:" in response.text
     assert str(staff.ws.root) not in response.text
+
+
+def test_an_error_page_leads_back_to_the_form_and_names_workspace_files(staff):
+    add_user(staff.ws.db, "kim", "editor", language="ko")
+    sign_in(staff, "kim")
+    page = f"/studio/weekend-guide/{DAY}"
+    token = csrf(staff, page)
+    response = staff.post(f"{page}/restore", data={"version": "999", "csrf_token": token},
+                          headers={"referer": f"http://testserver{page}"})
+    assert response.status_code == 400
+    assert f'<a href="{page}" id="back">이전 페이지로 돌아가기</a>' in response.text
+    assert f"content/weekend-guide/{DAY}.yaml: " in response.text
+    assert str(staff.ws.root) not in response.text
+    # another site's page is no way back
+    response = staff.post(f"{page}/restore", data={"version": "999", "csrf_token": token},
+                          headers={"referer": f"https://elsewhere.example{page}"})
+    assert response.status_code in (400, 403) and 'id="back"' not in response.text
