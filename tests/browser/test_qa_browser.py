@@ -77,4 +77,7 @@ def test_the_studio_links_to_the_post_it_submitted(page, shot, monkeypatch):
     link.click()
     page.wait_for_url("**/runs/*")
     assert "weekend-guide" in page.locator("h1").inner_text()
+    # and back: an approver's "반려" sends the editor from the post to the studio
+    page.get_by_role("link", name="스튜디오에서 카드 내용 고치기").click()
+    page.wait_for_url("**/studio/weekend-guide/2026-11-26")
     assert page.js_errors == []

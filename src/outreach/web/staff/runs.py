@@ -33,7 +33,19 @@ def show(request: Request) -> Response:
     view = desk.run_view(svc.settings, svc.db, _occ_id(request), svc.clock())
     if view is None:
         raise NotFound(_("there is no run #{id}", id=_occ_id(request)))
-    return page(request, "runs/run.html", {"v": view, "o": view.occurrence})
+    return page(request, "runs/run.html", {"v": view, "o": view.occurrence,
+                                           "studio_day": _studio_day(svc, view.occurrence)})
+
+
+def _studio_day(svc, occ) -> str | None:
+    """The local day whose data the studio edits, when this run publishes a schedule's data
+    file (not a one-off post or a survey call, whose data lives elsewhere)."""
+    from ...studio.service import StudioService
+
+    schedule = StudioService(svc.settings, svc.db).schedule(occ["template"])
+    if schedule is None or schedule.name != occ["schedule"]:
+        return None
+    return occ["scheduled_for"].astimezone(svc.settings.timezone).date().isoformat()
 
 
 @requires(VIEW)
