@@ -81,3 +81,36 @@ def test_the_studio_links_to_the_post_it_submitted(page, shot, monkeypatch):
     page.get_by_role("link", name="스튜디오에서 카드 내용 고치기").click()
     page.wait_for_url("**/studio/weekend-guide/2026-11-26")
     assert page.js_errors == []
+
+
+def test_survey_answers_keep_channel_and_date_on_one_line(page, shot):
+    """A long answer (a pasted address) takes the table's width; the channel, theme and
+    date beside it stay readable on one line instead of one syllable per line."""
+    from sqlalchemy import insert
+
+    from outreach.store.inbox_tables import inbox_items
+    from outreach.users.audit import Actor
+    from survey_support import add_survey_files, saved_survey
+
+    ws = page.server.ws
+    add_survey_files(ws.root)
+    svc = saved_survey(ws.settings, ws.db)
+    at = datetime(2026, 12, 2, 1, 0)
+    with ws.db.begin() as conn:
+        item = conn.execute(insert(inbox_items).values(
+            channel="instagram", remote_id="ig-1", author_key="a-1", created_at=at,
+            received_at=at, text="https://example.com/" + "averylongaddress" * 12)
+        ).inserted_primary_key[0]
+    svc.link(item, "2026-q4-live", Actor.system("test"), theme="traffic")
+    add_user(ws.db, "kim", "editor", language="ko")
+    sign_in(page, "kim", PASSWORD)
+    page.goto("/surveys/2026-q4-live")
+    shot(page, "answers")
+    lines = page.evaluate("""() => [...document.querySelectorAll(
+        '#answers tbody td:is(:nth-child(2), :nth-child(3), :nth-child(5))')]
+        .map(td => { const r = document.createRange(); r.selectNodeContents(td);
+                     return [td.textContent.trim(), new Set([...r.getClientRects()]
+                             .map(x => Math.round(x.top))).size]; })""")
+    assert [text for text, _ in lines] == ["instagram", "교통·주차", "2026년 12월 2일 (수) 10:00"]
+    assert all(n == 1 for _, n in lines), lines
+    assert page.js_errors == []
