@@ -121,3 +121,14 @@ def test_an_error_page_leads_back_to_the_form_and_names_workspace_files(staff):
     response = staff.post(f"{page}/restore", data={"version": "999", "csrf_token": token},
                           headers={"referer": f"https://elsewhere.example{page}"})
     assert response.status_code in (400, 403) and 'id="back"' not in response.text
+
+
+def test_the_live_preview_names_the_data_file_from_the_workspace(staff):
+    add_user(staff.ws.db, "kim", "editor", language="ko")
+    sign_in(staff, "kim")
+    page = f"/studio/weekend-guide/{DAY}"
+    response = staff.post(f"{page}/preview", data={"csrf_token": csrf(staff, page)})
+    assert response.status_code == 200
+    error = response.json()["error"]
+    assert error.startswith(f"content/weekend-guide/{DAY}.yaml: ")
+    assert str(staff.ws.root) not in error

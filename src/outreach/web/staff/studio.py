@@ -89,8 +89,7 @@ def _page(request: Request, raw: Mapping[str, Any] | None = None, *, notice: str
     history = svc.history(name, day)
     current = history[0].number if history else 0
     planned = svc.planned_run(name, day)
-    # the page names the data file from the workspace folder; so do its errors
-    error = error.replace(str(svc.settings.root) + os.sep, "")
+    error = _from_workspace(svc, error)
     return render(request, "studio/edit.html", {
         "based_on": current if based_on is None else based_on,
         "tpl": tpl, "name": name, "day": day, "day_label": format_date(day),
@@ -101,6 +100,11 @@ def _page(request: Request, raw: Mapping[str, Any] | None = None, *, notice: str
         "planned": planned, "planned_words": occurrence_words(planned["state"]) if planned
         else "",
         "can_edit": _can_edit(request)}, status=status)
+
+
+def _from_workspace(svc: StudioService, message: str) -> str:
+    """The page names the data file from the workspace folder; so do its errors."""
+    return message.replace(str(svc.settings.root) + os.sep, "")
 
 
 def _can_edit(request: Request) -> bool:
@@ -138,6 +142,8 @@ def preview(request: Request) -> Response:
     started, cpu = time.perf_counter(), time.thread_time()
     result = svc.preview(name, day, forms.raw_from_form(svc.template(name), fields), known)
     payload = result.as_json()
+    if payload.get("error"):
+        payload["error"] = _from_workspace(svc, payload["error"])
     for warning in payload["warnings"]:
         warning["message"] = describe(warning)
         warning["where"] = where(warning, field=False)   # the page marks the input itself
