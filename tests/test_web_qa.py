@@ -132,3 +132,22 @@ def test_the_live_preview_names_the_data_file_from_the_workspace(staff):
     error = response.json()["error"]
     assert error.startswith(f"content/weekend-guide/{DAY}.yaml: ")
     assert str(staff.ws.root) not in error
+
+
+def test_a_runs_calendar_link_opens_its_local_day(staff):
+    """08:00 in Seoul on 1 December is still 30 November in UTC: the crumb opens December."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from outreach.publishing.model import OccurrenceSpec
+    from outreach.publishing.service import PublishingService
+
+    when = datetime(2026, 12, 1, 8, 0, tzinfo=ZoneInfo("Asia/Seoul")).astimezone(timezone.utc)
+    occ = PublishingService(staff.ws.settings, staff.ws.db).plan(OccurrenceSpec(
+        schedule="weekend-guide", key="qa-early", scheduled_for=when,
+        template="weekend-guide", channels=("outbox",)))
+    add_user(staff.ws.db, "kim", "editor")
+    sign_in(staff, "kim")
+    response = staff.get(f"/runs/{occ}")
+    assert response.status_code == 200
+    assert 'href="/calendar?day=2026-12-01"' in response.text
