@@ -151,3 +151,16 @@ def test_a_runs_calendar_link_opens_its_local_day(staff):
     response = staff.get(f"/runs/{occ}")
     assert response.status_code == 200
     assert 'href="/calendar?day=2026-12-01"' in response.text
+
+
+def test_a_survey_calls_post_links_back_to_its_survey(staff):
+    from survey_support import STAFF, add_survey_files, saved_survey
+
+    add_survey_files(staff.ws.root)
+    occ = saved_survey(staff.ws.settings, staff.ws.db).publish("2026-q4-live", STAFF)
+    add_user(staff.ws.db, "kim", "editor")
+    sign_in(staff, "kim")
+    response = staff.get(f"/runs/{occ}")
+    assert response.status_code == 200
+    assert '<a href="/surveys/2026-q4-live" id="survey-link">' in response.text
+    assert 'id="studio-link"' not in response.text        # its data is the survey, not a file

@@ -34,7 +34,18 @@ def show(request: Request) -> Response:
     if view is None:
         raise NotFound(_("there is no run #{id}", id=_occ_id(request)))
     return page(request, "runs/run.html", {"v": view, "o": view.occurrence,
-                                           "studio_day": _studio_day(svc, view.occurrence)})
+                                           "studio_day": _studio_day(svc, view.occurrence),
+                                           "survey": _survey_slug(view.occurrence)})
+
+
+def _survey_slug(occ) -> str | None:
+    """The survey whose call this run is (schedule ``survey``, key ``survey:<slug>``)."""
+    from ...surveys.publish import SCHEDULE
+
+    key = str(occ["key"] or "")
+    if occ["schedule"] != SCHEDULE or not key.startswith("survey:"):
+        return None
+    return key.removeprefix("survey:")
 
 
 def _studio_day(svc, occ) -> str | None:
