@@ -114,3 +114,28 @@ def test_survey_answers_keep_channel_and_date_on_one_line(page, shot):
     assert [text for text, _ in lines] == ["instagram", "교통·주차", "2026년 12월 2일 (수) 10:00"]
     assert all(n == 1 for _, n in lines), lines
     assert page.js_errors == []
+
+
+def test_removing_a_filled_studio_item_asks_first(page, shot, monkeypatch):
+    """The small ✕ beside ↑ ↓ removes an event with everything typed in it: it asks first
+    (an empty item just added goes without a question)."""
+    ws = page.server.ws
+    monkeypatch.setenv("OUTREACH_NOW", "2026-11-25T15:00:00+09:00")
+    add_user(ws.db, "kim", "editor", language="ko")
+    sign_in(page, "kim", PASSWORD)
+    page.goto("/studio/weekend-guide/2026-11-26")
+    events = page.locator('fieldset[data-name="events"] > ol.item-list > li.item')
+    count = events.count()
+    assert count >= 2
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    events.first.locator(".remove-item").click()
+    assert asked == ["이 항목과 그 안에 입력한 내용을 지울까요?"]
+    assert events.count() == count                            # "취소" keeps it
+    page.once("dialog", lambda d: d.accept())
+    events.first.locator(".remove-item").click()
+    assert events.count() == count - 1
+    page.get_by_role("button", name="행사 추가").click()
+    events.last.locator(".remove-item").click()              # empty: no question, gone
+    assert events.count() == count - 1
+    assert page.js_errors == []

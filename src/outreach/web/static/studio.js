@@ -245,6 +245,11 @@
       if (button.classList.contains("remove-item")) {
         var min = parseInt(fieldset.dataset.min || "0", 10);
         if (list.children.length <= min) return;
+        // one tap on a small button must not lose what was typed in an item
+        var typed = Array.prototype.some.call(
+          item.querySelectorAll("input:not([type=hidden]):not([type=file]), textarea"),
+          function (el) { return el.type === "checkbox" ? el.checked : el.value.trim() !== ""; });
+        if (typed && button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
         item.remove();
       } else if (button.classList.contains("move-up") && item.previousElementSibling) {
         list.insertBefore(item, item.previousElementSibling);
