@@ -62,8 +62,15 @@ def test_today_lists_an_autopilot_draft_with_problems_until_staff_edit_it(
     page.get_by_role("link", name="스튜디오에서 확인").click()
     page.wait_for_url("**/studio/weekend-guide/2026-12-10")
     assert "주말사용설명서" in page.locator("h1").inner_text()
+    # and the studio says what the autopilot could not fill in, above the form
+    problems = page.locator("#autopilot-problems").inner_text()
+    assert "승인을 요청하기 전에 아래를 확인하세요" in problems
+    assert "한국관광공사 TourAPI 행사 목록을 받지 못했습니다" in problems
+    shot(page, "studio-problems")
 
     drafted.write_text(drafted.read_text(encoding="utf-8") + "# 확인함\n", encoding="utf-8")
     page.goto("/today")
     assert page.locator("#drafts-to-check").count() == 0     # a person's file now
+    page.goto("/studio/weekend-guide/2026-12-10")
+    assert page.locator("#autopilot-problems").count() == 0
     assert page.js_errors == []

@@ -255,6 +255,15 @@ class StudioService:
         return f"photos/{target.name}"
 
     # -- approval -----------------------------------------------------------
+    def draft_problems(self, name: str, day: date) -> list[str]:
+        """What the autopilot could not fill in ``day``'s file, until someone edits it."""
+        from ..autopilot.service import draft_problems
+
+        schedule = self.schedule(name)
+        if schedule is None or schedule.source is None:
+            return []
+        return draft_problems(self.settings, schedule.name, self.data_file(name, day))
+
     def planned_run(self, name: str, day: date) -> dict[str, Any] | None:
         """The ledger's run of ``day`` once it is submitted or planned (None before): the
         page links to it, where approvers approve and the deliveries show."""

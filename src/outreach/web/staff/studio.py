@@ -97,7 +97,7 @@ def _page(request: Request, raw: Mapping[str, Any] | None = None, *, notice: str
         "value": forms.form_value, "history": history,
         "notice": notice, "error": error, "unsaved": raw is not None,
         "channels": _channel_labels(), "run": svc.run_time(name, day),
-        "planned": planned, "planned_words": occurrence_words(planned["state"]) if planned
+        "problems": svc.draft_problems(name, day), "planned": planned, "planned_words": occurrence_words(planned["state"]) if planned
         else "",
         "can_edit": _can_edit(request)}, status=status)
 
