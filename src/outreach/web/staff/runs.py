@@ -33,9 +33,23 @@ def show(request: Request) -> Response:
     view = desk.run_view(svc.settings, svc.db, _occ_id(request), svc.clock())
     if view is None:
         raise NotFound(_("there is no run #{id}", id=_occ_id(request)))
-    return page(request, "runs/run.html", {"v": view, "o": view.occurrence,
-                                           "studio_day": _studio_day(svc, view.occurrence),
-                                           "survey": _survey_slug(view.occurrence)})
+    occ = view.occurrence
+    studio_day = _studio_day(svc, occ)
+    return page(request, "runs/run.html", {
+        "v": view, "o": occ, "studio_day": studio_day, "survey": _survey_slug(occ),
+        "problems": _draft_problems(svc, occ["template"], studio_day)})
+
+
+def _draft_problems(svc, template: str, day: str | None) -> list[str]:
+    """What the autopilot could not fill in the run's file, while nobody has edited it:
+    the approver sees it before saying yes."""
+    from datetime import date
+
+    from ...studio.service import StudioService
+
+    if day is None:
+        return []
+    return StudioService(svc.settings, svc.db).draft_problems(template, date.fromisoformat(day))
 
 
 def _survey_slug(occ) -> str | None:
