@@ -139,3 +139,23 @@ def test_removing_a_filled_studio_item_asks_first(page, shot, monkeypatch):
     events.last.locator(".remove-item").click()              # empty: no question, gone
     assert events.count() == count - 1
     assert page.js_errors == []
+
+
+def test_a_failed_live_preview_is_explained_in_words(page, shot, monkeypatch):
+    """Signed out in another tab (or the session ended): the next preview fails, and the
+    studio says why in Korean instead of the browser's "Error: 403"."""
+    ws = page.server.ws
+    monkeypatch.setenv("OUTREACH_NOW", "2026-11-25T15:00:00+09:00")
+    add_user(ws.db, "kim", "editor", language="ko")
+    sign_in(page, "kim", PASSWORD)
+    page.goto("/studio/weekend-guide/2026-11-26")
+    page.wait_for_selector('#slides li[data-index="1"] img[src^="data:image/jpeg"]')
+    page.context.clear_cookies()
+    page.fill('input[name="week_label"]', "11월 넷째 주 (수정)")
+    error = page.locator("#preview-error")
+    error.wait_for()
+    text = error.inner_text()
+    assert "Error" not in text and "403" not in text
+    # the server's own sentence for a form whose session is gone: reload the page
+    assert text.startswith("입력 양식이 만료되었거나") and "새로 고친 뒤" in text
+    shot(page, "preview-failed")
