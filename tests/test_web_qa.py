@@ -164,3 +164,25 @@ def test_a_survey_calls_post_links_back_to_its_survey(staff):
     assert response.status_code == 200
     assert '<a href="/surveys/2026-q4-live" id="survey-link">' in response.text
     assert 'id="studio-link"' not in response.text        # its data is the survey, not a file
+
+
+def test_a_new_survey_never_replaces_one_with_the_same_name(staff):
+    from survey_support import add_survey_files, saved_survey
+
+    add_survey_files(staff.ws.root)
+    svc = saved_survey(staff.ws.settings, staff.ws.db)
+    before = (staff.ws.root / "content" / "surveys" / "2026-q4-live.yaml").read_text("utf-8")
+    add_user(staff.ws.db, "kim", "editor", language="ko")
+    sign_in(staff, "kim")
+    text = before.replace("2026년 4분기 소통 라이브", "다른 설문")
+    response = staff.post("/surveys", data={"slug": "2026-q4-live", "text": text,
+                                            "csrf_token": csrf(staff, "/surveys/new")})
+    assert response.status_code == 400
+    assert "이름이 2026-q4-live인 설문이 이미 있습니다" in response.text
+    assert svc.get("2026-q4-live").title == "2026년 4분기 소통 라이브"
+    assert (staff.ws.root / "content" / "surveys" / "2026-q4-live.yaml").read_text(
+        "utf-8") == before
+    # editing it is the way to change it
+    edited = staff.post("/surveys/2026-q4-live/edit", data={
+        "text": text, "csrf_token": csrf(staff, "/surveys/2026-q4-live/edit")})
+    assert edited.status_code == 303 and svc.get("2026-q4-live").title == "다른 설문"

@@ -29,12 +29,17 @@ def _service(request: Request):
 
 def _known(svc, slug: str) -> str:
     """``slug`` when it names a survey; else a 404 that points at the list, not the CLI."""
+    if not _exists(svc, slug):
+        raise NotFound(_("there is no survey {name}: see the list of surveys", name=slug))
+    return slug
+
+
+def _exists(svc, slug: str) -> bool:
     try:
         svc.get(slug)
     except SurveyError:
-        raise NotFound(_("there is no survey {name}: see the list of surveys",
-                         name=slug)) from None
-    return slug
+        return False
+    return True
 
 
 @requires(VIEW)
@@ -67,6 +72,10 @@ def save(request: Request) -> Response:
     text = str(form.get("text", ""))
     svc = _service(request)
     try:
+        if "slug" not in request.path_params and _exists(svc, slug):
+            # "새 설문" never replaces a survey that has the same name (its answers' themes)
+            raise SurveyError(_("a survey named {name} already exists: open it from the list "
+                                "to edit it, or choose another name", name=slug), key="slug")
         survey_id, created = svc.save_text(slug, text, current_actor(request))
     except OutreachError as exc:      # the form again with the text and the one-line error
         # the page names content/surveys/<name>.yaml from the workspace; so does the error
