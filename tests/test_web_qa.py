@@ -186,3 +186,35 @@ def test_a_new_survey_never_replaces_one_with_the_same_name(staff):
     edited = staff.post("/surveys/2026-q4-live/edit", data={
         "text": text, "csrf_token": csrf(staff, "/surveys/2026-q4-live/edit")})
     assert edited.status_code == 303 and svc.get("2026-q4-live").title == "다른 설문"
+
+
+def test_a_tourapi_photo_that_cannot_be_fetched_is_said_in_korean(tmp_path):
+    """The reason lands in the 오늘 page's problem line ("사진을 받지 못했습니다 (...)")."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import pytest
+
+    from outreach.autopilot.draft import _download
+    from outreach.errors import SourceError
+
+    class Gone(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gone)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with use_language("ko"):
+            with pytest.raises(SourceError) as gone:
+                _download(f"http://127.0.0.1:{server.server_port}/a.jpg", tmp_path, "a")
+            with pytest.raises(SourceError) as refused:
+                _download("http://127.0.0.1:9/a.jpg", tmp_path, "b")   # discard: nobody
+    finally:
+        server.shutdown()
+    assert str(gone.value) == "서버가 HTTP 404로 답했습니다"
+    assert str(refused.value).startswith("연결하지 못했습니다 (")
