@@ -218,3 +218,24 @@ def test_a_tourapi_photo_that_cannot_be_fetched_is_said_in_korean(tmp_path):
         server.shutdown()
     assert str(gone.value) == "서버가 HTTP 404로 답했습니다"
     assert str(refused.value).startswith("연결하지 못했습니다 (")
+
+
+def test_the_studio_link_shows_only_while_an_edit_can_change_the_post(staff):
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from outreach.publishing.model import OccurrenceSpec
+    from outreach.publishing.service import PublishingService
+    from outreach.users.audit import Actor
+
+    when = datetime(2026, 12, 3, 16, 0, tzinfo=ZoneInfo("Asia/Seoul")).astimezone(timezone.utc)
+    service = PublishingService(staff.ws.settings, staff.ws.db)
+    occ = service.plan(OccurrenceSpec(
+        schedule="weekend-guide", key="2026-12-03T07:00:00Z", scheduled_for=when,
+        template="weekend-guide", channels=("outbox",)))
+    add_user(staff.ws.db, "kim", "editor")
+    sign_in(staff, "kim")
+    link = '<a id="studio-link" href="/studio/weekend-guide/2026-12-03">'
+    assert link in staff.get(f"/runs/{occ}").text
+    service.reject(occ, Actor.system("test"), "the date on slide 2 is wrong")
+    assert 'id="studio-link"' not in staff.get(f"/runs/{occ}").text

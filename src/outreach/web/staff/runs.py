@@ -64,9 +64,13 @@ def _survey_slug(occ) -> str | None:
 
 def _studio_day(svc, occ) -> str | None:
     """The local day whose data the studio edits, when this run publishes a schedule's data
-    file (not a one-off post or a survey call, whose data lives elsewhere)."""
+    file (not a one-off post or a survey call, whose data lives elsewhere) and an edit can
+    still change what goes out (not once it is approved, rejected or sent)."""
+    from ...publishing import model as m
     from ...studio.service import StudioService
 
+    if occ["state"] not in (m.PLANNED, m.PREPARED, m.AWAITING_APPROVAL):
+        return None
     schedule = StudioService(svc.settings, svc.db).schedule(occ["template"])
     if schedule is None or schedule.name != occ["schedule"]:
         return None
