@@ -159,3 +159,30 @@ def test_a_failed_live_preview_is_explained_in_words(page, shot, monkeypatch):
     # the server's own sentence for a form whose session is gone: reload the page
     assert text.startswith("입력 양식이 만료되었거나") and "새로 고친 뒤" in text
     shot(page, "preview-failed")
+
+
+def test_the_survey_yaml_is_edited_in_a_typewriter_font_with_a_way_back(page, shot):
+    """YAML's indentation is its meaning: the form shows it in a fixed-width font, not bold
+    proportional text; the page leads back to the survey and the list."""
+    from survey_support import add_survey_files, saved_survey
+
+    ws = page.server.ws
+    add_survey_files(ws.root)
+    saved_survey(ws.settings, ws.db)
+    add_user(ws.db, "kim", "editor", language="ko")
+    sign_in(page, "kim", PASSWORD)
+    page.goto("/surveys/2026-q4-live")
+    page.get_by_role("link", name="고치기").click()
+    page.wait_for_url("**/surveys/2026-q4-live/edit")
+    widths = page.evaluate("""() => {
+        const t = document.querySelector('textarea[name=text]'), s = getComputedStyle(t);
+        const g = document.createElement('canvas').getContext('2d');
+        g.font = s.fontWeight + ' ' + s.fontSize + ' ' + s.fontFamily;
+        return [s.fontWeight, g.measureText('iiii').width, g.measureText('WWWW').width]; }""")
+    assert widths[0] == "400" and widths[1] == widths[2]           # every column lines up
+    shot(page, "edit")
+    page.locator("#back-to-survey").click()
+    page.wait_for_url("**/surveys/2026-q4-live")
+    page.locator(".crumbs").get_by_role("link", name="설문").click()
+    page.wait_for_url("**/surveys")
+    assert page.js_errors == []
