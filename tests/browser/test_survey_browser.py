@@ -62,3 +62,26 @@ def test_editor_creates_and_publishes_a_survey(page, shot):
     assert page.locator("#publish").count() == 0
     shot(page, "published")
     assert page.js_errors == []
+
+
+@pytest.mark.phone
+def test_a_survey_page_fits_a_phone(page, shot):
+    """The survey page on a phone: nothing sticks out past the right edge (the inbox item
+    number's input used to, sized by the Korean font's wide average character)."""
+    from survey_support import add_survey_files, saved_survey
+
+    ws = page.server.ws
+    add_survey_files(ws.root)
+    saved_survey(ws.settings, ws.db)
+    add_user(ws.db, "kim", "editor", display_name="김주무관", language="ko")
+    sign_in(page, "kim", PASSWORD)
+    page.goto("/surveys/2026-q4-live")
+    assert page.locator("#link input[name=item]").is_visible()
+    shot(page, "phone")
+    width = page.evaluate("document.documentElement.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    sticking_out = page.evaluate("""w => [...document.querySelectorAll('main *')]
+        .filter(el => el.getBoundingClientRect().right > w + 1)
+        .map(el => el.tagName + '.' + el.className)""", width)
+    assert sticking_out == []
+    assert page.js_errors == []

@@ -58,8 +58,32 @@ def test_today_lists_an_autopilot_draft_with_problems_until_staff_edit_it(
     assert "한국관광공사 TourAPI 행사 목록을 받지 못했습니다" in text
     assert KEY not in page.content()
     shot(page, "today-autopilot")
+    # a PR officer does not edit YAML files: the item opens the draft in the studio
+    page.get_by_role("link", name="스튜디오에서 확인").click()
+    page.wait_for_url("**/studio/weekend-guide/2026-12-10")
+    assert "주말사용설명서" in page.locator("h1").inner_text()
+    # and the studio says what the autopilot could not fill in, above the form
+    problems = page.locator("#autopilot-problems").inner_text()
+    assert "승인을 요청하기 전에 아래를 확인하세요" in problems
+    assert "한국관광공사 TourAPI 행사 목록을 받지 못했습니다" in problems
+    shot(page, "studio-problems")
+    # submitted as it is, the approver sees the same problems above 승인
+    from datetime import date
+
+    from outreach.studio.service import StudioService
+    from outreach.users.audit import Actor
+
+    row = StudioService(web_ws.settings, web_ws.db).submit(
+        "weekend-guide", date(2026, 12, 10), actor=Actor.system("test"))
+    page.goto(f"/runs/{row['id']}")
+    warning = page.locator("#autopilot-problems").inner_text()
+    assert "승인하기 전에 확인하세요" in warning
+    assert "한국관광공사 TourAPI 행사 목록을 받지 못했습니다" in warning
+    shot(page, "run-problems")
 
     drafted.write_text(drafted.read_text(encoding="utf-8") + "# 확인함\n", encoding="utf-8")
     page.goto("/today")
     assert page.locator("#drafts-to-check").count() == 0     # a person's file now
+    page.goto("/studio/weekend-guide/2026-12-10")
+    assert page.locator("#autopilot-problems").count() == 0
     assert page.js_errors == []

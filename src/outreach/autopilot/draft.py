@@ -260,9 +260,9 @@ def _download(url: str, folder: Path, name: str) -> Path:
     try:
         response = requests.get(url, timeout=20)
     except requests.RequestException as exc:
-        raise SourceError(f"photo: cannot fetch ({type(exc).__name__})") from None
+        raise SourceError(_("no connection ({error})", error=type(exc).__name__)) from None
     if response.status_code != 200 or not response.content:
-        raise SourceError(f"photo: HTTP {response.status_code}")
+        raise SourceError(_("the server answered HTTP {status}", status=response.status_code))
     tmp = target.with_suffix(".part")
     tmp.write_bytes(response.content)
     tmp.replace(target)

@@ -409,11 +409,20 @@ def open_problems(settings: "Settings", schedules, now: datetime) -> list[dict[s
             continue
         for when in schedule.next_runs(now, settings.timezone, count=2):
             path = data_path(schedule.data, when.astimezone(settings.timezone), settings.root)
-            state = read_state(settings, schedule.name, path)
-            if state and state.get("problems") and digest(path) == state.get("sha256"):
+            problems = draft_problems(settings, schedule.name, path)
+            if problems:
                 found.append({"schedule": schedule.name, "when": when, "file": path,
-                              "problems": list(state["problems"])})
+                              "problems": problems})
     return found
+
+
+def draft_problems(settings: "Settings", schedule: str, data_file: Path) -> list[str]:
+    """The problems the autopilot wrote ``data_file`` with, while nobody has edited it
+    (the studio shows them above the form; 오늘 lists them)."""
+    state = read_state(settings, schedule, data_file)
+    if state and state.get("problems") and digest(data_file) == state.get("sha256"):
+        return list(state["problems"])
+    return []
 
 
 def will_draft(settings: "Settings", schedule: "Schedule", when: datetime, now: datetime) -> bool:

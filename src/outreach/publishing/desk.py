@@ -130,7 +130,12 @@ def drafts_to_check(settings: Settings, schedules: Iterable, now: datetime) -> l
     """Upcoming autopilot drafts with problems nobody has fixed yet (reads files only)."""
     from ..autopilot.service import open_problems
 
-    return [{**item, "file": _relative(settings, item["file"])}
+    schedules = list(schedules)
+    templates = {s.name: s.template for s in schedules}
+    # template and local day: the studio page (/studio/<template>/<day>) that edits the file
+    return [{**item, "file": _relative(settings, item["file"]),
+             "template": templates.get(item["schedule"]),
+             "day": item["when"].astimezone(settings.timezone).date().isoformat()}
             for item in open_problems(settings, schedules, now)]
 
 

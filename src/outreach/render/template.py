@@ -129,8 +129,9 @@ def load_template(templates_dir: Path, name: str) -> Template:
     file = folder / "template.yaml"
     if "/" in name or "\\" in name or name.startswith(".") or not file.is_file():
         known = template_names(templates_dir)
-        hint = f"known templates: {', '.join(known)}" if known else \
-            f"no templates in {templates_dir}: check templates_dir in outreach.toml"
+        hint = _("known templates: {names}", names=", ".join(known)) if known else \
+            _("no templates in {folder}: check templates_dir in outreach.toml",
+              folder=templates_dir)
         raise TemplateNotFound(_("unknown template {name!r} ({hint})", name=name, hint=hint))
     doc = yamlsrc.load(file)
     if not isinstance(doc, dict):

@@ -74,11 +74,11 @@ class Schedule:
     def skip_reason(self, day: date) -> str | None:
         """Why no post goes out on local date ``day`` (None: it runs)."""
         if day in self.skip:
-            return f"{day} is listed under skip"
+            return _("{day} is listed under skip", day=day)
         if self.skip_holidays:
             name = korean_holiday(day)
             if name:
-                return f"{day} is a public holiday ({name})"
+                return _("{day} is a public holiday ({name})", day=day, name=name)
         return None
 
     def in_range(self, day: date) -> bool:

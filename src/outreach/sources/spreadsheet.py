@@ -44,12 +44,15 @@ def read_rows(path: Path) -> list[tuple[int, list[Any]]]:
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
+    from zipfile import BadZipFile
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    # an .xlsx is a zip archive: a renamed .xls or a broken download is not one
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
         raise SourceError(_("{path}: cannot read this .xlsx file ({error}): open it in Excel "
                             "and save it again", path=path, error=type(exc).__name__)) from None
     try:

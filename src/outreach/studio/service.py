@@ -255,6 +255,27 @@ class StudioService:
         return f"photos/{target.name}"
 
     # -- approval -----------------------------------------------------------
+    def draft_problems(self, name: str, day: date) -> list[str]:
+        """What the autopilot could not fill in ``day``'s file, until someone edits it."""
+        from ..autopilot.service import draft_problems
+
+        schedule = self.schedule(name)
+        if schedule is None or schedule.source is None:
+            return []
+        return draft_problems(self.settings, schedule.name, self.data_file(name, day))
+
+    def planned_run(self, name: str, day: date) -> dict[str, Any] | None:
+        """The ledger's run of ``day`` once it is submitted or planned (None before): the
+        page links to it, where approvers approve and the deliveries show."""
+        from ..scheduling import cron
+        from ..store.ledger import Ledger
+
+        schedule = self.schedule(name)
+        if schedule is None or self.db is None:
+            return None
+        return Ledger(self.db).occurrence_by_key(schedule.name,
+                                                 cron.iso_utc(self.run_time(name, day)))
+
     def submit(self, name: str, day: date, *, actor: Actor) -> dict[str, Any]:
         """Prepare the draft of the run that publishes ``day``'s data, for approval.
 

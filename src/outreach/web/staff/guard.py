@@ -89,6 +89,7 @@ def requires(permission: str, *, max_body: int = DEFAULT_MAX_BODY
                     if not can(session.role, permission):
                         raise PermissionDenied(_("your role ({role}) may not do this",
                                                  role=_role_label(session.role)))
+                _check_ids(request)
                 if is_async:
                     return await handler(request)
                 return await run_in_threadpool(handler, request)
@@ -103,6 +104,17 @@ def requires(permission: str, *, max_body: int = DEFAULT_MAX_BODY
         return guarded
 
     return decorate
+
+
+# the largest id a database column holds (BIGINT); a longer number in a URL names nothing
+MAX_ID = 2**63 - 1
+
+
+def _check_ids(request: Request) -> None:
+    """A 404 for an ``{x:int}`` path parameter no database can hold (SQLite would raise
+    OverflowError, a 500), checked once here instead of in every handler."""
+    if any(isinstance(v, int) and v > MAX_ID for v in request.path_params.values()):
+        raise NotFound(_("there is no such page"))
 
 
 def _too_large(request: Request, limit: int) -> bool:

@@ -15,6 +15,7 @@ this user), ``flashes``, ``role_label``, ``request``.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
@@ -112,12 +113,24 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
 def error_response(request: Request, exc: OutreachError | str, status: int) -> Response:
     """The error page with the error's one-line message; for HTMX, the message alone,
     swapped into the page's message area."""
-    message = str(exc)
+    # files are named from the workspace folder, as staff know them (content/...)
+    message = str(exc).replace(str(staff(request).settings.root) + os.sep, "")
     if is_htmx(request):
         return render(request, "error.html", {"message": message, "status": status},
                       status=status, block="messages",
                       headers={"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"})
-    return render(request, "error.html", {"message": message, "status": status},
-                  status=status)
+    return render(request, "error.html", {"message": message, "status": status,
+                                          "back": _came_from(request)}, status=status)
+
+
+def _came_from(request: Request) -> str | None:
+    """The page of this site whose form or link led here (its Referer), to go back and fix
+    the input there; None for another site's or no Referer."""
+    from urllib.parse import urlsplit
+
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or referer.path in ("", request.url.path):
+        return None
+    return referer.path + (f"?{referer.query}" if referer.query else "")
 
 

@@ -33,7 +33,48 @@ def show(request: Request) -> Response:
     view = desk.run_view(svc.settings, svc.db, _occ_id(request), svc.clock())
     if view is None:
         raise NotFound(_("there is no run #{id}", id=_occ_id(request)))
-    return page(request, "runs/run.html", {"v": view, "o": view.occurrence})
+    occ = view.occurrence
+    studio_day = _studio_day(svc, occ)
+    return page(request, "runs/run.html", {
+        "v": view, "o": occ, "studio_day": studio_day, "survey": _survey_slug(occ),
+        "problems": _draft_problems(svc, occ["template"], studio_day)})
+
+
+def _draft_problems(svc, template: str, day: str | None) -> list[str]:
+    """What the autopilot could not fill in the run's file, while nobody has edited it:
+    the approver sees it before saying yes."""
+    from datetime import date
+
+    from ...studio.service import StudioService
+
+    if day is None:
+        return []
+    return StudioService(svc.settings, svc.db).draft_problems(template, date.fromisoformat(day))
+
+
+def _survey_slug(occ) -> str | None:
+    """The survey whose call this run is (schedule ``survey``, key ``survey:<slug>``)."""
+    from ...surveys.publish import SCHEDULE
+
+    key = str(occ["key"] or "")
+    if occ["schedule"] != SCHEDULE or not key.startswith("survey:"):
+        return None
+    return key.removeprefix("survey:")
+
+
+def _studio_day(svc, occ) -> str | None:
+    """The local day whose data the studio edits, when this run publishes a schedule's data
+    file (not a one-off post or a survey call, whose data lives elsewhere) and an edit can
+    still change what goes out (not once it is approved, rejected or sent)."""
+    from ...publishing import model as m
+    from ...studio.service import StudioService
+
+    if occ["state"] not in (m.PLANNED, m.PREPARED, m.AWAITING_APPROVAL):
+        return None
+    schedule = StudioService(svc.settings, svc.db).schedule(occ["template"])
+    if schedule is None or schedule.name != occ["schedule"]:
+        return None
+    return occ["scheduled_for"].astimezone(svc.settings.timezone).date().isoformat()
 
 
 @requires(VIEW)

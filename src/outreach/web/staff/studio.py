@@ -7,6 +7,7 @@ JSON (the slides that changed, as JPEG data URLs; warnings; channel texts) to
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from datetime import date
@@ -20,6 +21,7 @@ from starlette.routing import Route
 
 from ...errors import DataError, NotFound, OutreachError
 from ...i18n import _, format_date
+from ...publishing.desk import occurrence_words
 from ...render.warnings import describe, where
 from ...studio import forms
 from ...studio.service import EditConflict, StudioService
@@ -41,9 +43,16 @@ action_labels = {
 
 def _labels_for_extraction() -> None:  # pragma: no cover - lets the catalog test see the ids
     _("Card data saved"), _("Card data restored"), _("Submitted for approval")
+    _("Kakao"), _("Blog")
 
+# brand names stay as they are; the common words are translated when the page is drawn
 CHANNEL_NAMES = {"instagram": "Instagram", "facebook": "Facebook", "kakao": "Kakao",
                  "blog": "Blog", "youtube": "YouTube"}
+
+
+def _channel_labels() -> dict[str, str]:
+    return {key: _(label) if key in ("kakao", "blog") else label
+            for key, label in CHANNEL_NAMES.items()}
 
 
 def _service(request: Request) -> StudioService:
@@ -79,14 +88,23 @@ def _page(request: Request, raw: Mapping[str, Any] | None = None, *, notice: str
     widgets = forms.form_for(tpl)
     history = svc.history(name, day)
     current = history[0].number if history else 0
+    planned = svc.planned_run(name, day)
+    error = _from_workspace(svc, error)
     return render(request, "studio/edit.html", {
         "based_on": current if based_on is None else based_on,
         "tpl": tpl, "name": name, "day": day, "day_label": format_date(day),
         "file": _shown(svc, target), "exists": exists, "data": data, "widgets": widgets,
         "value": forms.form_value, "history": history,
         "notice": notice, "error": error, "unsaved": raw is not None,
-        "channels": CHANNEL_NAMES, "run": svc.run_time(name, day),
+        "channels": _channel_labels(), "run": svc.run_time(name, day),
+        "problems": svc.draft_problems(name, day), "planned": planned, "planned_words": occurrence_words(planned["state"]) if planned
+        else "",
         "can_edit": _can_edit(request)}, status=status)
+
+
+def _from_workspace(svc: StudioService, message: str) -> str:
+    """The page names the data file from the workspace folder; so do its errors."""
+    return message.replace(str(svc.settings.root) + os.sep, "")
 
 
 def _can_edit(request: Request) -> bool:
@@ -124,6 +142,8 @@ def preview(request: Request) -> Response:
     started, cpu = time.perf_counter(), time.thread_time()
     result = svc.preview(name, day, forms.raw_from_form(svc.template(name), fields), known)
     payload = result.as_json()
+    if payload.get("error"):
+        payload["error"] = _from_workspace(svc, payload["error"])
     for warning in payload["warnings"]:
         warning["message"] = describe(warning)
         warning["where"] = where(warning, field=False)   # the page marks the input itself
@@ -179,8 +199,9 @@ def import_sheet(request: Request) -> Response:
         sheet.write_bytes(data)
         try:
             raw, spec, count = svc.import_rows(name, day, sheet)
-        except OutreachError as exc:
-            return _page(request, error=str(exc), status=400)
+        except OutreachError as exc:      # name the person's file, not our temporary copy
+            return _page(request, error=str(exc).replace(str(sheet), upload.filename),
+                         status=400)
     return _page(request, raw, notice=_("Imported {n} rows into {field} from {file}: check the "
                                         "slides, then save.", n=count, field=spec.title,
                                         file=upload.filename))

@@ -4,11 +4,13 @@ theme, and its publish / close / link buttons. Every handler calls one method of
 
 from __future__ import annotations
 
+import os
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ...errors import OutreachError
+from ...errors import NotFound, OutreachError, SurveyError
 from ...i18n import _, format_datetime
 from ...users.roles import INBOX_ANSWER, SURVEY, VIEW
 from .context import current_actor, form_data, staff
@@ -23,6 +25,21 @@ def _service(request: Request):
     state = staff(request)
     return SurveyService(state.settings, state.db,
                          clock=make_clock(None, state.settings.timezone))
+
+
+def _known(svc, slug: str) -> str:
+    """``slug`` when it names a survey; else a 404 that points at the list, not the CLI."""
+    if not _exists(svc, slug):
+        raise NotFound(_("there is no survey {name}: see the list of surveys", name=slug))
+    return slug
+
+
+def _exists(svc, slug: str) -> bool:
+    try:
+        svc.get(slug)
+    except SurveyError:
+        return False
+    return True
 
 
 @requires(VIEW)
@@ -42,7 +59,7 @@ def new(request: Request) -> Response:
 @requires(SURVEY)
 def edit(request: Request) -> Response:
     svc = _service(request)
-    survey = svc.get(request.path_params["slug"])
+    survey = svc.get(_known(svc, request.path_params["slug"]))
     return page(request, "surveys/edit.html", {"slug": survey.slug, "editing": True,
                                                "text": svc.file_text(survey.slug),
                                                "error": None})
@@ -55,11 +72,16 @@ def save(request: Request) -> Response:
     text = str(form.get("text", ""))
     svc = _service(request)
     try:
+        if "slug" not in request.path_params and _exists(svc, slug):
+            # "새 설문" never replaces a survey that has the same name (its answers' themes)
+            raise SurveyError(_("a survey named {name} already exists: open it from the list "
+                                "to edit it, or choose another name", name=slug), key="slug")
         survey_id, created = svc.save_text(slug, text, current_actor(request))
     except OutreachError as exc:      # the form again with the text and the one-line error
+        # the page names content/surveys/<name>.yaml from the workspace; so does the error
         return page(request, "surveys/edit.html", {
             "slug": slug, "text": text, "editing": "slug" in request.path_params,
-            "error": str(exc)}, status=400)
+            "error": str(exc).replace(str(svc.settings.root) + os.sep, "")}, status=400)
     return back(request, "survey", _("Survey created.") if created else _("Survey saved."),
                 slug=slug)
 
@@ -67,7 +89,7 @@ def save(request: Request) -> Response:
 @requires(VIEW)
 def detail(request: Request) -> Response:
     svc = _service(request)
-    summary = svc.summary(request.path_params["slug"])
+    summary = svc.summary(_known(svc, request.path_params["slug"]))
     return page(request, "surveys/detail.html", {
         "s": summary.survey, "summary": summary, "now": svc.clock(),
         "answers": svc.answers(summary.survey.id, limit=30),
@@ -86,7 +108,7 @@ def _approval(svc) -> bool:
 @requires(SURVEY)
 def publish(request: Request) -> Response:
     svc = _service(request)
-    slug = request.path_params["slug"]
+    slug = _known(svc, request.path_params["slug"])
     occ_id = svc.publish(slug, current_actor(request))
     row = svc.summary(slug).occurrence or {}
     return back(request, "survey", _("The call is post #{id} for {when}: the draft appears "
@@ -101,7 +123,7 @@ def publish(request: Request) -> Response:
 @requires(SURVEY)
 def close(request: Request) -> Response:
     svc = _service(request)
-    survey = svc.close(request.path_params["slug"], current_actor(request))
+    survey = svc.close(_known(svc, request.path_params["slug"]), current_actor(request))
     return back(request, "survey", _("Closed: the chatbot says so and new comments are no "
                                      "longer answers."), slug=survey.slug)
 

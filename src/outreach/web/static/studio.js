@@ -52,8 +52,11 @@
       headers: { "X-CSRF-Token": csrf(), "Accept": "application/json" },
       credentials: "same-origin"
     }).then(function (r) {
-      if (!r.ok) throw new Error(r.status + "");
-      return r.json();
+      // words for staff, never a browser's "Error: 403" or "SyntaxError": an error page
+      // says what went wrong (an expired form, a role); anything else that is not the
+      // preview (the sign-in page once the session has ended) gets the page's sentence
+      if (!r.ok) return r.text().then(function (t) { throw said(textOf(t)); });
+      return r.json().catch(function () { throw said(""); });
     }).then(function (data) {
       if (mine > shown) {
         shown = mine;
@@ -66,7 +69,7 @@
     }).catch(function (err) {
       clearTimeout(slow);
       setText(status, "");
-      showError(String(err));
+      showError(err.said || root.dataset.previewFailed || String(err));
     }).then(function () {
       busy = false;
       if (pending) refresh();
@@ -245,6 +248,11 @@
       if (button.classList.contains("remove-item")) {
         var min = parseInt(fieldset.dataset.min || "0", 10);
         if (list.children.length <= min) return;
+        // one tap on a small button must not lose what was typed in an item
+        var typed = Array.prototype.some.call(
+          item.querySelectorAll("input:not([type=hidden]):not([type=file]), textarea"),
+          function (el) { return el.type === "checkbox" ? el.checked : el.value.trim() !== ""; });
+        if (typed && button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
         item.remove();
       } else if (button.classList.contains("move-up") && item.previousElementSibling) {
         list.insertBefore(item, item.previousElementSibling);
@@ -290,6 +298,12 @@
       schedule();
     }).catch(function (err) { status.textContent = ""; showError(err.message); });
   });
+
+  function said(message) {
+    var err = new Error(message);
+    err.said = message || root.dataset.previewFailed;
+    return err;
+  }
 
   function textOf(html) {
     var div = document.createElement("div");
