@@ -86,3 +86,22 @@ def test_check_reports_a_missing_secret_plainly(workspace, capsys):
     assert main(["--root", str(root), "channels", "check", "facebook"]) == 1
     out = capsys.readouterr().out
     assert "FACEBOOK_PAGE_TOKEN is not set" in out
+
+
+def test_check_speaks_korean_and_json_stays_english(workspace, capsys):
+    """QA: the check lines reached Korean staff (and the channels page) in English."""
+    root, graph, wp = workspace
+    toml = root / "outreach.toml"
+    toml.write_text('language = "ko"\n' + toml.read_text(encoding="utf-8"), encoding="utf-8")
+    graph.expired = True
+    wp.capabilities["upload_files"] = False
+    assert main(["--root", str(root), "channels", "check"]) == 1
+    out = capsys.readouterr().out
+    assert ("Facebook 페이지 토큰이 2026-11-20에 만료되었습니다: 새로 발급받아 "
+            "FACEBOOK_PAGE_TOKEN에 설정하세요") in out
+    assert "WordPress 사용자 cityhall에게 upload_files 권한이 없습니다" in out
+    assert "expired on" not in out and "lacks" not in out
+    assert main(["--root", str(root), "channels", "check", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["facebook"][0]["what"] == "Facebook page token expired on 2026-11-20"
+    assert "lacks upload_files" in report["blog"][0]["what"]

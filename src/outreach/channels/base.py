@@ -158,7 +158,7 @@ class Channel(ABC):
     # -- health -----------------------------------------------------------
     def check(self) -> list[CheckResult]:
         """Verify credentials, permissions and quota; say plainly how to fix what is wrong."""
-        return [CheckResult(True, "nothing to check")]
+        return [CheckResult(True, _("nothing to check"))]
 
     def close(self) -> None:
         """Release network sessions."""

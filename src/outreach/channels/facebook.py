@@ -193,8 +193,8 @@ class FacebookChannel(Channel):
         return count_field(self.api, self.page_id, (("followers", "followers_count"),))[0]
 
     def check(self) -> list[CheckResult]:
-        return graph_checks(self.api, "Facebook page token", REQUIRED_SCOPES,
-                            node=self.page_id, node_what="Facebook page")
+        return graph_checks(self.api, _("Facebook page token"), REQUIRED_SCOPES,
+                            node=self.page_id, node_what=_("Facebook page"))
 
     def close(self) -> None:
         self.api.close()
@@ -230,32 +230,42 @@ def graph_checks(api: GraphApi, what: str, scopes: tuple[str, ...], *, node: str
         expires, granted, _profile = api.token_expiry()
     except AuthExpired as exc:
         day = expired_on(exc.detail)
-        head = f"{what} expired on {day}" if day else f"{what} is not valid ({exc.detail})"
+        head = (_("{what} expired on {day}", what=what, day=day) if day else
+                _("{what} is not valid ({detail})", what=what, detail=exc.detail))
         when = datetime.fromisoformat(day).replace(tzinfo=timezone.utc) if day else None
-        return [CheckResult(False, head, fix=f"create a new one and set {env}", expires_at=when)]
+        return [CheckResult(False, head, fix=_("create a new one and set {env}", env=env),
+                            expires_at=when)]
     except ChannelError as exc:
-        return [CheckResult(False, f"{what} could not be checked: {exc.detail}",
-                            fix="try again later; check api_base and the network")]
+        return [CheckResult(False, _("{what} could not be checked: {detail}", what=what,
+                                     detail=exc.detail),
+                            fix=_("try again later; check api_base and the network"))]
     if expires is None:
-        results.append(CheckResult(True, f"{what} is valid and does not expire"))
+        results.append(CheckResult(True, _("{what} is valid and does not expire", what=what)))
     else:
         days = (expires - datetime.now(timezone.utc)).days
         ok = days >= 7
-        results.append(CheckResult(ok, f"{what} expires on {expires.date().isoformat()} (in {days} days)",
-                                   fix=None if ok else f"create a new one soon and set {env}",
+        results.append(CheckResult(ok, _("{what} expires on {day} (in {days} days)", what=what,
+                                         day=expires.date().isoformat(), days=days),
+                                   fix=None if ok else _("create a new one soon and set {env}",
+                                                         env=env),
                                    expires_at=expires))
     missing = [s for s in scopes if s not in granted]
     if missing:
-        results.append(CheckResult(False, f"{what} lacks {', '.join(missing)}",
-                                   fix=f"grant {', '.join(missing)} to the app, then create a new "
-                                       f"token and set {env}"))
+        results.append(CheckResult(False, _("{what} lacks {scopes}", what=what,
+                                            scopes=', '.join(missing)),
+                                   fix=_("grant {scopes} to the app, then create a new token and "
+                                         "set {env}", scopes=', '.join(missing), env=env)))
     else:
-        results.append(CheckResult(True, f"{what} has {', '.join(scopes)}"))
+        results.append(CheckResult(True, _("{what} has {scopes}", what=what,
+                                           scopes=', '.join(scopes))))
     try:
         info = api.get(node, {"fields": "id,name,username"})
         label = info.get("name") or info.get("username") or node
-        results.append(CheckResult(True, f"{node_what} {label} ({node}) is reachable"))
+        results.append(CheckResult(True, _("{what} {label} ({node}) is reachable", what=node_what,
+                                           label=label, node=node)))
     except ChannelError as exc:
-        results.append(CheckResult(False, f"{node_what} {node} cannot be read: {exc.detail}",
-                                   fix="check the id in outreach.toml and that the token belongs to it"))
+        results.append(CheckResult(False, _("{what} {node} cannot be read: {detail}",
+                                            what=node_what, node=node, detail=exc.detail),
+                                   fix=_("check the id in outreach.toml and that the token "
+                                         "belongs to it")))
     return results

@@ -201,20 +201,23 @@ class InstagramChannel(Channel):
         return count_field(self.api, self.ig_user_id, (("followers", "followers_count"),))[0]
 
     def check(self) -> list[CheckResult]:
-        results = graph_checks(self.api, "Instagram token", REQUIRED_SCOPES, node=self.ig_user_id,
-                               node_what="Instagram account")
+        results = graph_checks(self.api, _("Instagram token"), REQUIRED_SCOPES,
+                               node=self.ig_user_id, node_what=_("Instagram account"))
         if not self.public_base_url:
-            results.append(CheckResult(False, "public_base_url is not set: Instagram cannot fetch images",
-                                       fix=f"serve var/ on the web and set public_base_url in "
-                                           f"[channels.{self.name}]"))
+            results.append(CheckResult(False, _("public_base_url is not set: Instagram cannot "
+                                                "fetch images"),
+                                       fix=_("serve var/ on the web and set public_base_url in "
+                                             "[channels.{name}]", name=self.name)))
         if results and results[0].ok:
             try:
                 self._check_quota()
-                results.append(CheckResult(True, "Instagram publishing quota has room"))
+                results.append(CheckResult(True, _("Instagram publishing quota has room")))
             except Retryable as exc:
-                results.append(CheckResult(False, exc.detail, fix="wait; the quota is a rolling 24 hours"))
+                results.append(CheckResult(False, exc.detail,
+                                           fix=_("wait; the quota is a rolling 24 hours")))
             except ChannelError as exc:
-                results.append(CheckResult(False, f"publishing quota not readable: {exc.detail}"))
+                results.append(CheckResult(False, _("publishing quota not readable: {detail}",
+                                                    detail=exc.detail)))
         return results
 
     def close(self) -> None:

@@ -318,21 +318,22 @@ class KakaoChannel(Channel):
     def check(self) -> list[CheckResult]:
         results = []
         if self.mode == "handoff":
-            results.append(CheckResult(True, "channel posts (소식) have no API: they are prepared "
-                                             "for staff"))
+            results.append(CheckResult(True, _("channel posts (소식) have no API: they are "
+                                               "prepared for staff")))
         else:
             try:
-                results.append(CheckResult(True, f"{len(self.recipients())} brand-message recipients"))
+                results.append(CheckResult(True, _("{n} brand-message recipients",
+                                                   n=len(self.recipients()))))
                 results += self.dealer().check()
             except ConfigError as exc:
-                results.append(CheckResult(False, str(exc), fix="fix the setting named above"))
+                results.append(CheckResult(False, str(exc), fix=_("fix the setting named above")))
         if "bot_id" in self.ctx.settings:
             try:
                 self.events()
-                results.append(CheckResult(True, "chatbot Event API key is set (Kakao offers no "
-                                                 "call to verify it without sending a message)"))
+                results.append(CheckResult(True, _("chatbot Event API key is set (Kakao offers no "
+                                                   "call to verify it without sending a message)")))
             except ConfigError as exc:
-                results.append(CheckResult(False, str(exc), fix="set the environment variable"))
+                results.append(CheckResult(False, str(exc), fix=_("set the environment variable")))
         return results
 
     def close(self) -> None:

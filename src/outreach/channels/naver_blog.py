@@ -91,10 +91,13 @@ class NaverBlogChannel(Channel):
         try:
             entries = self.feed()
         except ChannelError as exc:
-            return [CheckResult(False, f"Naver blog {self.blog_id}: RSS feed not readable ({exc.detail})",
-                                fix="check blog_id in outreach.toml (the part after blog.naver.com/)")]
-        return [CheckResult(True, f"Naver blog {self.blog_id}: RSS feed readable ({len(entries)} recent "
-                                  "posts); posting is by hand (no write API since 2020)")]
+            return [CheckResult(False, _("Naver blog {blog}: RSS feed not readable ({detail})",
+                                         blog=self.blog_id, detail=exc.detail),
+                                fix=_("check blog_id in outreach.toml (the part after "
+                                      "blog.naver.com/)"))]
+        return [CheckResult(True, _("Naver blog {blog}: RSS feed readable ({n} recent posts); "
+                                    "posting is by hand (no write API since 2020)",
+                                    blog=self.blog_id, n=len(entries)))]
 
     def close(self) -> None:
         self.http.close()

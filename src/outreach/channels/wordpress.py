@@ -583,25 +583,27 @@ class WordPressChannel(Channel):
         try:
             me = self.http.json(self.http.get(f"{API}/users/me", params={"context": "edit"}))
         except AuthExpired as exc:
-            return [CheckResult(False, f"WordPress refused the application password for "
-                                       f"{self.username}", fix=exc.detail.split(". ", 1)[-1])]
+            return [CheckResult(False, _("WordPress refused the application password for {user}",
+                                         user=self.username), fix=exc.detail.split(". ", 1)[-1])]
         except ChannelError as exc:
-            return [CheckResult(False, f"WordPress could not be reached: {exc.detail}",
-                                fix="check site_url / api_base and the network")]
+            return [CheckResult(False, _("WordPress could not be reached: {detail}",
+                                         detail=exc.detail),
+                                fix=_("check site_url / api_base and the network"))]
         caps = me.get("capabilities") or {}
         missing = [c for c in ("publish_posts", "upload_files", "moderate_comments", "delete_posts")
                    if not caps.get(c)]
         if missing:
-            results.append(CheckResult(False, f"WordPress user {self.username} lacks {', '.join(missing)}",
-                                       fix="give the user the Editor role"))
+            results.append(CheckResult(False, _("WordPress user {user} lacks {caps}",
+                                                user=self.username, caps=', '.join(missing)),
+                                       fix=_("give the user the Editor role")))
         else:
-            results.append(CheckResult(True, f"WordPress user {self.username} can publish, upload "
-                                             "and moderate"))
+            results.append(CheckResult(True, _("WordPress user {user} can publish, upload and "
+                                               "moderate", user=self.username)))
         try:
             ids = self.category_ids()
-            results.append(CheckResult(True, f"categories found ({len(ids)})"))
+            results.append(CheckResult(True, _("categories found ({n})", n=len(ids))))
         except Rejected as exc:
-            results.append(CheckResult(False, exc.detail, fix="fix categories in outreach.toml"))
+            results.append(CheckResult(False, exc.detail, fix=_("fix categories in outreach.toml")))
         return results
 
     def close(self) -> None:

@@ -380,25 +380,29 @@ class YouTubeChannel(Channel):
         except ConfigError:
             raise
         except AuthExpired as exc:
-            return [CheckResult(False, "YouTube authorization expired or was revoked",
-                                fix=f"authorize outreach again and set "
-                                    f"{self.ctx.settings.get('refresh_token_env')} ({exc.detail})")]
+            return [CheckResult(False, _("YouTube authorization expired or was revoked"),
+                                fix=_("authorize outreach again and set {env} ({detail})",
+                                      env=self.ctx.settings.get('refresh_token_env'),
+                                      detail=exc.detail))]
         except ChannelError as exc:
-            return [CheckResult(False, f"YouTube could not be checked: {exc.detail}",
-                                fix="try again later; check api_base and the network")]
+            return [CheckResult(False, _("YouTube could not be checked: {detail}", detail=exc.detail),
+                                fix=_("try again later; check api_base and the network"))]
         ids = [c["id"] for c in mine.get("items", [])]
         results = [CheckResult(self.channel_id in ids,
-                               f"YouTube channel {self.channel_id} " +
-                               ("is the authorized account" if self.channel_id in ids else
-                                f"is not the authorized account ({', '.join(ids) or 'none'})"),
+                               _("YouTube channel {id} is the authorized account", id=self.channel_id)
+                               if self.channel_id in ids else
+                               _("YouTube channel {id} is not the authorized account ({ids})",
+                                 id=self.channel_id, ids=', '.join(ids) or '-'),
                                fix=None if self.channel_id in ids else
-                               "authorize with the city's channel account or fix channel_id")]
+                               _("authorize with the city's channel account or fix channel_id"))]
         used = self.meter.used()
         results.append(CheckResult(used + self.reserve < self.daily,
-                                   f"YouTube quota: {used} of {self.daily} units used today",
+                                   _("YouTube quota: {used} of {daily} units used today",
+                                     used=used, daily=self.daily),
                                    fix=None if used + self.reserve < self.daily else
-                                   "wait for the reset at midnight Pacific time"))
-        results.append(CheckResult(True, "community posts have no API: they are prepared for staff"))
+                                   _("wait for the reset at midnight Pacific time")))
+        results.append(CheckResult(True, _("community posts have no API: they are prepared for "
+                                           "staff")))
         return results
 
     def close(self) -> None:

@@ -112,9 +112,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise ConfigError(_("no channel named {unknown!r} is configured (configured: {channels})",
                             unknown=unknown[0], channels=', '.join(settings.channels) or 'none'),
                           file=settings.file or "outreach.toml", key="channels")
+    from ..i18n import current_language, use_language
+
     db = open_database(settings.database_url)   # results are kept for the channels page
+    # --json is the same in every language: the checks speak English then (and the channels
+    # page shows that run's English lines until the next check in the workspace language)
     try:
-        report: dict[str, list[CheckResult]] = check_channels(settings, db, names)
+        with use_language("en" if args.json else current_language()):
+            report: dict[str, list[CheckResult]] = check_channels(settings, db, names)
     finally:
         db.dispose()
     bad = any(not r.ok for results in report.values() for r in results)

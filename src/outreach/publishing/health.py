@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 
 from ..config import Settings
 from ..errors import ChannelError, ConfigError, OutreachError
+from ..i18n import _
 from ..model import CheckResult, utc_now
 from ..store.db import Database
 from ..store.notify import NotificationStore
@@ -27,9 +28,9 @@ def check_channel(settings: Settings, name: str) -> list[CheckResult]:
         channel = open_channel(settings, name)
         return channel.check()
     except ConfigError as exc:
-        return [CheckResult(False, str(exc), fix="fix outreach.toml or the environment")]
+        return [CheckResult(False, str(exc), fix=_("fix outreach.toml or the environment"))]
     except ChannelError as exc:
-        return [CheckResult(False, exc.detail, fix="see the message; try again later")]
+        return [CheckResult(False, exc.detail, fix=_("see the message; try again later"))]
     except OutreachError as exc:
         return [CheckResult(False, str(exc))]
     finally:

@@ -339,13 +339,15 @@ class SolapiDealer:
         try:
             body = self.http.json(self.http.get("/cash/v1/balance"))
         except AuthExpired as exc:
-            return [CheckResult(False, "Solapi refused the API key", fix=exc.detail.split(". ", 1)[-1])]
+            return [CheckResult(False, _("Solapi refused the API key"),
+                                fix=exc.detail.split(". ", 1)[-1])]
         except ChannelError as exc:
-            return [CheckResult(False, f"Solapi could not be checked: {exc.detail}",
-                                fix="try again later; check dealer_api_base and the network")]
+            return [CheckResult(False, _("Solapi could not be checked: {detail}", detail=exc.detail),
+                                fix=_("try again later; check dealer_api_base and the network"))]
         balance = float(body.get("balance") or 0) + float(body.get("point") or 0)
-        return [CheckResult(balance > 0, f"Solapi balance {balance:,.0f} KRW",
-                            fix=None if balance > 0 else "charge the Solapi balance before sending")]
+        return [CheckResult(balance > 0, _("Solapi balance {balance} KRW", balance=f"{balance:,.0f}"),
+                            fix=None if balance > 0 else _("charge the Solapi balance before "
+                                                           "sending"))]
 
     def close(self) -> None:
         self.http.close()
