@@ -17,6 +17,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import OutreachError
 from ..i18n import _
+from ..failures import failure_words
 from ..sources import kma as kma_source
 from ..sources import tourapi
 from ..sources.calendar import CalendarEvent, read_calendar
@@ -260,7 +261,7 @@ def _download(url: str, folder: Path, name: str) -> Path:
     try:
         response = requests.get(url, timeout=20)
     except requests.RequestException as exc:
-        raise SourceError(_("no connection ({error})", error=type(exc).__name__)) from None
+        raise SourceError(_("no connection ({error})", error=failure_words(exc))) from None
     if response.status_code != 200 or not response.content:
         raise SourceError(_("the server answered HTTP {status}", status=response.status_code))
     tmp = target.with_suffix(".part")

@@ -34,6 +34,7 @@ from urllib3.util import Retry
 
 from ..errors import AuthExpired, ChannelError, Rejected, Retryable, UnknownOutcome
 from ..i18n import _
+from ..failures import failure_words
 from ..logs import log, redact, register_secret
 
 logger = logging.getLogger("outreach.channels.http")
@@ -179,7 +180,7 @@ class HttpClient:
         if nothing_sent:
             return Retryable(self.redact(_("could not reach {platform} at {host} for {where} "
                                            "({error}); nothing was sent", platform=self.platform,
-                                           host=host, where=where, error=type(reason).__name__)),
+                                           host=host, where=where, error=failure_words(exc))),
                              channel=self.channel)
         timed_out = isinstance(exc, requests.exceptions.ReadTimeout)
         what = (_("{platform} timed out waiting for the answer to {where}", platform=self.platform,

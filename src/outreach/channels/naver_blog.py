@@ -25,6 +25,7 @@ from .base import Channel, ChannelContext
 from .handoff import find_handoff, prepare_handoff
 from .http import client_from
 from ..i18n import _
+from ..failures import failure_words
 
 RSS_HOST = "https://rss.blog.naver.com"
 
@@ -69,7 +70,8 @@ class NaverBlogChannel(Channel):
         if parsed.bozo and not parsed.entries:
             from ..errors import Retryable
             raise Retryable(_("the RSS feed of Naver blog {blog_id} could not be read ({error})",
-                              blog_id=self.blog_id, error=type(parsed.bozo_exception).__name__), channel=self.name)
+                              blog_id=self.blog_id, error=failure_words(parsed.bozo_exception)),
+                            channel=self.name)
         return [{"title": e.get("title", ""), "link": e.get("link", "").split("?")[0],
                  "published": e.get("published", "")} for e in parsed.entries]
 

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from ..errors import AuthExpired, ChannelError, ConfigError, Rejected, Retryable, UnknownOutcome
 from ..i18n import _
+from ..failures import failure_words
 from ..logs import redact, register_secret
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
@@ -174,7 +175,7 @@ class YouTubeChannel(Channel):
                 register_secret(token)
         self.meter.spend(units)
         if result not in (None, "") and not isinstance(result, dict):   # a 2xx body that is not JSON
-            what = f"YouTube {name} answered with a body that is not JSON"
+            what = _("YouTube {name} answered with a body that is not JSON", name=name)
             raise (UnknownOutcome(_("{what}; it may have gone through", what=what), channel=self.name) if create
                    else Retryable(what, channel=self.name))
         return result
@@ -221,14 +222,14 @@ class YouTubeChannel(Channel):
                 return Retryable(what, channel=ch)
             return Rejected(what, channel=ch, reason=reason or message)
         if isinstance(exc, ValueError):   # malformed JSON in a 2xx answer
-            what = f"YouTube {name} answered with a body that is not JSON"
+            what = _("YouTube {name} answered with a body that is not JSON", name=name)
             return UnknownOutcome(what, channel=ch) if create else Retryable(what, channel=ch)
         if isinstance(exc, (ConnectionRefusedError, socket.gaierror)) or \
                 type(exc).__name__ == "ServerNotFoundError":
             return Retryable(_("could not reach YouTube for {name} ({error}); nothing was sent",
-                               name=name, error=type(exc).__name__), channel=ch)
+                               name=name, error=failure_words(exc)), channel=ch)
         if isinstance(exc, (TimeoutError, ConnectionError, http.client.HTTPException, OSError)):
-            what = f"YouTube {name}: the answer was lost ({type(exc).__name__})"
+            what = _("YouTube {name}: the answer was lost ({error})", name=name, error=failure_words(exc))
             return UnknownOutcome(_("{what}; it may have gone through", what=what), channel=ch) if create \
                 else Retryable(what, channel=ch)
         return None

@@ -15,6 +15,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..errors import SourceError
+from ..failures import failure_words
+from ..i18n import _
 from . import feed
 
 
@@ -56,8 +58,8 @@ def _ical(raw: bytes, *, source: str, tz: ZoneInfo, start: date, end: date) -> l
         cal = icalendar.Calendar.from_ical(raw)
         found = recurring_ical_events.of(cal).between(start, end + timedelta(days=1))
     except Exception as exc:  # both libraries raise plain ValueError/KeyError on bad input
-        raise SourceError(f"calendar {source}: not a valid iCalendar file "
-                          f"({type(exc).__name__}): check the address") from None
+        raise SourceError(_("calendar {source}: not a valid iCalendar file ({error}): check the "
+                            "address", source=source, error=failure_words(exc))) from None
     events = []
     for comp in found:
         if comp.name != "VEVENT" or str(comp.get("STATUS", "")).upper() == "CANCELLED":

@@ -35,6 +35,7 @@ from urllib.parse import unquote
 
 from ..errors import SourceError
 from ..i18n import _
+from ..failures import failure_words
 from ..logs import register_secret
 
 # returnReasonCode / resultCode values the portal documents (common to every service);
@@ -172,7 +173,7 @@ def get(url: str, params: Mapping[str, Any], *, key: str, service: str, ok: tupl
                                 headers={"Accept": "application/json"})
     except requests.RequestException as exc:
         raise PortalError(_("{service}: cannot reach the data portal ({error}): the next pass "
-                            "tries again", service=service, error=type(exc).__name__),
+                            "tries again", service=service, error=failure_words(exc)),
                           service=service) from None
     enveloped = b"<returnReasonCode>" in response.content or b"<resultCode>" in response.content
     if response.status_code >= 500 and not enveloped:

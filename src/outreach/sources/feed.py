@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from ..errors import SourceError
 from ..i18n import _
+from ..failures import failure_words
 
 # what a schedule's feed.fields may map template fields to
 ITEM_FIELDS = ("id", "title", "link", "summary", "content", "published", "published_date",
@@ -80,7 +81,7 @@ def fetch(url: str, *, root: Path, timeout: float = 20.0) -> bytes:
         except requests.RequestException as exc:
             raise SourceError(_("feed {url}: cannot fetch ({error}): check the address and the "
                                 "network; the next run tries again", url=url,
-                                error=type(exc).__name__)) from None
+                                error=failure_words(exc))) from None
         if response.status_code != 200:
             raise SourceError(_("feed {url}: the server answered HTTP {status_code}: check the "
                                 "address; the next run tries again", url=url,

@@ -23,6 +23,7 @@ from typing import Any, Iterable, Sequence
 
 from ..errors import DataError, ImageError, SourceError, _where
 from ..i18n import _
+from ..failures import failure_words
 from ..render.data import MediaRule, check_data, media_rule
 from ..render.template import FieldSpec
 
@@ -54,7 +55,7 @@ def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
     # an .xlsx is a zip archive: a renamed .xls or a broken download is not one
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
         raise SourceError(_("{path}: cannot read this .xlsx file ({error}): open it in Excel "
-                            "and save it again", path=path, error=type(exc).__name__)) from None
+                            "and save it again", path=path, error=failure_words(exc))) from None
     try:
         sheet = book.worksheets[0]
         rows = []
