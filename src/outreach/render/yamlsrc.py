@@ -16,6 +16,7 @@ import yaml
 
 from ..errors import TemplateError
 from ..i18n import _
+from ..yamlproblems import explain
 
 
 class LDict(dict):
@@ -102,7 +103,9 @@ def parse(text: str, file: Path | str, error: type[TemplateError] = TemplateErro
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"
-        raise error(_("not valid YAML: {problem}: fix the syntax on that line", problem=problem),
+        explained = explain(problem, text, mark)
+        raise error(_("not valid YAML: {error}", error=explained) if explained != problem else
+                    _("not valid YAML: {problem}: fix the syntax on that line", problem=problem),
                             file=file, line=mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise error(_("not valid YAML: {error}", error=exc), file=file) from None

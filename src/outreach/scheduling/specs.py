@@ -22,6 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from ..config import Settings, line_of
 from ..errors import ConfigError, ScheduleError
 from ..i18n import _
+from ..yamlproblems import explain
 from ..render import yamlsrc
 from ..autopilot.spec import DraftSource, parse_source
 from ..sources.feed import ITEM_FIELDS
@@ -241,7 +242,8 @@ def load_schedule(path: Path, settings: Settings,
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         hint = (_("; put quotes around values that start with * (\"*/10 * * * *\")")
                 if "alias" in str(problem) or "*" in text else "")
-        raise ScheduleError(_("not valid YAML ({problem}){hint}", problem=problem, hint=hint),
+        raise ScheduleError(_("not valid YAML ({problem}){hint}", problem=explain(problem, text, mark),
+                              hint=hint),
                             file=shown, line=mark.line + 1 if mark else None) from None
     # duplicate keys and impossible dates (2026-02-30) are errors at their line
     raw = yamlsrc.parse(text, shown, ScheduleError)  # type: ignore[arg-type]

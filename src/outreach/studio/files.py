@@ -22,7 +22,9 @@ from typing import Any, Iterator, Mapping
 import yaml
 
 from ..errors import DataError
+from ..failures import failure_words
 from ..i18n import _
+from ..yamlproblems import explain
 
 HISTORY = ".history"
 
@@ -72,7 +74,8 @@ def read(data_file: Path) -> dict[str, Any]:
         loaded = yaml.safe_load(data_file.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise DataError(_("not valid YAML ({error}): fix the file or restore an earlier version",
-                          error=exc.__class__.__name__), file=data_file) from None
+                          error=explain(getattr(exc, "problem", None)) or failure_words(exc)),
+                        file=data_file) from None
     if not isinstance(loaded, dict):
         raise DataError(_("expected the template's fields at the top level"), file=data_file)
     return loaded
