@@ -42,10 +42,15 @@ class OutreachError(Exception):
     """Base of every user-facing error. ``str()`` is the one line shown."""
 
     exit_code: int = 2
+    #: what a web page says instead, when ``message`` sends staff to a CLI command that
+    #: means nothing in a browser (None: the web shows ``message`` too)
+    web: str | None = None
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, web: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        if web is not None:
+            self.web = web
 
     def __str__(self) -> str:
         return self.message

@@ -366,7 +366,9 @@ class PublishingService:
         row = self.ledger.occurrence(occ_id)
         if row is None:
             raise LedgerError(_("no occurrence {occ_id}: see 'outreach status' for ids",
-                                occ_id=occ_id))
+                                occ_id=occ_id), web=_("there is no run #{occ_id}: find the post "
+                                                      "again on the Calendar or Today page",
+                                                      occ_id=occ_id))
         return row
 
     def approve(self, occ_id: int, by: "ActorLike") -> Row:
@@ -387,14 +389,18 @@ class PublishingService:
         if now - row["scheduled_for"] > timedelta(seconds=row["grace_seconds"]):
             raise LedgerError(_("occurrence {occ_id} is past its grace window; publish it now "
                                 "with 'outreach publish {template}' instead", occ_id=occ_id,
-                                template=row['template']))
+                                template=row['template']),
+                              web=_("run #{occ_id} is past its grace window; use Publish now "
+                                    "on its page instead", occ_id=occ_id))
         if not self.ledger.set_occurrence_state(
                 occ_id, m.APPROVED, now, by=actor.name,
                 from_states=[m.AWAITING_APPROVAL, m.HELD],
                 audit=audit(actor, "post.approve", "occurrence", occ_id,
                             {"schedule": row["schedule"], "template": row["template"]})):
             raise LedgerError(_("occurrence {occ_id} changed meanwhile; look at 'outreach "
-                                "status'", occ_id=occ_id))
+                                "status'", occ_id=occ_id),
+                              web=_("run #{occ_id} changed meanwhile: reload the page and look "
+                                    "again", occ_id=occ_id))
         log(logger, logging.INFO, "approved", occurrence=occ_id, by=actor.label())
         return self.occurrence(occ_id)
 
@@ -411,7 +417,9 @@ class PublishingService:
                 audit=audit(actor, "post.reject", "occurrence", occ_id,
                             {"schedule": row["schedule"], "reason": reason})):
             raise LedgerError(_("occurrence {occ_id} changed meanwhile; look at 'outreach "
-                                "status'", occ_id=occ_id))
+                                "status'", occ_id=occ_id),
+                              web=_("run #{occ_id} changed meanwhile: reload the page and look "
+                                    "again", occ_id=occ_id))
         log(logger, logging.INFO, "rejected", occurrence=occ_id, by=actor.label(), reason=reason)
         return self.occurrence(occ_id)
 
@@ -419,7 +427,9 @@ class PublishingService:
         row = self.ledger.delivery(ref)
         if row is None:
             raise LedgerError(_("no delivery {ref}: see 'outreach handoff list' or 'outreach "
-                                "status' for ids and keys", ref=ref))
+                                "status' for ids and keys", ref=ref),
+                              web=_("there is no delivery {ref}: find the post again on the "
+                                    "Calendar or Today page", ref=ref))
         return row
 
     def pending_handoffs(self, channel: str | None = None) -> list[Row]:

@@ -114,7 +114,9 @@ def error_response(request: Request, exc: OutreachError | str, status: int) -> R
     """The error page with the error's one-line message; for HTMX, the message alone,
     swapped into the page's message area."""
     # files are named from the workspace folder, as staff know them (content/...)
-    message = str(exc).replace(str(staff(request).settings.root) + os.sep, "")
+    # an error's web sentence when its message points to a CLI command (errors.py)
+    text = (getattr(exc, "web", None) or str(exc)) if isinstance(exc, OutreachError) else exc
+    message = text.replace(str(staff(request).settings.root) + os.sep, "")
     if is_htmx(request):
         return render(request, "error.html", {"message": message, "status": status},
                       status=status, block="messages",
