@@ -35,6 +35,7 @@ from ..errors import (AuthExpired, ChannelError, OutreachError, Rejected, Retrya
 from ..logs import log, redact
 from ..model import Capability, Receipt, RenderedPost
 from . import model as m
+from ..failures import failure_words
 from ..i18n import _
 
 logger = logging.getLogger("outreach.publishing")
@@ -146,7 +147,7 @@ def _reason(exc: BaseException) -> str:
     text = exc.detail if isinstance(exc, ChannelError) else str(exc)
     if isinstance(exc, Rejected) and exc.reason and exc.reason != exc.detail:
         text = f"{text} ({exc.reason})"
-    return redact(text)[:2000] or type(exc).__name__
+    return redact(text)[:2000] or failure_words(exc)
 
 
 def publish_once(channel: Channel, post: RenderedPost, key: str, *, attempts: int, now: datetime,
@@ -179,7 +180,8 @@ def publish_once(channel: Channel, post: RenderedPost, key: str, *, attempts: in
         return Result(m.D_FAILED, "failed", error=_reason(exc), error_class=type(exc).__name__)
     except Exception as exc:  # a bug inside a channel: the request may have gone out
         logger.exception("channel %s raised an unexpected error", channel.name)
-        return after_unknown(channel, key, f"unexpected {type(exc).__name__}: {_reason(exc)}",
+        return after_unknown(channel, key, _("unexpected error ({name}): {reason}",
+                                             name=type(exc).__name__, reason=_reason(exc)),
                              type(exc).__name__)
 
 

@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ...errors import NotFound, OutreachError, PermissionDenied, SignInFailed
+from ...failures import failure_words
 from ...i18n import _, reset_language, set_language
 from ...users.roles import PUBLIC, can
 from ...users.sessions import lookup
@@ -155,7 +156,7 @@ async def _check_csrf(request: Request, session) -> None:
             form = await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
         except Exception as exc:  # malformed multipart: bad input, not a server error
             raise OutreachError(_("the form could not be read: {error}",
-                                  error=type(exc).__name__)) from None
+                                  error=failure_words(exc))) from None
         request.state.form = form
     given = request.headers.get(CSRF_HEADER)
     if given is None and form is not None:
