@@ -31,13 +31,15 @@ action_labels = {"topics.rank": "Topics ranked", "topics.merge": "Topic groups m
                  "topics.choose": "Topic chosen for the broadcast",
                  "topics.unchoose": "Topic no longer chosen",
                  "topics.answer": "Topic answer saved",
-                 "topics.request": "Topic ranking requested"}
+                 "topics.request": "Topic ranking requested",
+                 "topics.cancel": "Topic ranking request cancelled"}
 
 
 def _labels_for_extraction() -> None:  # pragma: no cover - lets the catalog test see the ids
     _("Topics ranked"), _("Topic groups merged"), _("Topic group split")
     _("Topic group renamed"), _("Topic chosen for the broadcast"), _("Topic no longer chosen")
     _("Topic answer saved"), _("Topic ranking requested")
+    _("Topic ranking request cancelled")
 
 
 def _run_id(request: Request) -> int | None:
@@ -97,6 +99,18 @@ def request_rank(request: Request) -> Response:
                _("A ranking of {scope} is already waiting or running; it was not asked twice.",
                  scope=found.label))
     return back(request, "topics", message)
+
+
+@requires(EDIT)
+def cancel_request(request: Request) -> Response:
+    """Withdraw a waiting ranking (the person who asked or an admin; the service checks)."""
+    request_id = int(request.path_params["request_id"])
+    try:
+        done = ranking_requests.cancel_request(staff(request).db, current_actor(request),
+                                               request_id)
+    except TopicError as exc:      # running or already ended: said on the page
+        return back(request, "topics", str(exc), "error")
+    return back(request, "topics", _("The ranking of {scope} was cancelled.", scope=done.label))
 
 
 @requires(VIEW)
@@ -217,6 +231,8 @@ async def answer(request: Request) -> Response:
 routes = [
     Route("/topics", index, methods=["GET"], name="topics"),
     Route("/topics/rank", request_rank, methods=["POST"], name="topics_request"),
+    Route("/topics/requests/{request_id:int}/cancel", cancel_request, methods=["POST"],
+          name="topics_request_cancel"),
     Route("/topics/requests", request_state, methods=["GET"], name="topics_requests"),
     Route("/topics/{run_id:int}", index, methods=["GET"], name="topics_run"),
     Route("/topics/{run_id:int}/groups/{key}", group, methods=["GET"], name="topics_group"),
