@@ -35,7 +35,7 @@ def test_the_sample_workspace_is_clean(ws, capsys, monkeypatch):
     code, lines = check(ws, capsys, "--days", "7")
     assert code == 0, lines
     assert lines[-1].startswith("workspace OK (settings 1, channels 1, triage rules 1, "
-                                "saved replies 1, templates 3, schedules 2")
+                                "saved replies 1, templates 4, schedules 2")
 
 
 def test_several_mistakes_are_all_listed_at_once(ws, capsys, monkeypatch):

@@ -85,6 +85,8 @@ def cmd_run_due(args: argparse.Namespace) -> int:
                               schedules_dir=settings.schedules_dir))
     db, service = _open(settings, clock)
     try:
+        # before publishing: a survey's call must not go out after the survey closed
+        withdrawn = [] if args.schedule else _late_survey_calls(settings, db, clock)
         report = run_pass(settings, service, schedules, clock=clock, options=options,
                           only=args.schedule)
         ranked = [] if args.schedule else _topic_requests(settings, db, clock)
@@ -109,6 +111,8 @@ def cmd_run_due(args: argparse.Namespace) -> int:
                                       "(see outreach status)",
                                       "{n} runs missed: not published within their grace window "
                                       "(see outreach status)", work.missed))
+    attention += [_("survey {slug} closed before its call went out: the call was cancelled",
+                    slug=slug) for slug in withdrawn]
     attention += [_("topic ranking request {id} ({scope}) failed: {message}", id=r.id,
                     scope=r.label, message=r.message) for r in ranked if r.message]
     for line in attention:
@@ -122,6 +126,13 @@ def cmd_run_due(args: argparse.Namespace) -> int:
     if bad:
         return 2
     return 1 if attention else 0
+
+
+def _late_survey_calls(settings, db, clock):
+    """Surveys past their close time whose call still waits: closed, call cancelled."""
+    from ..surveys.expire import withdraw_late_calls
+
+    return withdraw_late_calls(settings, db, clock=clock)
 
 
 def _topic_requests(settings, db, clock):

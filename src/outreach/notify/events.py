@@ -10,6 +10,7 @@ delivery failed/unknown    publish     ``delivery:<id>:<attempts>:<state>``
 run missed                 edit        ``missed:<occurrence>``
 token expiring             admin       ``token:<channel>:<expiry date>``
 autopilot draft problems   edit        ``autopilot:<schedule>:<run UTC>``
+survey call withdrawn      survey      ``survey_call_withdrawn:<occurrence>``
 ========================  ==========  =====================================
 
 A delivery that fails again after a retry has a new attempt count, so it is a
@@ -28,7 +29,7 @@ from ..i18n import _, format_datetime
 from ..publishing import model as m
 from ..store.desk import DeskQueries
 from ..store.notify import NotificationStore
-from ..users.roles import ADMIN, APPROVE, EDIT, PUBLISH
+from ..users.roles import ADMIN, APPROVE, EDIT, PUBLISH, SURVEY
 from .settings import NotifySettings
 
 
@@ -93,6 +94,7 @@ def collect(settings: Settings, options: NotifySettings, queries: DeskQueries,
             _("{name} for {when} was not published: {reason}", name=_run_name(row), when=when,
               reason=row["error"] or "-"),
             f"{url}/runs/{row['id']}"))
+    events.extend(survey_calls_withdrawn(queries, since, url, tz))
     for name, check in checks.checks().items():
         expires = check["expires_at"]
         if expires is None or expires > now + timedelta(days=options.token_days):
@@ -109,6 +111,31 @@ def collect(settings: Settings, options: NotifySettings, queries: DeskQueries,
             f"{url}/channels"))
     events.extend(missing_data(settings, options, schedules, now))
     events.extend(autopilot_drafts(settings, options, schedules, now))
+    return events
+
+
+def survey_calls_withdrawn(queries: DeskQueries, since: datetime, url: str,
+                           tz) -> list[Event]:
+    """Survey calls the scheduling pass cancelled because the survey's close time passed
+    while the call still waited (``outreach.surveys.expire``); an explicit close by a
+    person is not mailed: they saw it happen."""
+    from ..surveys.expire import ACTOR
+    from ..surveys.publish import SCHEDULE
+
+    events = []
+    rows, _n = queries.occurrences_in([m.CANCELLED], since=since, limit=200)
+    for row in rows:
+        if row["schedule"] != SCHEDULE or row["decided_by"] != ACTOR:
+            continue
+        slug = str(row["key"]).removeprefix("survey:")
+        events.append(Event(
+            f"survey_call_withdrawn:{row['id']}", "survey_call_withdrawn", (SURVEY,),
+            _("[outreach] Survey closed before its call went out: {slug}", slug=slug),
+            _("The survey {slug} reached its close time while its call for questions was "
+              "still waiting (for approval or to be prepared), so the survey was closed and "
+              "the call cancelled: it will not be published. To ask for questions again, "
+              "make a new survey with a later close time.", slug=slug),
+            f"{url}/surveys/{slug}"))
     return events
 
 

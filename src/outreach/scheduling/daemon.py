@@ -72,6 +72,7 @@ class Daemon:
     def tick(self, name: str | None = None) -> None:
         """One pass (all schedules, or the one that fired); errors are logged, never fatal."""
         with self._pass_lock:
+            self.withdraw_late_survey_calls()
             try:
                 report = run_pass(self.settings, self.service, list(self.schedules.values()),
                                   clock=self.clock, options=self.options, only=name)
@@ -82,6 +83,16 @@ class Daemon:
             else:
                 for error in report.errors:
                     log(logger, logging.WARNING, "needs attention", detail=error)
+
+    def withdraw_late_survey_calls(self) -> None:
+        """Before publishing: a survey's call must not go out after the survey closed
+        (outreach.surveys.expire)."""
+        from ..surveys.expire import withdraw_late_calls
+
+        try:
+            withdraw_late_calls(self.settings, self.db, clock=self.clock)
+        except Exception:  # noqa: BLE001 - must never stop the daemon or its pass
+            logger.exception("closing past-due surveys crashed; the next pass tries again")
 
     def housekeeping(self) -> None:
         self.reload_if_changed()

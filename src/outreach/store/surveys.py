@@ -163,6 +163,13 @@ def calls_on(conn: Connection, channel: str, post_remote_ids: Sequence[str]
     return out
 
 
+def past_close_with_call(conn: Connection, now: datetime) -> list[SurveyRecord]:
+    """Published surveys whose close time has passed and that have a call on the ledger
+    (whether the call still waits is the ledger's to say)."""
+    return _fetch(conn, (survey.c.state == "published") & (survey.c.closes_at <= now)
+                  & survey.c.occurrence_id.is_not(None))
+
+
 def ended(conn: Connection, now: datetime) -> list[SurveyRecord]:
     """Surveys that took answers and no longer do, the most recently ended first."""
     found = [s for s in _fetch(conn, survey.c.state != "draft") if not s.is_open(now)

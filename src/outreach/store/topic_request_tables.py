@@ -17,6 +17,8 @@ from .ledger_tables import UTCDateTime
 from .schema import metadata
 
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+# withdrawn by the person who asked (or an admin) before a pass claimed it
+CANCELLED = "cancelled"
 OPEN_STATES = (PENDING, RUNNING)
 _OPEN = text("state IN ('pending', 'running')")
 
@@ -27,7 +29,7 @@ topic_request = Table(
     Column("label", String(200), nullable=False),        # what the page shows
     Column("quarter", String(8)),                        # as asked: "2026Q4"
     Column("survey", String(100)),                       # as asked: the survey's slug
-    Column("state", String(16), nullable=False),         # pending, running, done, failed
+    Column("state", String(16), nullable=False),         # pending, running, done, failed, cancelled
     Column("requested_by", String(128), nullable=False),
     Column("requested_by_user_id", Integer),
     Column("requested_at", UTCDateTime, nullable=False),

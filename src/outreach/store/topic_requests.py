@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from .topic_request_tables import (FAILED, OPEN_STATES, PENDING, RUNNING, topic_request,
-                                   worker_beat)
+from .topic_request_tables import (CANCELLED, FAILED, OPEN_STATES, PENDING, RUNNING,
+                                   topic_request, worker_beat)
 
 Row = Any
 r = topic_request.c
@@ -83,6 +83,14 @@ def finish(conn: Connection, request_id: int, state: str, now: datetime, *,
            run_id: int | None = None, message: str | None = None) -> None:
     conn.execute(update(topic_request).where(r.id == request_id, r.state == RUNNING)
                  .values(state=state, finished_at=now, run_id=run_id, message=message))
+
+
+def cancel(conn: Connection, request_id: int, now: datetime, message: str) -> bool:
+    """Withdraw a request only while still pending (the state condition makes it atomic
+    against a pass claiming it at the same moment); False when it was not pending."""
+    return conn.execute(update(topic_request).where(r.id == request_id, r.state == PENDING)
+                        .values(state=CANCELLED, finished_at=now, message=message)
+                        ).rowcount == 1
 
 
 def beat(conn: Connection, name: str, now: datetime) -> None:

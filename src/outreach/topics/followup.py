@@ -3,8 +3,10 @@
 The text lists each chosen group that has a written answer and was not marked
 "covered on air"; it goes out as a one-off post through the ledger
 (``publishing.oneoff``), with the same approvals and exactly-once delivery as any
-other post, using the ``now-in-city`` card template (headline + detail) and its
-channel texts. Staff review the draft before it is approved like any one-off post.
+other post, using its own card template ``live-follow-up`` (a cover, then one 4:5 card
+per question with its answer, and channel texts carrying every answer in full). Staff
+review the draft before it is approved like any one-off post; the 주제 page's button and
+``outreach topics follow-up`` both call ``schedule``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import yaml
 from ..errors import TopicError
 from ..i18n import _
 
-TEMPLATE = "now-in-city"
+TEMPLATE = "live-follow-up"
 # the card's background photo: ``[topics] follow_up_photo`` in outreach.toml, else this
 PHOTO = "content/photos/city-hall.jpg"
 
@@ -42,31 +44,44 @@ def text(view) -> str:
 
 
 def data(view, at: datetime, photo: str = PHOTO) -> dict:
-    """The card template's data: a headline, the answers as the detail, the post's time."""
+    """The card template's data: the ranking's name and one entry per answered question."""
     groups = pending(view)
-    body = text(view)
-    return {"headline": _("Your questions, answered: {n} topics from the live broadcast",
-                          n=len(groups)),
-            "detail": body.split("\n", 2)[-1].strip(), "at": at.strftime("%Y-%m-%d %H:%M"),
-            "photo": photo, "hashtags": ["천안", "소통라이브"]}
+    if not groups:
+        text(view)                       # raises the one-line "nothing to follow up"
+    return {"title": view.label,
+            "answers": [{"question": g.name, "answer": g.answer.strip(),
+                         "citizens": g.citizens} for g in groups],
+            "at": at.strftime("%Y-%m-%d %H:%M"), "photo": photo,
+            "hashtags": ["천안", "소통라이브"]}
 
 
 def schedule(settings, db, view, at_text: str, channels: Sequence[str] | None, actor) -> int:
-    """Write the data file under var/ and schedule the one-off post; returns its id."""
-    from ..publishing.oneoff import PostRequest, schedule_post
-    from ..publishing.service import PublishingService
-
+    """``outreach topics follow-up --at``: the time as typed, then ``schedule_at``."""
     try:
         at = datetime.strptime(at_text.strip(), "%Y-%m-%d %H:%M").replace(
             tzinfo=settings.timezone)
     except ValueError:
         raise TopicError(_("--at: expected YYYY-MM-DD HH:MM, got {value!r}", value=at_text))
+    return schedule_at(settings, db, view, at, channels, actor)
+
+
+def schedule_at(settings, db, view, at: datetime, channels: Sequence[str] | None,
+                actor) -> int:
+    """Write the data file under var/ and schedule the one-off post; returns its id.
+    The data is checked (something to answer) before anything is written."""
+    from ..publishing.oneoff import PostRequest, schedule_post
+    from ..publishing.service import PublishingService
+
+    photo = str(settings.section("topics").get("follow_up_photo", PHOTO))
+    values = data(view, at.astimezone(settings.timezone), photo)
     folder = Path(settings.var_dir) / "topics"
     folder.mkdir(parents=True, exist_ok=True)
     data_file = folder / f"follow-up-{view.id}.yaml"
-    photo = str(settings.section("topics").get("follow_up_photo", PHOTO))
-    data_file.write_text(yaml.safe_dump(data(view, at, photo), allow_unicode=True,
-                                        sort_keys=False), encoding="utf-8")
+    data_file.write_text(yaml.safe_dump(values, allow_unicode=True, sort_keys=False),
+                         encoding="utf-8")
     service = PublishingService(settings, db)
-    return schedule_post(service, PostRequest(template=TEMPLATE, at=at, channels=channels,
-                                              data_file=data_file), actor)
+    try:
+        return schedule_post(service, PostRequest(template=TEMPLATE, at=at, channels=channels,
+                                                  data_file=data_file), actor)
+    finally:
+        service.close()

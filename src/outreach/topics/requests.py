@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from ..errors import OutreachError, TopicError
+from ..errors import NotFound, OutreachError, PermissionDenied, TopicError
 from ..i18n import _
 from ..logs import log
 from ..model import utc_now
 from ..store import topic_requests as store
-from ..store.topic_request_tables import DONE, FAILED, PENDING, RUNNING
+from ..store.topic_request_tables import CANCELLED, DONE, FAILED, PENDING, RUNNING
 from ..users.audit import Actor, record
+from ..users.roles import ADMIN, can
 from . import service
 
 logger = logging.getLogger("outreach.topics")
@@ -39,8 +40,8 @@ STALE = timedelta(minutes=30)
 QUIET = timedelta(minutes=3)
 PER_PASS = 5
 
-__all__ = ["request_ranking", "work_pending", "status", "RequestView", "Status",
-           "PENDING", "RUNNING", "DONE", "FAILED"]
+__all__ = ["request_ranking", "cancel_request", "work_pending", "status", "RequestView",
+           "Status", "PENDING", "RUNNING", "DONE", "FAILED", "CANCELLED"]
 
 
 @dataclass(frozen=True)
@@ -55,17 +56,23 @@ class RequestView:
     finished_at: datetime | None
     run_id: int | None
     message: str | None
+    requested_by_user_id: int | None = None
 
     @property
     def open(self) -> bool:
         return self.state in (PENDING, RUNNING)
+
+    def may_cancel(self, actor_user_id: int | None, role: str | None) -> bool:
+        """Whether this person may withdraw it now: only while waiting, and only the
+        person who asked or an admin (a running ranking cannot be stopped halfway)."""
+        return self.state == PENDING and _owner_or_admin(self, actor_user_id, role)
 
     @classmethod
     def of(cls, row: Any) -> "RequestView":
         return cls(id=row.id, label=row.label, scope=row.scope, state=row.state,
                    requested_by=row.requested_by, requested_at=row.requested_at,
                    started_at=row.started_at, finished_at=row.finished_at, run_id=row.run_id,
-                   message=row.message)
+                   message=row.message, requested_by_user_id=row.requested_by_user_id)
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,36 @@ def request_ranking(settings, db, actor: Actor, *, quarter: str | None = None,
             if found is not None:
                 return RequestView.of(found), False
     raise TopicError(_("the ranking could not be requested; try again"))  # pragma: no cover
+
+
+def _owner_or_admin(row: Any, user_id: int | None, role: str | None) -> bool:
+    mine = user_id is not None and row.requested_by_user_id == user_id
+    return mine or can(role, ADMIN)
+
+
+def cancel_request(db, actor: Actor, request_id: int, *,
+                   now: datetime | None = None) -> RequestView:
+    """Withdraw a waiting request (the person who asked, or an admin), audited in the
+    same transaction. A running ranking cannot be cancelled: it is already using the
+    worker and ends within a minute; staff are told so rather than left guessing."""
+    when = now or utc_now()
+    with db.begin() as conn:
+        row = store.get(conn, request_id)
+        if row is None:
+            raise NotFound(_("no ranking request {id}", id=request_id))
+        if not _owner_or_admin(row, actor.user_id, actor.role):
+            raise PermissionDenied(_("only the person who asked for this ranking, or an "
+                                     "admin, can cancel it"))
+        if store.cancel(conn, request_id, when, _("cancelled by {name}", name=actor.name)):
+            record(conn, actor, "topics.cancel", "topic_request", request_id,
+                   {"scope": row.scope}, at=when)
+            return RequestView.of(store.get(conn, request_id))
+        state = store.get(conn, request_id).state
+    if state == RUNNING:
+        raise TopicError(_("the ranking of {scope} is already running and cannot be "
+                           "cancelled; it usually ends within a minute", scope=row.label))
+    raise TopicError(_("the ranking of {scope} has already ended; nothing to cancel",
+                       scope=row.label))
 
 
 def _worker() -> str:
@@ -189,7 +226,5 @@ def get(db, request_id: int) -> RequestView:
     with db.read() as conn:
         row = store.get(conn, request_id)
     if row is None:
-        from ..errors import NotFound
-
         raise NotFound(_("no ranking request {id}", id=request_id))
     return RequestView.of(row)

@@ -11,6 +11,7 @@ printable A4 brief. Every action calls one function of ``outreach.topics.service
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from starlette.requests import Request
@@ -23,7 +24,7 @@ from ...topics import requests as ranking_requests
 from ...topics import service
 from ...users.roles import EDIT, VIEW
 from .context import current_actor, form_data, staff
-from .deskkit import back, int_param, page
+from .deskkit import back, int_param, local_datetime, page
 from .guard import requires
 
 action_labels = {"topics.rank": "Topics ranked", "topics.merge": "Topic groups merged",
@@ -31,13 +32,16 @@ action_labels = {"topics.rank": "Topics ranked", "topics.merge": "Topic groups m
                  "topics.choose": "Topic chosen for the broadcast",
                  "topics.unchoose": "Topic no longer chosen",
                  "topics.answer": "Topic answer saved",
-                 "topics.request": "Topic ranking requested"}
+                 "topics.request": "Topic ranking requested",
+                 "topics.cancel": "Topic ranking request cancelled"}
+# the follow-up post is audited by the ledger as any one-off post (post.schedule)
 
 
 def _labels_for_extraction() -> None:  # pragma: no cover - lets the catalog test see the ids
     _("Topics ranked"), _("Topic groups merged"), _("Topic group split")
     _("Topic group renamed"), _("Topic chosen for the broadcast"), _("Topic no longer chosen")
     _("Topic answer saved"), _("Topic ranking requested")
+    _("Topic ranking request cancelled")
 
 
 def _run_id(request: Request) -> int | None:
@@ -66,7 +70,13 @@ def _index_context(request: Request) -> dict:
                                       if show_all or g.citizens >= 2 or g.chosen]
     hidden = 0 if view is None else len(view.groups) - len(groups)
     state = staff(request)
+    from ...topics import followup
+
+    tz = state.settings.timezone
+    tomorrow = (datetime.now(tz) + timedelta(days=1)).replace(hour=10, minute=0)
     return {"view": view, "groups": groups, "hidden": hidden, "runs": service.runs(db),
+            "follow_up": [] if view is None else followup.pending(view),
+            "follow_up_at": tomorrow.strftime("%Y-%m-%dT%H:%M"),
             "rq": ranking_requests.status(db), "error": None,
             "form": {"quarter": service.today_quarter(state.settings.timezone), "survey": ""}}
 
@@ -97,6 +107,18 @@ def request_rank(request: Request) -> Response:
                _("A ranking of {scope} is already waiting or running; it was not asked twice.",
                  scope=found.label))
     return back(request, "topics", message)
+
+
+@requires(EDIT)
+def cancel_request(request: Request) -> Response:
+    """Withdraw a waiting ranking (the person who asked or an admin; the service checks)."""
+    request_id = int(request.path_params["request_id"])
+    try:
+        done = ranking_requests.cancel_request(staff(request).db, current_actor(request),
+                                               request_id)
+    except TopicError as exc:      # running or already ended: said on the page
+        return back(request, "topics", str(exc), "error")
+    return back(request, "topics", _("The ranking of {scope} was cancelled.", scope=done.label))
 
 
 @requires(VIEW)
@@ -214,9 +236,35 @@ async def answer(request: Request) -> Response:
     return await _act(request, do)
 
 
+@requires(EDIT)
+def follow_up(request: Request) -> Response:
+    """Prepare the post answering what the broadcast left unanswered: a one-off post on
+    the ledger (drafted by the next pass, approved like any other), then its run page."""
+    from ...i18n import format_datetime
+    from ...topics import followup
+
+    state = staff(request)
+    run = _run_id(request)
+    form = form_data(request)
+    view = service.run_view(state.db, run)          # no such ranking: 404
+    try:
+        at = local_datetime(request, str(form.get("at", "") or "")[:40],
+                            field=_("Publish time"))
+        occ_id = followup.schedule_at(state.settings, state.db, view, at, None,
+                                      current_actor(request))
+    except OutreachError as exc:   # nothing answered, a bad time, a template problem
+        return back(request, "topics_run", str(exc), "error", run_id=run)
+    return back(request, "run", _("Follow-up post scheduled for {when}. The draft appears "
+                                  "here within a minute; it is approved like any post.",
+                                  when=format_datetime(at, state.settings.timezone)),
+                occ_id=occ_id)
+
+
 routes = [
     Route("/topics", index, methods=["GET"], name="topics"),
     Route("/topics/rank", request_rank, methods=["POST"], name="topics_request"),
+    Route("/topics/requests/{request_id:int}/cancel", cancel_request, methods=["POST"],
+          name="topics_request_cancel"),
     Route("/topics/requests", request_state, methods=["GET"], name="topics_requests"),
     Route("/topics/{run_id:int}", index, methods=["GET"], name="topics_run"),
     Route("/topics/{run_id:int}/groups/{key}", group, methods=["GET"], name="topics_group"),
@@ -227,4 +275,6 @@ routes = [
     Route("/topics/{run_id:int}/rename", rename, methods=["POST"], name="topics_rename"),
     Route("/topics/{run_id:int}/choose", choose, methods=["POST"], name="topics_choose"),
     Route("/topics/{run_id:int}/answer", answer, methods=["POST"], name="topics_answer"),
+    Route("/topics/{run_id:int}/follow-up", follow_up, methods=["POST"],
+          name="topics_follow_up"),
 ]
