@@ -57,3 +57,19 @@ def test_a_bad_revision_is_a_clear_400_never_a_5xx(desk):
 def test_the_refusal_reads_in_korean():
     with use_language("ko"):
         assert _(STALE) == "승인하려는 사이에 초안이 바뀌었습니다. 새 초안을 확인한 뒤 다시 승인하세요"
+
+
+def test_the_cli_resubmits_and_refuses_a_stale_revision(desk, capsys):
+    from outreach.cli import main
+
+    occ = thursday(desk.ws)
+    root = str(desk.ws.root)
+    assert main(["--root", root, "resubmit", str(occ["id"]), "--by", "편집자"]) == 0
+    assert f"--revision {occ['draft_revision'] + 1}" in capsys.readouterr().out
+    assert main(["--root", root, "approve", str(occ["id"]), "--revision",
+                 str(occ["draft_revision"]), "--by", "과장"]) == 2
+    assert "changed while you were approving" in capsys.readouterr().err
+    assert thursday(desk.ws)["state"] == m.AWAITING_APPROVAL
+    assert main(["--root", root, "approve", str(occ["id"]), "--revision",
+                 str(occ["draft_revision"] + 1), "--by", "과장"]) == 0
+    assert thursday(desk.ws)["state"] == m.APPROVED

@@ -128,8 +128,12 @@ def _service(args: argparse.Namespace):
     from ..publishing.service import PublishingService
     from ..store.db import open_database
 
+    from ..scheduling.clock import make_clock
+
     settings = settings_from(args)
-    return PublishingService(settings, open_database(settings.database_url))
+    # $OUTREACH_NOW, like the web desk and run-due, so a rehearsal decides at one time
+    return PublishingService(settings, open_database(settings.database_url),
+                             clock=make_clock(None, settings.timezone))
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
