@@ -108,3 +108,37 @@ def test_a_failed_render_leaves_the_run_planned_and_unapprovable(make):
     clock.advance(minutes=1)
     service.work()                                         # the daemon renders it again
     assert service.occurrence(occ)["state"] == m.AWAITING_APPROVAL
+
+
+def test_approving_while_the_draft_is_rendered_again_never_approves_the_new_one(make):
+    import threading
+
+    service, clock, occ = _drafted(make)
+    other, other_clock = make(start=clock.now)
+    barrier = threading.Barrier(2)
+    results: dict[str, object] = {}
+
+    def approve() -> None:
+        barrier.wait()
+        try:
+            results["approve"] = other.approve(occ, "과장", revision=1)["state"]
+        except LedgerError as exc:
+            results["approve"] = type(exc).__name__
+
+    def resubmit() -> None:
+        barrier.wait()
+        results["resubmit"] = service.resubmit(occ, "편집자")["state"]
+
+    threads = [threading.Thread(target=approve), threading.Thread(target=resubmit)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results["resubmit"] == m.AWAITING_APPROVAL, results
+    assert results["approve"] in (m.APPROVED, "StaleDraft"), results
+    row = service.occurrence(occ)
+    # whichever came first, version 2 waits for an approval nobody has given yet
+    assert (row["state"], row["draft_revision"]) == (m.AWAITING_APPROVAL, 2)
+    clock.now = T0
+    service.work()
+    assert service.ledger.count_attempts() == 0

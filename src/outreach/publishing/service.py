@@ -379,7 +379,7 @@ class PublishingService:
         actor = actor_of(by)
         row = self.occurrence(occ_id)
         now = self.clock()
-        if revision is not None and row["draft_revision"] != revision:
+        if revision is not None and _stale(row, revision):
             raise StaleDraft(_stale_message())
         if row["state"] == m.PLANNED and row["approval_required"]:
             raise LedgerError(_("occurrence {occ_id}: the draft is not ready yet; it is "
@@ -398,7 +398,7 @@ class PublishingService:
                 audit=audit(actor, "post.approve", "occurrence", occ_id,
                             {"schedule": row["schedule"], "template": row["template"],
                              "revision": row["draft_revision"]})):
-            if revision is not None and self.occurrence(occ_id)["draft_revision"] != revision:
+            if revision is not None and _stale(self.occurrence(occ_id), revision):
                 raise StaleDraft(_stale_message())
             raise LedgerError(_("occurrence {occ_id} changed meanwhile; look at 'outreach "
                                 "status'", occ_id=occ_id))
@@ -559,6 +559,13 @@ class PublishingService:
             return load_draft(row["draft_dir"]).title
         except Exception:  # noqa: BLE001 - a missing draft only weakens the match
             return ""
+
+
+def _stale(row: Row, revision: int) -> bool:
+    """Whether an approval of draft ``revision`` is of a draft that is no longer current:
+    a newer render exists, or one is being made right now (back to planned after a draft)."""
+    return row["draft_revision"] != revision or (row["state"] == m.PLANNED
+                                                 and row["draft_revision"] > 0)
 
 
 def _stale_message() -> str:
