@@ -16,6 +16,7 @@ is a bug and may show a traceback.
     ├── ScheduleError              schedules/*.yaml (file, line, key)
     ├── SourceError                a data source (file, feed, public API) failed
     ├── LedgerError                unknown occurrence / delivery id, bad state change
+    │   └── StaleDraft             an approval names a draft revision that is no longer current
     ├── AlreadyRunning             a second daemon on the same database
     ├── InboxError                 unknown inbox item, bad inbox command
     ├── SurveyError                content/surveys/*.yaml (file, line, key), bad survey command
@@ -123,6 +124,10 @@ class SourceError(OutreachError):
 
 class LedgerError(OutreachError):
     """The publication ledger refuses a request (unknown id, wrong state)."""
+
+
+class StaleDraft(LedgerError):
+    """The draft was rendered again after the approver opened it: nothing was approved."""
 
 
 class AlreadyRunning(OutreachError):

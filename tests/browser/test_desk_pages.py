@@ -1,7 +1,8 @@
 """The publishing desk in a real browser (Debian's chromium through Playwright).
 
 Journeys: an editor cannot approve and an approver approves Thursday's draft on a phone,
-after which the run publishes once; a one-off post is scheduled, dragged to another day on
+after which the run publishes once; a draft rendered again while the approver looks is
+refused in one Korean line and shown anew, then approved; a one-off post is scheduled, dragged to another day on
 the calendar and goes out once at its new time; a hand-off is copied (title, body as HTML,
 tags, the images as one ZIP) and completed with its address; a failed delivery is sent
 again; Korean renders with real glyphs, not boxes. Every page is photographed into
@@ -257,4 +258,31 @@ def test_failed_delivery_is_sent_again_after_the_cause_is_fixed(page, shot, monk
     assert (again["state"], again["attempts"]) == (m.D_SENT, 2)
     page.reload()
     shot(page, "retried")
+    assert page.js_errors == []
+
+
+@pytest.mark.phone
+def test_a_draft_rendered_again_while_the_approver_looks_is_not_approved_unseen(
+        page, shot, monkeypatch):
+    ws = page.server.ws
+    monkeypatch.setenv("OUTREACH_NOW", WED.isoformat())
+    pass_at(ws, utc(WED))
+    occ = Ledger(ws.db).occurrence_by_key("weekend-guide", "2026-11-26T07:00:00Z")
+    add_user(ws.db, "lee", "approver", language="ko")
+    sign_in(page, "lee", PASSWORD)
+    page.goto(f"/runs/{occ['id']}")
+    assert page.locator("#draft-revision").inner_text() == "1"
+    # meanwhile the editor submits a correction: the draft is rendered again (version 2)
+    PublishingService(ws.settings, ws.db, clock=lambda: utc(WED)).resubmit(occ["id"], "kim")
+    page.get_by_role("button", name="승인", exact=True).click()
+    page.wait_for_url(f"**/runs/{occ['id']}")
+    assert page.locator(".flash.error").inner_text().strip() == (
+        "승인하려는 사이에 초안이 바뀌었습니다. 새 초안을 확인한 뒤 다시 승인하세요")
+    assert page.locator("#draft-revision").inner_text() == "2"      # the new draft is shown
+    assert Ledger(ws.db).occurrence(occ["id"])["state"] == m.AWAITING_APPROVAL
+    shot(page, "stale-approval-phone")
+    page.get_by_role("button", name="승인", exact=True).click()
+    page.wait_for_url(f"**/runs/{occ['id']}")
+    row = Ledger(ws.db).occurrence(occ["id"])
+    assert (row["state"], row["draft_revision"]) == (m.APPROVED, 2)
     assert page.js_errors == []

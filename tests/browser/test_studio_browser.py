@@ -1,6 +1,7 @@
 """An editor fills next Thursday's weekend guide from a spreadsheet in the studio, edits one
 title and sees that slide change (and only that one), gets a fit warning, saves and submits
-the post for approval."""
+the post for approval; after a rejection the editor reads its reason, corrects and submits
+again."""
 
 from __future__ import annotations
 
@@ -99,6 +100,22 @@ def test_an_editor_fills_next_thursdays_guide_from_a_spreadsheet(page, shot, tmp
     assert row["state"] == "awaiting_approval"
     manifest = (Path(row["draft_dir"]) / "manifest.json").read_text(encoding="utf-8")
     assert "천안시티FC 송년 팬 미팅과 사인회" in manifest and "events[1].place" in manifest
+
+    # the approver asks for changes; the editor reads why, corrects and submits again
+    PublishingService(ws.settings, ws.db).reject(1, "lee", "사인회 시간을 넣어 주세요")
+    page.reload()
+    assert "사인회 시간을 넣어 주세요" in page.locator("#rejection").inner_text()
+    shot(page, "rejected")
+    page.locator('input[name="events[1].title"]').fill("천안시티FC 송년 팬 미팅 (사인회 15시)")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Save and submit for approval").click()
+    page.wait_for_selector(".flash.ok")
+    assert "waiting for approval" in page.locator(".flash.ok").inner_text()
+    assert "submitted again" in page.locator("#rejection").inner_text()
+    row = PublishingService(ws.settings, ws.db).occurrence(1)
+    assert (row["state"], row["draft_revision"]) == ("awaiting_approval", 2)
+    manifest = (Path(row["draft_dir"]) / "manifest.json").read_text(encoding="utf-8")
+    assert "사인회 15시" in manifest
     assert page.js_errors == []
 
 

@@ -1,4 +1,5 @@
-"""``outreach publish``, ``status``, ``approve``, ``reject``, ``retry`` and ``handoff ...``.
+"""``outreach publish``, ``status``, ``approve``, ``resubmit``, ``reject``, ``retry`` and
+``handoff ...``.
 
 Parsing and printing only; the work lives in ``outreach.publishing``. Heavy
 modules are imported inside the handlers so ``outreach --help`` stays fast.
@@ -69,8 +70,21 @@ def register(sub: argparse._SubParsersAction) -> None:
                                      "once when it was held and is still within its grace "
                                      "window."))
     p.add_argument("id", type=int)
+    p.add_argument("--revision", type=int, metavar="N",
+                   help=_("the draft version you looked at (shown by 'outreach resubmit' and "
+                          "on the run page); refused when the draft was rendered again since"))
     _by(p)
     p.set_defaults(handler=cmd_approve)
+
+    p = sub.add_parser("resubmit", help=_("render a draft again and ask for approval again"),
+                       description=_("Render occurrence ID's draft again from its data and put "
+                                     "it back to waiting for approval: after a rejection "
+                                     "(changes requested) or a correction, while its publish "
+                                     "time and grace window have not passed. An approval "
+                                     "given before is withdrawn."))
+    p.add_argument("id", type=int)
+    _by(p)
+    p.set_defaults(handler=cmd_resubmit)
 
     p = sub.add_parser("reject", help=_("reject a draft so it is never published"),
                        description=_("Reject occurrence ID; none of its channels will get it."))
@@ -114,8 +128,12 @@ def _service(args: argparse.Namespace):
     from ..publishing.service import PublishingService
     from ..store.db import open_database
 
+    from ..scheduling.clock import make_clock
+
     settings = settings_from(args)
-    return PublishingService(settings, open_database(settings.database_url))
+    # $OUTREACH_NOW, like the web desk and run-due, so a rehearsal decides at one time
+    return PublishingService(settings, open_database(settings.database_url),
+                             clock=make_clock(None, settings.timezone))
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -207,10 +225,18 @@ def cmd_approve(args: argparse.Namespace) -> int:
     from ..publishing.status import local
 
     service = _service(args)
-    row = service.approve(args.id, _who(args))
+    row = service.approve(args.id, _who(args), revision=args.revision)
     print(_("occurrence #{id} approved by {decided_by}; goes out at {when} or the next pass "
             "after it", id=row['id'], decided_by=row['decided_by'],
             when=local(row['scheduled_for'], service.settings.timezone)))
+    return 0
+
+
+def cmd_resubmit(args: argparse.Namespace) -> int:
+    row = _service(args).resubmit(args.id, _who(args))
+    print(_("occurrence #{id}: draft version {revision} in {folder} is {state}; approve it "
+            "with 'outreach approve {id} --revision {revision}'", id=row["id"],
+            revision=row["draft_revision"], folder=row["draft_dir"], state=row["state"]))
     return 0
 
 

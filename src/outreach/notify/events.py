@@ -5,6 +5,7 @@ Kinds, the permission needed to act on them (its holders get the mail, see
 
 ========================  ==========  =====================================
 draft ready for approval  approve     ``draft_ready:<occurrence>``
+draft submitted again     approve     ``draft_resubmitted:<occurrence>:<rejected at>``
 data file missing          edit        ``data_missing:<schedule>:<run UTC>``
 delivery failed/unknown    publish     ``delivery:<id>:<attempts>:<state>``
 run missed                 edit        ``missed:<occurrence>``
@@ -61,6 +62,19 @@ def collect(settings: Settings, options: NotifySettings, queries: DeskQueries,
     drafts, _n = queries.occurrences_in([m.AWAITING_APPROVAL], since=since, limit=200)
     for row in drafts:
         when = format_datetime(row["scheduled_for"], tz)
+        if row.get("decision_reason") and row.get("decided_at"):
+            # submitted again after a rejection (changes requested): once per rejection
+            events.append(Event(
+                f"draft_resubmitted:{row['id']}:{row['decided_at'].isoformat()}",
+                "draft_resubmitted", (APPROVE,),
+                _("[outreach] Corrected draft submitted again: {name}, {when}",
+                  name=_run_name(row), when=when),
+                _("The draft of {name} ({template}) for {when} was rejected ({reason}) and has "
+                  "been corrected and submitted again. Look at it and approve or reject it "
+                  "before its time.", name=_run_name(row), template=row["template"], when=when,
+                  reason=row["decision_reason"]),
+                f"{url}/runs/{row['id']}"))
+            continue
         events.append(Event(
             f"draft_ready:{row['id']}", "draft_ready", (APPROVE,),
             _("[outreach] Draft ready for approval: {name}, {when}", name=_run_name(row),

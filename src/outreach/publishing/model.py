@@ -25,6 +25,9 @@ POST = "post"
 PUBLISHABLE = (PREPARED, APPROVED, PUBLISHING)
 #: occurrences that have not started and can still become missed
 NOT_STARTED = (PLANNED, PREPARED, AWAITING_APPROVAL, APPROVED, HELD)
+#: occurrences whose draft may be rendered again and submitted for approval again (within
+#: their time and grace window): a rejection asks for changes, an approval is withdrawn
+RESUBMITTABLE = (*NOT_STARTED, REJECTED)
 
 # delivery states
 D_PENDING, D_ATTEMPTING, D_SENT, D_FAILED, D_RETRY_WAIT = (

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator, Literal, Mapping
 from ..channels import open_channel
 from ..channels.base import Channel
 from ..config import Settings, line_of
-from ..errors import ConfigError, LedgerError, OutreachError
+from ..errors import ConfigError, LedgerError, OutreachError, StaleDraft
 from ..logs import log, redact
 from ..model import Receipt, RenderedPost, utc_now
 from ..store.db import Database
@@ -371,14 +371,18 @@ class PublishingService:
                                                       occ_id=occ_id))
         return row
 
-    def approve(self, occ_id: int, by: "ActorLike") -> Row:
+    def approve(self, occ_id: int, by: "ActorLike", *, revision: int | None = None) -> Row:
         """Approve a prepared draft; it goes out at its time (or now, if held within grace).
 
+        ``revision`` is the draft render the approver looked at (the run page sends it);
+        when the draft was rendered again since, StaleDraft says so and nothing changes.
         Concurrent approvals (web and CLI at the same moment) settle once: the conditional
         update lets one win; the other gets "changed meanwhile" and writes no audit row."""
         actor = actor_of(by)
         row = self.occurrence(occ_id)
         now = self.clock()
+        if revision is not None and _stale(row, revision):
+            raise StaleDraft(_stale_message())
         if row["state"] == m.PLANNED and row["approval_required"]:
             raise LedgerError(_("occurrence {occ_id}: the draft is not ready yet; it is "
                                 "prepared at its prepare time, approve it after that",
@@ -394,9 +398,12 @@ class PublishingService:
                                     "on its page instead", occ_id=occ_id))
         if not self.ledger.set_occurrence_state(
                 occ_id, m.APPROVED, now, by=actor.name,
-                from_states=[m.AWAITING_APPROVAL, m.HELD],
+                from_states=[m.AWAITING_APPROVAL, m.HELD], revision=revision,
                 audit=audit(actor, "post.approve", "occurrence", occ_id,
-                            {"schedule": row["schedule"], "template": row["template"]})):
+                            {"schedule": row["schedule"], "template": row["template"],
+                             "revision": row["draft_revision"]})):
+            if revision is not None and _stale(self.occurrence(occ_id), revision):
+                raise StaleDraft(_stale_message())
             raise LedgerError(_("occurrence {occ_id} changed meanwhile; look at 'outreach "
                                 "status'", occ_id=occ_id),
                               web=_("run #{occ_id} changed meanwhile: reload the page and look "
@@ -421,6 +428,64 @@ class PublishingService:
                               web=_("run #{occ_id} changed meanwhile: reload the page and look "
                                     "again", occ_id=occ_id))
         log(logger, logging.INFO, "rejected", occurrence=occ_id, by=actor.label(), reason=reason)
+        return self.occurrence(occ_id)
+
+    def resubmit(self, occ_id: int, by: "ActorLike", *, reason: str = "resubmitted") -> Row:
+        """Render a run's draft again from its data and ask for approval again.
+
+        For a run that has not started publishing and is within its time and grace window:
+        planned, prepared, awaiting approval or held (the draft is replaced), approved (the
+        approval is withdrawn: nobody approved the new draft) or rejected (a rejection asks
+        for changes; its reason stays on the row and in the audit log). The run is first
+        taken to planned and leased in one audited transaction, so nothing publishes or
+        approves it while its folder is rewritten; the new render gets the next revision
+        and waits for approval (or is ready, when no approval is required)."""
+        actor = actor_of(by)
+        row = self.occurrence(occ_id)
+        now = self.clock()
+        redraftable = (m.PREPARED, m.AWAITING_APPROVAL, m.APPROVED, m.HELD)
+        if row["state"] not in m.RESUBMITTABLE:
+            raise LedgerError(_("occurrence {occ_id} is {state}; only runs that have not started "
+                                "publishing can be submitted again", occ_id=occ_id,
+                                state=row["state"]))
+        if now - row["scheduled_for"] > timedelta(seconds=row["grace_seconds"]):
+            raise LedgerError(_("occurrence {occ_id} is past its publish time and grace window; "
+                                "it cannot be submitted again: make a one-off post instead",
+                                occ_id=occ_id))
+        detail = {"schedule": row["schedule"], "from": row["state"], "reason": reason}
+        lease = now + self.lease
+        if row["state"] == m.PLANNED:
+            taken = self.ledger.claim_prepare(occ_id, now, lease)
+        elif row["state"] == m.REJECTED:
+            enabled = [n for n, c in self.settings.channels.items() if c.enabled]
+            taken = self.ledger.reopen_rejected(
+                occ_id, now, lease, channels=enabled,
+                audit=audit(actor, "post.resubmit", "occurrence", occ_id,
+                            {**detail, "rejection": row["decision_reason"]}))
+        else:
+            taken = self.ledger.hold_for_change(
+                occ_id, now, lease, from_states=redraftable,
+                audit=audit(actor, "post.redraft", "occurrence", occ_id, detail))
+        if not taken:
+            raise LedgerError(_("occurrence {occ_id} is being prepared or changed right now; "
+                                "try again in a minute", occ_id=occ_id))
+        row = self.occurrence(occ_id)
+        try:
+            channels = [self.channel(d["channel"]) for d in self.ledger.deliveries([occ_id])
+                        if d["state"] == m.D_PENDING]
+            folder = draft_dir(self.settings, occ_id)
+            render_draft(self.settings, row, channels, out_dir=folder)
+        except Exception as exc:
+            # planned and free at once: the editor fixes the data and submits again
+            self.ledger.prepare_failed(occ_id, redact(str(exc))[:500], self.clock(),
+                                       retry_at=self.clock())
+            raise
+        finally:
+            self.close()
+        state = m.AWAITING_APPROVAL if row["approval_required"] else m.PREPARED
+        self.ledger.prepared(occ_id, str(folder), state, self.clock())
+        log(logger, logging.INFO, "draft rendered again", occurrence=occ_id, state=state,
+            by=actor.label())
         return self.occurrence(occ_id)
 
     def delivery(self, ref: str | int) -> Row:
@@ -504,6 +569,18 @@ class PublishingService:
             return load_draft(row["draft_dir"]).title
         except Exception:  # noqa: BLE001 - a missing draft only weakens the match
             return ""
+
+
+def _stale(row: Row, revision: int) -> bool:
+    """Whether an approval of draft ``revision`` is of a draft that is no longer current:
+    a newer render exists, or one is being made right now (back to planned after a draft)."""
+    return row["draft_revision"] != revision or (row["state"] == m.PLANNED
+                                                 and row["draft_revision"] > 0)
+
+
+def _stale_message() -> str:
+    return _("The draft changed while you were approving it. Look at the new draft, then "
+             "approve again.")
 
 
 def _ago(delta: timedelta) -> str:

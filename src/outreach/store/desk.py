@@ -21,7 +21,8 @@ from .ledger_tables import attempt, delivery, occurrence
 _OCC = (occurrence.c.id, occurrence.c.schedule, occurrence.c.key, occurrence.c.template,
         occurrence.c.scheduled_for, occurrence.c.state, occurrence.c.error,
         occurrence.c.approval_required, occurrence.c.draft_dir, occurrence.c.decided_by,
-        occurrence.c.created_by, occurrence.c.grace_seconds)
+        occurrence.c.created_by, occurrence.c.grace_seconds, occurrence.c.draft_revision,
+        occurrence.c.decided_at, occurrence.c.decision_reason)
 #: delivery columns a list needs, with its run's (SQLite parses every datetime it returns)
 _DEL = (delivery.c.id, delivery.c.occurrence_id, delivery.c.channel, delivery.c.key,
         delivery.c.state, delivery.c.attempts, delivery.c.next_attempt_at, delivery.c.url,

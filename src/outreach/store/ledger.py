@@ -58,7 +58,8 @@ class Ledger:
             scheduled_for=spec.scheduled_for, prepare_at=spec.prepare_at,
             grace_seconds=int(spec.grace.total_seconds()), approval_required=spec.approval_required,
             state=state, error=error, draft_dir=draft_dir,
-            prepared_at=now if draft_dir else None, created_by=spec.created_by, created_at=now,
+            prepared_at=now if draft_dir else None, draft_revision=1 if draft_dir else 0,
+            created_by=spec.created_by, created_at=now,
             updated_at=now)
         with self.db.begin() as conn:
             stmt = _insert(self.db, occurrence).values(**values).on_conflict_do_nothing(
@@ -192,6 +193,7 @@ class Ledger:
             conn.execute(update(occurrence).where(occurrence.c.id == occ_id,
                                                   occurrence.c.state == m.PLANNED)
                          .values(state=state, draft_dir=draft_dir, prepared_at=now,
+                                 draft_revision=occurrence.c.draft_revision + 1,
                                  lease_until=None, error=None, updated_at=now))
 
     def hold_for_change(self, occ_id: int, now: datetime, lease_until: datetime, *,
@@ -205,6 +207,26 @@ class Ledger:
                 .values(state=m.PLANNED, lease_until=lease_until, updated_at=now)).rowcount == 1
             if changed and audit is not None:
                 audit(conn)
+            return changed
+
+    def reopen_rejected(self, occ_id: int, now: datetime, lease_until: datetime, *,
+                        channels: Sequence[str], audit: Audit = None) -> bool:
+        """Take a rejected run back to planned, leased to the caller who renders it again
+        (changes requested, not final), and reopen its deliveries on ``channels`` that the
+        rejection cancelled. The rejection's reason, who and when stay on the row until the
+        next decision; False when it is no longer rejected."""
+        with self.db.begin() as conn:
+            changed = conn.execute(update(occurrence).where(
+                occurrence.c.id == occ_id, occurrence.c.state == m.REJECTED)
+                .values(state=m.PLANNED, lease_until=lease_until, error=None,
+                        updated_at=now)).rowcount == 1
+            if changed:
+                conn.execute(update(delivery).where(
+                    delivery.c.occurrence_id == occ_id, delivery.c.state == m.D_CANCELLED,
+                    delivery.c.channel.in_(list(channels)))
+                    .values(state=m.D_PENDING, error=None, updated_at=now))
+                if audit is not None:
+                    audit(conn)
             return changed
 
     def release_hold(self, occ_id: int, now: datetime) -> None:
@@ -263,14 +285,19 @@ class Ledger:
 
     def set_occurrence_state(self, occ_id: int, state: str, now: datetime, *,
                              from_states: Sequence[str], by: str | None = None,
-                             reason: str | None = None, audit: Audit = None) -> bool:
+                             reason: str | None = None, revision: int | None = None,
+                             audit: Audit = None) -> bool:
+        """A conditional state change; with ``revision``, only while the draft is still that
+        render (an approval of what the approver saw, never of a newer draft)."""
         values: dict[str, Any] = dict(state=state, updated_at=now)
         if by is not None:
             values.update(decided_by=by, decided_at=now, decision_reason=reason)
+        cond = [occurrence.c.id == occ_id, occurrence.c.state.in_(list(from_states))]
+        if revision is not None:
+            cond.append(occurrence.c.draft_revision == revision)
         with self.db.begin() as conn:
-            changed = conn.execute(update(occurrence).where(
-                occurrence.c.id == occ_id, occurrence.c.state.in_(list(from_states)))
-                .values(**values)).rowcount == 1
+            changed = conn.execute(update(occurrence).where(*cond)
+                                   .values(**values)).rowcount == 1
             if changed and audit is not None:
                 audit(conn)
             return changed

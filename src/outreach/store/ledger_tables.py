@@ -3,7 +3,7 @@
 The ledger, not the scheduler, is the record of what ran. One occurrence per
 schedule and key (the scheduled time, a feed item, a manual run), one delivery
 per occurrence and channel, one attempt row per platform call. The migrations
-``0001_ledger`` and ``0006_attempt_media`` create exactly these; change both together.
+``0001_ledger``, ``0006_attempt_media`` and ``0014_approval_version`` create exactly these; change both together.
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ occurrence = Table(
     Column("lease_until", UTCDateTime),       # a worker is rendering the draft until then
     Column("draft_dir", String(1000)),
     Column("prepared_at", UTCDateTime),
+    # renders of the draft so far; an approval names the one it saw (0014_approval_version)
+    Column("draft_revision", Integer, nullable=False, default=0, server_default="0"),
     Column("error", Text),
     Column("decided_by", String(100)),        # approval / rejection
     Column("decided_at", UTCDateTime),

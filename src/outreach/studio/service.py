@@ -279,13 +279,15 @@ class StudioService:
     def submit(self, name: str, day: date, *, actor: Actor) -> dict[str, Any]:
         """Prepare the draft of the run that publishes ``day``'s data, for approval.
 
-        Plans the occurrence in the ledger (idempotent) and renders its draft now,
-        as the daemon would at its prepare time; a draft still awaiting approval is
-        rendered again from the saved data. A run already approved or sent is left
-        alone (an error says so). Returns the occurrence row.
+        Plans the occurrence in the ledger (idempotent) and renders its draft now from the
+        saved data, as the daemon would at its prepare time, through
+        ``PublishingService.resubmit``: a draft already rendered (awaiting approval,
+        approved, or rejected with changes requested) is rendered again with the next
+        revision and waits for approval again, so nobody approves it unseen. A run that
+        started publishing or is past its grace window is left alone (an error says so).
+        Returns the occurrence row.
         """
         from ..publishing import model as pm
-        from ..publishing.drafts import draft_dir, render_draft
         from ..publishing.service import PublishingService
         from ..scheduling.runner import occurrence_for
 
@@ -307,33 +309,16 @@ class StudioService:
         try:
             occ_id = service.plan(occurrence_for(self.settings, schedule, when))
             row = service.occurrence(occ_id)
-            if row["state"] not in (pm.PLANNED, pm.AWAITING_APPROVAL, pm.PREPARED):
+            if row["state"] not in pm.RESUBMITTABLE:
                 raise DataError(_("the run of {day} is already {state}: it cannot be submitted "
                                   "again", day=day, state=row["state"]))
-            channels = [service.channel(d["channel"]) for d in service.ledger.deliveries([occ_id])
-                        if d["state"] == pm.D_PENDING]
-            folder = draft_dir(self.settings, occ_id)
-            if row["state"] == pm.PLANNED:
-                now = service.clock()
-                if not service.ledger.claim_prepare(occ_id, now, now + service.lease):
-                    raise DataError(_("the draft of {day} is being prepared right now: try "
-                                      "again in a minute", day=day))
-                try:
-                    render_draft(self.settings, row, channels)
-                except Exception as exc:
-                    # free the claim at once: the officer fixes the data and submits again
-                    service.ledger.prepare_failed(occ_id, str(exc)[:500], service.clock(),
-                                                  retry_at=service.clock())
-                    raise
-                state = pm.AWAITING_APPROVAL if row["approval_required"] else pm.PREPARED
-                service.ledger.prepared(occ_id, str(folder), state, service.clock())
-            else:
-                render_draft(self.settings, row, channels, out_dir=Path(row["draft_dir"] or folder))
-            row = service.occurrence(occ_id)
+            previous = row["state"]
+            row = service.resubmit(occ_id, actor, reason="studio")
         finally:
             service.close()
         self._audit(actor, "data.submit", f"{name}/{day}",
-                    {"occurrence": occ_id, "state": row["state"]})
+                    {"occurrence": occ_id, "state": row["state"], "from": previous,
+                     "revision": row["draft_revision"]})
         return row
 
     # -- spreadsheets -------------------------------------------------------

@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ...errors import NotFound, OutreachError
+from ...errors import NotFound, OutreachError, StaleDraft
 from ...i18n import _
 from ...publishing import desk, oneoff
 from ...users.roles import APPROVE, HANDOFF, PUBLISH, VIEW
 from .context import current_actor, form_data
-from .deskkit import back, page, service
+from .deskkit import back, int_param, page, service
 from .files import file_response, safe_path
 from .guard import requires
 
@@ -65,11 +65,16 @@ def _survey_slug(occ) -> str | None:
 def _studio_day(svc, occ) -> str | None:
     """The local day whose data the studio edits, when this run publishes a schedule's data
     file (not a one-off post or a survey call, whose data lives elsewhere) and an edit can
-    still change what goes out (not once it is approved, rejected or sent)."""
+    still change what goes out: until it starts publishing, within its grace window (an
+    approved draft submitted again waits for approval again; a rejected one is corrected
+    and submitted again)."""
+    from datetime import timedelta
+
     from ...publishing import model as m
     from ...studio.service import StudioService
 
-    if occ["state"] not in (m.PLANNED, m.PREPARED, m.AWAITING_APPROVAL):
+    if occ["state"] not in m.RESUBMITTABLE or svc.clock() - occ["scheduled_for"] > \
+            timedelta(seconds=occ["grace_seconds"]):
         return None
     schedule = StudioService(svc.settings, svc.db).schedule(occ["template"])
     if schedule is None or schedule.name != occ["schedule"]:
@@ -96,7 +101,15 @@ def slide(request: Request) -> Response:
 
 @requires(APPROVE)
 def approve(request: Request) -> Response:
-    row = service(request).approve(_occ_id(request), current_actor(request))
+    """Approve the draft revision the approver saw (the form carries it); when the draft
+    was rendered again meanwhile, back to the page, which shows the new draft."""
+    form = form_data(request)
+    revision = int_param(form.get("revision", ""), "revision") if form.get("revision") else None
+    try:
+        row = service(request).approve(_occ_id(request), current_actor(request),
+                                       revision=revision)
+    except StaleDraft as exc:
+        return back(request, "run", str(exc), "error", occ_id=_occ_id(request))
     return back(request, "run", _("Approved: it goes out at its time."), occ_id=row["id"])
 
 
@@ -140,6 +153,8 @@ def done(request: Request) -> Response:
 action_labels = {
     "post.approve": "Draft approved",
     "post.reject": "Draft rejected",
+    "post.resubmit": "Rejected draft submitted again",
+    "post.redraft": "Draft rendered again",
     "post.publish_now": "Published now",
     "delivery.retry": "Delivery sent again",
     "handoff.done": "Hand-off recorded as posted",
@@ -148,7 +163,8 @@ action_labels = {
 
 def _labels_for_extraction() -> None:  # pragma: no cover - lets the catalog test see the ids
     _("Draft approved"), _("Draft rejected"), _("Published now"), _("Delivery sent again")
-    _("Hand-off recorded as posted")
+    _("Hand-off recorded as posted"), _("Rejected draft submitted again")
+    _("Draft rendered again")
 
 
 routes = [
