@@ -27,7 +27,10 @@ from fakes.threads import ThreadsFake
 from fakes.wordpress import WordPressFake
 from fakes.youtube import YouTubeFake
 
-FAST = {"timeout": 0.25, "connect_timeout": 0.5, "retries": 0}
+# A generous read timeout: a loaded CI machine can take more than a second to answer; only
+# the two "hang" tests below shorten it (HANG), since a hung answer is what they test.
+FAST = {"timeout": 5.0, "connect_timeout": 0.5, "retries": 0}
+HANG = {"timeout": 0.5}
 
 
 @dataclass
@@ -113,7 +116,7 @@ def yt_build(fake, tmp_path, base, env=None, **kw):
     from outreach.channels.youtube import YouTubeChannel
     cfg = {"channel_id": fake.channel_id, "client_id_env": "YT_ID", "client_secret_env": "YT_SECRET",
            "refresh_token_env": "YT_REFRESH", "api_base": base + "/", "token_uri": base + "/token",
-           "timeout": 0.25, **kw}
+           "timeout": FAST["timeout"], **kw}
     return YouTubeChannel(channel_context("youtube", "youtube", cfg, env or YT_ENV, tmp_path / "var"))
 
 
@@ -295,12 +298,12 @@ def test_connection_refused_is_retryable_on_create_and_read(adapter, tmp_path):
 
 def test_read_timeout_after_sending_a_create_is_unknown(creator, tmp_path):
     with pytest.raises(UnknownOutcome):
-        run(creator, tmp_path, "create", lambda f: f.fail("hang", method="POST", path=creator.create_path) or {})
+        run(creator, tmp_path, "create", lambda f: f.fail("hang", method="POST", path=creator.create_path) or HANG)
 
 
 def test_read_timeout_on_a_read_is_retryable(adapter, tmp_path):
     with pytest.raises(Retryable):
-        run(adapter, tmp_path, "read", lambda f: f.fail("hang", method="GET", path=adapter.read_path) or {})
+        run(adapter, tmp_path, "read", lambda f: f.fail("hang", method="GET", path=adapter.read_path) or HANG)
 
 
 def test_429_with_retry_after_is_retryable_with_that_wait(adapter, tmp_path):
