@@ -68,7 +68,7 @@ def test_an_unknown_template_is_explained_in_korean(staff):
     sign_in(staff, "kim")
     response = staff.get(f"/studio/no-such-card/{DAY}")
     assert response.status_code == 400
-    assert "있는 템플릿: now-in-city" in response.text
+    assert "있는 템플릿:" in response.text and "now-in-city" in response.text
     assert "known templates" not in response.text
 
 
@@ -220,7 +220,7 @@ def test_a_tourapi_photo_that_cannot_be_fetched_is_said_in_korean(tmp_path):
     assert str(refused.value).startswith("연결하지 못했습니다 (")
 
 
-def test_the_studio_link_shows_only_while_an_edit_can_change_the_post(staff):
+def test_the_studio_link_shows_only_while_an_edit_can_change_the_post(staff, monkeypatch):
     from datetime import datetime, timezone
     from zoneinfo import ZoneInfo
 
@@ -236,6 +236,10 @@ def test_the_studio_link_shows_only_while_an_edit_can_change_the_post(staff):
     add_user(staff.ws.db, "kim", "editor")
     sign_in(staff, "kim")
     link = '<a id="studio-link" href="/studio/weekend-guide/2026-12-03">'
+    monkeypatch.setenv("OUTREACH_NOW", "2026-12-01T09:00:00+09:00")   # the Tuesday before
     assert link in staff.get(f"/runs/{occ}").text
     service.reject(occ, Actor.system("test"), "the date on slide 2 is wrong")
+    # a rejected run is corrected in the studio and submitted again, within its window
+    assert link in staff.get(f"/runs/{occ}").text
+    monkeypatch.setenv("OUTREACH_NOW", "2026-12-05T09:00:00+09:00")   # past its grace window
     assert 'id="studio-link"' not in staff.get(f"/runs/{occ}").text

@@ -305,7 +305,11 @@ class StudioService:
         target = self.data_file(name, day)
         if not target.is_file():
             raise DataError(_("save the data for {day} first", day=day), file=target)
-        service = PublishingService(self.settings, self.db)
+        from ..scheduling.clock import make_clock
+
+        # the same clock as the run pages and run-due ($OUTREACH_NOW in a rehearsal)
+        service = PublishingService(self.settings, self.db,
+                                    clock=make_clock(None, self.settings.timezone))
         try:
             occ_id = service.plan(occurrence_for(self.settings, schedule, when))
             row = service.occurrence(occ_id)
