@@ -232,6 +232,9 @@ def bench_pages(ws, repeat: int) -> dict:
     out = {}
     for who in ("chief", "road"):
         with staff_client(ws) as client:
+            from outreach.web.heap import settle_heap
+
+            settle_heap()                              # as `outreach serve` does at start-up
             sign_in(client, who)
             client.get("/inbox")                       # warm up (templates, catalogs)
             for name, params in QUEUE_CASES.items():

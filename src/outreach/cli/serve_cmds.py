@@ -70,5 +70,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                             timeout_keep_alive=5, proxy_headers=True,
                             forwarded_allow_ips=trusted_proxies(settings))
     adopt("uvicorn", "uvicorn.error", "uvicorn.access")
+    from ..web.heap import settle_heap
+
+    settle_heap()   # the start-up heap stays out of the collector's full passes
     uvicorn.Server(config).run(sockets=sockets)
     return 0
