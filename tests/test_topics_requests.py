@@ -8,9 +8,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, delete, select, update
+from schema_support import schema_diff
+from sqlalchemy import delete, select, update
 
 from outreach.errors import TopicError
 from outreach.i18n import use_language
@@ -43,23 +42,7 @@ def _audits(db, action):
 
 
 def test_declared_tables_match_the_migration(db_url):
-    db = open_database(db_url)
-    tables = ("topic_request", "worker_beat")
-    try:
-        ours = MetaData()
-        for name in tables:
-            metadata.tables[name].to_metadata(ours)
-
-        def ours_only(name, type_, parents) -> bool:
-            if type_ == "schema":
-                return True
-            return (name if type_ == "table" else parents.get("table_name")) in tables
-
-        with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"include_name": ours_only})
-            assert compare_metadata(context, ours) == []
-    finally:
-        db.dispose()
+    assert schema_diff(db_url, metadata, ("topic_request", "worker_beat")) == []
 
 
 def test_request_is_audited_and_not_queued_twice(tmp_path, db_url):

@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import AuthExpired, ChannelError, Rejected
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
-from .graph import GraphApi, expired_on, marker_line, parse_time
+from .graph import GraphApi, expired_on, find_marked, marker_line, parse_time
 from .textmatch import same_text
 from ..i18n import _
 
@@ -86,15 +86,13 @@ class FacebookChannel(Channel):
                                  files={"source": (slide.path.name, fh, mime)})
 
     def find(self, key: str) -> Receipt | None:
-        marker = marker_line(key)
-        pages = int(self.ctx.setting("find_pages", 4, type_=int))
-        for item in self.api.pages(f"{self.page_id}/posts",
-                                   {"fields": "id,message,created_time,permalink_url", "limit": 25},
-                                   max_pages=pages):
-            if marker in (item.get("message") or ""):
-                return Receipt(remote_id=item["id"],
-                               url=item.get("permalink_url") or f"https://www.facebook.com/{item['id']}")
-        return None
+        item = find_marked(self.api, f"{self.page_id}/posts", "message",
+                           "created_time,permalink_url", key,
+                           int(self.ctx.setting("find_pages", 4, type_=int)))
+        if item is None:
+            return None
+        return Receipt(remote_id=item["id"],
+                       url=item.get("permalink_url") or f"https://www.facebook.com/{item['id']}")
 
     # -- conversation -------------------------------------------------------
     def replies(self, cursor: str | None) -> ReplyBatch:

@@ -271,6 +271,18 @@ def expired_on(message: str) -> str | None:
         return None
 
 
+def find_marked(api: GraphApi, edge: str, text_field: str, fields: str, key: str,
+                max_pages: int) -> dict[str, Any] | None:
+    """The newest item on ``edge`` whose ``text_field`` carries our marker line for ``key``
+    (how Facebook, Instagram and Threads find a post whose answer was lost)."""
+    marker = marker_line(key)
+    for item in api.pages(edge, {"fields": f"id,{text_field},{fields}", "limit": 25},
+                          max_pages=max_pages):
+        if marker in (item.get(text_field) or ""):
+            return item
+    return None
+
+
 def wait_for_containers(api: GraphApi, containers: list[str], *, field: str, interval: float,
                         timeout: float, hint: str) -> None:
     """Poll media containers (Instagram ``status_code``, Threads ``status``) until FINISHED.

@@ -32,7 +32,8 @@ from ..errors import ChannelError, Rejected, Retryable
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch, Slide
 from .base import Channel, ChannelContext
 from .facebook import graph_checks
-from .graph import GraphApi, marker_line, parse_time, public_media_url, wait_for_containers
+from .graph import (GraphApi, find_marked, marker_line, parse_time, public_media_url,
+                    wait_for_containers)
 from ..i18n import _
 
 REQUIRED_SCOPES = ("instagram_basic", "instagram_content_publish", "instagram_manage_comments")
@@ -113,13 +114,9 @@ class InstagramChannel(Channel):
                             timeout=float(self.ctx.setting("poll_timeout", 120, type_=(int, float))))
 
     def find(self, key: str) -> Receipt | None:
-        marker = marker_line(key)
-        for item in self.api.pages(f"{self.ig_user_id}/media",
-                                   {"fields": "id,caption,permalink,timestamp", "limit": 25},
-                                   max_pages=int(self.ctx.setting("find_pages", 4, type_=int))):
-            if marker in (item.get("caption") or ""):
-                return Receipt(remote_id=item["id"], url=item.get("permalink"))
-        return None
+        item = find_marked(self.api, f"{self.ig_user_id}/media", "caption", "permalink,timestamp",
+                           key, int(self.ctx.setting("find_pages", 4, type_=int)))
+        return Receipt(remote_id=item["id"], url=item.get("permalink")) if item else None
 
     # -- conversation -------------------------------------------------------
     def replies(self, cursor: str | None) -> ReplyBatch:

@@ -38,7 +38,8 @@ from ..errors import ChannelError, Rejected, Retryable
 from ..i18n import _
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
-from .graph import GraphApi, marker_line, parse_time, public_media_url, wait_for_containers
+from .graph import (GraphApi, find_marked, marker_line, parse_time, public_media_url,
+                    wait_for_containers)
 
 THREADS_HOST = "https://graph.threads.net"
 THREADS_VERSION = "v1.0"
@@ -133,13 +134,9 @@ class ThreadsChannel(Channel):
         return used, total
 
     def find(self, key: str) -> Receipt | None:
-        marker = marker_line(key)
-        for item in self.api.pages(f"{self.user_id}/threads",
-                                   {"fields": "id,text,permalink,timestamp", "limit": 25},
-                                   max_pages=int(self.ctx.setting("find_pages", 4, type_=int))):
-            if marker in (item.get("text") or ""):
-                return Receipt(remote_id=item["id"], url=item.get("permalink"))
-        return None
+        item = find_marked(self.api, f"{self.user_id}/threads", "text", "permalink,timestamp",
+                           key, int(self.ctx.setting("find_pages", 4, type_=int)))
+        return Receipt(remote_id=item["id"], url=item.get("permalink")) if item else None
 
     # -- conversation -------------------------------------------------------
     def replies(self, cursor: str | None) -> ReplyBatch:
