@@ -56,3 +56,15 @@ def test_pages_and_bad_input(staff):
     ok = post(staff, f"/topics/{run}/choose", {"key": g1, "chosen": "1"}, page="/topics")
     assert ok.status_code == 303
     assert service.run_view(ws.db, run).groups[0].chosen
+
+
+def test_messages_name_a_group_as_the_page_does_not_by_its_internal_key(staff):
+    ws = staff.ws
+    run = _seed(ws)
+    add_user(ws.db, "editor1", "editor")
+    sign_in(staff, "editor1")
+    group = service.run_view(ws.db, run).groups[0]
+    ok = post(staff, f"/topics/{run}/choose", {"key": group.key, "chosen": "1"}, page="/topics")
+    page = staff.get(ok.headers["location"]).text
+    assert f"chosen for the broadcast: {group.name}" in page
+    assert f"chosen for the broadcast: {group.key}<" not in page

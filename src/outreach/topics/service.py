@@ -208,7 +208,7 @@ def run_view(db, run_id: int | None = None, *, with_members: bool = False) -> Ru
     for g in groups:
         keywords = [k for k in g.keywords.split(" · ") if k]
         views.append(GroupView(
-            id=g.id, key=g.key, name=g.label or " · ".join(keywords[:3]) or g.key,
+            id=g.id, key=g.key, name=_name(g, keywords),
             keywords=keywords, citizens=g.citizens, messages=g.messages,
             departments=json.loads(g.departments or "{}"),
             representatives=[(i, mask(texts[i].text)) for i in json.loads(g.representatives)
@@ -251,6 +251,19 @@ def group_items(db, run_id: int, key: str) -> list[tuple[int, str, str]]:
 
 
 # -- edits ------------------------------------------------------------------------------------
+
+
+def _name(g, keywords: list[str]) -> str:
+    """What staff call a group: the name they gave it, else its first three key words."""
+    return g.label or " · ".join(keywords[:3]) or g.key
+
+
+def group_names(db, run_id: int, keys: Sequence[str]) -> str:
+    """The groups ``keys`` by the names staff see on the page (for messages), in order."""
+    with db.read() as conn:
+        rows = [store.group(conn, run_id, k) for k in keys]
+    return ", ".join(_name(g, [k for k in g.keywords.split(" · ") if k]) if g else k
+                     for g, k in zip(rows, keys))
 
 
 def _group(conn, run_id: int, key: str):

@@ -191,8 +191,10 @@ async def merge(request: Request) -> Response:
         keys = [k for k in form.getlist("group") if k]
         if len(keys) < 2:
             raise OutreachError(_("tick at least two groups to merge"))
+        sources = service.group_names(db, run, keys[1:])   # before they are merged away
         service.merge(db, run, keys[0], keys[1:], actor)
-        return _("merged {sources} into {target}", sources=", ".join(keys[1:]), target=keys[0])
+        return _("merged {sources} into {target}", sources=sources,
+                 target=service.group_names(db, run, keys[:1]))
     return await _act(request, do)
 
 
@@ -202,7 +204,8 @@ async def split(request: Request) -> Response:
         items = [int_param(i, "item") for i in form.getlist("item")]
         key = service.split(db, run, str(form.get("key", "")), items, actor,
                             str(form.get("name", "")))
-        return _("moved {n} message(s) into new group {key}", n=len(items), key=key)
+        return _("moved {n} message(s) into new group {key}", n=len(items),
+                 key=service.group_names(db, run, [key]))
     return await _act(request, do)
 
 
@@ -211,7 +214,7 @@ async def rename(request: Request) -> Response:
     def do(db, run, form, actor):
         key = str(form.get("key", ""))
         service.rename(db, run, key, str(form.get("name", "")), actor)
-        return _("renamed {key}", key=key)
+        return _("renamed {key}", key=service.group_names(db, run, [key]))
     return await _act(request, do)
 
 
@@ -221,8 +224,9 @@ async def choose(request: Request) -> Response:
         key = str(form.get("key", ""))
         chosen = form.get("chosen") == "1"
         service.choose(db, run, key, chosen, actor)
-        return (_("chosen for the broadcast: {keys}", keys=key) if chosen
-                else _("unmarked {keys}", keys=key))
+        name = service.group_names(db, run, [key])
+        return (_("chosen for the broadcast: {keys}", keys=name) if chosen
+                else _("unmarked {keys}", keys=name))
     return await _act(request, do)
 
 
@@ -232,7 +236,7 @@ async def answer(request: Request) -> Response:
         key = str(form.get("key", ""))
         service.settle(db, run, key, actor, covered=form.get("covered") == "1",
                        answer=str(form.get("answer", "")))
-        return _("saved {key}", key=key)
+        return _("saved {key}", key=service.group_names(db, run, [key]))
     return await _act(request, do)
 
 
