@@ -104,3 +104,29 @@ def test_triage_preview(ws, capsys, monkeypatch):
                        capsys=capsys)
     assert code == 0 and "분류: 제설" in out and "안전총괄과" in out
     assert "개인정보 노출" in out and "010-****-2222" in out and "보이는 글: " in out
+
+
+@pytest.mark.parametrize("name, args, text, line, words", [
+    ("replies.yaml", ("inbox", "reply", "1", "--saved", "접수"),
+     "접수: 접수되었습니다: {ticket}\n", 1, "a ':' followed by a space is not allowed here"),
+    ("rules.yaml", ("inbox", "triage", "도로가 파였어요"),
+     "categories:\n\t- name: 도로\n", 2, "the line is indented with a tab"),
+])
+def test_a_yaml_syntax_error_in_an_inbox_file_says_what_to_do(ws, capsys, name, args, text, line,
+                                                              words):
+    root, _ = ws
+    (root / "inbox" / name).write_text(text, encoding="utf-8")
+    code, _, err = run(root, *args, capsys=capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert f"{name}:{line}: not valid YAML: {words}" in err
+    assert "mapping values" not in err and "cannot start any token" not in err
+
+
+def test_a_yaml_syntax_error_in_an_inbox_file_is_explained_in_korean(ws, capsys, monkeypatch):
+    monkeypatch.setenv("OUTREACH_LANGUAGE", "ko")
+    root, _ = ws
+    (root / "inbox" / "replies.yaml").write_text("접수: 접수되었습니다: {ticket}\n",
+                                                 encoding="utf-8")
+    code, _, err = run(root, "inbox", "reply", "1", "--saved", "접수", capsys=capsys)
+    assert code == 2 and "replies.yaml:1: 올바른 YAML이 아닙니다: " in err
+    assert "값 안에 ': '가 있으면 값을 따옴표" in err and "mapping values" not in err

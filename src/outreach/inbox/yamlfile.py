@@ -9,6 +9,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..i18n import _, gettext
+from ..render import yamlsrc
 from ..render.yamlsrc import StaffMistake, construct_timestamp
 
 
@@ -62,7 +63,8 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
 
 
 def load_yaml(path: Path) -> Any:
-    """The parsed file; ConfigError naming the file and line when it is not valid YAML."""
+    """The parsed file; ConfigError naming the file, line and what to do when it is not
+    valid YAML (worded as for card templates and schedules)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -70,12 +72,4 @@ def load_yaml(path: Path) -> Any:
                           file=path) from None
     except UnicodeDecodeError:
         raise ConfigError(_("not UTF-8 text: save the file as UTF-8"), file=path) from None
-    try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
-    except StaffMistake as exc:
-        raise ConfigError(str(exc.problem), file=path, line=exc.problem_mark.line + 1) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(_("not valid YAML ({problem}): fix the syntax", problem=problem), file=path,
-                          line=mark.line + 1 if mark else None) from None
+    return yamlsrc.parse(text, path, ConfigError, loader=_Loader)  # type: ignore[arg-type]

@@ -93,10 +93,13 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
 
 
-def parse(text: str, file: Path | str, error: type[TemplateError] = TemplateError) -> Any:
-    """Parse YAML text; a syntax error becomes one TemplateError with file and line."""
+def parse(text: str, file: Path | str, error: type[TemplateError] = TemplateError,
+          loader: type = _Loader) -> Any:
+    """Parse YAML text; a syntax error becomes one ``error`` with file and line, its
+    problem explained in words staff can act on (``yamlproblems.explain``). ``loader``:
+    a SafeLoader subclass building other line-keeping containers (the inbox's)."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
     except StaffMistake as exc:
         mark = exc.problem_mark
         raise error(str(exc.problem), file=file, line=mark.line + 1 if mark else None) from None
