@@ -20,7 +20,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ...config import KNOWN_KEYS, Settings
+from ...config import Settings
 from ...errors import ConfigError
 from ...store.db import Database
 from ...users.sessions import SessionPolicy
@@ -66,22 +66,6 @@ def action_labels() -> dict[str, str]:
     return labels
 
 
-WEB_KEYS = KNOWN_KEYS["web"] or frozenset()     # one list, in config.KNOWN_KEYS
-
-
-def check_web_section(settings: Settings) -> None:
-    """Refuse a misspelt ``[web]`` key instead of silently using the default."""
-    unknown = sorted(set(settings.section("web")) - WEB_KEYS)
-    if unknown:
-        from ...config import line_of
-
-        text = settings.file.read_text(encoding="utf-8") if settings.file else ""
-        raise ConfigError(f"unknown setting; [web] knows {', '.join(sorted(WEB_KEYS))}",
-                          file=settings.file or "outreach.toml",
-                          line=line_of(text, unknown[0], "web") if text else None,
-                          key=f"web.{unknown[0]}")
-
-
 def _secure_cookies(settings: Settings) -> bool | None:
     value = settings.section("web").get("secure_cookies", "auto")
     if value == "auto":
@@ -105,7 +89,6 @@ def create_staff_app(settings: Settings, db: Database) -> Starlette:
     """The staff app (pages, sign-in, static files) over ``db``."""
     from .render import error_response, make_environment
 
-    check_web_section(settings)
     version = _static_version()
     state = StaffState(settings=settings, db=db, policy=SessionPolicy.from_settings(settings),
                        secure_cookies=_secure_cookies(settings),
