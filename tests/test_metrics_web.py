@@ -47,3 +47,27 @@ def test_month_page_post_page_and_workbook(staff):
 
 def test_pages_need_a_sign_in(staff):
     assert staff.get("/metrics").status_code in (302, 303)
+
+
+def test_the_page_and_the_report_file_share_one_stylesheet(staff, tmp_path):
+    import re
+
+    from outreach.metrics.report import monthly_report
+    from outreach.metrics.report_files import write_report
+
+    add_user(staff.ws.db, "viewer1", "viewer")
+    seed(staff.ws.db)
+    sign_in(staff, "viewer1")
+    for path in ("/metrics?month=2026-11", "/metrics/posts/1"):
+        links = re.findall(r'<link rel="stylesheet" href="(/static/report\.css\?v=\w+)"',
+                           staff.get(path).text)
+        assert len(links) == 1, path
+    served = staff.get(links[0])
+    assert served.status_code == 200 and ".report h2 {" in served.text
+    assert "@media print" in served.text and "nav, header, .no-print" in served.text
+    report = monthly_report(staff.ws.settings, staff.ws.db, "2026-11",
+                            now=datetime(2026, 11, 30, 12, tzinfo=KST))
+    html = write_report(report, tmp_path)[0].read_text(encoding="utf-8")
+    style = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    assert served.text in style                      # the file holds the served rules as is
+    assert "body {" in style and "body {" not in served.text   # the page keeps app.css's body

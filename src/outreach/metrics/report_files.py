@@ -15,6 +15,8 @@ from .charts import bar_chart
 from .report import MonthlyReport
 
 TEMPLATES = Path(__file__).parent / "templates"
+#: the report's stylesheet, shared with the staff app (served as /static/report.css)
+STATIC = Path(__file__).parent / "static"
 
 
 def charts(report: MonthlyReport) -> dict[str, bytes]:
@@ -83,7 +85,8 @@ def write_report(report: MonthlyReport, out_dir: Path, tz: Any = None) -> list[P
             src[f"cover_{top.post}"] = path.name
             files.append(path)
     body = html_body(report, src, tz)
-    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    css = "\n".join((folder / name).read_text(encoding="utf-8")
+                    for folder, name in ((TEMPLATES, "report_page.css"), (STATIC, "report.css")))
     page = (f'<!doctype html>\n<html lang="ko"><head><meta charset="utf-8">'
             f"<title>{_('Monthly outreach report')} {report.period.label}</title>"
             f"<style>{css}</style></head><body>{body}</body></html>\n")

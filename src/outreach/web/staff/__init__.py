@@ -76,9 +76,15 @@ def _secure_cookies(settings: Settings) -> bool | None:
                       file=settings.file or "outreach.toml", key="web.secure_cookies")
 
 
-def _static_version() -> str:
+def _static_files() -> StaticFiles:
+    """/static: the app's own files, and the monthly report's stylesheet, which lives with
+    the report (outreach/metrics/static/report.css: the report file inlines it too)."""
+    return StaticFiles(directory=STATIC, packages=[("outreach.metrics", "static")])
+
+
+def _static_version(files: StaticFiles) -> str:
     digest = hashlib.sha256()
-    for path in sorted(STATIC.rglob("*")):
+    for path in sorted(p for folder in files.all_directories for p in Path(folder).rglob("*")):
         if path.is_file():
             digest.update(path.name.encode())
             digest.update(str(path.stat().st_mtime_ns).encode())
@@ -89,12 +95,13 @@ def create_staff_app(settings: Settings, db: Database) -> Starlette:
     """The staff app (pages, sign-in, static files) over ``db``."""
     from .render import error_response, make_environment
 
-    version = _static_version()
+    static_files = _static_files()
+    version = _static_version(static_files)
     state = StaffState(settings=settings, db=db, policy=SessionPolicy.from_settings(settings),
                        secure_cookies=_secure_cookies(settings),
                        templates=make_environment(version), static_version=version)
     routes = page_routes()
-    routes.append(Mount("/static", app=StaticFiles(directory=STATIC), name="static"))
+    routes.append(Mount("/static", app=static_files, name="static"))
 
     async def not_found(request: Request, exc: Exception) -> Response:
         from ...i18n import _, use_language
