@@ -1,4 +1,4 @@
-"""Meta Graph API plumbing shared by the Facebook Page and Instagram channels.
+"""Meta Graph API plumbing shared by the Facebook Page, Instagram and Threads channels.
 
 Why shared: both speak to graph.facebook.com with the same token style, the
 same error body (``{"error": {"code", "error_subcode", "message", ...}}``),
@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 import requests
 
 from ..errors import AuthExpired, ChannelError, Rejected, Retryable, UnknownOutcome
+from ..model import Receipt
 from .base import ChannelContext
 from .http import HttpClient, client_from, retry_after
 from ..i18n import _
@@ -314,6 +315,57 @@ def wait_for_containers(api: GraphApi, containers: list[str], *, field: str, int
                             channel=api.ctx.name, retry_after=60)
         if pending:
             time.sleep(interval)
+
+
+class MediaContainers:
+    """Meta's two-step publishing, shared by Instagram and Threads (docs:
+    instagram-platform/content-publishing, threads/posts): create media containers on
+    ``node`` (``{ig-user-id}/media``, ``{user-id}/threads``), wait until each is FINISHED
+    (``wait_for_containers``; ``status_field`` is Instagram's ``status_code`` or Threads'
+    ``status``), then ``POST {node}_publish`` ``creation_id``: the one call that makes a
+    post public. ``poll_interval`` / ``poll_timeout`` come from the channel's settings
+    when it waits; ``poll_timeout`` is the platform's default."""
+
+    def __init__(self, api: GraphApi, node: str, *, status_field: str,
+                 poll_timeout: float) -> None:
+        self.api, self.node, self.status_field = api, node, status_field
+        self.default_timeout = poll_timeout
+
+    def wait(self, containers: list[str]) -> None:
+        setting = self.api.ctx.setting
+        wait_for_containers(
+            self.api, containers, field=self.status_field,
+            hint=_("check that the image URL is public and the image is a JPEG or PNG under 8 MB"),
+            interval=float(setting("poll_interval", 2.0, type_=(int, float))),
+            timeout=float(setting("poll_timeout", self.default_timeout, type_=(int, float))))
+
+    def create(self, fields: Mapping[str, Any]) -> str:
+        """One container, waited for; its id (nothing is public yet)."""
+        container = self.api.post(self.node, fields, create=False)["id"]
+        self.wait([container])
+        return container
+
+    def carousel(self, items: list[Mapping[str, Any]], fields: Mapping[str, Any]) -> str:
+        """A carousel container: each of ``items`` created as a carousel item and all waited
+        for, then the carousel itself (``fields`` + its children), waited for; its id."""
+        children = [self.api.post(self.node, {**item, "is_carousel_item": "true"},
+                                  create=False)["id"] for item in items]
+        self.wait(children)
+        return self.create({**fields, "children": ",".join(children)})
+
+    def publish(self, container: str) -> str:
+        """Make ``container`` public; the new media's id."""
+        return self.api.post(f"{self.node}_publish", {"creation_id": container})["id"]
+
+    def published(self, container: str, *, images: int) -> Receipt:
+        """``publish`` and the post's permalink (None when reading it fails: the post is out
+        all the same)."""
+        media_id = self.publish(container)
+        try:
+            url = self.api.get(media_id, {"fields": "permalink"}).get("permalink")
+        except ChannelError:
+            url = None
+        return Receipt(remote_id=media_id, url=url, extra={"images": images})
 
 
 def public_media_url(ctx: ChannelContext, public_base_url: str, path: Any, platform: str) -> str:

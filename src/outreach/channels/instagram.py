@@ -32,8 +32,8 @@ from ..errors import ChannelError, Rejected, Retryable
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch, Slide
 from .base import Channel, ChannelContext
 from .facebook import graph_checks
-from .graph import (GraphApi, find_marked, marker_line, parse_time, public_media_url,
-                    wait_for_containers)
+from .graph import (GraphApi, MediaContainers, find_marked, marker_line, parse_time,
+                    public_media_url)
 from ..i18n import _
 
 REQUIRED_SCOPES = ("instagram_basic", "instagram_content_publish", "instagram_manage_comments")
@@ -56,6 +56,8 @@ class InstagramChannel(Channel):
         self.ig_user_id = str(ctx.setting("ig_user_id", required=True, type_=(str, int)))
         self.public_base_url = str(ctx.setting("public_base_url", "", type_=str)).rstrip("/")
         self.api = GraphApi(ctx, token_key="token_env", platform="Instagram")
+        self.media = MediaContainers(self.api, f"{self.ig_user_id}/media",
+                                     status_field="status_code", poll_timeout=120)
         self._username: str | None = None
 
     # -- publishing ---------------------------------------------------------
@@ -71,25 +73,12 @@ class InstagramChannel(Channel):
         if self.ctx.setting("mark_posts", True, type_=bool):
             caption = f"{caption}\n\n{marker_line(key)}"
         self._check_quota()
-        ig = self.ig_user_id
         if len(urls) == 1:
-            container = self.api.post(f"{ig}/media", {"image_url": urls[0], "caption": caption},
-                                      create=False)["id"]
-            self._wait([container])
+            container = self.media.create({"image_url": urls[0], "caption": caption})
         else:
-            children = [self.api.post(f"{ig}/media", {"image_url": u, "is_carousel_item": "true"},
-                                      create=False)["id"] for u in urls]
-            self._wait(children)
-            container = self.api.post(f"{ig}/media", {"media_type": "CAROUSEL", "caption": caption,
-                                                      "children": ",".join(children)},
-                                      create=False)["id"]
-            self._wait([container])
-        media_id = self.api.post(f"{ig}/media_publish", {"creation_id": container})["id"]
-        try:
-            url = self.api.get(media_id, {"fields": "permalink"}).get("permalink")
-        except ChannelError:
-            url = None   # published all the same; the permalink is a nicety
-        return Receipt(remote_id=media_id, url=url, extra={"images": len(urls)})
+            container = self.media.carousel([{"image_url": u} for u in urls],
+                                            {"media_type": "CAROUSEL", "caption": caption})
+        return self.media.published(container, images=len(urls))
 
     def media_url(self, slide: Slide) -> str:
         """The public address Meta will fetch ``slide`` from."""
@@ -106,12 +95,6 @@ class InstagramChannel(Channel):
             raise Retryable(_("Instagram publishing quota used up ({used} of {total} posts in "
                               "24 hours)", used=used, total=total),
                             channel=self.name, retry_after=3600)
-
-    def _wait(self, containers: list[str]) -> None:
-        hint = _("check that the image URL is public and the image is a JPEG or PNG under 8 MB")
-        wait_for_containers(self.api, containers, field="status_code", hint=hint,
-                            interval=float(self.ctx.setting("poll_interval", 2.0, type_=(int, float))),
-                            timeout=float(self.ctx.setting("poll_timeout", 120, type_=(int, float))))
 
     def find(self, key: str) -> Receipt | None:
         item = find_marked(self.api, f"{self.ig_user_id}/media", "caption", "permalink,timestamp",

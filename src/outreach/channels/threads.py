@@ -38,8 +38,8 @@ from ..errors import ChannelError, Rejected, Retryable
 from ..i18n import _
 from ..model import Capability, CheckResult, Limits, Receipt, RenderedPost, Reply, ReplyBatch
 from .base import Channel, ChannelContext
-from .graph import (GraphApi, find_marked, marker_line, parse_time, public_media_url,
-                    wait_for_containers)
+from .graph import (GraphApi, MediaContainers, find_marked, marker_line, parse_time,
+                    public_media_url)
 
 THREADS_HOST = "https://graph.threads.net"
 THREADS_VERSION = "v1.0"
@@ -64,6 +64,8 @@ class ThreadsChannel(Channel):
         self.public_base_url = str(ctx.setting("public_base_url", "", type_=str)).rstrip("/")
         self.api = GraphApi(ctx, token_key="token_env", platform="Threads", host=THREADS_HOST,
                             default_version=THREADS_VERSION)
+        self.media = MediaContainers(self.api, f"{self.user_id}/threads", status_field="status",
+                                     poll_timeout=300)
         self._username: str | None = None
 
     # -- publishing ---------------------------------------------------------
@@ -86,35 +88,14 @@ class ThreadsChannel(Channel):
         text = self.caption(post, key)
         urls = [public_media_url(self.ctx, self.public_base_url, s.path, "Threads") for s in post.slides]
         self.quota()
-        node = f"{self.user_id}/threads"
         if not urls:
-            container = self._container({"media_type": "TEXT", "text": text})
+            container = self.media.create({"media_type": "TEXT", "text": text})
         elif len(urls) == 1:
-            container = self._container({"media_type": "IMAGE", "image_url": urls[0], "text": text})
+            container = self.media.create({"media_type": "IMAGE", "image_url": urls[0], "text": text})
         else:
-            children = [self.api.post(node, {"media_type": "IMAGE", "image_url": u,
-                                             "is_carousel_item": "true"}, create=False)["id"]
-                        for u in urls]
-            self._wait(children)
-            container = self._container({"media_type": "CAROUSEL", "children": ",".join(children),
-                                         "text": text})
-        media_id = self.api.post(f"{self.user_id}/threads_publish", {"creation_id": container})["id"]
-        try:
-            url = self.api.get(media_id, {"fields": "permalink"}).get("permalink")
-        except ChannelError:
-            url = None   # published all the same
-        return Receipt(remote_id=media_id, url=url, extra={"images": len(urls)})
-
-    def _container(self, fields: dict[str, str]) -> str:
-        container = self.api.post(f"{self.user_id}/threads", fields, create=False)["id"]
-        self._wait([container])
-        return container
-
-    def _wait(self, containers: list[str]) -> None:
-        hint = _("check that the image URL is public and the image is a JPEG or PNG under 8 MB")
-        wait_for_containers(self.api, containers, field="status", hint=hint,
-                            interval=float(self.ctx.setting("poll_interval", 2.0, type_=(int, float))),
-                            timeout=float(self.ctx.setting("poll_timeout", 300, type_=(int, float))))
+            container = self.media.carousel([{"media_type": "IMAGE", "image_url": u} for u in urls],
+                                            {"media_type": "CAROUSEL", "text": text})
+        return self.media.published(container, images=len(urls))
 
     def quota(self, *, replies: bool = False) -> tuple[int, int]:
         """(used, total) of the rolling 24-hour quota; Retryable when it is used up."""
@@ -200,9 +181,9 @@ class ThreadsChannel(Channel):
         if found:
             return found
         self.quota(replies=True)
-        container = self._container({"media_type": "TEXT", "text": text, "reply_to_id": to.remote_id})
-        answer = self.api.post(f"{self.user_id}/threads_publish", {"creation_id": container})
-        return Receipt(remote_id=answer["id"])
+        container = self.media.create({"media_type": "TEXT", "text": text,
+                                       "reply_to_id": to.remote_id})
+        return Receipt(remote_id=self.media.publish(container))
 
     def hide(self, to: Reply) -> None:
         answer = self.api.post(f"{to.remote_id}/manage_reply", {"hide": "true"}, create=False)
