@@ -113,7 +113,7 @@ FROM g JOIN bench_texts t ON t.id = g.i % {len(rows)}""")
                 values.append((i, t, c, d, grams, body))
             conn.exec_driver_sql("INSERT INTO bench_texts VALUES (%s, %s, %s, %s, %s, %s)", values)
             for name in ("ix_inbox_search_grams", "ix_inbox_items_categories",
-                         "ix_inbox_items_flags"):
+                         "ix_inbox_items_flags", "ix_inbox_items_open_dept_category"):
                 conn.exec_driver_sql(f"DROP INDEX {name}")
             kinds = "(ARRAY[" + ",".join(f"'{k}'" for k in KINDS) + "])[1 + g.i % 20]"
             start = START.strftime("%Y-%m-%d %H:%M:%S")
@@ -144,6 +144,12 @@ FROM generate_series(1, {n}) AS g(i) JOIN bench_texts t ON t.id = g.i % {len(row
                                  "USING gin (string_to_array(categories, ','))")
             conn.exec_driver_sql("CREATE INDEX ix_inbox_items_flags ON inbox_items "
                                  "USING gin (string_to_array(flags, ','))")
+            from outreach.store.inbox_queries import _OPEN_SQL, DEPT_CATEGORY_SQL
+
+            # as migration 0015 builds it
+            conn.exec_driver_sql(f"CREATE INDEX ix_inbox_items_open_dept_category ON inbox_items "
+                                 f"USING gin ({DEPT_CATEGORY_SQL}) WHERE "
+                                 f"{_OPEN_SQL.replace('inbox_items.', '')}")
     if db.is_sqlite:
         with db.begin() as conn:
             conn.exec_driver_sql("ANALYZE")

@@ -16,7 +16,8 @@ from sqlalchemy import Connection, and_, func, insert, literal_column, or_, sele
     update
 from sqlalchemy.engine import Row
 
-from .inbox import OPEN_STATUSES, _fts5_query, _has, _pg_search, RECENT_WINDOW, to_db, utcnow
+from .inbox import OPEN_STATUSES, _fts5_query, _has, _like_escape, _pg_search, \
+    RECENT_WINDOW, to_db, utcnow
 from .inbox_tables import inbox_items
 from .inbox_transfer_tables import (inbox_department_time, inbox_overdue_notices,
                                     inbox_transfers)
@@ -26,6 +27,10 @@ from .inbox_transfer_tables import (inbox_department_time, inbox_overdue_notices
 # index, so both databases read the queue in this order straight from the index.
 NEXT_DUE_SQL = "(CASE WHEN first_answered_at IS NULL THEN first_due_at ELSE resolve_due_at END)"
 _OPEN_SQL = "inbox_items.status IN ('new', 'open', 'answered') AND inbox_items.deleted_at IS NULL"
+# PostgreSQL: one key per (department, category) of an item, "도로과:주차". Written exactly
+# as in migration 0015's partial GIN index over open items, so the planner uses it.
+DEPT_CATEGORY_SQL = ("string_to_array(coalesce(assignee, '') || ':' || replace(categories, "
+                     "',', ',' || coalesce(assignee, '') || ':'), ',')")
 
 
 def has_kind() -> bool:
@@ -126,8 +131,9 @@ def queue_page(conn: Connection, f: QueueFilter) -> tuple[list[Row], int | None]
         conds.append(c.assignee_user_id.is_(None))
     if f.channel:
         conds.append(c.channel == f.channel)
-    if f.category:
-        conds.append(_has(conn, "categories", f.category))
+    category = _has(conn, "categories", f.category) if f.category else None
+    if category is not None:
+        conds.append(category)
     if f.kind and has_kind():
         conds.append(c["kind"] == f.kind)
     if f.flag:
@@ -168,29 +174,64 @@ def queue_page(conn: Connection, f: QueueFilter) -> tuple[list[Row], int | None]
         order = [c.id.desc()]
         narrow = f.category or f.flag or f.kind or f.channel
         if conn.dialect.name == "postgresql" and narrow and f.offset == 0:
-            return _pg_newest(conn, stmt, conds, f.limit, f.cursor), None
+            return _pg_newest(conn, stmt, conds, f.limit, f.cursor, _dept_category(f),
+                              category), None
     stmt = stmt.where(*conds).order_by(*order).limit(f.limit).offset(f.offset)
     return list(conn.execute(stmt)), None
 
 
-def _pg_newest(conn: Connection, stmt, conds: list, limit: int, cursor: int | None = None
-               ) -> list[Row]:
+def _pg_newest(conn: Connection, stmt, conds: list, limit: int, cursor: int | None = None,
+               keys: tuple[Any, Any] | None = None, category: Any = None) -> list[Row]:
     """Newest first under narrowing filters on PostgreSQL. The planner multiplies the
     filters' selectivities as if independent, so for "category 주차 in 도로과" (which
     never meet) it walks the newest items through the primary key and reads the whole
     table. So: the newest ``RECENT_WINDOW`` items first (a common match fills the page at
-    once); otherwise all matches through the indexes (bitmap: GIN categories x
-    department), materialised, then the newest of them."""
+    once); otherwise all matches through the indexes, materialised, then the newest of
+    them. ``keys`` (a category in known departments among open items, ``_dept_category``)
+    reads exactly the items of those departments with the category from migration 0015's
+    index, its LIKE test replacing ``category`` (the ``_has`` condition in ``conds``);
+    without it, a bitmap of the category's GIN index and the department's."""
     c = inbox_items.c
     newest = cursor or conn.execute(select(c.id).order_by(c.id.desc()).limit(1)).scalar() or 0
     recent = list(conn.execute(stmt.where(*conds, c.id > newest - RECENT_WINDOW)
                                .order_by(c.id.desc()).limit(limit)))
     if len(recent) >= limit:
         return recent
-    matches = select(c.id).where(*conds).cte("matches").prefix_with("MATERIALIZED")
+    where = list(conds) if keys is None else \
+        [*(cond for cond in conds if cond is not category), literal_column(_OPEN_SQL), *keys]
+    matches = select(c.id).where(*where).cte("matches").prefix_with("MATERIALIZED")
     ids = select(matches.c.id).order_by(matches.c.id.desc()).limit(limit).scalar_subquery()
     return list(conn.execute(select(inbox_items).where(c.id.in_(ids))
                              .order_by(c.id.desc())))
+
+
+def _dept_category(f: QueueFilter) -> tuple[Any, Any] | None:
+    """For "category X" among the open items of known departments (an officer's, or the
+    one picked): the condition on migration 0015's index and the category's own test
+    without an index, which replaces ``_has``'s (or None: no such filter). The index
+    condition is implied by the queue's own conditions (department, category, open
+    statuses), so the rows are the same; it only lets PostgreSQL read just the items
+    holding a key "department:X" (a category absent from the officer's departments:
+    none) instead of every item with the category or every open item of the
+    departments. The category itself is tested by ``LIKE '%,X,%'`` (for a name without
+    a comma the same test as ``_has``'s array containment) so that PostgreSQL does not
+    also build a bitmap of every item with the category (175,000 for "주차") to AND
+    with the index's few."""
+    from sqlalchemy import text
+
+    if not f.category or "," in f.category or not _open_only(f.statuses):
+        return None
+    departments = set(f.departments) if f.departments is not None else None
+    if f.department:
+        departments = {f.department} & departments if departments is not None \
+            else {f.department}
+    if not departments:
+        return None
+    keys = sorted(f"{d}:{f.category}" for d in departments)
+    return (text(f"{DEPT_CATEGORY_SQL} && CAST(:dept_category_keys AS text[])"
+                 ).bindparams(dept_category_keys=keys),
+            literal_column("',' || inbox_items.categories || ','").like(
+                f"%,{_like_escape(f.category)},%", escape="\\"))
 
 
 # A search page looks through at most this many item numbers below its cursor, so a word
