@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import SurveyError
 from ..i18n import _, format_datetime
 from ..logs import log
+from ..publishing.model import SURVEY
 from ..store import surveys as store
 from ..store.surveys import SurveyRecord
 from ..users.audit import Actor, record
@@ -25,8 +26,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("outreach.surveys")
 
-#: the ledger's schedule name for survey calls (like ``post`` for one-off posts)
-SCHEDULE = "survey"
+#: the ledger's schedule name for survey calls (like ``post`` for one-off posts); one
+#: constant with the reserved names schedules/*.yaml may not take
+SCHEDULE = SURVEY
 
 
 def occurrence_key(survey: SurveyRecord) -> str:
