@@ -56,6 +56,10 @@ class OutreachError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def web_text(self) -> str:
+        """What a web page shows: the ``web`` sentence when there is one, else the line."""
+        return self.web or str(self)
+
 
 def _where(file: object | None, line: int | None = None, key: str | None = None) -> str:
     """Format 'file:line: key: ' so every message starts with where to look."""

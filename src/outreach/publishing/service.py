@@ -445,13 +445,23 @@ class PublishingService:
         now = self.clock()
         redraftable = (m.PREPARED, m.AWAITING_APPROVAL, m.APPROVED, m.HELD)
         if row["state"] not in m.RESUBMITTABLE:
+            from .desk import occurrence_words
+
             raise LedgerError(_("occurrence {occ_id} is {state}; only runs that have not started "
                                 "publishing can be submitted again", occ_id=occ_id,
-                                state=row["state"]))
+                                state=row["state"]),
+                              web=_("Run #{occ_id} is already {state}, so its draft can no "
+                                    "longer be changed or submitted again. To publish the "
+                                    "corrected content, make it a new post on the New post "
+                                    "page.", occ_id=occ_id, state=occurrence_words(row["state"])))
         if now - row["scheduled_for"] > timedelta(seconds=row["grace_seconds"]):
             raise LedgerError(_("occurrence {occ_id} is past its publish time and grace window; "
                                 "it cannot be submitted again: make a one-off post instead",
-                                occ_id=occ_id))
+                                occ_id=occ_id),
+                              web=_("The publish time of run #{occ_id} has passed (and its "
+                                    "grace time too), so it can no longer be submitted for "
+                                    "approval. Your data is saved: publish it as a new post on "
+                                    "the New post page.", occ_id=occ_id))
         detail = {"schedule": row["schedule"], "from": row["state"], "reason": reason}
         lease = now + self.lease
         if row["state"] == m.PLANNED:
@@ -468,7 +478,11 @@ class PublishingService:
                 audit=audit(actor, "post.redraft", "occurrence", occ_id, detail))
         if not taken:
             raise LedgerError(_("occurrence {occ_id} is being prepared or changed right now; "
-                                "try again in a minute", occ_id=occ_id))
+                                "try again in a minute", occ_id=occ_id),
+                              web=_("The draft of run #{occ_id} is being made right now (by "
+                                    "the scheduler or a colleague). Your data is saved: wait a "
+                                    "minute, then press Save and submit for approval again.",
+                                    occ_id=occ_id))
         row = self.occurrence(occ_id)
         try:
             channels = [self.channel(d["channel"]) for d in self.ledger.deliveries([occ_id])
