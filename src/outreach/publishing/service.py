@@ -33,6 +33,16 @@ from ..i18n import _
 
 logger = logging.getLogger("outreach.publishing")
 
+#: A last word, before a due delivery is claimed, from the package that planned its
+#: occurrence: ``guard(row) -> reason | None`` (``row``: the delivery joined with its
+#: occurrence). A reason means the post must not go out any more: what has not gone out
+#: is cancelled with it. ``work(guards={schedule: guard})`` takes them; the scheduling
+#: pass gives the surveys' one (a call for questions of a survey closed meanwhile), so
+#: publishing never needs to know what a survey is.
+SendGuard = Callable[[Row], "str | None"]
+#: who the ledger and the audit log name when a guard cancelled a post
+GUARD_ACTOR = "send-guard"
+
 
 def _number(section: Mapping[str, Any], key: str, default: float, file: Path | None) -> float:
     """A positive number from ``[publishing]``; the error names file, line and key."""
@@ -144,14 +154,18 @@ class PublishingService:
         return self.ledger.has_schedule(schedule)
 
     # -- the work loop ----------------------------------------------------
-    def work(self, *, schedule: str | None = None) -> m.WorkReport:
-        """Do everything due now: reconcile, expire, prepare drafts, publish, retry."""
+    def work(self, *, schedule: str | None = None,
+             guards: Mapping[str, SendGuard] | None = None) -> m.WorkReport:
+        """Do everything due now: reconcile, expire, prepare drafts, publish, retry.
+
+        ``guards``: per schedule name, a ``SendGuard`` asked right before each of its
+        deliveries is claimed (see ``SendGuard``)."""
         report = m.WorkReport()
         try:
             self._reconcile_stale(report, schedule)
             self._expire(report, schedule)
             self._prepare(report, schedule)
-            self._publish_due(report, schedule)
+            self._publish_due(report, schedule, guards or {})
         finally:
             self.close()
         return report
@@ -286,15 +300,55 @@ class PublishingService:
         log(logger, logging.ERROR, "render failed", occurrence=row["id"], error=error,
             retry_at=retry_at or "no")
 
-    def _publish_due(self, report: m.WorkReport, schedule: str | None) -> None:
+    def _publish_due(self, report: m.WorkReport, schedule: str | None,
+                     guards: Mapping[str, SendGuard]) -> None:
         posts: dict[int, RenderedPost | Exception] = {}
         for row in self.ledger.due_deliveries(self.clock(), schedule):
+            guard = guards.get(row["schedule"])
+            if guard is not None and not self._guard_allows(row, guard, report):
+                continue
             now = self.clock()
             number = self.ledger.claim_delivery(row["id"], row["occurrence_id"], now,
                                                 now + self.lease, self.worker)
             if number is None:
                 continue   # another process took it
             self._finish(row, number, self._attempt(row, number, posts), report)
+
+    def _guard_allows(self, row: Row, guard: SendGuard, report: m.WorkReport) -> bool:
+        """Ask ``guard`` about a due delivery; on a reason, cancel what has not gone out:
+        the whole occurrence while nothing went out, else this delivery. A guard that
+        fails holds the delivery back until the next pass (never sends unchecked)."""
+        try:
+            reason = guard(row)
+        except Exception as exc:  # noqa: BLE001 - one guard must not stop the others
+            if not isinstance(exc, OutreachError):
+                logger.exception("send guard of %s failed", row["schedule"])
+            report.errors.append(f"occurrence {row['occurrence_id']}: not sent, its check "
+                                 f"failed: {redact(str(exc))}")
+            return False
+        if not reason:
+            return True
+        from ..users.audit import Actor
+
+        now = self.clock()
+        actor = Actor.system(GUARD_ACTOR)
+        occ_id = row["occurrence_id"]
+        cancelled = self.ledger.close_occurrence(
+            occ_id, m.CANCELLED, reason, now, from_states=[m.PREPARED, m.APPROVED],
+            by=actor.name, audit=audit(actor, "post.cancel", "occurrence", occ_id,
+                                       {"reason": reason, "schedule": row["schedule"]}))
+        if not cancelled:    # partly out already (or cancelled meanwhile): this one stays in
+            cancelled = self.ledger.set_delivery(
+                row["id"], now, from_states=[m.D_PENDING, m.D_RETRY_WAIT], note=reason,
+                state=m.D_CANCELLED, error=reason,
+                audit=audit(actor, "delivery.cancel", "delivery", row["id"],
+                            {"reason": reason, "channel": row["channel"]}))
+        if cancelled or (self.ledger.delivery(row["id"]) or {}).get("state") == m.D_CANCELLED:
+            report.outcomes.append(m.DeliveryOutcome(row["id"], occ_id, row["channel"],
+                                                     m.D_CANCELLED, reason))
+            log(logger, logging.WARNING, "not sent: its guard refused", occurrence=occ_id,
+                delivery=row["id"], schedule=row["schedule"], reason=reason)
+        return False
 
     def _attempt(self, row: Row, number: int, posts: dict[int, RenderedPost | Exception]) -> Result:
         """Run attempt ``number`` of a claimed delivery (never raises)."""

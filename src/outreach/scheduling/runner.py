@@ -69,10 +69,21 @@ def run_pass(settings: "Settings", service: "PublishingService", schedules: Iter
         except OutreachError as exc:
             report.errors.append(_("schedule {name}: {error}", name=schedule.name, error=exc))
             log(logger, logging.ERROR, "schedule pass failed", schedule=schedule.name, error=str(exc))
-    report.work = service.work()
+    report.work = service.work(guards=send_guards(settings, service, clock))
     _log_work(report.work)
     report.notified = _notify(settings, service, schedules, clock)
     return report
+
+
+def send_guards(settings: "Settings", service: "PublishingService",
+                clock: Clock) -> dict:
+    """The last checks before a post of outreach's own schedules goes out (the publishing
+    service's ``SendGuard``s): a survey's call never goes out once the survey is closed,
+    even when its close time passes, or a person closes it, during this pass."""
+    from ..publishing.model import SURVEY
+    from ..surveys.expire import send_guard
+
+    return {SURVEY: send_guard(settings, service.db, clock=clock)}
 
 
 def _notify(settings: "Settings", service: "PublishingService", schedules: list[Schedule],
