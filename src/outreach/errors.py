@@ -191,7 +191,8 @@ class ChannelError(OutreachError):
     uploads: tuple[str, ...] = ()
 
     def __init__(self, message: str, *, channel: str = "") -> None:
-        super().__init__(f"channel {channel}: {message}" if channel else message)
+        # joined with + so a stored message keeps its parts (outreach.i18n.Text)
+        super().__init__("channel " + channel + ": " + message if channel else message)
         self.channel = channel
         self.detail = message
 

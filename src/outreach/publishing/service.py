@@ -29,7 +29,7 @@ from . import model as m
 from .audit import ActorLike, actor_of, audit
 from .deliver import Result, RetryPolicy, publish_once, reconcile
 from .drafts import draft_dir, load_draft, render_draft
-from ..i18n import _
+from ..i18n import _, clip, recorded
 
 logger = logging.getLogger("outreach.publishing")
 
@@ -93,6 +93,7 @@ class PublishingService:
         return [(name, m.delivery_key(spec.schedule, spec.key, name))
                 for name in dict.fromkeys(spec.channels)]
 
+    @recorded
     def plan(self, spec: m.OccurrenceSpec, *, audit: Any = None) -> int:
         """Record the occurrence and one delivery per channel (idempotent); its id.
 
@@ -139,7 +140,7 @@ class PublishingService:
         for row in self.ledger.deliveries([occ_id]):
             if row["channel"] == channel:
                 self.ledger.set_delivery(row["id"], self.clock(), from_states=[m.D_PENDING],
-                                         note="channel disabled", state=m.D_CANCELLED,
+                                         note=_("channel disabled"), state=m.D_CANCELLED,
                                          error=_("channel {channel} is disabled in "
                                                  "outreach.toml", channel=channel))
 
@@ -154,6 +155,7 @@ class PublishingService:
         return self.ledger.has_schedule(schedule)
 
     # -- the work loop ----------------------------------------------------
+    @recorded   # what it records (errors, reasons) reads in any language later (i18n.Text)
     def work(self, *, schedule: str | None = None,
              guards: Mapping[str, SendGuard] | None = None) -> m.WorkReport:
         """Do everything due now: reconcile, expire, prepare drafts, publish, retry.
@@ -216,10 +218,11 @@ class PublishingService:
         for row in self.ledger.not_started_due(now, schedule):
             late = now - row["scheduled_for"]
             if late > timedelta(seconds=row["grace_seconds"]):
-                reason = (f"not started within the {timedelta(seconds=row['grace_seconds'])} grace "
-                          f"window (checked {_ago(late)} after its time)")
+                reason = _("not started within its grace window of {grace} (checked {late} "
+                           "after its time)", grace=_ago(timedelta(seconds=row["grace_seconds"])),
+                           late=_ago(late))
                 if row["state"] in (m.AWAITING_APPROVAL, m.HELD):
-                    reason = "not approved before its publish time; " + reason
+                    reason = _("not approved before its publish time; {reason}", reason=reason)
                 if self.ledger.close_occurrence(row["id"], m.MISSED, reason, now,
                                                 from_states=m.NOT_STARTED):
                     report.missed += 1
@@ -293,7 +296,7 @@ class PublishingService:
 
     def _prepare_failed(self, row: Row, exc: Exception, report: m.WorkReport) -> None:
         now = self.clock()
-        error = redact(f"the draft could not be rendered: {exc}")
+        error = redact(_("the draft could not be rendered: {error}", error=str(exc)))
         retry_at = now + self.render_retry if now < row["scheduled_for"] else None
         self.ledger.prepare_failed(row["id"], error, now, retry_at=retry_at)
         report.errors.append(f"occurrence {row['id']} ({row['schedule']} {row['key']}): {error}")
@@ -484,6 +487,7 @@ class PublishingService:
         log(logger, logging.INFO, "rejected", occurrence=occ_id, by=actor.label(), reason=reason)
         return self.occurrence(occ_id)
 
+    @recorded
     def resubmit(self, occ_id: int, by: "ActorLike", *, reason: str = "resubmitted") -> Row:
         """Render a run's draft again from its data and ask for approval again.
 
@@ -545,7 +549,7 @@ class PublishingService:
             render_draft(self.settings, row, channels, out_dir=folder)
         except Exception as exc:
             # planned and free at once: the editor fixes the data and submits again
-            self.ledger.prepare_failed(occ_id, redact(str(exc))[:500], self.clock(),
+            self.ledger.prepare_failed(occ_id, clip(redact(str(exc)), 500), self.clock(),
                                        retry_at=self.clock())
             raise
         finally:
@@ -568,6 +572,7 @@ class PublishingService:
     def pending_handoffs(self, channel: str | None = None) -> list[Row]:
         return self.ledger.deliveries_in([m.D_AWAITING_HANDOFF], channel=channel)
 
+    @recorded
     def handoff_done(self, ref: str | int, by: "ActorLike", url: str | None = None) -> Row:
         """A person says the post is out (a hand-off, or an ``unknown`` they checked)."""
         actor = actor_of(by)
@@ -578,13 +583,14 @@ class PublishingService:
                                 "unknown can be marked done", id=row['id'], state=row['state']))
         if not self.ledger.set_delivery(
                 row["id"], self.clock(), from_states=[m.D_AWAITING_HANDOFF, m.D_UNKNOWN],
-                note=f"confirmed by {by}", state=m.D_HANDED_OFF, url=url, handed_off_by=by,
+                note=_("confirmed by {name}", name=by), state=m.D_HANDED_OFF, url=url, handed_off_by=by,
                 handed_off_at=self.clock(), error=None,
                 audit=audit(actor, "handoff.done", "delivery", row["id"],
                             {"channel": row["channel"], "url": url})):
             raise LedgerError(_("delivery {id} changed meanwhile; look at it again", id=row['id']))
         return self.delivery(row["id"])
 
+    @recorded
     def retry(self, ref: str | int, by: "ActorLike") -> Row:
         """Send a failed or unknown delivery again, after a person checked it is not out."""
         actor = actor_of(by)
@@ -599,12 +605,13 @@ class PublishingService:
                                 occurrence_state=row['occurrence_state']))
         if not self.ledger.set_delivery(
                 row["id"], self.clock(), from_states=[m.D_FAILED, m.D_UNKNOWN],
-                note=f"sent again by {by}", state=m.D_PENDING, error=None,
+                note=_("sent again by {name}", name=by), state=m.D_PENDING, error=None,
                 audit=audit(actor, "delivery.retry", "delivery", row["id"],
                             {"channel": row["channel"], "was": row["state"]})):
             raise LedgerError(_("delivery {id} changed meanwhile; look at it again", id=row['id']))
         return self.delivery(row["id"])
 
+    @recorded
     def sync_handoffs(self) -> list[tuple[Row, Receipt]]:
         """Ask each hand-off channel which awaiting posts it can now see online."""
         confirmed: list[tuple[Row, Receipt]] = []
@@ -624,7 +631,7 @@ class PublishingService:
                     receipt = found.get(row["key"])
                     if receipt is not None and self.ledger.set_delivery(
                             row["id"], self.clock(), from_states=[m.D_AWAITING_HANDOFF],
-                            note="seen online by hand-off sync", state=m.D_HANDED_OFF,
+                            note=_("seen online by hand-off sync"), state=m.D_HANDED_OFF,
                             url=receipt.url, remote_id=receipt.remote_id, handed_off_by="sync",
                             handed_off_at=self.clock()):
                         confirmed.append((row, receipt))
@@ -653,4 +660,5 @@ def _stale_message() -> str:
 
 def _ago(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+    return (_("{hours} h {minutes} min", hours=minutes // 60, minutes=minutes % 60)
+            if minutes >= 60 else _("{minutes} min", minutes=minutes))

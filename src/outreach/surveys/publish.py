@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SurveyError
-from ..i18n import _, format_datetime
+from ..i18n import _, format_datetime, recorded
 from ..logs import log
 from ..publishing.model import SURVEY
 from ..store import surveys as store
@@ -113,6 +113,7 @@ def _check_data(publishing: Any, survey: SurveyRecord, data: dict[str, Any]) -> 
 
 
 
+@recorded
 def withdraw_call(service: "SurveyService", survey: SurveyRecord, by: Actor) -> bool:
     """A survey closed before its call went out: cancel the call (a call inviting questions
     to a closed survey must not appear). True if it was withdrawn."""
