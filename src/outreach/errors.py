@@ -192,7 +192,9 @@ class ChannelError(OutreachError):
 
     def __init__(self, message: str, *, channel: str = "") -> None:
         # joined with + so a stored message keeps its parts (outreach.i18n.Text)
-        super().__init__("channel " + channel + ": " + message if channel else message)
+        if not isinstance(message, str):
+            message = str(message)
+        super().__init__("channel " + str(channel) + ": " + message if channel else message)
         self.channel = channel
         self.detail = message
 
