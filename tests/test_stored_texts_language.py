@@ -121,3 +121,25 @@ def test_dates_in_a_stored_message_follow_the_reader():
                  day=i18n.format_datetime(when, SEOUL), days=3)
     with use_language("ko"):
         assert "2026년 12월 1일 (화) 09:00" in shown(stored(text))
+
+
+def test_status_json_reads_stored_errors_in_english_in_a_korean_workspace(korean, capsys,
+                                                                          monkeypatch):
+    import json
+
+    from outreach.cli import main
+
+    ws = korean.ws
+    pass_at(ws, WED.astimezone(timezone.utc))          # the Korean daemon: a Korean pass
+    service = PublishingService(ws.settings, ws.db, clock=lambda: WED)
+    occ = service.ledger.occurrence_by_key("weekend-guide", "2026-11-26T07:00:00Z")
+    service.approve(occ["id"], "boss")
+    shutil.rmtree(Path(occ["draft_dir"]))
+    pass_at(ws, THU.astimezone(timezone.utc))
+    monkeypatch.setenv("OUTREACH_NOW", THU.isoformat())
+    main(["--root", str(ws.root), "status", "--json"])
+    rows = json.loads(capsys.readouterr().out)
+    (run,) = [r for r in rows if r["id"] == occ["id"]]
+    assert "manifest.json is missing: render the post again" in run["deliveries"][0]["error"]
+    main(["--root", str(ws.root), "status"])            # the same rows, in Korean
+    assert "manifest.json이(가) 없습니다" in capsys.readouterr().out
