@@ -50,6 +50,9 @@ def test_approvers_are_mailed_once_when_a_rejected_draft_comes_back(make, smtp):
     (to, msg) = smtp.messages[-1]
     assert to == ["boss@example.go.kr"] and "submitted again" in msg["Subject"]
     assert "사진 교체" in msg.get_content() and f"/runs/{occ}" in msg.get_content()
-    service.resubmit(occ, "편집자")                    # another render: no second mail
     clock.advance(minutes=1)
-    assert (notify(service).sent, len(smtp.messages)) == (0, 2)
+    assert (notify(service).sent, len(smtp.messages)) == (0, 2)   # same version: once
+    service.resubmit(occ, "편집자")                    # another render: a new version
+    clock.advance(minutes=1)
+    assert (notify(service).sent, len(smtp.messages)) == (1, 3)
+    assert "Draft version 3." in smtp.messages[-1][1].get_content()

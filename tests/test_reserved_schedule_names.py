@@ -37,3 +37,13 @@ def test_names_that_merely_start_alike_are_fine(ws, capsys):
     code, out, err = run(ws, "schedules", capsys=capsys)
     assert code == 0, err
     assert "post-weekly" in out and "surveys" in out
+
+
+def test_the_reserved_names_are_the_ledgers_own_constants():
+    """One constant per name: the surveys' schedule, the one-off posts' and the refusal in
+    schedules/*.yaml cannot drift apart."""
+    from outreach.scheduling import specs
+    from outreach.surveys import publish
+
+    assert specs.RESERVED_NAMES is m.RESERVED_SCHEDULES
+    assert publish.SCHEDULE is m.SURVEY and m.SURVEY in specs.RESERVED_NAMES

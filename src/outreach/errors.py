@@ -56,6 +56,10 @@ class OutreachError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def web_text(self) -> str:
+        """What a web page shows: the ``web`` sentence when there is one, else the line."""
+        return self.web or str(self)
+
 
 def _where(file: object | None, line: int | None = None, key: str | None = None) -> str:
     """Format 'file:line: key: ' so every message starts with where to look."""
@@ -187,7 +191,10 @@ class ChannelError(OutreachError):
     uploads: tuple[str, ...] = ()
 
     def __init__(self, message: str, *, channel: str = "") -> None:
-        super().__init__(f"channel {channel}: {message}" if channel else message)
+        # joined with + so a stored message keeps its parts (outreach.i18n.Text)
+        if not isinstance(message, str):
+            message = str(message)
+        super().__init__("channel " + str(channel) + ": " + message if channel else message)
         self.channel = channel
         self.detail = message
 

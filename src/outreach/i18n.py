@@ -13,6 +13,16 @@ is formatted only when parameters are given, so a literal ``{`` in a plain
 message stays as it is.
 
 ``--json`` output never goes through here: its keys are stable English.
+
+Texts that are *stored* and read later (a delivery's error in the ledger, a channel
+check) must not keep the language of the process that made them: a ``--json`` run in
+English and a Korean staff page read the same rows. Inside ``recording()`` (the
+publishing work, channel checks: see ``recorded``) every message comes back as a
+``Text``: a ``str`` that also remembers its message id and parameters (nested messages,
+dates, and ``+`` joins included). ``stored`` turns one into a language-independent
+string for the database (``i18n:`` + JSON, which also keeps the text as first shown);
+``shown`` translates such a string in the language in force when it is read, and
+leaves any other text (old rows, a platform's own words) as it is.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ DEFAULT_LANGUAGE = "ko"
 LOCALE_DIR = Path(__file__).with_name("locale")
 
 _language: ContextVar[str | None] = ContextVar("outreach_language", default=None)
+_recording: ContextVar[bool] = ContextVar("outreach_recording", default=False)
 
 
 def default_language() -> str:
@@ -159,7 +170,11 @@ def gettext(message: str, /, **params: object) -> str:
     text = catalog(current_language()).get(message, message)
     if not isinstance(text, str):
         text = message
-    return text.format(**params) if params else text
+    text = text.format(**params) if params else text
+    if _recording.get():
+        return _remember(text, {"m": message, "p": _params(params)} if params else
+                         {"m": message})
+    return text
 
 
 _ = gettext
@@ -173,7 +188,176 @@ def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
         text = found[0] if len(found) == 1 or n == 1 else found[1]
     else:
         text = singular if n == 1 else plural
-    return text.format(n=n, **params)
+    text = text.format(n=n, **params)
+    if _recording.get():
+        return _remember(text, {"n": [singular, plural], "c": n, "p": _params(params)})
+    return text
+
+
+# -- texts that are stored and shown later, in the reader's language ----------
+PREFIX = "i18n:"
+_MAX_PARTS = 64
+
+
+class Text(str):
+    """A message as shown now that remembers how it was made (``source``: JSON-able), so
+    that ``stored`` can keep it language-independent. Anything that makes a new string
+    from it (slicing, ``format``, f-strings, ``join``) gives a plain ``str``; ``+`` keeps
+    both sides."""
+
+    __slots__ = ("source",)
+    source: dict
+
+    def __add__(self, other: object) -> str:   # type: ignore[override]
+        if not isinstance(other, str):
+            return NotImplemented
+        return _joined(self, other)
+
+    def __radd__(self, other: object) -> str:
+        if not isinstance(other, str):
+            return NotImplemented
+        return _joined(other, self)
+
+    def map(self, change) -> "Text":
+        """The same text with ``change`` applied to every piece that came from outside the
+        catalog (parameters, joined plain strings): e.g. redacting a secret."""
+        return _remember(change(str.__str__(self)), _map_source(self.source, change))
+
+
+def _remember(text: str, source: dict) -> Text:
+    made = Text(text)
+    made.source = source
+    return made
+
+
+def _part(value: object) -> object:
+    return value.source if isinstance(value, Text) else str(value)
+
+
+def _joined(left: str, right: str) -> str:
+    parts: list[object] = []
+    for side in (left, right):
+        if isinstance(side, Text) and "j" in side.source:
+            parts.extend(side.source["j"])
+        else:
+            parts.append(_part(side))
+    text = str.__add__(str(left), str(right))
+    return _remember(text, {"j": parts}) if len(parts) <= _MAX_PARTS else text
+
+
+def _params(params: dict[str, object]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in params.items():
+        if isinstance(value, Text):
+            out[key] = value.source
+        elif value is None or isinstance(value, (bool, int, float)):
+            out[key] = value
+        else:
+            out[key] = str(value)   # a plain string (or a path, a class name ...) stays as is
+    return out
+
+
+def _map_source(source: object, change) -> object:
+    if isinstance(source, str):
+        return change(source)
+    if not isinstance(source, dict):
+        return source
+    out = dict(source)
+    if "p" in out:
+        out["p"] = {k: _map_source(v, change) for k, v in out["p"].items()}
+    if "j" in out:
+        out["j"] = [_map_source(v, change) for v in out["j"]]
+    return out
+
+
+@contextmanager
+def recording() -> Iterator[None]:
+    """Messages made meanwhile are ``Text``s (see ``stored``)."""
+    token = _recording.set(True)
+    try:
+        yield
+    finally:
+        _recording.reset(token)
+
+
+def recorded(function):
+    """Run ``function`` inside ``recording()``: for services that store what they say."""
+    from functools import wraps
+
+    @wraps(function)
+    def wrapper(*args, **kwargs):
+        with recording():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+def portable(value: object) -> object:
+    """A JSON-able form of ``value`` for storing: a ``Text``'s source (with the text as
+    shown, ``t``), anything else as it is."""
+    if isinstance(value, Text):
+        return {"t": str.__str__(value), **value.source}
+    return value
+
+
+def stored(value: str | None) -> str | None:
+    """``value`` for a text column: ``i18n:`` + JSON for a ``Text``, else unchanged."""
+    if not isinstance(value, Text):
+        return value
+    import json
+
+    return PREFIX + json.dumps(portable(value), ensure_ascii=False, separators=(",", ":"))
+
+
+def shown(value: object) -> object:
+    """A stored text in the language in force: ``stored``'s form translated now, a
+    ``portable`` dict likewise, anything else (an old row, a platform's words) as is."""
+    source: object = value
+    if isinstance(value, str):
+        if not value.startswith(PREFIX):
+            return value
+        import json
+
+        try:
+            source = json.loads(value[len(PREFIX):])
+        except ValueError:
+            return value
+    if not isinstance(source, dict):
+        return value
+    try:
+        return _render(source)
+    except Exception:  # noqa: BLE001 - a message changed since: show it as it was written
+        return source.get("t", value) if isinstance(source.get("t"), str) else value
+
+
+def clip(text: str, size: int) -> str:
+    """``text`` cut to ``size`` characters; a ``Text`` that fits stays one."""
+    return text if len(text) <= size else str.__str__(text)[:size]
+
+
+def _render(source: object) -> str:
+    if isinstance(source, str):
+        return source
+    if not isinstance(source, dict):
+        return str(source)
+    token = _recording.set(False)
+    try:
+        params = {k: _render(v) if isinstance(v, (dict, str)) else v
+                  for k, v in (source.get("p") or {}).items()}
+        if "m" in source:
+            return gettext(source["m"], **params) if "p" in source else gettext(source["m"])
+        if "n" in source:
+            singular, plural = source["n"]
+            return ngettext(singular, plural, int(source["c"]), **params)
+        if "dt" in source:
+            return format_datetime(datetime.fromisoformat(source["dt"]))
+        if "d" in source:
+            return format_date(date.fromisoformat(source["d"]))
+        if "j" in source:
+            return "".join(_render(part) for part in source["j"])
+    finally:
+        _recording.reset(token)
+    raise ValueError("not a stored message")
 
 
 _KO_WEEKDAYS = "월화수목금토일"
@@ -187,9 +371,11 @@ def format_date(value: date) -> str:
     if isinstance(value, datetime):
         value = value.date()
     if current_language() == "ko":
-        return f"{value.year}년 {value.month}월 {value.day}일 ({_KO_WEEKDAYS[value.weekday()]})"
-    return (f"{_EN_WEEKDAYS[value.weekday()]} {value.day} {_EN_MONTHS[value.month - 1]} "
-            f"{value.year}")
+        text = f"{value.year}년 {value.month}월 {value.day}일 ({_KO_WEEKDAYS[value.weekday()]})"
+    else:
+        text = (f"{_EN_WEEKDAYS[value.weekday()]} {value.day} {_EN_MONTHS[value.month - 1]} "
+                f"{value.year}")
+    return _remember(text, {"d": value.isoformat()}) if _recording.get() else text
 
 
 def format_datetime(value: datetime, tz: tzinfo | None = None) -> str:
@@ -204,7 +390,8 @@ def format_datetime(value: datetime, tz: tzinfo | None = None) -> str:
 
             value = value.replace(tzinfo=timezone.utc)
         value = value.astimezone(tz)
-    return f"{format_date(value)} {value:%H:%M}"
+    text = f"{format_date(value)} {value:%H:%M}"
+    return _remember(text, {"dt": value.isoformat()}) if _recording.get() else text
 
 
 def format_time(value: datetime, tz: tzinfo | None = None) -> str:

@@ -15,6 +15,8 @@ import re
 import sys
 from typing import Iterable
 
+from .i18n import Text
+
 _SECRETS: set[str] = set()
 _QUERY_SECRET = re.compile(r"(?i)((?:access_token|client_secret|refresh_token|api_key|apikey|"
                            r"serviceKey|password|signature|appsecret_proof)=)[^&\s\"']+")
@@ -27,7 +29,10 @@ def register_secret(value: str | None) -> None:
 
 
 def redact(text: str, extra: Iterable[str] = ()) -> str:
-    """``text`` with every known secret and every secret-looking query value replaced."""
+    """``text`` with every known secret and every secret-looking query value replaced
+    (a stored message, ``i18n.Text``, in each of its pieces, so it stays one)."""
+    if isinstance(text, Text):
+        return text.map(lambda piece: redact(piece, extra))
     for secret in (*_SECRETS, *extra):
         if secret and secret in text:
             text = text.replace(secret, "***")

@@ -115,8 +115,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ..i18n import current_language, use_language
 
     db = open_database(settings.database_url)   # results are kept for the channels page
-    # --json is the same in every language: the checks speak English then (and the channels
-    # page shows that run's English lines until the next check in the workspace language)
+    # --json is the same in every language: the checks speak English then; what is stored
+    # is language-independent (i18n.Text), so the channels page still reads in its reader's
     try:
         with use_language("en" if args.json else current_language()):
             report: dict[str, list[CheckResult]] = check_channels(settings, db, names)

@@ -207,8 +207,12 @@ def _print_outcome(service, occ_id: int) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from ..publishing import status
 
+    from ..i18n import current_language, use_language
+
     service = _service(args)
-    items = status.collect(service, schedule=args.schedule, limit=max(1, args.limit))
+    # --json is the same in every language: stored errors read in English there (i18n.shown)
+    with use_language("en" if args.json else current_language()):
+        items = status.collect(service, schedule=args.schedule, limit=max(1, args.limit))
     if args.json:
         print(json.dumps(status.as_json(items), ensure_ascii=False, indent=2))
     else:

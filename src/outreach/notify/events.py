@@ -5,7 +5,8 @@ Kinds, the permission needed to act on them (its holders get the mail, see
 
 ========================  ==========  =====================================
 draft ready for approval  approve     ``draft_ready:<occurrence>``
-draft submitted again     approve     ``draft_resubmitted:<occurrence>:<rejected at>``
+draft changed (version N) approve     ``draft_changed:<occurrence>:v<N>``
+draft submitted again     approve     ``draft_resubmitted:<occurrence>:<rejected at>:v<N>``
 data file missing          edit        ``data_missing:<schedule>:<run UTC>``
 delivery failed/unknown    publish     ``delivery:<id>:<attempts>:<state>``
 run missed                 edit        ``missed:<occurrence>``
@@ -14,8 +15,11 @@ autopilot draft problems   edit        ``autopilot:<schedule>:<run UTC>``
 survey call withdrawn      survey      ``survey_call_withdrawn:<occurrence>``
 ========================  ==========  =====================================
 
-A delivery that fails again after a retry has a new attempt count, so it is a
-new event. Only events newer than ``lookback_hours`` are considered, so turning
+A draft rendered again (its data changed in the studio, ``outreach resubmit``, the
+autopilot's weather refresh) is a new version (``occurrence.draft_revision``) and waits
+for approval again, even if it had been approved: approvers are told once per version,
+and the mail says the draft changed. A delivery that fails again after a retry has a new
+attempt count, so it is a new event. Only events newer than ``lookback_hours`` are considered, so turning
 notifications on for an old workspace does not mail its history.
 """
 
@@ -61,28 +65,7 @@ def collect(settings: Settings, options: NotifySettings, queries: DeskQueries,
     events: list[Event] = []
     drafts, _n = queries.occurrences_in([m.AWAITING_APPROVAL], since=since, limit=200)
     for row in drafts:
-        when = format_datetime(row["scheduled_for"], tz)
-        if row.get("decision_reason") and row.get("decided_at"):
-            # submitted again after a rejection (changes requested): once per rejection
-            events.append(Event(
-                f"draft_resubmitted:{row['id']}:{row['decided_at'].isoformat()}",
-                "draft_resubmitted", (APPROVE,),
-                _("[outreach] Corrected draft submitted again: {name}, {when}",
-                  name=_run_name(row), when=when),
-                _("The draft of {name} ({template}) for {when} was rejected ({reason}) and has "
-                  "been corrected and submitted again. Look at it and approve or reject it "
-                  "before its time.", name=_run_name(row), template=row["template"], when=when,
-                  reason=row["decision_reason"]),
-                f"{url}/runs/{row['id']}"))
-            continue
-        events.append(Event(
-            f"draft_ready:{row['id']}", "draft_ready", (APPROVE,),
-            _("[outreach] Draft ready for approval: {name}, {when}", name=_run_name(row),
-              when=when),
-            _("The draft of {name} ({template}) for {when} is ready. Look at it and approve or "
-              "reject it before its time; unapproved drafts are not published.",
-              name=_run_name(row), template=row["template"], when=when),
-            f"{url}/runs/{row['id']}"))
+        events.append(draft_event(row, url, tz))
     bad, _n = queries.deliveries_in([m.D_FAILED, m.D_UNKNOWN], since=since, limit=200)
     for row in bad:
         when = format_datetime(row["scheduled_for"], tz)
@@ -126,6 +109,49 @@ def collect(settings: Settings, options: NotifySettings, queries: DeskQueries,
     events.extend(missing_data(settings, options, schedules, now))
     events.extend(autopilot_drafts(settings, options, schedules, now))
     return events
+
+
+def draft_event(row: dict, url: str, tz) -> Event:
+    """A draft waiting for approval: its first version, a changed one, or one corrected
+    after a rejection; the key names the version, so each version is mailed once."""
+    when = format_datetime(row["scheduled_for"], tz)
+    name, link = _run_name(row), f"{url}/runs/{row['id']}"
+    revision = int(row.get("draft_revision") or 0)
+    if row.get("decision_reason") and row.get("decided_at"):
+        # submitted again after a rejection (changes requested): once per rejection and version
+        return Event(
+            f"draft_resubmitted:{row['id']}:{row['decided_at'].isoformat()}:v{revision}",
+            "draft_resubmitted", (APPROVE,),
+            _("[outreach] Corrected draft submitted again: {name}, {when}",
+              name=name, when=when),
+            _("The draft of {name} ({template}) for {when} was rejected ({reason}) and has "
+              "been corrected and submitted again. Look at it and approve or reject it "
+              "before its time.", name=name, template=row["template"], when=when,
+              reason=row["decision_reason"]) + "\n\n" + _("Draft version {version}.",
+                                                          version=revision),
+            link)
+    if revision <= 1:
+        return Event(
+            f"draft_ready:{row['id']}", "draft_ready", (APPROVE,),
+            _("[outreach] Draft ready for approval: {name}, {when}", name=name, when=when),
+            _("The draft of {name} ({template}) for {when} is ready. Look at it and approve or "
+              "reject it before its time; unapproved drafts are not published.",
+              name=name, template=row["template"], when=when),
+            link)
+    if row.get("decided_by") and row.get("decided_at"):     # an approval it no longer has
+        earlier = _("{who} approved an earlier version on {on}; that approval no longer "
+                    "counts.", who=row["decided_by"], on=format_datetime(row["decided_at"], tz))
+    else:
+        earlier = _("Nobody has approved it yet.")
+    return Event(
+        f"draft_changed:{row['id']}:v{revision}", "draft_changed", (APPROVE,),
+        _("[outreach] Changed draft waiting for approval: {name}, {when}", name=name,
+          when=when),
+        _("The draft of {name} ({template}) for {when} has changed: it was made again from "
+          "changed data (version {version}). {earlier} Look at the new draft and approve or "
+          "reject it before its time; unapproved drafts are not published.", name=name,
+          template=row["template"], when=when, version=revision, earlier=earlier),
+        link)
 
 
 def survey_calls_withdrawn(queries: DeskQueries, since: datetime, url: str,

@@ -36,7 +36,7 @@ from ..logs import log, redact
 from ..model import Capability, Receipt, RenderedPost
 from . import model as m
 from ..failures import failure_words
-from ..i18n import _
+from ..i18n import _, clip
 
 logger = logging.getLogger("outreach.publishing")
 
@@ -127,11 +127,13 @@ def discard(channel: Channel, key: str, uploads: Sequence[str]) -> str:
     except Exception as exc:  # noqa: BLE001 - cleaning up must not change the outcome
         log(logger, logging.WARNING, "deleting uploaded media failed", channel=channel.name,
             key=key, error=redact(str(exc)))
-        return f"; the {len(uploads)} image(s) it uploaded could not be deleted" if uploads else ""
+        return _("; the {n} image(s) it uploaded could not be deleted",
+                 n=len(uploads)) if uploads else ""
     if deleted:
         log(logger, logging.INFO, "orphan media deleted", channel=channel.name, key=key,
             media=",".join(deleted))
-        return f"; deleted {len(deleted)} image(s) uploaded for a post that was not made"
+        return _("; deleted {n} image(s) uploaded for a post that was not made",
+                 n=len(deleted))
     return ""
 
 
@@ -146,8 +148,8 @@ def _failed(result: Result, channel: Channel, key: str, uploads: Sequence[str]) 
 def _reason(exc: BaseException) -> str:
     text = exc.detail if isinstance(exc, ChannelError) else str(exc)
     if isinstance(exc, Rejected) and exc.reason and exc.reason != exc.detail:
-        text = f"{text} ({exc.reason})"
-    return redact(text)[:2000] or failure_words(exc)
+        text = text + " (" + exc.reason + ")"
+    return clip(redact(text), 2000) or failure_words(exc)
 
 
 def publish_once(channel: Channel, post: RenderedPost, key: str, *, attempts: int, now: datetime,
@@ -220,8 +222,9 @@ def reconcile(channel: Channel, key: str, recorded: Sequence[str] = ()) -> Resul
     if found is not None:
         return from_receipt(found, "found")
     if Capability.FIND in channel.capabilities:
-        return Result(m.D_RETRY_WAIT, "absent", error="interrupted before the post appeared; "
-                      "sending again" + discard(channel, key, recorded), next_attempt_at=None)
+        return Result(m.D_RETRY_WAIT, "absent", error=_("interrupted before the post appeared; "
+                                                        "sending again")
+                      + discard(channel, key, recorded), next_attempt_at=None)
     return Result(m.D_UNKNOWN, "unknown", error=_("interrupted during the platform call and "
                                                   "this channel cannot look posts up: check the "
                                                   "platform and record it with 'outreach "

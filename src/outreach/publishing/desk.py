@@ -78,7 +78,7 @@ def run_title(row: Mapping[str, Any]) -> str:
     """A schedule's name, or for a one-off post what it is made from."""
     if row["schedule"] == m.POST:
         return _("one-off post: {template}", template=row.get("template") or "-")
-    if row["schedule"] == "survey":         # outreach.surveys: the call of survey <slug>
+    if row["schedule"] == m.SURVEY:         # outreach.surveys: the call of survey <slug>
         return _("survey call: {survey}", survey=str(row.get("key") or "").split(":", 1)[-1])
     return row["schedule"]
 

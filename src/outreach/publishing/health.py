@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 from ..config import Settings
 from ..errors import ChannelError, ConfigError, OutreachError
-from ..i18n import _
+from ..i18n import _, recorded
 from ..model import CheckResult, utc_now
 from ..store.db import Database
 from ..store.notify import NotificationStore
@@ -38,6 +38,7 @@ def check_channel(settings: Settings, name: str) -> list[CheckResult]:
             channel.close()
 
 
+@recorded   # stored checks read in the reader's language later (i18n.Text)
 def check_channels(settings: Settings, db: Database | None, names: Sequence[str] | None = None,
                    *, clock: Callable[[], datetime] = utc_now) -> dict[str, list[CheckResult]]:
     """Check ``names`` (default: every enabled channel) and store the results when ``db``."""

@@ -21,6 +21,11 @@ PUBLISHING, DONE, PARTIAL, FAILED, MISSED, SKIPPED = (
 CANCELLED = "cancelled"
 #: the ledger's schedule name for one-off posts (``outreach publish --at``, 새 게시물)
 POST = "post"
+#: the ledger's schedule name for survey calls (``outreach.surveys.publish``; key
+#: ``survey:<slug>``)
+SURVEY = "survey"
+#: schedule names outreach gives occurrences of its own: no schedules/*.yaml may take them
+RESERVED_SCHEDULES = (POST, SURVEY)
 #: occurrences whose deliveries may go out once they are due
 PUBLISHABLE = (PREPARED, APPROVED, PUBLISHING)
 #: occurrences that have not started and can still become missed

@@ -29,9 +29,19 @@ from . import model as m
 from .audit import ActorLike, actor_of, audit
 from .deliver import Result, RetryPolicy, publish_once, reconcile
 from .drafts import draft_dir, load_draft, render_draft
-from ..i18n import _
+from ..i18n import _, clip, recorded
 
 logger = logging.getLogger("outreach.publishing")
+
+#: A last word, before a due delivery is claimed, from the package that planned its
+#: occurrence: ``guard(row) -> reason | None`` (``row``: the delivery joined with its
+#: occurrence). A reason means the post must not go out any more: what has not gone out
+#: is cancelled with it. ``work(guards={schedule: guard})`` takes them; the scheduling
+#: pass gives the surveys' one (a call for questions of a survey closed meanwhile), so
+#: publishing never needs to know what a survey is.
+SendGuard = Callable[[Row], "str | None"]
+#: who the ledger and the audit log name when a guard cancelled a post
+GUARD_ACTOR = "send-guard"
 
 
 def _number(section: Mapping[str, Any], key: str, default: float, file: Path | None) -> float:
@@ -83,6 +93,7 @@ class PublishingService:
         return [(name, m.delivery_key(spec.schedule, spec.key, name))
                 for name in dict.fromkeys(spec.channels)]
 
+    @recorded
     def plan(self, spec: m.OccurrenceSpec, *, audit: Any = None) -> int:
         """Record the occurrence and one delivery per channel (idempotent); its id.
 
@@ -129,7 +140,7 @@ class PublishingService:
         for row in self.ledger.deliveries([occ_id]):
             if row["channel"] == channel:
                 self.ledger.set_delivery(row["id"], self.clock(), from_states=[m.D_PENDING],
-                                         note="channel disabled", state=m.D_CANCELLED,
+                                         note=_("channel disabled"), state=m.D_CANCELLED,
                                          error=_("channel {channel} is disabled in "
                                                  "outreach.toml", channel=channel))
 
@@ -144,14 +155,19 @@ class PublishingService:
         return self.ledger.has_schedule(schedule)
 
     # -- the work loop ----------------------------------------------------
-    def work(self, *, schedule: str | None = None) -> m.WorkReport:
-        """Do everything due now: reconcile, expire, prepare drafts, publish, retry."""
+    @recorded   # what it records (errors, reasons) reads in any language later (i18n.Text)
+    def work(self, *, schedule: str | None = None,
+             guards: Mapping[str, SendGuard] | None = None) -> m.WorkReport:
+        """Do everything due now: reconcile, expire, prepare drafts, publish, retry.
+
+        ``guards``: per schedule name, a ``SendGuard`` asked right before each of its
+        deliveries is claimed (see ``SendGuard``)."""
         report = m.WorkReport()
         try:
             self._reconcile_stale(report, schedule)
             self._expire(report, schedule)
             self._prepare(report, schedule)
-            self._publish_due(report, schedule)
+            self._publish_due(report, schedule, guards or {})
         finally:
             self.close()
         return report
@@ -202,10 +218,11 @@ class PublishingService:
         for row in self.ledger.not_started_due(now, schedule):
             late = now - row["scheduled_for"]
             if late > timedelta(seconds=row["grace_seconds"]):
-                reason = (f"not started within the {timedelta(seconds=row['grace_seconds'])} grace "
-                          f"window (checked {_ago(late)} after its time)")
+                reason = _("not started within its grace window of {grace} (checked {late} "
+                           "after its time)", grace=_ago(timedelta(seconds=row["grace_seconds"])),
+                           late=_ago(late))
                 if row["state"] in (m.AWAITING_APPROVAL, m.HELD):
-                    reason = "not approved before its publish time; " + reason
+                    reason = _("not approved before its publish time; {reason}", reason=reason)
                 if self.ledger.close_occurrence(row["id"], m.MISSED, reason, now,
                                                 from_states=m.NOT_STARTED):
                     report.missed += 1
@@ -279,22 +296,62 @@ class PublishingService:
 
     def _prepare_failed(self, row: Row, exc: Exception, report: m.WorkReport) -> None:
         now = self.clock()
-        error = redact(f"the draft could not be rendered: {exc}")
+        error = redact(_("the draft could not be rendered: {error}", error=str(exc)))
         retry_at = now + self.render_retry if now < row["scheduled_for"] else None
         self.ledger.prepare_failed(row["id"], error, now, retry_at=retry_at)
         report.errors.append(f"occurrence {row['id']} ({row['schedule']} {row['key']}): {error}")
         log(logger, logging.ERROR, "render failed", occurrence=row["id"], error=error,
             retry_at=retry_at or "no")
 
-    def _publish_due(self, report: m.WorkReport, schedule: str | None) -> None:
+    def _publish_due(self, report: m.WorkReport, schedule: str | None,
+                     guards: Mapping[str, SendGuard]) -> None:
         posts: dict[int, RenderedPost | Exception] = {}
         for row in self.ledger.due_deliveries(self.clock(), schedule):
+            guard = guards.get(row["schedule"])
+            if guard is not None and not self._guard_allows(row, guard, report):
+                continue
             now = self.clock()
             number = self.ledger.claim_delivery(row["id"], row["occurrence_id"], now,
                                                 now + self.lease, self.worker)
             if number is None:
                 continue   # another process took it
             self._finish(row, number, self._attempt(row, number, posts), report)
+
+    def _guard_allows(self, row: Row, guard: SendGuard, report: m.WorkReport) -> bool:
+        """Ask ``guard`` about a due delivery; on a reason, cancel what has not gone out:
+        the whole occurrence while nothing went out, else this delivery. A guard that
+        fails holds the delivery back until the next pass (never sends unchecked)."""
+        try:
+            reason = guard(row)
+        except Exception as exc:  # noqa: BLE001 - one guard must not stop the others
+            if not isinstance(exc, OutreachError):
+                logger.exception("send guard of %s failed", row["schedule"])
+            report.errors.append(f"occurrence {row['occurrence_id']}: not sent, its check "
+                                 f"failed: {redact(str(exc))}")
+            return False
+        if not reason:
+            return True
+        from ..users.audit import Actor
+
+        now = self.clock()
+        actor = Actor.system(GUARD_ACTOR)
+        occ_id = row["occurrence_id"]
+        cancelled = self.ledger.close_occurrence(
+            occ_id, m.CANCELLED, reason, now, from_states=[m.PREPARED, m.APPROVED],
+            by=actor.name, audit=audit(actor, "post.cancel", "occurrence", occ_id,
+                                       {"reason": reason, "schedule": row["schedule"]}))
+        if not cancelled:    # partly out already (or cancelled meanwhile): this one stays in
+            cancelled = self.ledger.set_delivery(
+                row["id"], now, from_states=[m.D_PENDING, m.D_RETRY_WAIT], note=reason,
+                state=m.D_CANCELLED, error=reason,
+                audit=audit(actor, "delivery.cancel", "delivery", row["id"],
+                            {"reason": reason, "channel": row["channel"]}))
+        if cancelled or (self.ledger.delivery(row["id"]) or {}).get("state") == m.D_CANCELLED:
+            report.outcomes.append(m.DeliveryOutcome(row["id"], occ_id, row["channel"],
+                                                     m.D_CANCELLED, reason))
+            log(logger, logging.WARNING, "not sent: its guard refused", occurrence=occ_id,
+                delivery=row["id"], schedule=row["schedule"], reason=reason)
+        return False
 
     def _attempt(self, row: Row, number: int, posts: dict[int, RenderedPost | Exception]) -> Result:
         """Run attempt ``number`` of a claimed delivery (never raises)."""
@@ -430,6 +487,7 @@ class PublishingService:
         log(logger, logging.INFO, "rejected", occurrence=occ_id, by=actor.label(), reason=reason)
         return self.occurrence(occ_id)
 
+    @recorded
     def resubmit(self, occ_id: int, by: "ActorLike", *, reason: str = "resubmitted") -> Row:
         """Render a run's draft again from its data and ask for approval again.
 
@@ -445,13 +503,23 @@ class PublishingService:
         now = self.clock()
         redraftable = (m.PREPARED, m.AWAITING_APPROVAL, m.APPROVED, m.HELD)
         if row["state"] not in m.RESUBMITTABLE:
+            from .desk import occurrence_words
+
             raise LedgerError(_("occurrence {occ_id} is {state}; only runs that have not started "
                                 "publishing can be submitted again", occ_id=occ_id,
-                                state=row["state"]))
+                                state=row["state"]),
+                              web=_("Run #{occ_id} is already {state}, so its draft can no "
+                                    "longer be changed or submitted again. To publish the "
+                                    "corrected content, make it a new post on the New post "
+                                    "page.", occ_id=occ_id, state=occurrence_words(row["state"])))
         if now - row["scheduled_for"] > timedelta(seconds=row["grace_seconds"]):
             raise LedgerError(_("occurrence {occ_id} is past its publish time and grace window; "
                                 "it cannot be submitted again: make a one-off post instead",
-                                occ_id=occ_id))
+                                occ_id=occ_id),
+                              web=_("The publish time of run #{occ_id} has passed (and its "
+                                    "grace time too), so it can no longer be submitted for "
+                                    "approval. Your data is saved: publish it as a new post on "
+                                    "the New post page.", occ_id=occ_id))
         detail = {"schedule": row["schedule"], "from": row["state"], "reason": reason}
         lease = now + self.lease
         if row["state"] == m.PLANNED:
@@ -468,7 +536,11 @@ class PublishingService:
                 audit=audit(actor, "post.redraft", "occurrence", occ_id, detail))
         if not taken:
             raise LedgerError(_("occurrence {occ_id} is being prepared or changed right now; "
-                                "try again in a minute", occ_id=occ_id))
+                                "try again in a minute", occ_id=occ_id),
+                              web=_("The draft of run #{occ_id} is being made right now (by "
+                                    "the scheduler or a colleague). Your data is saved: wait a "
+                                    "minute, then press Save and submit for approval again.",
+                                    occ_id=occ_id))
         row = self.occurrence(occ_id)
         try:
             channels = [self.channel(d["channel"]) for d in self.ledger.deliveries([occ_id])
@@ -477,7 +549,7 @@ class PublishingService:
             render_draft(self.settings, row, channels, out_dir=folder)
         except Exception as exc:
             # planned and free at once: the editor fixes the data and submits again
-            self.ledger.prepare_failed(occ_id, redact(str(exc))[:500], self.clock(),
+            self.ledger.prepare_failed(occ_id, clip(redact(str(exc)), 500), self.clock(),
                                        retry_at=self.clock())
             raise
         finally:
@@ -500,6 +572,7 @@ class PublishingService:
     def pending_handoffs(self, channel: str | None = None) -> list[Row]:
         return self.ledger.deliveries_in([m.D_AWAITING_HANDOFF], channel=channel)
 
+    @recorded
     def handoff_done(self, ref: str | int, by: "ActorLike", url: str | None = None) -> Row:
         """A person says the post is out (a hand-off, or an ``unknown`` they checked)."""
         actor = actor_of(by)
@@ -510,13 +583,14 @@ class PublishingService:
                                 "unknown can be marked done", id=row['id'], state=row['state']))
         if not self.ledger.set_delivery(
                 row["id"], self.clock(), from_states=[m.D_AWAITING_HANDOFF, m.D_UNKNOWN],
-                note=f"confirmed by {by}", state=m.D_HANDED_OFF, url=url, handed_off_by=by,
+                note=_("confirmed by {name}", name=by), state=m.D_HANDED_OFF, url=url, handed_off_by=by,
                 handed_off_at=self.clock(), error=None,
                 audit=audit(actor, "handoff.done", "delivery", row["id"],
                             {"channel": row["channel"], "url": url})):
             raise LedgerError(_("delivery {id} changed meanwhile; look at it again", id=row['id']))
         return self.delivery(row["id"])
 
+    @recorded
     def retry(self, ref: str | int, by: "ActorLike") -> Row:
         """Send a failed or unknown delivery again, after a person checked it is not out."""
         actor = actor_of(by)
@@ -531,12 +605,13 @@ class PublishingService:
                                 occurrence_state=row['occurrence_state']))
         if not self.ledger.set_delivery(
                 row["id"], self.clock(), from_states=[m.D_FAILED, m.D_UNKNOWN],
-                note=f"sent again by {by}", state=m.D_PENDING, error=None,
+                note=_("sent again by {name}", name=by), state=m.D_PENDING, error=None,
                 audit=audit(actor, "delivery.retry", "delivery", row["id"],
                             {"channel": row["channel"], "was": row["state"]})):
             raise LedgerError(_("delivery {id} changed meanwhile; look at it again", id=row['id']))
         return self.delivery(row["id"])
 
+    @recorded
     def sync_handoffs(self) -> list[tuple[Row, Receipt]]:
         """Ask each hand-off channel which awaiting posts it can now see online."""
         confirmed: list[tuple[Row, Receipt]] = []
@@ -556,7 +631,7 @@ class PublishingService:
                     receipt = found.get(row["key"])
                     if receipt is not None and self.ledger.set_delivery(
                             row["id"], self.clock(), from_states=[m.D_AWAITING_HANDOFF],
-                            note="seen online by hand-off sync", state=m.D_HANDED_OFF,
+                            note=_("seen online by hand-off sync"), state=m.D_HANDED_OFF,
                             url=receipt.url, remote_id=receipt.remote_id, handed_off_by="sync",
                             handed_off_at=self.clock()):
                         confirmed.append((row, receipt))
@@ -585,4 +660,5 @@ def _stale_message() -> str:
 
 def _ago(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+    return (_("{hours} h {minutes} min", hours=minutes // 60, minutes=minutes % 60)
+            if minutes >= 60 else _("{minutes} min", minutes=minutes))

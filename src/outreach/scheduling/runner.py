@@ -24,7 +24,7 @@ from . import cron
 from .clock import Clock
 from .due import due_runs, poll_due
 from .specs import Schedule, SchedulingOptions
-from ..i18n import _
+from ..i18n import _, recording
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -62,17 +62,29 @@ def run_pass(settings: "Settings", service: "PublishingService", schedules: Iter
         try:
             if schedule.source is not None:
                 _draft_pass(settings, service, schedule, clock(), report)
-            if schedule.feed is not None:
-                _feed_pass(settings, service, schedule, clock(), options, report)
-            else:
-                _time_pass(settings, service, schedule, clock(), report)
+            with recording():   # missed/skipped reasons read in any language (i18n.Text)
+                if schedule.feed is not None:
+                    _feed_pass(settings, service, schedule, clock(), options, report)
+                else:
+                    _time_pass(settings, service, schedule, clock(), report)
         except OutreachError as exc:
             report.errors.append(_("schedule {name}: {error}", name=schedule.name, error=exc))
             log(logger, logging.ERROR, "schedule pass failed", schedule=schedule.name, error=str(exc))
-    report.work = service.work()
+    report.work = service.work(guards=send_guards(settings, service, clock))
     _log_work(report.work)
     report.notified = _notify(settings, service, schedules, clock)
     return report
+
+
+def send_guards(settings: "Settings", service: "PublishingService",
+                clock: Clock) -> dict:
+    """The last checks before a post of outreach's own schedules goes out (the publishing
+    service's ``SendGuard``s): a survey's call never goes out once the survey is closed,
+    even when its close time passes, or a person closes it, during this pass."""
+    from ..publishing.model import SURVEY
+    from ..surveys.expire import send_guard
+
+    return {SURVEY: send_guard(settings, service.db, clock=clock)}
 
 
 def _notify(settings: "Settings", service: "PublishingService", schedules: list[Schedule],
@@ -158,8 +170,9 @@ def _feed_pass(settings: "Settings", service: "PublishingService", schedule: Sch
     for item in items:
         spec = feed_occurrence(settings, schedule, item, now)
         if baseline:
-            service.record(spec, "skipped", "already in the feed when the schedule started; "
-                           "set feed.backfill: true to publish such items")
+            service.record(spec, "skipped", _("already in the feed when the schedule "
+                                              "started; set feed.backfill: true to publish "
+                                              "such items"))
         else:
             service.plan(spec)
     if baseline:

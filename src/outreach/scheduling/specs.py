@@ -22,6 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from ..config import Settings, line_of
 from ..errors import ConfigError, ScheduleError
 from ..i18n import _
+from ..publishing.model import RESERVED_SCHEDULES
 from ..yamlproblems import explain
 from ..render import yamlsrc
 from ..autopilot.spec import DraftSource, parse_source
@@ -35,9 +36,9 @@ KEYS = ("template", "description", "data", "feed", "cron", "channels", "approval
 FEED_KEYS = ("url", "fields", "defaults", "backfill")
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # Ledger schedule names that outreach gives occurrences of its own: a schedule file of the
-# same name would share their keys and listings. "post": one-off posts (publishing/oneoff.py,
-# model.POST); "survey": survey calls (the surveys package's occurrences).
-RESERVED_NAMES = ("post", "survey")
+# same name would share their keys and listings. "post": one-off posts (publishing/oneoff.py),
+# "survey": survey calls (surveys/publish.py); both names live in publishing/model.py.
+RESERVED_NAMES = RESERVED_SCHEDULES
 DEFAULT_GRACE = timedelta(hours=2)
 _EPOCH = date(2000, 1, 1)        # "never fires" means: not once after this day
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?(?:(\d+)s)?$")

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text,
                         TypeDecorator, UniqueConstraint)
 
+from ..i18n import shown, stored
 from .schema import metadata
 
 
@@ -40,6 +41,22 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
+class PortableText(TypeDecorator):
+    """A text column whose messages are stored language-independently (``i18n.stored``)
+    and read in the language in force (``i18n.shown``): a ledger error recorded by an
+    English ``--json`` run reads in Korean on a Korean page. Plain TEXT in the database
+    (no migration); rows written before read as they were written."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return stored(value)
+
+    def process_result_value(self, value, dialect):
+        return shown(value)
+
+
 occurrence = Table(
     "occurrence", metadata,
     Column("id", Integer, primary_key=True),
@@ -59,10 +76,10 @@ occurrence = Table(
     Column("prepared_at", UTCDateTime),
     # renders of the draft so far; an approval names the one it saw (0014_approval_version)
     Column("draft_revision", Integer, nullable=False, default=0, server_default="0"),
-    Column("error", Text),
+    Column("error", PortableText),
     Column("decided_by", String(100)),        # approval / rejection
     Column("decided_at", UTCDateTime),
-    Column("decision_reason", Text),
+    Column("decision_reason", PortableText),
     Column("created_by", String(100)),        # one-off posts and manual publishes (0004)
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -84,7 +101,7 @@ delivery = Table(
     Column("remote_id", String(200)),
     Column("url", String(1000)),
     Column("location", String(1000)),          # hand-off / outbox folder
-    Column("error", Text),                     # the platform's reason, redacted
+    Column("error", PortableText),             # the platform's reason, redacted
     Column("handed_off_by", String(100)),
     Column("handed_off_at", UTCDateTime),
     Column("sent_at", UTCDateTime),
@@ -107,7 +124,7 @@ attempt = Table(
     Column("finished_at", UTCDateTime),
     Column("outcome", String(20)),                   # sent, failed, retry, unknown, handoff, absent
     Column("error_class", String(100)),
-    Column("error", Text),
+    Column("error", PortableText),
     Column("media", Text),      # JSON list of media ids uploaded (0006_attempt_media)
 )
 

@@ -16,11 +16,14 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy import func, or_, select, update
 
+from ..i18n import portable, shown
 from .db import Database
 from .desk_tables import channel_check, notification
 from .ledger import Row, _insert, _rows
 
 PENDING, SENDING, SENT, FAILED, NOBODY = "pending", "sending", "sent", "failed", "nobody"
+#: the words of a stored channel check (what was checked, what to do)
+_WORDS = ("what", "fix")
 
 
 class NotificationStore:
@@ -108,8 +111,11 @@ class NotificationStore:
     # -- channel checks -----------------------------------------------------
     def save_check(self, channel: str, results: list[dict[str, Any]], now: datetime,
                    expires_at: datetime | None) -> None:
+        # the words of a check are kept language-independent (outreach.i18n.portable): the
+        # channels page reads them in its reader's language, whoever ran the check
+        kept = [{k: portable(v) if k in _WORDS else v for k, v in r.items()} for r in results]
         values = dict(checked_at=now, ok=all(r["ok"] for r in results),
-                      results_json=json.dumps(results, ensure_ascii=False), expires_at=expires_at)
+                      results_json=json.dumps(kept, ensure_ascii=False), expires_at=expires_at)
         with self.db.begin() as conn:
             stmt = _insert(self.db, channel_check).values(channel=channel, **values)
             conn.execute(stmt.on_conflict_do_update(index_elements=["channel"], set_=values))
@@ -118,5 +124,6 @@ class NotificationStore:
         with self.db.read() as conn:
             rows = _rows(conn.execute(select(channel_check)))
         for row in rows:
-            row["results"] = json.loads(row.pop("results_json") or "[]")
+            row["results"] = [{k: shown(v) if k in _WORDS else v for k, v in r.items()}
+                              for r in json.loads(row.pop("results_json") or "[]")]
         return {row["channel"]: row for row in rows}

@@ -287,7 +287,6 @@ class StudioService:
         started publishing or is past its grace window is left alone (an error says so).
         Returns the occurrence row.
         """
-        from ..publishing import model as pm
         from ..publishing.service import PublishingService
         from ..scheduling.runner import occurrence_for
 
@@ -312,11 +311,9 @@ class StudioService:
                                     clock=make_clock(None, self.settings.timezone))
         try:
             occ_id = service.plan(occurrence_for(self.settings, schedule, when))
-            row = service.occurrence(occ_id)
-            if row["state"] not in pm.RESUBMITTABLE:
-                raise DataError(_("the run of {day} is already {state}: it cannot be submitted "
-                                  "again", day=day, state=row["state"]))
-            previous = row["state"]
+            previous = service.occurrence(occ_id)["state"]
+            # a run that started publishing or is past its window: resubmit refuses, in words
+            # for the web page (its ``web``) and for the CLI
             row = service.resubmit(occ_id, actor, reason="studio")
         finally:
             service.close()

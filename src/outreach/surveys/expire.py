@@ -57,3 +57,39 @@ def withdraw_late_calls(settings, db, *,
             survey=survey.slug, occurrence=survey.occurrence_id)
         closed.append(survey.slug)
     return closed
+
+
+def send_guard(settings, db, *, clock: Callable[[], datetime] = utc_now):
+    """The publishing pass's last word on a survey's call (``PublishingService.work``'s
+    ``guards``, given by the scheduling pass for the schedule ``survey``): right before a
+    delivery of the call is claimed, the survey must still take answers.
+
+    A close time that passed since ``withdraw_late_calls`` ran (an approval landing in the
+    same pass), or a person's close whose call was not cancelled yet: the survey is closed
+    the usual way (as ``survey-close``, audited, mailed) and the reason returned makes the
+    publishing service cancel what has not gone out."""
+    from ..i18n import _
+    from ..users.audit import Actor
+    from .publish import occurrence_key
+    from .service import SurveyService
+
+    def guard(row) -> str | None:
+        key = str(row.get("occurrence_key") or "")
+        slug = key.removeprefix("survey:")
+        survey = store.find(db, slug) if key.startswith("survey:") else None
+        if survey is None or occurrence_key(survey) != key:
+            return None
+        now = clock()
+        if survey.state != "closed" and survey.closes_at > now:
+            return None
+        if survey.state != "closed":
+            try:
+                SurveyService(settings, db, clock=clock).close(survey.id, Actor.system(ACTOR))
+            except OutreachError as exc:      # closed meanwhile by staff
+                log(logger, logging.INFO, "survey not closed", survey=survey.slug,
+                    reason=str(exc))
+            log(logger, logging.WARNING, "survey closed as its call was about to go out; "
+                "call cancelled", survey=survey.slug, occurrence=row.get("occurrence_id"))
+        return _("survey {slug} was closed before its call went out", slug=survey.slug)
+
+    return guard

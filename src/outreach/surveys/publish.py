@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SurveyError
-from ..i18n import _, format_datetime
+from ..i18n import _, format_datetime, recorded
 from ..logs import log
+from ..publishing.model import SURVEY
 from ..store import surveys as store
 from ..store.surveys import SurveyRecord
 from ..users.audit import Actor, record
@@ -25,8 +26,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("outreach.surveys")
 
-#: the ledger's schedule name for survey calls (like ``post`` for one-off posts)
-SCHEDULE = "survey"
+#: the ledger's schedule name for survey calls (like ``post`` for one-off posts); one
+#: constant with the reserved names schedules/*.yaml may not take
+SCHEDULE = SURVEY
 
 
 def occurrence_key(survey: SurveyRecord) -> str:
@@ -111,6 +113,7 @@ def _check_data(publishing: Any, survey: SurveyRecord, data: dict[str, Any]) -> 
 
 
 
+@recorded
 def withdraw_call(service: "SurveyService", survey: SurveyRecord, by: Actor) -> bool:
     """A survey closed before its call went out: cancel the call (a call inviting questions
     to a closed survey must not appear). True if it was withdrawn."""

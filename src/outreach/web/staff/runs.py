@@ -157,6 +157,7 @@ action_labels = {
     "post.redraft": "Draft rendered again",
     "post.publish_now": "Published now",
     "delivery.retry": "Delivery sent again",
+    "delivery.cancel": "Delivery cancelled: its post may no longer go out",
     "handoff.done": "Hand-off recorded as posted",
 }
 
@@ -164,7 +165,7 @@ action_labels = {
 def _labels_for_extraction() -> None:  # pragma: no cover - lets the catalog test see the ids
     _("Draft approved"), _("Draft rejected"), _("Published now"), _("Delivery sent again")
     _("Hand-off recorded as posted"), _("Rejected draft submitted again")
-    _("Draft rendered again")
+    _("Draft rendered again"), _("Delivery cancelled: its post may no longer go out")
 
 
 routes = [

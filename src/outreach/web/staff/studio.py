@@ -271,8 +271,8 @@ def submit(request: Request) -> Response:
         row = svc.submit(name, day, actor=actor)
     except EditConflict as exc:
         return _page(request, raw, error=str(exc), status=409, based_on=exc.newer.number)
-    except OutreachError as exc:
-        return _page(request, raw, error=str(exc), status=400)
+    except OutreachError as exc:   # its staff wording: what to do, not a CLI command
+        return _page(request, raw, error=exc.web_text(), status=400)
     state = row["state"]
     message = (_("Submitted: draft {id} is waiting for approval.", id=row["id"])
                if state == "awaiting_approval" else
