@@ -31,6 +31,11 @@ THU = datetime(2026, 11, 26, 14, 30, tzinfo=SEOUL)     # the afternoon before it
 DESK = {"width": 1366, "height": 768}
 LONG_URL = "https://example.com/" + "a" * 90
 
+# the menu entry marked as the page shown, by the start of the page's path
+CURRENT = {"/today": "오늘", "/calendar": "일정", "/runs/": "일정", "/studio": "스튜디오",
+           "/handoffs": "넘겨받기", "/posts/new": "새 게시물", "/inbox": "민원함",
+           "/metrics": "분석", "/topics": "주제", "/users": "사용자", "/audit": "활동 기록"}
+
 # the page is no wider than the window (a table may scroll inside its own box)
 FITS = "() => document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth"
 
@@ -108,6 +113,9 @@ def test_every_page_of_a_journey_fits_a_phone_and_names_itself(phone, server, wh
         title = phone.title().split(" · ")[0]
         assert title and title != "outreach", f"{path} has no title of its own"
         assert phone.locator("nav#nav").is_hidden()           # the bar is folded away
+        marked = phone.locator("details.nav-menu a[aria-current=page]")
+        expected = next(label for start, label in CURRENT.items() if path.startswith(start))
+        assert marked.count() == 1 and marked.text_content().strip() == expected, path
         summary = phone.locator("details.nav-menu > summary")
         assert summary.is_visible() and summary.bounding_box()["height"] >= 44
     assert phone.js_errors == []
