@@ -29,6 +29,7 @@ SEOUL = ZoneInfo("Asia/Seoul")
 WED = datetime(2026, 11, 25, 17, 0, tzinfo=SEOUL)      # Thursday's draft is waiting
 THU = datetime(2026, 11, 26, 14, 30, tzinfo=SEOUL)     # the afternoon before it goes out
 DESK = {"width": 1366, "height": 768}
+EMPTY_MONTH = "/calendar?view=month&day=2025-06-01"     # before any schedule starts
 LONG_URL = "https://example.com/" + "a" * 90
 
 # the menu entry marked as the page shown, by the start of the page's path
@@ -91,7 +92,7 @@ def journeys(server) -> dict[str, list[str]]:
     item = server.ids["c3"]                                 # the one with the long address
     return {
         # Thursday afternoon: the weekend guide (today, calendar, its run, studio, approval)
-        "pr": ["/today", "/calendar", "/calendar?view=week&day=2026-11-26",
+        "pr": ["/today", "/calendar", "/calendar?view=week&day=2026-11-26", EMPTY_MONTH,
                f"/runs/{server.run}", "/studio", "/studio/weekend-guide/2026-12-03",
                "/handoffs", "/posts/new"],
         # Monday morning: the queue, an item (answer, transfer), transfers to accept
@@ -113,6 +114,8 @@ def test_every_page_of_a_journey_fits_a_phone_and_names_itself(phone, server, wh
         title = phone.title().split(" · ")[0]
         assert title and title != "outreach", f"{path} has no title of its own"
         assert phone.locator("nav#nav").is_hidden()           # the bar is folded away
+        if path == EMPTY_MONTH:                               # a phone lists busy days only
+            assert phone.locator(".cal-empty").is_visible()
         marked = phone.locator("details.nav-menu a[aria-current=page]")
         expected = next(label for start, label in CURRENT.items() if path.startswith(start))
         assert marked.count() == 1 and marked.text_content().strip() == expected, path
