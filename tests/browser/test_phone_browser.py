@@ -21,6 +21,8 @@ from desk_support import pass_at
 from inbox_web_support import file_items
 from metrics_support import delivered
 from outreach.metrics.model import Figure
+from outreach.publishing.model import OccurrenceSpec
+from outreach.publishing.service import PublishingService
 from outreach.store import metrics as q
 from outreach.store.ledger import Ledger
 from web_support import PASSWORD, LiveServer, add_user, web_workspace
@@ -47,8 +49,16 @@ def server(tmp_path_factory):
         mp.setenv("OUTREACH_NOW", THU.isoformat())
         tmp = tmp_path_factory.mktemp("phone")
         ws = web_workspace(tmp, f"sqlite:///{tmp / 'outreach.db'}", language="ko",
-                           toml='[channels.blog]\ntype = "naver_blog"\nblog_id = "cityhall"\n')
+                           toml='[channels.blog]\ntype = "naver_blog"\nblog_id = "cityhall"\n'
+                                '[publishing]\npost_approval = false\n')
         pass_at(ws, WED.astimezone(timezone.utc))
+        # a Naver Blog post waiting for a person on 넘겨받기 (posted by hand, copied from here)
+        service = PublishingService(ws.settings, ws.db, clock=lambda: THU.astimezone(timezone.utc))
+        service.plan(OccurrenceSpec(
+            schedule="weekend-guide", key="test-blog", template="weekend-guide",
+            scheduled_for=(THU - timedelta(minutes=1)).astimezone(timezone.utc),
+            channels=("blog",), data_file=ws.root / "content" / "weekend-guide" / "2026-11-26.yaml"))
+        pass_at(ws, THU.astimezone(timezone.utc))
         add_user(ws.db, "pr", "editor", display_name="김홍보", language="ko")
         add_user(ws.db, "road", "officer", display_name="이도로", language="ko",
                  departments=["도로과"])
@@ -104,7 +114,7 @@ def journeys(server) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("who", ["pr", "road", "chief"])
-def test_every_page_of_a_journey_fits_a_phone_and_names_itself(phone, server, who):
+def test_every_page_of_a_journey_fits_a_phone_and_names_itself(phone, server, who, shot):
     sign_in(phone, who, PASSWORD)
     for path in journeys(server)[who]:
         phone.goto(path)
@@ -114,6 +124,12 @@ def test_every_page_of_a_journey_fits_a_phone_and_names_itself(phone, server, wh
         title = phone.title().split(" · ")[0]
         assert title and title != "outreach", f"{path} has no title of its own"
         assert phone.locator("nav#nav").is_hidden()           # the bar is folded away
+        if path == "/handoffs":                               # copy, download, record
+            card = phone.locator("article.handoff").first
+            shot(phone, "handoffs")
+            for target in (card.locator("button.copy"), card.locator("a.button"),
+                           card.locator("form.done-form button")):
+                assert target.first.bounding_box()["height"] >= 44, path
         if path == EMPTY_MONTH:                               # a phone lists busy days only
             assert phone.locator(".cal-empty").is_visible()
         marked = phone.locator("details.nav-menu a[aria-current=page]")
