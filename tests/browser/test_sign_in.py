@@ -52,9 +52,10 @@ def test_sign_in_and_out_on_a_phone_in_korean(page, shot):
     add_user(ws.db, "kim", "approver", display_name="김승인", language="ko")
     sign_in(page, "kim", PASSWORD)
     assert page.locator(".me").inner_text().startswith("김승인")
-    menu = page.get_by_role("button", name="메뉴")
-    assert menu.is_visible()
+    menu = page.locator("details.nav-menu > summary")       # a <details>: opens without script
+    assert menu.is_visible() and menu.inner_text().strip() == "메뉴"
     menu.click()
+    assert page.locator("details.nav-menu").get_by_role("link", name="오늘").is_visible()
     shot(page, "menu-open")
     page.get_by_role("button", name="로그아웃", exact=True).click()
     page.wait_for_url("**/sign-in")

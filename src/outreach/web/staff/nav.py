@@ -17,11 +17,14 @@ class NavItem:
     label: str          # English message id; shown through the catalog
     route: str
     permission: str
+    # other pages of the same family, marked as current in the bar too (a run is on the
+    # calendar: /runs/12 marks 일정)
+    also: tuple[str, ...] = ()
 
 
 NAV: tuple[NavItem, ...] = (
     NavItem("Today", "today", VIEW),
-    NavItem("Calendar", "calendar", VIEW),
+    NavItem("Calendar", "calendar", VIEW, also=("/runs/",)),
     NavItem("New post", "post_new", EDIT),
     NavItem("Hand-offs", "handoffs", VIEW),
     NavItem("Inbox", "inbox", VIEW),

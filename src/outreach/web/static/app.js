@@ -1,14 +1,18 @@
 // outreach staff app: the little behaviour pages need (no inline script: the CSP forbids it).
 (function () {
   "use strict";
-  // The narrow-screen menu button.
+  // The narrow-screen menu is a <details> (it works without script); this only closes it
+  // on Escape (focus back on its summary) and on a click outside it.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var menu = document.querySelector("details.nav-menu[open]");
+    if (!menu) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
   document.addEventListener("click", function (event) {
-    var toggle = event.target.closest(".menu-toggle");
-    if (!toggle) return;
-    var nav = document.getElementById(toggle.getAttribute("aria-controls"));
-    var open = toggle.getAttribute("aria-expanded") === "true";
-    toggle.setAttribute("aria-expanded", open ? "false" : "true");
-    if (nav) nav.classList.toggle("open", !open);
+    var menu = document.querySelector("details.nav-menu[open]");
+    if (menu && !menu.contains(event.target)) menu.open = false;
   });
   // Ask before a destructive action: <button data-confirm="...">.
   document.addEventListener("submit", function (event) {
