@@ -309,14 +309,21 @@ class _GlyphCheck:
     def __init__(self, font: ImageFont.FreeTypeFont) -> None:
         self.font = weakref.proxy(font)
         self.notdef = _signature(font, _NOTDEF_PROBE)
+        # a glyph whose box differs from .notdef's cannot draw the same mask (Pillow sizes
+        # the mask from that box): measuring the box loads the glyph without rasterising
+        # it, a fifth of the time, so only glyphs with .notdef's very box are drawn
+        self.notdef_box = font.getbbox(_NOTDEF_PROBE) if any(self.notdef[1]) else None
         self.known: dict[str, bool] = {}
 
     def lacks(self, ch: str) -> bool:
         hit = self.known.get(ch)
         if hit is None:
-            sig = _signature(self.font, ch)
-            # an empty .notdef (some fonts) makes every missing glyph draw nothing
-            hit = sig == self.notdef if any(self.notdef[1]) else not any(sig[1])
+            if self.notdef_box is not None and self.font.getbbox(ch) != self.notdef_box:
+                hit = False
+            else:
+                sig = _signature(self.font, ch)
+                # an empty .notdef (some fonts) makes every missing glyph draw nothing
+                hit = sig == self.notdef if any(self.notdef[1]) else not any(sig[1])
             self.known[ch] = hit
         return hit
 
