@@ -125,3 +125,42 @@ def test_plain_lookups_are_evaluated_without_compiling_and_as_jinja_does(tmp_pat
             assert words in str(exc) and exc.line == 7, str(exc)
         else:
             raise AssertionError(source)
+
+
+def test_a_photo_already_the_box_size_is_cropped_with_the_pixels_of_resampling() -> None:
+    photo = Image.open(REPO / "content" / "photos" / "samgeori-park.jpg").convert("RGB")
+    for img, size in ((photo, (1080, 1350)), (photo.rotate(90, expand=True), (1350, 1080))):
+        for focus in ((0.5, 0.5), (0.3, 0.5), (0.0, 0.2), (1.0, 1.0), (0.125, 0.9)):
+            got = paint.cover(img, size, focus)
+            w, h = size
+            if img.width / img.height >= w / h:
+                cw, ch = w / h * img.height, float(img.height)
+            else:
+                cw, ch = float(img.width), img.width / (w / h)
+            left, top = (img.width - cw) * focus[0], (img.height - ch) * focus[1]
+            resampled = img.resize(size, Image.Resampling.BICUBIC,
+                                   box=(left, top, left + cw, top + ch))
+            assert got.size == size and got.tobytes() == resampled.tobytes(), (size, focus)
+
+
+def test_widths_added_up_from_characters_are_pillows_widths_to_the_bit() -> None:
+    from outreach.render import fonts
+
+    texts = ["천안삼거리공원 능수버들 봄밤 야간 산책과 거리 버스킹 공연", "5월 16일(토) ~ 17일(일) 18:00~21:30",
+             "AVATAR Type, WAVE 'quoted' «ok» …", "무료 (전시관 입장 포함)", "1,000원 · 2,000원 — ①②"]
+    book = FontBook()
+    used = [book.get("Noto Sans CJK KR", w, s) for w in (400, 500, 700, 900) for s in (27, 46, 70, 116)]
+    for font in used:
+        assert fonts.additive_widths(font)
+        for text in texts:
+            textbox.WIDTHS.clear()
+            assert textbox.text_width(font, text) == font.getlength(text), (font.getname(), text)
+    # a face with a legacy kern table is measured whole: its pairs are kerned
+    kerned = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if kerned.is_file():
+        from PIL import ImageFont
+
+        font = ImageFont.truetype(str(kerned), 48)
+        assert not fonts.additive_widths(font)
+        assert font.getlength("AV") != font.getlength("A") + font.getlength("V")
+        assert textbox.text_width(font, "AVATAR") == font.getlength("AVATAR")

@@ -13,6 +13,7 @@ a slide never silently shows tofu boxes.
 from __future__ import annotations
 
 import os
+import struct
 import sys
 import threading
 import unicodedata
@@ -293,6 +294,40 @@ def _closest(faces: list[Face], weight: int) -> Face:
     if variable:
         return variable[0]
     return min(upright, key=lambda f: (abs(f.weight - weight), -f.weight))
+
+
+@lru_cache(maxsize=64)
+def _kerning_table(path: str, index: int) -> bool:
+    """Whether the face has a ``kern`` table (FreeType's FT_HAS_KERNING); True when the
+    file cannot be read as an OpenType font or collection, so callers stay careful."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+            offset = 0
+            if head[:4] == b"ttcf":
+                f.seek(12 + 4 * index)
+                offset = struct.unpack(">I", f.read(4))[0]
+            f.seek(offset)
+            count = struct.unpack(">H", f.read(12)[4:6])[0]
+            records = f.read(16 * count)
+    except (OSError, struct.error):
+        return True
+    if len(records) < 16 * count:
+        return True
+    return any(records[i:i + 4] == b"kern" for i in range(0, 16 * count, 16))
+
+
+def additive_widths(font: ImageFont.FreeTypeFont) -> bool:
+    """Whether a string's width in ``font`` is exactly the sum of its characters' widths.
+
+    Pillow's basic layout (no Raqm) adds each glyph's advance in 1/64 px and applies
+    no kerning except from a legacy ``kern`` table (GPOS kerning needs Raqm), so for
+    a face without one the sum of the characters' widths is the width, to the bit.
+    Line breaking and shrink-to-fit can then measure each character once per size
+    instead of asking FreeType to load every glyph of every candidate line again."""
+    return (getattr(font, "layout_engine", None) == ImageFont.Layout.BASIC
+            and isinstance(getattr(font, "path", None), str)
+            and not _kerning_table(font.path, getattr(font, "index", 0)))
 
 
 _NOTDEF_PROBE = "\U0010ffff"  # a code point no font maps: FreeType draws .notdef for it
