@@ -60,6 +60,7 @@ def empty_caches(keep_compiled: bool = False) -> None:
     paint.PHOTOS.clear()
     paint.NATURAL.clear()
     paint.qr_mask.cache_clear()
+    paint.gradient_colors.cache_clear()
     textbox.WIDTHS.clear()
     textbox.MASKS.clear()
     if not keep_compiled:
