@@ -127,22 +127,6 @@ def test_plain_lookups_are_evaluated_without_compiling_and_as_jinja_does(tmp_pat
             raise AssertionError(source)
 
 
-def test_a_photo_already_the_box_size_is_cropped_with_the_pixels_of_resampling() -> None:
-    photo = Image.open(REPO / "content" / "photos" / "samgeori-park.jpg").convert("RGB")
-    for img, size in ((photo, (1080, 1350)), (photo.rotate(90, expand=True), (1350, 1080))):
-        for focus in ((0.5, 0.5), (0.3, 0.5), (0.0, 0.2), (1.0, 1.0), (0.125, 0.9)):
-            got = paint.cover(img, size, focus)
-            w, h = size
-            if img.width / img.height >= w / h:
-                cw, ch = w / h * img.height, float(img.height)
-            else:
-                cw, ch = float(img.width), img.width / (w / h)
-            left, top = (img.width - cw) * focus[0], (img.height - ch) * focus[1]
-            resampled = img.resize(size, Image.Resampling.BICUBIC,
-                                   box=(left, top, left + cw, top + ch))
-            assert got.size == size and got.tobytes() == resampled.tobytes(), (size, focus)
-
-
 def test_widths_added_up_from_characters_are_pillows_widths_to_the_bit() -> None:
     from outreach.render import fonts
 

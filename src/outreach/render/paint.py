@@ -302,19 +302,9 @@ def cover(img: Image.Image, size: tuple[int, int], focus: tuple[float, float]) -
     else:
         crop_w, crop_h = float(img.width), img.width / (w / h)
     left, top = (img.width - crop_w) * fx, (img.height - crop_h) * fy
-    if _whole(crop_w - w) and _whole(crop_h - h) and _whole(left) and _whole(top):
-        # the photo is already the box's size at a whole-pixel offset (a 1800x1350 photo
-        # behind a 1080x1350 slide): the filter would only copy the pixels (tested), at
-        # the cost of resampling every row
-        x, y = round(left), round(top)
-        return img.crop((x, y, x + w, y + h))
     method = Image.Resampling.BILINEAR if w < crop_w else Image.Resampling.BICUBIC
     return img.resize(size, method, box=(left, top, left + crop_w, top + crop_h),
                       reducing_gap=1.5)
-
-
-def _whole(value: float) -> bool:
-    return abs(value - round(value)) < 1e-6
 
 
 def contain(img: Image.Image, size: tuple[int, int]) -> Image.Image:
