@@ -87,3 +87,24 @@ def test_fonts_in_a_template_folder_are_found_by_family(tmp_path) -> None:
     face = FontBook(folder).face("Noto Sans CJK KR", 700)
     assert face.path == folder / "brand.ttc" and face.index == 1
     assert Path(face.path).resolve() == src.resolve()
+
+
+def test_the_quick_glyph_box_check_agrees_with_comparing_drawn_masks() -> None:
+    """A glyph whose box differs from .notdef's is present without drawing it; every
+    character of a mixed sample gets the answer drawing both masks gives, in each face."""
+    sample = ("천안삼거리공원 흥타령춤축제 ABCxyz 0123 %·…「」°℃☀☁☂☃ → ★ ✓ 😀🌸🎉 กข ابت "
+              "\u4e00\u9fa5 \U0001F3F3 \u2603 \u00e9\u00f1")
+    faces = [fonts.embedded_face(), *fonts.mono_fallback_faces()]
+    if fonts.color_emoji_face() is not None:
+        faces.append(fonts.color_emoji_face())
+    answers = set()
+    for face in faces:
+        font = fonts._load(face.path, face.index, 24, 700, face.variable)
+        check = fonts._GlyphCheck(font)
+        notdef = fonts._signature(font, fonts._NOTDEF_PROBE)
+        for ch in dict.fromkeys(sample.replace(" ", "")):
+            drawn = fonts._signature(font, ch)
+            slow = drawn == notdef if any(notdef[1]) else not any(drawn[1])
+            assert check.lacks(ch) == slow, (face.family, ch)
+            answers.add(slow)
+    assert answers == {True, False}      # the sample has both present and missing glyphs

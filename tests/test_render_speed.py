@@ -94,3 +94,57 @@ def test_glyphs_and_masked_fills_are_pasted_with_pillows_own_pixels() -> None:
         pasted.paste(color[:3], (250, 80, 340, 140),
                      ring if color[3] == 255 else ring.point(lambda v: v * color[3] // 255))
         assert filled.tobytes() == pasted.tobytes()
+
+
+def test_plain_lookups_are_evaluated_without_compiling_and_as_jinja_does(tmp_path) -> None:
+    from outreach.errors import DataError
+    from outreach.render import jinja
+
+    class Thing:
+        title = "from an attribute"
+        _hidden = "private"
+
+    env = jinja.make_env()
+    ev = Evaluator(env, tmp_path / "template.yaml")              # a cache of its own
+    ctx = {"item": {"title": "천안", "n": 3, "when": [1, 2]}, "thing": Thing(), "none": "x",
+           "headline": "제목"}
+    for source, expr in (("{{ item.title }}", "item.title"), ("{{item . n}}", "item.n"),
+                         (" {{ item.when }} ", "item.when"), ("{{ thing.title }}", "thing.title"),
+                         ("{{ headline }}", "headline")):
+        assert ev.value(source, ctx) == env.compile_expression(expr)(**ctx), source
+        assert isinstance(ev._cache[source], jinja._Lookup), source     # not compiled
+    assert ev.value("{{ item.n }}", ctx) == 3                           # its type kept
+    assert ev.value("{{ item.items }}", ctx)() == ctx["item"].items()   # an attribute first
+    assert ev.value("{{ none }}", ctx) is None                          # a constant, compiled
+    assert ev.value("{{ range }}", ctx) is env.globals["range"]         # a global, compiled
+    for source, words in (("{{ item.missing }}", "missing"), ("{{ nothing }}", "nothing"),
+                          ("{{ thing._hidden }}", "_hidden")):
+        try:
+            ev.value(source, ctx, line=7, key="slides[0].text")
+        except DataError as exc:
+            assert words in str(exc) and exc.line == 7, str(exc)
+        else:
+            raise AssertionError(source)
+
+
+def test_widths_added_up_from_characters_are_pillows_widths_to_the_bit() -> None:
+    from outreach.render import fonts
+
+    texts = ["천안삼거리공원 능수버들 봄밤 야간 산책과 거리 버스킹 공연", "5월 16일(토) ~ 17일(일) 18:00~21:30",
+             "AVATAR Type, WAVE 'quoted' «ok» …", "무료 (전시관 입장 포함)", "1,000원 · 2,000원 — ①②"]
+    book = FontBook()
+    used = [book.get("Noto Sans CJK KR", w, s) for w in (400, 500, 700, 900) for s in (27, 46, 70, 116)]
+    for font in used:
+        assert fonts.additive_widths(font)
+        for text in texts:
+            textbox.WIDTHS.clear()
+            assert textbox.text_width(font, text) == font.getlength(text), (font.getname(), text)
+    # a face with a legacy kern table is measured whole: its pairs are kerned
+    kerned = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if kerned.is_file():
+        from PIL import ImageFont
+
+        font = ImageFont.truetype(str(kerned), 48)
+        assert not fonts.additive_widths(font)
+        assert font.getlength("AV") != font.getlength("A") + font.getlength("V")
+        assert textbox.text_width(font, "AVATAR") == font.getlength("AVATAR")

@@ -13,6 +13,7 @@ a slide never silently shows tofu boxes.
 from __future__ import annotations
 
 import os
+import struct
 import sys
 import threading
 import unicodedata
@@ -295,6 +296,40 @@ def _closest(faces: list[Face], weight: int) -> Face:
     return min(upright, key=lambda f: (abs(f.weight - weight), -f.weight))
 
 
+@lru_cache(maxsize=64)
+def _kerning_table(path: str, index: int) -> bool:
+    """Whether the face has a ``kern`` table (FreeType's FT_HAS_KERNING); True when the
+    file cannot be read as an OpenType font or collection, so callers stay careful."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+            offset = 0
+            if head[:4] == b"ttcf":
+                f.seek(12 + 4 * index)
+                offset = struct.unpack(">I", f.read(4))[0]
+            f.seek(offset)
+            count = struct.unpack(">H", f.read(12)[4:6])[0]
+            records = f.read(16 * count)
+    except (OSError, struct.error):
+        return True
+    if len(records) < 16 * count:
+        return True
+    return any(records[i:i + 4] == b"kern" for i in range(0, 16 * count, 16))
+
+
+def additive_widths(font: ImageFont.FreeTypeFont) -> bool:
+    """Whether a string's width in ``font`` is exactly the sum of its characters' widths.
+
+    Pillow's basic layout (no Raqm) adds each glyph's advance in 1/64 px and applies
+    no kerning except from a legacy ``kern`` table (GPOS kerning needs Raqm), so for
+    a face without one the sum of the characters' widths is the width, to the bit.
+    Line breaking and shrink-to-fit can then measure each character once per size
+    instead of asking FreeType to load every glyph of every candidate line again."""
+    return (getattr(font, "layout_engine", None) == ImageFont.Layout.BASIC
+            and isinstance(getattr(font, "path", None), str)
+            and not _kerning_table(font.path, getattr(font, "index", 0)))
+
+
 _NOTDEF_PROBE = "\U0010ffff"  # a code point no font maps: FreeType draws .notdef for it
 
 
@@ -309,14 +344,21 @@ class _GlyphCheck:
     def __init__(self, font: ImageFont.FreeTypeFont) -> None:
         self.font = weakref.proxy(font)
         self.notdef = _signature(font, _NOTDEF_PROBE)
+        # a glyph whose box differs from .notdef's cannot draw the same mask (Pillow sizes
+        # the mask from that box): measuring the box loads the glyph without rasterising
+        # it, a fifth of the time, so only glyphs with .notdef's very box are drawn
+        self.notdef_box = font.getbbox(_NOTDEF_PROBE) if any(self.notdef[1]) else None
         self.known: dict[str, bool] = {}
 
     def lacks(self, ch: str) -> bool:
         hit = self.known.get(ch)
         if hit is None:
-            sig = _signature(self.font, ch)
-            # an empty .notdef (some fonts) makes every missing glyph draw nothing
-            hit = sig == self.notdef if any(self.notdef[1]) else not any(sig[1])
+            if self.notdef_box is not None and self.font.getbbox(ch) != self.notdef_box:
+                hit = False
+            else:
+                sig = _signature(self.font, ch)
+                # an empty .notdef (some fonts) makes every missing glyph draw nothing
+                hit = sig == self.notdef if any(self.notdef[1]) else not any(sig[1])
             self.known[ch] = hit
         return hit
 

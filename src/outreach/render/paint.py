@@ -93,17 +93,25 @@ def gradient(canvas: Image.Image, start: RGBA, end: RGBA, angle: float,
     x, y, w, h = box or (0, 0, *canvas.size)
     if w <= 0 or h <= 0 or (start[3] == 0 and end[3] == 0):
         return
-    ramp = gradient_mask((w, h), angle).copy()
-    ramp.putpalette(_blend_palette(start, end), "RGBA")
     where = (x, y, x + w, y + h)
     if start[3] == end[3] == 255 and mask is None:
-        canvas.paste(ramp.convert("RGB"), where)
+        canvas.paste(gradient_colors((w, h), angle, start, end, "RGB"), where)
         return
-    colors = ramp.convert("RGBA")
+    colors = gradient_colors((w, h), angle, start, end, "RGBA")
     if mask is None:
         canvas.paste(colors, where, colors)  # an RGBA mask: its alpha band
     else:
         canvas.paste(colors, where, ImageChops.multiply(colors.getchannel("A"), mask))
+
+
+@lru_cache(maxsize=8)
+def gradient_colors(size: tuple[int, int], angle: float, start: RGBA, end: RGBA, mode: str
+                    ) -> Image.Image:
+    """The gradient's colours over ``size`` as an image (shared: never draw on it). The
+    event slides of a post shade each photo with the same gradient, converted once."""
+    ramp = gradient_mask(size, angle).copy()
+    ramp.putpalette(_blend_palette(start, end), "RGBA")
+    return ramp.convert(mode)
 
 
 @lru_cache(maxsize=64)

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .fonts import is_color
+from .fonts import additive_widths, is_color
 from .linebreak import balanced, break_lines
 from .markup import ACCENT_OFF, ACCENT_ON, BOLD_OFF, BOLD_ON, MARKERS, ZWJ
 
@@ -128,13 +128,35 @@ MASKS = _Memo(32 * 2**20)        # (font, text, subpixel start) -> glyph mask, b
 
 
 def text_width(font: ImageFont.FreeTypeFont, text: str) -> float:
-    """``font.getlength(text)``, remembered: line breaking and shrink-to-fit ask again and again."""
+    """``font.getlength(text)``, remembered: line breaking and shrink-to-fit ask again and again.
+
+    In a font whose widths add up (``fonts.additive_widths``: no kerning in Pillow's
+    basic layout) a string is the sum of its characters, each measured once: the same
+    float (sums of 1/64 px are exact), without FreeType loading every glyph of every
+    candidate line at every size tried."""
     key = (font, text)
     width = WIDTHS.get(key)
     if width is None:
-        width = font.getlength(text)
+        if len(text) > 1 and _additive(font):
+            width = 0.0
+            for ch in text:
+                width += text_width(font, ch)
+        else:
+            width = font.getlength(text)
         WIDTHS.put(key, width)
     return width
+
+
+_ADDITIVE: dict[int, tuple[ImageFont.FreeTypeFont, bool]] = {}
+
+
+def _additive(font: ImageFont.FreeTypeFont) -> bool:
+    hit = _ADDITIVE.get(id(font))
+    if hit is None or hit[0] is not font:
+        if len(_ADDITIVE) > 4096:
+            _ADDITIVE.clear()
+        hit = _ADDITIVE[id(font)] = (font, additive_widths(font))   # holds the font: ids stay
+    return hit[1]
 
 
 Run = tuple[str, ImageFont.FreeTypeFont, bool]      # text, font, in the accent colour
