@@ -168,3 +168,56 @@ def test_ticket_number_opens_the_item_and_kind_correction(staff):
     with ws.db.read() as conn:
         assert store.get_item(conn, ids["m1"]).kind == "opinion"
     assert "inbox.kind" in staff.get(path).text
+
+
+def _transfer_choices(html: str) -> list[str]:
+    """The department options of the item page's transfer form, in order."""
+    import re
+
+    form = html.split('class="stack transfer-form"')[1].split("</form>")[0]
+    return re.findall(r'<option value="([^"]+)">', form)
+
+
+def test_transfer_offers_the_departments_usual_first_and_refuses_an_unknown_one(staff):
+    from outreach.users import accounts
+    from outreach.users.audit import Actor
+
+    from web_support import add_user
+
+    ws = staff.ws
+    ids = file_items(ws, {**TEXTS, "m4": "보도블록이 깨졌어요", "m5": "맨홀 뚜껑이 흔들려요"})
+    staff_users(ws)
+    for name in ("환경과", "건축과"):
+        accounts.add_department(ws.db, Actor.system("test"), name)
+    add_user(ws.db, "road2", "officer", departments=["도로과"], language="ko")
+    sign_in(staff, "road")
+    path = f"/inbox/{ids['m3']}"
+    # every other department, never the item's own (도로과); no history yet: by name
+    assert _transfer_choices(staff.get(path).text) == ["건축과", "교통행정과", "환경과"]
+    # a name posted by hand that is no department: one line, no 5xx, nothing asked
+    for bad in ("교통과", "<b>과</b>", "x" * 300):
+        r = _post(staff, f"{path}/transfer", {"department": bad, "reason": "소관 아님"}, path)
+        assert r.status_code == 400 and "no department named" in r.text, bad
+        assert "<b>과" not in r.text
+    r = _post(staff, f"{path}/transfer", {"department": " 도로과 ", "reason": "소관 아님"}, path)
+    assert r.status_code == 400 and "already with 도로과" in r.text      # its own department
+    r = _post(staff, f"{path}/transfer", {"department": "", "reason": "소관 아님"}, path)
+    assert r.status_code == 400 and "name the department" in r.text
+    assert "Waiting for" not in staff.get(path).text
+    # one accepted transfer from 도로과 to 환경과: 환경과 comes first for 도로과's items
+    r = _post(staff, f"{path}/transfer", {"department": "환경과", "reason": "하수 악취"}, path)
+    assert r.status_code == 303 and "Waiting for 환경과" in staff.get(path).text
+    staff.post("/sign-out", data={"csrf_token": csrf(staff, "/inbox")})
+    sign_in(staff, "chief")
+    waiting = staff.get("/inbox/transfers")
+    tid = int(waiting.text.split('id="transfer-')[1].split('"')[0])
+    assert _post(staff, f"/inbox/transfers/{tid}/accept", {"note": ""},
+                 "/inbox/transfers").status_code == 303
+    staff.post("/sign-out", data={"csrf_token": csrf(staff, "/inbox")})
+    sign_in(staff, "road2")                                   # a Korean-speaking officer
+    page = staff.get(f"/inbox/{ids['m4']}")
+    assert _transfer_choices(page.text) == ["환경과", "건축과", "교통행정과"]
+    assert "자주 보내는 부서" in page.text
+    one = f"/inbox/{ids['m4']}"
+    r = _post(staff, f"{one}/transfer", {"department": "없는과", "reason": "소관 아님"}, one)
+    assert r.status_code == 400 and "없는과" in r.text and "부서 목록에서" in r.text

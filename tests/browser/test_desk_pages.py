@@ -133,6 +133,7 @@ def test_reject_with_a_reason_on_a_phone(page, shot, monkeypatch):
     add_user(ws.db, "lee", "approver", language="ko")
     sign_in(page, "lee", PASSWORD)
     page.goto(f"/runs/{occ['id']}")
+    page.locator("#decide-bar summary").click()       # the reason unfolds from the bottom bar
     page.fill("input[name=reason]", "2번 카드 날짜 오류")
     shot(page, "reject-phone")
     page.get_by_role("button", name="반려", exact=True).click()

@@ -113,7 +113,10 @@ def test_officer_filters_answers_and_transfers_receiver_accepts(page, web_ws, sh
     # facebook is not configured in this workspace: record the answer given by hand
     page.click("button.send")
     page.wait_for_selector(".answer")
-    page.fill("input[name=department]", "교통행정과")
+    # the workspace's departments are offered, never the item's own: picked, not typed
+    choices = page.locator("select[name=department] option").all_text_contents()
+    assert "교통행정과" in choices and "도로과" not in choices
+    page.select_option("select[name=department]", label="교통행정과")
     page.fill("input[name=reason]", "차로 통제는 교통행정과 소관")
     page.click("text=Ask to transfer")
     page.wait_for_load_state()

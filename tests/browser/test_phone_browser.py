@@ -7,6 +7,7 @@ one shown.
 
 One workspace and one server for the module (the pages only read it), so the whole file
 costs a few seconds of page loads; SQLite only, since nothing here depends on the database.
+The approver's test changes its run, so it has a workspace and a server of its own.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from outreach.metrics.model import Figure
 from outreach.publishing.model import OccurrenceSpec
 from outreach.publishing.service import PublishingService
 from outreach.store import metrics as q
+from outreach.publishing import model as m
 from outreach.store.ledger import Ledger
 from web_support import PASSWORD, LiveServer, add_user, web_workspace
 
@@ -246,3 +248,77 @@ def test_the_inbox_folds_its_filters_on_a_phone_and_shows_them_on_a_desk(browser
     finally:
         desk.context.close()
 
+
+
+@pytest.fixture
+def approval(tmp_path, monkeypatch):
+    """Wednesday evening: Thursday's weekend guide waits for an approver (its own workspace)."""
+    monkeypatch.setenv("OUTREACH_NOW", WED.isoformat())
+    ws = web_workspace(tmp_path, f"sqlite:///{tmp_path / 'outreach.db'}", language="ko",
+                       toml="[publishing]\npost_approval = false\n")
+    pass_at(ws, WED.astimezone(timezone.utc))
+    add_user(ws.db, "lee", "approver", display_name="이승인", language="ko")
+    occ = Ledger(ws.db).occurrence_by_key("weekend-guide", "2026-11-26T07:00:00Z")
+    assert occ["state"] == m.AWAITING_APPROVAL
+    with LiveServer(ws) as live:
+        live.ws, live.run = ws, occ["id"]
+        yield live
+    ws.db.dispose()
+
+
+def test_an_approver_decides_after_the_last_slide_without_scrolling_back(browser, approval,
+                                                                       shot):
+    # on a desk the decision stays where it was: above the slides, the reason field open
+    desk = _page(browser, approval, viewport=DESK)
+    try:
+        sign_in(desk, "lee", PASSWORD)
+        desk.goto(f"/runs/{approval.run}")
+        approve = desk.get_by_role("button", name="승인", exact=True)
+        assert approve.bounding_box()["y"] < desk.locator("ol.slides").bounding_box()["y"]
+        assert approve.evaluate("b => getComputedStyle(b.closest('form')).position") == "static"
+        assert desk.locator("#decide input[name=reason]").is_visible()   # no fold to open
+        assert not desk.locator("#decide-bar summary").is_visible()
+    finally:
+        desk.context.close()
+
+    phone = _page(browser, approval)
+    try:
+        sign_in(phone, "lee", PASSWORD)
+        phone.goto(f"/runs/{approval.run}")
+        slides = phone.locator("ol.slides img")
+        assert slides.count() >= 2
+        slides.last.scroll_into_view_if_needed()
+        phone.wait_for_function("() => window.scrollY > 844")     # well past the first screen
+        approve = phone.get_by_role("button", name="승인", exact=True)
+        box = approve.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 844, box   # in the window
+        assert box["height"] >= 44
+        # nothing covers it: the button itself is what a thumb at its middle touches
+        assert approve.evaluate("""b => { const r = b.getBoundingClientRect();
+            return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === b; }""")
+        reject = phone.locator("#decide-bar details > summary")
+        assert reject.bounding_box()["height"] >= 44
+        # at the very end of the page the last channel's card is above the bar, not behind it
+        phone.evaluate("window.scrollTo(0, document.scrollingElement.scrollHeight)")
+        bar_top = phone.locator("#decide-bar").bounding_box()["y"]
+        last = phone.locator("#channels article.delivery").last.bounding_box()
+        assert last["y"] + last["height"] <= bar_top, (last, bar_top)
+        assert phone.evaluate(FITS)
+        shot(phone, "approval-bar")
+        # the reason for rejecting unfolds from the bar, in the window
+        reject.click()
+        reason = phone.locator("#decide-bar input[name=reason]")
+        assert reason.is_visible()
+        rbox = reason.bounding_box()
+        assert rbox["y"] + rbox["height"] <= 844 and rbox["height"] >= 44
+        reject.click()                                            # folded again: approve
+        slides.last.scroll_into_view_if_needed()
+        approve.click()
+        phone.wait_for_url(f"**/runs/{approval.run}")
+        assert phone.locator(".flash.ok").is_visible()
+        row = Ledger(approval.ws.db).occurrence(approval.run)
+        assert (row["state"], row["decided_by"]) == (m.APPROVED, "lee")
+        assert approve.count() == 0                               # decided: not offered again
+        assert phone.js_errors == []
+    finally:
+        phone.context.close()

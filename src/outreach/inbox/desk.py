@@ -41,6 +41,7 @@ from .transfers import Transfers
 
 SUPERVISOR_ROLES = ("approver", "admin")
 REVEAL_ROLES = ("approver", "admin")
+USUAL_TARGETS = 5            # departments offered first on the item page's transfer form
 BULK_ACTIONS = ("assign", "route", "tag", "resolve", "spam")
 # What a platform accepts as one answer (characters), from each platform's documentation:
 # Facebook comment 8,000; Instagram comment 2,200; YouTube comment 10,000; a Kakao
@@ -91,6 +92,10 @@ class ItemPage:
     extras: dict = field(default_factory=dict)
     person: Any | None = None                    # the assigned store Person
     assignable: list = field(default_factory=list)
+    # where the item may be transferred: the workspace's departments but its own, the
+    # ones its department usually sends to (accepted transfers, most first) apart
+    transfer_usual: list[str] = field(default_factory=list)
+    transfer_other: list[str] = field(default_factory=list)
 
 
 class Desk:
@@ -152,6 +157,9 @@ class Desk:
                       if row.assignee_user_id else None)
             assignable = (people_store.assignable(conn, (row.assignee,)) if row.assignee
                           else people_store.assignable(conn, self.departments))
+            usual, other = _transfer_targets(people_store.department_names(conn),
+                                             queries.accepted_transfer_counts(conn, row.assignee),
+                                             row.assignee)
         cfg = inbox_config(self.settings)
         try:
             saved = load_saved(cfg.replies_file)
@@ -172,7 +180,7 @@ class Desk:
             can_send=_can_send(self.settings, row.channel),
             answer_count=sum(1 for a in answers if a["status"] != "failed"),
             pending_transfer=next((t for t in transfers if t.status == "pending"), None),
-            person=person, assignable=assignable,
+            person=person, assignable=assignable, transfer_usual=usual, transfer_other=other,
             extras={"survey": detail.get("survey")})
 
     def cover(self, row) -> Path | None:
@@ -277,7 +285,16 @@ class Desk:
         return Transfers(self.inbox)
 
     def transfer(self, item_id: int | str, to_department: str, reason: str) -> int:
+        """Ask a department of the workspace to take the item (the page offers them; a
+        name typed or posted by hand must be one of them, or nobody could accept it)."""
         row = self.row(item_id)
+        name = to_department.strip()
+        if name:
+            with self.db.read() as conn:
+                known = people_store.is_department(conn, name)
+            if not known:
+                raise InboxError(_("there is no department named {department}: choose one "
+                                   "from the list of departments", department=name[:128]))
         return self.transfers().request(row.id, to_department, reason,
                                         may_act_for=self.departments)
 
@@ -313,6 +330,16 @@ class Desk:
 
 _COUNTS: dict[tuple, tuple[float, dict]] = {}
 COUNTS_SECONDS = 20.0
+
+
+def _transfer_targets(names: Sequence[str], counts: dict[str, int], current: str | None
+                      ) -> tuple[list[str], list[str]]:
+    """(usual, other): the departments an item of ``current`` may go to, the ones it
+    usually goes to first (most accepted transfers first, at most ``USUAL_TARGETS``)."""
+    targets = [n for n in names if n != current]
+    usual = sorted((n for n in targets if counts.get(n)), key=lambda n: (-counts[n], n))
+    usual = usual[:USUAL_TARGETS]
+    return usual, [n for n in targets if n not in usual]
 
 
 def _counts(conn, db: Database, departments: tuple[str, ...] | None, now: datetime) -> dict:

@@ -84,6 +84,11 @@ def is_department(conn: Connection, name: str) -> bool:
                         ).first() is not None
 
 
+def department_names(conn: Connection) -> list[str]:
+    """Every department of the workspace, by name."""
+    return list(conn.execute(select(departments.c.name).order_by(departments.c.name)).scalars())
+
+
 def supervisors(conn: Connection, department: str | None, roles: Sequence[str]) -> list[Person]:
     """Enabled members of ``department`` whose role is one of ``roles`` (without a
     department: the enabled admins)."""

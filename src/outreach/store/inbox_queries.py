@@ -450,6 +450,19 @@ def pending_transfers(conn: Connection, departments: Sequence[str] | None = None
     return list(conn.execute(stmt))
 
 
+def accepted_transfer_counts(conn: Connection, from_department: str | None
+                             ) -> dict[str, int]:
+    """How often items of ``from_department`` were transferred and accepted, per receiving
+    department (the item page offers the usual ones first)."""
+    if not from_department:
+        return {}
+    t = inbox_transfers.c
+    rows = conn.execute(select(t.to_department, func.count()).where(
+        t.from_department == from_department, t.status == "accepted")
+        .group_by(t.to_department))
+    return {name: n for name, n in rows}
+
+
 def count_pending_transfers(conn: Connection, departments: Sequence[str] | None = None) -> int:
     """How many transfers wait for ``departments`` (None: any) (the queue's badge)."""
     t = inbox_transfers.c
