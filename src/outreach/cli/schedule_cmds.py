@@ -73,6 +73,7 @@ def cmd_run_due(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     options = scheduling_options(settings)
+    _rank_schedule(settings)
     clock = make_clock(args.now, settings.timezone)
     _sweep(settings)
     schedules, bad = load_all(settings, options)
@@ -135,8 +136,17 @@ def _late_survey_calls(settings, db, clock):
     return withdraw_late_calls(settings, db, clock=clock)
 
 
+def _rank_schedule(settings) -> None:
+    """``[topics] rank_cron`` checked before any work: a mistake is exit status 2 at once,
+    not an error logged every minute."""
+    from ..topics.schedule import rank_schedule
+
+    rank_schedule(settings)
+
+
 def _topic_requests(settings, db, clock):
-    """Rankings staff asked for on the web (after publishing, which must not wait)."""
+    """The scheduled ranking when due, and the rankings staff asked for on the web (after
+    publishing, which must not wait)."""
     from ..topics.requests import work_pending
 
     return work_pending(settings, db, clock=clock)
@@ -154,6 +164,7 @@ def cmd_daemon(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     options = scheduling_options(settings)
     harvest_minutes(settings)
+    _rank_schedule(settings)
     schedules = load_schedules(settings)
     clock = make_clock(None, settings.timezone)
     _sweep(settings)
