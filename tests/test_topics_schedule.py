@@ -121,8 +121,8 @@ def test_missed_weeks_are_caught_up_once(tmp_path, db_url):
     assert schedule.enqueue_due(settings, db, now=late + timedelta(minutes=1)) is None
     assert len(_all_requests(db)) == 2
     audits = _audits(db, "topics.request")
-    assert audits[-1].detail and "2026-12-14T08:00" in str(audits[-1].detail) or \
-        "2026-12-13T23:00" in str(audits[-1].detail)         # the 14 Dec 08:00 KST slot
+    assert len(audits) == 2                                   # the 14 Dec 08:00 KST slot
+    assert "2026-12-13T23:00:00+00:00" in str(audits[-1].detail)
     assert schedule.plan(settings, db, now=late).next_at == kst(2026, 12, 21, 8, 0)
 
 
@@ -168,6 +168,34 @@ def test_concurrent_passes_queue_one_request(tmp_path, db_url):
         assert errors == []
         assert len(got) == 4 and len([g for g in got if g is not None]) == 1
         assert len(_all_requests(db)) == 1
+    finally:
+        other.dispose()
+
+
+def test_take_slot_is_won_by_exactly_one_process(tmp_path, db_url):
+    """The store's claim itself, without the open-request index to help: two engines at
+    once, the same slot, then an older slot (a late pass never rewinds the mark)."""
+    settings, db = opened(tmp_path, db_url)
+    other = open_database(settings.database_url)
+    try:
+        for slot in (MON_NOV_23, MON_NOV_30):          # first the insert, then the update
+            barrier = threading.Barrier(4)
+            won: list = []
+
+            def take(database, slot=slot):
+                barrier.wait()
+                with database.begin() as conn:
+                    won.append(store.take_slot(conn, "topics.schedule", slot))
+
+            threads = [threading.Thread(target=take, args=(d,)) for d in (db, other, db, other)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert sorted(won) == [False, False, False, True]
+        with db.begin() as conn:
+            assert not store.take_slot(conn, "topics.schedule", MON_NOV_23)
+            assert store.last_beat(conn, "topics.schedule") == MON_NOV_30
     finally:
         other.dispose()
 
