@@ -249,6 +249,17 @@ def test_a_bad_rank_cron_is_one_line_and_exit_2(tmp_path, capsys, line, says):
     assert "topics.rank_cron" in capsys.readouterr().err
 
 
+def test_outreach_check_lists_a_bad_rank_cron(tmp_path):
+    from outreach.checkup import check_workspace
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "outreach.toml").write_text('language = "en"\n[topics]\nrank_cron = "0 8 * *"\n',
+                                        encoding="utf-8")
+    report = check_workspace(root, now=MON_NOV_30)
+    assert [p for p in report.problems if ":3: topics.rank_cron: " in p]
+
+
 def test_a_misspelt_key_is_named(tmp_path, capsys):
     root = tmp_path / "ws"
     root.mkdir()
