@@ -65,6 +65,8 @@ def test_latest_slot_is_the_last_fire_time_at_or_before_now():
                                 kst(2026, 12, 3, 10, 7)) == kst(2026, 12, 3, 10, 0)
     assert schedule.latest_slot(make_trigger("0 8 2 1 *", SEOUL),
                                 kst(2026, 12, 3)) == kst(2026, 1, 2, 8, 0)
+    assert schedule.latest_slot(make_trigger("0 8 29 2 *", SEOUL),
+                                kst(2026, 12, 3)) == kst(2024, 2, 29, 8, 0)
     # the slot's quarter, in the workspace time zone (Mon 29 Dec 2025 KST is Q4; Jan 2026 Q1)
     assert schedule.quarter_of(MON_NOV_30, SEOUL) == "2026Q4"
     assert schedule.quarter_of(kst(2026, 1, 1, 0, 30), SEOUL) == "2026Q1"     # 31 Dec in UTC
@@ -247,6 +249,17 @@ def test_a_bad_rank_cron_is_one_line_and_exit_2(tmp_path, capsys, line, says):
     assert f"{root / 'outreach.toml'}:5: topics.rank_cron: " in err and says in err
     assert main(["--root", str(root), "daemon"]) == 2          # refused before starting
     assert "topics.rank_cron" in capsys.readouterr().err
+
+
+def test_outreach_schedules_lists_the_ranking(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("OUTREACH_NOW", "2026-11-25T12:00:00+09:00")
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "outreach.toml").write_text('language = "ko"\n' + MONDAYS, encoding="utf-8")
+    assert main(["--root", str(root), "schedules", "--count", "2"]) == 0
+    out = capsys.readouterr().out
+    assert ('현재 분기 주제 분석: 크론 "0 8 * * mon"(outreach.toml의 [topics] rank_cron), 다음 '
+            '실행 2026년 11월 30일 (월) 08:00, 2026년 12월 7일 (월) 08:00') in out
 
 
 def test_outreach_check_lists_a_bad_rank_cron(tmp_path):

@@ -45,15 +45,21 @@ def cmd_schedules(args: argparse.Namespace) -> int:
     from ..scheduling.clock import make_clock
     from ..scheduling.specs import load_schedules, scheduling_options
 
+    from ..topics.schedule import describe_rank_schedule
+
     settings = settings_from(args)
     scheduling_options(settings)
     schedules = load_schedules(settings)
+    now = make_clock(None, settings.timezone)()
+    ranking = describe_rank_schedule(settings, now, count=max(1, args.count))
     if not schedules:
         print(_("no schedules in {schedules_dir} (add one file per schedule, e.g. "
                 "weekend-guide.yaml)", schedules_dir=settings.schedules_dir))
-        return 0
-    now = make_clock(None, settings.timezone)()
-    print("\n\n".join(describe(settings, s, now, count=max(1, args.count)) for s in schedules))
+    else:
+        print("\n\n".join(describe(settings, s, now, count=max(1, args.count))
+                          for s in schedules))
+    if ranking:
+        print("\n" + ranking)
     return 0
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
@@ -46,7 +46,9 @@ AUTO = "schedule"
 MARK = "topics.schedule"
 # how far back the latest slot is looked for (growing windows: cheap for frequent lines)
 _WINDOWS = (timedelta(hours=1), timedelta(days=1), timedelta(days=8), timedelta(days=32),
-            timedelta(days=367))
+            timedelta(days=367), timedelta(days=4 * 366))       # 29 February: every 4 years
+# "never fires" means: not once after this instant (a crontab line has no year)
+_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def rank_schedule(settings) -> RankSchedule | None:
         raise _error(settings, _("invalid cron {expr!r} ({exc}): write five fields, minute "
                                  "hour day month weekday, e.g. \"0 8 * * mon\" (Mondays "
                                  "08:00)", expr=expr, exc=exc)) from None
-    if cron.next_fire_time(trigger, utc_now() - timedelta(days=800)) is None:
+    if cron.next_fire_time(trigger, _EPOCH) is None:
         raise _error(settings, _("cron {expr} never fires (no such day, e.g. 30 February): "
                                  "check the day and month fields", expr=repr(expr)))
     return RankSchedule(cron=expr, trigger=trigger)
@@ -90,7 +92,7 @@ def _error(settings, message: str) -> ConfigError:
 
 
 def latest_slot(trigger: "CronTrigger", now: datetime) -> datetime | None:
-    """The latest fire time at or before ``now`` (UTC), within a year; None if none."""
+    """The latest fire time at or before ``now`` (UTC), within four years; None if none."""
     from ..scheduling import cron
 
     for window in _WINDOWS:
@@ -181,3 +183,23 @@ def plan(settings, db, *, now: datetime | None = None) -> Plan:
         nxt = cron.next_fire_time(sched.trigger, mark)
     return Plan(cron=sched.cron, next_at=nxt,
                 quarter=quarter_of(nxt, settings.timezone) if nxt else None)
+
+
+def describe_rank_schedule(settings, now: datetime, *, count: int = 3) -> str | None:
+    """For ``outreach schedules``: the line and the next fire times (None: no schedule).
+    Reads only outreach.toml, like the rest of the listing."""
+    from ..scheduling import cron
+
+    sched = rank_schedule(settings)
+    if sched is None:
+        return None
+    times: list[str] = []
+    t = now
+    while len(times) < count:
+        nxt = cron.next_fire_time(sched.trigger, t)
+        if nxt is None:
+            break
+        times.append(cron.local_label(nxt, settings.timezone))
+        t = nxt
+    return _("topic ranking of the current quarter: cron \"{cron}\" ([topics] rank_cron in "
+             "outreach.toml); next {times}", cron=sched.cron, times=", ".join(times) or "-")
