@@ -230,6 +230,33 @@ def test_run_due_ranks_the_slot_once(tmp_path, db_url, capsys):
     assert len(service.runs(db)) == 1 and len(_all_requests(db)) == 1
 
 
+def test_the_daemons_job_ranks_the_slot_once_across_a_restart(tmp_path, db_url):
+    """The daemon's one-minute topics job (``Daemon.topic_requests``), called directly; then
+    a restarted daemon (new process, new engine) in the same slot ranks nothing again."""
+    from outreach.publishing.service import PublishingService
+    from outreach.scheduling.daemon import Daemon
+    from outreach.scheduling.specs import scheduling_options
+
+    settings, db = opened(tmp_path, db_url, MONDAYS)
+    _fill(db, settings)
+
+    def daemon(database, at):
+        clock = lambda: at                                      # noqa: E731 - fixed clock
+        return Daemon(settings, database, PublishingService(settings, database, clock=clock),
+                      [], clock=clock, options=scheduling_options(settings))
+
+    daemon(db, MON_NOV_30 + timedelta(seconds=20)).topic_requests()
+    assert len(service.runs(db)) == 1
+    restarted = open_database(settings.database_url)
+    try:
+        daemon(restarted, MON_NOV_30 + timedelta(minutes=3)).topic_requests()
+    finally:
+        restarted.dispose()
+    assert len(service.runs(db)) == 1
+    (only,) = _all_requests(db)
+    assert only.state == "done" and requests.RequestView.of(only).automatic
+
+
 # -- configuration errors ------------------------------------------------------------------
 
 @pytest.mark.parametrize("line, says", [
