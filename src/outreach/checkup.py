@@ -71,6 +71,9 @@ def check_workspace(root: Path | None, *, now: datetime | None = None,
     templates = _templates(report, settings)
     _schedules(report, settings, templates, now, days)
     _surveys(report, settings)
+    from .topics.schedule import rank_schedule
+
+    _attempt(report, lambda: rank_schedule(settings))   # [topics] rank_cron
     return report
 
 

@@ -66,7 +66,8 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
     "autopilot": None,          # validated by outreach/autopilot/settings.py
     "metrics": None,            # validated by outreach/metrics/settings.py
     "surveys": None,            # validated by outreach/surveys/settings.py
-    "topics": frozenset({"follow_up_photo"}),   # outreach/topics/followup.py
+    # outreach/topics/followup.py (follow_up_photo), outreach/topics/schedule.py (rank_cron)
+    "topics": frozenset({"follow_up_photo", "rank_cron"}),
 }
 _TOP_LEVEL_KEYS = KNOWN_KEYS[""]
 

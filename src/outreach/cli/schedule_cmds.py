@@ -45,15 +45,21 @@ def cmd_schedules(args: argparse.Namespace) -> int:
     from ..scheduling.clock import make_clock
     from ..scheduling.specs import load_schedules, scheduling_options
 
+    from ..topics.schedule import describe_rank_schedule
+
     settings = settings_from(args)
     scheduling_options(settings)
     schedules = load_schedules(settings)
+    now = make_clock(None, settings.timezone)()
+    ranking = describe_rank_schedule(settings, now, count=max(1, args.count))
     if not schedules:
         print(_("no schedules in {schedules_dir} (add one file per schedule, e.g. "
                 "weekend-guide.yaml)", schedules_dir=settings.schedules_dir))
-        return 0
-    now = make_clock(None, settings.timezone)()
-    print("\n\n".join(describe(settings, s, now, count=max(1, args.count)) for s in schedules))
+    else:
+        print("\n\n".join(describe(settings, s, now, count=max(1, args.count))
+                          for s in schedules))
+    if ranking:
+        print("\n" + ranking)
     return 0
 
 
@@ -73,6 +79,7 @@ def cmd_run_due(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     options = scheduling_options(settings)
+    _rank_schedule(settings)
     clock = make_clock(args.now, settings.timezone)
     _sweep(settings)
     schedules, bad = load_all(settings, options)
@@ -135,8 +142,17 @@ def _late_survey_calls(settings, db, clock):
     return withdraw_late_calls(settings, db, clock=clock)
 
 
+def _rank_schedule(settings) -> None:
+    """``[topics] rank_cron`` checked before any work: a mistake is exit status 2 at once,
+    not an error logged every minute."""
+    from ..topics.schedule import rank_schedule
+
+    rank_schedule(settings)
+
+
 def _topic_requests(settings, db, clock):
-    """Rankings staff asked for on the web (after publishing, which must not wait)."""
+    """The scheduled ranking when due, and the rankings staff asked for on the web (after
+    publishing, which must not wait)."""
     from ..topics.requests import work_pending
 
     return work_pending(settings, db, clock=clock)
@@ -154,6 +170,7 @@ def cmd_daemon(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     options = scheduling_options(settings)
     harvest_minutes(settings)
+    _rank_schedule(settings)
     schedules = load_schedules(settings)
     clock = make_clock(None, settings.timezone)
     _sweep(settings)

@@ -6,7 +6,9 @@ claims one request at a time, ranks, and records how it ended. At most one reque
 per scope is open (pending or running): the partial unique index says so on both
 databases, so a double click or two staff asking at once queue one ranking.
 ``worker_beat`` records when a background pass last looked for work, so the page
-can say when no daemon or cron job seems to be running.
+can say when no daemon or cron job seems to be running; its row ``topics.schedule``
+is instead the latest ``[topics] rank_cron`` slot handed to the queue
+(outreach.topics.schedule; moved only forward, by ``topic_requests.take_slot``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,6 @@ Index("uq_topic_request_open", topic_request.c.scope, unique=True,
 
 worker_beat = Table(
     "worker_beat", metadata,
-    Column("name", String(40), primary_key=True),        # "topics"
+    Column("name", String(40), primary_key=True),        # "topics"; "topics.schedule": a slot
     Column("beat_at", UTCDateTime, nullable=False),
 )

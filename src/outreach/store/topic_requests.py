@@ -99,6 +99,17 @@ def beat(conn: Connection, name: str, now: datetime) -> None:
                                             set_={"beat_at": now}))
 
 
+def take_slot(conn: Connection, name: str, slot: datetime) -> bool:
+    """Move the mark ``name`` forward to ``slot`` (a schedule's latest slot handed to the
+    queue); True only for the one caller that moved it. A conditional upsert: on
+    PostgreSQL a concurrent caller waits for the row and then finds it no longer older."""
+    stmt = _insert(conn, worker_beat).values(name=name, beat_at=slot)
+    stmt = stmt.on_conflict_do_update(index_elements=[worker_beat.c.name],
+                                      set_={"beat_at": slot},
+                                      where=worker_beat.c.beat_at < slot)
+    return conn.execute(stmt.returning(worker_beat.c.name)).first() is not None
+
+
 def last_beat(conn: Connection, name: str) -> datetime | None:
     return conn.execute(select(worker_beat.c.beat_at)
                         .where(worker_beat.c.name == name)).scalar()

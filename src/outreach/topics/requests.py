@@ -62,6 +62,13 @@ class RequestView:
     def open(self) -> bool:
         return self.state in (PENDING, RUNNING)
 
+    @property
+    def automatic(self) -> bool:
+        """Queued by ``[topics] rank_cron`` (outreach.topics.schedule), not by a person."""
+        from .schedule import AUTO
+
+        return self.requested_by_user_id is None and self.requested_by == AUTO
+
     def may_cancel(self, actor_user_id: int | None, role: str | None) -> bool:
         """Whether this person may withdraw it now: only while waiting, and only the
         person who asked or an admin (a running ranking cannot be stopped halfway)."""
@@ -195,8 +202,13 @@ def work_one(settings, db, *, clock: Callable[[], datetime] = utc_now) -> Reques
 
 def work_pending(settings, db, *, clock: Callable[[], datetime] = utc_now,
                  limit: int = PER_PASS) -> list[RequestView]:
-    """What a daemon or ``run-due`` pass does: pending requests one after another (at most
-    ``limit``, so one pass never runs for long); always leaves the heartbeat."""
+    """What a daemon or ``run-due`` pass does: first queue the scheduled ranking when its
+    slot is due (``[topics] rank_cron``, outreach.topics.schedule), then pending requests
+    one after another (at most ``limit``, so one pass never runs for long); always leaves
+    the heartbeat."""
+    from .schedule import enqueue_due
+
+    enqueue_due(settings, db, now=clock())
     done: list[RequestView] = []
     while len(done) < limit:
         outcome = work_one(settings, db, clock=clock)

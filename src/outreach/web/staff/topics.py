@@ -74,10 +74,15 @@ def _index_context(request: Request) -> dict:
 
     tz = state.settings.timezone
     tomorrow = (datetime.now(tz) + timedelta(days=1)).replace(hour=10, minute=0)
+    from ...scheduling.clock import make_clock
+    from ...topics import schedule
+
+    now = make_clock(None, tz)()       # $OUTREACH_NOW in a rehearsal, as the other pages
     return {"view": view, "groups": groups, "hidden": hidden, "runs": service.runs(db),
             "follow_up": [] if view is None else followup.pending(view),
             "follow_up_at": tomorrow.strftime("%Y-%m-%dT%H:%M"),
             "rq": ranking_requests.status(db), "error": None,
+            "auto": schedule.plan(state.settings, db, now=now), "now": now,
             "form": {"quarter": service.today_quarter(state.settings.timezone), "survey": ""}}
 
 
