@@ -57,3 +57,24 @@ def _pages(staff, monkeypatch) -> dict[str, str]:
 def test_queue_and_search_pages_are_unchanged(staff, monkeypatch):
     for name, html in _pages(staff, monkeypatch).items():
         assert html == (GOLDEN / f"inbox_queue_{name}.html").read_text(encoding="utf-8"), name
+
+
+def test_url_for_by_name_gives_what_the_app_gives(web_ws):
+    """Templates' url_for asks the one route with the name (render.route_index); every
+    indexed name gives the path Starlette's own lookup over the whole app gives."""
+    from starlette.routing import Mount, Route
+
+    from outreach.web.staff import create_staff_app
+    from outreach.web.staff.render import route_index
+
+    app = create_staff_app(web_ws.settings, web_ws.db)
+    index = app.state.staff.route_index
+    assert "inbox" in index and "inbox_item" in index and "static" not in index
+    for name, route in index.items():
+        params = {p: "7" for p in route.param_convertors}
+        assert route.url_path_for(name, **params) == app.url_path_for(name, **params), name
+    # a name two routes share, or any name under an unnamed mount, is left to the app
+    twice = [Route("/a", lambda r: None, name="x"), Route("/b", lambda r: None, name="x"),
+             Route("/c", lambda r: None, name="y")]
+    assert route_index(twice) == {"y": twice[2]}
+    assert route_index([*twice, Mount("/m", routes=[Route("/z", lambda r: None, name="z")])]) == {}
