@@ -93,7 +93,7 @@ def _static_version(files: StaticFiles) -> str:
 
 def create_staff_app(settings: Settings, db: Database) -> Starlette:
     """The staff app (pages, sign-in, static files) over ``db``."""
-    from .render import error_response, make_environment
+    from .render import error_response, make_environment, route_index
 
     static_files = _static_files()
     version = _static_version(static_files)
@@ -121,5 +121,6 @@ def create_staff_app(settings: Settings, db: Database) -> Starlette:
                     exception_handlers={404: not_found, 405: not_found, 500: server_error})
     app.state.staff = state
     state.route_names = frozenset(r.name for r in routes if getattr(r, "name", None))
+    state.route_index = route_index(routes)
     state.action_labels = action_labels()
     return app

@@ -29,6 +29,9 @@ class StaffState:
     secure_cookies: bool | None          # None: Secure when the request came over https
     templates: Any = None                # jinja2.Environment
     route_names: frozenset[str] = field(default_factory=frozenset)
+    # name -> its Route, for names only one route of the app has (render.url_for: a page
+    # builds ~70 links; Starlette's app.url_path_for walks every route for each)
+    route_index: dict[str, Any] = field(default_factory=dict)
     static_version: str = ""
     action_labels: dict[str, str] = field(default_factory=dict)
 

@@ -22,6 +22,7 @@ from typing import Any, Mapping
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.routing import NoMatchFound, Route
 
 from ...errors import OutreachError
 from ...i18n import _, current_language, format_date, format_datetime, ngettext
@@ -59,15 +60,40 @@ def make_environment(static_version: str):
     return env
 
 
+def route_index(routes: list) -> dict[str, Route]:
+    """Top-level ``Route``s by name, for the names no other route or mount could answer to
+    (so asking that one route gives what ``app.url_path_for`` gives)."""
+    seen: dict[str, int] = {}
+
+    def count(rs) -> None:
+        for r in rs:
+            name = getattr(r, "name", None)
+            if name:
+                seen[name] = seen.get(name, 0) + 1
+            count(getattr(r, "routes", None) or ())
+
+    count(routes)
+    if any(not isinstance(r, Route) and not getattr(r, "name", None) for r in routes):
+        return {}               # an unnamed mount answers to its routes' plain names
+    return {r.name: r for r in routes if isinstance(r, Route) and seen.get(r.name) == 1}
+
+
 def _context(request: Request, extra: Mapping[str, Any]) -> dict[str, Any]:
     state = staff(request)
     session = current_session(request)
     tz = state.settings.timezone
     root = request.scope.get("root_path", "")
+    index = state.route_index
 
     def url_for(name: str, /, **params: Any) -> str:
-        return root + str(request.app.url_path_for(name, **{k: str(v) for k, v in
-                                                             params.items()}))
+        texts = {k: str(v) for k, v in params.items()}
+        route = index.get(name)
+        if route is not None:
+            try:
+                return root + str(route.url_path_for(name, **texts))
+            except NoMatchFound:
+                pass                                   # let the app say what is wrong
+        return root + str(request.app.url_path_for(name, **texts))
 
     def static(path: str) -> str:
         return f"{root}/static/{path}?v={state.static_version}"
