@@ -30,6 +30,7 @@ def _normalized(html: str) -> str:
     html = re.sub(r'("X-CSRF-Token": ")[^"]*"', r'\1"', html)
     html = re.sub(r'>(\d{8})-[0-9A-Z]{6}<', r'>\1-TICKET<', html)     # keyed per workspace
     html = re.sub(r'시민-[0-9a-f]{6}', '시민-AUTHOR', html)           # keyed per workspace
+    html = re.sub(r'\?v=[0-9a-f]{10}"', '?v=STATIC"', html)           # static files' mtimes
     return re.sub(r'(name="csrf-token"\s+content=")[^"]*"', r'\1"', html)
 
 
