@@ -50,7 +50,7 @@ def test_list_show_and_json_mask_personal_data(ws, capsys):
 def test_assign_tag_note_resolve_and_reply_manual(ws, capsys):
     root, ids = ws
     item = str(ids["m2"])
-    assert run(root, "inbox", "--as", "정주무관", "assign", item, "교통행정과 주차팀",
+    assert run(root, "inbox", "--as", "정주무관", "assign", item, "교통행정과",
                capsys=capsys)[0] == 0
     assert run(root, "inbox", "tag", item, "학교앞", "--remove", "주차", capsys=capsys)[0] == 0
     assert run(root, "inbox", "note", item, "내일 오전 단속반 출동 예정", capsys=capsys)[0] == 0
@@ -60,7 +60,7 @@ def test_assign_tag_note_resolve_and_reply_manual(ws, capsys):
     assert run(root, "inbox", "resolve", item, "--note", "단속 완료", capsys=capsys)[0] == 0
     code, out, _ = run(root, "inbox", "show", item, "--json", capsys=capsys)
     shown = json.loads(out)
-    assert shown["item"]["assignee"] == "교통행정과 주차팀"
+    assert shown["item"]["assignee"] == "교통행정과"
     assert shown["item"]["categories"] == ["학교앞"] and shown["item"]["status"] == "resolved"
     assert shown["notes"][0]["detail"] == "내일 오전 단속반 출동 예정"
     assert shown["history"][0]["by"] == "정주무관"

@@ -110,8 +110,13 @@ def test_cli_words_a_login_a_department_or_nobody(tmp_path, db_url):
     assert assign(inbox, ids["b"], "Road")[0] == "person"              # sign-in names: any case
     assert inbox.row(ids["b"]).assignee_user_id == _user_id(db, "road")
     assert assign(inbox, ids["b"], "-") == ("person", None)
-    assert assign(inbox, ids["b"], "교통행정과 주차팀") == ("department", None)
-    assert inbox.row(ids["b"]).assignee == "교통행정과 주차팀"
+    assert assign(inbox, ids["b"], "교통행정과") == ("department", None)
+    assert inbox.row(ids["b"]).assignee == "교통행정과"
+    # neither a sign-in name nor a department: refused, the item stays where it was
+    with pytest.raises(InboxError, match="no department named 교통행정과 주차팀: choose one of "
+                                         "교통행정과, 도로과"):
+        assign(inbox, ids["b"], "교통행정과 주차팀")
+    assert inbox.row(ids["b"]).assignee == "교통행정과"
     db.dispose()
 
 

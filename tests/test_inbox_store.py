@@ -124,7 +124,7 @@ def test_list_filters_and_overdue(tmp_path, db_url):
     # the insult is not a complaint (kind opinion): no ticket, no deadlines
     assert len(late.list(ItemFilter(overdue=True))) == 2
     assert [v.kind for v in late.list(ItemFilter())] == ["opinion", "complaint", "complaint"]
-    inbox.assign(res.ids["r1"], "도로과 김주무관")
+    inbox.assign(res.ids["r1"], "안전총괄과")
     inbox.set_status(res.ids["r2"], "resolved", "현장 조치 완료")
     assert [v.id for v in late.list(ItemFilter(overdue=True))] == [res.ids["r1"]]
     assert [v.id for v in inbox.list(ItemFilter(statuses=("resolved",)))] == [res.ids["r2"]]

@@ -37,29 +37,29 @@ def test_transfer_accept_records_time_per_department(tmp_path, db_url):
     clock = Clock(k(16, 14))                                     # Monday 14:00
     road = Transfers(Inbox(settings, db, actor="김도로", now=clock))
     with pytest.raises(InboxError, match="needs a reason"):
-        road.request(item_id, "교통과", "  ")
+        road.request(item_id, "교통행정과", "  ")
     with pytest.raises(InboxError, match="already with"):
         road.request(item_id, "도로과", "잘못 배정")
-    tid = road.request(item_id, "교통과", "주차 단속 건입니다")
+    tid = road.request(item_id, "교통행정과", "주차 단속 건입니다")
     with pytest.raises(InboxError, match="already has a transfer"):
         road.request(item_id, "환경과", "다른 이유")
     traffic = Transfers(Inbox(settings, db, actor="이교통", now=clock))
     with pytest.raises(InboxError, match="not to one of your departments"):
         traffic.accept(tid, may_act_for=["환경과"])
-    assert [t.id for t in traffic.pending(["교통과"])] == [tid]
+    assert [t.id for t in traffic.pending(["교통행정과"])] == [tid]
     assert traffic.pending(["환경과"]) == []
     clock.moment = k(17, 10)                                     # Tuesday 10:00
-    traffic.accept(tid, "확인했습니다", may_act_for=["교통과"])
+    traffic.accept(tid, "확인했습니다", may_act_for=["교통행정과"])
     with pytest.raises(InboxError, match="already settled"):
         traffic.accept(tid)
     row = Inbox(settings, db).row(item_id)
-    assert row.assignee == "교통과"
+    assert row.assignee == "교통행정과"
     first_due = row.first_due_at
     assert first_due == store.to_db(k(16, 14))                  # "keep": deadlines unchanged
     clock.moment = k(17, 12)
     stays = traffic.stays(item_id)
     assert [(s.department, s.hours, s.working_hours) for s in stays] == \
-        [("도로과", 24.0, 9.0), ("교통과", 2.0, 2.0)]           # Mon 10-18 + Tue 9-10; Tue 10-12
+        [("도로과", 24.0, 9.0), ("교통행정과", 2.0, 2.0)]           # Mon 10-18 + Tue 9-10; Tue 10-12
     kinds = [e.kind for e in _events(db, item_id)]
     assert kinds[-2:] == ["transfer", "transfer_accepted"]
     db.dispose()
@@ -70,13 +70,13 @@ def test_send_back_keeps_the_item_and_restart_policy(tmp_path, db_url):
     assert deadline_policy(settings) == "restart"
     clock = Clock(k(16, 14))
     service = Transfers(Inbox(settings, db, actor="김도로", now=clock))
-    tid = service.request(item_id, "교통과", "주차 건")
+    tid = service.request(item_id, "교통행정과", "주차 건")
     with pytest.raises(InboxError, match="why the transfer is sent back"):
         service.send_back(tid, "")
     service.send_back(tid, "도로 파손 건이 맞습니다")
     assert Inbox(settings, db).row(item_id).assignee == "도로과"
     # a new request is possible once the first is settled; accepted -> deadlines restart
-    tid2 = service.request(item_id, "교통과", "다시 요청")
+    tid2 = service.request(item_id, "교통행정과", "다시 요청")
     clock.moment = k(20, 17)                                     # Friday 17:00
     service.accept(tid2)
     row = Inbox(settings, db).row(item_id)
@@ -104,7 +104,7 @@ def test_two_officers_transferring_at_once_make_one_transfer(tmp_path, db_url):
         except InboxError as exc:
             results.append(exc)
 
-    threads = [threading.Thread(target=ask, args=(d,)) for d in ("교통과", "환경과", "복지과")]
+    threads = [threading.Thread(target=ask, args=(d,)) for d in ("교통행정과", "환경과", "복지정책과")]
     for t in threads:
         t.start()
     for t in threads:
@@ -120,12 +120,12 @@ def test_cli_transfer_commands(tmp_path, db_url, capsys):
     settings, db, item_id = _one(tmp_path, db_url)
     db.dispose()
     root = str(settings.root)
-    assert main(["--root", root, "inbox", "--as", "김도로", "transfer", str(item_id), "교통과",
+    assert main(["--root", root, "inbox", "--as", "김도로", "transfer", str(item_id), "교통행정과",
                  "--reason", "주차 건"]) == 0
     out = capsys.readouterr().out
     tid = int(out.split()[1].rstrip(":"))
-    assert main(["--root", root, "inbox", "transfers", "--to", "교통과"]) == 0
-    assert f"#{tid} item {item_id}: 도로과 -> 교통과" in capsys.readouterr().out
+    assert main(["--root", root, "inbox", "transfers", "--to", "교통행정과"]) == 0
+    assert f"#{tid} item {item_id}: 도로과 -> 교통행정과" in capsys.readouterr().out
     assert main(["--root", root, "inbox", "send-back", str(tid), "--reason", "아님"]) == 0
     assert main(["--root", root, "inbox", "accept", str(tid)]) == 2
     assert "already settled" in capsys.readouterr().err

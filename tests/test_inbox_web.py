@@ -220,4 +220,27 @@ def test_transfer_offers_the_departments_usual_first_and_refuses_an_unknown_one(
     assert "자주 보내는 부서" in page.text
     one = f"/inbox/{ids['m4']}"
     r = _post(staff, f"{one}/transfer", {"department": "없는과", "reason": "소관 아님"}, one)
-    assert r.status_code == 400 and "없는과" in r.text and "부서 목록에서" in r.text
+    assert r.status_code == 400 and "없는과" in r.text and "다음 중에서 고르세요" in r.text
+
+
+def test_bulk_route_to_an_unknown_department_is_refused_whole(staff):
+    ws = staff.ws
+    ids = file_items(ws, TEXTS)
+    staff_users(ws)
+    sign_in(staff, "chief")
+    with ws.db.read() as conn:
+        before = {i: store.get_item(conn, i).assignee for i in ids.values()}
+    chosen = [str(i) for i in ids.values()]
+    r = staff.post("/inbox/bulk", data={"action": "route", "value": "교통과", "ids": chosen,
+                                        "csrf_token": csrf(staff, "/inbox")})
+    assert r.status_code == 400
+    assert "no department named 교통과: choose one of 교통행정과, 도로과" in r.text
+    with ws.db.read() as conn:
+        assert {i: store.get_item(conn, i).assignee for i in ids.values()} == before
+        assert conn.exec_driver_sql("SELECT count(*) FROM audit_log WHERE action = "
+                                    "'inbox.route'").scalar() == 0
+    r = staff.post("/inbox/bulk", data={"action": "route", "value": "교통행정과", "ids": chosen,
+                                        "csrf_token": csrf(staff, "/inbox")})
+    assert r.status_code == 303
+    with ws.db.read() as conn:
+        assert {store.get_item(conn, i).assignee for i in ids.values()} == {"교통행정과"}

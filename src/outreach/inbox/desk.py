@@ -33,6 +33,7 @@ from ..store import inbox_people as people_store
 from ..store import inbox_queries as queries
 from ..store.db import Database
 from .answers import AnswerOutcome, fill_saved, load_saved, send_answer
+from .departments import check_department, known_departments
 from .items import Inbox, ItemView
 from .masking import mask
 from .people import assign_person
@@ -157,7 +158,7 @@ class Desk:
                       if row.assignee_user_id else None)
             assignable = (people_store.assignable(conn, (row.assignee,)) if row.assignee
                           else people_store.assignable(conn, self.departments))
-            usual, other = _transfer_targets(people_store.department_names(conn),
+            usual, other = _transfer_targets(known_departments(self.settings, conn),
                                              queries.accepted_transfer_counts(conn, row.assignee),
                                              row.assignee)
         cfg = inbox_config(self.settings)
@@ -256,6 +257,9 @@ class Desk:
         if action in ("route", "tag") and not value.strip():
             raise InboxError(_("say which department or category"))
         rows = [self.row(i) for i in ids]
+        if action == "route":   # checked before any change, like the scope
+            with self.db.read() as conn:
+                value = check_department(self.settings, conn, value)
         person = None
         if action == "assign" and value.strip():
             from .people import find_person
@@ -286,15 +290,9 @@ class Desk:
 
     def transfer(self, item_id: int | str, to_department: str, reason: str) -> int:
         """Ask a department of the workspace to take the item (the page offers them; a
-        name typed or posted by hand must be one of them, or nobody could accept it)."""
+        name typed or posted by hand must be one of them, or nobody could accept it:
+        ``Transfers.request`` refuses it, ``outreach.inbox.departments``)."""
         row = self.row(item_id)
-        name = to_department.strip()
-        if name:
-            with self.db.read() as conn:
-                known = people_store.is_department(conn, name)
-            if not known:
-                raise InboxError(_("there is no department named {department}: choose one "
-                                   "from the list of departments", department=name[:128]))
         return self.transfers().request(row.id, to_department, reason,
                                         may_act_for=self.departments)
 

@@ -245,6 +245,11 @@ class Inbox:
         department is not one of the new department's people: the person is cleared
         (``outreach.inbox.people`` assigns a person)."""
         row = self.row(item_id)
+        if department.strip():          # every route goes to a known department
+            from .departments import check_department
+
+            with self.db.read() as conn:
+                department = check_department(self.settings, conn, department)
         values: dict[str, Any] = {"assignee": department.strip() or None}
         if (row.assignee or None) != values["assignee"]:
             values["assignee_user_id"] = None

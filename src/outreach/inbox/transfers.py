@@ -23,6 +23,7 @@ from ..errors import ConfigError, InboxError
 from ..i18n import _
 from ..store import inbox as store
 from ..store import inbox_queries as queries
+from .departments import check_department
 from .items import Inbox
 from .settings import InboxConfig, inbox_config
 
@@ -68,6 +69,7 @@ class Transfers:
         row = self.inbox.row(item_id)
         now = self.inbox.now()
         with self.inbox.db.begin() as conn:
+            to_department = check_department(self.inbox.settings, conn, to_department)
             row = queries.lock_item(conn, row.id)
             if may_act_for is not None and row.assignee not in may_act_for:
                 raise InboxError(_("item {id} is not in one of your departments",
