@@ -113,3 +113,17 @@ def take_slot(conn: Connection, name: str, slot: datetime) -> bool:
 def last_beat(conn: Connection, name: str) -> datetime | None:
     return conn.execute(select(worker_beat.c.beat_at)
                         .where(worker_beat.c.name == name)).scalar()
+
+
+def asked_by_since(conn: Connection, requested_by: str, since: datetime) -> list[Row]:
+    """Requests ``requested_by`` asked at or after ``since``, oldest first (the schedule's
+    requests of its latest slot)."""
+    return list(conn.execute(select(topic_request).where(r.requested_by == requested_by,
+                                                         r.requested_at >= since)
+                             .order_by(r.id)))
+
+
+def any_after(conn: Connection, scope: str, request_id: int) -> bool:
+    """True when someone asked for ``scope`` again after request ``request_id``."""
+    return conn.execute(select(r.id).where(r.scope == scope, r.id > request_id).limit(1)
+                        ).first() is not None

@@ -21,6 +21,15 @@ conditional upsert on the mark: exactly one pass wins, on SQLite and PostgreSQL)
 The request goes through the same queue as the page's (``topics.requests``), for the
 quarter the slot falls in, and is marked automatic (``requested_by`` = ``AUTO``, no
 user). The mark is the ``worker_beat`` row named ``MARK`` (no table of its own).
+
+A scheduled ranking that fails (no messages yet, a database hiccup, a bug) keeps its
+failure on its request (state ``failed``, the message the 주제 page shows) and is asked
+again by a later pass: ``RETRY_AFTER`` after the failure, twice that after a second
+one, and so on, at most ``RETRIES`` times per slot, so a ranking that cannot succeed
+neither disappears nor runs every minute. A request for the same quarter asked after
+the failure (a person on the page) serves the slot: no retry then. Each failure is
+retried once across passes and processes: the retry moves the ``worker_beat`` row
+``RETRY_MARK`` to the failure's time with the same conditional upsert as the slot.
 """
 
 from __future__ import annotations
@@ -47,6 +56,10 @@ MARK = "topics.schedule"
 # how far back the latest slot is looked for (growing windows: cheap for frequent lines)
 _WINDOWS = (timedelta(hours=1), timedelta(days=1), timedelta(days=8), timedelta(days=32),
             timedelta(days=367), timedelta(days=4 * 366))       # 29 February: every 4 years
+# a failed scheduled ranking is queued again this long after it failed (doubling each time)
+RETRY_AFTER = timedelta(minutes=15)
+RETRIES = 3
+RETRY_MARK = "topics.schedule.retry"
 # "never fires" means: not once after this instant (a crontab line has no year)
 _EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
@@ -127,7 +140,7 @@ def enqueue_due(settings, db, *, now: datetime | None = None) -> Any | None:
     with db.read() as conn:
         mark = store.last_beat(conn, MARK)
     if mark is not None and mark >= slot:
-        return None                                   # cheap common case: nothing due
+        return _retry_failed(settings, db, plan, mark, now)   # usually: nothing due
     scope = service.quarter_scope(quarter_of(slot, settings.timezone), settings.timezone)
     with db.begin() as conn:
         if not store.take_slot(conn, MARK, slot):
@@ -145,6 +158,48 @@ def enqueue_due(settings, db, *, now: datetime | None = None) -> Any | None:
         return None
     log(logger, logging.INFO, "scheduled topic ranking queued", request=new_id,
         scope=scope.key, slot=slot.isoformat())
+    return requests.RequestView.of(made)
+
+
+def retry_at(failures: int, failed_at: datetime) -> datetime | None:
+    """When a slot's ranking that failed ``failures`` times is asked again (None: never)."""
+    if failures < 1 or failures > RETRIES:
+        return None
+    return failed_at + RETRY_AFTER * 2 ** (failures - 1)
+
+
+def _retry_failed(settings, db, plan: RankSchedule, mark: datetime, now: datetime) -> Any | None:
+    """Queue the slot's ranking again when its last attempt failed and its wait is over;
+    the new request's view, or None."""
+    from ..store import topic_requests as store
+    from ..store.topic_request_tables import FAILED
+    from ..users.audit import Actor, record
+    from . import requests
+
+    with db.read() as conn:
+        mine = store.asked_by_since(conn, AUTO, mark)
+        if not mine or mine[-1].state != FAILED or mine[-1].finished_at is None:
+            return None
+        last = mine[-1]
+        failures = sum(1 for r in mine if r.state == FAILED)
+        due = retry_at(failures, last.finished_at)
+        if due is None or now < due or store.any_after(conn, last.scope, last.id):
+            return None
+    with db.begin() as conn:
+        if not store.take_slot(conn, RETRY_MARK, last.finished_at):
+            return None                               # another pass retried this failure
+        new_id = store.add(conn, scope=last.scope, label=last.label, quarter=last.quarter,
+                           survey=None, requested_by=AUTO, requested_by_user_id=None,
+                           requested_at=now)
+        if new_id is not None:
+            record(conn, Actor.system(AUTO), "topics.request", "topic_request", new_id,
+                   {"scope": last.scope, "slot": mark.isoformat(), "cron": plan.cron,
+                    "retry": failures, "failed": last.id}, at=now)
+            made = store.get(conn, new_id)
+    if new_id is None:
+        return None
+    log(logger, logging.WARNING, "scheduled topic ranking failed; asked again", request=new_id,
+        failed=last.id, attempt=failures + 1, scope=last.scope)
     return requests.RequestView.of(made)
 
 
