@@ -280,6 +280,13 @@ def recording() -> Iterator[None]:
         _recording.reset(token)
 
 
+def text(message: str, /, **params: object) -> str:
+    """``gettext`` that always gives a ``Text``: for one message that is stored (a history
+    line) outside a ``recording()`` service."""
+    with recording():
+        return gettext(message, **params)
+
+
 def recorded(function):
     """Run ``function`` inside ``recording()``: for services that store what they say."""
     from functools import wraps
@@ -328,6 +335,24 @@ def shown(value: object) -> object:
         return _render(source)
     except Exception:  # noqa: BLE001 - a message changed since: show it as it was written
         return source.get("t", value) if isinstance(source.get("t"), str) else value
+
+
+def revived(value: str) -> str:
+    """A stored text (``stored``'s form) as a ``Text`` again, in the language in force:
+    to be part of a new message that is stored in turn (``+`` joins, parameters). Any
+    other text comes back as it is."""
+    if not isinstance(value, str) or not value.startswith(PREFIX):
+        return value
+    import json
+
+    try:
+        source = json.loads(value[len(PREFIX):])
+    except ValueError:
+        return value
+    if not isinstance(source, dict):
+        return value
+    text = shown(value)
+    return _remember(str(text), {k: v for k, v in source.items() if k != "t"})
 
 
 def clip(text: str, size: int) -> str:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Protocol
 import yaml
 
 from ..errors import OutreachError
-from ..i18n import _, format_datetime
+from ..i18n import _, format_datetime, recorded, revived, stored
 from ..logs import log
 from ..sources.files import data_path
 from .draft import Draft, build_draft, fetch_weather, norm
@@ -178,6 +178,7 @@ def _locked(settings: "Settings", schedule: "Schedule") -> Iterator[bool]:
         yield True
 
 
+@recorded   # the problems it keeps in the state file read in any language (i18n.Text)
 def _refresh(settings: "Settings", schedule: "Schedule", ap, when: datetime, now: datetime,
              outcome: DraftOutcome, ledger: DraftLedger) -> None:
     """Fetch the weather lines of the run at ``when`` again (see the module docstring)."""
@@ -226,7 +227,8 @@ def _refresh(settings: "Settings", schedule: "Schedule", ap, when: datetime, now
         return
     try:
         data["weather"] = weather
-        kept = [p for p in state.get("problems", []) if p not in state.get("weather_problems", [])]
+        kept = [revived(p) for p in state.get("problems", [])
+                if p not in state.get("weather_problems", [])]
         draft = Draft(data=data, problems=kept, counts=state.get("counts") or _counts(text))
         _write(settings, schedule.name, path, draft, now,
                drafted_at=datetime.fromisoformat(state.get("drafted_at") or state["attempted_at"]))
@@ -250,6 +252,7 @@ def _counts(text: str) -> dict[str, int]:
             "calendar": int(cal.group(1)) if cal else 0}
 
 
+@recorded   # the problems it keeps in the state file read in any language (i18n.Text)
 def _draft_locked(settings: "Settings", schedule: "Schedule", ap, when: datetime, now: datetime,
                   outcome: DraftOutcome, *, retry_after: timedelta) -> None:
     assert schedule.data is not None
@@ -380,8 +383,11 @@ def _write(settings: "Settings", schedule: str, path: Path, draft: Draft, now: d
     _atomic(path, text)
     state = {"sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
              "attempted_at": now.isoformat(), "drafted_at": (drafted_at or now).isoformat(),
-             "weather_at": now.isoformat(), "problems": draft.problems,
-             "weather_problems": draft.weather_problems, "counts": draft.counts,
+             "weather_at": now.isoformat(),
+             # language-independent (i18n.stored): read in each reader's language
+             "problems": [stored(p) for p in draft.problems],
+             "weather_problems": [stored(p) for p in draft.weather_problems],
+             "counts": draft.counts,
              "events": len(draft.data["events"])}
     _save_state(settings, schedule, path, state)
 
@@ -421,7 +427,7 @@ def draft_problems(settings: "Settings", schedule: str, data_file: Path) -> list
     (the studio shows them above the form; 오늘 lists them)."""
     state = read_state(settings, schedule, data_file)
     if state and state.get("problems") and digest(data_file) == state.get("sha256"):
-        return list(state["problems"])
+        return [revived(p) for p in state["problems"]]   # in the reader's language
     return []
 
 

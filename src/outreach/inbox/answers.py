@@ -21,6 +21,7 @@ from ..store import inbox as store
 from .items import Inbox, reply_of
 from .yamlfile import LineDict, load_yaml
 from ..i18n import _
+from ..i18n import text as i18n_text
 
 PLACEHOLDERS = {"ticket": "접수번호", "department": "담당 부서", "due": "1차 답변 기한",
                 "resolve_due": "처리 기한", "author": "작성자", "channel": "채널",
@@ -241,5 +242,6 @@ def _answered_in(conn, inbox: Inbox, row, answer_id: int, status: str, remote_id
     if values:
         store.update_item(conn, row.id, **values)
     store.add_events(conn, [store.event(row.id, "answer", inbox.actor,
-                                        f"answer {answer_id} {status}", now)])
+                                        i18n_text("answer {id} {status}", id=answer_id,
+                                                  status=status), now)])
     inbox.audit(conn, "inbox.answer", row.id, {"answer": answer_id, "status": status})

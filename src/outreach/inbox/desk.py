@@ -362,12 +362,13 @@ def _audit_history(conn, item_id: int, inbox: Inbox) -> list[dict]:
     """The audit log's entries for this item (web actions), shaped like item history."""
     try:
         from ..store.users import AuditFilter, list_audit
+        from ..users.audit import shown_detail_json
     except ImportError:   # the staff app's audit log is not installed
         return []
     rows = list_audit(conn, AuditFilter(target_type="inbox_item", target_id=str(item_id),
                                         limit=200))
     return [{"at": inbox.local(r.at), "by": r.actor_name, "kind": r.action,
-             "detail": mask(r.detail or "")} for r in rows]
+             "detail": mask(shown_detail_json(r.detail))} for r in rows]
 
 
 def _channel_type(settings: Settings, name: str) -> str | None:

@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 
 from sqlalchemy import Connection
 
+from ..i18n import text as i18n_text
 from ..model import Reply
 from ..store import inbox as store
 from ..surveys.answers import link_call_comments, survey_answer
@@ -170,7 +171,8 @@ class Ingestor:
         if reply.deleted:
             if row.deleted_at is None:
                 store.update_item(conn, row.id, deleted_at=store.to_db(now))
-                events.append(store.event(row.id, "deleted", SYSTEM, "deleted on the platform", now))
+                events.append(store.event(row.id, "deleted", SYSTEM,
+                                              i18n_text("deleted on the platform"), now))
                 return "deleted"
             return False
         if reply.text != row.text and not reply.ref.get("partial"):

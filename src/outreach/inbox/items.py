@@ -18,6 +18,7 @@ from sqlalchemy.engine import Row
 from ..config import Settings
 from ..errors import InboxError, OutreachError
 from ..i18n import _
+from ..i18n import text as i18n_text
 from ..model import Capability, Reply
 from ..store import inbox as store
 from ..store.db import Database
@@ -317,8 +318,8 @@ class Inbox:
         """Hide the item on its platform (where the platform allows) and in the inbox."""
         row = self.row(item_id)
         if row.platform_hidden:
-            return "already hidden on the platform"
-        where = "in the inbox only"
+            return i18n_text("already hidden on the platform")
+        where = i18n_text("in the inbox only")
         if not local_only:
             from ..channels import open_channel
 
@@ -335,7 +336,7 @@ class Inbox:
                 channel.hide(reply_of(row))
             finally:
                 channel.close()
-            where = "on the platform and in the inbox"
+            where = i18n_text("on the platform and in the inbox")
         self._change(row, actor_kind, where, status="hidden",
                      platform_hidden=bool(row.platform_hidden) or not local_only)
         return where
@@ -356,7 +357,7 @@ def auto_hide(inbox: Inbox, channel: Any, item_ids: list[int]) -> list[str]:
         except OutreachError as exc:
             notes.append(f"item {item_id} not hidden: {exc}")
             continue
-        inbox._change(row, "auto_hide", "hidden by a rule with auto_hide: true",
+        inbox._change(row, "auto_hide", i18n_text("hidden by a rule with auto_hide: true"),
                       status="hidden", platform_hidden=True)
     return notes
 

@@ -80,19 +80,36 @@ def notify_overdue(settings: Settings, db: Database, options: Any, now: datetime
         return sorted({p.email for p in overdue_recipients(conn, department, person_id)
                        if p.email})
 
+    languages: dict[str, str] = {}
+
+    def language_of(address: str) -> str:
+        """The language the account with this address reads (else the workspace's)."""
+        if not languages:
+            from ..store.notify import NotificationStore
+
+            languages.update({email.strip(): lang or settings.language for _role, email, lang
+                              in NotificationStore(db).staff_addresses()})
+            languages.setdefault("", settings.language)
+        return languages.get(address, settings.language)
+
     def send(notice: OverdueNotice, people: Sequence[str]) -> None:
         if not people:
             return          # recorded with no recipient: nobody to tell (shown on the page)
-        with use_language(settings.language):
-            which = (_("first answer") if notice.deadline == "first" else _("resolution"))
-            subject = _("[outreach] Overdue: item {id} ({department}), {which}",
-                        id=notice.item_id, department=notice.department or "-", which=which)
-            body = _("The {which} of item {id} on {channel} was due {due}: {text}",
-                     which=which, id=notice.item_id, channel=notice.channel,
-                     due=format_datetime(notice.due_at, settings.timezone), text=notice.excerpt)
-        mail.send(settings, options.smtp,
-                  mail.build(options.smtp, list(people), subject, body,
-                             f"{options.base_url}/inbox/{notice.item_id}"))
+        groups: dict[str, list[str]] = {}
+        for address in people:      # one mail per language: each reads their own
+            groups.setdefault(language_of(address), []).append(address)
+        for language, group in sorted(groups.items()):
+            with use_language(language):
+                which = (_("first answer") if notice.deadline == "first" else _("resolution"))
+                subject = _("[outreach] Overdue: item {id} ({department}), {which}",
+                            id=notice.item_id, department=notice.department or "-", which=which)
+                body = _("The {which} of item {id} on {channel} was due {due}: {text}",
+                         which=which, id=notice.item_id, channel=notice.channel,
+                         due=format_datetime(notice.due_at, settings.timezone),
+                         text=notice.excerpt)
+            mail.send(settings, options.smtp,
+                      mail.build(options.smtp, group, subject, body,
+                                 f"{options.base_url}/inbox/{notice.item_id}"))
 
     return len(watch_overdue(db, now, recipients, send))
 

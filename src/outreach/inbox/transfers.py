@@ -21,6 +21,7 @@ from typing import Any, Sequence
 from ..config import Settings
 from ..errors import ConfigError, InboxError
 from ..i18n import _
+from ..i18n import text as i18n_text
 from ..store import inbox as store
 from ..store import inbox_queries as queries
 from .departments import check_department
@@ -115,7 +116,7 @@ class Transfers:
             detail = f"{t.from_department or '-'} -> {t.to_department}"
             if self.policy == "restart":
                 values.update(self._restarted(row, now))
-                detail += " (deadlines restarted)"
+                detail = detail + " " + i18n_text("(deadlines restarted)")
             store.update_item(conn, row.id, **values)
             store.add_events(conn, [store.event(row.id, "transfer_accepted", self.inbox.actor,
                                                 detail + (f": {note.strip()}" if note.strip()

@@ -198,9 +198,18 @@ def autopilot_drafts(settings: Settings, options: NotifySettings, schedules: Ite
             _("The autopilot drafted {file} for {name} on {when}, but: {problems}. Check and "
               "edit the file before the draft is prepared; it is not published without "
               "approval.", file=shown, name=item["schedule"], when=local,
-              problems="; ".join(item["problems"])),
+              problems=_joined(item["problems"], "; ")),
             f"{options.base_url}/today"))
     return events
+
+
+def _joined(texts: list[str], separator: str) -> str:
+    """``separator.join(texts)`` that keeps stored messages translatable (``+`` keeps
+    ``i18n.Text``; ``str.join`` would not)."""
+    out = ""
+    for n, text in enumerate(texts):
+        out = out + separator + text if n else text
+    return out
 
 
 def missing_data(settings: Settings, options: NotifySettings, schedules: Iterable,

@@ -5,6 +5,14 @@ Called by every scheduling pass (the daemon's minute tick and cron's
 the staff accounts whose role holds the permission the event needs (and that
 have an e-mail address), plus the fixed addresses ``[notifications.to]`` gives
 for such roles.
+
+An event's subject and body are stored language-independently (``i18n.stored``:
+a cron job run in English and the daemon in Korean record the same row) and are
+put into words when mailed, once per language among the recipients: each staff
+account reads its own language (사용자 > 언어), the fixed addresses and accounts
+without one the workspace's. (With recipients of two languages a notification is
+two mails; if the second fails, the row is retried and the first group may get
+theirs twice: e-mail is at-least-once anyway.)
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from typing import Callable, Iterable
 
 from ..config import Settings
 from ..errors import OutreachError
-from ..i18n import use_language
+from ..i18n import recording, shown, use_language
 from ..logs import log, redact
 from ..store.db import Database
 from ..store.desk import DeskQueries
@@ -42,16 +50,34 @@ class NotifyReport:
 
 
 def recipients(options: NotifySettings, permissions: Iterable[str],
-               staff: Iterable[tuple[str, str]]) -> list[str]:
+               staff: Iterable[tuple]) -> list[str]:
     """Addresses of the roles holding any of ``permissions``: staff accounts and fixed ones."""
+    return sorted({a for group in by_language(options, permissions, staff, "").values()
+                   for a in group})
+
+
+def by_language(options: NotifySettings, permissions: Iterable[str], staff: Iterable[tuple],
+                default: str) -> dict[str, list[str]]:
+    """``recipients`` by the language each reads: a staff account's own (``staff``: role,
+    e-mail and language), else ``default`` (the fixed addresses too). An address listed
+    twice reads the language it was first given (the fixed addresses' first)."""
     wanted = list(permissions)
 
     def acts(role: str) -> bool:
         return any(can(role, p) for p in wanted)
 
-    found = [a for role, addresses in options.to.items() if acts(role) for a in addresses]
-    found += [email for role, email in staff if acts(role)]
-    return sorted(dict.fromkeys(a.strip() for a in found if a and "@" in a))
+    found = [(a, default) for role, addresses in options.to.items() if acts(role)
+             for a in addresses]
+    found += [(entry[1], (entry[2] if len(entry) > 2 else None) or default)
+              for entry in staff if acts(entry[0])]
+    language: dict[str, str] = {}
+    for address, lang in found:
+        if address and "@" in address:
+            language.setdefault(address.strip(), lang)
+    groups: dict[str, list[str]] = {}
+    for address in sorted(language):
+        groups.setdefault(language[address], []).append(address)
+    return groups
 
 
 def run(settings: Settings, db: Database, schedules: Iterable,
@@ -62,7 +88,7 @@ def run(settings: Settings, db: Database, schedules: Iterable,
         return None
     report = NotifyReport()
     store = NotificationStore(db)
-    with use_language(settings.language):
+    with use_language(settings.language), recording():   # stored: read in each reader's
         events = collect(settings, options, DeskQueries(db), store, schedules, now())
     report.recorded = store.record((e.as_dict() for e in events), now())
     due = store.due(now())
@@ -70,7 +96,8 @@ def run(settings: Settings, db: Database, schedules: Iterable,
     for row in due:
         if not store.claim(row["id"], now(), now() + LEASE):
             continue   # another pass took it
-        to = recipients(options, row["roles"].split(","), staff)
+        groups = by_language(options, row["roles"].split(","), staff, settings.language)
+        to = sorted(a for group in groups.values() for a in group)
         if not to:
             store.finish(row["id"], NOBODY, now(), error="no staff account allowed to "
                          f"{row['roles']} has an e-mail address")
@@ -79,8 +106,11 @@ def run(settings: Settings, db: Database, schedules: Iterable,
                 roles=row["roles"])
             continue
         try:
-            mail.send(settings, options.smtp,
-                      mail.build(options.smtp, to, row["subject"], row["body"], row["link"]))
+            for language, group in sorted(groups.items()):
+                with use_language(language):
+                    subject, body = shown(row["subject"]), shown(row["body"])
+                mail.send(settings, options.smtp,
+                          mail.build(options.smtp, group, subject, body, row["link"]))
         except OutreachError as exc:   # refused, unreachable, password variable unset
             attempts = row["attempts"] + 1
             error = redact(str(exc))

@@ -15,6 +15,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, ForeignKey, 
                         SmallInteger, String, Table, Text, UniqueConstraint)
 
 from . import survey_tables  # noqa: F401 - registers ``survey`` for the links below
+from .ledger_tables import PortableText
 from .schema import metadata
 
 STATUSES = ("new", "open", "answered", "resolved", "hidden", "spam")
@@ -78,7 +79,9 @@ inbox_events = Table(
     Column("at", DateTime, nullable=False),
     Column("actor", String(128), nullable=False),
     Column("kind", String(32), nullable=False),     # created, edited, deleted, status, note ...
-    Column("detail", Text, nullable=False, default=""),
+    # system-made lines are stored language-independently (i18n.Text): read in the
+    # reader's language; a person's words and old rows read as written
+    Column("detail", PortableText, nullable=False, default=""),
 )
 Index("ix_inbox_events_item", inbox_events.c.item_id, inbox_events.c.id)
 

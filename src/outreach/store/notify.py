@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy import func, or_, select, update
 
-from ..i18n import portable, shown
+from ..i18n import portable, shown, stored
 from .db import Database
 from .desk_tables import channel_check, notification
 from .ledger import Row, _insert, _rows
@@ -40,7 +40,8 @@ class NotificationStore:
             for event in events:
                 stmt = _insert(self.db, notification).values(
                     key=event["key"], kind=event["kind"], roles=",".join(event["roles"]),
-                    subject=event["subject"], body=event["body"], link=event.get("link"),
+                    subject=stored(event["subject"]), body=stored(event["body"]),
+                    link=event.get("link"),
                     state=PENDING, attempts=0, created_at=now).on_conflict_do_nothing(
                     index_elements=["key"]).returning(notification.c.id)
                 if conn.execute(stmt).scalar() is not None:
@@ -99,14 +100,15 @@ class NotificationStore:
             return conn.execute(stmt).scalar_one()
 
     # -- recipients -----------------------------------------------------------
-    def staff_addresses(self) -> list[tuple[str, str]]:
-        """(role, e-mail) of every enabled staff account that has an address."""
+    def staff_addresses(self) -> list[tuple[str, str, str | None]]:
+        """(role, e-mail, language) of every enabled staff account that has an address
+        (language None: the workspace's)."""
         from .users_tables import users
 
         with self.db.read() as conn:
-            return [(r.role, r.email) for r in conn.execute(
-                select(users.c.role, users.c.email).where(users.c.disabled.is_(False),
-                                                          users.c.email.is_not(None)))]
+            return [(r.role, r.email, r.language) for r in conn.execute(
+                select(users.c.role, users.c.email, users.c.language).where(
+                    users.c.disabled.is_(False), users.c.email.is_not(None)))]
 
     # -- channel checks -----------------------------------------------------
     def save_check(self, channel: str, results: list[dict[str, Any]], now: datetime,

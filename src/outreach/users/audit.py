@@ -86,15 +86,20 @@ def record(conn: Connection, actor: Actor, action: str, target_type: str = "",
 
     ``action`` is a stable dotted English key (``user.add``, ``post.approve``,
     ``handoff.done``) shown translated on the 활동 기록 page; ``detail`` is a small
-    JSON object (never a secret or a password).
+    JSON object (never a secret or a password). A message in it (an ``i18n.Text``, as
+    services inside ``recording()`` make) is kept language-independently and read in
+    the reader's language (``shown_detail``).
     """
+    from ..i18n import portable
+
     store.add_audit(conn, {
         "at": store.to_db(at or utc_now()),
         "actor_name": actor.name[:128], "actor_user_id": actor.user_id,
         "actor_role": actor.role, "via": actor.via, "self_declared": actor.self_declared,
         "action": action[:64], "target_type": target_type[:32],
         "target_id": str(target_id)[:128],
-        "detail": json.dumps(dict(detail or {}), ensure_ascii=False, default=str),
+        "detail": json.dumps({k: portable(v) for k, v in (detail or {}).items()},
+                             ensure_ascii=False, default=str),
     })
 
 
@@ -109,17 +114,35 @@ class AuditEntry:
     detail: dict[str, Any]
 
 
+def shown_detail(raw: str | None) -> dict[str, Any]:
+    """A stored ``detail`` as a dict, its messages in the language in force (an old row's
+    plain values as they are)."""
+    from ..i18n import shown
+
+    try:
+        detail = json.loads(raw or "{}")
+    except ValueError:
+        return {"raw": raw}
+    if not isinstance(detail, dict):
+        return {}
+    return {k: shown(v) if isinstance(v, dict) else v for k, v in detail.items()}
+
+
+def shown_detail_json(raw: str | None) -> str:
+    """``raw`` with its messages in the language in force, as JSON again (unchanged when it
+    holds no message, so old rows read byte for byte as written)."""
+    if not raw or '"m"' not in raw and '"n"' not in raw and '"j"' not in raw:
+        return raw or ""
+    return json.dumps(shown_detail(raw), ensure_ascii=False, default=str)
+
+
 def entries(conn: Connection, filt: "store.AuditFilter") -> list[AuditEntry]:
     """Audit rows, newest first, filtered (see ``store.users.AuditFilter``)."""
     out = []
     for r in store.list_audit(conn, filt):
-        try:
-            detail = json.loads(r.detail or "{}")
-        except ValueError:
-            detail = {"raw": r.detail}
         out.append(AuditEntry(
             id=r.id, at=store.from_db(r.at), action=r.action, target_type=r.target_type,
-            target_id=r.target_id, detail=detail if isinstance(detail, dict) else {},
+            target_id=r.target_id, detail=shown_detail(r.detail),
             actor=Actor(name=r.actor_name, user_id=r.actor_user_id, role=r.actor_role,
                         via=r.via, self_declared=bool(r.self_declared))))
     return out
