@@ -214,7 +214,7 @@ def _refresh(settings: "Settings", schedule: "Schedule", ap, when: datetime, now
         _save_state(settings, schedule.name, path, {**state, "weather_at": now.isoformat()})
         return
     occ_id, found, held = ledger.hold_draft(schedule.name, iso_utc(when),
-                                            Actor.system("autopilot"), "weather refreshed")
+                                            Actor.system("autopilot"), _("weather refreshed"))
     if not held:
         if found == pm.PLANNED:
             return                                 # being rendered right now: next pass
