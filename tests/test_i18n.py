@@ -52,7 +52,7 @@ def _extract() -> dict[str, list[str]]:
     """Every message id used in the package's Python code and web templates."""
     from babel.messages.extract import extract_from_dir
 
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2)}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "i18n_text": None}
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
     options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     found: dict[str, list[str]] = {}

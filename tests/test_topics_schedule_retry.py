@@ -12,7 +12,7 @@ from sqlalchemy import select
 from outreach.store import topic_requests as store
 from outreach.store.db import open_database
 from outreach.store.users_tables import audit_log
-from outreach.topics import requests, schedule, service
+from outreach.topics import requests, service
 
 from test_inbox_support import opened
 from test_topics_schedule import MON_NOV_23, MON_NOV_30, MONDAYS, _fill, kst

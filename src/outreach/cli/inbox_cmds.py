@@ -62,7 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                          "to a department"),
                         description=_("A staff member's sign-in name assigns the item to them "
                                       "(they must belong to its department); - assigns nobody; "
-                                      "any other word routes the item to that department."))
+                                      "a department's name routes the item to that department "
+                                      "(an unknown one is refused with the known ones)."))
     p.add_argument("id")
     p.add_argument("assignee", metavar="WHO")
     p.set_defaults(handler=cmd_assign)
