@@ -53,6 +53,26 @@ def test_a_notification_written_in_english_is_mailed_to_each_in_their_language(m
         assert shown(row["subject"]) == english["Subject"].strip()
 
 
+def test_a_missed_runs_reason_in_its_notification_reads_in_each_language(make, smtp):
+    """The run's reason was stored by the publishing pass as a message; the notification
+    quoting it keeps it a message, so the whole body is in each reader's language."""
+    service, clock = make(channels={"outbox": {"type": "outbox"}})
+    configure(service, smtp.port, language="en")
+    service.settings.sections["notifications"]["to"] = {}
+    add_user(service.db, "kim", "editor", language="ko", email="kim@example.go.kr")
+    add_user(service.db, "lee", "editor", language="en", email="lee@example.go.kr")
+    clock.now = T0
+    service.plan(spec(key="2026-11-26T04:00:00Z", scheduled_for=T0 - timedelta(hours=3)))
+    with use_language("en"):
+        service.work()
+    notify(service)
+    mails = _by_address(smtp.messages)
+    korean = mails["kim@example.go.kr"].get_content()
+    english = mails["lee@example.go.kr"].get_content()
+    assert "게시되지 않았습니다: 유예 시간" in korean and "grace window" not in korean
+    assert "was not published: not started within its grace window" in english
+
+
 def test_an_old_plain_notification_is_mailed_as_it_was_written(make, smtp):
     service, clock = make(start=T0 - timedelta(hours=2))
     configure(service, smtp.port, language="en")

@@ -355,6 +355,15 @@ def revived(value: str) -> str:
     return _remember(str(text), {k: v for k, v in source.items() if k != "t"})
 
 
+def read(value: object) -> object:
+    """A stored text as read from the database: ``shown`` in the language in force, and
+    inside ``recording()`` a ``Text`` again (``revived``), so a message quoting it (a
+    notification naming a run's missed reason) is stored translatable in turn."""
+    if _recording.get() and isinstance(value, str):
+        return revived(value)
+    return shown(value)
+
+
 def clip(text: str, size: int) -> str:
     """``text`` cut to ``size`` characters; a ``Text`` that fits stays one."""
     return text if len(text) <= size else str.__str__(text)[:size]

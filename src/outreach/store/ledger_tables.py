@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text,
                         TypeDecorator, UniqueConstraint)
 
-from ..i18n import shown, stored
+from ..i18n import read, stored
 from .schema import metadata
 
 
@@ -43,7 +43,7 @@ class UTCDateTime(TypeDecorator):
 
 class PortableText(TypeDecorator):
     """A text column whose messages are stored language-independently (``i18n.stored``)
-    and read in the language in force (``i18n.shown``): a ledger error recorded by an
+    and read in the language in force (``i18n.read``): a ledger error recorded by an
     English ``--json`` run reads in Korean on a Korean page. Plain TEXT in the database
     (no migration); rows written before read as they were written."""
 
@@ -54,7 +54,7 @@ class PortableText(TypeDecorator):
         return stored(value)
 
     def process_result_value(self, value, dialect):
-        return shown(value)
+        return read(value)
 
 
 occurrence = Table(
