@@ -124,3 +124,39 @@ def test_a_missed_slot_is_caught_up_exactly_once_on_the_next_pass(tmp_path, db_u
         assert _pass(settings, db, tuesday + timedelta(minutes=minutes)) == []
     assert len(_requests(db)) == 2
     db.dispose()
+
+
+def test_the_page_says_when_a_failed_automatic_ranking_is_asked_again(tmp_path, db_url,
+                                                                     monkeypatch):
+    import html
+    import re
+
+    from outreach.topics import schedule
+
+    from web_support import add_user, sign_in, staff_client, web_workspace
+
+    ws = web_workspace(tmp_path, db_url, MONDAYS, language="ko")
+    add_user(ws.db, "viewer1", "viewer")
+    try:
+        _break(ws.db)
+        t = MON_NOV_30 + timedelta(seconds=30)                   # 08:00:30 KST
+        (failed,) = _pass(ws.settings, ws.db, t)
+        assert failed.state == "failed"
+        assert schedule.plan(ws.settings, ws.db, now=t).retry_at == t + timedelta(minutes=15)
+        _break(ws.db, broken=False)                             # the page reads the runs
+        monkeypatch.setenv("OUTREACH_NOW", "2026-11-30T08:05:00+09:00")
+        with staff_client(ws) as client:
+            sign_in(client, "viewer1")
+            page = client.get("/topics")
+            assert page.status_code == 200
+            line = re.search(r'<p[^>]*id="rank-retry"[^>]*>(.*?)</p>', page.text, re.S)
+            assert line and html.unescape(line.group(1)).strip() == (
+                "지난 자동 주제 분석이 실패했습니다(위에 사유가 있습니다). "
+                "2026년 11월 30일 (월) 08:15에 다시 시도합니다.")
+        # retries spent: nothing is promised any more
+        _break(ws.db)
+        for minutes in (15, 45, 105):
+            _pass(ws.settings, ws.db, t + timedelta(minutes=minutes))
+        assert schedule.plan(ws.settings, ws.db, now=t + timedelta(days=1)).retry_at is None
+    finally:
+        ws.db.dispose()

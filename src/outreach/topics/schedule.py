@@ -168,23 +168,35 @@ def retry_at(failures: int, failed_at: datetime) -> datetime | None:
     return failed_at + RETRY_AFTER * 2 ** (failures - 1)
 
 
+def _waiting_retry(conn, mark: datetime) -> tuple[Any, int, datetime] | None:
+    """(the failed request, failures so far, when it is asked again) when the latest slot's
+    ranking failed and is still to be retried; else None."""
+    from ..store import topic_requests as store
+    from ..store.topic_request_tables import FAILED
+
+    mine = store.asked_by_since(conn, AUTO, mark)
+    if not mine or mine[-1].state != FAILED or mine[-1].finished_at is None:
+        return None
+    last = mine[-1]
+    failures = sum(1 for r in mine if r.state == FAILED)
+    due = retry_at(failures, last.finished_at)
+    if due is None or store.any_after(conn, last.scope, last.id):
+        return None
+    return last, failures, due
+
+
 def _retry_failed(settings, db, plan: RankSchedule, mark: datetime, now: datetime) -> Any | None:
     """Queue the slot's ranking again when its last attempt failed and its wait is over;
     the new request's view, or None."""
     from ..store import topic_requests as store
-    from ..store.topic_request_tables import FAILED
     from ..users.audit import Actor, record
     from . import requests
 
     with db.read() as conn:
-        mine = store.asked_by_since(conn, AUTO, mark)
-        if not mine or mine[-1].state != FAILED or mine[-1].finished_at is None:
-            return None
-        last = mine[-1]
-        failures = sum(1 for r in mine if r.state == FAILED)
-        due = retry_at(failures, last.finished_at)
-        if due is None or now < due or store.any_after(conn, last.scope, last.id):
-            return None
+        found = _waiting_retry(conn, mark)
+    if found is None or now < found[2]:
+        return None
+    last, failures, _due = found
     with db.begin() as conn:
         if not store.take_slot(conn, RETRY_MARK, last.finished_at):
             return None                               # another pass retried this failure
@@ -211,6 +223,7 @@ class Plan:
     next_at: datetime | None    # the next slot not yet queued (UTC)
     quarter: str | None = None  # the quarter that slot ranks ("2026Q4")
     error: str | None = None    # the configuration's one line, when it is wrong
+    retry_at: datetime | None = None   # the latest slot's ranking failed: asked again then
 
     def overdue(self, now: datetime) -> bool:
         """Due already, waiting for the next background pass to queue it."""
@@ -232,12 +245,14 @@ def plan(settings, db, *, now: datetime | None = None) -> Plan:
     now = now or utc_now()
     with db.read() as conn:
         mark = store.last_beat(conn, MARK)
+        waiting = _waiting_retry(conn, mark) if mark is not None else None
     if mark is None:
         nxt = latest_slot(sched.trigger, now) or cron.next_fire_time(sched.trigger, now)
     else:
         nxt = cron.next_fire_time(sched.trigger, mark)
     return Plan(cron=sched.cron, next_at=nxt,
-                quarter=quarter_of(nxt, settings.timezone) if nxt else None)
+                quarter=quarter_of(nxt, settings.timezone) if nxt else None,
+                retry_at=waiting[2] if waiting else None)
 
 
 def describe_rank_schedule(settings, now: datetime, *, count: int = 3) -> str | None:
