@@ -55,10 +55,11 @@ def cmd_prepare(args: argparse.Namespace) -> int:
                 continue
             made += done.made
             kept += not done.made
-            print(_("{photo} ({fields}): {verb} {copy}, {w}x{h} of {nw}x{nh}", photo=shown,
-                    fields=fields, verb=_("made") if done.made else _("kept"),
-                    copy=_shown(settings.root, done.copy), w=done.size[0], h=done.size[1],
-                    nw=done.natural[0], nh=done.natural[1]))
+            said = (_("{photo} ({fields}): made {copy}, {w}x{h} of {nw}x{nh}") if done.made
+                    else _("{photo} ({fields}): kept {copy}, {w}x{h} of {nw}x{nh}"))
+            print(said.format(photo=shown, fields=fields, copy=_shown(settings.root, done.copy),
+                              w=done.size[0], h=done.size[1], nw=done.natural[0],
+                              nh=done.natural[1]))
     print(_("{made} working copies made, {kept} already up to date", made=made, kept=kept))
     return 0
 
