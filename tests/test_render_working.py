@@ -115,6 +115,8 @@ def test_the_copy_covers_the_largest_layer_at_any_focal_point_and_never_grows() 
     assert working.needed_size((4032, 3024), [(1080, 1350)]) == (1800, 1350)
     assert working.needed_size((3024, 4032), [(1080, 680)]) == (1080, 1440)
     assert working.needed_size((800, 600), [(1080, 680)]) == (800, 600)   # never larger
+    assert working.needed_size((2400, 1200), [(1080, 680)]) == (1360, 680)
+    assert working.needed_size((1000, 333), [(300, 100)]) == (301, 100)
 
 
 def test_the_weekend_guide_draws_the_cover_photo_full_canvas_and_event_photos_in_a_band() -> None:

@@ -90,11 +90,10 @@ def needed_size(natural: tuple[int, int], boxes: Iterable[tuple[int, int]]) -> t
     scale = max((max(bw / w, bh / h) for bw, bh in boxes), default=1.0)
     if scale >= 1.0:
         return natural
-    out_w, out_h = min(w, math.ceil(w * scale)), min(h, math.ceil(h * scale))
-    for bw, bh in boxes:                    # floating point must never leave a box uncovered
-        if out_w < bw or out_h < bh:
-            return natural
-    return out_w, out_h
+    # 1360.0000000002 is 1360; a side a rounding left short of a box is the box's
+    out_w = max(math.ceil(w * scale - 1e-6), *(bw for bw, _ in boxes))
+    out_h = max(math.ceil(h * scale - 1e-6), *(bh for _, bh in boxes))
+    return min(w, out_w), min(h, out_h)
 
 
 @dataclass(frozen=True)
