@@ -268,6 +268,16 @@ def test_an_uploaded_photo_gets_a_working_copy_sized_for_its_field(staff) -> Non
             sizes[field] = copy.size
     # an event photo is drawn 1080x680, the cover over the whole 1080x1350 slide
     assert sizes == {"events[1].photo": (1080, 810), "cover_photo": (1800, 1350)}
+    # the photo's thumbnail on the page is made from the copy (painted green here to tell)
+    copy = folder / ".working" / f"{digest}.jpg"
+    with Image.open(copy) as img:
+        comment = img.info["comment"]
+    Image.new("RGB", (1800, 1350), (0, 200, 0)).save(copy, "JPEG", comment=comment)
+    thumb = staff.get(r.json()["thumb"])
+    with Image.open(io.BytesIO(thumb.content)) as img:
+        assert img.size == (900, 675)
+        green = img.getpixel((450, 300))
+        assert green[1] > 180 and green[0] < 30
 
 
 def test_saving_data_that_names_a_new_photo_makes_its_working_copy(staff) -> None:
