@@ -248,3 +248,51 @@ def test_a_save_over_someone_elses_newer_version_is_a_conflict_not_a_loss(staff)
     r = staff.post(f"{EDIT}/save", data={**mine, "based_on": again})
     assert r.status_code == 303
     assert yaml.safe_load(file.read_text())["week_label"] == "김씨 판"
+
+
+def test_an_uploaded_photo_gets_a_working_copy_sized_for_its_field(staff) -> None:
+    editor(staff)
+    token = csrf(staff, EDIT)
+    folder = staff.ws.root / "content" / "weekend-guide" / "photos"
+    sizes = {}
+    for field, color in (("events[1].photo", (40, 90, 200)), ("cover_photo", (200, 90, 40))):
+        buf = io.BytesIO()
+        Image.new("RGB", (2400, 1800), color).save(buf, "JPEG", progressive=True)
+        r = staff.post(f"{EDIT}/photo", data={"field": field},
+                       files={"photo": ("IMG.JPG", buf.getvalue(), "image/jpeg")},
+                       headers={"X-CSRF-Token": token})
+        assert r.status_code == 200, r.text
+        digest = r.json()["path"].removeprefix("photos/").removesuffix(".jpg")
+        assert (folder / f"{digest}.jpg").read_bytes() == buf.getvalue()   # kept as uploaded
+        with Image.open(folder / ".working" / f"{digest}.jpg") as copy:
+            sizes[field] = copy.size
+    # an event photo is drawn 1080x680, the cover over the whole 1080x1350 slide
+    assert sizes == {"events[1].photo": (1080, 810), "cover_photo": (1800, 1350)}
+    # the photo's thumbnail on the page is made from the copy (painted green here to tell)
+    copy = folder / ".working" / f"{digest}.jpg"
+    with Image.open(copy) as img:
+        comment = img.info["comment"]
+    Image.new("RGB", (1800, 1350), (0, 200, 0)).save(copy, "JPEG", comment=comment)
+    thumb = staff.get(r.json()["thumb"])
+    with Image.open(io.BytesIO(thumb.content)) as img:
+        assert img.size == (900, 675)
+        green = img.getpixel((450, 300))
+        assert green[1] > 180 and green[0] < 30
+
+
+def test_saving_data_that_names_a_new_photo_makes_its_working_copy(staff) -> None:
+    from outreach.studio.service import StudioService
+    from outreach.users.audit import Actor
+
+    svc = StudioService(staff.ws.settings)
+    day = date.fromisoformat(DAY)
+    raw, target, _ = svc.load("weekend-guide", day)
+    photo = target.parent / "photos" / "from-the-sheet.jpg"
+    photo.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (1600, 1200), (90, 140, 60)).save(photo, "JPEG", progressive=True)
+    raw["events"][0]["photo"] = "photos/from-the-sheet.jpg"
+    svc.save("weekend-guide", day, raw, actor=Actor.system("test"))
+    from outreach.render import paint, working
+
+    copy = working.find(photo, paint.file_digest(photo.read_bytes()))
+    assert copy is not None and copy.size == (1080, 810) and copy.natural == (1600, 1200)

@@ -139,7 +139,13 @@ def test_an_iphone_photo_is_uploaded_and_its_focal_point_picked_by_a_click(page,
     page.set_input_files('input[data-photo="events[0].photo"]', str(heic))
     page.wait_for_function(
         "src => document.querySelector('#slides li[data-index=\"2\"] img').src !== src", arg=before)
-    assert page.input_value('input[name="events[0].photo"]').endswith(".heic")
+    stored = page.input_value('input[name="events[0].photo"]')
+    assert stored.endswith(".heic")
+    # its working copy is sized for the event layer (1080x680): the page names the field
+    digest = stored.removeprefix("photos/").removesuffix(".heic")
+    with Image.open(ws.root / "content" / "weekend-guide" / "photos" / ".working"
+                    / f"{digest}.jpg") as copy:
+        assert copy.size == (1360, 680)
     thumb = page.locator('[data-field="events[0].photo"] .photo-pick img')
     thumb.wait_for()
     assert "path=photos" in thumb.get_attribute("src")

@@ -18,8 +18,8 @@ from ..i18n import _
 
 # command-group modules, in the order their commands appear in --help
 GROUPS = ("render_cmds", "publish_cmds", "schedule_cmds", "channel_cmds", "inbox_cmds",
-          "serve_cmds", "user_cmds", "check_cmds", "post_cmds", "data_cmds", "autopilot_cmds",
-          "metrics_cmds", "survey_cmds", "topics_cmds")
+          "serve_cmds", "user_cmds", "check_cmds", "post_cmds", "data_cmds", "photo_cmds",
+          "autopilot_cmds", "metrics_cmds", "survey_cmds", "topics_cmds")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
 from ..errors import FontError, ImageError, TemplateError, TextOverflow
-from . import markup, paint, textbox
+from . import markup, paint, textbox, working
 from .fonts import (COLOR_EMOJI_FAMILY, FontBook, fallback_faces, fallback_font, missing_glyphs,
                     parse_weight)
 from .jinja import Evaluator
@@ -122,6 +122,7 @@ class SlidePainter:
         self.warnings: list[dict[str, Any]] = []     # fit and photo warnings, in slide order
         self._slide: tuple[SlideSpec, Mapping[str, Any], int] | None = None
         self._pending: dict[Path, Future] = {}       # photo file -> its prefetch job
+        self._copies: dict[str, working.WorkingCopy | None] = {}   # digest -> working copy
 
     def prefetch(self, slides: list[tuple[SlideSpec, Mapping[str, Any], int, list | None]],
                  pool: Executor) -> None:
@@ -578,12 +579,22 @@ class SlidePainter:
         path = Path(value) if isinstance(value, Path) else Path(str(value))
         return path if path.is_absolute() else self.tpl.folder / path
 
+    def _working_copy(self, path: Path, digest: str) -> working.WorkingCopy | None:
+        """The photo's working copy (``render.working``) when one of these bytes exists
+        (looked up once per render)."""
+        if digest not in self._copies:
+            self._copies[digest] = working.find(path, digest)
+        return self._copies[digest]
+
     def _photo(self, p: Props, key: str, target: tuple[int, int], path: Path, data: bytes,
                digest: str) -> Image.Image:
         """The decoded photo (reduced by the JPEG decoder when far larger than ``target``).
 
-        One decode serves every layer of the render whose box it covers (a photo used
-        on the cover and on its event's slide is decoded once)."""
+        Its working copy (``render.working``: upright, baseline, already scaled near the
+        largest box) is decoded instead when it was made from these bytes and covers
+        ``target``; otherwise the original. One decode serves every layer of the render
+        whose box it covers (a photo used on the cover and on its event's slide is
+        decoded once)."""
         cached = self._photos.get((digest, target))
         if cached is not None:
             return cached
@@ -591,6 +602,16 @@ class SlidePainter:
             natural = paint.NATURAL.get(digest)
             if other == digest and (photo.size == natural or (
                     photo.width >= target[0] and photo.height >= target[1])):
+                self._photos[(digest, target)] = photo
+                return photo
+        copy = self._working_copy(path, digest)
+        if copy is not None and copy.covers(target):
+            try:
+                photo, _size = paint.open_image(copy.data, target)
+            except Exception:  # noqa: BLE001 - a copy that cannot be decoded: the original
+                pass
+            else:
+                paint.remember_size(digest, copy.natural)
                 self._photos[(digest, target)] = photo
                 return photo
         try:

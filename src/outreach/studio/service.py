@@ -9,6 +9,7 @@ the data file's folder (the one documented rule), rewritten when data moves.
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -21,6 +22,8 @@ from ..render.data import check_data
 from ..render.template import FieldSpec, Template, load_template
 from ..users.audit import Actor
 from . import files
+
+_log = logging.getLogger(__name__)
 
 
 class EditConflict(DataError):
@@ -185,8 +188,16 @@ class StudioService:
                      if c.is_relative_to(root) and c.is_file()), None)
         if full is None:
             return None
+        from ..render import working
+
         try:
-            img, _ = paint.open_image(full.read_bytes(), (side, side))
+            data = full.read_bytes()
+            # an iPhone HEIC takes about a second to decode: its working copy, when it is
+            # at least the thumbnail's size, a few milliseconds
+            copy = working.find(full, paint.file_digest(data))
+            if copy is not None and (copy.size == copy.natural or max(copy.size) >= side):
+                data = copy.data
+            img, _ = paint.open_image(data, (side, side))
         except (OSError, ValueError, SyntaxError):
             return None
         img.thumbnail((side, side))
@@ -212,6 +223,9 @@ class StudioService:
             if based_on is not None and latest and latest[0].number != based_on:
                 raise EditConflict(latest[0])
             version = files.save(target, storable, by=actor.name, note=note, header=header)
+        # photos named by hand or by a spreadsheet get their working copies here (an
+        # upload already has one: kept, it covers the same boxes)
+        self.prepare_photos(name, values)
         if version is not None:
             self._audit(actor, "data.save", f"{name}/{day}",
                         {"version": version.number, "changes": list(version.changes[:20]),
@@ -228,9 +242,15 @@ class StudioService:
         return version
 
     # -- photos -------------------------------------------------------------
-    def add_photo(self, name: str, day: date, filename: str, data: bytes) -> str:
+    def add_photo(self, name: str, day: date, filename: str, data: bytes,
+                  field: str | None = None) -> str:
         """Keep an uploaded photo beside the date's data file (``photos/<digest>.jpg``) and
-        give its path as the data holds it. JPEG, PNG, WebP or HEIC; checked by decoding."""
+        give its path as the data holds it. JPEG, PNG, WebP or HEIC; checked by decoding.
+
+        Its working copy (``render.working``: ``photos/.working/<digest>.jpg``) is made
+        now, sized for the largest layer that draws ``field`` (``events[2].photo``; any
+        photo field of the template when not given), so the preview and the draft
+        decode a small baseline JPEG instead of the upload."""
         from ..render import paint
 
         if len(data) > MAX_PHOTO_BYTES:
@@ -252,7 +272,28 @@ class StudioService:
             tmp = target.with_suffix(".part")
             tmp.write_bytes(data)
             tmp.replace(target)
+        self._working_copy(name, target, field)
         return f"photos/{target.name}"
+
+    def _working_copy(self, name: str, photo: Path, field: str | None) -> None:
+        from ..render import working
+
+        boxes = working.photo_boxes(self.template(name))
+        sizes = boxes.get(working.field_key(field or "")) or [
+            box for found in boxes.values() for box in found]
+        if not sizes:
+            return
+        try:
+            working.prepare(photo, sizes)
+        except (OSError, ValueError, SyntaxError) as exc:   # the original still serves
+            _log.warning("no working copy of %s: %s", photo, exc)
+
+    def prepare_photos(self, name: str, values: Mapping[str, Any], *, strict: bool = False
+                       ) -> list[tuple[str, Any]]:
+        """Working copies of every photo of checked data ``values`` (``render.working``)."""
+        from ..render import working
+
+        return working.prepare_data(self.template(name), values, strict=strict)
 
     # -- approval -----------------------------------------------------------
     def draft_problems(self, name: str, day: date) -> list[str]:

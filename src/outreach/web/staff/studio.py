@@ -221,10 +221,13 @@ def export_sheet(request: Request) -> Response:
 @requires(EDIT)
 def upload_photo(request: Request) -> Response:
     svc, name, day = _service(request), _name(request), _day(request)
-    upload = form_data(request).get("photo")
+    form = form_data(request)
+    upload = form.get("photo")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise DataError(_("choose a photo to upload"))
-    path = svc.add_photo(name, day, upload.filename, upload.file.read())
+    field = form.get("field")
+    path = svc.add_photo(name, day, upload.filename, upload.file.read(),
+                         field=field if isinstance(field, str) else None)
     return JSONResponse({"path": path, "thumb": _thumb_url(request, path)})
 
 

@@ -282,6 +282,7 @@
     var box = input.closest(".photo");
     var body = new FormData();
     body.append("photo", input.files[0]);
+    body.append("field", input.dataset.photo);  // the working copy is sized for its layers
     status.textContent = "…";
     fetch(root.dataset.upload, {
       method: "POST", body: body, credentials: "same-origin",
