@@ -42,6 +42,7 @@ def _labels_for_extraction() -> None:  # pragma: no cover - lets the catalog tes
     _("Saved reply added"), _("Saved reply changed"), _("Saved reply renamed")
     _("Saved reply deleted"), _("Saved replies restored"), _("Triage rules saved")
     _("Triage rules restored")
+    _("(server file)"), _("the file as found before this save")     # history entries
 
 
 def _files(request: Request) -> InboxFiles:
