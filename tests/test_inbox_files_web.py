@@ -114,3 +114,23 @@ def test_the_inbox_tabs_link_both_pages(staff, files):
     assert 'href="/inbox/replies"' in queue and 'href="/inbox/rules"' in queue
     page = staff.get("/inbox/rules").text
     assert re.search(r'href="/inbox/rules" aria-current="page"', page)
+
+
+def test_a_replies_file_broken_by_hand_is_shown_and_can_be_restored(staff, files):
+    sign_in(staff, "chief")
+    good = files.replies_file.read_text(encoding="utf-8")
+    form = _form(staff, "/inbox/replies")
+    assert staff.post("/inbox/replies/save", data={**form, "name": "추가", "text": "추가 답변",
+                                                   "action": "save"}).status_code == 303
+    files.replies_file.write_text(good + "\n망가짐: 접수 {없는자리}\n", encoding="utf-8")
+    page = staff.get("/inbox/replies")
+    assert page.status_code == 200 and "replies.yaml" in page.text and "{없는자리}" in page.text
+    form = _form(staff, "/inbox/replies")
+    edit = staff.post("/inbox/replies/save", data={**form, "name": "또", "text": "또 답변"})
+    assert edit.status_code == 400                       # the file must be mended first
+    assert "망가짐" in files.replies_file.read_text(encoding="utf-8")
+    back = staff.post("/inbox/replies/restore", data={**form, "version": "1"})
+    assert back.status_code == 303 and files.replies_file.read_text(encoding="utf-8") == good
+    # the broken text is kept in history too (recorded before the restore wrote over it)
+    assert [v.note for v in files.history(files.replies_file)][:2] == [
+        "restored version 1", "the file as found before this save"]
