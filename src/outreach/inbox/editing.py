@@ -267,7 +267,8 @@ class InboxFiles:
                   based_on: str | None) -> files.Version | None:
         """Add a reply (``old_name`` None) or change one's text and/or name (it keeps its
         place in the file)."""
-        saved, _fp = self.replies()
+        saved, read_fp = self.replies()
+        based_on = read_fp if based_on is None else based_on   # never over an unread change
         if old_name is not None and old_name not in saved:
             raise DataError(_("there is no saved reply named {name!r} any more: open the "
                               "page again", name=old_name))
@@ -288,7 +289,8 @@ class InboxFiles:
 
     def delete_reply(self, name: str, *, actor: Actor, based_on: str | None
                      ) -> files.Version | None:
-        saved, _fp = self.replies()
+        saved, read_fp = self.replies()
+        based_on = read_fp if based_on is None else based_on
         if name not in saved:
             raise DataError(_("there is no saved reply named {name!r} any more: open the "
                               "page again", name=name))
@@ -321,7 +323,8 @@ class InboxFiles:
                    ) -> files.Version | None:
         text = _normal(text)
         self.check_rules(text)
-        old, _fp = self.rules_text()
+        old, read_fp = self.rules_text()
+        based_on = read_fp if based_on is None else based_on
         return self._write(self.rules_file, text, actor=actor, based_on=based_on,
                            action="inbox.rules.save", changes=_rule_changes(old, text))
 
