@@ -55,18 +55,25 @@ def load_saved(path: Path) -> dict[str, str]:
         line = data.line_of(name)
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(_("expected the answer text"), file=path, line=line, key=str(name))
-        try:
-            fields = [f for _, f, _, _ in string.Formatter().parse(value) if f is not None]
-        except ValueError as exc:
-            raise ConfigError(_("broken placeholder ({exc}): write {{ticket}}; a literal brace "
-                                "is written {{{{ or }}}}", exc=exc), file=path, line=line, key=str(name)) from None
-        unknown = [f for f in fields if f not in PLACEHOLDERS]
-        if unknown:
-            raise ConfigError(_("unknown placeholder {{{name}}}: use one of {known}",
-                                name=unknown[0], known=", ".join(f"{{{k}}}" for k in PLACEHOLDERS)),
-                              file=path, line=line, key=str(name))
+        problem = placeholder_problem(value)
+        if problem:
+            raise ConfigError(problem, file=path, line=line, key=str(name))
         saved[str(name)] = value.strip()
     return saved
+
+
+def placeholder_problem(text: str) -> str | None:
+    """What is wrong with the placeholders of a saved reply's text (None: nothing)."""
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+    except ValueError as exc:
+        return _("broken placeholder ({exc}): write {{ticket}}; a literal brace "
+                 "is written {{{{ or }}}}", exc=exc)
+    unknown = [f for f in fields if f not in PLACEHOLDERS]
+    if unknown:
+        return _("unknown placeholder {{{name}}}: use one of {known}",
+                 name=unknown[0], known=", ".join(f"{{{k}}}" for k in PLACEHOLDERS))
+    return None
 
 
 def fill_saved(inbox: Inbox, saved: dict[str, str], name: str, item_id: int | str,

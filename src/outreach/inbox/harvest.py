@@ -22,7 +22,7 @@ from ..store.db import Database
 from .ingest import Ingestor
 from .items import Inbox, auto_hide
 from .settings import inbox_config
-from .triage import load_rules
+from .triage import current_rules
 from ..i18n import _
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def harvest_all(settings: Settings, db: Database, *, channels: Sequence[str] | N
                 max_pages: int = MAX_PAGES, actor: str = "outreach") -> HarvestReport:
     """Harvest ``channels`` (default: every channel that can read replies)."""
     cfg = inbox_config(settings)
-    ingestor = Ingestor(cfg, load_rules(cfg.rules_file))
+    ingestor = Ingestor(cfg, current_rules(cfg.rules_file))   # re-read once staff saved it
     inbox = Inbox(settings, db, actor=actor)
     names = list(channels) if channels else harvest_channels(settings)
     if channels:

@@ -24,6 +24,7 @@ on their own: only a moderation rule with ``auto_hide: true`` does.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from bisect import bisect_right
 
@@ -37,7 +38,7 @@ from ..i18n import _
 from .kinds import KINDS
 from .masking import KINDS as PERSONAL_KINDS, apply_mask, mask, personal_spans
 from .patterns import UnsafePattern, compile_linear, pattern_set
-from .yamlfile import LineDict, LineList, load_yaml
+from .yamlfile import LineDict, LineList, load_yaml, parse_yaml
 
 PRIORITIES = {"긴급": 1, "높음": 2, "보통": 3, "낮음": 4,
               "urgent": 1, "high": 2, "normal": 3, "low": 4}
@@ -369,7 +370,41 @@ def _blank(text: str, spans: list[tuple[int, int, str]]) -> str:
 
 def load_rules(path: Path) -> Rules:
     """Read and check a rules file; every error names the file, line and key."""
-    data = load_yaml(path)
+    return _rules_from(load_yaml(path), path)
+
+
+def parse_rules(text: str, path: Path) -> Rules:
+    """Check rules typed in the web editor, with the loader the engine uses; errors name
+    ``path`` (the file they are meant for) and the line, and nothing is written."""
+    return _rules_from(parse_yaml(text, path), path)
+
+
+_CURRENT: dict[Path, tuple[tuple[int, int, int], Rules]] = {}
+_CURRENT_GUARD = threading.Lock()
+
+
+def current_rules(path: Path) -> Rules:
+    """The rules of ``path`` as the file is now: read again when its modification time,
+    size or inode changed (the staff page saves by renaming a new file into place), so a
+    long-running process (the webhook server) classifies with the rules staff saved,
+    without a restart. A file that became unreadable raises, as ``load_rules`` does."""
+    try:
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    except OSError:
+        return load_rules(path)          # the error names the file
+    key = path.absolute()
+    with _CURRENT_GUARD:
+        found = _CURRENT.get(key)
+    if found is not None and found[0] == stamp:
+        return found[1]
+    rules = load_rules(path)
+    with _CURRENT_GUARD:
+        _CURRENT[key] = (stamp, rules)
+    return rules
+
+
+def _rules_from(data: Any, path: Path) -> Rules:
     if data is None:
         return EMPTY_RULES
     if not isinstance(data, LineDict):

@@ -73,3 +73,9 @@ def load_yaml(path: Path) -> Any:
     except UnicodeDecodeError:
         raise ConfigError(_("not UTF-8 text: save the file as UTF-8"), file=path) from None
     return yamlsrc.parse(text, path, ConfigError, loader=_Loader)  # type: ignore[arg-type]
+
+
+def parse_yaml(text: str, path: Path) -> Any:
+    """``load_yaml`` of a text not (yet) in the file: the web editor checks what was typed
+    before anything is written; errors name ``path`` and the line as if it were saved."""
+    return yamlsrc.parse(text, path, ConfigError, loader=_Loader)  # type: ignore[arg-type]

@@ -103,9 +103,10 @@ _Dumper.add_representer(time, _time)
 _Dumper.add_multi_representer(Path, _path)
 
 
-def dump(data: Mapping[str, Any]) -> str:
+def dump(data: Mapping[str, Any], *, block: bool = False) -> str:
+    """YAML of ``data``; ``block``: every mapping and list in block style (no ``{...}``)."""
     return yaml.dump(dict(data), Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                     width=1000, default_flow_style=None)
+                     width=1000, default_flow_style=False if block else None)
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -151,6 +152,16 @@ def save(data_file: Path, data: Mapping[str, Any], *, by: str, note: str = "",
     if data_file.is_file() and not changes and not note:
         return None
     text = (header.rstrip() + "\n" if header.strip() else "") + dump(data)
+    return save_text(data_file, text, by=by, note=note, changes=changes)
+
+
+def save_text(data_file: Path, text: str, *, by: str, note: str = "",
+              changes: list[str] | tuple[str, ...] = ()) -> Version:
+    """Write ``text`` as it is (comments and all) and record it as the newest version.
+
+    The caller checks the text and holds ``locked(data_file)``; ``save`` is this with
+    the text dumped from data. Files staff type whole (the inbox rules) use it directly."""
+    changes = list(changes)
     _atomic_write(data_file, text)
     folder = history_dir(data_file)
     versions = history(data_file)
@@ -194,6 +205,15 @@ def header_of(data_file: Path) -> str:
             break
         lines.append(line)
     return "\n".join(lines)
+
+
+def version_text(data_file: Path, number: int) -> str:
+    """The text of saved version ``number`` exactly as it was written."""
+    found = next((v for v in history(data_file) if v.number == number), None)
+    if found is None or not found.file.is_file():
+        raise DataError(_("no saved version {n} of this data file: see its history", n=number),
+                        file=data_file)
+    return found.file.read_text(encoding="utf-8")
 
 
 def restore(data_file: Path, number: int, *, by: str) -> Version:

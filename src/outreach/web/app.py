@@ -39,7 +39,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
-from ..errors import StorageError
+from ..errors import OutreachError, StorageError
 from ..logs import log
 from ..store import inbox as store
 from ..store.db import Database
@@ -47,7 +47,7 @@ from ..inbox.ingest import Ingestor
 from ..model import Reply
 from ..inbox.items import Inbox, auto_hide
 from ..inbox.settings import ServerConfig, inbox_config, server_config
-from ..inbox.triage import load_rules
+from ..inbox.triage import Rules, current_rules, load_rules
 from . import facebook, kakao, strictjson
 
 logger = logging.getLogger(__name__)
@@ -213,10 +213,24 @@ def _pretriaged(ingestor: Ingestor, replies: Sequence[Reply]) -> Ingestor:
     """An ingestor of its own for this request with ``replies`` triaged now, before the
     write transaction opens (rules may be slow on a long text; the write lock must not
     wait for them). Per request, because ``Ingestor.prepare`` keeps its verdicts on the
-    instance and requests run concurrently; the rules are shared, already loaded."""
-    own = Ingestor(ingestor.cfg, ingestor.rules, now=ingestor.now)
+    instance and requests run concurrently; the rules are shared, already loaded, and
+    read again only when staff saved the file (``current_rules``: its mtime changed)."""
+    own = Ingestor(ingestor.cfg, _rules_now(ingestor), now=ingestor.now)
     own.prepare(replies)
     return own
+
+
+def _rules_now(ingestor: Ingestor) -> Rules:
+    """The rules file as saved now; the server's last good rules when it cannot be read
+    (a broken hand edit must not make the platforms' deliveries fail), logged."""
+    try:
+        rules = current_rules(ingestor.cfg.rules_file)
+    except OutreachError as exc:
+        log(logger, logging.WARNING, "inbox rules unreadable; classifying with the last good "
+            "rules", error=str(exc))
+        return ingestor.rules
+    ingestor.rules = rules
+    return rules
 
 
 def _gate(db: Database) -> threading.Semaphore:

@@ -33,7 +33,7 @@ STATIC = Path(__file__).resolve().parents[1] / "static"
 
 # page-family modules under outreach.web.staff, in mount order
 PAGES = ("auth", "account", "users", "audit", "today", "calendar", "runs", "posts",
-         "handoffs", "channels", "notifications", "inbox", "studio", "files", "metrics",
+         "handoffs", "channels", "notifications", "inbox", "inbox_files", "studio", "files", "metrics",
          "surveys", "topics")
 
 
