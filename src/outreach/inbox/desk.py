@@ -32,7 +32,7 @@ from ..store import inbox as store
 from ..store import inbox_people as people_store
 from ..store import inbox_queries as queries
 from ..store.db import Database
-from .answers import AnswerOutcome, fill_saved, load_saved, send_answer
+from .answers import AnswerOutcome, fill_all_saved, load_saved, send_answer
 from .items import Inbox, ItemView
 from .masking import mask
 from .people import assign_person
@@ -107,6 +107,7 @@ class Desk:
         self.settings, self.db, self.actor, self.now = settings, db, actor, now
         self.departments = tuple(departments) if departments is not None else None
         self.role = role if role is not None else getattr(actor, "role", None)
+        self._assignable: list[Any] | None = None     # read once (see ``assignable``)
         self.inbox = Inbox(settings, db, actor=actor.label() if hasattr(actor, "label")
                            else str(actor), now=now, auditor=self._audit)
 
@@ -131,49 +132,76 @@ class Desk:
         with self.db.read() as conn:
             rows, searched_to = queries.queue_page(conn, f)
             counts = _counts(conn, self.db, self.departments, f.now)
-            pending = queries.count_pending_transfers(conn, self.departments)
-            newest = queries.newest_id(conn)
-            persons = people_store.by_ids(conn, (r.assignee_user_id for r in rows))
+            pending, newest = queries.pending_and_newest(conn, self.departments)
+            persons = self._people_of(conn, rows)
         kinds = {r.id: r.kind for r in rows} if queries.has_kind() else {}
-        return QueuePage([self.inbox.view(r) for r in rows], kinds, counts, pending, newest,
+        return QueuePage(self.inbox.views(rows), kinds, counts, pending, newest,
                          self.departments, persons, searched_to)
+
+    def _people_of(self, conn, rows) -> dict[int, Any]:
+        """The people the rows are assigned to. They are nearly always among the people
+        the page offers to assign to (``assignable``, read here once for the page); only
+        the others (a person since moved or disabled) are read by number."""
+        wanted = {r.assignee_user_id for r in rows if r.assignee_user_id is not None}
+        if not wanted:
+            return {}
+        known = {p.id: p for p in self._assignable_in(conn)}
+        found = {i: known[i] for i in wanted if i in known}
+        missing = wanted - found.keys()
+        if missing:
+            found.update(people_store.by_ids(conn, missing))
+        return found
+
+    def _assignable_in(self, conn) -> list[Any]:
+        if self._assignable is None:
+            self._assignable = people_store.assignable(conn, self.departments)
+        return self._assignable
 
     def assignable(self, department: str | None = None) -> list[Any]:
         """The people items may be given to: members of ``department``, else of the
-        officer's departments (every department's for supervisors)."""
-        scope = (department,) if department else self.departments
-        with self.db.read() as conn:
-            return people_store.assignable(conn, scope)
+        officer's departments (every department's for supervisors). Read once per desk
+        (a desk lives for one request)."""
+        if department:
+            with self.db.read() as conn:
+                return people_store.assignable(conn, (department,))
+        if self._assignable is None:
+            with self.db.read() as conn:
+                self._assignable_in(conn)
+        return list(self._assignable)
 
     def item(self, item_id: int | str) -> ItemPage:
         row = self.row(item_id)
-        detail = self.inbox.detail(row.id)
+        detail = self.inbox.detail(row.id, row=row)
         with self.db.read() as conn:
             thread = queries.same_thread(conn, row)
             author = queries.same_author(conn, row)
             transfers = queries.item_transfers(conn, row.id)
             history = _audit_history(conn, row.id, self.inbox)
-            person = (people_store.by_id(conn, row.assignee_user_id)
-                      if row.assignee_user_id else None)
             assignable = (people_store.assignable(conn, (row.assignee,)) if row.assignee
                           else people_store.assignable(conn, self.departments))
+            # the person is nearly always one of those offered; else read by number
+            person = next((p for p in assignable if p.id == row.assignee_user_id), None) \
+                if row.assignee_user_id else None
+            if row.assignee_user_id and person is None:
+                person = people_store.by_id(conn, row.assignee_user_id)
             usual, other = _transfer_targets(people_store.department_names(conn),
                                              queries.accepted_transfer_counts(conn, row.assignee),
                                              row.assignee)
         cfg = inbox_config(self.settings)
+        view = self.inbox.view(row)
         try:
             saved = load_saved(cfg.replies_file)
-            filled = {name: fill_saved(self.inbox, saved, name, row.id) for name in saved}
+            # filled from the row and view at hand (no reading of the item per reply)
+            filled = fill_all_saved(self.inbox, saved, row, view)
         except OutreachError:
             filled = {}
         ctype = _channel_type(self.settings, row.channel)
         answers = detail["answers"]
         return ItemPage(
-            item=self.inbox.view(row), kind=getattr(row, "kind", None), answers=answers,
+            item=view, kind=getattr(row, "kind", None), answers=answers,
             notes=detail["notes"], history=sorted(detail["history"] + history,
                                                   key=lambda h: h["at"] or ""),
-            thread=[self.inbox.view(r) for r in thread],
-            same_author=[self.inbox.view(r) for r in author],
+            thread=self.inbox.views(thread), same_author=self.inbox.views(author),
             publication=detail["publication"], cover=self.cover(row),
             transfers=transfers, stays=Transfers(self.inbox, cfg).stays(row.id), saved=filled,
             channel_type=ctype, reply_limit=REPLY_LIMITS.get(ctype or ""),
