@@ -68,6 +68,7 @@ class QueuePage:
     # a search looked through items down to this number only (bounded work per page): the
     # page offers to search older items from here; None: nothing left unsearched
     searched_to: int | None = None
+    assignable: list[Any] | None = None     # Desk.assignable(), when asked for (offer_people)
 
 
 @dataclass
@@ -107,7 +108,6 @@ class Desk:
         self.settings, self.db, self.actor, self.now = settings, db, actor, now
         self.departments = tuple(departments) if departments is not None else None
         self.role = role if role is not None else getattr(actor, "role", None)
-        self._assignable: list[Any] | None = None     # read once (see ``assignable``)
         self.inbox = Inbox(settings, db, actor=actor.label() if hasattr(actor, "label")
                            else str(actor), now=now, auditor=self._audit)
 
@@ -125,7 +125,10 @@ class Desk:
         return row
 
     # -- reading ---------------------------------------------------------------------
-    def queue(self, f: queries.QueueFilter) -> QueuePage:
+    def queue(self, f: queries.QueueFilter, *, offer_people: bool = False) -> QueuePage:
+        """One page of the queue. ``offer_people``: also read the people the page offers
+        to assign to (``assignable()``, in ``QueuePage.assignable``) in the same
+        connection; the rows' people are then taken from them (only others are read)."""
         f.now = self.now()
         if self.departments is not None:
             f.departments = self.departments
@@ -133,41 +136,18 @@ class Desk:
             rows, searched_to = queries.queue_page(conn, f)
             counts = _counts(conn, self.db, self.departments, f.now)
             pending, newest = queries.pending_and_newest(conn, self.departments)
-            persons = self._people_of(conn, rows)
+            offered = people_store.assignable(conn, self.departments) if offer_people else None
+            persons = _people_of(conn, rows, offered or ())
         kinds = {r.id: r.kind for r in rows} if queries.has_kind() else {}
         return QueuePage(self.inbox.views(rows), kinds, counts, pending, newest,
-                         self.departments, persons, searched_to)
-
-    def _people_of(self, conn, rows) -> dict[int, Any]:
-        """The people the rows are assigned to. They are nearly always among the people
-        the page offers to assign to (``assignable``, read here once for the page); only
-        the others (a person since moved or disabled) are read by number."""
-        wanted = {r.assignee_user_id for r in rows if r.assignee_user_id is not None}
-        if not wanted:
-            return {}
-        known = {p.id: p for p in self._assignable_in(conn)}
-        found = {i: known[i] for i in wanted if i in known}
-        missing = wanted - found.keys()
-        if missing:
-            found.update(people_store.by_ids(conn, missing))
-        return found
-
-    def _assignable_in(self, conn) -> list[Any]:
-        if self._assignable is None:
-            self._assignable = people_store.assignable(conn, self.departments)
-        return self._assignable
+                         self.departments, persons, searched_to, offered)
 
     def assignable(self, department: str | None = None) -> list[Any]:
         """The people items may be given to: members of ``department``, else of the
-        officer's departments (every department's for supervisors). Read once per desk
-        (a desk lives for one request)."""
-        if department:
-            with self.db.read() as conn:
-                return people_store.assignable(conn, (department,))
-        if self._assignable is None:
-            with self.db.read() as conn:
-                self._assignable_in(conn)
-        return list(self._assignable)
+        officer's departments (every department's for supervisors)."""
+        scope = (department,) if department else self.departments
+        with self.db.read() as conn:
+            return people_store.assignable(conn, scope)
 
     def item(self, item_id: int | str) -> ItemPage:
         row = self.row(item_id)
@@ -358,6 +338,17 @@ class Desk:
 
 _COUNTS: dict[tuple, tuple[float, dict]] = {}
 COUNTS_SECONDS = 20.0
+
+
+def _people_of(conn, rows: Sequence[Any], known: Sequence[Any]) -> dict[int, Any]:
+    """The people the rows are assigned to: those among ``known`` (the people a page
+    offers anyway) as they are, the others read by number."""
+    wanted = {r.assignee_user_id for r in rows if r.assignee_user_id is not None}
+    found = {p.id: p for p in known if p.id in wanted}
+    missing = wanted - found.keys()
+    if missing:
+        found.update(people_store.by_ids(conn, missing))
+    return found
 
 
 def _transfer_targets(names: Sequence[str], counts: dict[str, int], current: str | None
