@@ -183,7 +183,7 @@ class Desk:
                                                   key=lambda h: h["at"] or ""),
             thread=self.inbox.views(thread), same_author=self.inbox.views(author),
             publication=detail["publication"], cover=self.cover(row),
-            transfers=transfers, stays=Transfers(self.inbox, cfg).stays(row.id), saved=filled,
+            transfers=transfers, stays=Transfers(self.inbox, cfg).stays(row.id, row=row), saved=filled,
             channel_type=ctype, reply_limit=REPLY_LIMITS.get(ctype or ""),
             can_send=_can_send(self.settings, row.channel),
             answer_count=sum(1 for a in answers if a["status"] != "failed"),
