@@ -182,11 +182,11 @@ def timed(call, repeat: int) -> list[float]:
     return out
 
 
-def timed_pair(call, repeat: int) -> tuple[float, float, float]:
-    """(p50 wall, p95 wall, p95 CPU) in ms."""
+def timed_pair(call, repeat: int) -> tuple[float, float, float, float]:
+    """(p50 wall, p95 wall, p95 CPU, p50 CPU) in ms."""
     CPU.clear()
     ms = timed(call, repeat)
-    return pct(ms, 0.5), pct(ms, 0.95), pct(CPU, 0.95)
+    return pct(ms, 0.5), pct(ms, 0.95), pct(CPU, 0.95), pct(CPU, 0.5)
 
 
 def now_in_data(n: int, months: int) -> datetime:
@@ -210,9 +210,16 @@ QUEUE_CASES = {
 }
 
 
-def bench_service(desk, repeat: int) -> dict:
+def wanted(name: str, cases: list[str] | None) -> bool:
+    """``--case`` filters: a case runs when its name holds one of the given texts."""
+    return not cases or any(c in name for c in cases)
+
+
+def bench_service(desk, repeat: int, cases: list[str] | None = None) -> dict:
     out = {}
     for name, params in QUEUE_CASES.items():
+        if not wanted(name, cases):
+            continue
         f = QueueFilter(department=params.get("department"), category=params.get("category"),
                         channel=params.get("channel"), sort=params.get("sort", "newest"),
                         overdue=params.get("overdue") == "1", flag=params.get("flag"),
@@ -221,39 +228,87 @@ def bench_service(desk, repeat: int) -> dict:
                         cursor=int(params["cursor"]) if "cursor" in params else None,
                         **({"statuses": (params["status"],)} if "status" in params else {}))
         out[name] = timed_pair(lambda: desk.queue(f), repeat)
+    if not wanted("search (14 Korean queries)", cases):
+        return out
     search = []
     CPU.clear()
     for q in QUERIES:
         search += timed(lambda: desk.queue(QueueFilter(search=q)), max(repeat // 3, 3))
-    out["search (14 Korean queries)"] = (pct(search, 0.5), pct(search, 0.95), pct(CPU, 0.95))
+    out["search (14 Korean queries)"] = (pct(search, 0.5), pct(search, 0.95), pct(CPU, 0.95),
+                                         pct(CPU, 0.5))
     return out
 
 
-def bench_pages(ws, repeat: int) -> dict:
+def bench_pages(ws, repeat: int, cases: list[str] | None = None,
+                profile: str | None = None) -> dict:
+    """The pages in-process; with ``profile``, a cProfile of the requests' worker threads
+    (where Starlette runs a sync route: the route, ``Desk.queue``, the template) goes to
+    that file."""
     from urllib.parse import urlencode
 
     sys.path.insert(0, str(ROOT / "tests"))
     from web_support import add_user, sign_in, staff_client
 
     out = {}
+    profiler = _profile_worker_threads() if profile else None
     for who in ("chief", "road"):
+        if not any(wanted(f"{who}: {name}", cases)
+                   for name in [*QUEUE_CASES, "search page (14 queries)"]):
+            continue
         with staff_client(ws) as client:
             from outreach.web.heap import settle_heap
 
             settle_heap()                              # as `outreach serve` does at start-up
             sign_in(client, who)
             client.get("/inbox")                       # warm up (templates, catalogs)
+            if profiler is not None:
+                profiler.on = True
             for name, params in QUEUE_CASES.items():
+                if not wanted(f"{who}: {name}", cases):
+                    continue
                 url = "/inbox?" + urlencode(params)
                 out[f"{who}: {name}"] = timed_pair(lambda: _ok(client.get(url)), repeat)
+            if not wanted(f"{who}: search page (14 queries)", cases):
+                continue
             search = []
             CPU.clear()
             for q in QUERIES:
                 url = "/inbox?" + urlencode({"q": q})
                 search += timed(lambda: _ok(client.get(url)), max(repeat // 3, 3))
             out[f"{who}: search page (14 queries)"] = (pct(search, 0.5), pct(search, 0.95),
-                                                       pct(CPU, 0.95))
+                                                       pct(CPU, 0.95), pct(CPU, 0.5))
+    if profiler is not None:
+        profiler.stop(profile)
     return out
+
+
+def _profile_worker_threads():
+    """Profile every call Starlette hands to a worker thread (``anyio.to_thread.run_sync``,
+    how it runs a sync route), once ``on`` is set; ``stop(path)`` writes the stats."""
+    import cProfile
+
+    import anyio.to_thread
+
+    class Profiler:
+        on = False
+
+        def __init__(self) -> None:
+            self.profile = cProfile.Profile(time.thread_time)   # CPU, not waiting
+            self.original = anyio.to_thread.run_sync
+
+            async def run_sync(func, *args, **kwargs):
+                if not self.on:
+                    return await self.original(func, *args, **kwargs)
+                return await self.original(lambda *a: self.profile.runcall(func, *a), *args,
+                                           **kwargs)
+            anyio.to_thread.run_sync = run_sync
+
+        def stop(self, path: str) -> None:
+            anyio.to_thread.run_sync = self.original
+            self.profile.dump_stats(path)
+            print(f"profile of the page requests written to {path}", file=sys.stderr)
+
+    return Profiler()
 
 
 def _ok(response):
@@ -311,27 +366,45 @@ def main() -> int:
     parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite in a temp folder)")
     parser.add_argument("--skip-pages", action="store_true", help="service timings only")
     parser.add_argument("--skip-export", action="store_true", help="no export timings")
-    parser.add_argument("--only", choices=("export",),
-                        help="time only this part (with --keep: tune the export without "
-                             "refilling or re-timing the pages)")
+    parser.add_argument("--only", choices=("export", "pages"),
+                        help="time only this part (with --keep: tune the export or the pages "
+                             "without refilling or re-timing the rest)")
+    parser.add_argument("--case", action="append", metavar="TEXT",
+                        help="time only the cases whose name holds TEXT (repeatable), e.g. "
+                             "--case 'road: queue channel kakao'")
     parser.add_argument("--export-runs", type=int, default=1, metavar="N",
                         help="write the XLSX N times and report the fastest and the median "
                              "(the machine is shared: one run can be slowed by others)")
     parser.add_argument("--profile", metavar="FILE",
-                        help="with --only export: write a cProfile of the XLSX export to FILE")
+                        help="write a cProfile to FILE: of the XLSX export with --only export, "
+                             "else of the page requests (their worker threads)")
     parser.add_argument("--keep", metavar="NAME",
                         help="keep the filled database for the next run and reuse it if it is "
                              "there (SQLite: /tmp/NAME.db; PostgreSQL: schema NAME)")
+    parser.add_argument("--reuse", metavar="NAME",
+                        help="like --keep, but never fill: stop with a message when the kept "
+                             "database NAME is missing or empty (time pages on another run's "
+                             "fill, e.g. the schema a long PostgreSQL run kept)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        target = Kept(args.database_url, args.keep) if args.keep else \
+        kept = args.reuse or args.keep
+        if args.reuse and not Kept.exists(args.database_url, args.reuse):
+            print(f"--reuse {args.reuse}: no kept database of that name (SQLite: "
+                  f"/tmp/{args.reuse}.db; PostgreSQL: schema {args.reuse}); fill one with "
+                  f"--keep {args.reuse}", file=sys.stderr)
+            return 2
+        target = Kept(args.database_url, kept) if kept else \
             Target(args.database_url, tmp, "web")
         try:
             road = _staff(target.db)
             PERSON.append(road)
             fill_s = 0.0
             if not _filled(target.db):
+                if args.reuse:
+                    print(f"--reuse {args.reuse}: the kept database is empty; fill it with "
+                          f"--keep {args.reuse}", file=sys.stderr)
+                    return 2
                 print(f"filling {args.items:,} items ...", file=sys.stderr)
                 fill_s = fill(target.db, args.items, args.months, road)
                 print(f"filled in {fill_s:.1f} s", file=sys.stderr)
@@ -344,20 +417,23 @@ def main() -> int:
             if args.only is None:
                 results["service"] = bench_service(Desk(ws.settings, target.db,
                                                         Actor.system("bench"), None, now=clock),
-                                                   args.repeat)
-                if not args.skip_pages:
-                    results["pages"] = bench_pages(ws, args.repeat)
-            if not args.skip_export:
+                                                   args.repeat, args.case)
+            if args.only in (None, "pages") and not args.skip_pages:
+                results["pages"] = bench_pages(ws, args.repeat, args.case,
+                                               args.profile if args.only != "export" else None)
+            if not args.skip_export and args.only in (None, "export"):
                 results["export"] = bench_export(ws.settings, target.db, args.months,
-                                                 args.profile, args.export_runs)
+                                                 args.profile if args.only == "export" else None,
+                                                 args.export_runs)
         finally:
             target.close()
     backend = "PostgreSQL" if args.database_url else "SQLite"
-    print(f"\n{backend}, {args.items:,} items (filled in {fill_s:.0f} s)")
+    size = f"{args.items:,} items (filled in {fill_s:.0f} s)" if fill_s else f"kept data of {kept}"
+    print(f"\n{backend}, {size}")
     for section in ("service", "pages"):
-        for name, (p50, p95, cpu95) in results.get(section, {}).items():
+        for name, (p50, p95, cpu95, cpu50) in results.get(section, {}).items():
             print(f"  {section:7} {name:45} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   "
-                  f"CPU p95 {cpu95:6.1f} ms")
+                  f"CPU p95 {cpu95:6.1f} ms   CPU p50 {cpu50:6.1f} ms")
     e = results.get("export")
     if e:
         runs = f" best of {e['runs']} (median {e['xlsx_s_median']:.2f} s, CPU " \
@@ -390,6 +466,21 @@ class Kept:
 
     def close(self) -> None:
         self.db.dispose()
+
+    @staticmethod
+    def exists(base_url: str | None, name: str) -> bool:
+        """Whether a kept database NAME is there (it may still be empty)."""
+        if not base_url:
+            return Path(f"/tmp/{name}.db").exists()
+        import sqlalchemy as sa
+
+        admin = sa.create_engine(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            with admin.connect() as conn:
+                return conn.exec_driver_sql("SELECT 1 FROM information_schema.schemata "
+                                            "WHERE schema_name = %s", (name,)).first() is not None
+        finally:
+            admin.dispose()
 
 
 def _staff(db) -> int:

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import ChannelError, ConfigError, InboxError, Retryable, UnknownOutcome
 from ..model import Capability
 from ..store import inbox as store
-from .items import Inbox, reply_of
+from .items import Inbox, ItemView, reply_of
 from .yamlfile import LineDict, load_yaml
 from ..i18n import _
 from ..i18n import text as i18n_text
@@ -83,14 +83,25 @@ def fill_saved(inbox: Inbox, saved: dict[str, str], name: str, item_id: int | st
         raise InboxError(_("no saved reply {name!r} in {file} (saved replies: {known})",
                            name=name, file=file or 'inbox/replies.yaml', known=known))
     row = inbox.row(item_id)
-    view = inbox.view(row)
+    return saved[name].format(**saved_values(inbox, row, inbox.view(row)))
+
+
+def fill_all_saved(inbox: Inbox, saved: dict[str, str], row: Any, view: ItemView
+                   ) -> dict[str, str]:
+    """Every saved reply filled in for one item (the item page): what ``fill_saved`` gives
+    for each name, with the item read and shown once instead of once per reply."""
+    values = saved_values(inbox, row, view)
+    return {name: text.format(**values) for name, text in saved.items()}
+
+
+def saved_values(inbox: Inbox, row: Any, view: ItemView) -> dict[str, Any]:
+    """The fields a saved reply may use, for the item ``row`` (``view``: its view)."""
     local_now = inbox.now().astimezone(inbox.settings.timezone)
-    values: dict[str, Any] = {
+    return {
         "ticket": view.ticket or row.id, "department": row.assignee or "담당 부서",
         "due": _korean_time(view.first_due_at), "resolve_due": _korean_time(view.resolve_due_at),
         "author": row.author_name or "시민", "channel": row.channel,
         "date": f"{local_now.month}월 {local_now.day}일"}
-    return saved[name].format(**values)
 
 
 def _korean_time(iso: str | None) -> str:

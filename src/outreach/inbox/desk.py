@@ -32,7 +32,7 @@ from ..store import inbox as store
 from ..store import inbox_people as people_store
 from ..store import inbox_queries as queries
 from ..store.db import Database
-from .answers import AnswerOutcome, fill_saved, load_saved, send_answer
+from .answers import AnswerOutcome, fill_all_saved, load_saved, send_answer
 from .departments import check_department, known_departments
 from .items import Inbox, ItemView
 from .masking import mask
@@ -69,6 +69,7 @@ class QueuePage:
     # a search looked through items down to this number only (bounded work per page): the
     # page offers to search older items from here; None: nothing left unsearched
     searched_to: int | None = None
+    assignable: list[Any] | None = None     # Desk.assignable(), when asked for (offer_people)
 
 
 @dataclass
@@ -125,19 +126,22 @@ class Desk:
         return row
 
     # -- reading ---------------------------------------------------------------------
-    def queue(self, f: queries.QueueFilter) -> QueuePage:
+    def queue(self, f: queries.QueueFilter, *, offer_people: bool = False) -> QueuePage:
+        """One page of the queue. ``offer_people``: also read the people the page offers
+        to assign to (``assignable()``, in ``QueuePage.assignable``) in the same
+        connection; the rows' people are then taken from them (only others are read)."""
         f.now = self.now()
         if self.departments is not None:
             f.departments = self.departments
         with self.db.read() as conn:
             rows, searched_to = queries.queue_page(conn, f)
             counts = _counts(conn, self.db, self.departments, f.now)
-            pending = queries.count_pending_transfers(conn, self.departments)
-            newest = queries.newest_id(conn)
-            persons = people_store.by_ids(conn, (r.assignee_user_id for r in rows))
+            pending, newest = queries.pending_and_newest(conn, self.departments)
+            offered = people_store.assignable(conn, self.departments) if offer_people else None
+            persons = _people_of(conn, rows, offered or ())
         kinds = {r.id: r.kind for r in rows} if queries.has_kind() else {}
-        return QueuePage([self.inbox.view(r) for r in rows], kinds, counts, pending, newest,
-                         self.departments, persons, searched_to)
+        return QueuePage(self.inbox.views(rows), kinds, counts, pending, newest,
+                         self.departments, persons, searched_to, offered)
 
     def assignable(self, department: str | None = None) -> list[Any]:
         """The people items may be given to: members of ``department``, else of the
@@ -148,35 +152,40 @@ class Desk:
 
     def item(self, item_id: int | str) -> ItemPage:
         row = self.row(item_id)
-        detail = self.inbox.detail(row.id)
+        detail = self.inbox.detail(row.id, row=row)
         with self.db.read() as conn:
             thread = queries.same_thread(conn, row)
             author = queries.same_author(conn, row)
             transfers = queries.item_transfers(conn, row.id)
             history = _audit_history(conn, row.id, self.inbox)
-            person = (people_store.by_id(conn, row.assignee_user_id)
-                      if row.assignee_user_id else None)
             assignable = (people_store.assignable(conn, (row.assignee,)) if row.assignee
                           else people_store.assignable(conn, self.departments))
+            # the person is nearly always one of those offered; else read by number
+            person = next((p for p in assignable if p.id == row.assignee_user_id), None) \
+                if row.assignee_user_id else None
+            if row.assignee_user_id and person is None:
+                person = people_store.by_id(conn, row.assignee_user_id)
             usual, other = _transfer_targets(known_departments(self.settings, conn),
                                              queries.accepted_transfer_counts(conn, row.assignee),
                                              row.assignee)
         cfg = inbox_config(self.settings)
+        view = self.inbox.view(row)
         try:
             saved = load_saved(cfg.replies_file)
-            filled = {name: fill_saved(self.inbox, saved, name, row.id) for name in saved}
+            # filled from the row and view at hand (no reading of the item per reply)
+            filled = fill_all_saved(self.inbox, saved, row, view)
         except OutreachError:
             filled = {}
         ctype = _channel_type(self.settings, row.channel)
         answers = detail["answers"]
         return ItemPage(
-            item=self.inbox.view(row), kind=getattr(row, "kind", None), answers=answers,
+            item=view, kind=getattr(row, "kind", None), answers=answers,
             notes=detail["notes"], history=sorted(detail["history"] + history,
                                                   key=lambda h: h["at"] or ""),
-            thread=[self.inbox.view(r) for r in thread],
-            same_author=[self.inbox.view(r) for r in author],
+            thread=self.inbox.views(thread), same_author=self.inbox.views(author),
             publication=detail["publication"], cover=self.cover(row),
-            transfers=transfers, stays=Transfers(self.inbox, cfg).stays(row.id), saved=filled,
+            transfers=transfers, stays=Transfers(self.inbox, cfg).stays(row.id, row=row),
+            saved=filled,
             channel_type=ctype, reply_limit=REPLY_LIMITS.get(ctype or ""),
             can_send=_can_send(self.settings, row.channel),
             answer_count=sum(1 for a in answers if a["status"] != "failed"),
@@ -328,6 +337,17 @@ class Desk:
 
 _COUNTS: dict[tuple, tuple[float, dict]] = {}
 COUNTS_SECONDS = 20.0
+
+
+def _people_of(conn, rows: Sequence[Any], known: Sequence[Any]) -> dict[int, Any]:
+    """The people the rows are assigned to: those among ``known`` (the people a page
+    offers anyway) as they are, the others read by number."""
+    wanted = {r.assignee_user_id for r in rows if r.assignee_user_id is not None}
+    found = {p.id: p for p in known if p.id in wanted}
+    missing = wanted - found.keys()
+    if missing:
+        found.update(people_store.by_ids(conn, missing))
+    return found
 
 
 def _transfer_targets(names: Sequence[str], counts: dict[str, int], current: str | None

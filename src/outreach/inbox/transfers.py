@@ -180,14 +180,16 @@ class Transfers:
         with self.inbox.db.read() as conn:
             return queries.pending_transfers(conn, departments)
 
-    def stays(self, item_id: int) -> list[Stay]:
-        """Time the item spent in each department (the current stay up to now)."""
+    def stays(self, item_id: int, *, row: Any = None) -> list[Stay]:
+        """Time the item spent in each department (the current stay up to now); ``row``:
+        the item's row when the caller has it (an item without recorded stays)."""
         now = self.inbox.now()
         working = self.config.working
         with self.inbox.db.read() as conn:
             rows = queries.department_stays(conn, item_id)
             if not rows:
-                item = store.get_item(conn, item_id)
+                item = row if row is not None and row.id == item_id else \
+                    store.get_item(conn, item_id)
                 if item is None or not item.assignee:
                     return []
                 rows = [type("S", (), {"department": item.assignee, "entered_at": item.created_at,

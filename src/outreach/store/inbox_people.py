@@ -34,20 +34,25 @@ class Person:
 
 
 def _people(conn: Connection, where) -> list[Person]:
+    """Enabled accounts matching ``where`` with their departments, by sign-in name: one
+    statement (each account's memberships joined, departments by name)."""
     u = users.c
-    rows = conn.execute(select(u.id, u.name, u.display_name, u.email, u.role)
-                        .where(u.disabled.is_(False), *where).order_by(u.name)).all()
-    if not rows:
-        return []
-    depts: dict[int, list[str]] = {}
-    for user_id, dept in conn.execute(
-            select(memberships.c.user_id, departments.c.name)
-            .join(departments, departments.c.id == memberships.c.department_id)
-            .where(memberships.c.user_id.in_([r.id for r in rows]))
-            .order_by(departments.c.name)):
-        depts.setdefault(user_id, []).append(dept)
-    return [Person(r.id, r.name, r.display_name or "", r.email, r.role,
-                   tuple(depts.get(r.id, ()))) for r in rows]
+    m, d = memberships.alias("person_memberships"), departments.alias("person_departments")
+    rows = conn.execute(
+        select(u.id, u.name, u.display_name, u.email, u.role, d.c.name.label("department"))
+        .select_from(users.outerjoin(m, m.c.user_id == u.id)
+                     .outerjoin(d, d.c.id == m.c.department_id))
+        .where(u.disabled.is_(False), *where).order_by(u.name, d.c.name)).all()
+    out: list[Person] = []
+    depts: list[str] = []
+    for i, r in enumerate(rows):
+        if r.department is not None:
+            depts.append(r.department)
+        if i + 1 == len(rows) or rows[i + 1].id != r.id:
+            out.append(Person(r.id, r.name, r.display_name or "", r.email, r.role,
+                              tuple(depts)))
+            depts = []
+    return out
 
 
 def by_login(conn: Connection, login: str) -> Person | None:

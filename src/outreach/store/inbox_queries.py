@@ -380,6 +380,15 @@ def newest_id(conn: Connection) -> int:
     return conn.execute(select(func.max(inbox_items.c.id))).scalar() or 0
 
 
+def pending_and_newest(conn: Connection, departments: Sequence[str] | None = None
+                       ) -> tuple[int, int]:
+    """``count_pending_transfers`` and ``newest_id`` in one statement (one round trip for
+    the queue page's badge and its live stream's start)."""
+    row = conn.execute(select(_pending_count(departments).scalar_subquery(),
+                              select(func.max(inbox_items.c.id)).scalar_subquery())).one()
+    return row[0] or 0, row[1] or 0
+
+
 def same_author(conn: Connection, row: Row, limit: int = 20) -> list[Row]:
     """Earlier items of the same pseudonymous citizen on the item's channel."""
     if not row.author_key:
@@ -473,11 +482,15 @@ def accepted_transfer_counts(conn: Connection, from_department: str | None
 
 def count_pending_transfers(conn: Connection, departments: Sequence[str] | None = None) -> int:
     """How many transfers wait for ``departments`` (None: any) (the queue's badge)."""
+    return conn.execute(_pending_count(departments)).scalar() or 0
+
+
+def _pending_count(departments: Sequence[str] | None):
     t = inbox_transfers.c
     stmt = select(func.count()).select_from(inbox_transfers).where(t.status == "pending")
     if departments is not None:
         stmt = stmt.where(t.to_department.in_(list(departments)))
-    return conn.execute(stmt).scalar() or 0
+    return stmt
 
 
 def enter_department(conn: Connection, item_id: int, department: str | None, at: datetime

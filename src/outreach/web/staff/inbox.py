@@ -51,7 +51,7 @@ def queue(request: Request) -> Response:
         if found is not None:
             return RedirectResponse(request.app.url_path_for("inbox_item", item_id=str(found)),
                                     status_code=303)
-    page = d.queue(f)
+    page = d.queue(f, offer_people=True)        # the assignee filter's people, same connection
     query = {k: v for k, v in shown.items() if v and k != "cursor"}
     if shown["overdue"]:
         query["overdue"] = "1"
@@ -59,7 +59,7 @@ def queue(request: Request) -> Response:
     return render(request, "inbox/queue.html", {
         "page": page, "f": shown, "statuses": STATUSES, "sorts": SORTS, "kinds": KINDS,
         "has_kind": has_kind(), "flags": FLAGS, "channels": sorted(staff(request).settings.channels),
-        "people": d.assignable(),
+        "people": page.assignable,
         "live_query": urlencode({**query, "after": page.newest_id}),
         # keyset paging: the next page starts after the last item shown
         "next_url": (request.url.path + "?" + urlencode({**query,
