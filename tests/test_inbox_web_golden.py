@@ -1,13 +1,20 @@
 """The queue and search pages' HTML for a fixed data set is exactly what it was before the
 rendering was made cheaper (tests/golden/inbox_queue_*.html were captured from the
 templates as they were; only the per-session CSRF token, and the
-per-workspace ticket suffix and author pseudonym are blanked)."""
+per-workspace ticket suffix and author pseudonym are blanked).
+
+A deliberate change to these pages regenerates the files: run this test once with
+``OUTREACH_UPDATE_GOLDEN=1`` (it writes them and fails, so that it is never left on),
+then read ``git diff tests/golden`` and say in the commit what changed and why."""
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
+
+import pytest
 
 from inbox_web_support import file_items, staff_users
 from web_support import csrf, sign_in
@@ -56,7 +63,12 @@ def _pages(staff, monkeypatch) -> dict[str, str]:
 
 
 def test_queue_and_search_pages_are_unchanged(staff, monkeypatch):
-    for name, html in _pages(staff, monkeypatch).items():
+    pages = _pages(staff, monkeypatch)
+    if os.environ.get("OUTREACH_UPDATE_GOLDEN") == "1":
+        for name, html in pages.items():
+            (GOLDEN / f"inbox_queue_{name}.html").write_text(html, encoding="utf-8")
+        pytest.fail(f"{len(pages)} golden pages written: check git diff tests/golden")
+    for name, html in pages.items():
         assert html == (GOLDEN / f"inbox_queue_{name}.html").read_text(encoding="utf-8"), name
 
 

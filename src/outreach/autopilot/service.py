@@ -269,6 +269,7 @@ def _draft_locked(settings: "Settings", schedule: "Schedule", ap, when: datetime
             return
     draft = _build(settings, schedule, ap, local, now)
     _write(settings, schedule.name, path, draft, now)
+    prepare_photos(settings, schedule.template, path)   # before the trial render uses them
     failure = trial_render(settings, schedule, when, path)
     if failure:               # e.g. a festival title too long for the card: say so now,
         draft.problems.append(failure)      # not at 16:00 when the draft is rendered
@@ -280,6 +281,30 @@ def _draft_locked(settings: "Settings", schedule: "Schedule", ap, when: datetime
     log(logger, logging.INFO if not draft.problems else logging.WARNING, "draft written",
         schedule=schedule.name, file=str(path), events=len(draft.data["events"]),
         problems=len(draft.problems))
+
+
+def prepare_photos(settings: "Settings", template: str, path: Path) -> int:
+    """Working copies (``render.working``) of the photos the written draft ``path`` names,
+    as a studio save makes them: the downloaded festival photos and the defaults, each
+    sized for the template's layers. A photo that cannot be copied, or a draft that does
+    not check, only goes without (the renderer decodes the original; the trial render
+    reports the draft's own problem): never a failed draft. How many copies were made."""
+    from ..render import working
+    from ..render.data import check_data, load_data, media_rule
+    from ..render.template import load_template
+
+    try:
+        tpl = load_template(settings.templates_dir, template)
+        media = media_rule(path.absolute(), settings.root,
+                           tuple(getattr(settings, "media_dirs", ()) or ()),
+                           settings.templates_dir)
+        values = check_data(tpl.fields, load_data(path), source=path, media=media)
+        done = working.prepare_data(tpl, values, strict=False)
+    except (OutreachError, OSError, ValueError) as exc:
+        log(logger, logging.WARNING, "no working copies for the draft", file=str(path),
+            error=str(exc))
+        return 0
+    return sum(p.made for _keys, p in done)
 
 
 def trial_render(settings: "Settings", schedule: "Schedule", when: datetime,

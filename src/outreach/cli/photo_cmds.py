@@ -27,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_prepare(args: argparse.Namespace) -> int:
     from datetime import date
 
+    from ..render import working
     from ..render.data import check_data, load_data
     from ..studio.service import StudioService
     from . import settings_from
@@ -40,6 +41,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
         sources = [tpl.sample, *sorted(folder.glob("*.yaml"))] if folder.is_dir() else [tpl.sample]
     made = kept = 0
     seen: set[Path] = set()
+    folders: dict[Path, None] = {}
     for source in sources:
         raw = load_data(source)
         values = check_data(tpl.fields, raw, source=source, media=studio.media(source))
@@ -47,6 +49,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
             if done.original in seen:
                 continue
             seen.add(done.original)
+            folders.setdefault(Path(done.original).resolve().parent)
             shown = _shown(settings.root, done.original)
             if done.copy is None:
                 print(_("{photo} ({fields}): {w}x{h}, a baseline JPEG no larger than needed: "
@@ -60,6 +63,14 @@ def cmd_prepare(args: argparse.Namespace) -> int:
             print(said.format(photo=shown, fields=fields, copy=_shown(settings.root, done.copy),
                               w=done.size[0], h=done.size[1], nw=done.natural[0],
                               nh=done.natural[1]))
+    # copies of originals since replaced or deleted, in the folders visited (only there)
+    removed = 0
+    for folder in folders:
+        for gone in working.prune(folder):
+            removed += 1
+            print(_("removed {copy}: its photo is no longer in {folder}",
+                    copy=_shown(settings.root, gone), folder=_shown(settings.root, folder)))
+    print(_("{removed} stale working copies removed", removed=removed))
     print(_("{made} working copies made, {kept} already up to date", made=made, kept=kept))
     return 0
 

@@ -21,12 +21,12 @@ from ..store import inbox_people as people_store
 
 SHOWN = 12     # names listed in the refusal; more are summed up with the command to list them
 
-_RULES: dict[Path, tuple[tuple[int, int], tuple[str, ...]]] = {}
+_RULES: dict[Path, tuple[tuple[int, int], tuple[str, ...], tuple[str, ...]]] = {}
 
 
-def rules_departments(settings: Settings) -> tuple[str, ...]:
-    """The departments the inbox rules route to, read once per change of the file (a
-    broken or missing rules file names none: ``outreach check`` reports it)."""
+def _rules_names(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(departments, categories) the inbox rules name, read once per change of the file
+    (a broken or missing rules file names none: ``outreach check`` reports it)."""
     from .settings import inbox_config
     from .triage import load_rules
 
@@ -34,21 +34,33 @@ def rules_departments(settings: Settings) -> tuple[str, ...]:
         path = inbox_config(settings).rules_file
         stat = path.stat()
     except (OutreachError, OSError):
-        return ()
+        return (), ()
     key = (stat.st_mtime_ns, stat.st_size)
     found = _RULES.get(path)
     if found is not None and found[0] == key:
-        return found[1]
+        return found[1], found[2]
     try:
         rules = load_rules(path)
     except OutreachError:
-        return ()
+        return (), ()
     names = {r.department for r in rules.categories if r.department}
     if rules.default_department:
         names.add(rules.default_department)
-    result = tuple(sorted(names))
-    _RULES[path] = (key, result)
-    return result
+    departments = tuple(sorted(names))
+    categories = tuple(dict.fromkeys(r.name for r in rules.categories if r.name))
+    _RULES[path] = (key, departments, categories)
+    return departments, categories
+
+
+def rules_departments(settings: Settings) -> tuple[str, ...]:
+    """The departments the inbox rules route to."""
+    return _rules_names(settings)[0]
+
+
+def rules_categories(settings: Settings) -> tuple[str, ...]:
+    """The categories the inbox rules give items, in the file's order (the bulk action's
+    "add category" suggests them; any other category may still be typed)."""
+    return _rules_names(settings)[1]
 
 
 def known_departments(settings: Settings, conn) -> list[str]:

@@ -33,7 +33,7 @@ from ..store import inbox_people as people_store
 from ..store import inbox_queries as queries
 from ..store.db import Database
 from .answers import AnswerOutcome, fill_all_saved, load_saved, send_answer
-from .departments import check_department, known_departments
+from .departments import check_department, known_departments, rules_categories
 from .items import Inbox, ItemView
 from .masking import mask
 from .people import assign_person
@@ -250,6 +250,14 @@ class Desk:
     def set_status(self, item_id: int | str, status: str, reason: str = "") -> None:
         row = self.row(item_id)
         self.inbox.set_status(row.id, status, reason)
+
+    def bulk_suggestions(self) -> tuple[list[str], list[str]]:
+        """What the bulk action's "department or category" box suggests: the departments
+        an item may be routed to (exactly what ``check_department`` accepts) and the
+        categories the triage rules give."""
+        with self.db.read() as conn:
+            departments = known_departments(self.settings, conn)
+        return departments, list(rules_categories(self.settings))
 
     def bulk(self, item_ids: Sequence[int | str], action: str, value: str = "") -> int:
         """Assign to a person, route to a department, tag, resolve or mark spam many items;

@@ -35,7 +35,7 @@ import yaml
 
 from ..config import Settings
 from ..errors import DataError
-from ..i18n import _
+from ..i18n import _, text as i18n_text
 from ..studio import files
 from ..users.audit import Actor
 from .answers import PLACEHOLDERS, load_saved
@@ -206,7 +206,7 @@ class InboxFiles:
                                    files.version_text(path, versions[0].number) != current):
                 # edited by hand since (or before) the last save here: keep that text too
                 files.save_text(path, current, by="(server file)",
-                                note="the file as found before this save")
+                                note=i18n_text("the file as found before this save"))
             version = files.save_text(path, text, by=actor.name, note=note,
                                       changes=changes[:20])
         self._audit(actor, action, path, {"version": version.number,
@@ -234,7 +234,7 @@ class InboxFiles:
         version = self._write(path, text, actor=actor, based_on=based_on,
                               action=("inbox.rules.restore" if path == self.rules_file
                                       else "inbox.replies.restore"),
-                              changes=[], note=f"restored version {number}",
+                              changes=[], note=i18n_text("restored version {n}", n=number),
                               detail={"restored": number})
         if version is None:
             raise DataError(_("version {n} is what the file holds now: nothing to restore",

@@ -169,6 +169,48 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+_COPY_NAME = re.compile(r"^([0-9a-f]{32})\.(?:jpg|png)$")
+
+
+def prune(folder: Path) -> list[Path]:
+    """Delete the working copies in ``folder/.working/`` whose digest matches no file now in
+    ``folder`` (copies of originals since replaced, edited or deleted); the deleted paths.
+
+    Only ``.working/<32 hex digits>.jpg|png`` files are ever deleted: nothing outside
+    ``.working/``, no other file in it (a half-written ``.tmp``), no symlinked
+    ``.working``. The copies are listed before the originals are hashed, and an original
+    is always written before its copy, so a photo uploaded meanwhile keeps its copy."""
+    from . import paint
+
+    work = folder / FOLDER
+    if work.is_symlink() or not work.is_dir():
+        return []
+    copies = [(m.group(1), entry) for entry in work.iterdir()
+              if (m := _COPY_NAME.match(entry.name)) and entry.is_file()
+              and not entry.is_symlink()]
+    if not copies:
+        return []
+    current: set[str] = set()
+    for entry in folder.iterdir():
+        if entry.name == FOLDER or not entry.is_file():
+            continue
+        try:
+            current.add(paint.file_digest(entry.read_bytes()))
+        except OSError:
+            # an original that cannot be read now may be what a copy is of: keep them all
+            return []
+    removed = []
+    for digest, entry in copies:
+        if digest in current:
+            continue
+        try:
+            entry.unlink()
+        except OSError:             # gone meanwhile, or not ours to delete: left alone
+            continue
+        removed.append(entry)
+    return removed
+
+
 # --- which boxes a template draws each photo field into ---------------------------------
 
 _REFS = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)

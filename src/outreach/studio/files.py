@@ -23,7 +23,7 @@ import yaml
 
 from ..errors import DataError
 from ..failures import failure_words
-from ..i18n import _
+from ..i18n import _, shown, stored, text as i18n_text
 from ..yamlproblems import explain
 
 HISTORY = ".history"
@@ -35,7 +35,7 @@ class Version:
     at: datetime
     by: str
     changes: tuple[str, ...]
-    note: str
+    note: str           # in the language in force when the history was read
     file: Path
 
 
@@ -160,7 +160,9 @@ def save_text(data_file: Path, text: str, *, by: str, note: str = "",
     """Write ``text`` as it is (comments and all) and record it as the newest version.
 
     The caller checks the text and holds ``locked(data_file)``; ``save`` is this with
-    the text dumped from data. Files staff type whole (the inbox rules) use it directly."""
+    the text dumped from data. Files staff type whole (the inbox rules) use it directly.
+    A ``note`` that is a message of ours (``i18n.Text``: "restored version 3") is kept
+    language-independent and read in each reader's language; a person's note as typed."""
     changes = list(changes)
     _atomic_write(data_file, text)
     folder = history_dir(data_file)
@@ -170,7 +172,7 @@ def save_text(data_file: Path, text: str, *, by: str, note: str = "",
     copy = folder / f"{number:04d}.yaml"
     _atomic_write(copy, text)
     entry = {"version": number, "at": at.isoformat(), "by": by, "changes": changes,
-             "note": note, "file": copy.name}
+             "note": stored(note), "file": copy.name}
     with (folder / "log.jsonl").open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
     return Version(number, at, by, tuple(changes), note, copy)
@@ -188,7 +190,7 @@ def history(data_file: Path) -> list[Version]:
         try:
             e = json.loads(line)
             out.append(Version(int(e["version"]), datetime.fromisoformat(e["at"]), str(e["by"]),
-                               tuple(e.get("changes") or ()), str(e.get("note") or ""),
+                               tuple(e.get("changes") or ()), str(shown(e.get("note") or "")),
                                history_dir(data_file) / e["file"]))
         except (ValueError, KeyError, TypeError):
             continue                # a damaged line hides one entry, never the others
@@ -224,7 +226,7 @@ def restore(data_file: Path, number: int, *, by: str) -> Version:
                         file=data_file)
     data = read(found.file)
     with locked(data_file):
-        version = save(data_file, data, by=by, note=f"restored version {number}",
+        version = save(data_file, data, by=by, note=i18n_text("restored version {n}", n=number),
                        header=header_of(found.file))
     assert version is not None
     return version

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from ..config import Settings
 from ..errors import DataError, ImageError
-from ..i18n import _
+from ..i18n import _, text as i18n_text
 from ..render.data import check_data
 from ..render.template import FieldSpec, Template, load_template
 from ..users.audit import Actor
@@ -396,7 +396,8 @@ class StudioService:
                      field: str | None = None) -> tuple[files.Version | None, FieldSpec, int]:
         raw, spec, count = self.import_rows(name, day, sheet, field=field)
         version = self.save(name, day, raw, actor=actor,
-                            note=f"imported {count} {spec.name} from {Path(sheet).name}")
+                            note=i18n_text("imported {count} {field} from {file}", count=count,
+                                           field=spec.name, file=Path(sheet).name))
         return version, spec, count
 
     def export_sheet(self, name: str, day: date, out: Path, *, field: str | None = None) -> Path:

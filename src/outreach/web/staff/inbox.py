@@ -56,6 +56,9 @@ def queue(request: Request) -> Response:
     if shown["overdue"]:
         query["overdue"] = "1"
     more = len(page.items) == PAGE_SIZE
+    can_answer = _can_answer(request)
+    # the bulk box's suggestions (route checks the department again; a category may be new)
+    bulk_departments, bulk_categories = d.bulk_suggestions() if can_answer else ([], [])
     return render(request, "inbox/queue.html", {
         "page": page, "f": shown, "statuses": STATUSES, "sorts": SORTS, "kinds": KINDS,
         "has_kind": has_kind(), "flags": FLAGS, "channels": sorted(staff(request).settings.channels),
@@ -68,7 +71,8 @@ def queue(request: Request) -> Response:
         "older_url": (request.url.path + "?" + urlencode({**query, "cursor": page.searched_to}))
         if page.searched_to and not more else None,
         "prev_url": (request.url.path + "?" + urlencode(query)) if shown["cursor"] else None,
-        "can_answer": _can_answer(request), "labels": labels()})
+        "can_answer": can_answer, "labels": labels(),
+        "bulk_departments": bulk_departments, "bulk_categories": bulk_categories})
 
 
 def _can_answer(request: Request) -> bool:
