@@ -176,8 +176,8 @@ def _at_0002(url: str) -> Database:
     return db
 
 
-def test_migration_gives_existing_items_a_kind_and_masks_the_index(tmp_path, db_url):
-    old = _at_0002(db_url)
+def test_migration_gives_existing_items_a_kind_and_masks_the_index(tmp_path, empty_db_url):
+    old = _at_0002(empty_db_url)
     t = datetime(2026, 11, 20, 1, 0)
     base = dict(channel="kakao", created_at=t, received_at=t, categories="", flags="",
                 priority=3, ref="{}", source="webhook", platform_hidden=False,
@@ -196,7 +196,7 @@ def test_migration_gives_existing_items_a_kind_and_masks_the_index(tmp_path, db_
         # what 0002 indexed: the raw text
         assert conn.execute(text("SELECT count(*) FROM inbox_items")).scalar() == 3
     old.dispose()
-    db = open_database(db_url)
+    db = open_database(empty_db_url)
     with db.read() as conn:
         kinds = dict(conn.execute(text("SELECT remote_id, kind FROM inbox_items")).all())
         assert kinds == {"a": "complaint", "b": "greeting", "c": "spam"}

@@ -139,7 +139,7 @@ def test_overdue_goes_to_the_person_and_the_supervisors_once(tmp_path, db_url):
     db.dispose()
 
 
-def test_migration_moves_logins_to_the_person(tmp_path, db_url):
+def test_migration_moves_logins_to_the_person(tmp_path, empty_db_url):
     """Old databases held free strings; 0012 keeps department names and turns sign-in
     names into the person (with their only department)."""
     from alembic import command
@@ -147,7 +147,7 @@ def test_migration_moves_logins_to_the_person(tmp_path, db_url):
 
     from outreach.store.db import MIGRATIONS, open_database
 
-    db = open_database(db_url, migrate=False)
+    db = open_database(empty_db_url, migrate=False)
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with db.engine.connect() as conn:
@@ -165,7 +165,7 @@ def test_migration_moves_logins_to_the_person(tmp_path, db_url):
                 "'2026-11-16 01:00:00', false, 'open', %s, '', '', 3, '{}', 'poll', "
                 "'complaint')" % (f"'r{n}'", f"'{who}'"))
     db.dispose()
-    db = open_database(db_url)
+    db = open_database(empty_db_url)
     with db.read() as conn:
         rows = conn.exec_driver_sql(
             "SELECT i.remote_id, i.assignee, u.name FROM inbox_items i "

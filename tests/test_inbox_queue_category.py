@@ -157,7 +157,7 @@ def test_postgresql_reads_the_department_category_index(tmp_path, db_url):
     db.dispose()
 
 
-def test_migration_0015_down_and_up(tmp_path, db_url):
+def test_migration_0015_down_and_up(tmp_path, empty_db_url):
     """0015 adds the index on PostgreSQL (nothing on SQLite) and takes it away again."""
     from alembic import command
     from alembic.config import Config
@@ -175,8 +175,8 @@ def test_migration_0015_down_and_up(tmp_path, db_url):
                 "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() "
                 "AND indexname = %s", ("ix_inbox_items_open_dept_category",)).scalar())
 
-    db = open_database(db_url)
-    assert index_there(db) == db_url.startswith("postgresql")
+    db = open_database(empty_db_url)
+    assert index_there(db) == empty_db_url.startswith("postgresql")
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with db.engine.connect() as conn:
@@ -185,6 +185,6 @@ def test_migration_0015_down_and_up(tmp_path, db_url):
         conn.commit()
     assert not index_there(db)
     db.dispose()
-    db = open_database(db_url)                       # brings it back up to the newest
-    assert index_there(db) == db_url.startswith("postgresql")
+    db = open_database(empty_db_url)                       # brings it back up to the newest
+    assert index_there(db) == empty_db_url.startswith("postgresql")
     db.dispose()

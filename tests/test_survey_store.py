@@ -17,8 +17,8 @@ T0 = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
 TABLES = ("survey", "survey_question", "survey_post", "survey_chat")
 
 
-def test_declared_tables_match_the_migration(db_url):
-    db = open_database(db_url)
+def test_declared_tables_match_the_migration(empty_db_url):
+    db = open_database(empty_db_url)
     try:
         ours = MetaData()
         for name in ("occurrence",) + TABLES:
@@ -130,7 +130,7 @@ def test_chat_choice_expires_and_is_replaced(db_url):
         db.dispose()
 
 
-def test_upgrade_from_0009_keeps_items_and_their_history(db_url):
+def test_upgrade_from_0009_keeps_items_and_their_history(empty_db_url):
     """0010 adds the two links to inbox_items in place: on SQLite a table rebuild would
     drop the items and, with foreign keys on, cascade to their events."""
     from alembic import command
@@ -139,7 +139,7 @@ def test_upgrade_from_0009_keeps_items_and_their_history(db_url):
 
     from outreach.store.db import MIGRATIONS, current_revision, make_engine, Database, upgrade
 
-    db = Database(make_engine(db_url))
+    db = Database(make_engine(empty_db_url))
     try:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))

@@ -41,8 +41,8 @@ def _audits(db, action):
         return list(conn.execute(select(audit_log).where(audit_log.c.action == action)))
 
 
-def test_declared_tables_match_the_migration(db_url):
-    assert schema_diff(db_url, metadata, ("topic_request", "worker_beat")) == []
+def test_declared_tables_match_the_migration(empty_db_url):
+    assert schema_diff(empty_db_url, metadata, ("topic_request", "worker_beat")) == []
 
 
 def test_request_is_audited_and_not_queued_twice(tmp_path, db_url):

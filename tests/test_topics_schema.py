@@ -9,6 +9,6 @@ from outreach.store import topics_tables
 TABLES = ("topic_run", "topic_group", "topic_member")
 
 
-def test_declared_tables_match_the_migration(db_url):
-    diff = schema_diff(db_url, topics_tables.metadata, TABLES)
+def test_declared_tables_match_the_migration(empty_db_url):
+    diff = schema_diff(empty_db_url, topics_tables.metadata, TABLES)
     assert diff == [], diff

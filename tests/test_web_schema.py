@@ -9,6 +9,6 @@ from outreach.store import users_tables
 TABLES = ("departments", "users", "memberships", "sessions", "sign_in_attempts", "audit_log")
 
 
-def test_declared_tables_match_the_migration(db_url):
-    diff = schema_diff(db_url, users_tables.metadata, TABLES)
+def test_declared_tables_match_the_migration(empty_db_url):
+    diff = schema_diff(empty_db_url, users_tables.metadata, TABLES)
     assert diff == [], diff
