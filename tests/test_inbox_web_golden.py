@@ -4,7 +4,7 @@ templates as they were; only the per-session CSRF token, and the
 per-workspace ticket suffix and author pseudonym are blanked).
 
 A deliberate change to these pages regenerates the files: run this test once with
-``OUTREACH_UPDATE_GOLDEN=1`` (it writes them and fails, so that it is never left on),
+``OUTREACH_WRITE_GOLDEN=1`` (it writes them and fails, so that it is never left on),
 then read ``git diff tests/golden`` and say in the commit what changed and why."""
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def _pages(staff, monkeypatch) -> dict[str, str]:
 
 def test_queue_and_search_pages_are_unchanged(staff, monkeypatch):
     pages = _pages(staff, monkeypatch)
-    if os.environ.get("OUTREACH_UPDATE_GOLDEN") == "1":
+    if os.environ.get("OUTREACH_WRITE_GOLDEN") == "1":
         for name, html in pages.items():
             (GOLDEN / f"inbox_queue_{name}.html").write_text(html, encoding="utf-8")
         pytest.fail(f"{len(pages)} golden pages written: check git diff tests/golden")
