@@ -134,3 +134,15 @@ def test_a_replies_file_broken_by_hand_is_shown_and_can_be_restored(staff, files
     # the broken text is kept in history too (recorded before the restore wrote over it)
     assert [v.note for v in files.history(files.replies_file)][:2] == [
         "restored version 1", "the file as found before this save"]
+
+
+def test_a_viewer_reads_the_rules_but_cannot_try_them(staff, files):
+    """Trying a sentence is a POST, and no POST is open to plain viewing: a viewer sees the
+    rules (read-only) without the try box, and a hand-made try is refused."""
+    sign_in(staff, "watcher")
+    page = staff.get("/inbox/rules")
+    assert page.status_code == 200 and "readonly" in page.text
+    assert 'id="rules-try"' not in page.text
+    tried = staff.post("/inbox/rules/try", data={**_form(staff, "/inbox/rules"),
+                                                 "sample": "가로등이 꺼졌어요"})
+    assert tried.status_code == 403

@@ -20,7 +20,7 @@ from ...inbox.answers import PLACEHOLDERS
 from ...inbox.editing import SAMPLE, FileChanged, InboxFiles, fill, fingerprint, limits
 from ...inbox.kinds import KIND_LABELS
 from ...users import sessions
-from ...users.roles import APPROVE, VIEW, can
+from ...users.roles import APPROVE, INBOX_ANSWER, VIEW, can
 from .context import current_actor, current_session, form_data, staff
 from .guard import requires
 from .render import render
@@ -53,6 +53,11 @@ def _files(request: Request) -> InboxFiles:
 def _can_edit(request: Request) -> bool:
     session = current_session(request)
     return session is not None and can(session.role, APPROVE)
+
+
+def _can_try(request: Request) -> bool:
+    session = current_session(request)
+    return session is not None and can(session.role, INBOX_ANSWER)
 
 
 def _text(request: Request, key: str, limit: int = 600_000) -> str:
@@ -174,7 +179,8 @@ def _rules_page(request: Request, *, text: str | None = None, based_on: str | No
         "text": saved if text is None else text, "unsaved": text is not None and text != saved,
         "based_on": fingerprint if based_on is None else based_on,
         "file": svc.shown(svc.rules_file), "history": svc.history(svc.rules_file),
-        "can_edit": _can_edit(request), "error": error, "error_line": line, "trial": trial,
+        "can_edit": _can_edit(request), "can_try": _can_try(request), "error": error,
+        "error_line": line, "trial": trial,
         "sample": sample, "kinds": KIND_LABELS}, status=status)
 
 
@@ -183,10 +189,11 @@ def rules(request: Request) -> Response:
     return _rules_page(request)
 
 
-@requires(VIEW)
+@requires(INBOX_ANSWER)
 def rules_try(request: Request) -> Response:
-    """Classify a sample sentence with the rules as typed; writes nothing (anyone who may
-    read the rules may try them: a supervisor's unsaved text, or the saved one)."""
+    """Classify a sample sentence with the rules as typed; writes nothing. Officers who
+    answer may try the saved rules, a supervisor also their unsaved text; a viewer only
+    reads (no POST is open to plain viewing: tests/test_web_routes.py)."""
     svc = _files(request)
     text = _text(request, "text") if _can_edit(request) else svc.rules_text()[0]
     sample = _text(request, "sample", MAX_SAMPLE).strip()
