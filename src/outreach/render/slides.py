@@ -203,14 +203,22 @@ class SlidePainter:
 
     def paint(self, spec: SlideSpec, ctx: Mapping[str, Any], number: int,
               layers: list[tuple[Any, dict[str, Any], str, str]] | None = None) -> Image.Image:
-        canvas = Image.new("RGB", self.tpl.canvas, "white")
-        draw = ImageDraw.Draw(canvas, "RGBA")
         self._slide = (spec, ctx, number)
+        canvas: Image.Image | None = None
         for raw, values, where, name in (layers if layers is not None
                                          else self.layers(spec, ctx, number)):
             props = Props(dict(values), raw, self.tpl, where, name, self._data_path)
+            if canvas is None:
+                # a slide whose first layer is an opaque background starts as that
+                # background instead of white painted over (one full-canvas fill less)
+                canvas = self._opaque_start(props) if raw["type"] == "background" else None
+                if canvas is not None:
+                    draw = ImageDraw.Draw(canvas, "RGBA")
+                    continue
+                canvas = Image.new("RGB", self.tpl.canvas, "white")
+                draw = ImageDraw.Draw(canvas, "RGBA")
             getattr(self, f"_{raw['type']}")(canvas, draw, props)
-        return canvas
+        return canvas if canvas is not None else Image.new("RGB", self.tpl.canvas, "white")
 
     def _data_path(self, raw: Any) -> str | None:
         """``{{ item.photo }}`` on the third event's slide -> ``events[2].photo``."""
@@ -261,6 +269,29 @@ class SlidePainter:
         if photo is not None:
             paint.paste_image(canvas, photo, (0, 0))
         _apply_shade(canvas, shade, (0, 0, *canvas.size), None)
+
+    def _opaque_start(self, p: Props) -> Image.Image | None:
+        """The first layer, a background, painted as a new canvas when it covers it: an
+        opaque photo (a copy of the shaded photo) or an opaque colour (a canvas of that
+        colour, then its gradient and shade as ``_background`` paints them); None when
+        the white under it could show. The same pixels as white painted over (tested)."""
+        color = p.color("color") if p.get("color") is not None else None   # checked in
+        gradient = self._gradient_spec(p, "gradient") if p.get("gradient") is not None \
+            else None                                                    # _background's order
+        if p.get("image") is not None:
+            photo_key, photo = self._fitted(p, "image", self.tpl.canvas, "cover", p.focus(),
+                                            p.number("blur", 0, 0, 50))
+            if photo.mode != "RGB":
+                return None
+            self._check_small(p, "image", photo_key[0], self.tpl.canvas)
+            return self._shaded(photo_key, photo, self._shade_ops(p)).copy()
+        if color is None or color[3] != 255:
+            return None
+        canvas = Image.new("RGB", self.tpl.canvas, color[:3])
+        if gradient is not None:
+            paint.gradient(canvas, *gradient, None, None)
+        _apply_shade(canvas, self._shade_ops(p), (0, 0, *canvas.size), None)
+        return canvas
 
     def _shade_ops(self, p: Props) -> tuple[tuple, ...]:
         """``darken: 0.4`` (black at 40 %) and ``overlay`` (a colour or a gradient), as steps
