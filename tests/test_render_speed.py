@@ -193,3 +193,20 @@ def test_a_slide_starting_as_its_opaque_background_has_the_pixels_of_white_paint
         assert a == b, f"slide {n}"
     assert outs["start"][3] != outs["start"][4]          # the slides differ from each other
 
+
+def test_malloc_tuning_is_set_once_and_left_to_an_administrator() -> None:
+    import subprocess
+    import sys
+
+    code = ("from outreach.render import memory; print(memory.tune(), memory.tune())")
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("MALLOC_")}
+    env["PYTHONPATH"] = str(REPO / "src")
+
+    def run(**extra: str) -> str:
+        return subprocess.run([sys.executable, "-c", code], env={**env, **extra}, check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    assert run() == ("True True" if sys.platform.startswith("linux") else "False False")
+    assert run(OUTREACH_MALLOC_TUNING="0") == "False False"
+    assert run(MALLOC_ARENA_MAX_="2") == "False False"
+

@@ -9,7 +9,7 @@ from typing import Any, Iterator, Mapping
 
 from ..errors import DataError, TemplateError
 from ..model import RenderedPost
-from . import markup
+from . import markup, memory
 from .data import check_data, load_data, media_rule
 from .fonts import FontBook
 from .jinja import Evaluator, expression_env
@@ -146,6 +146,7 @@ def render_post(templates_dir: Path, name: str, *, out_dir: Path,
                 context: Mapping[str, Any] | None = None, workspace: Path | None = None,
                 media_dirs: tuple[Path, ...] = ()) -> RenderedPost:
     fmt = normalize_format(image_format)
+    memory.tune()                  # image-sized buffers reused, not faulted in anew
     tpl = load_template(Path(templates_dir), name)
     values = post_data(tpl, data, data_file, workspace=workspace, media_dirs=media_dirs)
     ctx = base_context(tpl, values, context)
