@@ -210,3 +210,15 @@ def test_malloc_tuning_is_set_once_and_left_to_an_administrator() -> None:
     assert run(OUTREACH_MALLOC_TUNING="0") == "False False"
     assert run(MALLOC_ARENA_MAX_="2") == "False False"
 
+
+def test_slides_hashed_in_the_encoding_threads_match_the_files_in_the_manifest(tmp_path) -> None:
+    import hashlib
+    import json
+
+    post = render_post(CARDS, "weekend-guide", out_dir=tmp_path / "post", image_format="jpeg")
+    records = json.loads((post.out_dir / "manifest.json").read_text())["slides"]
+    assert len(records) == 9
+    for record in records:
+        blob = (post.out_dir / record["file"]).read_bytes()
+        assert record["sha256"] == hashlib.sha256(blob).hexdigest()
+        assert record["bytes"] == len(blob)
