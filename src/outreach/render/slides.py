@@ -122,6 +122,7 @@ class SlidePainter:
         self.warnings: list[dict[str, Any]] = []     # fit and photo warnings, in slide order
         self._slide: tuple[SlideSpec, Mapping[str, Any], int] | None = None
         self._pending: dict[Path, Future] = {}       # photo file -> its prefetch job
+        self._ready: dict[tuple, Future] = {}        # (file, box...) -> done in its job
         self._copies: dict[str, working.WorkingCopy | None] = {}   # digest -> working copy
 
     def prefetch(self, slides: list[tuple[SlideSpec, Mapping[str, Any], int, list | None]],
@@ -131,8 +132,10 @@ class SlidePainter:
         and compositing, so a second core does the photos while the first sets text).
 
         Each file's boxes are prepared in slide order, exactly as painting would ask for
-        them, so the pixels are the same as without prefetching. Anything wrong (a missing
-        file, a bad value) is left for painting, which raises it at its layer.
+        them, so the pixels are the same as without prefetching. Painting waits for the box
+        it draws, not for the file's later boxes (the cover photo's event slide is scaled
+        while the cover is painted). Anything wrong (a missing file, a bad value) is left
+        for painting, which raises it at its layer.
         """
         jobs: dict[Path, list[tuple]] = {}
         for spec, ctx, number, layers in slides:
@@ -147,7 +150,10 @@ class SlidePainter:
                     continue
         self._slide = None
         for path, wants in jobs.items():
-            self._pending[path] = pool.submit(self._prepare, wants)
+            ready = []
+            for p, key, size, fit, focus, blur, _shade in wants:
+                ready.append(self._ready.setdefault((path, size, fit, focus, blur), Future()))
+            self._pending[path] = pool.submit(self._prepare, wants, ready)
 
     def _wanted(self, p: Props, kind: str) -> tuple | None:
         """(key, size, fit, focus, blur, shade or None) of the photo a layer draws, as its
@@ -170,15 +176,22 @@ class SlidePainter:
             return ("src", (w, h), "contain", (0.5, 0.5), 0.0, None)
         return None
 
-    def _prepare(self, wants: list[tuple]) -> None:
-        """A prefetch job: one file's boxes, in slide order (runs in a worker thread)."""
+    def _prepare(self, wants: list[tuple], ready: list[Future]) -> None:
+        """A prefetch job: one file's boxes, in slide order (runs in a worker thread); each
+        box's ``ready`` is set once it is scaled and shaded."""
         try:
-            for p, key, size, fit, focus, blur, shade in wants:
+            for (p, key, size, fit, focus, blur, shade), done in zip(wants, ready):
                 photo_key, photo = self._fitted(p, key, size, fit, focus, blur, wait=False)
                 if shade is not None and photo.mode == "RGB":
                     self._shaded(photo_key, photo, shade)
+                if not done.done():
+                    done.set_result(None)
         except Exception:  # noqa: BLE001 - painting raises it again, at its layer
             return
+        finally:
+            for done in ready:               # after a failure: painting goes on and raises it
+                if not done.done():
+                    done.set_result(None)
 
     def layers(self, spec: SlideSpec, ctx: Mapping[str, Any], number: int
                ) -> list[tuple[Any, dict[str, Any], str, str]]:
@@ -575,8 +588,12 @@ class SlidePainter:
         is waited for (``wait``), so it is never decoded twice at once.
         """
         if wait and self._pending:
-            job = self._pending.pop(self._path(p, key), None)
-            if job is not None:
+            path = self._path(p, key)
+            ready = self._ready.pop((path, size, fit, focus, blur), None)
+            job = self._pending.get(path) if ready is None else None
+            if ready is not None:
+                ready.result()
+            elif job is not None:
                 job.result()
         path, data, digest = self._read(p, key)
         cache_key = (digest, fit, size, focus if fit == "cover" else None, blur)
