@@ -11,8 +11,9 @@ reuses it: a few hundred to 2,500 faults per post (see docs/render.md, Third rou
 
 The price is memory kept after a render: freed image buffers stay in the process
 (at most ``TRIM`` at the top of each of glibc's arenas) instead of going back to the
-system. ``OUTREACH_MALLOC_TUNING=0``, or any ``MALLOC_*`` variable of glibc's own
-set in the environment, leaves the allocator as it is. Other C libraries (musl,
+system. ``OUTREACH_MALLOC_TUNING=0``, any of glibc's ``MALLOC_*`` variables or a
+``glibc.malloc`` tunable (``GLIBC_TUNABLES``) in the environment leaves the allocator as
+it is. Other C libraries (musl,
 macOS) are left alone.
 """
 
@@ -45,7 +46,8 @@ def tune() -> bool:
 def _apply() -> bool:
     if os.environ.get("OUTREACH_MALLOC_TUNING", "1").strip() in ("0", "no", "off", "false"):
         return False
-    if any(key.startswith("MALLOC_") and key.endswith("_") for key in os.environ):
+    if any(key.startswith("MALLOC_") for key in os.environ) or \
+            "glibc.malloc." in os.environ.get("GLIBC_TUNABLES", ""):
         return False                 # the administrator tuned glibc already
     if not sys.platform.startswith("linux"):
         return False
