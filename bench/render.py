@@ -3,6 +3,8 @@
     .venv/bin/python bench/render.py [--runs 5] [--format png|jpeg|both] [--profile]
     valgrind --tool=callgrind .venv/bin/python bench/render.py --format jpeg --cold 1  # and 0
         [--photos working]   # with the photos' working copies present
+    .venv/bin/python bench/render.py --format jpeg --waits 4 --photos working
+        # how long the painting thread waits for photos and encodings
 
 (from the repository root: the sample's photo paths are relative to the workspace)
 
@@ -221,6 +223,42 @@ def cold(fmt: str, renders: int, template: str, keep_compiled: bool = False,
             render_post(templates, template, out_dir=out, image_format=fmt, workspace=ws)
 
 
+def waits(fmt: str, renders: int, template: str, photos: str = "working") -> None:
+    """New posts (caches emptied) with the time the painting thread spends waiting on
+    other threads (``Future.result``: a photo being prepared, an encoding), per wait
+    longer than 2 ms in call order, beside its own CPU and the wall clock."""
+    import concurrent.futures._base as futures
+    import threading
+
+    waited: list[tuple[int, float]] = []
+    result = futures.Future.result
+
+    def timed_result(self, timeout=None):
+        start = time.perf_counter()
+        try:
+            return result(self, timeout)
+        finally:
+            if threading.current_thread() is threading.main_thread():
+                waited.append((len(waited), time.perf_counter() - start))
+
+    futures.Future.result = timed_result        # this bench process only
+    templates = REPO / "templates" / "cards"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "post"
+        ws = workspaces(Path(tmp), template)[photos == "working"]
+        render_post(templates, template, out_dir=out, image_format=fmt, workspace=ws)
+        print(f"{template}, {fmt.upper()}, new post ({photos}), painting thread waits "
+              f"(load average {os.getloadavg()[0]:.1f}):")
+        for _ in range(renders):
+            empty_caches()
+            waited.clear()
+            wall, _, own = timed(lambda: render_post(templates, template, out_dir=out,
+                                                     image_format=fmt, workspace=ws))
+            long = ", ".join(f"#{i} {w * 1000:.0f}" for i, w in waited if w > 0.002)
+            print(f"  wall {wall * 1000:6.0f} ms, painting thread CPU {own * 1000:5.0f} ms,"
+                  f" waiting {sum(w for _, w in waited) * 1000:5.0f} ms ({long or 'none'})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -233,12 +271,17 @@ def main() -> None:
     parser.add_argument("--keep-compiled", action="store_true",
                         help="with --cold: keep the template's compiled strings and texts")
     parser.add_argument("--photos", default="originals", choices=("originals", "working"),
-                        help="with --cold or --profile: render from the original photos or "
+                        help="with --cold, --profile or --waits: render from the original photos or "
                              "with their working copies present")
+    parser.add_argument("--waits", type=int, metavar="N",
+                        help="render N new posts and print how long the painting thread "
+                             "waited for the photo and encoding threads")
     args = parser.parse_args()
     for fmt in (("png", "jpeg") if args.format == "both" else (args.format,)):
         if args.cold is not None:
             cold(fmt, args.cold, args.template, args.keep_compiled, args.photos)
+        elif args.waits is not None:
+            waits(fmt, args.waits, args.template, args.photos)
         elif args.profile:
             profile(fmt, args.runs, args.template, args.photos)
         else:

@@ -148,3 +148,79 @@ def test_widths_added_up_from_characters_are_pillows_widths_to_the_bit() -> None
         assert not fonts.additive_widths(font)
         assert font.getlength("AV") != font.getlength("A") + font.getlength("V")
         assert textbox.text_width(font, "AVATAR") == font.getlength("AVATAR")
+
+
+BACKGROUNDS = """\
+description: 배경 시험
+canvas: {width: 240, height: 300}
+slides:
+  - {alt: 색, layers: [LEAD{type: background, color: "#12307a"}, TEXT]}
+  - {alt: 색과 그라데이션, layers: [LEAD{type: background, color: "#12307a", darken: 0.3,
+      gradient: {from: "#ffcc0000", to: "#ffcc00c0", angle: 135}}, TEXT]}
+  - {alt: 사진, layers: [LEAD{type: background, image: photo.jpg, darken: 0.2, focus: [0.3, 0.6],
+      overlay: {from: "#12307a22", to: "#12307af0", angle: 180}}, TEXT]}
+  - {alt: 투명 사진, layers: [LEAD{type: background, color: "#ffcc00", image: logo.png}, TEXT]}
+  - {alt: 반투명 색, layers: [LEAD{type: background, color: "#12307a80"}, TEXT]}
+"""
+_TEXT = '{type: text, box: [20, 200, 200, 80], text: "천안 주말", size: 40, color: "#ffffff"}'
+
+
+def test_a_slide_starting_as_its_opaque_background_has_the_pixels_of_white_painted_over(
+        tmp_path) -> None:
+    """A first background layer that covers the canvas becomes the canvas (one full-canvas
+    fill less); the reference is the same slide behind a first layer that draws nothing,
+    so the background is painted over white as before."""
+    photo = Image.open(REPO / "content" / "photos" / "festival.jpg").convert("RGB")
+    logo = Image.new("RGBA", (120, 150), (200, 30, 30, 0))
+    logo.paste((200, 30, 30, 160), (20, 20, 100, 130))
+    outs = {}
+    for name, lead in (("start", ""), ("white", '{type: shape, box: [0, 0, 2, 2], '
+                                                '"fill": "#00000000"}, ')):
+        folder = tmp_path / name / "t"
+        folder.mkdir(parents=True)
+        photo.save(folder / "photo.jpg", quality=90)
+        logo.save(folder / "logo.png")
+        (folder / "template.yaml").write_text(
+            BACKGROUNDS.replace("LEAD", lead).replace("TEXT", _TEXT), encoding="utf-8")
+        _cold()
+        post = render_post(tmp_path / name, "t", out_dir=tmp_path / f"{name}-out", data={})
+        outs[name] = []
+        for slide in post.slides:
+            with Image.open(slide.path) as img:
+                outs[name].append(img.convert("RGB").tobytes())
+    assert len(outs["start"]) == 5
+    for n, (a, b) in enumerate(zip(outs["start"], outs["white"]), start=1):
+        assert a == b, f"slide {n}"
+    assert outs["start"][3] != outs["start"][4]          # the slides differ from each other
+
+
+def test_malloc_tuning_is_set_once_and_left_to_an_administrator() -> None:
+    import subprocess
+    import sys
+
+    code = ("from outreach.render import memory; print(memory.tune(), memory.tune())")
+    env = {k: v for k, v in __import__("os").environ.items()
+           if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
+    env["PYTHONPATH"] = str(REPO / "src")
+
+    def run(**extra: str) -> str:
+        return subprocess.run([sys.executable, "-c", code], env={**env, **extra}, check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    assert run() == ("True True" if sys.platform.startswith("linux") else "False False")
+    assert run(OUTREACH_MALLOC_TUNING="0") == "False False"
+    assert run(MALLOC_ARENA_MAX="2") == "False False"
+    assert run(GLIBC_TUNABLES="glibc.malloc.trim_threshold=1048576") == "False False"
+
+
+def test_slides_hashed_in_the_encoding_threads_match_the_files_in_the_manifest(tmp_path) -> None:
+    import hashlib
+    import json
+
+    post = render_post(CARDS, "weekend-guide", out_dir=tmp_path / "post", image_format="jpeg")
+    records = json.loads((post.out_dir / "manifest.json").read_text())["slides"]
+    assert len(records) == 9
+    for record in records:
+        blob = (post.out_dir / record["file"]).read_bytes()
+        assert record["sha256"] == hashlib.sha256(blob).hexdigest()
+        assert record["bytes"] == len(blob)

@@ -37,6 +37,15 @@ PNG_LEVEL = 2
 _MEMFD = hasattr(os, "memfd_create")
 
 
+def encode_hashed(img: Image.Image, fmt: str, budget: int | None, label: str
+                  ) -> tuple[bytes, str]:
+    """``encode`` and the SHA-256 (hex) of its bytes for the manifest, in the calling
+    thread: an encoding thread hashes its slide while the next one is painted, instead of
+    the post's last step hashing them all (hashlib releases the GIL for large data)."""
+    blob = encode(img, fmt, budget, label)
+    return blob, hashlib.sha256(blob).hexdigest()
+
+
 def encode(img: Image.Image, fmt: str, budget: int | None, label: str) -> bytes:
     """PNG or JPEG bytes for ``img``; JPEG quality drops until it fits ``budget``.
 
@@ -112,8 +121,12 @@ def jsonable(value: Any) -> Any:
 def write_post(out_dir: Path, *, template: str, title: str,
                slides: list[tuple[bytes, int, int, str, str]], texts: Mapping[str, str],
                tags: tuple[str, ...], links: tuple[str, ...], data: Mapping[str, Any],
-               warnings: list[Mapping[str, Any]] = ()) -> RenderedPost:
-    """Write slides (bytes, width, height, format, alt), texts and manifest.json atomically."""
+               warnings: list[Mapping[str, Any]] = (), digests: list[str] | None = None
+               ) -> RenderedPost:
+    """Write slides (bytes, width, height, format, alt), texts and manifest.json atomically.
+
+    ``digests``: the slides' SHA-256 (hex), when the caller has them already (the
+    renderer hashes each slide in its encoding thread, beside the painting)."""
     out_dir = out_dir.resolve()
     _check_target(out_dir)
     with _staging(out_dir) as tmp:
@@ -123,7 +136,8 @@ def write_post(out_dir: Path, *, template: str, title: str,
             (tmp / name).write_bytes(blob)
             records.append({"index": index, "file": name, "width": width, "height": height,
                             "format": fmt, "bytes": len(blob), "alt_text": alt,
-                            "sha256": hashlib.sha256(blob).hexdigest()})
+                            "sha256": digests[index - 1] if digests else
+                            hashlib.sha256(blob).hexdigest()})
         text_records = {}
         for tname, text in texts.items():
             (tmp / file_name(tname)).write_text(text + "\n", encoding="utf-8")

@@ -9,11 +9,11 @@ from typing import Any, Iterator, Mapping
 
 from ..errors import DataError, TemplateError
 from ..model import RenderedPost
-from . import markup
+from . import markup, memory
 from .data import check_data, load_data, media_rule
 from .fonts import FontBook
 from .jinja import Evaluator, expression_env
-from .output import FORMATS, encode, write_post
+from .output import FORMATS, encode_hashed, write_post
 from .slides import SlidePainter
 from .template import SlideSpec, Template, load_template
 from .texts import render_texts
@@ -146,6 +146,7 @@ def render_post(templates_dir: Path, name: str, *, out_dir: Path,
                 context: Mapping[str, Any] | None = None, workspace: Path | None = None,
                 media_dirs: tuple[Path, ...] = ()) -> RenderedPost:
     fmt = normalize_format(image_format)
+    memory.tune()                  # image-sized buffers reused, not faulted in anew
     tpl = load_template(Path(templates_dir), name)
     values = post_data(tpl, data, data_file, workspace=workspace, media_dirs=media_dirs)
     ctx = base_context(tpl, values, context)
@@ -169,11 +170,14 @@ def render_post(templates_dir: Path, name: str, *, out_dir: Path,
         with ThreadPoolExecutor(max_workers=ENCODE_THREADS, thread_name_prefix="encode") as pool:
             slides = _paint_all(painter, ev, tpl, plans, pool, fmt, image_budget, alts)
             title, tags, links, texts = post_texts(tpl, ev, ctx, alts, len(instances))
-            slides = [(job.result(), size[0], size[1], fmt, alt) for job, size, alt in slides]
+            done = [(job.result(), size, alt) for job, size, alt in slides]
+            slides = [(blob, size[0], size[1], fmt, alt) for (blob, _), size, alt in done]
+            digests = [digest for (_, digest), _, _ in done]
     finally:
         photos.shutdown(wait=True, cancel_futures=True)
     return write_post(Path(out_dir), template=tpl.name, title=title, slides=slides, texts=texts,
-                      tags=tags, links=links, data=values, warnings=painter.warnings)
+                      tags=tags, links=links, data=values, warnings=painter.warnings,
+                      digests=digests)
 
 
 def _layers(painter: SlidePainter, spec: SlideSpec, ctx: Mapping[str, Any], n: int
@@ -188,12 +192,14 @@ def _layers(painter: SlidePainter, spec: SlideSpec, ctx: Mapping[str, Any], n: i
 
 def _paint_all(painter: SlidePainter, ev: Evaluator, tpl: Template, plans: list, pool: Any,
                fmt: str, image_budget: int | None, alts: list[dict[str, Any]]) -> list:
-    """Paint each slide and hand it to ``pool`` to encode: (future bytes, size, alt) each."""
+    """Paint each slide and hand it to ``pool`` to encode and hash: (future (bytes,
+    sha256), size, alt) each."""
     jobs = []
     for spec, slide_ctx, n, layers in plans:
         image = painter.paint(spec, slide_ctx, n, layers)
         alt = alt_text(ev, spec, slide_ctx, n, tpl)
-        jobs.append((pool.submit(encode, image, fmt, image_budget, f"slide {n} ({spec.name})"),
+        jobs.append((pool.submit(encode_hashed, image, fmt, image_budget,
+                                 f"slide {n} ({spec.name})"),
                      image.size, alt))
         alts.append({"index": n, "alt": alt, "name": spec.name})
         del image

@@ -122,6 +122,7 @@ class SlidePainter:
         self.warnings: list[dict[str, Any]] = []     # fit and photo warnings, in slide order
         self._slide: tuple[SlideSpec, Mapping[str, Any], int] | None = None
         self._pending: dict[Path, Future] = {}       # photo file -> its prefetch job
+        self._ready: dict[tuple, Future] = {}        # (file, box...) -> done in its job
         self._copies: dict[str, working.WorkingCopy | None] = {}   # digest -> working copy
 
     def prefetch(self, slides: list[tuple[SlideSpec, Mapping[str, Any], int, list | None]],
@@ -131,8 +132,10 @@ class SlidePainter:
         and compositing, so a second core does the photos while the first sets text).
 
         Each file's boxes are prepared in slide order, exactly as painting would ask for
-        them, so the pixels are the same as without prefetching. Anything wrong (a missing
-        file, a bad value) is left for painting, which raises it at its layer.
+        them, so the pixels are the same as without prefetching. Painting waits for the box
+        it draws, not for the file's later boxes (the cover photo's event slide is scaled
+        while the cover is painted). Anything wrong (a missing file, a bad value) is left
+        for painting, which raises it at its layer.
         """
         jobs: dict[Path, list[tuple]] = {}
         for spec, ctx, number, layers in slides:
@@ -147,7 +150,10 @@ class SlidePainter:
                     continue
         self._slide = None
         for path, wants in jobs.items():
-            self._pending[path] = pool.submit(self._prepare, wants)
+            ready = []
+            for p, key, size, fit, focus, blur, _shade in wants:
+                ready.append(self._ready.setdefault((path, size, fit, focus, blur), Future()))
+            self._pending[path] = pool.submit(self._prepare, wants, ready)
 
     def _wanted(self, p: Props, kind: str) -> tuple | None:
         """(key, size, fit, focus, blur, shade or None) of the photo a layer draws, as its
@@ -170,15 +176,22 @@ class SlidePainter:
             return ("src", (w, h), "contain", (0.5, 0.5), 0.0, None)
         return None
 
-    def _prepare(self, wants: list[tuple]) -> None:
-        """A prefetch job: one file's boxes, in slide order (runs in a worker thread)."""
+    def _prepare(self, wants: list[tuple], ready: list[Future]) -> None:
+        """A prefetch job: one file's boxes, in slide order (runs in a worker thread); each
+        box's ``ready`` is set once it is scaled and shaded."""
         try:
-            for p, key, size, fit, focus, blur, shade in wants:
+            for (p, key, size, fit, focus, blur, shade), done in zip(wants, ready):
                 photo_key, photo = self._fitted(p, key, size, fit, focus, blur, wait=False)
                 if shade is not None and photo.mode == "RGB":
                     self._shaded(photo_key, photo, shade)
+                if not done.done():
+                    done.set_result(None)
         except Exception:  # noqa: BLE001 - painting raises it again, at its layer
             return
+        finally:
+            for done in ready:               # after a failure: painting goes on and raises it
+                if not done.done():
+                    done.set_result(None)
 
     def layers(self, spec: SlideSpec, ctx: Mapping[str, Any], number: int
                ) -> list[tuple[Any, dict[str, Any], str, str]]:
@@ -203,14 +216,22 @@ class SlidePainter:
 
     def paint(self, spec: SlideSpec, ctx: Mapping[str, Any], number: int,
               layers: list[tuple[Any, dict[str, Any], str, str]] | None = None) -> Image.Image:
-        canvas = Image.new("RGB", self.tpl.canvas, "white")
-        draw = ImageDraw.Draw(canvas, "RGBA")
         self._slide = (spec, ctx, number)
+        canvas: Image.Image | None = None
         for raw, values, where, name in (layers if layers is not None
                                          else self.layers(spec, ctx, number)):
             props = Props(dict(values), raw, self.tpl, where, name, self._data_path)
+            if canvas is None:
+                # a slide whose first layer is an opaque background starts as that
+                # background instead of white painted over (one full-canvas fill less)
+                canvas = self._opaque_start(props) if raw["type"] == "background" else None
+                if canvas is not None:
+                    draw = ImageDraw.Draw(canvas, "RGBA")
+                    continue
+                canvas = Image.new("RGB", self.tpl.canvas, "white")
+                draw = ImageDraw.Draw(canvas, "RGBA")
             getattr(self, f"_{raw['type']}")(canvas, draw, props)
-        return canvas
+        return canvas if canvas is not None else Image.new("RGB", self.tpl.canvas, "white")
 
     def _data_path(self, raw: Any) -> str | None:
         """``{{ item.photo }}`` on the third event's slide -> ``events[2].photo``."""
@@ -261,6 +282,29 @@ class SlidePainter:
         if photo is not None:
             paint.paste_image(canvas, photo, (0, 0))
         _apply_shade(canvas, shade, (0, 0, *canvas.size), None)
+
+    def _opaque_start(self, p: Props) -> Image.Image | None:
+        """The first layer, a background, painted as a new canvas when it covers it: an
+        opaque photo (a copy of the shaded photo) or an opaque colour (a canvas of that
+        colour, then its gradient and shade as ``_background`` paints them); None when
+        the white under it could show. The same pixels as white painted over (tested)."""
+        color = p.color("color") if p.get("color") is not None else None   # checked in
+        gradient = self._gradient_spec(p, "gradient") if p.get("gradient") is not None \
+            else None                                                    # _background's order
+        if p.get("image") is not None:
+            photo_key, photo = self._fitted(p, "image", self.tpl.canvas, "cover", p.focus(),
+                                            p.number("blur", 0, 0, 50))
+            if photo.mode != "RGB":
+                return None
+            self._check_small(p, "image", photo_key[0], self.tpl.canvas)
+            return self._shaded(photo_key, photo, self._shade_ops(p)).copy()
+        if color is None or color[3] != 255:
+            return None
+        canvas = Image.new("RGB", self.tpl.canvas, color[:3])
+        if gradient is not None:
+            paint.gradient(canvas, *gradient, None, None)
+        _apply_shade(canvas, self._shade_ops(p), (0, 0, *canvas.size), None)
+        return canvas
 
     def _shade_ops(self, p: Props) -> tuple[tuple, ...]:
         """``darken: 0.4`` (black at 40 %) and ``overlay`` (a colour or a gradient), as steps
@@ -544,8 +588,12 @@ class SlidePainter:
         is waited for (``wait``), so it is never decoded twice at once.
         """
         if wait and self._pending:
-            job = self._pending.pop(self._path(p, key), None)
-            if job is not None:
+            path = self._path(p, key)
+            ready = self._ready.pop((path, size, fit, focus, blur), None)
+            job = self._pending.get(path) if ready is None else None
+            if ready is not None:
+                ready.result()
+            elif job is not None:
                 job.result()
         path, data, digest = self._read(p, key)
         cache_key = (digest, fit, size, focus if fit == "cover" else None, blur)

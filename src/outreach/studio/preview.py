@@ -24,6 +24,7 @@ from typing import Any, Mapping
 
 from ..errors import TemplateError
 from ..render.data import MediaRule, check_data
+from ..render import memory
 from ..render.fonts import FontBook
 from ..render.jinja import Evaluator, expression_env
 from ..render.output import jsonable
@@ -168,6 +169,7 @@ def preview(tpl: Template, raw: Mapping[str, Any], media: MediaRule,
     so the page can point at the input while the slides already shown stay.
     """
     known = known or {}
+    memory.tune()
     try:
         values = check_data(tpl.fields, raw, source=source, media=media, strict=False)
     except TemplateError as exc:
