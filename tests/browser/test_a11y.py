@@ -1,0 +1,162 @@
+"""Accessibility of the staff pages in a real browser (Debian's chromium), in Korean.
+
+axe-core (bundled by the PyPI package axe-playwright-python) checks each main staff page,
+signed in with a role that may use it, against the WCAG 2.x A/AA rules that KWCAG 2.2
+follows: no serious or critical violation is allowed on any page. EXCLUDED lists the rules
+left out, each with its reason (docs/web.md).
+
+A keyboard-only journey: an officer signs in, reaches an inbox item and sends a saved reply
+with Tab, the arrow keys and Enter alone, and every control that takes the focus on the way
+shows where the focus is.
+"""
+
+from __future__ import annotations
+
+from datetime import timezone
+
+import pytest
+
+from desk_support import pass_at
+from inbox_web_support import file_items, staff_users
+from outreach.store.ledger import Ledger
+from web_support import PASSWORD, add_user, web_workspace
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+SEOUL = ZoneInfo("Asia/Seoul")
+WED = datetime(2026, 11, 25, 17, 0, tzinfo=SEOUL)     # Thursday's weekend-guide draft exists
+STUDIO_DAY = "2026-12-03"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+BLOCKING = {"serious", "critical"}
+# rule id -> why it is not checked (kept short; docs/web.md says more)
+EXCLUDED: dict[str, str] = {}
+
+
+@pytest.fixture
+def web_ws(tmp_path, db_url, monkeypatch):
+    """The sample workspace in Korean (the staff default) on Wednesday 17:00, with Thursday's
+    draft awaiting approval, staff in each role and three citizens' messages in 도로과."""
+    monkeypatch.setenv("OUTREACH_NOW", WED.isoformat())
+    ws = web_workspace(tmp_path, db_url, language="ko")
+    pass_at(ws, WED.astimezone(timezone.utc))
+    staff_users(ws)                              # road, traffic (officers), chief, watcher
+    add_user(ws.db, "admin", "admin")
+    add_user(ws.db, "editor", "editor")
+    ws.items = file_items(ws, {"a": "우리 동네 가로등이 꺼져 있어요",
+                               "b": "도로가 움푹 패여서 위험합니다",
+                               "c": "인도 보도블록이 깨졌어요"})
+    yield ws
+    ws.db.dispose()
+
+
+def _sign_in(page, name: str) -> None:
+    page.context.clear_cookies()
+    page.goto("/sign-in")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _pages(ws) -> list[tuple[str | None, str]]:
+    """(who signs in, page) for every main staff page; None: signed out."""
+    run = Ledger(ws.db).occurrence_by_key("weekend-guide", "2026-11-26T07:00:00Z")
+    item = ws.items["b"]
+    return [
+        (None, "/sign-in"),
+        ("editor", "/today"), ("editor", "/calendar"), ("editor", "/posts/new"),
+        ("editor", "/studio"), ("editor", f"/studio/weekend-guide/{STUDIO_DAY}"),
+        ("chief", f"/runs/{run['id']}"),
+        ("road", "/inbox"), ("road", f"/inbox/{item}"), ("road", "/inbox/transfers"),
+        ("chief", "/inbox/report"),
+        ("admin", "/inbox/replies"), ("admin", "/inbox/rules"),
+        ("admin", "/users"), ("admin", "/users/road"), ("admin", "/audit"),
+        ("admin", "/account"),
+    ]
+
+
+def _axe(page) -> list[dict]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": TAGS}, "resultTypes": ["violations"],
+               "rules": {rule: {"enabled": False} for rule in EXCLUDED}}
+    return Axe().run(page, options=options).response["violations"]
+
+
+def _describe(violation: dict) -> str:
+    targets = ", ".join(" ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"])
+                        for n in violation["nodes"][:4])
+    return f"{violation['impact']} {violation['id']}: {violation['help']} [{targets}]"
+
+
+def test_staff_pages_have_no_serious_accessibility_violation(page, web_ws):
+    found: dict[str, list[str]] = {}
+    others: dict[str, list[str]] = {}
+    who = "?"
+    for name, path in _pages(web_ws):
+        if name != who:
+            if name is None:
+                page.context.clear_cookies()
+            else:
+                _sign_in(page, name)
+            who = name
+        answer = page.goto(path)
+        assert answer.status == 200, (path, answer.status)
+        page.wait_for_load_state("networkidle")
+        assert page.get_attribute("html", "lang") == "ko", path
+        for v in _axe(page):
+            (found if v["impact"] in BLOCKING else others).setdefault(path, []).append(
+                _describe(v))
+    print("\n".join(f"{p}: {line}" for p, lines in others.items() for line in lines))
+    assert found == {}, "\n".join(f"{p}: {line}" for p, lines in found.items() for line in lines)
+
+
+FOCUS_SHOWN = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return false;
+  const s = getComputedStyle(el);
+  const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+  return el.matches(':focus-visible') && (outline || s.boxShadow !== 'none');
+}"""
+
+
+def _tab_to(page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the element matching ``selector`` has the focus, checking that each
+    focused control shows its focus."""
+    if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+        return                                   # already there (autofocus)
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if not page.evaluate("() => document.activeElement === document.body"):
+            assert page.evaluate(FOCUS_SHOWN), page.evaluate(
+                "() => document.activeElement.outerHTML.slice(0, 200)")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} not reached in {limit} presses of Tab")
+
+
+def test_officer_answers_with_a_saved_reply_by_keyboard_alone(page, web_ws, shot):
+    item = web_ws.items["b"]
+    page.goto("/sign-in")
+    _tab_to(page, "input[name=name]")
+    page.keyboard.type("road")
+    _tab_to(page, "input[name=password]")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    page.goto("/inbox")
+    _tab_to(page, f"#item-{item} a")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/inbox/{item}")
+    _tab_to(page, "select.saved")
+    before = page.input_value("textarea[name=text]")
+    page.keyboard.press("ArrowDown")                 # the first saved reply
+    text = page.input_value("textarea[name=text]")
+    assert text and text != before
+    _tab_to(page, "button.send")
+    shot(page, "send-focused")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".answer")
+    assert text.strip()[:20] in page.text_content(".answer")
+    assert page.js_errors == []
