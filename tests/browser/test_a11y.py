@@ -12,17 +12,17 @@ shows where the focus is.
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from desk_support import pass_at
+from fakes.kakao import KakaoFake
 from inbox_web_support import file_items, staff_users
 from outreach.store.ledger import Ledger
+from test_inbox import SKILL_KEY, _skill
 from web_support import PASSWORD, add_user, web_workspace
-
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WED = datetime(2026, 11, 25, 17, 0, tzinfo=SEOUL)     # Thursday's weekend-guide draft exists
@@ -34,11 +34,22 @@ EXCLUDED: dict[str, str] = {}
 
 
 @pytest.fixture
-def web_ws(tmp_path, db_url, monkeypatch):
+def kakao():
+    with KakaoFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def web_ws(tmp_path, db_url, monkeypatch, kakao):
     """The sample workspace in Korean (the staff default) on Wednesday 17:00, with Thursday's
-    draft awaiting approval, staff in each role and three citizens' messages in 도로과."""
+    draft awaiting approval, staff in each role, three citizens' messages in 도로과; a Kakao
+    chatbot whose answers go to the fake Event API."""
     monkeypatch.setenv("OUTREACH_NOW", WED.isoformat())
-    ws = web_workspace(tmp_path, db_url, language="ko")
+    toml = (f'[channels.kakao]\ntype = "kakao"\nbot_id = "{kakao.bot_id}"\n'
+            f'rest_api_key_env = "KAKAO_REST"\napi_base = "{kakao.url}"\n'
+            '[server.kakao]\nsecret_env = "KAKAO_SKILL_KEY"\n')
+    ws = web_workspace(tmp_path, db_url, toml, language="ko",
+                       env={"KAKAO_REST": kakao.rest_key, "KAKAO_SKILL_KEY": SKILL_KEY})
     pass_at(ws, WED.astimezone(timezone.utc))
     staff_users(ws)                              # road, traffic (officers), chief, watcher
     add_user(ws.db, "admin", "admin")
@@ -116,8 +127,9 @@ FOCUS_SHOWN = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return false;
   const s = getComputedStyle(el);
-  const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
-  return el.matches(':focus-visible') && (outline || s.boxShadow !== 'none');
+  // the app's own ring (app.css :focus-visible), not only the browser's thin default
+  return el.matches(':focus-visible') && s.outlineStyle === 'solid' &&
+         parseFloat(s.outlineWidth) >= 2;
 }"""
 
 
@@ -136,16 +148,19 @@ def _tab_to(page, selector: str, limit: int = 80) -> None:
     raise AssertionError(f"{selector} not reached in {limit} presses of Tab")
 
 
-def test_officer_answers_with_a_saved_reply_by_keyboard_alone(page, web_ws, shot):
-    item = web_ws.items["b"]
+def test_officer_answers_with_a_saved_reply_by_keyboard_alone(page, web_ws, kakao, shot):
+    _skill(page.base, "안녕하세요", "botuser-1")                 # first contact: the menu
+    _skill(page.base, "아파트 앞 가로등이 일주일째 꺼져 있어요", "botuser-1")
     page.goto("/sign-in")
     _tab_to(page, "input[name=name]")
     page.keyboard.type("road")
     _tab_to(page, "input[name=password]")
     page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")                 # submits the form
     page.goto("/inbox")
+    row = page.locator("tr.item", has_text="일주일째")
+    item = row.get_attribute("id").removeprefix("item-")
     _tab_to(page, f"#item-{item} a")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/inbox/{item}")
@@ -157,6 +172,7 @@ def test_officer_answers_with_a_saved_reply_by_keyboard_alone(page, web_ws, shot
     _tab_to(page, "button.send")
     shot(page, "send-focused")
     page.keyboard.press("Enter")
+    page.wait_for_load_state()
     page.wait_for_selector(".answer")
-    assert text.strip()[:20] in page.text_content(".answer")
+    assert [e["event"]["data"]["text"] for e in kakao.events] == [text]   # sent, once
     assert page.js_errors == []
