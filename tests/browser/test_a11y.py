@@ -213,3 +213,32 @@ def test_officer_answers_with_a_saved_reply_by_keyboard_alone(page, web_ws, kaka
     page.wait_for_selector(".answer")
     assert [e["event"]["data"]["text"] for e in kakao.events] == [text]   # sent, once
     assert page.js_errors == []
+
+
+def test_studio_channel_tabs_follow_the_aria_tabs_pattern(page, web_ws):
+    """One tab in the Tab order; ArrowRight/End/Home move between tabs and show each panel,
+    and the page stays free of serious violations with another tab shown."""
+    _sign_in(page, "editor")
+    page.goto(f"/studio/weekend-guide/{STUDIO_DAY}")
+    tabs = page.locator(".tabs [role=tab]")
+    n = tabs.count()
+    assert n >= 2
+    first, second = tabs.nth(0), tabs.nth(1)
+    assert [tabs.nth(i).get_attribute("tabindex") for i in range(1, n)] == ["-1"] * (n - 1)
+    first.focus()
+    page.keyboard.press("ArrowRight")
+    assert second.get_attribute("aria-selected") == "true"
+    assert first.get_attribute("aria-selected") == "false"
+    assert page.evaluate("() => document.activeElement.getAttribute('role')") == "tab"
+    assert page.evaluate(FOCUS_SHOWN)
+    panel = page.locator("#" + second.get_attribute("aria-controls"))
+    assert panel.get_attribute("role") == "tabpanel" and panel.is_visible()
+    assert not page.locator("#" + first.get_attribute("aria-controls")).is_visible()
+    page.keyboard.press("End")
+    assert tabs.nth(n - 1).get_attribute("aria-selected") == "true"
+    page.keyboard.press("ArrowRight")                 # wraps round to the first
+    assert first.get_attribute("aria-selected") == "true"
+    page.keyboard.press("ArrowLeft")
+    assert tabs.nth(n - 1).get_attribute("aria-selected") == "true"
+    found = [_describe(v) for v in _axe(page) if v["impact"] in BLOCKING]
+    assert found == [], found
