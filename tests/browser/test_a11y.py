@@ -132,6 +132,11 @@ def _check(page, pages, before=None) -> None:
 
 def test_staff_pages_have_no_serious_accessibility_violation(page, web_ws):
     _check(page, _pages(web_ws))
+    # the error page staff meet (here a missing item), signed in as the last user (admin)
+    assert page.goto("/inbox/999999").status in (400, 404)     # refused, one line, no 5xx
+    assert page.get_attribute("html", "lang") == "ko"
+    found = [_describe(v) for v in _axe(page) if v["impact"] in BLOCKING]
+    assert found == [], found
     # the checker itself sees a field with no label and a low-contrast text on our pages
     page.evaluate("""() => { const m = document.querySelector('main');
       m.insertAdjacentHTML('beforeend', '<input name=x><p id=pale>흐린 글씨</p>');
