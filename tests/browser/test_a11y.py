@@ -22,7 +22,7 @@ from fakes.kakao import KakaoFake
 from inbox_web_support import file_items, staff_users
 from outreach.store.ledger import Ledger
 from test_inbox import SKILL_KEY, _skill
-from web_support import PASSWORD, add_user, web_workspace
+from web_support import PASSWORD, add_user, post, sign_in, staff_client, web_workspace
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WED = datetime(2026, 11, 25, 17, 0, tzinfo=SEOUL)     # Thursday's weekend-guide draft exists
@@ -57,6 +57,12 @@ def web_ws(tmp_path, db_url, monkeypatch, kakao):
     ws.items = file_items(ws, {"a": "우리 동네 가로등이 꺼져 있어요",
                                "b": "도로가 움푹 패여서 위험합니다",
                                "c": "인도 보도블록이 깨졌어요"})
+    with staff_client(ws) as client:              # a transfer waiting for 교통행정과
+        sign_in(client, "road")
+        answer = post(client, f"/inbox/{ws.items['c']}/transfer",
+                      {"department": "교통행정과", "reason": "차로 통제는 교통행정과 소관"},
+                      page=f"/inbox/{ws.items['c']}")
+        assert answer.status_code == 303, answer.text
     yield ws
     ws.db.dispose()
 
@@ -80,6 +86,7 @@ def _pages(ws) -> list[tuple[str | None, str]]:
         ("editor", "/studio"), ("editor", f"/studio/weekend-guide/{STUDIO_DAY}"),
         ("chief", f"/runs/{run['id']}"),
         ("road", "/inbox"), ("road", f"/inbox/{item}"), ("road", "/inbox/transfers"),
+        ("traffic", "/inbox/transfers"),                  # with the transfer to accept
         ("chief", "/inbox/report"),
         ("admin", "/inbox/replies"), ("admin", "/inbox/rules"),
         ("admin", "/users"), ("admin", "/users/road"), ("admin", "/audit"),
@@ -131,7 +138,14 @@ def _check(page, pages, before=None) -> None:
 
 
 def test_staff_pages_have_no_serious_accessibility_violation(page, web_ws):
-    _check(page, _pages(web_ws))
+    shown = []
+
+    def transfer_shown(pg, path):                 # the page is checked with its content
+        if path == "/inbox/transfers":
+            shown.append("차로 통제는 교통행정과 소관" in pg.inner_text("main"))
+
+    _check(page, _pages(web_ws), before=transfer_shown)
+    assert shown == [False, True]                 # road sent it; traffic has it to accept
     # the error page staff meet (here a missing item), signed in as the last user (admin)
     assert page.goto("/inbox/999999").status in (400, 404)     # refused, one line, no 5xx
     assert page.get_attribute("html", "lang") == "ko"
