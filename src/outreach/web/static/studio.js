@@ -197,16 +197,28 @@
     });
   }
 
-  // channel tabs
-  document.querySelectorAll(".tabs [data-channel]").forEach(function (tab) {
-    tab.addEventListener("click", function () {
-      document.querySelectorAll(".tabs [data-channel]").forEach(function (t) {
-        t.setAttribute("aria-selected", t === tab ? "true" : "false");
-      });
-      document.querySelectorAll("[data-frame]").forEach(function (f) {
-        f.hidden = f.dataset.frame !== tab.dataset.channel;
-        loadFrame(f);
-      });
+  // channel tabs (the WAI-ARIA tabs pattern: one tab in the Tab order, the arrow keys,
+  // Home and End move between tabs and show each one)
+  var tabs = Array.prototype.slice.call(document.querySelectorAll(".tabs [data-channel]"));
+  function showTab(tab) {
+    tabs.forEach(function (t) {
+      t.setAttribute("aria-selected", t === tab ? "true" : "false");
+      t.tabIndex = t === tab ? 0 : -1;
+    });
+    document.querySelectorAll("[data-frame]").forEach(function (f) {
+      f.hidden = f.dataset.frame !== tab.dataset.channel;
+      loadFrame(f);
+    });
+  }
+  tabs.forEach(function (tab, i) {
+    tab.addEventListener("click", function () { showTab(tab); });
+    tab.addEventListener("keydown", function (e) {
+      var to = {ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1}[e.key];
+      if (to === undefined) return;
+      e.preventDefault();
+      var next = tabs[(to + tabs.length) % tabs.length];
+      showTab(next);
+      next.focus();
     });
   });
 
