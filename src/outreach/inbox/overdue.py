@@ -4,9 +4,12 @@ supervisors, so someone takes it).
 
 "Once" is a database fact: a notice row per (item, deadline) is inserted with
 ``ON CONFLICT DO NOTHING`` (a short transaction of its own) before the mail
-goes out, so two watchers (daemon and cron) never send it twice; a mail that
-fails takes its row back out, so the next pass tries again. (A crash between
-the claim and the mail loses that one notice: at most once, never twice.)
+goes out, so two watchers (daemon and cron) never send it twice. The notice is one
+mail per language among its recipients, each group claimed and recorded on its own
+(``outreach.notify.job.send_groups``, table ``notify_groups``); when a group's mail
+fails, the notice row is taken back out, so the next pass claims it again and mails
+only the groups not yet mailed. (A crash between the claim and the mail loses that
+notice for the groups not yet recorded: at most once, never twice.)
 The notification pass of the daemon and of cron's ``run-due``
 (``outreach.notify.job.run``) calls ``notify_overdue``; the web's queue
 highlights the same items.
@@ -92,24 +95,35 @@ def notify_overdue(settings: Settings, db: Database, options: Any, now: datetime
             languages.setdefault("", settings.language)
         return languages.get(address, settings.language)
 
+    from ..notify.job import send_groups
+    from ..notify.mail import MailError
+    from ..store.notify import NotificationStore
+
     def send(notice: OverdueNotice, people: Sequence[str]) -> None:
         if not people:
             return          # recorded with no recipient: nobody to tell (shown on the page)
         groups: dict[str, list[str]] = {}
         for address in people:      # one mail per language: each reads their own
             groups.setdefault(language_of(address), []).append(address)
-        for language, group in sorted(groups.items()):
-            with use_language(language):
-                which = (_("first answer") if notice.deadline == "first" else _("resolution"))
-                subject = _("[outreach] Overdue: item {id} ({department}), {which}",
-                            id=notice.item_id, department=notice.department or "-", which=which)
-                body = _("The {which} of item {id} on {channel} was due {due}: {text}",
-                         which=which, id=notice.item_id, channel=notice.channel,
-                         due=format_datetime(notice.due_at, settings.timezone),
-                         text=notice.excerpt)
-            mail.send(settings, options.smtp,
-                      mail.build(options.smtp, group, subject, body,
-                                 f"{options.base_url}/inbox/{notice.item_id}"))
+        out = send_groups(NotificationStore(db), f"overdue:{notice.item_id}:{notice.deadline}",
+                          groups, lambda language, group: mail_one(notice, language, group),
+                          lambda: now)
+        if out.failed or out.busy:   # the notice is released: the next pass mails the rest
+            raise MailError(f"overdue notice of item {notice.item_id}: " + ("; ".join(
+                f"{language}: {error}" for language, error in out.failed) or "being sent"))
+
+    def mail_one(notice: OverdueNotice, language: str, group: list[str]) -> None:
+        with use_language(language):
+            which = (_("first answer") if notice.deadline == "first" else _("resolution"))
+            subject = _("[outreach] Overdue: item {id} ({department}), {which}",
+                        id=notice.item_id, department=notice.department or "-", which=which)
+            body = _("The {which} of item {id} on {channel} was due {due}: {text}",
+                     which=which, id=notice.item_id, channel=notice.channel,
+                     due=format_datetime(notice.due_at, settings.timezone),
+                     text=notice.excerpt)
+        mail.send(settings, options.smtp,
+                  mail.build(options.smtp, group, subject, body,
+                             f"{options.base_url}/inbox/{notice.item_id}"))
 
     return len(watch_overdue(db, now, recipients, send))
 

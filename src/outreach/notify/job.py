@@ -10,9 +10,11 @@ An event's subject and body are stored language-independently (``i18n.stored``:
 a cron job run in English and the daemon in Korean record the same row) and are
 put into words when mailed, once per language among the recipients: each staff
 account reads its own language (사용자 > 언어), the fixed addresses and accounts
-without one the workspace's. (With recipients of two languages a notification is
-two mails; if the second fails, the row is retried and the first group may get
-theirs twice: e-mail is at-least-once anyway.)
+without one the workspace's. With recipients of two languages a notification is two
+mails, one per group; each group's mail is claimed and recorded on its own
+(``send_groups``), so when the second fails only that group is tried again, and a
+group whose pass died between the send and recording it is never mailed again (at
+most once per group; docs/publishing.md).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from ..i18n import recording, shown, use_language
 from ..logs import log, redact
 from ..store.db import Database
 from ..store.desk import DeskQueries
-from ..store.notify import FAILED, NOBODY, PENDING, SENT, NotificationStore
+from ..store.notify import (BUSY, CLAIMED, DONE, FAILED, LOST, NOBODY, PENDING, SENT, UNKNOWN,
+                            NotificationStore)
 from ..users.roles import can
 from . import mail
 from .events import collect
@@ -37,6 +40,50 @@ from .settings import NotifySettings, notify_settings
 logger = logging.getLogger("outreach.notify")
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=5)
+
+
+@dataclass
+class GroupsOutcome:
+    """What ``send_groups`` did: languages mailed (now or before), of unknown outcome,
+    held by another pass, and the errors of the ones that failed (language, error)."""
+    sent: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    busy: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    mailed_now: int = 0
+
+
+def send_groups(store: NotificationStore, notice: str, groups: dict[str, list[str]],
+                send: Callable[[str, list[str]], None], now: Callable[[], datetime]
+                ) -> GroupsOutcome:
+    """Mail each group (language -> addresses) of ``notice`` that was not mailed before:
+    claim it, ``send(language, addresses)``, record it right after. A refused or
+    unreachable send (OutreachError) is recorded ``failed`` and the other groups still go;
+    a later call sends the failed ones only."""
+    out = GroupsOutcome()
+    for language, group in sorted(groups.items()):
+        found = store.claim_group(notice, language, ",".join(group), now(), now() + LEASE)
+        if found == DONE:
+            out.sent.append(language)
+            continue
+        if found == LOST:
+            out.unknown.append(language)
+            continue
+        if found == BUSY:
+            out.busy.append(language)
+            continue
+        assert found == CLAIMED, found
+        try:
+            send(language, group)
+        except OutreachError as exc:   # refused, unreachable, password variable unset
+            error = redact(str(exc))
+            store.group_failed(notice, language, error)
+            out.failed.append((language, error))
+            continue
+        store.group_sent(notice, language, now())
+        out.sent.append(language)
+        out.mailed_now += 1
+    return out
 
 
 
@@ -105,23 +152,37 @@ def run(settings: Settings, db: Database, schedules: Iterable,
             log(logger, logging.WARNING, "notification has no recipient", key=row["key"],
                 roles=row["roles"])
             continue
-        try:
-            for language, group in sorted(groups.items()):
-                with use_language(language):
-                    subject, body = shown(row["subject"]), shown(row["body"])
-                mail.send(settings, options.smtp,
-                          mail.build(options.smtp, group, subject, body, row["link"]))
-        except OutreachError as exc:   # refused, unreachable, password variable unset
+
+        def send(language: str, group: list[str], row=row) -> None:
+            with use_language(language):
+                subject, body = shown(row["subject"]), shown(row["body"])
+            mail.send(settings, options.smtp,
+                      mail.build(options.smtp, group, subject, body, row["link"]))
+
+        out = send_groups(store, f"notification:{row['id']}", groups, send, now)
+        mailed = ", ".join(a for language in out.sent for a in groups[language])
+        if out.failed or out.busy:
             attempts = row["attempts"] + 1
-            error = redact(str(exc))
-            if attempts >= MAX_ATTEMPTS:
-                store.finish(row["id"], FAILED, now(), error=error)
+            error = "; ".join(f"{language}: {e}" for language, e in out.failed) or (
+                "another pass is sending it")
+            if out.failed and attempts >= MAX_ATTEMPTS:
+                store.finish(row["id"], FAILED, now(), error=error, recipients=mailed)
             else:
-                store.finish(row["id"], PENDING, now(), error=error,
-                             retry_at=now() + timedelta(minutes=5 * 2 ** attempts))
-            report.failed += 1
-            report.errors.append(f"{row['key']}: {error}")
-            log(logger, logging.ERROR, "notification not sent", key=row["key"], error=error)
+                store.finish(row["id"], PENDING, now(), error=error, recipients=mailed,
+                             retry_at=now() + (timedelta(minutes=5 * 2 ** attempts)
+                                               if out.failed else LEASE))
+            if out.failed:
+                report.failed += 1
+                report.errors.append(f"{row['key']}: {error}")
+                log(logger, logging.ERROR, "notification not sent", key=row["key"],
+                    error=error)
+            continue
+        if out.unknown:
+            store.finish(row["id"], UNKNOWN, now(), recipients=mailed, error=(
+                "outcome unknown for the " + ", ".join(out.unknown) + " group: the pass "
+                "that sent it stopped before recording it; not sent again"))
+            log(logger, logging.WARNING, "notification outcome unknown", key=row["key"],
+                groups=",".join(out.unknown))
             continue
         store.finish(row["id"], SENT, now(), recipients=", ".join(to))
         report.sent += 1

@@ -34,9 +34,12 @@ def build(smtp: SmtpSettings, to: Sequence[str], subject: str, body: str,
 
 
 def send(settings: Settings, smtp: SmtpSettings, msg: EmailMessage) -> None:
-    """Deliver ``msg``; MailError with the server's reason when it does not go."""
+    """Deliver ``msg``; MailError with the server's reason when it does not go. Once the
+    server has accepted the message, an error ending the session (QUIT) is not a failure:
+    reporting it would have the mail sent again."""
     password = (settings.secret(smtp.password_env, key="smtp.password_env")
                 if smtp.password_env else None)
+    accepted = False
     try:
         if smtp.security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout,
@@ -49,5 +52,8 @@ def send(settings: Settings, smtp: SmtpSettings, msg: EmailMessage) -> None:
             if smtp.username:
                 client.login(smtp.username, password or "")
             client.send_message(msg)
+            accepted = True
     except (smtplib.SMTPException, OSError) as exc:
+        if accepted:    # the server took the message; only ending the session failed
+            return
         raise MailError(f"{smtp.host}:{smtp.port}: {exc}") from None

@@ -1,11 +1,14 @@
-"""Tables of the publishing desk: notifications sent once per event, stored channel checks.
+"""Tables of the publishing desk: notifications sent once per event, the mail of each
+recipient group (language) of a notice, stored channel checks.
 
-The migration ``0004_oneoff_notify`` creates exactly these; change both together.
+The migrations ``0004_oneoff_notify`` and ``0016_notify_groups`` create exactly these;
+change both together.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (Boolean, CheckConstraint, Column, Integer, String, Table, Text,
+                        UniqueConstraint)
 
 from .ledger_tables import UTCDateTime
 from .schema import metadata
@@ -27,6 +30,21 @@ notification = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     UniqueConstraint("key", name="uq_notification_key"),
+)
+
+# One mail per (notice, recipient group): a notice is ``notification:<id>`` or
+# ``overdue:<item>:<deadline>``, a group the language its recipients read. The primary key
+# and the state make each group's mail go at most once (outreach.store.notify).
+notify_group = Table(
+    "notify_groups", metadata,
+    Column("notice", String(300), primary_key=True),
+    Column("language", String(16), primary_key=True),
+    Column("state", String(16), nullable=False),      # sending, sent, failed, unknown
+    Column("recipients", Text, nullable=False),       # comma-separated, as last claimed
+    Column("lease_until", UTCDateTime),               # a sending claim's end
+    Column("sent_at", UTCDateTime),
+    Column("error", Text),
+    CheckConstraint("state IN ('sending','sent','failed','unknown')", name="state"),
 )
 
 channel_check = Table(

@@ -5,7 +5,15 @@ exists once however many passes (daemon, cron, two servers) see it. Sending
 claims a row with a conditional update and a lease, so two senders never mail
 the same row at once; a sender that dies after the SMTP server accepted the
 message but before recording it leaves the row to be sent again after the
-lease (e-mail is at-least-once: documented in docs/publishing.md).
+lease.
+
+A notice is mailed once per recipient group (the language they read); each group's mail
+has a row in ``notify_groups``, claimed before the SMTP send (``sending``, committed) and
+recorded right after it (``sent``, or ``failed`` when the server refused: tried again
+later). A group found still ``sending`` after its lease belongs to a pass that died
+between the send and recording it: like the ledger's unknown outcome, it becomes
+``unknown`` and is never mailed again. So each group gets the notice at most once
+(docs/publishing.md, "Each recipient group mailed at most once").
 """
 
 from __future__ import annotations
@@ -18,10 +26,14 @@ from sqlalchemy import func, or_, select, update
 
 from ..i18n import portable, shown, stored
 from .db import Database
-from .desk_tables import channel_check, notification
+from .desk_tables import channel_check, notification, notify_group
 from .ledger import Row, _insert, _rows
 
 PENDING, SENDING, SENT, FAILED, NOBODY = "pending", "sending", "sent", "failed", "nobody"
+#: a notification whose every group is sent or of unknown outcome, at least one unknown
+UNKNOWN = "unknown"
+#: what ``claim_group`` found: send now | mailed before | outcome unknown | another pass sends
+CLAIMED, DONE, LOST, BUSY = "claimed", "sent", "unknown", "sending"
 #: the words of a stored channel check (what was checked, what to do)
 _WORDS = ("what", "fix")
 
@@ -98,6 +110,50 @@ class NotificationStore:
             stmt = stmt.where(notification.c.state == state)
         with self.db.read() as conn:
             return conn.execute(stmt).scalar_one()
+
+    # -- recipient groups ------------------------------------------------------
+    def claim_group(self, notice: str, language: str, recipients: str, now: datetime,
+                    lease_until: datetime) -> str:
+        """Claim the mail of one group of ``notice``: ``CLAIMED`` (send it, then
+        ``group_sent`` or ``group_failed``), ``DONE`` (mailed before), ``LOST`` (a pass died
+        between its send and recording it: outcome unknown, not sent again) or ``BUSY``
+        (another pass holds it). A new row is inserted (ON CONFLICT DO NOTHING on the key),
+        a ``failed`` one taken with a conditional update: one winner, as ``claim``."""
+        g = notify_group.c
+        mine = (g.notice == notice) & (g.language == language)
+        with self.db.begin() as conn:
+            stmt = _insert(self.db, notify_group).values(
+                notice=notice, language=language, state=SENDING, recipients=recipients,
+                lease_until=lease_until).on_conflict_do_nothing().returning(g.notice)
+            if conn.execute(stmt).scalar() is not None:
+                return CLAIMED
+            if conn.execute(update(notify_group).where(mine, g.state == FAILED).values(
+                    state=SENDING, recipients=recipients, lease_until=lease_until)).rowcount:
+                return CLAIMED
+            conn.execute(update(notify_group).where(mine, g.state == SENDING,
+                                                    g.lease_until < now)
+                         .values(state=UNKNOWN, lease_until=None,
+                                 error="the pass that sent it stopped before recording it"))
+            return conn.execute(select(g.state).where(mine)).scalar_one()
+
+    def group_sent(self, notice: str, language: str, now: datetime) -> None:
+        self._group(notice, language, state=SENT, sent_at=now, lease_until=None, error=None)
+
+    def group_failed(self, notice: str, language: str, error: str) -> None:
+        self._group(notice, language, state=FAILED, lease_until=None, error=error)
+
+    def _group(self, notice: str, language: str, **values: Any) -> None:
+        g = notify_group.c
+        with self.db.begin() as conn:
+            conn.execute(update(notify_group).where(g.notice == notice, g.language == language,
+                                                    g.state == SENDING).values(**values))
+
+    def groups(self, notice: str) -> dict[str, Row]:
+        """The group rows of ``notice`` by language."""
+        with self.db.read() as conn:
+            rows = _rows(conn.execute(select(notify_group)
+                                      .where(notify_group.c.notice == notice)))
+        return {row["language"]: row for row in rows}
 
     # -- recipients -----------------------------------------------------------
     def staff_addresses(self) -> list[tuple[str, str, str | None]]:
