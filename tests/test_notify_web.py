@@ -39,7 +39,8 @@ def seed(db) -> dict[str, int]:
     for lang, to in (("ko", "hong@city.go.kr"), ("en", "kim.lee@city.go.kr")):
         assert store.claim_group(f"notification:{n}", lang, to, T0, T0 + LEASE) == "claimed"
         store.group_sent(f"notification:{n}", lang, T0 + timedelta(seconds=3))
-    store.finish(n, SENT, T0 + timedelta(seconds=3), recipients="hong@city.go.kr, kim.lee@city.go.kr")
+    store.finish(n, SENT, T0 + timedelta(seconds=3),
+                 recipients="hong@city.go.kr, kim.lee@city.go.kr")
 
     ids["failed"] = n = _note(store, "draft_ready:2", "failed-guide")
     assert store.claim(n, T0, T0 + LEASE)
