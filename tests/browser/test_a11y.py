@@ -22,6 +22,7 @@ from fakes.kakao import KakaoFake
 from inbox_web_support import file_items, staff_users
 from outreach.store.ledger import Ledger
 from test_inbox import SKILL_KEY, _skill
+from test_notify_web import seed as seed_notifications
 from web_support import PASSWORD, add_user, post, sign_in, staff_client, web_workspace
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -63,6 +64,7 @@ def web_ws(tmp_path, db_url, monkeypatch, kakao):
                       {"department": "교통행정과", "reason": "차로 통제는 교통행정과 소관"},
                       page=f"/inbox/{ws.items['c']}")
         assert answer.status_code == 303, answer.text
+    seed_notifications(ws.db)
     yield ws
     ws.db.dispose()
 
@@ -90,6 +92,7 @@ def _pages(ws) -> list[tuple[str | None, str]]:
         ("chief", "/inbox/report"),
         ("admin", "/inbox/replies"), ("admin", "/inbox/rules"),
         ("admin", "/users"), ("admin", "/users/road"), ("admin", "/audit"),
+        ("admin", "/notifications"),                      # with sent, failed, unknown groups
         ("admin", "/account"),
         # the other staff pages, beyond the brief's list
         ("editor", "/channels"), ("editor", "/handoffs"), ("editor", "/metrics"),

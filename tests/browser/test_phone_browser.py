@@ -39,7 +39,8 @@ LONG_URL = "https://example.com/" + "a" * 90
 # the menu entry marked as the page shown, by the start of the page's path
 CURRENT = {"/today": "오늘", "/calendar": "일정", "/runs/": "일정", "/studio": "스튜디오",
            "/handoffs": "넘겨받기", "/posts/new": "새 게시물", "/inbox": "민원함",
-           "/metrics": "분석", "/topics": "주제", "/users": "사용자", "/audit": "활동 기록"}
+           "/metrics": "분석", "/topics": "주제", "/users": "사용자", "/audit": "활동 기록",
+           "/notifications": "알림 발송 기록"}
 
 # the page is no wider than the window (a table may scroll inside its own box)
 FITS = "() => document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth"
@@ -143,12 +144,12 @@ def test_every_page_of_a_journey_fits_a_phone_and_names_itself(phone, server, wh
 
 
 def test_the_menu_opens_reaches_every_page_and_marks_the_current_one(phone, server, shot):
-    sign_in(phone, "chief", PASSWORD)                          # an admin sees all twelve
+    sign_in(phone, "chief", PASSWORD)                          # an admin sees all thirteen
     phone.goto("/today")
     menu = phone.locator("details.nav-menu")
     links = menu.locator("nav a")
     labels = [t.strip() for t in links.all_text_contents()]
-    assert len(labels) == 12 and "민원함" in labels and "활동 기록" in labels
+    assert len(labels) == 13 and "민원함" in labels and "알림 발송 기록" in labels
     assert not links.first.is_visible()                        # folded until asked
     for n, label in enumerate(labels):
         menu.locator("summary").click()

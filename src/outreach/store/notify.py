@@ -111,6 +111,30 @@ class NotificationStore:
         with self.db.read() as conn:
             return conn.execute(stmt).scalar_one()
 
+    def listing(self, state: str | None = None, before_id: int | None = None,
+                limit: int = 50) -> list[Row]:
+        """The newest notifications (id descending, keyset: ``before_id``), each with its
+        group rows as ``groups`` (by language, sorted); ``state`` one of ``pending`` (also
+        ``sending``: being mailed now), ``sent``, ``failed``, ``unknown``, ``nobody``."""
+        stmt = select(notification)
+        if state == PENDING:
+            stmt = stmt.where(notification.c.state.in_((PENDING, SENDING)))
+        elif state:
+            stmt = stmt.where(notification.c.state == state)
+        if before_id is not None:
+            stmt = stmt.where(notification.c.id < before_id)
+        with self.db.read() as conn:
+            rows = _rows(conn.execute(stmt.order_by(notification.c.id.desc()).limit(limit)))
+            notices = {f"notification:{row['id']}": row for row in rows}
+            for row in rows:
+                row["groups"] = []
+            if notices:
+                for group in _rows(conn.execute(
+                        select(notify_group).where(notify_group.c.notice.in_(list(notices)))
+                        .order_by(notify_group.c.notice, notify_group.c.language))):
+                    notices[group["notice"]]["groups"].append(group)
+        return rows
+
     # -- recipient groups ------------------------------------------------------
     def claim_group(self, notice: str, language: str, recipients: str, now: datetime,
                     lease_until: datetime) -> str:

@@ -2,7 +2,7 @@
 
 A page family appears in the bar once its route module defines a route with
 that name (see docs/web.md): ``today``, ``calendar``, ``post_new``, ``handoffs``,
-``inbox``, ``studio``, ``channels``, ``users``, ``audit``.
+``inbox``, ``studio``, ``channels``, ``users``, ``audit``, ``notifications``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Topics", "topics", VIEW),
     NavItem("Users", "users", ADMIN),
     NavItem("Activity log", "audit", ADMIN),
+    NavItem("Notification mails", "notifications", ADMIN),
 )
 
 
@@ -43,3 +44,4 @@ def _labels_for_extraction() -> None:  # pragma: no cover - lets the catalog tes
 
     _("Today"), _("Calendar"), _("New post"), _("Hand-offs"), _("Inbox"), _("Studio")
     _("Channels"), _("Users"), _("Activity log"), _("Analytics"), _("Surveys"), _("Topics")
+    _("Notification mails")

@@ -1,0 +1,82 @@
+"""알림 발송 기록 (admins): the notification mails the system sent, newest first, each
+with its recipient groups (one mail per language): who, when, what failed and why, and
+which groups' outcome is unknown. Read-only; addresses and errors are masked.
+
+The page reads ``notification`` and ``notify_groups`` (outreach.store.notify); overdue
+inbox notices have group rows but no notification row and are not listed here.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ...errors import OutreachError
+from ...i18n import _, shown
+from ...inbox.masking import mask
+from ...store.notify import FAILED, NOBODY, PENDING, SENT, UNKNOWN, NotificationStore
+from ...users.roles import ADMIN
+from .context import staff
+from .guard import requires
+from .render import render
+
+PAGE_SIZE = 50
+#: the state filter's values, in the form's order
+STATES = (FAILED, UNKNOWN, PENDING, SENT, NOBODY)
+
+
+def state_labels() -> dict[str, str]:
+    """English label of each notification or group state (shown through the catalog)."""
+    return {"pending": _("Waiting"), "sending": _("Sending"), "sent": _("Mailed"),
+            "failed": _("Failed"), "unknown": _("Outcome unknown"),
+            "nobody": _("No recipient")}
+
+
+def _addresses(value: str | None) -> list[str]:
+    """The comma-separated addresses of ``value``, each masked (ho***@city.go.kr)."""
+    return [mask(a.strip()) for a in (value or "").split(",") if a.strip()]
+
+
+#: the error a group left ``sending`` by a dead pass is recorded with (store.notify)
+_LOST = "the pass that sent it stopped before recording it"
+
+
+def _error(value: str | None) -> str:
+    if value == _LOST:
+        return _("the pass that sent it stopped before recording it")
+    return mask(str(shown(value))) if value else ""
+
+
+@requires(ADMIN)
+def index(request: Request) -> Response:
+    q = request.query_params
+    state = q.get("state", "").strip()
+    if state and state not in STATES:
+        raise OutreachError(_("state must be one of {states}", states=", ".join(STATES)))
+    before = q.get("before", "")
+    rows = NotificationStore(staff(request).db).listing(
+        state or None, int(before) if before.isdigit() else None, PAGE_SIZE + 1)
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    notes = [{
+        "id": row["id"], "kind": row["kind"], "subject": shown(row["subject"]),
+        "created_at": row["created_at"], "sent_at": row["sent_at"], "state": row["state"],
+        "attempts": row["attempts"], "error": _error(row["error"]),
+        "recipients": _addresses(row["recipients"]),
+        "groups": [{"language": g["language"], "state": g["state"], "sent_at": g["sent_at"],
+                    "recipients": _addresses(g["recipients"]), "error": _error(g["error"])}
+                   for g in row["groups"]],
+    } for row in rows]
+    older = None
+    if more:
+        params = [(k, v) for k, v in q.multi_items() if k != "before"]
+        older = "?" + urlencode(params + [("before", str(rows[-1]["id"]))])
+    return render(request, "notifications/index.html", {
+        "notes": notes, "state": state, "states": STATES, "labels": state_labels(),
+        "older": older})
+
+
+routes = [Route("/notifications", index, methods=["GET"], name="notifications")]
