@@ -316,42 +316,41 @@ def stored(value: str | None) -> str | None:
     return PREFIX + json.dumps(portable(value), ensure_ascii=False, separators=(",", ":"))
 
 
+def _decoded(value: str) -> dict | None:
+    """The message dict of a stored text (``stored``'s form), or None for any other text."""
+    if not value.startswith(PREFIX):
+        return None
+    import json
+
+    try:
+        source = json.loads(value[len(PREFIX):])
+    except ValueError:
+        return None
+    return source if isinstance(source, dict) else None
+
+
 def shown(value: object) -> object:
     """A stored text in the language in force: ``stored``'s form translated now, a
     ``portable`` dict likewise, anything else (an old row, a platform's words) as is."""
-    source: object = value
-    if isinstance(value, str):
-        if not value.startswith(PREFIX):
-            return value
-        import json
+    source = _decoded(value) if isinstance(value, str) else value
+    return _translated(source, value) if isinstance(source, dict) else value
 
-        try:
-            source = json.loads(value[len(PREFIX):])
-        except ValueError:
-            return value
-    if not isinstance(source, dict):
-        return value
+
+def _translated(source: dict, fallback: object) -> object:
     try:
         return _render(source)
     except Exception:  # noqa: BLE001 - a message changed since: show it as it was written
-        return source.get("t", value) if isinstance(source.get("t"), str) else value
+        return source["t"] if isinstance(source.get("t"), str) else fallback
 
 
 def revived(value: str) -> str:
     """A stored text (``stored``'s form) as a ``Text`` again, in the language in force:
     to be part of a new message that is stored in turn (``+`` joins, parameters). Any
     other text comes back as it is."""
-    if not isinstance(value, str) or not value.startswith(PREFIX):
+    source = _decoded(value) if isinstance(value, str) else None
+    if source is None:
         return value
-    import json
-
-    try:
-        source = json.loads(value[len(PREFIX):])
-    except ValueError:
-        return value
-    if not isinstance(source, dict):
-        return value
-    text = shown(value)
+    text = _translated(source, value)
     return _remember(str(text), {k: v for k, v in source.items() if k != "t"})
 
 

@@ -149,18 +149,24 @@ def replies_delete(request: Request) -> Response:
     return RedirectResponse(request.app.url_path_for("inbox_replies"), status_code=303)
 
 
-@requires(APPROVE)
-def replies_restore(request: Request) -> Response:
+def _restore(request: Request, file, page, route: str) -> Response:
+    """Restore a version of one of the two files; ``page`` shows a refusal, ``route`` is
+    where a restore leads."""
     svc = _files(request)
     number = _version(request)
     try:
-        version = svc.restore(svc.replies_file, number, actor=current_actor(request),
+        version = svc.restore(file(svc), number, actor=current_actor(request),
                               based_on=_text(request, "based_on", 64) or None)
     except OutreachError as exc:
-        return _replies_page(request, error=str(exc), status=409 if isinstance(
+        return page(request, error=str(exc), status=409 if isinstance(
             exc, FileChanged) else 400)
     _flash(request, _("Version {old} restored as version {new}.", old=number, new=version.number))
-    return RedirectResponse(request.app.url_path_for("inbox_replies"), status_code=303)
+    return RedirectResponse(request.app.url_path_for(route), status_code=303)
+
+
+@requires(APPROVE)
+def replies_restore(request: Request) -> Response:
+    return _restore(request, lambda svc: svc.replies_file, _replies_page, "inbox_replies")
 
 
 # -- triage rules ------------------------------------------------------------------------
@@ -226,16 +232,7 @@ def rules_save(request: Request) -> Response:
 
 @requires(APPROVE)
 def rules_restore(request: Request) -> Response:
-    svc = _files(request)
-    number = _version(request)
-    try:
-        version = svc.restore(svc.rules_file, number, actor=current_actor(request),
-                              based_on=_text(request, "based_on", 64) or None)
-    except OutreachError as exc:
-        return _rules_page(request, error=str(exc), status=409 if isinstance(
-            exc, FileChanged) else 400)
-    _flash(request, _("Version {old} restored as version {new}.", old=number, new=version.number))
-    return RedirectResponse(request.app.url_path_for("inbox_rules"), status_code=303)
+    return _restore(request, lambda svc: svc.rules_file, _rules_page, "inbox_rules")
 
 
 routes = [
