@@ -52,6 +52,8 @@ def test_officers_read_supervisors_change(staff, files):
 def test_supervisor_adds_a_reply_and_the_answer_box_offers_it(staff, files):
     ids = file_items(staff.ws, {"m1": "가로등이 꺼져 있어요"})
     sign_in(staff, "chief")
+    first = staff.get(f"/inbox/{ids['m1']}").text     # the saved replies are now kept parsed
+    assert ">접수안내</option>" in first and ">야간점검</option>" not in first
     form = _form(staff, "/inbox/replies")
     without = staff.post("/inbox/replies/save", data={"based_on": form["based_on"],
                                                       "name": "야간", "text": "x"})

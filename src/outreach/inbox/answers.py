@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ChannelError, ConfigError, InboxError, Retryable, UnknownOutcome
+from ..filecache import ParsedFiles
 from ..model import Capability
 from ..store import inbox as store
 from .items import Inbox, ItemView, reply_of
@@ -60,6 +61,16 @@ def load_saved(path: Path) -> dict[str, str]:
             raise ConfigError(problem, file=path, line=line, key=str(name))
         saved[str(name)] = value.strip()
     return saved
+
+
+_CURRENT: ParsedFiles[dict[str, str]] = ParsedFiles(load_saved)
+
+
+def current_saved(path: Path) -> dict[str, str]:
+    """``load_saved(path)`` as the file is now, read again only when it changed on disk
+    (a save from the web editor or by hand is seen on the next call); the item page asks
+    for it on every request. Shared between callers: do not modify it."""
+    return _CURRENT.get(path)
 
 
 def placeholder_problem(text: str) -> str | None:

@@ -32,7 +32,7 @@ from ..store import inbox as store
 from ..store import inbox_people as people_store
 from ..store import inbox_queries as queries
 from ..store.db import Database
-from .answers import AnswerOutcome, fill_all_saved, load_saved, send_answer
+from .answers import AnswerOutcome, current_saved, fill_all_saved, send_answer
 from .departments import check_department, known_departments, rules_categories
 from .items import Inbox, ItemView
 from .masking import mask
@@ -171,7 +171,7 @@ class Desk:
         cfg = inbox_config(self.settings)
         view = self.inbox.view(row)
         try:
-            saved = load_saved(cfg.replies_file)
+            saved = current_saved(cfg.replies_file)
             # filled from the row and view at hand (no reading of the item per reply)
             filled = fill_all_saved(self.inbox, saved, row, view)
         except OutreachError:

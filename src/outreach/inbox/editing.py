@@ -19,9 +19,12 @@ changed (``FileChanged``; their text stays on the page) and nothing is written.
 The check compares the text each editor started from with the file's text now,
 so a change made by hand on the server is noticed as well.
 
-Nothing caches these files across requests: the inbox answer box reads the saved
-replies on every item page; ingestion re-reads the rules when the file's
-modification time changes (``triage.current_rules``).
+The processes that use these files keep them parsed and read them again only when
+they changed on disk (``filecache.ParsedFiles``: modification time, size, inode):
+the inbox answer box asks for the saved replies on every item page
+(``answers.current_saved``), ingestion for the rules (``triage.current_rules``). A
+save here renames a new file into place, so the next request sees it; so does an
+edit by hand on the server.
 """
 
 from __future__ import annotations

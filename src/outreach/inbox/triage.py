@@ -24,7 +24,6 @@ on their own: only a moderation rule with ``auto_hide: true`` does.
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from bisect import bisect_right
 
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..filecache import ParsedFiles
 from ..i18n import _
 from .kinds import KINDS
 from .masking import KINDS as PERSONAL_KINDS, apply_mask, mask, personal_spans
@@ -379,29 +379,16 @@ def parse_rules(text: str, path: Path) -> Rules:
     return _rules_from(parse_yaml(text, path), path)
 
 
-_CURRENT: dict[Path, tuple[tuple[int, int, int], Rules]] = {}
-_CURRENT_GUARD = threading.Lock()
+_CURRENT: ParsedFiles[Rules] = ParsedFiles(load_rules)
 
 
 def current_rules(path: Path) -> Rules:
-    """The rules of ``path`` as the file is now: read again when its modification time,
-    size or inode changed (the staff page saves by renaming a new file into place), so a
-    long-running process (the webhook server) classifies with the rules staff saved,
-    without a restart. A file that became unreadable raises, as ``load_rules`` does."""
-    try:
-        st = path.stat()
-        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-    except OSError:
-        return load_rules(path)          # the error names the file
-    key = path.absolute()
-    with _CURRENT_GUARD:
-        found = _CURRENT.get(key)
-    if found is not None and found[0] == stamp:
-        return found[1]
-    rules = load_rules(path)
-    with _CURRENT_GUARD:
-        _CURRENT[key] = (stamp, rules)
-    return rules
+    """The rules of ``path`` as the file is now: read again only when it changed on disk
+    (``filecache.ParsedFiles``: modification time, size or inode; the staff page saves
+    by renaming a new file into place), so a long-running process (the webhook server)
+    classifies with the rules staff saved, without a restart. A file that became
+    unreadable raises, as ``load_rules`` does."""
+    return _CURRENT.get(path)
 
 
 def _rules_from(data: Any, path: Path) -> Rules:
