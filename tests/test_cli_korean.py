@@ -167,3 +167,34 @@ def test_help_is_korean_in_a_korean_workspace(ko, tmp_path):
     english = make_workspace(tmp_path / "en", language="en")
     assert "A city hall's social media outreach" in outreach(english, "--help",
                                                              language="ko").stdout
+
+
+def test_audit_json_is_the_same_in_both_languages(tmp_path):
+    """``audit --json``: the program's own message in a row's detail (the note of a
+    spreadsheet import) reads in English whatever the language; people read it in theirs."""
+    import shutil
+
+    from test_spreadsheet import REPO, ROWS, xlsx
+
+    root = tmp_path / "ws"                       # the sample workspace: no language set
+    for name in ("templates", "content", "schedules", "inbox"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "outreach.toml", root / "outreach.toml")
+    sheet = xlsx(root / "행사.xlsx", ROWS)
+    done = outreach(root, "data", "import", "weekend-guide", str(sheet), "--date", "2026-12-10",
+                    "--as", "김주무관", language="ko")
+    assert done.returncode == 0, done.stderr
+    assert outreach(root, "data", "restore", "weekend-guide", "1", "--date", "2026-12-10",
+                    language="en").returncode == 0
+    en = outreach(root, "audit", "--json", language="en")
+    ko = outreach(root, "audit", "--json", language="ko")
+    assert en.returncode == ko.returncode == 0 and en.stdout == ko.stdout
+    restored, saved = json.loads(en.stdout)
+    assert (saved["action"], saved["actor"], restored["action"]) == \
+        ("data.save", "김주무관", "data.restore")
+    assert saved["detail"]["note"] == "imported 2 events from 행사.xlsx"
+    assert restored["detail"] == {"restored": 1, "version": 2}
+    # the same stored note, for a person: in the reader's language
+    history = outreach(root, "data", "history", "weekend-guide", "--date", "2026-12-10",
+                       language="ko").stdout
+    assert "행사.xlsx에서 events 2건 가져옴" in history

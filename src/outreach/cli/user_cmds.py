@@ -183,14 +183,17 @@ def cmd_sign_out(args) -> int:
 
 def cmd_audit(args) -> int:
     from ..errors import UserError
-    from ..i18n import _, format_datetime
+    from ..i18n import _, current_language, format_datetime, use_language
     from ..store.users import AuditFilter
     from ..users import audit
 
     if not 1 <= args.limit <= 10000:
         raise UserError(_("--limit must be between 1 and 10000"))
     settings, db = _open(args)
-    with db.read() as conn:
+    # --json is the same in every language: the program's own messages in a row's detail
+    # ("imported 2 events from 행사.xlsx") read in English there, as in every --json; the
+    # 활동 기록 page still reads them in its reader's language (they are stored as messages)
+    with use_language("en" if args.json else current_language()), db.read() as conn:
         rows = audit.entries(conn, AuditFilter(actor=args.actor, action=args.action,
                                                limit=args.limit))
     if args.json:
