@@ -12,7 +12,6 @@ that would do, before anything changes.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from ..config import Settings
 from ..errors import InboxError, OutreachError
@@ -21,35 +20,22 @@ from ..store import inbox_people as people_store
 
 SHOWN = 12     # names listed in the refusal; more are summed up with the command to list them
 
-_RULES: dict[Path, tuple[tuple[int, int], tuple[str, ...], tuple[str, ...]]] = {}
-
-
 def _rules_names(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(departments, categories) the inbox rules name, read once per change of the file
-    (a broken or missing rules file names none: ``outreach check`` reports it)."""
+    """(departments, categories) the inbox rules name, from ``triage.current_rules`` (read
+    again only when the file changed); a broken or missing rules file names none:
+    ``outreach check`` reports it."""
     from .settings import inbox_config
-    from .triage import load_rules
+    from .triage import current_rules
 
     try:
-        path = inbox_config(settings).rules_file
-        stat = path.stat()
+        rules = current_rules(inbox_config(settings).rules_file)
     except (OutreachError, OSError):
-        return (), ()
-    key = (stat.st_mtime_ns, stat.st_size)
-    found = _RULES.get(path)
-    if found is not None and found[0] == key:
-        return found[1], found[2]
-    try:
-        rules = load_rules(path)
-    except OutreachError:
         return (), ()
     names = {r.department for r in rules.categories if r.department}
     if rules.default_department:
         names.add(rules.default_department)
-    departments = tuple(sorted(names))
-    categories = tuple(dict.fromkeys(r.name for r in rules.categories if r.name))
-    _RULES[path] = (key, departments, categories)
-    return departments, categories
+    return (tuple(sorted(names)),
+            tuple(dict.fromkeys(r.name for r in rules.categories if r.name)))
 
 
 def rules_departments(settings: Settings) -> tuple[str, ...]:
