@@ -12,7 +12,6 @@ that would do, before anything changes.
 
 from __future__ import annotations
 
-
 from ..config import Settings
 from ..errors import InboxError, OutreachError
 from ..i18n import _
