@@ -112,6 +112,9 @@ def test_inbox_queue_and_item_name_the_channel_and_the_filter_keeps_the_code(kor
     assert '<span class="badge">네이버 블로그</span>' in item
     assert "네이버 블로그에서 보이는 모습" in item
     assert not re.search(r"\bnaver\b", _text(item))
+    report = korean.get("/inbox/report").text            # 민원 통계: the per-channel table
+    assert "<tr><th>네이버 블로그</th>" in report
+    assert not re.search(r"\bnaver\b", _text(report))
 
 
 def test_saved_replies_count_characters_per_platform_name(korean):
