@@ -183,3 +183,21 @@ def test_desk_pages_name_the_channels(korean, monkeypatch):
     channels = korean.get("/channels").text
     # the admin's page also names each channel as outreach.toml does, marked as code
     assert re.search(r'<h2>네이버 블로그 <code class="muted"[^>]*>naver</code>', channels)
+
+
+def test_every_notification_kind_has_words():
+    """The kinds outreach.notify.events makes (read from its source: a new kind needs its
+    words on 알림 발송 기록, or the page shows the code)."""
+    import outreach.notify.events as events
+    from outreach.publishing import model as m
+    from outreach.web.staff.notifications import kind_labels
+
+    source = open(events.__file__, encoding="utf-8").read()
+    made = set(re.findall(r'Event\(\s*(?:f?"[^"]*"|[^,]+),\s*"(\w+)"', source))
+    assert "delivery_" in made                     # "delivery_" + the delivery's state
+    made = (made - {"delivery_"}) | {f"delivery_{m.D_FAILED}", f"delivery_{m.D_UNKNOWN}"}
+    assert len(made) >= 10
+    with use_language("ko"):
+        words = kind_labels()
+    assert made <= set(words), made - set(words)
+    assert all(re.search("[가-힣]", w) for w in words.values())
