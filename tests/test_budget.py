@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -165,6 +166,8 @@ def test_the_run_page_shows_the_cost_and_the_refusal(tmp_path, db_url, kakao):
             page = client.get(f"/runs/{occ}")
         assert page.status_code == 200
         assert "cost of this run: 60 KRW" in page.text and "3 recipients × 20 KRW" in page.text
+        # each paid channel's line names its platform (the CLI's lines keep the code)
+        assert re.search(r">\s*Kakao Talk Channel\s+60 KRW a post", page.text)
         assert "Would be refused before any call" in page.text and "50 KRW daily budget" in page.text
         assert kakao.requests == []
     finally:

@@ -32,7 +32,10 @@ def test_officers_read_supervisors_change(staff, files):
     page = staff.get("/inbox/replies")
     assert page.status_code == 200 and "접수안내" in page.text
     assert "접수번호 20261130-7KQ2MD번으로 도로과에 전달했습니다" in page.text     # preview
-    assert "instagram" in page.text and "2,200" in page.text                 # limits
+    # limits, each channel by its platform's name, never its code
+    assert re.search(r"Instagram [\d,]+ / 2,200", page.text)
+    assert re.search(r"Kakao Talk Channel [\d,]+ / 1,000", page.text)
+    assert not re.search(r"\b(instagram|facebook|kakao|youtube)\b", page.text)
     assert 'action="/inbox/replies/save"' not in page.text                   # no editor
     assert staff.get("/inbox/rules").status_code == 200
     before = files.replies_file.read_bytes()

@@ -101,7 +101,8 @@ def test_detail_counts_answers_per_channel_and_theme_and_officers_link(staff):
     assert missing.status_code == 400 and "no inbox item #99999" in missing.text
     page = staff.get("/surveys/2026-q4-live").text
     assert "2 answers" in page and "from 2 people" in page
-    assert "<td>band</td><td>1</td>" in page and "<td>facebook</td><td>1</td>" in page
+    assert "<td>Band</td><td>1</td>" in page and "<td>Facebook</td><td>1</td>" in page
+    assert ">band<" not in page and ">facebook<" not in page        # names, not codes
     assert "3333-4444" not in page and "버스 노선 문의" in page          # masked
     # an officer may link but not publish, close or edit
     denied = post(staff, "/surveys/2026-q4-live/publish", page="/surveys/2026-q4-live")

@@ -223,6 +223,8 @@ def test_hand_off_is_copied_downloaded_and_completed_with_its_address(page, shot
     done = Ledger(ws.db).delivery(delivery["id"])
     assert (done["state"], done["url"], done["handed_off_by"]) == (
         m.D_HANDED_OFF, "https://blog.naver.com/cityhall/223456789", "kim")
+    # the message names the channel by its platform, not by its name in outreach.toml
+    assert "네이버 블로그 게시 완료로 기록했습니다." in page.locator(".flash").first.inner_text()
     shot(page, "handoff-done")
     assert page.js_errors == []
 

@@ -88,8 +88,8 @@ def test_the_studio_in_korean_on_a_desk(page, shot, tmp_path):
     assert "2번 카드" in warning.inner_text() and "events[" not in warning.inner_text()
     note = page.locator('[data-field="events[0].place"] .fit-warning')
     assert "글자 잘림" in note.inner_text()
-    # the channel tabs: brand names as they are, the common words in Korean
-    for tab in ("Instagram", "카카오톡"):
+    # the channel tabs: the platforms as their Korean pages write them (outreach.channels)
+    for tab in ("Instagram", "카카오톡 채널"):
         page.get_by_role("tab", name=tab).click()
     assert "신부문화거리 송년 음악회" in page.locator('[data-frame="kakao"] .frame-body').inner_text()
     shot(page, "edited")
@@ -98,7 +98,7 @@ def test_the_studio_in_korean_on_a_desk(page, shot, tmp_path):
     # the blog's frame (a whole document) is built only while its tab is shown
     blog = page.locator('[data-frame="blog"] iframe')
     assert blog.get_attribute("srcdoc") is None
-    page.get_by_role("tab", name="블로그").click()
+    page.get_by_role("tab", name="네이버 블로그").click()
     assert "신부문화거리 송년 음악회" in (blog.get_attribute("srcdoc") or "")
 
     page.get_by_role("tab", name="Instagram").click()

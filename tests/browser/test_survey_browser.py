@@ -58,7 +58,7 @@ def test_editor_creates_and_publishes_a_survey(page, shot):
     assert PublishingService(ws.settings, ws.db, clock=lambda: OPENS).work().idle
     page.reload()
     assert page.locator("#call-state").inner_text() == "게시됨"
-    assert "outbox: 게시됨" in page.locator("#call").inner_text()
+    assert "로컬 보관함: 게시됨" in page.locator("#call").inner_text()     # the channel by name
     assert page.locator("#publish").count() == 0
     shot(page, "published")
     assert page.js_errors == []

@@ -98,6 +98,7 @@ def meaning(code: int) -> str | None:
 
 class BandChannel(Channel):
     type = "band"
+    display_name = "Band"
     description = "Naver Band (Open API): text posts with card links, member notification; comments"
     capabilities = frozenset({Capability.TEXT, Capability.LINK, Capability.IMAGE, Capability.CAROUSEL,
                               Capability.FIND, Capability.REPLIES, Capability.REPLY})

@@ -65,6 +65,9 @@ class Channel(ABC):
     """One configured channel. Subclasses declare metadata as class attributes."""
 
     type: ClassVar[str]
+    #: the platform's name as staff read it (an English message id, shown through the
+    #: catalog: "Kakao Talk Channel" -> 카카오톡 채널); see ``outreach.channels.channel_label``
+    display_name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     limits: ClassVar[Limits] = Limits()

@@ -35,6 +35,7 @@ SMALL_PAGE = 25           # posts (and comments per post) per page when Meta fin
 
 class FacebookChannel(Channel):
     type = "facebook"
+    display_name = "Facebook"
     description = "Facebook Page (Graph API): text, link, photo and multi-photo posts; comments"
     capabilities = frozenset({Capability.TEXT, Capability.LINK, Capability.IMAGE, Capability.CAROUSEL,
                               Capability.FIND, Capability.REPLIES, Capability.REPLY, Capability.HIDE})

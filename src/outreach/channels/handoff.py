@@ -103,6 +103,7 @@ class HandoffChannel(Channel):
     """A generic hand-off channel: settings ``platform`` (display name) and ``text`` (which text)."""
 
     type = "handoff"
+    display_name = "Hand-off"
     description = "수동 게시: 사람이 올릴 수 있도록 이미지와 글을 준비합니다"
     capabilities = frozenset({Capability.HANDOFF, Capability.IMAGE, Capability.CAROUSEL,
                               Capability.TEXT, Capability.FIND})

@@ -43,6 +43,7 @@ MAX_ITEMS = 10
 
 class InstagramChannel(Channel):
     type = "instagram"
+    display_name = "Instagram"
     description = "Instagram business account (Graph API): image and carousel posts; comments"
     capabilities = frozenset({Capability.IMAGE, Capability.CAROUSEL, Capability.FIND,
                               Capability.REPLIES, Capability.REPLY, Capability.HIDE})

@@ -168,6 +168,7 @@ def send_event(channel: "KakaoChannel", users: Iterable[str], text: str) -> list
 
 class KakaoChannel(Channel):
     type = "kakao"
+    display_name = "Kakao Talk Channel"
     description = "카카오톡 채널: 소식은 수동 게시, 브랜드 메시지는 딜러사 API, 챗봇 답변은 Event API"
     capabilities = frozenset({Capability.HANDOFF, Capability.TEXT, Capability.IMAGE, Capability.FIND,
                               Capability.REPLY})

@@ -39,6 +39,7 @@ def same_title(a: str, b: str) -> bool:
 
 class NaverBlogChannel(Channel):
     type = "naver_blog"
+    display_name = "Naver Blog"
     description = "네이버 블로그 (쓰기 API 없음): 붙여 넣을 글을 준비하고 RSS로 게시를 확인합니다"
     capabilities = frozenset({Capability.HANDOFF, Capability.TEXT, Capability.IMAGE,
                               Capability.CAROUSEL, Capability.FIND})

@@ -121,6 +121,7 @@ class OutboxChannel(Channel):
     """Writes each delivery as a folder under ``var/outbox/<channel>/`` (or setting ``folder``)."""
 
     type = "outbox"
+    display_name = "Local outbox"
     description = "로컬 보관함: 게시물을 폴더(이미지, 글, manifest.json)로 저장합니다"
     capabilities = frozenset({Capability.TEXT, Capability.LINK, Capability.IMAGE,
                               Capability.CAROUSEL, Capability.FIND})

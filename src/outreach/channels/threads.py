@@ -50,6 +50,7 @@ REPLY_FIELDS = "id,text,username,timestamp,hide_status,is_reply_owned_by_me,repl
 
 class ThreadsChannel(Channel):
     type = "threads"
+    display_name = "Threads"
     description = "Threads (Meta) profile: text, image and carousel posts; replies"
     capabilities = frozenset({Capability.TEXT, Capability.LINK, Capability.IMAGE, Capability.CAROUSEL,
                               Capability.FIND, Capability.REPLIES, Capability.REPLY, Capability.HIDE})

@@ -162,6 +162,7 @@ def site_after(since: datetime, zone: tzinfo, now: datetime) -> str:
 
 class WordPressChannel(Channel):
     type = "wordpress"
+    display_name = "WordPress"
     description = "WordPress blog (REST API): posts with card images, categories, comments"
     capabilities = frozenset({Capability.TEXT, Capability.IMAGE, Capability.CAROUSEL, Capability.LINK,
                               Capability.FIND, Capability.REPLIES, Capability.REPLY, Capability.HIDE,

@@ -96,6 +96,7 @@ def _when(text: str | None) -> datetime:
 
 class YouTubeChannel(Channel):
     type = "youtube"
+    display_name = "YouTube"
     description = "YouTube: community posts by hand (no API); video comments through the Data API"
     capabilities = frozenset({Capability.HANDOFF, Capability.TEXT, Capability.IMAGE, Capability.FIND,
                               Capability.REPLIES, Capability.REPLY, Capability.HIDE})

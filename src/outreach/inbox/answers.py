@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..channels import channel_label
 from ..errors import ChannelError, ConfigError, InboxError, Retryable, UnknownOutcome
 from ..filecache import ParsedFiles
 from ..model import Capability
 from ..store import inbox as store
 from .items import Inbox, ItemView, reply_of
 from .yamlfile import LineDict, load_yaml
-from ..i18n import _
+from ..i18n import _, use_language
 from ..i18n import text as i18n_text
 
 PLACEHOLDERS = {"ticket": "접수번호", "department": "담당 부서", "due": "1차 답변 기한",
@@ -108,10 +109,12 @@ def fill_all_saved(inbox: Inbox, saved: dict[str, str], row: Any, view: ItemView
 def saved_values(inbox: Inbox, row: Any, view: ItemView) -> dict[str, Any]:
     """The fields a saved reply may use, for the item ``row`` (``view``: its view)."""
     local_now = inbox.now().astimezone(inbox.settings.timezone)
+    with use_language("ko"):        # the answers are Korean, whoever sends them
+        channel = channel_label(row.channel, inbox.settings, distinct=False)
     return {
         "ticket": view.ticket or row.id, "department": row.assignee or "담당 부서",
         "due": _korean_time(view.first_due_at), "resolve_due": _korean_time(view.resolve_due_at),
-        "author": row.author_name or "시민", "channel": row.channel,
+        "author": row.author_name or "시민", "channel": channel,
         "date": f"{local_now.month}월 {local_now.day}일"}
 
 

@@ -48,7 +48,7 @@ from .triage import FLAGS, PRIORITY_LABELS, Rules, classify, parse_rules
 
 # what the saved replies page fills the placeholders with in its preview
 SAMPLE = {"ticket": "20261130-7KQ2MD", "department": "도로과", "due": "12월 1일 18:00",
-          "resolve_due": "12월 7일 18:00", "author": "홍길동", "channel": "facebook",
+          "resolve_due": "12월 7일 18:00", "author": "홍길동", "channel": "Facebook",
           "date": "11월 30일"}
 NAME_MAX = 40
 TEXT_MAX = 10_000

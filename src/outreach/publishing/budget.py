@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..config import line_of
 from ..errors import ConfigError, OutreachError
@@ -203,10 +203,12 @@ def channel_line(c: ChannelCost) -> str | None:
     return ", ".join(parts) or None
 
 
-def summary_lines(cost: RunCost) -> list[str]:
+def summary_lines(cost: RunCost, name: Callable[[str], str] = str) -> list[str]:
     """Human lines for ``publish --dry-run`` and ``status``: the run's cost (or today's
-    spending) against the budget, then each paid or capped channel."""
-    lines = [f"  {c.channel:<14} {line}" for c in cost.channels if (line := channel_line(c))]
+    spending) against the budget, then each paid or capped channel (``name``: how a channel
+    is written; the CLI writes the name staff type, a page its platform's name)."""
+    lines = [f"  {name(c.channel):<14} {line}" for c in cost.channels
+             if (line := channel_line(c))]
     if any(c.posts for c in cost.channels):
         head = _("cost of this run: {cost}", cost=krw(cost.total_krw))
     else:

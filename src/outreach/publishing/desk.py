@@ -312,6 +312,7 @@ def run_view(settings: Settings, db: Database, occ_id: int, now: datetime) -> Ru
 def run_cost(settings: Settings, db: Database, deliveries: list[Row], now: datetime) -> Row | None:
     """What the run costs on its channels and, while deliveries are still open, whether the
     budget or a daily quota would refuse them (the cost and quota guard, budget.py)."""
+    from ..channels import channel_label
     from ..errors import OutreachError
     from . import budget
     from .service import PublishingService
@@ -324,7 +325,8 @@ def run_cost(settings: Settings, db: Database, deliveries: list[Row], now: datet
     try:
         cost = budget.estimate(service, names)
         still_open = any(d["state"] in m.D_OPEN for d in deliveries)
-        return {**cost.as_dict(), "lines": budget.summary_lines(cost),
+        lines = budget.summary_lines(cost, lambda c: channel_label(c, settings))
+        return {**cost.as_dict(), "lines": lines,
                 "refusal": cost.refusal if still_open else None}
     except OutreachError as exc:       # e.g. a bad [budget] value: said on the page
         return {"lines": [], "refusal": str(exc)}

@@ -99,7 +99,7 @@ def create_staff_app(settings: Settings, db: Database) -> Starlette:
     version = _static_version(static_files)
     state = StaffState(settings=settings, db=db, policy=SessionPolicy.from_settings(settings),
                        secure_cookies=_secure_cookies(settings),
-                       templates=make_environment(version), static_version=version)
+                       templates=make_environment(version, settings), static_version=version)
     routes = page_routes()
     routes.append(Mount("/static", app=static_files, name="static"))
 

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from ...channels import channel_label
 from ...errors import InboxError
 from ...i18n import _
 from ...inbox.report import Period, default_period, inbox_report, month_period, range_period
@@ -44,6 +45,17 @@ def _working(request: Request):
     return inbox_config(staff(request).settings).working
 
 
+def _shown_name(request: Request):
+    """The tables' row names: ``group_name``, with channels by their platform's name (the
+    pages' ``channel_label``; the CSV / XLSX exports keep the codes)."""
+    settings = staff(request).settings
+
+    def name(group: str, key: str) -> str:
+        return channel_label(key, settings) if group == "by_channel" else group_name(group, key)
+
+    return name
+
+
 def _context(request: Request) -> dict:
     period = _period(request)
     report = inbox_report(staff(request).db, _working(request), period)
@@ -68,7 +80,7 @@ def _context(request: Request) -> dict:
     query = request.url.query
     return {"r": data, "made_at": report.generated_at,     # shown with format_datetime
             "period": period, "columns": figure_columns(), "pick": pick,
-            "groups": group_titles(), "group_name": group_name, "apart": apart_titles(),
+            "groups": group_titles(), "group_name": _shown_name(request), "apart": apart_titles(),
             "kind_title": kind_title, "definitions": definitions(),
             "charts": [month_chart, dept_chart, time_chart], "query": query,
             "month_value": period.label if len(period.label) == 7 else ""}

@@ -35,6 +35,25 @@ def state_labels() -> dict[str, str]:
             "nobody": _("No recipient")}
 
 
+def kind_labels() -> dict[str, str]:
+    """Each notification kind (``outreach.notify.events``) in words, in the language in force."""
+    return {"draft_ready": _("Draft ready for approval"),
+            "draft_changed": _("Changed draft waiting for approval"),
+            "draft_resubmitted": _("Corrected draft submitted again"),
+            "data_missing": _("Data file missing"),
+            "delivery_failed": _("Delivery failed"),
+            "delivery_unknown": _("Delivery outcome unknown"),
+            "run_missed": _("Run missed"),
+            "token_expiring": _("Access token expiring"),
+            "draft_problems": _("Autopilot draft needs checking"),
+            "survey_call_withdrawn": _("Survey closed before its call went out")}
+
+
+def language_labels() -> dict[str, str]:
+    """A recipient group's mail language (``outreach.i18n.LANGUAGES``) in words."""
+    return {"ko": _("Korean"), "en": _("English")}
+
+
 def _addresses(value: str | None) -> list[str]:
     """The comma-separated addresses of ``value``, each masked (ho***@city.go.kr)."""
     return [mask(a.strip()) for a in (value or "").split(",") if a.strip()]
@@ -76,7 +95,7 @@ def index(request: Request) -> Response:
         older = "?" + urlencode(params + [("before", str(rows[-1]["id"]))])
     return render(request, "notifications/index.html", {
         "notes": notes, "state": state, "states": STATES, "labels": state_labels(),
-        "older": older})
+        "kinds": kind_labels(), "languages": language_labels(), "older": older})
 
 
 routes = [Route("/notifications", index, methods=["GET"], name="notifications")]

@@ -10,7 +10,8 @@ each swappable region a named block, no separate partial files to keep in step.
 Every template sees: ``_``, ``ngettext``, ``format_datetime`` (workspace time
 zone), ``format_date``, ``url_for(name, **params)`` (a path), ``static(path)``,
 ``csrf_token``, ``session`` (the signed-in user or None), ``nav`` (the bar for
-this user), ``flashes``, ``role_label``, ``request``.
+this user), ``flashes``, ``role_label``, ``channel_label`` (also a filter: a channel code
+as staff read it), ``request``.
 """
 
 from __future__ import annotations
@@ -18,18 +19,22 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import NoMatchFound, Route
 
+from ...channels import channel_label
 from ...errors import OutreachError
 from ...i18n import _, current_language, format_date, format_datetime, ngettext
 from ...users.roles import can
 from .context import current_session, is_htmx, staff
 from .guard import csrf_token, set_pre_csrf_cookie
 from .nav import NAV
+
+if TYPE_CHECKING:
+    from ...config import Settings
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
@@ -46,8 +51,11 @@ def _role_ids_for_extraction() -> None:  # pragma: no cover
     _("Admin"), _("Editor"), _("Approver"), _("Officer"), _("Viewer")
 
 
-def make_environment(static_version: str):
-    """The Jinja2 environment (autoescaped; strings through outreach.i18n per call)."""
+def make_environment(static_version: str, settings: "Settings | None" = None):
+    """The Jinja2 environment (autoescaped; strings through outreach.i18n per call).
+
+    ``channel_label`` (a filter and a global: ``{{ it.channel | channel_label }}``) names a
+    channel code as staff read it, from the workspace's ``settings`` (outreach.channels)."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
@@ -57,6 +65,11 @@ def make_environment(static_version: str):
     env.globals.update(_=_, ngettext=ngettext, format_date=format_date,
                        role_label=role_label)
     env.globals["static_version"] = static_version
+
+    def label(code: object) -> str:
+        return channel_label(str(code), settings)
+
+    env.filters["channel_label"] = env.globals["channel_label"] = label
     return env
 
 

@@ -13,11 +13,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ...channels import channel_label
 from ...errors import NotFound, OutreachError, StaleDraft
 from ...i18n import _
 from ...publishing import desk, oneoff
 from ...users.roles import APPROVE, HANDOFF, PUBLISH, VIEW
-from .context import current_actor, form_data
+from .context import current_actor, form_data, staff
 from .deskkit import back, int_param, page, service
 from .files import file_response, safe_path
 from .guard import requires
@@ -129,11 +130,17 @@ def publish_now(request: Request) -> Response:
                 occ_id=row["id"])
 
 
+def _label(request: Request, code: str) -> str:
+    """A delivery's channel as the pages name it (outreach.channels.channel_label)."""
+    return channel_label(code, staff(request).settings)
+
+
 @requires(PUBLISH)
 def retry(request: Request) -> Response:
     row = service(request).retry(int(request.path_params["delivery_id"]), current_actor(request))
     return back(request, "run", _("{channel} will be sent again with the next pass.",
-                                  channel=row["channel"]), occ_id=row["occurrence_id"])
+                                  channel=_label(request, row["channel"])),
+                occ_id=row["occurrence_id"])
 
 
 @requires(HANDOFF)
@@ -143,7 +150,7 @@ def done(request: Request) -> Response:
     row = service(request).handoff_done(int(request.path_params["delivery_id"]),
                                         current_actor(request), url=url)
     target = str(form.get("back", ""))
-    message = _("{channel} recorded as posted.", channel=row["channel"])
+    message = _("{channel} recorded as posted.", channel=_label(request, row["channel"]))
     if target == "handoffs":
         return back(request, "handoffs", message)
     return back(request, "run", message, occ_id=row["occurrence_id"])

@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ...channels import text_label
+from ...config import Settings
 from ...errors import DataError, NotFound, OutreachError
 from ...i18n import _, format_date
 from ...publishing.desk import occurrence_words
@@ -43,16 +45,15 @@ action_labels = {
 
 def _labels_for_extraction() -> None:  # pragma: no cover - lets the catalog test see the ids
     _("Card data saved"), _("Card data restored"), _("Submitted for approval")
-    _("Kakao"), _("Blog")
-
-# brand names stay as they are; the common words are translated when the page is drawn
-CHANNEL_NAMES = {"instagram": "Instagram", "facebook": "Facebook", "kakao": "Kakao",
-                 "blog": "Blog", "youtube": "YouTube"}
 
 
-def _channel_labels() -> dict[str, str]:
-    return {key: _(label) if key in ("kakao", "blog") else label
-            for key, label in CHANNEL_NAMES.items()}
+#: the card texts the preview shows, one tab each (keys of the preview's ``texts``)
+TEXT_TABS = ("instagram", "facebook", "kakao", "blog", "youtube")
+
+
+def _channel_labels(settings: Settings) -> dict[str, str]:
+    """Each text tab's platform name, as every staff page names channels (outreach.channels)."""
+    return {key: text_label(key, settings) for key in TEXT_TABS}
 
 
 def _service(request: Request) -> StudioService:
@@ -96,7 +97,7 @@ def _page(request: Request, raw: Mapping[str, Any] | None = None, *, notice: str
         "file": _shown(svc, target), "exists": exists, "data": data, "widgets": widgets,
         "value": forms.form_value, "history": history,
         "notice": notice, "error": error, "unsaved": raw is not None,
-        "channels": _channel_labels(), "run": svc.run_time(name, day),
+        "channels": _channel_labels(svc.settings), "run": svc.run_time(name, day),
         "problems": svc.draft_problems(name, day), "planned": planned, "planned_words": occurrence_words(planned["state"]) if planned
         else "",
         "can_edit": _can_edit(request)}, status=status)
