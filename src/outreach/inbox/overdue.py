@@ -126,7 +126,8 @@ def notify_overdue(settings: Settings, db: Database, options: Any, now: datetime
                 f"{language}: {error}" for language, error in out.failed) or "being sent"))
         for address, reply in out.refused_now:
             log(logger, logging.WARNING, "overdue notice recipient refused",
-                item=notice.item_id, deadline=notice.deadline, address=address, reply=reply)
+                item=notice.item_id, deadline=notice.deadline, address=mask(address),
+                reply=mask(reply))
         return bool(out.deferred)   # released: a later pass mails those addresses alone
 
     def mail_one(notice: OverdueNotice, language: str, group: list[str]

@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable, Mapping
 from ..config import Settings
 from ..errors import OutreachError
 from ..i18n import recording, shown, use_language
+from ..inbox.masking import mask
 from ..logs import log, redact
 from ..store.db import Database
 from ..store.desk import DeskQueries
@@ -192,9 +193,9 @@ class NotifyReport:
     failed: int = 0
     nobody: int = 0
     errors: list[str] = field(default_factory=list)
-    #: addresses that will not get a notice, recorded by this pass: "key: address: reply"
-    #: (refused for good, or still refused after MAX_ATTEMPTS tries)
-    refused: list[str] = field(default_factory=list)
+    #: addresses that will not get a notice, recorded by this pass (refused for good, or
+    #: still refused after MAX_ATTEMPTS tries): (key, address, the server's reply), masked
+    refused: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def recipients(options: NotifySettings, permissions: Iterable[str],
@@ -262,12 +263,12 @@ def run(settings: Settings, db: Database, schedules: Iterable,
 
         notice = f"notification:{row['id']}"
         out = send_groups(store, notice, groups, send, now)
-        mailed = ", ".join(a for language in out.sent for a in groups[language]
-                           if a not in out.missing)
-        for address, reply in out.refused_now:
-            report.refused.append(f"{row['key']}: {address}: {reply}")
+        mailed = ", ".join(sorted(a for language in out.sent for a in groups[language]
+                                  if a not in out.missing))
+        for address, reply in out.refused_now:   # masked: the line may leave the system
+            report.refused.append((row["key"], mask(address), mask(reply)))
             log(logger, logging.WARNING, "notification recipient refused", key=row["key"],
-                address=address, reply=reply)
+                address=mask(address), reply=mask(reply))
         refused = "; ".join(f"{a}: {reply}" for a, reply in out.refused)
         waiting = "; ".join(f"{a}: {reply}" for a, reply in out.deferred)
         if out.failed or out.busy:
