@@ -304,10 +304,11 @@ def run(settings: Settings, db: Database, schedules: Iterable,
                     "pass that sent it stopped before recording it; not sent again",
                     refused and f"refused: {refused}") if p))
             log(logger, logging.WARNING, "notification outcome unknown", key=row["key"],
-                groups=",".join(out.unknown), addresses=",".join(out.lost))
+                groups=",".join(out.unknown), addresses=",".join(mask(a) for a in out.lost))
             continue
-        store.finish(row["id"], SENT, now(), recipients=", ".join(
-            a for a in to if a not in out.missing), error=refused and f"refused: {refused}")
+        store.finish(row["id"], SENT, now(),
+                     recipients=", ".join(a for a in to if a not in out.missing),
+                     error=f"refused: {refused}" if refused else None)
         report.sent += 1
         log(logger, logging.INFO, "notification sent", key=row["key"], to=len(to))
     from ..inbox.overdue import notify_overdue   # inbox items past a deadline, once each

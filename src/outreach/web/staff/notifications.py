@@ -4,8 +4,9 @@ which groups' outcome is unknown, and under each group the addresses the SMTP se
 refused with its reply (to be tried again, or not). Read-only; addresses and errors are
 masked.
 
-The page reads ``notification`` and ``notify_groups`` (outreach.store.notify); overdue
-inbox notices have group rows but no notification row and are not listed here.
+The page reads ``notification``, ``notify_groups`` and ``notify_refusals``
+(outreach.store.notify); overdue inbox notices have group rows but no notification row
+and are not listed here.
 """
 
 from __future__ import annotations
