@@ -118,6 +118,10 @@ def cmd_run_due(args: argparse.Namespace) -> int:
                                       "(see outreach status)",
                                       "{n} runs missed: not published within their grace window "
                                       "(see outreach status)", work.missed))
+    if report.notified is not None:     # told once: on the pass that recorded it
+        attention += [_("notification {key} not delivered to {address}: {reply}", key=key,
+                        address=address, reply=reply)
+                      for key, address, reply in report.notified.refused]
     attention += [_("survey {slug} closed before its call went out: the call was cancelled",
                     slug=slug) for slug in withdrawn]
     attention += [_("topic ranking request {id} ({scope}) failed: {message}", id=r.id,

@@ -8,8 +8,11 @@ goes out, so two watchers (daemon and cron) never send it twice. The notice is o
 mail per language among its recipients, each group claimed and recorded on its own
 (``outreach.notify.job.send_groups``, table ``notify_groups``); when a group's mail
 fails, the notice row is taken back out, so the next pass claims it again and mails
-only the groups not yet mailed. (A crash between the claim and the mail loses that
-notice for the groups not yet recorded: at most once, never twice.)
+only the groups not yet mailed. Addresses the SMTP server refused for now (4xx) while it
+took a group's mail release the notice the same way, without an error: the next pass
+claims it again and mails those addresses alone once their retry time has come
+(``send_groups``). (A crash between the claim and the mail loses that notice for the
+groups and addresses not yet recorded: at most once, never twice.)
 The notification pass of the daemon and of cron's ``run-due``
 (``outreach.notify.job.run``) calls ``notify_overdue``; the web's queue
 highlights the same items.
@@ -17,6 +20,7 @@ highlights the same items.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Sequence
@@ -24,14 +28,18 @@ from typing import Any, Callable, Sequence
 from sqlalchemy import Connection
 
 from ..config import Settings
+from ..logs import log
 from ..store import inbox as store
 from ..store import inbox_queries as queries
 from ..store.db import Database
 from .masking import mask
 
+logger = logging.getLogger(__name__)
+
 # (connection, department, person's account id) -> who to tell
 Recipients = Callable[[Connection, "str | None", "int | None"], Sequence[str]]
-Send = Callable[["OverdueNotice", Sequence[str]], None]
+# (notice, people) -> True when some recipients are still to be mailed on a later pass
+Send = Callable[["OverdueNotice", Sequence[str]], "bool | None"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,8 @@ class OverdueNotice:
 def watch_overdue(db: Database, now: datetime, recipients: Recipients, send: Send,
                   *, limit: int = 500) -> list[OverdueNotice]:
     """Notify every newly overdue item once; the notices handed over. A failing ``send``
-    releases its notice (tried again next pass) and the error goes up."""
+    releases its notice (tried again next pass) and the error goes up; one that says some
+    recipients are still to be mailed (True) releases it too, quietly."""
     sent: list[OverdueNotice] = []
     with db.read() as conn:
         rows = queries.overdue_candidates(conn, now, limit)
@@ -62,11 +71,15 @@ def watch_overdue(db: Database, now: datetime, recipients: Recipients, send: Sen
         if not claimed:
             continue
         try:
-            send(notice, people)
+            again = send(notice, people)
         except BaseException:
             with db.begin() as conn:
                 queries.release_notice(conn, row.id, row.deadline)
             raise
+        if again:
+            with db.begin() as conn:
+                queries.release_notice(conn, row.id, row.deadline)
+            continue
         sent.append(notice)
     return sent
 
@@ -99,9 +112,9 @@ def notify_overdue(settings: Settings, db: Database, options: Any, now: datetime
     from ..notify.mail import MailError
     from ..store.notify import NotificationStore
 
-    def send(notice: OverdueNotice, people: Sequence[str]) -> None:
+    def send(notice: OverdueNotice, people: Sequence[str]) -> bool:
         if not people:
-            return          # recorded with no recipient: nobody to tell (shown on the page)
+            return False    # recorded with no recipient: nobody to tell (shown on the page)
         groups: dict[str, list[str]] = {}
         for address in people:      # one mail per language: each reads their own
             groups.setdefault(language_of(address), []).append(address)
@@ -111,8 +124,14 @@ def notify_overdue(settings: Settings, db: Database, options: Any, now: datetime
         if out.failed or out.busy:   # the notice is released: the next pass mails the rest
             raise MailError(f"overdue notice of item {notice.item_id}: " + ("; ".join(
                 f"{language}: {error}" for language, error in out.failed) or "being sent"))
+        for address, reply in out.refused_now:
+            log(logger, logging.WARNING, "overdue notice recipient refused",
+                item=notice.item_id, deadline=notice.deadline, address=mask(address),
+                reply=mask(reply))
+        return bool(out.deferred)   # released: a later pass mails those addresses alone
 
-    def mail_one(notice: OverdueNotice, language: str, group: list[str]) -> None:
+    def mail_one(notice: OverdueNotice, language: str, group: list[str]
+                 ) -> dict[str, tuple[int, str]]:
         with use_language(language):
             which = (_("first answer") if notice.deadline == "first" else _("resolution"))
             subject = _("[outreach] Overdue: item {id} ({department}), {which}",
@@ -121,9 +140,9 @@ def notify_overdue(settings: Settings, db: Database, options: Any, now: datetime
                      which=which, id=notice.item_id, channel=notice.channel,
                      due=format_datetime(notice.due_at, settings.timezone),
                      text=notice.excerpt)
-        mail.send(settings, options.smtp,
-                  mail.build(options.smtp, group, subject, body,
-                             f"{options.base_url}/inbox/{notice.item_id}"))
+        return mail.send(settings, options.smtp,
+                         mail.build(options.smtp, group, subject, body,
+                                    f"{options.base_url}/inbox/{notice.item_id}"))
 
     return len(watch_overdue(db, now, recipients, send))
 

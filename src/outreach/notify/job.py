@@ -14,7 +14,10 @@ without one the workspace's. With recipients of two languages a notification is 
 mails, one per group; each group's mail is claimed and recorded on its own
 (``send_groups``), so when the second fails only that group is tried again, and a
 group whose pass died between the send and recording it is never mailed again (at
-most once per group; docs/publishing.md).
+most once per group; docs/publishing.md). Addresses the server refused while it took the
+group's mail for the others are recorded with its answer: a temporary refusal (4xx) is
+mailed again to that address alone on a later pass (claimed and recorded the same way:
+at most once per address), a permanent one (5xx) is not and shows on 알림 발송 기록.
 """
 
 from __future__ import annotations
@@ -22,16 +25,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from ..config import Settings
 from ..errors import OutreachError
 from ..i18n import recording, shown, use_language
+from ..inbox.masking import mask
 from ..logs import log, redact
 from ..store.db import Database
 from ..store.desk import DeskQueries
-from ..store.notify import (BUSY, CLAIMED, DONE, FAILED, LOST, NOBODY, PENDING, SENT, UNKNOWN,
-                            NotificationStore)
+from ..store.notify import (BUSY, CLAIMED, DEFERRED, DONE, FAILED, LOST, NOBODY, PENDING,
+                            REFUSED, SENDING, SENT, UNKNOWN, NotificationStore)
 from ..users.roles import can
 from . import mail
 from .events import collect
@@ -42,24 +46,65 @@ MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=5)
 
 
+def retry_delay(attempts: int) -> timedelta:
+    """How long after its ``attempts``-th try a failed mail is tried again: 10, 20, 40, 80
+    minutes (a group's, through its notification row, and a refused address's)."""
+    return timedelta(minutes=5 * 2 ** attempts)
+
+
 @dataclass
 class GroupsOutcome:
     """What ``send_groups`` did: languages mailed (now or before), of unknown outcome,
-    held by another pass, and the errors of the ones that failed (language, error)."""
+    held by another pass (languages, or addresses being mailed again), and the errors of
+    the ones that failed (language, error). Of the addresses the server refused: those
+    waiting to be tried again (``deferred``: address, reply; the earliest at
+    ``retry_at``), those that will not get it (``refused``: address, reply; refused for
+    good or still refused after MAX_ATTEMPTS tries), ``refused_now`` the ones of those
+    recorded by this call, and ``lost``: addresses of unknown outcome."""
     sent: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     mailed_now: int = 0
+    deferred: list[tuple[str, str]] = field(default_factory=list)
+    retry_at: datetime | None = None
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    refused_now: list[tuple[str, str]] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)
+    #: every address with a refusal that has not got the notice (yet)
+    missing: set[str] = field(default_factory=set)
+
+
+def _reply(code: int | None, reply: str | None) -> str:
+    return " ".join(str(p) for p in (code, reply) if p not in (None, ""))
+
+
+def _judged(refused: Mapping[str, tuple[int, str]], attempts: int,
+            now: datetime) -> dict[str, dict[str, Any]]:
+    """What becomes of each refused address after its ``attempts``-th try: a temporary
+    refusal (4xx) is tried again after ``retry_delay`` (FAILED after MAX_ATTEMPTS tries),
+    any other code is a permanent refusal. The reply is redacted like every error."""
+    judged = {}
+    for address, (code, reply) in refused.items():
+        temporary = 400 <= code < 500
+        state = (DEFERRED if temporary and attempts < MAX_ATTEMPTS
+                 else FAILED if temporary else REFUSED)
+        judged[address] = dict(
+            address=address, state=state, code=code, reply=redact(reply),
+            next_attempt_at=now + retry_delay(attempts) if state == DEFERRED else None)
+    return judged
 
 
 def send_groups(store: NotificationStore, notice: str, groups: dict[str, list[str]],
-                send: Callable[[str, list[str]], None], now: Callable[[], datetime]
-                ) -> GroupsOutcome:
+                send: Callable[[str, list[str]], Mapping[str, tuple[int, str]] | None],
+                now: Callable[[], datetime]) -> GroupsOutcome:
     """Mail each group (language -> addresses) of ``notice`` that was not mailed before:
     claim it, ``send(language, addresses)``, record it right after. A refused or
     unreachable send (OutreachError) is recorded ``failed`` and the other groups still go;
-    a later call sends the failed ones only."""
+    a later call sends the failed ones only. ``send`` returns the addresses the server
+    refused while it took the mail for the others (``mail.send``): recorded with the
+    group, and the temporarily refused ones whose retry time has come are mailed again,
+    alone, by a later call."""
     out = GroupsOutcome()
     for language, group in sorted(groups.items()):
         found = store.claim_group(notice, language, ",".join(group), now(), now() + LEASE)
@@ -74,16 +119,70 @@ def send_groups(store: NotificationStore, notice: str, groups: dict[str, list[st
             continue
         assert found == CLAIMED, found
         try:
-            send(language, group)
+            refused = send(language, group) or {}
         except OutreachError as exc:   # refused, unreachable, password variable unset
             error = redact(str(exc))
             store.group_failed(notice, language, error)
             out.failed.append((language, error))
             continue
-        store.group_sent(notice, language, now())
+        judged = _judged(refused, 1, now())
+        store.group_sent(notice, language, now(), judged.values())
         out.sent.append(language)
         out.mailed_now += 1
+        out.refused_now += [(a, _reply(j["code"], j["reply"])) for a, j in judged.items()
+                            if j["state"] != DEFERRED]
+    _retry_refused(store, notice, send, now, out)
+    for address, row in sorted(store.refusals(notice).items()):
+        reply = _reply(row["code"], row["reply"])
+        if row["state"] != SENT:
+            out.missing.add(address)
+        if row["state"] == DEFERRED:
+            out.deferred.append((address, reply))
+            at = row["next_attempt_at"]
+            out.retry_at = at if out.retry_at is None or at < out.retry_at else out.retry_at
+        elif row["state"] in (REFUSED, FAILED):
+            out.refused.append((address, reply))
+        elif row["state"] == UNKNOWN:
+            out.lost.append(address)
+        elif row["state"] == SENDING:
+            out.busy.append(address)
     return out
+
+
+def _retry_refused(store: NotificationStore, notice: str,
+                   send: Callable[[str, list[str]], Mapping[str, tuple[int, str]] | None],
+                   now: Callable[[], datetime], out: GroupsOutcome) -> None:
+    """Mail the temporarily refused addresses of ``notice`` whose time has come, one mail
+    per language to them alone, each address claimed first and recorded right after."""
+    claimed = store.claim_refused(notice, now(), now() + LEASE)
+    if not claimed:
+        return
+    attempts = {a: r["attempts"] for a, r in store.refusals(notice).items()}
+    for language, addresses in sorted(claimed.items()):
+        try:
+            refused: Mapping[str, tuple[int, str]] = send(language, addresses) or {}
+            error = None
+        except mail.MailError as exc:
+            refused, error = exc.refused, redact(str(exc))
+        except OutreachError as exc:   # unreachable, password variable unset
+            refused, error = {}, redact(str(exc))
+        outcomes: dict[str, dict[str, Any]] = {}
+        for address in addresses:
+            tries = attempts.get(address, MAX_ATTEMPTS)
+            if address in refused:
+                outcomes[address] = _judged({address: refused[address]}, tries, now())[address]
+            elif error is not None:    # not sent, for no reason of this address's own
+                outcomes[address] = dict(
+                    state=DEFERRED if tries < MAX_ATTEMPTS else FAILED, code=None,
+                    reply=error,
+                    next_attempt_at=now() + retry_delay(tries) if tries < MAX_ATTEMPTS
+                    else None)
+            else:
+                outcomes[address] = dict(state=SENT)
+        store.settle_refused(notice, outcomes, now())
+        out.mailed_now += 1 if error is None else 0
+        out.refused_now += [(a, _reply(o["code"], o["reply"])) for a, o in outcomes.items()
+                            if o["state"] in (REFUSED, FAILED)]
 
 
 
@@ -94,6 +193,9 @@ class NotifyReport:
     failed: int = 0
     nobody: int = 0
     errors: list[str] = field(default_factory=list)
+    #: addresses that will not get a notice, recorded by this pass (refused for good, or
+    #: still refused after MAX_ATTEMPTS tries): (key, address, the server's reply), masked
+    refused: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def recipients(options: NotifySettings, permissions: Iterable[str],
@@ -153,38 +255,60 @@ def run(settings: Settings, db: Database, schedules: Iterable,
                 roles=row["roles"])
             continue
 
-        def send(language: str, group: list[str], row=row) -> None:
+        def send(language: str, group: list[str], row=row) -> dict[str, tuple[int, str]]:
             with use_language(language):
                 subject, body = shown(row["subject"]), shown(row["body"])
-            mail.send(settings, options.smtp,
-                      mail.build(options.smtp, group, subject, body, row["link"]))
+            return mail.send(settings, options.smtp,
+                             mail.build(options.smtp, group, subject, body, row["link"]))
 
-        out = send_groups(store, f"notification:{row['id']}", groups, send, now)
-        mailed = ", ".join(a for language in out.sent for a in groups[language])
+        notice = f"notification:{row['id']}"
+        out = send_groups(store, notice, groups, send, now)
+        mailed = ", ".join(sorted(a for language in out.sent for a in groups[language]
+                                  if a not in out.missing))
+        for address, reply in out.refused_now:   # masked: the line may leave the system
+            report.refused.append((row["key"], mask(address), mask(reply)))
+            log(logger, logging.WARNING, "notification recipient refused", key=row["key"],
+                address=mask(address), reply=mask(reply))
+        refused = "; ".join(f"{a}: {reply}" for a, reply in out.refused)
+        waiting = "; ".join(f"{a}: {reply}" for a, reply in out.deferred)
         if out.failed or out.busy:
             attempts = row["attempts"] + 1
             error = "; ".join(f"{language}: {e}" for language, e in out.failed) or (
                 "another pass is sending it")
             if out.failed and attempts >= MAX_ATTEMPTS:
+                store.give_up_refused(notice)
                 store.finish(row["id"], FAILED, now(), error=error, recipients=mailed)
             else:
+                retry_at = now() + (retry_delay(attempts) if out.failed else LEASE)
                 store.finish(row["id"], PENDING, now(), error=error, recipients=mailed,
-                             retry_at=now() + (timedelta(minutes=5 * 2 ** attempts)
-                                               if out.failed else LEASE))
+                             retry_at=min(retry_at, out.retry_at or retry_at))
             if out.failed:
                 report.failed += 1
                 report.errors.append(f"{row['key']}: {error}")
                 log(logger, logging.ERROR, "notification not sent", key=row["key"],
                     error=error)
             continue
-        if out.unknown:
-            store.finish(row["id"], UNKNOWN, now(), recipients=mailed, error=(
-                "outcome unknown for the " + ", ".join(out.unknown) + " group: the pass "
-                "that sent it stopped before recording it; not sent again"))
-            log(logger, logging.WARNING, "notification outcome unknown", key=row["key"],
-                groups=",".join(out.unknown))
+        if out.deferred:     # refused for now: those addresses alone are tried again
+            store.finish(row["id"], PENDING, now(), recipients=mailed,
+                         retry_at=out.retry_at, error="; ".join(
+                             p for p in (f"to be tried again: {waiting}",
+                                         refused and f"refused: {refused}") if p))
             continue
-        store.finish(row["id"], SENT, now(), recipients=", ".join(to))
+        if out.unknown or out.lost:
+            store.finish(row["id"], UNKNOWN, now(), recipients=mailed, error="; ".join(
+                p for p in (
+                    out.unknown and "outcome unknown for the " + ", ".join(out.unknown)
+                    + " group: the pass that sent it stopped before recording it; not "
+                    "sent again",
+                    out.lost and "outcome unknown for " + ", ".join(out.lost) + ": the "
+                    "pass that sent it stopped before recording it; not sent again",
+                    refused and f"refused: {refused}") if p))
+            log(logger, logging.WARNING, "notification outcome unknown", key=row["key"],
+                groups=",".join(out.unknown), addresses=",".join(mask(a) for a in out.lost))
+            continue
+        store.finish(row["id"], SENT, now(),
+                     recipients=", ".join(a for a in to if a not in out.missing),
+                     error=f"refused: {refused}" if refused else None)
         report.sent += 1
         log(logger, logging.INFO, "notification sent", key=row["key"], to=len(to))
     from ..inbox.overdue import notify_overdue   # inbox items past a deadline, once each

@@ -1,8 +1,9 @@
 """Tables of the publishing desk: notifications sent once per event, the mail of each
-recipient group (language) of a notice, stored channel checks.
+recipient group (language) of a notice, the addresses the SMTP server refused, stored
+channel checks.
 
-The migrations ``0004_oneoff_notify`` and ``0016_notify_groups`` create exactly these;
-change both together.
+The migrations ``0004_oneoff_notify``, ``0016_notify_groups`` and ``0017_notify_refusals``
+create exactly these; change them together.
 """
 
 from __future__ import annotations
@@ -45,6 +46,29 @@ notify_group = Table(
     Column("sent_at", UTCDateTime),
     Column("error", Text),
     CheckConstraint("state IN ('sending','sent','failed','unknown')", name="state"),
+)
+
+# An address the SMTP server refused at RCPT TO while it accepted the group's mail for the
+# others (smtplib's send_message returns those). A temporary refusal (4xx) is ``deferred``
+# and tried again alone (claimed ``sending`` with a lease, like a group); a permanent one
+# (5xx) is ``refused``; a deferred one still refused after MAX_ATTEMPTS tries ``failed``;
+# one left ``sending`` by a dead pass ``unknown`` (never mailed again). ``next_attempt_at``
+# is the retry time (deferred) or the lease's end (sending); ``code`` and ``reply`` the
+# server's last answer (secrets redacted).
+notify_refusal = Table(
+    "notify_refusals", metadata,
+    Column("notice", String(300), primary_key=True),
+    Column("address", String(320), primary_key=True),
+    Column("language", String(16), nullable=False),   # the group it was refused in
+    Column("state", String(16), nullable=False),
+    Column("code", Integer),
+    Column("reply", Text),
+    Column("attempts", Integer, nullable=False),      # tries of this address, the first too
+    Column("next_attempt_at", UTCDateTime),
+    Column("refused_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    CheckConstraint("state IN ('deferred','sending','sent','refused','failed','unknown')",
+                    name="state"),
 )
 
 channel_check = Table(

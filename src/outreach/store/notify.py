@@ -14,6 +14,13 @@ later). A group found still ``sending`` after its lease belongs to a pass that d
 between the send and recording it: like the ledger's unknown outcome, it becomes
 ``unknown`` and is never mailed again. So each group gets the notice at most once
 (docs/publishing.md, "Each recipient group mailed at most once").
+
+When the server accepts a group's mail but refuses some of its addresses, those are
+recorded in ``notify_refusals`` in the same transaction as the group's ``sent``: a
+temporary refusal (4xx) ``deferred`` and mailed again alone later, claimed the same way
+(``sending`` with a lease, then recorded; found ``sending`` after its lease: ``unknown``,
+never mailed again), a permanent one (5xx) ``refused`` for good. So each address, too,
+gets the notice at most once.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from sqlalchemy import func, or_, select, update
 
 from ..i18n import portable, shown, stored
 from .db import Database
-from .desk_tables import channel_check, notification, notify_group
+from .desk_tables import channel_check, notification, notify_group, notify_refusal
 from .ledger import Row, _insert, _rows
 
 PENDING, SENDING, SENT, FAILED, NOBODY = "pending", "sending", "sent", "failed", "nobody"
@@ -34,6 +41,10 @@ PENDING, SENDING, SENT, FAILED, NOBODY = "pending", "sending", "sent", "failed",
 UNKNOWN = "unknown"
 #: what ``claim_group`` found: send now | mailed before | outcome unknown | another pass sends
 CLAIMED, DONE, LOST, BUSY = "claimed", "sent", "unknown", "sending"
+#: a refused address: tried again later (4xx) | refused for good (5xx); see notify_refusals
+DEFERRED, REFUSED = "deferred", "refused"
+#: the error of a group or address left ``sending`` by a pass that died
+LOST_ERROR = "the pass that sent it stopped before recording it"
 #: the words of a stored channel check (what was checked, what to do)
 _WORDS = ("what", "fix")
 
@@ -114,7 +125,8 @@ class NotificationStore:
     def listing(self, state: str | None = None, before_id: int | None = None,
                 limit: int = 50) -> list[Row]:
         """The newest notifications (id descending, keyset: ``before_id``), each with its
-        group rows as ``groups`` (by language, sorted); ``state`` one of ``pending`` (also
+        group rows as ``groups`` (by language, sorted) and its refused addresses as
+        ``refusals`` (by language and address); ``state`` one of ``pending`` (also
         ``sending``: being mailed now), ``sent``, ``failed``, ``unknown``, ``nobody``."""
         stmt = select(notification)
         if state == PENDING:
@@ -127,12 +139,17 @@ class NotificationStore:
             rows = _rows(conn.execute(stmt.order_by(notification.c.id.desc()).limit(limit)))
             notices = {f"notification:{row['id']}": row for row in rows}
             for row in rows:
-                row["groups"] = []
+                row["groups"], row["refusals"] = [], []
             if notices:
                 for group in _rows(conn.execute(
                         select(notify_group).where(notify_group.c.notice.in_(list(notices)))
                         .order_by(notify_group.c.notice, notify_group.c.language))):
                     notices[group["notice"]]["groups"].append(group)
+                r = notify_refusal.c
+                for refusal in _rows(conn.execute(
+                        select(notify_refusal).where(r.notice.in_(list(notices)))
+                        .order_by(r.notice, r.language, r.address))):
+                    notices[refusal["notice"]]["refusals"].append(refusal)
         return rows
 
     # -- recipient groups ------------------------------------------------------
@@ -156,21 +173,89 @@ class NotificationStore:
                 return CLAIMED
             conn.execute(update(notify_group).where(mine, g.state == SENDING,
                                                     g.lease_until < now)
-                         .values(state=UNKNOWN, lease_until=None,
-                                 error="the pass that sent it stopped before recording it"))
+                         .values(state=UNKNOWN, lease_until=None, error=LOST_ERROR))
             return conn.execute(select(g.state).where(mine)).scalar_one()
 
-    def group_sent(self, notice: str, language: str, now: datetime) -> None:
-        self._group(notice, language, state=SENT, sent_at=now, lease_until=None, error=None)
-
-    def group_failed(self, notice: str, language: str, error: str) -> None:
-        self._group(notice, language, state=FAILED, lease_until=None, error=error)
-
-    def _group(self, notice: str, language: str, **values: Any) -> None:
+    def group_sent(self, notice: str, language: str, now: datetime,
+                   refused: Iterable[Mapping[str, Any]] = ()) -> None:
+        """Record the group's mail as accepted by the server, and in the same transaction
+        the addresses it refused (each: ``address``, ``state`` DEFERRED, REFUSED or FAILED,
+        ``code``, ``reply``, ``next_attempt_at``): a pass that dies before this records
+        neither, so the group is ``unknown`` and none of them is mailed again."""
         g = notify_group.c
         with self.db.begin() as conn:
             conn.execute(update(notify_group).where(g.notice == notice, g.language == language,
-                                                    g.state == SENDING).values(**values))
+                                                    g.state == SENDING)
+                         .values(state=SENT, sent_at=now, lease_until=None, error=None))
+            for each in refused:
+                conn.execute(_insert(self.db, notify_refusal).values(
+                    notice=notice, language=language, address=each["address"],
+                    state=each["state"], code=each["code"], reply=each["reply"], attempts=1,
+                    next_attempt_at=each.get("next_attempt_at"), refused_at=now)
+                    .on_conflict_do_nothing())
+
+    def group_failed(self, notice: str, language: str, error: str) -> None:
+        g = notify_group.c
+        with self.db.begin() as conn:
+            conn.execute(update(notify_group).where(g.notice == notice, g.language == language,
+                                                    g.state == SENDING)
+                         .values(state=FAILED, lease_until=None, error=error))
+
+    # -- refused addresses ------------------------------------------------------
+    def claim_refused(self, notice: str, now: datetime,
+                      lease_until: datetime) -> dict[str, list[str]]:
+        """Claim the ``deferred`` addresses of ``notice`` whose retry time has come (language
+        -> addresses, each claimed by one pass only: a conditional update per address), for
+        a mail to them alone, then ``settle_refused``. An address still ``sending`` after
+        its lease is first marked ``unknown``: never mailed again."""
+        r = notify_refusal.c
+        claimed: dict[str, list[str]] = {}
+        with self.db.begin() as conn:
+            conn.execute(update(notify_refusal).where(
+                r.notice == notice, r.state == SENDING, r.next_attempt_at < now)
+                .values(state=UNKNOWN, next_attempt_at=None, reply=LOST_ERROR, code=None))
+            due = conn.execute(select(r.address, r.language).where(
+                r.notice == notice, r.state == DEFERRED, r.next_attempt_at <= now)
+                .order_by(r.language, r.address)).all()
+            for address, language in due:
+                if conn.execute(update(notify_refusal).where(
+                        r.notice == notice, r.address == address, r.state == DEFERRED,
+                        r.next_attempt_at <= now)
+                        .values(state=SENDING, attempts=r.attempts + 1,
+                                next_attempt_at=lease_until)).rowcount == 1:
+                    claimed.setdefault(language, []).append(address)
+        return claimed
+
+    def settle_refused(self, notice: str, outcomes: Mapping[str, Mapping[str, Any]],
+                       now: datetime) -> None:
+        """Record what became of claimed addresses (address -> ``state`` SENT, DEFERRED,
+        REFUSED or FAILED, and for a refusal ``code``, ``reply``, ``next_attempt_at``)."""
+        r = notify_refusal.c
+        with self.db.begin() as conn:
+            for address, outcome in outcomes.items():
+                values: dict[str, Any] = dict(state=outcome["state"],
+                                              next_attempt_at=outcome.get("next_attempt_at"))
+                if outcome["state"] == SENT:
+                    values["sent_at"] = now
+                else:
+                    values.update(code=outcome.get("code"), reply=outcome.get("reply"))
+                conn.execute(update(notify_refusal).where(
+                    r.notice == notice, r.address == address, r.state == SENDING)
+                    .values(**values))
+
+    def give_up_refused(self, notice: str) -> None:
+        """The notice is finished (failed for good): its ``deferred`` addresses too."""
+        r = notify_refusal.c
+        with self.db.begin() as conn:
+            conn.execute(update(notify_refusal).where(r.notice == notice, r.state == DEFERRED)
+                         .values(state=FAILED, next_attempt_at=None))
+
+    def refusals(self, notice: str) -> dict[str, Row]:
+        """The refused addresses of ``notice``, by address."""
+        with self.db.read() as conn:
+            rows = _rows(conn.execute(select(notify_refusal)
+                                      .where(notify_refusal.c.notice == notice)))
+        return {row["address"]: row for row in rows}
 
     def groups(self, notice: str) -> dict[str, Row]:
         """The group rows of ``notice`` by language."""

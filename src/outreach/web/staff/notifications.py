@@ -1,9 +1,12 @@
 """알림 발송 기록 (admins): the notification mails the system sent, newest first, each
 with its recipient groups (one mail per language): who, when, what failed and why, and
-which groups' outcome is unknown. Read-only; addresses and errors are masked.
+which groups' outcome is unknown, and under each group the addresses the SMTP server
+refused with its reply (to be tried again, or not). Read-only; addresses and errors are
+masked.
 
-The page reads ``notification`` and ``notify_groups`` (outreach.store.notify); overdue
-inbox notices have group rows but no notification row and are not listed here.
+The page reads ``notification``, ``notify_groups`` and ``notify_refusals``
+(outreach.store.notify); overdue inbox notices have group rows but no notification row
+and are not listed here.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from starlette.routing import Route
 from ...errors import OutreachError
 from ...i18n import _, shown
 from ...inbox.masking import mask
-from ...store.notify import FAILED, NOBODY, PENDING, SENT, UNKNOWN, NotificationStore
+from ...store.notify import (FAILED, LOST_ERROR, NOBODY, PENDING, SENT, UNKNOWN,
+                             NotificationStore)
 from ...users.roles import ADMIN
 from .context import staff
 from .guard import requires
@@ -32,7 +36,8 @@ def state_labels() -> dict[str, str]:
     """English label of each notification or group state (shown through the catalog)."""
     return {"pending": _("Waiting"), "sending": _("Sending"), "sent": _("Mailed"),
             "failed": _("Failed"), "unknown": _("Outcome unknown"),
-            "nobody": _("No recipient")}
+            "nobody": _("No recipient"), "deferred": _("Refused for now, tried again"),
+            "refused": _("Refused")}
 
 
 def kind_labels() -> dict[str, str]:
@@ -59,14 +64,20 @@ def _addresses(value: str | None) -> list[str]:
     return [mask(a.strip()) for a in (value or "").split(",") if a.strip()]
 
 
-#: the error a group left ``sending`` by a dead pass is recorded with (store.notify)
-_LOST = "the pass that sent it stopped before recording it"
-
-
 def _error(value: str | None) -> str:
-    if value == _LOST:
+    if value == LOST_ERROR:     # a group or address left ``sending`` by a dead pass
         return _("the pass that sent it stopped before recording it")
     return mask(str(shown(value))) if value else ""
+
+
+def _refused(refusals: list[dict], language: str) -> list[dict]:
+    """The addresses of one group the SMTP server refused: masked address, state
+    (``deferred``, ``sending``, ``sent`` on a later try, ``refused``, ``failed``,
+    ``unknown``), the server's last reply (masked) and when it is tried again."""
+    return [{"address": mask(r["address"]), "state": r["state"],
+             "reply": _error(" ".join(str(p) for p in (r["code"], r["reply"]) if p)),
+             "retry_at": r["next_attempt_at"] if r["state"] == "deferred" else None}
+            for r in refusals if r["language"] == language]
 
 
 @requires(ADMIN)
@@ -86,7 +97,8 @@ def index(request: Request) -> Response:
         "attempts": row["attempts"], "error": _error(row["error"]),
         "recipients": _addresses(row["recipients"]),
         "groups": [{"language": g["language"], "state": g["state"], "sent_at": g["sent_at"],
-                    "recipients": _addresses(g["recipients"]), "error": _error(g["error"])}
+                    "recipients": _addresses(g["recipients"]), "error": _error(g["error"]),
+                    "refused": _refused(row["refusals"], g["language"])}
                    for g in row["groups"]],
     } for row in rows]
     older = None
