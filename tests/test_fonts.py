@@ -167,37 +167,57 @@ def test_the_character_map_gives_the_answers_drawing_gives(label, font) -> None:
     assert "\U0010ffff" in expected and len(expected) < len(checked)
 
 
-def _patched(src: Path, dst: Path, platform: int, encoding: int) -> Path:
-    """A copy of ``src`` whose cmap record (platform, encoding) points past the table's
-    end: fontTools refuses the whole cmap, FreeType skips that one subtable."""
-    data = bytearray(src.read_bytes())
+def _cmap_record(data: bytes | bytearray, platform: int, encoding: int) -> tuple[int, int]:
+    """(where the record's offset field is, where its subtable starts) in a font file."""
     tables = struct.unpack(">H", data[4:6])[0]
-    offset = next(struct.unpack(">I", data[12 + 16 * i + 8:12 + 16 * i + 12])[0]
-                  for i in range(tables) if data[12 + 16 * i:16 + 16 * i] == b"cmap")
-    records = struct.unpack(">H", data[offset + 2:offset + 4])[0]
-    for i in range(records):
-        at = offset + 4 + 8 * i
+    cmap = next(struct.unpack(">I", data[12 + 16 * i + 8:12 + 16 * i + 12])[0]
+                for i in range(tables) if data[12 + 16 * i:16 + 16 * i] == b"cmap")
+    for i in range(struct.unpack(">H", data[cmap + 2:cmap + 4])[0]):
+        at = cmap + 4 + 8 * i
         if struct.unpack(">HH", data[at:at + 4]) == (platform, encoding):
-            data[at + 4:at + 8] = struct.pack(">I", 0xFFFFFF00)
-            break
-    else:
-        raise AssertionError("no such cmap record")
-    dst.write_bytes(bytes(data))
-    return dst
+            return at + 4, cmap + struct.unpack(">I", data[at + 4:at + 8])[0]
+    raise AssertionError("no such cmap record")
+
+
+def _symbols() -> tuple[Path, bytearray]:
+    symbols = next(f for f in fonts.mono_fallback_faces() if f.family == "Noto Sans Symbols")
+    return symbols.path, bytearray(symbols.path.read_bytes())
+
+
+def test_a_cmap_record_freetype_skips_is_skipped(tmp_path) -> None:
+    """A record pointing past the cmap's end: FreeType ignores that subtable and so does
+    the reading here; both take (3, 10) all the same."""
+    original, data = _symbols()
+    field, _ = _cmap_record(data, 0, 3)
+    data[field:field + 4] = struct.pack(">I", 0xFFFFFF00)
+    path = tmp_path / "symbols.ttf"
+    path.write_bytes(bytes(data))
+    assert fonts._coverage(str(path), 0) == fonts._coverage(str(original), 0) is not None
+    font = ImageFont.truetype(str(path), 24)
+    probe = fonts._GlyphCheck(font)
+    assert [ch for ch in "☿♃가A⚕ก" if probe.lacks(ch)] == ["가", "ก"]     # what FreeType draws
+    assert missing_glyphs(font, "☿♃가A⚕ก") == ["가", "ก"]
+    assert isinstance(fonts._CHECKS[font], fonts._CmapCheck)
 
 
 def test_a_font_whose_cmap_cannot_be_read_is_probed(tmp_path) -> None:
-    symbols = next(f for f in fonts.mono_fallback_faces() if f.family == "Noto Sans Symbols")
-    path = _patched(symbols.path, tmp_path / "symbols.ttf", 0, 3)
+    """The selected (3, 10) subtable claims more groups than it holds: fontTools refuses
+    it, FreeType's validator too (it falls back to the (3, 1) subtable), and the drawn
+    probe, the fallback, finds what FreeType draws."""
+    original, data = _symbols()
+    _, body = _cmap_record(data, 3, 10)
+    assert struct.unpack(">H", data[body:body + 2])[0] == 12
+    data[body + 12:body + 16] = struct.pack(">I", 0x00FFFFFF)    # nGroups
+    path = tmp_path / "symbols.ttf"
+    path.write_bytes(bytes(data))
     assert fonts._coverage(str(path), 0) is None
     font = ImageFont.truetype(str(path), 24)
-    # FreeType still reads the (3, 10) subtable: the probe finds what it draws
     assert missing_glyphs(font, "☿♃가A⚕ก") == ["가", "ก"]
     assert isinstance(fonts._CHECKS[font], fonts._GlyphCheck)
-    # the unpatched file answers the same from its cmap
-    original = ImageFont.truetype(str(symbols.path), 24)
-    assert missing_glyphs(original, "☿♃가A⚕ก") == ["가", "ก"]
-    assert isinstance(fonts._CHECKS[original], fonts._CmapCheck)
+    # the intact file answers the same from its cmap
+    intact = ImageFont.truetype(str(original), 24)
+    assert missing_glyphs(intact, "☿♃가A⚕ก") == ["가", "ก"]
+    assert isinstance(fonts._CHECKS[intact], fonts._CmapCheck)
 
 
 def _box(x0: int, x1: int, top: int = 700):
