@@ -503,6 +503,8 @@ def _check(font: ImageFont.FreeTypeFont) -> _CmapCheck | _GlyphCheck:
     return _GlyphCheck(font) if coverage is None else _CmapCheck(font, coverage)
 
 
+_NOTHING = bytes(0x110000 >> 3)     # the coverage of a font that is probed: nothing known
+
 _CHECKS: "weakref.WeakKeyDictionary[ImageFont.FreeTypeFont, _CmapCheck | _GlyphCheck]" = \
     weakref.WeakKeyDictionary()
 
@@ -513,6 +515,10 @@ def missing_glyphs(font: ImageFont.FreeTypeFont, text: str) -> list[str]:
         check = _CHECKS.get(font)
         if check is None:
             check = _CHECKS[font] = _check(font)
+        # a character the cmap maps is present whatever its category: asking the bitmap
+        # first spares unicodedata for almost every character of a post
+        have = check.coverage if isinstance(check, _CmapCheck) else _NOTHING
         return [ch for ch in dict.fromkeys(text)
-                if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf", "Mn", "Zs")
+                if not have[ord(ch) >> 3] >> (ord(ch) & 7) & 1
+                and not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf", "Mn", "Zs")
                 and check.lacks(ch)]
