@@ -147,7 +147,8 @@ def _shipped_fonts():
     return found
 
 
-@pytest.mark.parametrize("label,font", _shipped_fonts(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize("label,font", _shipped_fonts(),
+                         ids=lambda v: v if isinstance(v, str) else "")
 def test_the_character_map_gives_the_answers_drawing_gives(label, font) -> None:
     """The old probe (each character drawn and compared with .notdef) is the reference:
     the cmap answers the same for every character of the corpus, in every face we ship or
