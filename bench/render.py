@@ -12,8 +12,9 @@ For each format it prints, in milliseconds per slide:
 
 - new post: a full render (template + data -> files on disk) with every render cache
   emptied first (photos, text widths, glyph masks, compiled template strings and
-  texts) in a warm process (modules imported, fonts opened): what the daemon or the
-  web app pays for a post it has never seen. Given twice:
+  texts) in a warm process (modules imported, fonts opened, their files' kern tables
+  and character maps read): what the daemon or the web app pays for a post it has
+  never seen. Given twice:
 
   - "new, originals": the photos as they are (seven progressive 1800x1350 JPEGs), no
     working copies: a hand-edited data file pointing at raw photos, and every figure
@@ -69,9 +70,11 @@ from outreach.render.output import JPEG_FIRST, PNG_LEVEL  # noqa: E402
 
 def empty_caches(keep_compiled: bool = False) -> None:
     """Every cross-render cache, but not the opened fonts (a warm process keeps those, and
-    what belongs to a font file: whether it has a kern table); with ``keep_compiled`` the
+    what belongs to a font file: whether it has a kern table, which characters its cmap
+    maps: ``fonts._coverage``, read once per file and face); with ``keep_compiled`` the
     template's compiled strings and channel texts stay (a process that rendered the
-    template before)."""
+    template before). ``fonts._CHECKS`` (each opened font's answers, and the drawn probes
+    of a font whose cmap cannot be read) is emptied."""
     paint.PHOTOS.clear()
     paint.NATURAL.clear()
     paint.qr_mask.cache_clear()

@@ -392,9 +392,10 @@ class SlidePainter:
         """(character, fallback face) for each character the layer's font lacks (emoji);
         FontError naming the field for one no font has (it would print as an empty box).
 
-        Whether a font has a glyph does not depend on the size, so the check rasterises
-        at one small size (``_CHECK_SIZE``) for every layer of the family and weight: a
-        new post's headline is not drawn twice at 116 px just to look for .notdef."""
+        Whether a font has a glyph does not depend on the size: it is read from the font
+        file's cmap, and a font whose cmap cannot be read is probed by drawing at one
+        small size (``_CHECK_SIZE``) for every layer of the family and weight, so a new
+        post's headline is never drawn twice at 116 px just to look for .notdef."""
         main = self.fonts.get(style.family, style.weight, _CHECK_SIZE)
         missing = missing_glyphs(main, markup.strip_markers(text))
         if not missing:
