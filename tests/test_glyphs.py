@@ -4,14 +4,16 @@ glyph once; fonts it cannot match stay on Pillow's path."""
 from __future__ import annotations
 
 import random
+import sys
 
 import pytest
 from PIL import ImageFont, features
 
 from outreach.render import fonts, glyphs, textbox
 
-pytestmark = pytest.mark.skipif(glyphs.freetype() is None,
-                                reason="Pillow's FreeType is not reachable through ctypes here")
+# Linux (the CI and the servers): Pillow's FreeType is found in the process's memory map;
+# elsewhere masks stay Pillow's own and there is nothing to compare
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="glyphs.py is Linux-only")
 
 _RND = random.Random(12)
 RARE = "".join(chr(_RND.randrange(0xAC00, 0xD7A4)) for _ in range(30))   # any syllable
@@ -34,7 +36,9 @@ def _same(font: ImageFont.FreeTypeFont, cache: textbox._Memo, texts=TEXTS, start
 
 
 def test_the_library_is_pillows_own():
-    assert glyphs.freetype().version == features.version("freetype2")
+    ft = glyphs.freetype()
+    assert ft is not None, "Pillow's libfreetype was not found: every mask falls back"
+    assert ft.version == features.version("freetype2")
 
 
 @pytest.mark.parametrize("weight", [500, 700, 900])

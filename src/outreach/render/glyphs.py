@@ -83,6 +83,7 @@ class _FreeType:
 def _pillow_freetype_path() -> str | None:
     """The libfreetype file Pillow's ``_imagingft`` has loaded (Linux: from the process's
     memory map; elsewhere None)."""
+    import freetype as freetype_py  # maps freetype-py's own copy: told apart below
     from PIL import _imagingft  # noqa: F401  (maps its FreeType into the process)
 
     try:
@@ -100,8 +101,9 @@ def _pillow_freetype_path() -> str | None:
         return None
     # Pillow's wheel ships it in pillow.libs beside PIL/; a distribution's Pillow uses
     # the system's (then it is the only one, freetype-py's own aside)
-    near = [p for p in found if os.path.dirname(os.path.dirname(p)) == os.path.dirname(here)]
-    others = [p for p in found if "site-packages/freetype/" not in p]
+    theirs = os.path.dirname(os.path.abspath(freetype_py.__file__))
+    others = [p for p in found if os.path.dirname(p) != theirs]
+    near = [p for p in others if os.path.dirname(os.path.dirname(p)) == os.path.dirname(here)]
     pick = near or others
     return pick[0] if len(pick) == 1 else None
 
@@ -179,7 +181,8 @@ class Face:
 
     def __del__(self) -> None:
         try:
-            self.ft.lib.FT_Done_Face(self.face)
+            with _FACES_LOCK:              # FT_New_Face/FT_Done_Face: one at a time per library
+                self.ft.lib.FT_Done_Face(self.face)
         except Exception:  # pragma: no cover - interpreter shutdown
             pass
 
@@ -221,7 +224,7 @@ _ADOPTED: "weakref.WeakKeyDictionary[ImageFont.FreeTypeFont, tuple[float, ...] |
     weakref.WeakKeyDictionary()
 _FACES: "weakref.WeakKeyDictionary[ImageFont.FreeTypeFont, Face | None]" = \
     weakref.WeakKeyDictionary()
-_FACES_LOCK = threading.Lock()
+_FACES_LOCK = threading.RLock()   # a face may be dropped (GC) while one is made
 
 
 def adopt(font: ImageFont.FreeTypeFont, coords: tuple[float, ...] | None) -> None:
