@@ -13,8 +13,8 @@ truncates, one level off). A glyph's bitmap does not depend on where the pen is:
 Pillow renders in the glyph slot at the origin and only moves the bitmap by whole
 pixels.
 
-FreeType is reached through ctypes (freetype-py's structures; ctypes releases the
-GIL) but it is Pillow's own copy of the library, found among the libraries the
+FreeType is reached through ctypes (freetype-py's structures, holding the GIL as
+Pillow does), and it is Pillow's own copy of the library, found among the libraries the
 process has mapped, and only if its version is the one Pillow reports: another
 FreeType version may hint or rasterise differently. Anything else stays on Pillow's
 path (``mask`` returns None): no such library (Windows wheels link FreeType
@@ -55,7 +55,11 @@ class _FreeType:
         from freetype import ft_structs as s
 
         self.s = s
-        lib = self.lib = ctypes.CDLL(path)
+        # PyDLL: calls keep the GIL, as Pillow's own do. A CDLL would release and take it
+        # back around each of ~7 calls of a few microseconds per glyph: on two busy cores
+        # every release may hand it to a photo or encoding thread and leave the painting
+        # thread, the post's critical path, waiting to get it back
+        lib = self.lib = ctypes.PyDLL(path)
         self.library = s.FT_Library()
         if lib.FT_Init_FreeType(ctypes.byref(self.library)):
             raise OSError("FT_Init_FreeType failed")
