@@ -167,6 +167,7 @@ class Face:
         self.face = s.FT_Face()
         error = ft.lib.FT_New_Face(ft.library, os.fsencode(path), index, ctypes.byref(self.face))
         if error:
+            self.face = None
             raise OSError(f"FT_New_Face failed ({error})")
         width = int(_f32(size) * 64)          # Pillow: FT_Long width = size * 64 (float size)
         req = _SizeRequest(FT_SIZE_REQUEST_TYPE_NOMINAL, width, width, 0, 0)
@@ -176,17 +177,22 @@ class Face:
             fixed = (ctypes.c_long * len(coords))(*(int(c) * 65536 for c in coords))
             error = ft.lib.FT_Set_Var_Design_Coordinates(self.face, len(coords), fixed)
         if error:
-            ft.lib.FT_Done_Face(self.face)
+            self.close()
             raise OSError(f"FreeType face setup failed ({error})")
         self.slot_ptr = self.face.contents.glyph      # the face's one glyph slot
         self.slot = self.slot_ptr.contents                # a view: reads its current fields
         self.glyph = ctypes.pointer(s.FT_Glyph())         # FT_Get_Glyph's output
         self.bbox = ctypes.pointer(s.FT_BBox())
 
+    def close(self) -> None:
+        with _FACES_LOCK:                  # FT_New_Face/FT_Done_Face: one at a time per library
+            face, self.face = getattr(self, "face", None), None
+            if face:
+                self.ft.lib.FT_Done_Face(face)
+
     def __del__(self) -> None:
         try:
-            with _FACES_LOCK:              # FT_New_Face/FT_Done_Face: one at a time per library
-                self.ft.lib.FT_Done_Face(self.face)
+            self.close()
         except Exception:  # pragma: no cover - interpreter shutdown
             pass
 
