@@ -81,6 +81,7 @@ def empty_caches(keep_compiled: bool = False) -> None:
     paint.gradient_colors.cache_clear()
     textbox.WIDTHS.clear()
     textbox.MASKS.clear()
+    textbox.GLYPHS.clear()     # the glyphs drawn; our FreeType faces stay open, as Pillow's
     if not keep_compiled:
         with jinja._COMPILED_LOCK:
             jinja._COMPILED.clear()

@@ -28,6 +28,7 @@ from PIL import ImageFont
 
 from ..errors import FontError
 from ..i18n import _
+from . import glyphs
 
 EMBEDDED_FAMILY = "Noto Sans CJK KR"
 EMBEDDED_INDEX = 1          # face 1 of the collection is KR (checked by name at load)
@@ -153,6 +154,7 @@ def _load(path: Path, index: int, size: int, weight: int, variable: bool,
           complex_layout: bool = False) -> ImageFont.FreeTypeFont:
     layout = ImageFont.Layout.RAQM if complex_layout else ImageFont.Layout.BASIC
     font = ImageFont.truetype(str(path), size, index=index, layout_engine=layout)
+    values = None
     if variable:
         axes = font.get_variation_axes()
         values = []
@@ -162,6 +164,7 @@ def _load(path: Path, index: int, size: int, weight: int, variable: bool,
             else:
                 values.append(axis["default"])
         font.set_variation_by_axes(values)
+    glyphs.adopt(font, tuple(values) if values is not None else None)
     return font
 
 
