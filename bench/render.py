@@ -63,7 +63,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from outreach.render import fonts, jinja, paint, render_post, textbox  # noqa: E402
+from outreach.render import fonts, jinja, linebreak, paint, render_post, textbox  # noqa: E402
 from outreach.render.output import JPEG_FIRST, PNG_LEVEL  # noqa: E402
 
 
@@ -78,6 +78,7 @@ def empty_caches(keep_compiled: bool = False) -> None:
     paint.gradient_colors.cache_clear()
     textbox.WIDTHS.clear()
     textbox.MASKS.clear()
+    linebreak._tokens.cache_clear()
     if not keep_compiled:
         with jinja._COMPILED_LOCK:
             jinja._COMPILED.clear()
