@@ -224,3 +224,45 @@ def test_slides_hashed_in_the_encoding_threads_match_the_files_in_the_manifest(t
         blob = (post.out_dir / record["file"]).read_bytes()
         assert record["sha256"] == hashlib.sha256(blob).hexdigest()
         assert record["bytes"] == len(blob)
+
+
+FAILING = """\
+description: 실패 시험
+canvas: {width: 200, height: 200}
+slides:
+  - {alt: 하나, layers: [{type: background, color: "#12307a"}]}
+  - {alt: 둘, layers: [{type: background, color: "#ffcc00"}]}
+  - {alt: 셋, layers: [{type: text, box: [0, 0, 200, 40], text: "TEXT", size: 30}]}
+"""
+
+
+def test_slide_files_written_by_the_encoding_threads_appear_only_with_a_finished_post(
+        tmp_path) -> None:
+    """The encoding threads write each slide into the staging folder beside the target
+    while the next slide is painted; the target still appears only complete, and a render
+    that fails after some slides were written leaves the previous post as it was and no
+    staging folder behind."""
+    import pytest
+
+    from outreach.errors import TextOverflow
+
+    folder = tmp_path / "cards" / "t"
+    folder.mkdir(parents=True)
+    template = folder / "template.yaml"
+    template.write_text(FAILING.replace("TEXT", "주말"), encoding="utf-8")
+    out = tmp_path / "out" / "post"
+    out.parent.mkdir()
+    good = render_post(tmp_path / "cards", "t", out_dir=out, image_format="jpeg", data={})
+    assert [s.path.name for s in good.slides] == ["slide-01.jpg", "slide-02.jpg", "slide-03.jpg"]
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert "manifest.json" in before and len(before) >= 4
+    template.write_text(FAILING.replace("TEXT", "아주 긴 글이 상자에 들어가지 않습니다 " * 4),
+                        encoding="utf-8")
+    with pytest.raises(TextOverflow):
+        render_post(tmp_path / "cards", "t", out_dir=out, image_format="jpeg", data={})
+    assert [p.name for p in out.parent.iterdir()] == ["post"]      # no staging folder left
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    # a target whose parent folder does not exist: a failed render does not make it
+    with pytest.raises(TextOverflow):
+        render_post(tmp_path / "cards", "t", out_dir=tmp_path / "new" / "post", data={})
+    assert not (tmp_path / "new").exists()
