@@ -164,7 +164,8 @@ def render_post(templates_dir: Path, name: str, *, out_dir: Path,
         plans.append((spec, slide_ctx, n, _layers(painter, spec, slide_ctx, n)))
     # photos are decoded and scaled in threads while the slides are painted; encoding
     # slide n (and writing its file into the staging folder) overlaps painting slide
-    # n+1, and the last encodings overlap rendering and writing the channel texts
+    # n+1, and the last encodings overlap rendering the channel texts (whose files an
+    # encoding thread writes too)
     staged = stage(Path(out_dir))
     try:
         photos = ThreadPoolExecutor(max_workers=PHOTO_THREADS, thread_name_prefix="photo")
@@ -175,9 +176,11 @@ def render_post(templates_dir: Path, name: str, *, out_dir: Path,
                 slides = _paint_all(painter, ev, tpl, plans, pool, fmt, image_budget, alts,
                                     staged)
                 title, tags, links, texts = post_texts(tpl, ev, ctx, alts, len(instances))
-                if staged is not None:
-                    write_texts(staged.tmp, texts)
+                written = (pool.submit(write_texts, staged.tmp, texts) if staged is not None
+                           else None)
                 done = [(job.result(), size, alt) for job, size, alt in slides]
+                if written is not None:
+                    written.result()
                 slides = [(blob, size[0], size[1], fmt, alt) for (blob, _), size, alt in done]
                 digests = [digest for (_, digest), _, _ in done]
         finally:

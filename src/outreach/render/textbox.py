@@ -150,9 +150,13 @@ class _Widths(_Memo):
         widths = {} if additive_widths(font) else None
         return self.chars.setdefault(font, widths)
 
-    def fill(self, font: ImageFont.FreeTypeFont, widths: dict[str, float], text: str) -> None:
-        """Measure the characters of ``text`` that ``widths`` lacks, one ``getlength`` each."""
-        new = [ch for ch in dict.fromkeys(text) if ch not in widths]
+    def fill(self, font: ImageFont.FreeTypeFont, widths: dict[str, float], text: str,
+             skip: frozenset[str] = frozenset()) -> None:
+        """Measure the characters of ``text`` that ``widths`` lacks (but those in ``skip``),
+        one ``getlength`` each."""
+        new = [ch for ch in dict.fromkeys(text) if ch not in widths and ch not in skip]
+        if not new:
+            return
         self.char_count += len(new)
         if self.char_count > self.char_budget:
             self.chars.clear()           # the caller's dict stays valid, filled below
@@ -252,13 +256,22 @@ def _visible(text: str) -> int:
     return sum(1 for ch in text if ch not in MARKERS and ch != ZWJ)
 
 
-def measurer(font: "ImageFont.FreeTypeFont | Fonts", spacing: float) -> Callable[[str], float]:
-    """Width of a string in these fonts, letter spacing included (between characters)."""
+_NEVER_MEASURED = frozenset("\n\r\t\u3000\u200b")   # line breaking splits at them
+
+
+def measurer(font: "ImageFont.FreeTypeFont | Fonts", spacing: float, text: str = ""
+             ) -> Callable[[str], float]:
+    """Width of a string in these fonts, letter spacing included (between characters).
+
+    ``text``: what will be measured, in pieces; its characters are measured up front
+    (one look-up pass instead of a miss at each new character)."""
     fonts = font if isinstance(font, Fonts) else Fonts(font)
     main = fonts.main
     if fonts.simple:
         widths = WIDTHS.chars_of(main)
         if widths is not None:
+            if text:
+                WIDTHS.fill(main, widths, text, _NEVER_MEASURED)
             # line breaking measures thousands of candidate lines per post: the sum in
             # one call, without text_width's look-ups
             get = widths.__getitem__
@@ -301,7 +314,7 @@ def layout_at(text: str, style: TextStyle, size: int, width: float, height: floa
     got = font_at(size)
     fonts = got if isinstance(got, Fonts) else Fonts(got)
     spacing = spacing_at(style, size)
-    width_of = measurer(fonts, spacing)
+    width_of = measurer(fonts, spacing, text)
     lines = (balanced if balance else break_lines)(text, width, width_of)
     widths = tuple(width_of(line) for line in lines)
     line_px = size * style.line_height
