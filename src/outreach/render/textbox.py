@@ -184,6 +184,12 @@ def text_width(font: ImageFont.FreeTypeFont, text: str) -> float:
     basic layout) a string is the sum of its characters, each measured once: the same
     float (sums of 1/64 px are exact), without FreeType loading every glyph of every
     candidate line at every size tried."""
+    widths = WIDTHS.chars.get(font)      # drawing asks character by character: no calls
+    if widths is not None:
+        try:
+            return widths[text] if len(text) == 1 else sum(map(widths.__getitem__, text), 0.0)
+        except KeyError:
+            return _summed(font, widths, text)
     widths = WIDTHS.chars_of(font)
     if widths is not None:
         return _summed(font, widths, text)
