@@ -12,8 +12,8 @@ For each format it prints, in milliseconds per slide:
 
 - new post: a full render (template + data -> files on disk) with every render cache
   emptied first (photos, text widths, glyph masks, line-breaking tokens, compiled
-  template strings and texts) in a warm process (modules imported, fonts opened): what the daemon or the
-  web app pays for a post it has never seen. Given twice:
+  template strings and texts) in a warm process (modules imported, fonts opened):
+  what the daemon or the web app pays for a post it has never seen. Given twice:
 
   - "new, originals": the photos as they are (seven progressive 1800x1350 JPEGs), no
     working copies: a hand-edited data file pointing at raw photos, and every figure
