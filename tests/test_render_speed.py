@@ -150,6 +150,30 @@ def test_widths_added_up_from_characters_are_pillows_widths_to_the_bit() -> None
         assert textbox.text_width(font, "AVATAR") == font.getlength("AVATAR")
 
 
+def test_character_widths_stay_within_their_budget_and_are_measured_again_after(
+        monkeypatch) -> None:
+    """The per-font character dicts take no lock; past ``char_budget`` entries the other
+    fonts' are dropped, and a width asked again is measured again, the same float."""
+    book = FontBook()
+    bold, black = (book.get("Noto Sans CJK KR", w, 46) for w in (700, 900))
+    textbox.WIDTHS.clear()
+    monkeypatch.setattr(textbox.WIDTHS, "char_budget", 30)
+    text = "천안삼거리공원 능수버들 봄밤 야간 산책과"
+    assert textbox.text_width(bold, text) == bold.getlength(text)
+    first = textbox.WIDTHS.chars[bold]
+    assert set(first) == set(text) and len(textbox.WIDTHS) == len(set(text))
+    more = "거리 버스킹 공연 5월 16일(토)"
+    assert textbox.text_width(black, more) == black.getlength(more)
+    assert bold not in textbox.WIDTHS.chars                     # over the budget: dropped
+    assert set(textbox.WIDTHS.chars) == {black} and textbox.WIDTHS.char_count == len(set(more))
+    assert textbox.text_width(bold, text) == bold.getlength(text)   # measured again
+    assert textbox.WIDTHS.chars[bold] is not first
+    measure = textbox.measurer(bold, 1.5, more)                 # up front, spacing added
+    assert measure(more) == bold.getlength(more) + 1.5 * (len(more) - 1)
+    textbox.WIDTHS.clear()
+    assert len(textbox.WIDTHS) == 0 and not textbox.WIDTHS.chars
+
+
 BACKGROUNDS = """\
 description: 배경 시험
 canvas: {width: 240, height: 300}

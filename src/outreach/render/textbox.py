@@ -131,7 +131,7 @@ class _Widths(_Memo):
     The character dicts take no lock: under the GIL a dict read or store is atomic, and
     a character's width is a pure function of the font, so two threads filling the same
     entry store the same float. They are bounded by ``char_budget`` entries in all (past
-    it they are all dropped and measured again as asked)."""
+    it every other font's are dropped, and measured again as asked)."""
 
     def __init__(self, budget: int, char_budget: int) -> None:
         super().__init__(budget)
@@ -159,8 +159,11 @@ class _Widths(_Memo):
             return
         self.char_count += len(new)
         if self.char_count > self.char_budget:
-            self.chars.clear()           # the caller's dict stays valid, filled below
-            self.char_count = len(new)
+            self.chars.clear()           # every other font's widths dropped
+            if self.chars.setdefault(font, widths) is widths:
+                self.char_count = len(widths) + len(new)
+            else:                        # another thread's dict already: ours is the caller's
+                self.char_count = len(new)
         for ch in new:
             widths[ch] = font.getlength(ch)
 
