@@ -11,10 +11,10 @@
 For each format it prints, in milliseconds per slide:
 
 - new post: a full render (template + data -> files on disk) with every render cache
-  emptied first (photos, text widths, glyph masks, compiled template strings and
-  texts) in a warm process (modules imported, fonts opened, their files' kern tables
-  and character maps read): what the daemon or the web app pays for a post it has
-  never seen. Given twice:
+  emptied first (photos, text widths, glyph masks and glyphs, line-breaking tokens,
+  compiled template strings and texts) in a warm process (modules imported, fonts opened,
+  their files' kern tables and character maps read): what the daemon or the web app pays
+  for a post it has never seen. Given twice:
 
   - "new, originals": the photos as they are (seven progressive 1800x1350 JPEGs), no
     working copies: a hand-edited data file pointing at raw photos, and every figure
@@ -64,7 +64,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from outreach.render import fonts, jinja, paint, render_post, textbox  # noqa: E402
+from outreach.render import fonts, jinja, linebreak, paint, render_post, textbox  # noqa: E402
 from outreach.render.output import JPEG_FIRST, PNG_LEVEL  # noqa: E402
 
 
@@ -82,6 +82,7 @@ def empty_caches(keep_compiled: bool = False) -> None:
     textbox.WIDTHS.clear()
     textbox.MASKS.clear()
     textbox.GLYPHS.clear()     # the glyphs drawn; our FreeType faces stay open, as Pillow's
+    linebreak._tokens.cache_clear()
     if not keep_compiled:
         with jinja._COMPILED_LOCK:
             jinja._COMPILED.clear()

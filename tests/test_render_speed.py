@@ -150,6 +150,30 @@ def test_widths_added_up_from_characters_are_pillows_widths_to_the_bit() -> None
         assert textbox.text_width(font, "AVATAR") == font.getlength("AVATAR")
 
 
+def test_character_widths_stay_within_their_budget_and_are_measured_again_after(
+        monkeypatch) -> None:
+    """The per-font character dicts take no lock; past ``char_budget`` entries the other
+    fonts' are dropped, and a width asked again is measured again, the same float."""
+    book = FontBook()
+    bold, black = (book.get("Noto Sans CJK KR", w, 46) for w in (700, 900))
+    textbox.WIDTHS.clear()
+    monkeypatch.setattr(textbox.WIDTHS, "char_budget", 30)
+    text = "천안삼거리공원 능수버들 봄밤 야간 산책과"
+    assert textbox.text_width(bold, text) == bold.getlength(text)
+    first = textbox.WIDTHS.chars[bold]
+    assert set(first) == set(text) and len(textbox.WIDTHS) == len(set(text))
+    more = "거리 버스킹 공연 5월 16일(토)"
+    assert textbox.text_width(black, more) == black.getlength(more)
+    assert bold not in textbox.WIDTHS.chars                     # over the budget: dropped
+    assert set(textbox.WIDTHS.chars) == {black} and textbox.WIDTHS.char_count == len(set(more))
+    assert textbox.text_width(bold, text) == bold.getlength(text)   # measured again
+    assert textbox.WIDTHS.chars[bold] is not first
+    measure = textbox.measurer(bold, 1.5, more)                 # up front, spacing added
+    assert measure(more) == bold.getlength(more) + 1.5 * (len(more) - 1)
+    textbox.WIDTHS.clear()
+    assert len(textbox.WIDTHS) == 0 and not textbox.WIDTHS.chars
+
+
 BACKGROUNDS = """\
 description: 배경 시험
 canvas: {width: 240, height: 300}
@@ -224,3 +248,45 @@ def test_slides_hashed_in_the_encoding_threads_match_the_files_in_the_manifest(t
         blob = (post.out_dir / record["file"]).read_bytes()
         assert record["sha256"] == hashlib.sha256(blob).hexdigest()
         assert record["bytes"] == len(blob)
+
+
+FAILING = """\
+description: 실패 시험
+canvas: {width: 200, height: 200}
+slides:
+  - {alt: 하나, layers: [{type: background, color: "#12307a"}]}
+  - {alt: 둘, layers: [{type: background, color: "#ffcc00"}]}
+  - {alt: 셋, layers: [{type: text, box: [0, 0, 200, 40], text: "TEXT", size: 30}]}
+"""
+
+
+def test_slide_files_written_by_the_encoding_threads_appear_only_with_a_finished_post(
+        tmp_path) -> None:
+    """The encoding threads write each slide into the staging folder beside the target
+    while the next slide is painted; the target still appears only complete, and a render
+    that fails after some slides were written leaves the previous post as it was and no
+    staging folder behind."""
+    import pytest
+
+    from outreach.errors import TextOverflow
+
+    folder = tmp_path / "cards" / "t"
+    folder.mkdir(parents=True)
+    template = folder / "template.yaml"
+    template.write_text(FAILING.replace("TEXT", "주말"), encoding="utf-8")
+    out = tmp_path / "out" / "post"
+    out.parent.mkdir()
+    good = render_post(tmp_path / "cards", "t", out_dir=out, image_format="jpeg", data={})
+    assert [s.path.name for s in good.slides] == ["slide-01.jpg", "slide-02.jpg", "slide-03.jpg"]
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert "manifest.json" in before and len(before) >= 4
+    template.write_text(FAILING.replace("TEXT", "아주 긴 글이 상자에 들어가지 않습니다 " * 4),
+                        encoding="utf-8")
+    with pytest.raises(TextOverflow):
+        render_post(tmp_path / "cards", "t", out_dir=out, image_format="jpeg", data={})
+    assert [p.name for p in out.parent.iterdir()] == ["post"]      # no staging folder left
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    # a target whose parent folder does not exist: a failed render does not make it
+    with pytest.raises(TextOverflow):
+        render_post(tmp_path / "cards", "t", out_dir=tmp_path / "new" / "post", data={})
+    assert not (tmp_path / "new").exists()

@@ -83,6 +83,28 @@ def test_zero_width_space_is_a_break_opportunity_that_draws_nothing() -> None:
     assert normalize("a\u2028b") == "a\nb"
 
 
+def test_characters_normalize_passes_as_they_are_are_the_ones_it_keeps() -> None:
+    """normalize skips its character-by-character pass for a text made only of the
+    characters in ``markup._AS_IS``: each of them must be one the pass keeps unchanged,
+    and a text with any character it drops still goes through the pass."""
+    import re
+
+    from outreach.render import markup
+
+    kept = [chr(cp) for cp in range(0x110000)
+            if re.fullmatch(f"[{markup._AS_IS}]", chr(cp))]
+    assert len(kept) > 30000 and "한" in kept and "①" in kept and "\u200b" not in kept
+    slow = markup._KEPT_AS_IS
+    try:
+        markup._KEPT_AS_IS = re.compile("(?!)")        # the pass for every text
+        for i in range(0, len(kept), 500):
+            chunk = "".join(kept[i:i + 500])
+            assert normalize(chunk) == unicodedata.normalize("NFC", chunk), hex(ord(chunk[0]))
+    finally:
+        markup._KEPT_AS_IS = slow
+    assert normalize("천안\u00ad공원\ufe0f") == "천안공원"
+
+
 # --- balanced headlines and names kept whole ----------------------------------------------------
 
 def test_balanced_lines_are_of_similar_width_with_the_same_line_count() -> None:

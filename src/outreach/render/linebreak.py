@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Callable
 
 __all__ = ["CLOSING", "OPENING", "atoms", "balanced", "break_lines", "tokens", "words"]
@@ -123,10 +124,25 @@ def tokens(paragraph: str, keep_names: bool = True) -> list[tuple[str, str]]:
     ``「우리 동네 천안」``: at most three words and 12 characters) is one word, so
     a line break does not split it when that can be avoided.
     """
+    return list(_tokens(paragraph, keep_names))
+
+
+_SPACES = re.compile(r"[ \t\u3000]+")
+
+
+@lru_cache(maxsize=1024)
+def _tokens(paragraph: str, keep_names: bool) -> tuple[tuple[str, str], ...]:
+    """``tokens``, remembered: shrink-to-fit breaks the same paragraph at every size it
+    tries and balancing at a dozen widths (a pure function of the text)."""
     raw: list[tuple[str, str]] = []
-    for word in (w for w in re.split(r"[ \t\u3000]+", paragraph) if w):
-        parts = [p for p in word.split(ZWSP) if p]
-        raw.extend((" " if k == 0 else "", part) for k, part in enumerate(parts))
+    for word in _SPACES.split(paragraph):
+        if not word:
+            continue
+        if ZWSP in word:
+            parts = [p for p in word.split(ZWSP) if p]
+            raw.extend((" " if k == 0 else "", part) for k, part in enumerate(parts))
+        else:
+            raw.append((" ", word))
     out: list[tuple[str, str]] = []
     carry: tuple[str, str] | None = None
     for sep, word in raw:
@@ -144,12 +160,15 @@ def tokens(paragraph: str, keep_names: bool = True) -> list[tuple[str, str]]:
             out[-1] = (out[-1][0], f"{out[-1][1]}{carry[0]}{carry[1]}")
         else:
             out.append(carry)
-    return _keep_names(out) if keep_names else out
+    if keep_names and not _NAME_OPENERS.isdisjoint(paragraph):
+        out = _keep_names(out)
+    return tuple(out)
 
 
 _NAME_PAIRS = {"‘": "’", "“": "”", "「": "」", "『": "』", "《": "》", "〈": "〉", "(": ")",
                "[": "]", "（": "）", "'": "'", '"': '"'}
 _NAME_MAX_WORDS, _NAME_MAX_CHARS = 3, 12
+_NAME_OPENERS = frozenset(_NAME_PAIRS)
 
 
 def _keep_names(toks: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -229,7 +248,7 @@ def _break_paragraph(paragraph: str, max_width: float, width_of: Measure,
                      keep_names: bool = True) -> list[str]:
     lines: list[str] = []
     line = ""
-    for sep, word in tokens(paragraph, keep_names):
+    for sep, word in _tokens(paragraph, keep_names):
         candidate = f"{line}{sep}{word}" if line else word
         if width_of(candidate) <= max_width:
             line = candidate

@@ -32,6 +32,14 @@ _STAR = "\ufdd4"                   # an escaped asterisk while markup is parsed
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _ACCENT = re.compile(r"(?<!\*)\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?!\*)")
 _SPACES = re.compile(r"([ \t\u3000]+|\n)")
+# characters normalize keeps as they are (no format, control, private-use, unassigned or
+# variation-selector character among them; tests/test_typography.py checks every one):
+# a text made of them only skips the character-by-character pass
+_AS_IS = ("\t\n\x20-\x7e\u00a0-\u00ac\u00ae-\u024f\u2010-\u2027\u2030-\u205e"
+          "\u2070\u2071\u2074-\u208e\u20a0-\u20c0\u2100-\u218b\u2190-\u23ff"
+          "\u2460-\u27bf\u2e80-\u2e99\u3000-\u303f\u3131-\u318e\u3200-\u321e"
+          "\u3220-\u33ff\u4e00-\u9fff\uac00-\ud7a3\uff01-\uff60\uffe0-\uffe6")
+_KEPT_AS_IS = re.compile(f"[{_AS_IS}]*")
 
 
 def is_emoji(ch: str) -> bool:
@@ -48,7 +56,7 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n") \
         .replace("\u2029", "\n").replace("\u0085", "\n")
-    if text.isascii():
+    if text.isascii() or _KEPT_AS_IS.fullmatch(text):
         return text
     out: list[str] = []
     n = len(text)

@@ -13,7 +13,8 @@ from . import markup, memory
 from .data import check_data, load_data, media_rule
 from .fonts import FontBook
 from .jinja import Evaluator, expression_env
-from .output import FORMATS, encode_hashed, write_post
+from .output import (FORMATS, encode_hashed, encode_into, slide_file, stage, write_post,
+                     write_texts)
 from .slides import SlidePainter
 from .template import SlideSpec, Template, load_template
 from .texts import render_texts
@@ -162,22 +163,35 @@ def render_post(templates_dir: Path, name: str, *, out_dir: Path,
         slide_ctx.update(page=n, pages=len(instances))
         plans.append((spec, slide_ctx, n, _layers(painter, spec, slide_ctx, n)))
     # photos are decoded and scaled in threads while the slides are painted; encoding
-    # slide n overlaps painting slide n+1, and the last encodings overlap rendering the
-    # channel texts
-    photos = ThreadPoolExecutor(max_workers=PHOTO_THREADS, thread_name_prefix="photo")
+    # slide n (and writing its file into the staging folder) overlaps painting slide
+    # n+1, and the last encodings overlap rendering the channel texts (whose files an
+    # encoding thread writes too)
+    staged = stage(Path(out_dir))
     try:
-        painter.prefetch(plans, photos)
-        with ThreadPoolExecutor(max_workers=ENCODE_THREADS, thread_name_prefix="encode") as pool:
-            slides = _paint_all(painter, ev, tpl, plans, pool, fmt, image_budget, alts)
-            title, tags, links, texts = post_texts(tpl, ev, ctx, alts, len(instances))
-            done = [(job.result(), size, alt) for job, size, alt in slides]
-            slides = [(blob, size[0], size[1], fmt, alt) for (blob, _), size, alt in done]
-            digests = [digest for (_, digest), _, _ in done]
-    finally:
-        photos.shutdown(wait=True, cancel_futures=True)
-    return write_post(Path(out_dir), template=tpl.name, title=title, slides=slides, texts=texts,
-                      tags=tags, links=links, data=values, warnings=painter.warnings,
-                      digests=digests)
+        photos = ThreadPoolExecutor(max_workers=PHOTO_THREADS, thread_name_prefix="photo")
+        try:
+            painter.prefetch(plans, photos)
+            with ThreadPoolExecutor(max_workers=ENCODE_THREADS,
+                                    thread_name_prefix="encode") as pool:
+                slides = _paint_all(painter, ev, tpl, plans, pool, fmt, image_budget, alts,
+                                    staged)
+                title, tags, links, texts = post_texts(tpl, ev, ctx, alts, len(instances))
+                written = (pool.submit(write_texts, staged.tmp, texts) if staged is not None
+                           else None)
+                done = [(job.result(), size, alt) for job, size, alt in slides]
+                if written is not None:
+                    written.result()
+                slides = [(blob, size[0], size[1], fmt, alt) for (blob, _), size, alt in done]
+                digests = [digest for (_, digest), _, _ in done]
+        finally:
+            photos.shutdown(wait=True, cancel_futures=True)
+        return write_post(Path(out_dir), template=tpl.name, title=title, slides=slides,
+                          texts=texts, tags=tags, links=links, data=values,
+                          warnings=painter.warnings, digests=digests, staged=staged)
+    except BaseException:
+        if staged is not None:
+            staged.discard()      # a failed render leaves no half post (and the old one)
+        raise
 
 
 def _layers(painter: SlidePainter, spec: SlideSpec, ctx: Mapping[str, Any], n: int
@@ -191,16 +205,20 @@ def _layers(painter: SlidePainter, spec: SlideSpec, ctx: Mapping[str, Any], n: i
 
 
 def _paint_all(painter: SlidePainter, ev: Evaluator, tpl: Template, plans: list, pool: Any,
-               fmt: str, image_budget: int | None, alts: list[dict[str, Any]]) -> list:
+               fmt: str, image_budget: int | None, alts: list[dict[str, Any]],
+               staged: Any = None) -> list:
     """Paint each slide and hand it to ``pool`` to encode and hash: (future (bytes,
-    sha256), size, alt) each."""
+    sha256), size, alt) each; with ``staged`` (``output.stage``) the encoding thread
+    also writes the slide's file there, and the future gives (size in bytes, sha256)."""
     jobs = []
     for spec, slide_ctx, n, layers in plans:
         image = painter.paint(spec, slide_ctx, n, layers)
         alt = alt_text(ev, spec, slide_ctx, n, tpl)
-        jobs.append((pool.submit(encode_hashed, image, fmt, image_budget,
-                                 f"slide {n} ({spec.name})"),
-                     image.size, alt))
+        label = f"slide {n} ({spec.name})"
+        job = (pool.submit(encode_hashed, image, fmt, image_budget, label) if staged is None
+               else pool.submit(encode_into, image, fmt, image_budget, label,
+                                staged.tmp / slide_file(n, fmt)))
+        jobs.append((job, image.size, alt))
         alts.append({"index": n, "alt": alt, "name": spec.name})
         del image
     return jobs

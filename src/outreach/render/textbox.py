@@ -124,7 +124,60 @@ class _Memo:
         return len(self._items)
 
 
-WIDTHS = _Memo(50_000)           # (font, text) -> advance width, entries
+class _Widths(_Memo):
+    """``WIDTHS``: whole strings in the LRU (fonts whose widths do not add up, and runs
+    of several fonts), and for every font whose widths add up a plain dict of its
+    characters' widths.
+
+    The character dicts take no lock: under the GIL a dict read or store is atomic, and
+    a character's width is a pure function of the font, so two threads filling the same
+    entry store the same float. They are bounded by ``char_budget`` entries in all (past
+    it every other font's are dropped, and measured again as asked)."""
+
+    def __init__(self, budget: int, char_budget: int) -> None:
+        super().__init__(budget)
+        self.char_budget = char_budget
+        self.char_count = 0
+        # font -> {character: width}, or None for a font whose widths do not add up
+        self.chars: dict[ImageFont.FreeTypeFont, dict[str, float] | None] = {}
+
+    def chars_of(self, font: ImageFont.FreeTypeFont) -> dict[str, float] | None:
+        """The font's character widths (filled as asked), None when its widths do not add
+        up. The key holds the font, so its id is never reused while the entry exists."""
+        try:
+            return self.chars[font]
+        except KeyError:
+            pass
+        widths = {} if additive_widths(font) else None
+        return self.chars.setdefault(font, widths)
+
+    def fill(self, font: ImageFont.FreeTypeFont, widths: dict[str, float], text: str,
+             skip: frozenset[str] = frozenset()) -> None:
+        """Measure the characters of ``text`` that ``widths`` lacks (but those in ``skip``),
+        one ``getlength`` each."""
+        new = [ch for ch in dict.fromkeys(text) if ch not in widths and ch not in skip]
+        if not new:
+            return
+        self.char_count += len(new)
+        if self.char_count > self.char_budget:
+            self.chars.clear()           # every other font's widths dropped
+            if self.chars.setdefault(font, widths) is widths:
+                self.char_count = len(widths) + len(new)
+            else:                        # another thread's dict already: ours is the caller's
+                self.char_count = len(new)
+        for ch in new:
+            widths[ch] = font.getlength(ch)
+
+    def clear(self) -> None:
+        super().clear()
+        self.chars.clear()
+        self.char_count = 0
+
+    def __len__(self) -> int:
+        return super().__len__() + self.char_count
+
+
+WIDTHS = _Widths(50_000, 200_000)   # (font, text) -> advance width; font -> {char: width}
 MASKS = _Memo(32 * 2**20)        # (font, text, subpixel start) -> glyph mask, bytes
 GLYPHS = _Memo(16 * 2**20)       # (glyphs.Face, character) -> glyphs.Glyph, bytes
 
@@ -136,29 +189,30 @@ def text_width(font: ImageFont.FreeTypeFont, text: str) -> float:
     basic layout) a string is the sum of its characters, each measured once: the same
     float (sums of 1/64 px are exact), without FreeType loading every glyph of every
     candidate line at every size tried."""
+    widths = WIDTHS.chars.get(font)      # drawing asks character by character: no calls
+    if widths is not None:
+        try:
+            return widths[text] if len(text) == 1 else sum(map(widths.__getitem__, text), 0.0)
+        except KeyError:
+            return _summed(font, widths, text)
+    widths = WIDTHS.chars_of(font)
+    if widths is not None:
+        return _summed(font, widths, text)
     key = (font, text)
     width = WIDTHS.get(key)
     if width is None:
-        if len(text) > 1 and _additive(font):
-            width = 0.0
-            for ch in text:
-                width += text_width(font, ch)
-        else:
-            width = font.getlength(text)
+        width = font.getlength(text)
         WIDTHS.put(key, width)
     return width
 
 
-_ADDITIVE: dict[int, tuple[ImageFont.FreeTypeFont, bool]] = {}
-
-
-def _additive(font: ImageFont.FreeTypeFont) -> bool:
-    hit = _ADDITIVE.get(id(font))
-    if hit is None or hit[0] is not font:
-        if len(_ADDITIVE) > 4096:
-            _ADDITIVE.clear()
-        hit = _ADDITIVE[id(font)] = (font, additive_widths(font))   # holds the font: ids stay
-    return hit[1]
+def _summed(font: ImageFont.FreeTypeFont, widths: dict[str, float], text: str) -> float:
+    """The sum of the characters' widths, from left to right (exact: multiples of 1/64)."""
+    try:
+        return sum(map(widths.__getitem__, text), 0.0)
+    except KeyError:
+        WIDTHS.fill(font, widths, text)
+        return sum(map(widths.__getitem__, text), 0.0)
 
 
 Run = tuple[str, ImageFont.FreeTypeFont, bool]      # text, font, in the accent colour
@@ -213,11 +267,40 @@ def _visible(text: str) -> int:
     return sum(1 for ch in text if ch not in MARKERS and ch != ZWJ)
 
 
-def measurer(font: "ImageFont.FreeTypeFont | Fonts", spacing: float) -> Callable[[str], float]:
-    """Width of a string in these fonts, letter spacing included (between characters)."""
+_NEVER_MEASURED = frozenset("\n\r\t\u3000\u200b")   # line breaking splits at them
+
+
+def measurer(font: "ImageFont.FreeTypeFont | Fonts", spacing: float, text: str = ""
+             ) -> Callable[[str], float]:
+    """Width of a string in these fonts, letter spacing included (between characters).
+
+    ``text``: what will be measured, in pieces; its characters are measured up front
+    (one look-up pass instead of a miss at each new character)."""
     fonts = font if isinstance(font, Fonts) else Fonts(font)
     main = fonts.main
     if fonts.simple:
+        widths = WIDTHS.chars_of(main)
+        if widths is not None:
+            if text:
+                WIDTHS.fill(main, widths, text, _NEVER_MEASURED)
+            # line breaking measures thousands of candidate lines per post: the sum in
+            # one call, without text_width's look-ups
+            get = widths.__getitem__
+            if not spacing:
+                def summed(s: str) -> float:
+                    try:
+                        return sum(map(get, s), 0.0)
+                    except KeyError:
+                        return _summed(main, widths, s)
+                return summed
+
+            def spaced(s: str) -> float:
+                try:
+                    base = sum(map(get, s), 0.0)
+                except KeyError:
+                    base = _summed(main, widths, s)
+                return base + spacing * max(len(s) - 1, 0)
+            return spaced
         if not spacing:
             return lambda s: text_width(main, s)
         return lambda s: text_width(main, s) + spacing * max(len(s) - 1, 0)
@@ -242,7 +325,7 @@ def layout_at(text: str, style: TextStyle, size: int, width: float, height: floa
     got = font_at(size)
     fonts = got if isinstance(got, Fonts) else Fonts(got)
     spacing = spacing_at(style, size)
-    width_of = measurer(fonts, spacing)
+    width_of = measurer(fonts, spacing, text)
     lines = (balanced if balance else break_lines)(text, width, width_of)
     widths = tuple(width_of(line) for line in lines)
     line_px = size * style.line_height
