@@ -37,7 +37,8 @@ def state_labels() -> dict[str, str]:
     return {"pending": _("Waiting"), "sending": _("Sending"), "sent": _("Mailed"),
             "failed": _("Failed"), "unknown": _("Outcome unknown"),
             "nobody": _("No recipient"), "deferred": _("Refused for now, tried again"),
-            "refused": _("Refused")}
+            "refused": _("Refused"), "dropped": _("No longer a recipient, not mailed")}
+
 
 
 def kind_labels() -> dict[str, str]:
@@ -73,7 +74,8 @@ def _error(value: str | None) -> str:
 def _refused(refusals: list[dict], language: str) -> list[dict]:
     """The addresses of one group the SMTP server refused: masked address, state
     (``deferred``, ``sending``, ``sent`` on a later try, ``refused``, ``failed``,
-    ``unknown``), the server's last reply (masked) and when it is tried again."""
+    ``unknown``, ``dropped``: no longer a recipient when its retry came, not mailed), the
+    server's last reply (masked) and when it is tried again."""
     return [{"address": mask(r["address"]), "state": r["state"],
              "reply": _error(" ".join(str(p) for p in (r["code"], r["reply"]) if p)),
              "retry_at": r["next_attempt_at"] if r["state"] == "deferred" else None}
