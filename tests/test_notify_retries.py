@@ -1,7 +1,8 @@
 """Retries of a notification's groups and of the addresses the SMTP server refused are
 counted and timed apart; an address refused for now is mailed again only while it still is a
-recipient of the notice. Against a real SMTP
-server (aiosmtpd) refusing at RCPT TO, on SQLite and PostgreSQL."""
+recipient of the notice; 알림 발송 기록's failed filter finds notices some address will not
+get. Against a real SMTP server (aiosmtpd) refusing at RCPT TO, on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from datetime import timedelta
 import pytest
 
 from outreach.notify import job
-from outreach.store.notify import DEFERRED, FAILED, PENDING, SENT, NotificationStore
+from outreach.store.notify import (DEFERRED, FAILED, PENDING, REFUSED, SENT,
+                                   NotificationStore)
 from outreach.users import accounts
 from outreach.users.audit import Actor
 
@@ -181,6 +183,38 @@ def test_an_overdue_notices_address_no_longer_a_recipient_is_dropped(tmp_path, d
     job.run(ws.settings, ws.db, [], lambda: k(17, 10))
     assert smtp.offered.count("road@example.go.kr") == 1
     ws.db.dispose()
+
+
+# -- 3. the failed filter finds a sent notification that some address will not get ----------
+
+def test_the_failed_filter_finds_a_sent_notification_with_refused_addresses(ws, smtp):
+    clock = Clock(T0)
+    refused = _record(ws, clock, "draft_ready:1")
+    smtp.never[PARK] = "550 5.1.1 no such user"
+    _run(ws, clock)
+    del smtp.never[PARK]
+    clean = _record(ws, clock, "draft_ready:2")
+    _run(ws, clock)
+    waiting = _record(ws, clock, "draft_ready:3")       # kim refused for now only
+    smtp.later[KIM] = ["450 4.2.1 mailbox busy"]
+    _run(ws, clock)
+    store = NotificationStore(ws.db)
+    assert [r["state"] for r in (store.all())] == [PENDING, SENT, SENT]
+    assert store.refusals(f"notification:{refused['id']}")[PARK]["state"] == REFUSED
+    add_user(ws.db, "admin", "admin", language="ko")
+    with staff_client(ws) as client:
+        sign_in(client, "admin")
+        html = client.get("/notifications?state=failed").text
+        everything = client.get("/notifications").text
+    listed = {int(i) for i in re.findall(r'<tr id="notification-(\d+)"', html)}
+    assert listed == {refused["id"]}
+    assert '<option value="failed" selected>실패 (주소 거부 포함)</option>' in html
+    row = re.search(rf'<tr id="notification-{refused["id"]}".*?</tr>', everything, re.S).group(0)
+    assert 'data-state="sent" data-refused="1"' in row
+    assert '<span class="badge state-refused refused-count">주소 1개 수신 거부</span>' in row
+    for other in (clean, waiting):      # refused for now is not refused: no mark
+        found = re.search(rf'<tr id="notification-{other["id"]}".*?</tr>', everything, re.S)
+        assert "refused-count" not in found.group(0)
 
 
 # -- the migration ------------------------------------------------------------------------------

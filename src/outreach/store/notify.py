@@ -142,10 +142,19 @@ class NotificationStore:
         """The newest notifications (id descending, keyset: ``before_id``), each with its
         group rows as ``groups`` (by language, sorted) and its refused addresses as
         ``refusals`` (by language and address); ``state`` one of ``pending`` (also
-        ``sending``: being mailed now), ``sent``, ``failed``, ``unknown``, ``nobody``."""
+        ``sending``: being mailed now), ``sent``, ``failed``, ``unknown``, ``nobody``.
+        ``failed`` also finds the notifications in another state some address of which will
+        not get the notice (refused for good, or still refused after the last try): the
+        notices that did not reach someone."""
         stmt = select(notification)
         if state == PENDING:
             stmt = stmt.where(notification.c.state.in_((PENDING, SENDING)))
+        elif state == FAILED:
+            r = notify_refusal.c
+            refused = select(r.notice).where(
+                r.notice == literal("notification:") + cast(notification.c.id, String),
+                r.state.in_((REFUSED, FAILED))).exists()
+            stmt = stmt.where(or_(notification.c.state == FAILED, refused))
         elif state:
             stmt = stmt.where(notification.c.state == state)
         if before_id is not None:
