@@ -1,8 +1,8 @@
 """Retries of a notification's groups and of the addresses the SMTP server refused are
 counted and timed apart; an address refused for now is mailed again only while it still is a
 recipient of the notice; 알림 발송 기록's failed filter finds notices some address will not
-get. Against a real SMTP server (aiosmtpd) refusing at RCPT TO, on SQLite and
-PostgreSQL."""
+get; one overdue notice's failed mail does not hold back the others. Against a real SMTP
+server (aiosmtpd) refusing at RCPT TO, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -215,6 +215,35 @@ def test_the_failed_filter_finds_a_sent_notification_with_refused_addresses(ws, 
     for other in (clean, waiting):      # refused for now is not refused: no mark
         found = re.search(rf'<tr id="notification-{other["id"]}".*?</tr>', everything, re.S)
         assert "refused-count" not in found.group(0)
+
+
+# -- 4. one overdue notice's failure does not hold back the others ----------------------------
+
+def test_one_failed_overdue_notice_does_not_stop_the_others(tmp_path, db_url, smtp):
+    ws = web_workspace(tmp_path, db_url, TOML.format(port=smtp.port), env={"SMTP_PW": "s3cret"})
+    for name, department in (("road", "도로과"), ("water", "수도과"), ("park", "공원과")):
+        add_user(ws.db, name, "officer", departments=[department], language="ko",
+                 email=f"{name}@example.go.kr")
+    from outreach.store import inbox as store
+
+    with ws.db.begin() as conn:
+        ids = store.insert_items(conn, db_rows(
+            [_item("a", "facebook", k(16, 10), status="open", dept="도로과"),
+             _item("b", "facebook", k(16, 10), status="open", dept="수도과"),
+             _item("c", "facebook", k(16, 10), status="open", dept="공원과")], True))
+    smtp.later["road@example.go.kr"] = [LATER]          # the first item's mail fails
+    report = job.run(ws.settings, ws.db, [], lambda: k(16, 15))
+    assert sorted(to for to, _msg in smtp.messages) == [["park@example.go.kr"],
+                                                        ["water@example.go.kr"]]
+    assert report.sent == 2 and report.failed == 1
+    assert report.errors[0].startswith(f"inbox overdue: overdue notice of item {ids['a']}")
+    report = job.run(ws.settings, ws.db, [], lambda: k(16, 16))     # tried again alone
+    assert report.errors == [] and report.sent == 1
+    assert [to for to, _msg in smtp.messages][2:] == [["road@example.go.kr"]]
+    job.run(ws.settings, ws.db, [], lambda: k(16, 20))
+    assert len(smtp.messages) == 3
+    assert sorted(smtp.got(f"{n}@example.go.kr") for n in ("road", "water", "park")) == [1, 1, 1]
+    ws.db.dispose()
 
 
 # -- the migration ------------------------------------------------------------------------------

@@ -363,10 +363,10 @@ def run(settings: Settings, db: Database, schedules: Iterable,
         report.sent += 1
         log(logger, logging.INFO, "notification sent", key=row["key"], to=len(to))
     from ..inbox.overdue import notify_overdue   # inbox items past a deadline, once each
-    try:
-        report.sent += notify_overdue(settings, db, options, now())
-    except OutreachError as exc:
+    sent, errors = notify_overdue(settings, db, options, now())
+    report.sent += sent
+    for error in errors:          # each tried again on its own by a later pass
         report.failed += 1
-        report.errors.append(f"inbox overdue: {redact(str(exc))}")
-        log(logger, logging.ERROR, "overdue notice not sent", error=redact(str(exc)))
+        report.errors.append(f"inbox overdue: {redact(error)}")
+        log(logger, logging.ERROR, "overdue notice not sent", error=redact(error))
     return report
