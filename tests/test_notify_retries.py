@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from outreach.notify import job
-from outreach.store.notify import (DEFERRED, FAILED, PENDING, REFUSED, SENT,
+from outreach.store.notify import (DEFERRED, DROPPED, FAILED, PENDING, REFUSED, SENT,
                                    NotificationStore)
 from outreach.users import accounts
 from outreach.users.audit import Actor
@@ -23,7 +23,6 @@ from test_notify_refusals import (CHOI, KIM, LEE, PARK, T0, Clock, _note, _recor
                                   smtp, ws)  # noqa: F401 - fixtures
 from web_support import add_user, sign_in, staff_client, web_workspace
 
-DROPPED = "dropped"
 LATER = "451 4.3.0 try again later"
 
 

@@ -38,8 +38,8 @@ from ..inbox.masking import mask
 from ..logs import log, redact
 from ..store.db import Database
 from ..store.desk import DeskQueries
-from ..store.notify import (BUSY, CLAIMED, DEFERRED, DONE, DROPPED, FAILED, LOST, NOBODY,
-                            PENDING, REFUSED, SENDING, SENT, UNKNOWN, NotificationStore)
+from ..store.notify import (BUSY, CLAIMED, DEFERRED, DONE, FAILED, LOST, NOBODY, PENDING,
+                            REFUSED, SENDING, SENT, UNKNOWN, NotificationStore)
 from ..users.roles import can
 from . import mail
 from .events import collect
