@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from outreach.i18n import _, recording
-from outreach.store.notify import FAILED, PENDING, SENT, UNKNOWN, NotificationStore
+from outreach.store.notify import FAILED, PENDING, REFUSED, SENT, UNKNOWN, NotificationStore
 from web_support import add_user, sign_in
 
 T0 = datetime(2026, 11, 25, 1, 0, tzinfo=timezone.utc)       # 10:00 in Seoul
@@ -31,7 +31,8 @@ def _note(store: NotificationStore, key: str, name: str = "weekend-guide") -> in
 
 def seed(db) -> dict[str, int]:
     """A sent notice (two groups), a failed one (ko sent, en refused), an unknown one
-    (its en group left sending by a dead pass), one still waiting."""
+    (its en group left sending by a dead pass), one still waiting, and one sent whose
+    Korean mail the server took but for one address it refused for good (``partly``)."""
     store = NotificationStore(db)
     ids = {}
     ids["sent"] = n = _note(store, "draft_ready:1", "sent-guide")
@@ -61,6 +62,16 @@ def seed(db) -> dict[str, int]:
     store.finish(n, UNKNOWN, later, recipients="", error="en: outcome unknown")
 
     ids["pending"] = _note(store, "draft_ready:4", "pending-guide")
+
+    ids["partly"] = n = _note(store, "draft_ready:5", "partly-guide")
+    assert store.claim(n, T0, T0 + LEASE)
+    store.claim_group(f"notification:{n}", "ko", "seo@city.go.kr,nam.gone@city.go.kr", T0,
+                      T0 + LEASE)
+    store.group_sent(f"notification:{n}", "ko", T0, [dict(
+        address="nam.gone@city.go.kr", state=REFUSED, code=550, reply="5.1.1 no such user",
+        next_attempt_at=None)])
+    store.finish(n, SENT, T0, recipients="seo@city.go.kr",
+                 error="refused: nam.gone@city.go.kr: 550 5.1.1 no such user")
     return ids
 
 
@@ -122,10 +133,16 @@ def test_the_subject_is_read_in_the_readers_language(staff):
 def test_the_state_filter(staff):
     ids = seed(staff.ws.db)
     _admin(staff)
-    for state in ("failed", "unknown", "pending", "sent"):
+    # "failed" also finds the sent notice an address will not get (refused for good)
+    for state, wanted in (("failed", {"failed", "partly"}), ("unknown", {"unknown"}),
+                          ("pending", {"pending"}), ("sent", {"sent", "partly"})):
         html = staff.get(f"/notifications?state={state}").text
         listed = {int(i) for i in re.findall(r'<tr id="notification-(\d+)"', html)}
-        assert listed == {ids[state]}, state
+        assert listed == {ids[w] for w in wanted}, state
+    partly = _row(staff.get("/notifications?state=failed").text, ids["partly"])
+    assert 'data-state="sent" data-refused="1"' in partly
+    assert '<span class="badge state-refused refused-count">1 address refused</span>' in partly
+    assert "refused-count" not in _row(staff.get("/notifications").text, ids["sent"])
     bad = staff.get("/notifications?state=bogus")
     assert bad.status_code == 400 and "state must be one of" in bad.text
 

@@ -1,6 +1,7 @@
 """알림 발송 기록 in the real browser: an administrator reaches the page from the navigation
 bar and reads why a recipient group's mail failed (addresses masked); the state filter
-narrows the list to the failed notification."""
+narrows the list to the failed notification and the sent one an address was refused for
+good, marked as such."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ def test_an_admin_sees_a_failed_groups_error(page, web_ws):
     page.select_option("select[name=state]", "failed")
     page.click("form.filters button[type=submit]")
     page.wait_for_url("**/notifications?state=failed")
-    assert page.locator("tbody tr").count() == 1
+    assert page.locator("tbody tr").count() == 2
     assert page.locator(f"#notification-{ids['failed']}").is_visible()
+    partly = page.locator(f"#notification-{ids['partly']}")
+    assert partly.locator(".refused-count").inner_text() == "주소 1개 수신 거부"
+    assert partly.locator('li[data-state="refused"] .recipients').inner_text() == \
+        "na***@city.go.kr"
+    assert page.locator("select[name=state] option:checked").inner_text() == \
+        "실패 (주소 거부 포함)"
     assert page.js_errors == []

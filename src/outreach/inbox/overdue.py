@@ -8,11 +8,14 @@ goes out, so two watchers (daemon and cron) never send it twice. The notice is o
 mail per language among its recipients, each group claimed and recorded on its own
 (``outreach.notify.job.send_groups``, table ``notify_groups``); when a group's mail
 fails, the notice row is taken back out, so the next pass claims it again and mails
-only the groups not yet mailed. Addresses the SMTP server refused for now (4xx) while it
-took a group's mail release the notice the same way, without an error: the next pass
-claims it again and mails those addresses alone once their retry time has come
-(``send_groups``). (A crash between the claim and the mail loses that notice for the
-groups and addresses not yet recorded: at most once, never twice.)
+only the groups not yet mailed. One notice's failure does not stop the pass: the other
+overdue items' notices still go, and each failed one is tried again on its own.
+Addresses the SMTP server refused for now (4xx) while it took a group's mail release the
+notice the same way, without an error: the next pass claims it again and mails those
+addresses alone once their retry time has come, if they still are among the notice's
+recipients (``send_groups``; else they are dropped). (A crash between the claim and the
+mail loses that notice for the groups and addresses not yet recorded: at most once, never
+twice.)
 The notification pass of the daemon and of cron's ``run-due``
 (``outreach.notify.job.run``) calls ``notify_overdue``; the web's queue
 highlights the same items.
@@ -28,6 +31,7 @@ from typing import Any, Callable, Sequence
 from sqlalchemy import Connection
 
 from ..config import Settings
+from ..errors import OutreachError
 from ..logs import log
 from ..store import inbox as store
 from ..store import inbox_queries as queries
@@ -54,11 +58,17 @@ class OverdueNotice:
 
 
 def watch_overdue(db: Database, now: datetime, recipients: Recipients, send: Send,
-                  *, limit: int = 500) -> list[OverdueNotice]:
-    """Notify every newly overdue item once; the notices handed over. A failing ``send``
-    releases its notice (tried again next pass) and the error goes up; one that says some
-    recipients are still to be mailed (True) releases it too, quietly."""
+                  *, limit: int = 500,
+                  failed: list[tuple[OverdueNotice, str]] | None = None
+                  ) -> list[OverdueNotice]:
+    """Notify every newly overdue item once; the notices handed over. A ``send`` failing
+    with an OutreachError (the mail did not go) releases its notice (tried again next
+    pass) and the others still go; the failures are added to ``failed`` (notice, error),
+    or, without that list, the first one is raised once all were tried. Any other error
+    releases the notice and goes up at once (a bug, or the process being stopped). One
+    that says some recipients are still to be mailed (True) releases it too, quietly."""
     sent: list[OverdueNotice] = []
+    failures: list[tuple[OverdueNotice, OutreachError]] = []
     with db.read() as conn:
         rows = queries.overdue_candidates(conn, now, limit)
     for row in rows:
@@ -72,6 +82,11 @@ def watch_overdue(db: Database, now: datetime, recipients: Recipients, send: Sen
             continue
         try:
             again = send(notice, people)
+        except OutreachError as exc:     # this notice's mail: the next ones still go
+            with db.begin() as conn:
+                queries.release_notice(conn, row.id, row.deadline)
+            failures.append((notice, exc))
+            continue
         except BaseException:
             with db.begin() as conn:
                 queries.release_notice(conn, row.id, row.deadline)
@@ -81,12 +96,18 @@ def watch_overdue(db: Database, now: datetime, recipients: Recipients, send: Sen
                 queries.release_notice(conn, row.id, row.deadline)
             continue
         sent.append(notice)
+    if failed is not None:
+        failed += [(notice, str(exc)) for notice, exc in failures]
+    elif failures:
+        raise failures[0][1]
     return sent
 
 
-def notify_overdue(settings: Settings, db: Database, options: Any, now: datetime) -> int:
+def notify_overdue(settings: Settings, db: Database, options: Any, now: datetime
+                   ) -> tuple[int, list[str]]:
     """The notification pass's part: mail each newly overdue item's person and the
-    department's supervisors (their accounts' addresses); how many notices went out."""
+    department's supervisors (their accounts' addresses); how many notices went out, and
+    the error of each that did not (tried again on a later pass)."""
     from ..i18n import _, format_datetime, use_language
     from ..notify import mail
     from .desk import overdue_recipients
@@ -144,7 +165,9 @@ def notify_overdue(settings: Settings, db: Database, options: Any, now: datetime
                          mail.build(options.smtp, group, subject, body,
                                     f"{options.base_url}/inbox/{notice.item_id}"))
 
-    return len(watch_overdue(db, now, recipients, send))
+    failed: list[tuple[OverdueNotice, str]] = []
+    sent = watch_overdue(db, now, recipients, send, failed=failed)
+    return len(sent), [error for _notice, error in failed]
 
 
 def _excerpt(text: str, size: int = 60) -> str:

@@ -18,6 +18,10 @@ most once per group; docs/publishing.md). Addresses the server refused while it 
 group's mail for the others are recorded with its answer: a temporary refusal (4xx) is
 mailed again to that address alone on a later pass (claimed and recorded the same way:
 at most once per address), a permanent one (5xx) is not and shows on 알림 발송 기록.
+An address is mailed again only while it still is a recipient of the notice (else it is
+``dropped``). The tries are counted apart: the notification's ``attempts`` are its
+groups' tries (MAX_ATTEMPTS, then a failed group is given up), a failed group waits for
+its own retry time, and a refused address counts its own tries in its own row.
 """
 
 from __future__ import annotations
@@ -60,11 +64,19 @@ class GroupsOutcome:
     waiting to be tried again (``deferred``: address, reply; the earliest at
     ``retry_at``), those that will not get it (``refused``: address, reply; refused for
     good or still refused after MAX_ATTEMPTS tries), ``refused_now`` the ones of those
-    recorded by this call, and ``lost``: addresses of unknown outcome."""
+    recorded by this call, ``lost``: addresses of unknown outcome, ``dropped``: addresses
+    not mailed again because they no longer are recipients of the notice. ``tried``: a
+    group was mailed or tried by this call; ``waiting``: groups that failed before and wait
+    for their retry time (language, error; the earliest at ``groups_retry_at``, which
+    also holds the retry time of the ones that failed now)."""
     sent: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    tried: bool = False
+    waiting: list[tuple[str, str]] = field(default_factory=list)
+    groups_retry_at: datetime | None = None
+    dropped: list[str] = field(default_factory=list)
     mailed_now: int = 0
     deferred: list[tuple[str, str]] = field(default_factory=list)
     retry_at: datetime | None = None
@@ -95,19 +107,30 @@ def _judged(refused: Mapping[str, tuple[int, str]], attempts: int,
     return judged
 
 
+def _earliest(*times: datetime | None) -> datetime | None:
+    return min((t for t in times if t is not None), default=None)
+
+
 def send_groups(store: NotificationStore, notice: str, groups: dict[str, list[str]],
                 send: Callable[[str, list[str]], Mapping[str, tuple[int, str]] | None],
-                now: Callable[[], datetime]) -> GroupsOutcome:
+                now: Callable[[], datetime],
+                group_retry_at: datetime | None = None) -> GroupsOutcome:
     """Mail each group (language -> addresses) of ``notice`` that was not mailed before:
     claim it, ``send(language, addresses)``, record it right after. A refused or
     unreachable send (OutreachError) is recorded ``failed`` and the other groups still go;
-    a later call sends the failed ones only. ``send`` returns the addresses the server
-    refused while it took the mail for the others (``mail.send``): recorded with the
-    group, and the temporarily refused ones whose retry time has come are mailed again,
-    alone, by a later call."""
+    a later call sends the failed ones only, from ``group_retry_at`` (None: whenever it
+    comes). ``send`` returns the addresses the server refused while it took the mail for
+    the others (``mail.send``): recorded with the group, and the temporarily refused ones
+    whose retry time has come are mailed again, alone, by a later call, if they still are
+    in ``groups`` (the notice's recipients now); else they are ``dropped``."""
     out = GroupsOutcome()
     for language, group in sorted(groups.items()):
         found = store.claim_group(notice, language, ",".join(group), now(), now() + LEASE)
+        if found == FAILED:     # failed before, its retry time has not come
+            row = store.groups(notice)[language]
+            out.waiting.append((language, row["error"] or ""))
+            out.groups_retry_at = _earliest(out.groups_retry_at, row["next_attempt_at"])
+            continue
         if found == DONE:
             out.sent.append(language)
             continue
@@ -118,12 +141,14 @@ def send_groups(store: NotificationStore, notice: str, groups: dict[str, list[st
             out.busy.append(language)
             continue
         assert found == CLAIMED, found
+        out.tried = True
         try:
             refused = send(language, group) or {}
         except OutreachError as exc:   # refused, unreachable, password variable unset
             error = redact(str(exc))
-            store.group_failed(notice, language, error)
+            store.group_failed(notice, language, error, group_retry_at)
             out.failed.append((language, error))
+            out.groups_retry_at = _earliest(out.groups_retry_at, group_retry_at)
             continue
         judged = _judged(refused, 1, now())
         store.group_sent(notice, language, now(), judged.values())
@@ -131,7 +156,7 @@ def send_groups(store: NotificationStore, notice: str, groups: dict[str, list[st
         out.mailed_now += 1
         out.refused_now += [(a, _reply(j["code"], j["reply"])) for a, j in judged.items()
                             if j["state"] != DEFERRED]
-    _retry_refused(store, notice, send, now, out)
+    _retry_refused(store, notice, groups, send, now, out)
     for address, row in sorted(store.refusals(notice).items()):
         reply = _reply(row["code"], row["reply"])
         if row["state"] != SENT:
@@ -149,12 +174,22 @@ def send_groups(store: NotificationStore, notice: str, groups: dict[str, list[st
     return out
 
 
-def _retry_refused(store: NotificationStore, notice: str,
+def _retry_refused(store: NotificationStore, notice: str, groups: Mapping[str, list[str]],
                    send: Callable[[str, list[str]], Mapping[str, tuple[int, str]] | None],
                    now: Callable[[], datetime], out: GroupsOutcome) -> None:
     """Mail the temporarily refused addresses of ``notice`` whose time has come, one mail
-    per language to them alone, each address claimed first and recorded right after."""
-    claimed = store.claim_refused(notice, now(), now() + LEASE)
+    per language (the one each reads now) to them alone, each address claimed first and
+    recorded right after. One that no longer is among the notice's recipients (``groups``,
+    worked out by this pass: account disabled or deleted, role or permission gone, fixed
+    address removed from [notifications.to]) is settled ``dropped``, never mailed."""
+    reads = {a: language for language, group in groups.items() for a in group}
+    due = [a for a, r in store.refusals(notice).items()
+           if r["state"] == DEFERRED and r["next_attempt_at"] <= now()]
+    out.dropped += store.drop_refused(notice, sorted(a for a in due if a not in reads), now())
+    claimed: dict[str, list[str]] = {}
+    for addresses in store.claim_refused(notice, now(), now() + LEASE, reads).values():
+        for address in addresses:
+            claimed.setdefault(reads[address], []).append(address)
     if not claimed:
         return
     attempts = {a: r["attempts"] for a, r in store.refusals(notice).items()}
@@ -184,6 +219,16 @@ def _retry_refused(store: NotificationStore, notice: str,
         out.refused_now += [(a, _reply(o["code"], o["reply"])) for a, o in outcomes.items()
                             if o["state"] in (REFUSED, FAILED)]
 
+
+
+def _mailed(store: NotificationStore, notice: str) -> list[str]:
+    """The addresses that got ``notice``: those of its groups the server took, but the
+    ones it refused that were not mailed since (as recorded, whoever the recipients are
+    now)."""
+    refusals = store.refusals(notice)
+    return sorted({a for g in store.groups(notice).values() if g["state"] == SENT
+                   for a in g["recipients"].split(",")
+                   if a and (a not in refusals or refusals[a]["state"] == SENT)})
 
 
 @dataclass
@@ -247,7 +292,8 @@ def run(settings: Settings, db: Database, schedules: Iterable,
             continue   # another pass took it
         groups = by_language(options, row["roles"].split(","), staff, settings.language)
         to = sorted(a for group in groups.values() for a in group)
-        if not to:
+        notice = f"notification:{row['id']}"
+        if not to and not store.groups(notice):   # else: only refused addresses are left
             store.finish(row["id"], NOBODY, now(), error="no staff account allowed to "
                          f"{row['roles']} has an e-mail address")
             report.nobody += 1
@@ -261,27 +307,32 @@ def run(settings: Settings, db: Database, schedules: Iterable,
             return mail.send(settings, options.smtp,
                              mail.build(options.smtp, group, subject, body, row["link"]))
 
-        notice = f"notification:{row['id']}"
-        out = send_groups(store, notice, groups, send, now)
-        mailed = ", ".join(sorted(a for language in out.sent for a in groups[language]
-                                  if a not in out.missing))
+        out = send_groups(store, notice, groups, send, now,
+                          group_retry_at=now() + retry_delay(row["attempts"] + 1))
+        mailed = ", ".join(_mailed(store, notice))
+        tried = out.tried         # one of the notification's tries (its groups')
+        attempts = row["attempts"] + (1 if tried else 0)
+        if out.dropped:
+            log(logger, logging.INFO, "notification recipient no longer wanted: not mailed",
+                key=row["key"], addresses=",".join(mask(a) for a in out.dropped))
         for address, reply in out.refused_now:   # masked: the line may leave the system
             report.refused.append((row["key"], mask(address), mask(reply)))
             log(logger, logging.WARNING, "notification recipient refused", key=row["key"],
                 address=mask(address), reply=mask(reply))
         refused = "; ".join(f"{a}: {reply}" for a, reply in out.refused)
         waiting = "; ".join(f"{a}: {reply}" for a, reply in out.deferred)
-        if out.failed or out.busy:
-            attempts = row["attempts"] + 1
-            error = "; ".join(f"{language}: {e}" for language, e in out.failed) or (
-                "another pass is sending it")
+        if out.failed or out.waiting or out.busy:
+            error = "; ".join(f"{language}: {e}" for language, e in out.failed + out.waiting
+                              ) or "another pass is sending it"
             if out.failed and attempts >= MAX_ATTEMPTS:
                 store.give_up_refused(notice)
-                store.finish(row["id"], FAILED, now(), error=error, recipients=mailed)
-            else:
-                retry_at = now() + (retry_delay(attempts) if out.failed else LEASE)
+                store.finish(row["id"], FAILED, now(), error=error, recipients=mailed,
+                             tried=tried)
+            else:     # the failed groups' own time, a refused address's, or a lease's end
                 store.finish(row["id"], PENDING, now(), error=error, recipients=mailed,
-                             retry_at=min(retry_at, out.retry_at or retry_at))
+                             tried=tried, retry_at=_earliest(
+                                 out.groups_retry_at, out.retry_at,
+                                 now() + LEASE if out.busy else None))
             if out.failed:
                 report.failed += 1
                 report.errors.append(f"{row['key']}: {error}")
@@ -289,13 +340,14 @@ def run(settings: Settings, db: Database, schedules: Iterable,
                     error=error)
             continue
         if out.deferred:     # refused for now: those addresses alone are tried again
-            store.finish(row["id"], PENDING, now(), recipients=mailed,
+            store.finish(row["id"], PENDING, now(), recipients=mailed, tried=tried,
                          retry_at=out.retry_at, error="; ".join(
                              p for p in (f"to be tried again: {waiting}",
                                          refused and f"refused: {refused}") if p))
             continue
         if out.unknown or out.lost:
-            store.finish(row["id"], UNKNOWN, now(), recipients=mailed, error="; ".join(
+            store.finish(row["id"], UNKNOWN, now(), recipients=mailed, tried=tried,
+                         error="; ".join(
                 p for p in (
                     out.unknown and "outcome unknown for the " + ", ".join(out.unknown)
                     + " group: the pass that sent it stopped before recording it; not "
@@ -306,16 +358,15 @@ def run(settings: Settings, db: Database, schedules: Iterable,
             log(logger, logging.WARNING, "notification outcome unknown", key=row["key"],
                 groups=",".join(out.unknown), addresses=",".join(mask(a) for a in out.lost))
             continue
-        store.finish(row["id"], SENT, now(),
-                     recipients=", ".join(a for a in to if a not in out.missing),
+        store.finish(row["id"], SENT, now(), recipients=mailed, tried=tried,
                      error=f"refused: {refused}" if refused else None)
         report.sent += 1
         log(logger, logging.INFO, "notification sent", key=row["key"], to=len(to))
     from ..inbox.overdue import notify_overdue   # inbox items past a deadline, once each
-    try:
-        report.sent += notify_overdue(settings, db, options, now())
-    except OutreachError as exc:
+    sent, errors = notify_overdue(settings, db, options, now())
+    report.sent += sent
+    for error in errors:          # each tried again on its own by a later pass
         report.failed += 1
-        report.errors.append(f"inbox overdue: {redact(str(exc))}")
-        log(logger, logging.ERROR, "overdue notice not sent", error=redact(str(exc)))
+        report.errors.append(f"inbox overdue: {redact(error)}")
+        log(logger, logging.ERROR, "overdue notice not sent", error=redact(error))
     return report

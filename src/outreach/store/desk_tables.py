@@ -2,8 +2,8 @@
 recipient group (language) of a notice, the addresses the SMTP server refused, stored
 channel checks.
 
-The migrations ``0004_oneoff_notify``, ``0016_notify_groups`` and ``0017_notify_refusals``
-create exactly these; change them together.
+The migrations ``0004_oneoff_notify``, ``0016_notify_groups``, ``0017_notify_refusals`` and
+``0018_notify_retries_apart`` create exactly these; change them together.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ notify_group = Table(
     Column("state", String(16), nullable=False),      # sending, sent, failed, unknown
     Column("recipients", Text, nullable=False),       # comma-separated, as last claimed
     Column("lease_until", UTCDateTime),               # a sending claim's end
+    Column("next_attempt_at", UTCDateTime),           # a failed group's retry time
     Column("sent_at", UTCDateTime),
     Column("error", Text),
     CheckConstraint("state IN ('sending','sent','failed','unknown')", name="state"),
@@ -52,7 +53,10 @@ notify_group = Table(
 # others (smtplib's send_message returns those). A temporary refusal (4xx) is ``deferred``
 # and tried again alone (claimed ``sending`` with a lease, like a group); a permanent one
 # (5xx) is ``refused``; a deferred one still refused after MAX_ATTEMPTS tries ``failed``;
-# one left ``sending`` by a dead pass ``unknown`` (never mailed again). ``next_attempt_at``
+# one left ``sending`` by a dead pass ``unknown`` (never mailed again); a deferred one that
+# is no longer a recipient of the notice at its retry time ``dropped`` (never mailed).
+# ``attempts`` counts this address's tries only (the notification's own count is its
+# groups' tries). ``next_attempt_at``
 # is the retry time (deferred) or the lease's end (sending); ``code`` and ``reply`` the
 # server's last answer (secrets redacted).
 notify_refusal = Table(
@@ -67,8 +71,8 @@ notify_refusal = Table(
     Column("next_attempt_at", UTCDateTime),
     Column("refused_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
-    CheckConstraint("state IN ('deferred','sending','sent','refused','failed','unknown')",
-                    name="state"),
+    CheckConstraint("state IN ('deferred','sending','sent','refused','failed','unknown',"
+                    "'dropped')", name="state"),
 )
 
 channel_check = Table(

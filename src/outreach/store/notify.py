@@ -19,17 +19,25 @@ When the server accepts a group's mail but refuses some of its addresses, those 
 recorded in ``notify_refusals`` in the same transaction as the group's ``sent``: a
 temporary refusal (4xx) ``deferred`` and mailed again alone later, claimed the same way
 (``sending`` with a lease, then recorded; found ``sending`` after its lease: ``unknown``,
-never mailed again), a permanent one (5xx) ``refused`` for good. So each address, too,
-gets the notice at most once.
+never mailed again), a permanent one (5xx) ``refused`` for good, one that is no longer a
+recipient of the notice when its retry time comes ``dropped`` (never mailed). So each
+address, too, gets the notice at most once.
+
+The tries are counted apart: a notification's ``attempts`` counts the passes that mailed (or
+tried to mail) one of its groups, and decides when a failed group is given up; a failed
+group waits for its own retry time (``notify_groups.next_attempt_at``); a refused address
+counts its own tries and keeps its own time in its ``notify_refusals`` row. A pass that
+only mails refused addresses again neither counts as a try of the notification nor tries
+its failed groups early.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any, Container, Iterable, Mapping
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import String, cast, func, literal, or_, select, update
 
 from ..i18n import portable, shown, stored
 from .db import Database
@@ -43,6 +51,8 @@ UNKNOWN = "unknown"
 CLAIMED, DONE, LOST, BUSY = "claimed", "sent", "unknown", "sending"
 #: a refused address: tried again later (4xx) | refused for good (5xx); see notify_refusals
 DEFERRED, REFUSED = "deferred", "refused"
+#: a deferred address no longer a recipient of the notice at its retry time: never mailed
+DROPPED = "dropped"
 #: the error of a group or address left ``sending`` by a pass that died
 LOST_ERROR = "the pass that sent it stopped before recording it"
 #: the words of a stored channel check (what was checked, what to do)
@@ -95,12 +105,17 @@ class NotificationStore:
                     (notification.c.state == SENDING) & (notification.c.next_attempt_at < now)),
                 or_(notification.c.next_attempt_at.is_(None),
                     notification.c.next_attempt_at <= now))
-                .values(state=SENDING, attempts=notification.c.attempts + 1,
-                        next_attempt_at=lease_until)).rowcount == 1
+                .values(state=SENDING, next_attempt_at=lease_until)).rowcount == 1
 
     def finish(self, note_id: int, state: str, now: datetime, *, recipients: str | None = None,
-               error: str | None = None, retry_at: datetime | None = None) -> None:
+               error: str | None = None, retry_at: datetime | None = None,
+               tried: bool = False) -> None:
+        """Record what the claimed pass did; ``tried``: it mailed (or tried to mail) one of
+        the notification's groups, one more of its ``attempts`` (a pass that only mailed
+        refused addresses again is not one: those count their own)."""
         values: dict[str, Any] = dict(state=state, error=error, next_attempt_at=retry_at)
+        if tried:
+            values["attempts"] = notification.c.attempts + 1
         if recipients is not None:
             values["recipients"] = recipients
         if state == SENT:
@@ -127,10 +142,19 @@ class NotificationStore:
         """The newest notifications (id descending, keyset: ``before_id``), each with its
         group rows as ``groups`` (by language, sorted) and its refused addresses as
         ``refusals`` (by language and address); ``state`` one of ``pending`` (also
-        ``sending``: being mailed now), ``sent``, ``failed``, ``unknown``, ``nobody``."""
+        ``sending``: being mailed now), ``sent``, ``failed``, ``unknown``, ``nobody``.
+        ``failed`` also finds the notifications in another state some address of which will
+        not get the notice (refused for good, or still refused after the last try): the
+        notices that did not reach someone."""
         stmt = select(notification)
         if state == PENDING:
             stmt = stmt.where(notification.c.state.in_((PENDING, SENDING)))
+        elif state == FAILED:
+            r = notify_refusal.c
+            refused = select(r.notice).where(
+                r.notice == literal("notification:") + cast(notification.c.id, String),
+                r.state.in_((REFUSED, FAILED))).exists()
+            stmt = stmt.where(or_(notification.c.state == FAILED, refused))
         elif state:
             stmt = stmt.where(notification.c.state == state)
         if before_id is not None:
@@ -157,9 +181,11 @@ class NotificationStore:
                     lease_until: datetime) -> str:
         """Claim the mail of one group of ``notice``: ``CLAIMED`` (send it, then
         ``group_sent`` or ``group_failed``), ``DONE`` (mailed before), ``LOST`` (a pass died
-        between its send and recording it: outcome unknown, not sent again) or ``BUSY``
-        (another pass holds it). A new row is inserted (ON CONFLICT DO NOTHING on the key),
-        a ``failed`` one taken with a conditional update: one winner, as ``claim``."""
+        between its send and recording it: outcome unknown, not sent again), ``BUSY``
+        (another pass holds it) or ``FAILED`` (failed before; its retry time, which
+        ``group_failed`` was given, has not come). A new row is inserted (ON CONFLICT DO
+        NOTHING on the key), a ``failed`` one taken with a conditional update: one winner,
+        as ``claim``."""
         g = notify_group.c
         mine = (g.notice == notice) & (g.language == language)
         with self.db.begin() as conn:
@@ -168,8 +194,11 @@ class NotificationStore:
                 lease_until=lease_until).on_conflict_do_nothing().returning(g.notice)
             if conn.execute(stmt).scalar() is not None:
                 return CLAIMED
-            if conn.execute(update(notify_group).where(mine, g.state == FAILED).values(
-                    state=SENDING, recipients=recipients, lease_until=lease_until)).rowcount:
+            if conn.execute(update(notify_group).where(
+                    mine, g.state == FAILED,
+                    or_(g.next_attempt_at.is_(None), g.next_attempt_at <= now)).values(
+                    state=SENDING, recipients=recipients, lease_until=lease_until,
+                    next_attempt_at=None)).rowcount:
                 return CLAIMED
             conn.execute(update(notify_group).where(mine, g.state == SENDING,
                                                     g.lease_until < now)
@@ -194,20 +223,25 @@ class NotificationStore:
                     next_attempt_at=each.get("next_attempt_at"), refused_at=now)
                     .on_conflict_do_nothing())
 
-    def group_failed(self, notice: str, language: str, error: str) -> None:
+    def group_failed(self, notice: str, language: str, error: str,
+                     retry_at: datetime | None = None) -> None:
+        """The group's mail did not go; ``claim_group`` takes it again from ``retry_at``
+        (None: at once, on the next pass)."""
         g = notify_group.c
         with self.db.begin() as conn:
             conn.execute(update(notify_group).where(g.notice == notice, g.language == language,
                                                     g.state == SENDING)
-                         .values(state=FAILED, lease_until=None, error=error))
+                         .values(state=FAILED, lease_until=None, error=error,
+                                 next_attempt_at=retry_at))
 
     # -- refused addresses ------------------------------------------------------
-    def claim_refused(self, notice: str, now: datetime,
-                      lease_until: datetime) -> dict[str, list[str]]:
+    def claim_refused(self, notice: str, now: datetime, lease_until: datetime,
+                      wanted: Container[str] | None = None) -> dict[str, list[str]]:
         """Claim the ``deferred`` addresses of ``notice`` whose retry time has come (language
         -> addresses, each claimed by one pass only: a conditional update per address), for
-        a mail to them alone, then ``settle_refused``. An address still ``sending`` after
-        its lease is first marked ``unknown``: never mailed again."""
+        a mail to them alone, then ``settle_refused``; only those in ``wanted`` when given.
+        An address still ``sending`` after its lease is first marked ``unknown``: never
+        mailed again."""
         r = notify_refusal.c
         claimed: dict[str, list[str]] = {}
         with self.db.begin() as conn:
@@ -218,6 +252,8 @@ class NotificationStore:
                 r.notice == notice, r.state == DEFERRED, r.next_attempt_at <= now)
                 .order_by(r.language, r.address)).all()
             for address, language in due:
+                if wanted is not None and address not in wanted:
+                    continue
                 if conn.execute(update(notify_refusal).where(
                         r.notice == notice, r.address == address, r.state == DEFERRED,
                         r.next_attempt_at <= now)
@@ -242,6 +278,22 @@ class NotificationStore:
                 conn.execute(update(notify_refusal).where(
                     r.notice == notice, r.address == address, r.state == SENDING)
                     .values(**values))
+
+    def drop_refused(self, notice: str, addresses: Iterable[str], now: datetime) -> list[str]:
+        """Settle the ``deferred`` ``addresses`` of ``notice`` whose retry time has come as
+        ``dropped``: no longer recipients of it, never mailed (their tries and the server's
+        last reply kept). A conditional update: an address another pass has claimed
+        meanwhile is left to it. The addresses dropped."""
+        r = notify_refusal.c
+        dropped = []
+        with self.db.begin() as conn:
+            for address in addresses:
+                if conn.execute(update(notify_refusal).where(
+                        r.notice == notice, r.address == address, r.state == DEFERRED,
+                        r.next_attempt_at <= now)
+                        .values(state=DROPPED, next_attempt_at=None)).rowcount == 1:
+                    dropped.append(address)
+        return dropped
 
     def give_up_refused(self, notice: str) -> None:
         """The notice is finished (failed for good): its ``deferred`` addresses too."""

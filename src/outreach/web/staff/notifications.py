@@ -4,6 +4,11 @@ which groups' outcome is unknown, and under each group the addresses the SMTP se
 refused with its reply (to be tried again, or not). Read-only; addresses and errors are
 masked.
 
+The "failed" filter also finds the notifications whose mail went but that some address will
+not get (refused for good, or still refused after the last try): what an administrator
+looking for failures wants is every notice that did not reach someone, and a ``sent``
+notification with a refused address is one; its row says how many addresses were refused.
+
 The page reads ``notification``, ``notify_groups`` and ``notify_refusals``
 (outreach.store.notify); overdue inbox notices have group rows but no notification row
 and are not listed here.
@@ -20,7 +25,7 @@ from starlette.routing import Route
 from ...errors import OutreachError
 from ...i18n import _, shown
 from ...inbox.masking import mask
-from ...store.notify import (FAILED, LOST_ERROR, NOBODY, PENDING, SENT, UNKNOWN,
+from ...store.notify import (FAILED, LOST_ERROR, NOBODY, PENDING, REFUSED, SENT, UNKNOWN,
                              NotificationStore)
 from ...users.roles import ADMIN
 from .context import staff
@@ -37,7 +42,12 @@ def state_labels() -> dict[str, str]:
     return {"pending": _("Waiting"), "sending": _("Sending"), "sent": _("Mailed"),
             "failed": _("Failed"), "unknown": _("Outcome unknown"),
             "nobody": _("No recipient"), "deferred": _("Refused for now, tried again"),
-            "refused": _("Refused")}
+            "refused": _("Refused"), "dropped": _("No longer a recipient, not mailed")}
+
+
+def filter_labels() -> dict[str, str]:
+    """The state filter's options: the states, "failed" naming what it also finds."""
+    return {**state_labels(), FAILED: _("Failed (also: addresses refused)")}
 
 
 def kind_labels() -> dict[str, str]:
@@ -73,7 +83,8 @@ def _error(value: str | None) -> str:
 def _refused(refusals: list[dict], language: str) -> list[dict]:
     """The addresses of one group the SMTP server refused: masked address, state
     (``deferred``, ``sending``, ``sent`` on a later try, ``refused``, ``failed``,
-    ``unknown``), the server's last reply (masked) and when it is tried again."""
+    ``unknown``, ``dropped``: no longer a recipient when its retry came, not mailed), the
+    server's last reply (masked) and when it is tried again."""
     return [{"address": mask(r["address"]), "state": r["state"],
              "reply": _error(" ".join(str(p) for p in (r["code"], r["reply"]) if p)),
              "retry_at": r["next_attempt_at"] if r["state"] == "deferred" else None}
@@ -96,6 +107,8 @@ def index(request: Request) -> Response:
         "created_at": row["created_at"], "sent_at": row["sent_at"], "state": row["state"],
         "attempts": row["attempts"], "error": _error(row["error"]),
         "recipients": _addresses(row["recipients"]),
+        # addresses that will not get it: refused for good, or still after the last try
+        "refused": sum(r["state"] in (REFUSED, FAILED) for r in row["refusals"]),
         "groups": [{"language": g["language"], "state": g["state"], "sent_at": g["sent_at"],
                     "recipients": _addresses(g["recipients"]), "error": _error(g["error"]),
                     "refused": _refused(row["refusals"], g["language"])}
@@ -107,6 +120,7 @@ def index(request: Request) -> Response:
         older = "?" + urlencode(params + [("before", str(rows[-1]["id"]))])
     return render(request, "notifications/index.html", {
         "notes": notes, "state": state, "states": STATES, "labels": state_labels(),
+        "filters": filter_labels(),
         "kinds": kind_labels(), "languages": language_labels(), "older": older})
 
 
