@@ -260,12 +260,12 @@ def _kinds(values: list[str] | None) -> tuple[str, ...]:
 
 def cmd_kind(args) -> int:
     from ..i18n import _
-    from ..inbox.kinds import KIND_LABELS
+    from ..inbox.labels import kind_label
 
     inbox = _inbox(args)
     kind = inbox.set_kind(args.id, args.kind)
     print(_("item {id} is now a {kind} ({label})", id=args.id, kind=kind,
-            label=KIND_LABELS[kind]))
+            label=kind_label(kind)))
     return 0
 
 
@@ -463,7 +463,7 @@ def cmd_triage(args) -> int:
     from . import settings_from
     from ..inbox.masking import mask
     from ..inbox.settings import inbox_config
-    from ..inbox.kinds import KIND_LABELS
+    from ..inbox.labels import kind_label
     from ..inbox.triage import PRIORITY_LABELS, load_rules, classify
 
     settings = settings_from(args)
@@ -476,7 +476,7 @@ def cmd_triage(args) -> int:
     if args.json:
         _print_json(result)
         return 0
-    print(_("kind: {label} ({kind})", label=KIND_LABELS[verdict.kind], kind=verdict.kind))
+    print(_("kind: {label} ({kind})", label=kind_label(verdict.kind), kind=verdict.kind))
     print(_("categories: {categories}",
             categories=", ".join(verdict.categories) or _("uncategorised")))
     print(_("department: {department}   priority: {priority}",

@@ -170,11 +170,14 @@ class Rules:
             object.__setattr__(self, "scanners", (KeywordScanner(words), KeywordScanner(letters)))
 
     def label(self, flag: str) -> str:
-        """The Korean label staff see for a flag."""
+        """The label staff see for a flag: a moderation rule's own ``label``, else the flag
+        in words in the language in force (outreach.inbox.labels)."""
+        from .labels import flag_label
+
         for rule in self.moderation:
-            if rule.flag == flag:
+            if rule.flag == flag and rule.label and rule.label != flag:
                 return rule.label
-        return {"personal_data": "개인정보 노출", "overheated": "과열 스레드"}.get(flag, flag)
+        return flag_label(flag)
 
 
 def _entries(slot: int, m: Matcher, *, letters: bool = False) -> list[tuple[int, str, str]]:

@@ -82,10 +82,8 @@ def labels() -> dict[str, dict[str, str]]:
 
 
 def _words_for_extraction() -> None:  # pragma: no cover - lets the catalog test see the ids
-    """Words the templates translate from data: statuses, kinds, flags."""
+    """Words the templates translate from data: statuses (kinds and flags are named by
+    outreach.inbox.labels, whose English is words, not codes)."""
     from ...i18n import _
 
     _("new"), _("open"), _("answered"), _("resolved"), _("hidden"), _("spam")
-    _("complaint"), _("question"), _("opinion"), _("greeting"), _("survey")
-    _("political"), _("commercial"), _("abusive"), _("obscene"), _("defamatory")
-    _("personal_data"), _("overheated")

@@ -18,7 +18,6 @@ from ...errors import DataError, OutreachError
 from ...i18n import _
 from ...inbox.answers import PLACEHOLDERS
 from ...inbox.editing import SAMPLE, FileChanged, InboxFiles, fill, fingerprint, limits
-from ...inbox.kinds import KIND_LABELS
 from ...users import sessions
 from ...users.roles import APPROVE, INBOX_ANSWER, VIEW, can
 from .context import current_actor, current_session, form_data, staff
@@ -187,7 +186,7 @@ def _rules_page(request: Request, *, text: str | None = None, based_on: str | No
         "file": svc.shown(svc.rules_file), "history": svc.history(svc.rules_file),
         "can_edit": _can_edit(request), "can_try": _can_try(request), "error": error,
         "error_line": line, "trial": trial,
-        "sample": sample, "kinds": KIND_LABELS}, status=status)
+        "sample": sample}, status=status)
 
 
 @requires(VIEW)

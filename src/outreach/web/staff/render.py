@@ -55,7 +55,10 @@ def make_environment(static_version: str, settings: "Settings | None" = None):
     """The Jinja2 environment (autoescaped; strings through outreach.i18n per call).
 
     ``channel_label`` (a filter and a global: ``{{ it.channel | channel_label }}``) names a
-    channel code as staff read it, from the workspace's ``settings`` (outreach.channels)."""
+    channel code as staff read it, from the workspace's ``settings`` (outreach.channels);
+    ``kind_label`` and ``flag_label`` name an inbox item's kind and flags
+    (outreach.inbox.labels)."""
+    from ...inbox.labels import flag_label, kind_label
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
@@ -70,6 +73,8 @@ def make_environment(static_version: str, settings: "Settings | None" = None):
         return channel_label(str(code), settings)
 
     env.filters["channel_label"] = env.globals["channel_label"] = label
+    env.filters["kind_label"] = env.globals["kind_label"] = kind_label
+    env.filters["flag_label"] = env.globals["flag_label"] = flag_label
     return env
 
 
