@@ -7,8 +7,10 @@ import re
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import text
 
 from outreach.cli import main
+from outreach.i18n import use_language
 from outreach.publishing import budget
 from outreach.publishing import model as m
 from outreach.publishing.model import OccurrenceSpec
@@ -99,7 +101,9 @@ def test_daily_post_quota_refuses_the_run_that_would_pass_it(tmp_path, db_url, m
         containers = len(fake.containers)
         assert run(tmp_path, "publish", "notice", "--again") == 1
         err = capsys.readouterr().err
-        assert "threads: 2 posts in the last 24 hours and the platform allows 2" in err
+        # the platform's name, not the channel's code (the refusal is for people)
+        assert "Threads: 2 posts in the last 24 hours and the platform allows 2" in err
+        assert "threads:" not in err
         assert len(fake.containers) == containers and len(fake.posts) == 2
 
 
@@ -117,11 +121,22 @@ def test_a_scheduled_delivery_over_the_budget_fails_without_a_call(tmp_path, db_
         service.work()
         [row] = service.ledger.deliveries([occ])
         assert row["state"] == m.D_FAILED and "daily budget" in row["error"]
+        # the stored refusal names the platform, in the reader's language (i18n stored texts)
+        assert "Kakao Talk Channel: 3 recipients × 20 KRW" in row["error"]
+        assert "kakao:" not in row["error"]
+        with use_language("ko"):
+            [row] = service.ledger.deliveries([occ])
+        assert "카카오톡 채널: 수신자 3명 × 20 KRW" in row["error"] and "일 예산" in row["error"]
+        assert "kakao" not in row["error"] and "Kakao" not in row["error"]
+        with db.read() as conn:             # stored language-independently
+            raw = conn.execute(text("SELECT error FROM delivery")).scalar_one()
+        assert raw.startswith("i18n:") and '"m":"Kakao Talk Channel"' in raw
         assert kakao.solapi_messages == [] and not kakao.seen("POST", r"/send$")
         # the same figures as plain data, for the web run page
         cost = budget.estimate(PublishingService(settings, db), ["kakao"]).as_dict()
         assert json.loads(json.dumps(cost))["channels"][0]["price_krw"] == 60
         assert cost["refusal"] and cost["daily_budget_krw"] == 50
+        assert cost["channels"][0]["channel"] == "kakao"        # the data keeps the code
     finally:
         db.dispose()
 
@@ -169,6 +184,8 @@ def test_the_run_page_shows_the_cost_and_the_refusal(tmp_path, db_url, kakao):
         # each paid channel's line names its platform (the CLI's lines keep the code)
         assert re.search(r">\s*Kakao Talk Channel\s+60 KRW a post", page.text)
         assert "Would be refused before any call" in page.text and "50 KRW daily budget" in page.text
+        refusal = re.search(r'<span class="error-text">(.*?)</span>', page.text, re.S).group(1)
+        assert "Kakao Talk Channel: 3 recipients × 20 KRW" in refusal and "kakao" not in refusal
         assert kakao.requests == []
     finally:
         ws.db.dispose()

@@ -73,7 +73,7 @@ def channel_label(code: str, settings: "Settings | None" = None, *, distinct: bo
         label = _configured_label(settings.channels[code])
         same = sum(1 for c in settings.channels.values() if _configured_label(c) == label)
         if distinct and same > 1:
-            return f"{label} ({code})"
+            return label + f" ({code})"     # +: a stored text keeps the platform translatable
         return label
     return type_label(code)
 

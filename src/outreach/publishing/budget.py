@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from ..channels import channel_label
 from ..config import line_of
 from ..errors import ConfigError, OutreachError
 from ..i18n import _
@@ -141,24 +142,38 @@ def estimate(service: "PublishingService", names: Sequence[str], *, posts: int =
     month = _sum([c.spent_month_krw for c in lines])
     return RunCost(channels=lines, total_krw=total, daily_budget_krw=daily,
                    monthly_budget_krw=monthly, spent_today_krw=today, spent_month_krw=month,
-                   refusal=_refusal(lines, total, daily, monthly, today, month))
+                   refusal=_refusal(lines, total, daily, monthly, today, month,
+                                    lambda code: channel_label(code, service.settings)))
+
+
+def _joined(parts: Sequence[str], separator: str) -> str:
+    """``separator.join(parts)`` with ``+``, so stored texts (i18n.Text) stay translatable."""
+    out = ""
+    for i, part in enumerate(parts):
+        out = part if i == 0 else out + separator + part
+    return out
 
 
 def _refusal(lines: Sequence[ChannelCost], total: float | None, daily: float | None,
-             monthly: float | None, today: float | None, month: float | None) -> str | None:
+             monthly: float | None, today: float | None, month: float | None,
+             name: Callable[[str], str] = str) -> str | None:
+    """Why the run must not go out, or None. ``name`` names a channel as staff read it
+    (its platform: outreach.channels.channel_label); inside ``recording()`` it is a message
+    too, so a stored refusal names the platform in the reader's language."""
     for c in lines:
         if c.quota is not None and c.used + c.posts > c.quota:
             return _("{channel}: {used} posts in the last 24 hours and the platform allows "
                      "{quota}; wait until earlier posts leave the 24-hour window",
-                     channel=c.channel, used=c.used, quota=c.quota)
+                     channel=name(c.channel), used=c.used, quota=c.quota)
     if daily is None and monthly is None:
         return None
     unknown = [c for c in lines if c.krw is None]
     if unknown:
         return _("{channel}: the price per post is not known ({note}), so the budget cannot be "
-                 "checked", channel=unknown[0].channel, note=unknown[0].note)
+                 "checked", channel=name(unknown[0].channel), note=unknown[0].note)
     assert total is not None
-    paid = "; ".join(f"{c.channel}: {c.note or krw(c.krw)}" for c in lines if c.krw)
+    paid = _joined([name(c.channel) + ": " + (c.note or krw(c.krw)) for c in lines if c.krw],
+                   "; ")
     if daily is not None and (today or 0) + total > daily:
         return _("this run costs {cost} ({paid}) and {spent} of the {budget} daily budget are "
                  "spent: raise [budget] daily_krw or wait until tomorrow",
