@@ -37,7 +37,10 @@ def test_month_page_post_page_and_workbook(staff):
     book = staff.get("/metrics/report.xlsx?month=2026-11")
     assert book.status_code == 200
     ws = load_workbook(BytesIO(book.content)).worksheets[0]
-    assert [c.value for c in ws[2]][:3] == ["outbox", 1, 1234]
+    row = [c.value for c in ws[2]]
+    assert row[:3] == ["Local outbox", 1, 1234]      # the platform's name, in the page's language
+    assert ws[1][-1].value == "Name in outreach.toml" and row[-1] == "outbox"   # the code kept
+    assert ">outbox<" not in page.text and "<td>Local outbox</td>" in page.text
     post_id = 1
     one = staff.get(f"/metrics/posts/{post_id}")
     assert one.status_code == 200 and "1,234" in one.text and "(#10) permission" in one.text

@@ -11,6 +11,10 @@ Definitions (also printed on the page and in the workbook):
 - **Change**: this month against the previous one, in percent of the previous; none when
   the previous month had no figure.
 - **Hand-off time**: from the post being due on a hand-off channel to staff recording it.
+
+What people read (the HTML, the workbook, the charts) names each channel by its platform
+(``MonthlyReport.channel_name``); ``as_json`` keeps the channel codes, and the workbook keeps
+them in a last column (the name in outreach.toml) for sorting and joining months.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from ..channels import channel_label
 from ..config import Settings
 from ..inbox.report import Period, month_period, percentile_of
 from ..store import metrics as q
@@ -95,6 +100,13 @@ class MonthlyReport:
     weekly_schedule: str
     weekly_age: str
     inbox: dict[str, Any] = field(default_factory=dict)
+    #: the workspace, to name channels (``channel_name``); not part of the figures
+    settings: Settings | None = field(default=None, repr=False, compare=False)
+
+    def channel_name(self, code: str) -> str:
+        """A channel as people read it in the report (its platform, in the language in
+        force: outreach.channels.channel_label); the data (``as_json``) keeps the codes."""
+        return channel_label(code, self.settings)
 
     @property
     def totals(self) -> ChannelLine:
@@ -209,7 +221,7 @@ def monthly_report(settings: Settings, db: Database, month: str, *,
         schedules=sorted((s, c, n) for (s, c), n in schedules.items()), top=top,
         handoffs=sorted(handoffs, key=lambda h: h.channel),
         weekly=weekly(db, settings, period, cfg.weekly_schedule, cfg.weekly_age),
-        weekly_schedule=cfg.weekly_schedule, weekly_age=cfg.weekly_age)
+        weekly_schedule=cfg.weekly_schedule, weekly_age=cfg.weekly_age, settings=settings)
     if with_inbox:
         report.inbox = _inbox(settings, db, period, now)
     return report

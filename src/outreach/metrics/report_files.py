@@ -1,7 +1,8 @@
 """The monthly report as files: HTML (print stylesheet), XLSX, and charts as PNG.
 
 The web page (``web/staff/metrics.py``) shows the same HTML body and charts; both come
-from here so the page, the file and the workbook cannot disagree.
+from here so the page, the file and the workbook cannot disagree. Channels read as their
+platform (``MonthlyReport.channel_name``) in all three; the workbook keeps the codes too.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ STATIC = Path(__file__).parent / "static"
 
 def charts(report: MonthlyReport) -> dict[str, bytes]:
     """name -> PNG: views and engagement per channel (this month and last), weekly guide."""
-    names = [c.channel for c in report.channels]
+    names = [report.channel_name(c.channel) for c in report.channels]
     this, last = _("This month"), _("Last month")
     out = {
         "views": bar_chart(_("Views per channel ({month})", month=report.period.label), names,
@@ -39,7 +40,7 @@ def charts(report: MonthlyReport) -> dict[str, bytes]:
             _("{schedule}: views on each Thursday ({age} after posting)",
               schedule=report.weekly_schedule, age=report.weekly_age),
             [f"{d.month}/{d.day}" for d in days],
-            [(ch, [cell.get((d, ch)) for d in days]) for ch in chans])
+            [(report.channel_name(ch), [cell.get((d, ch)) for d in days]) for ch in chans])
     return out
 
 
@@ -119,25 +120,35 @@ def write_xlsx(report: MonthlyReport, path: Any) -> None:
         ws.set_column(0, len(header) - 1, 16)
         ws.freeze_panes(1, 0)
 
+    # a channel reads as its platform; its code (the name in outreach.toml) stays in the
+    # last column, for sorting, filtering and joining months whatever the language
+    name, code = report.channel_name, _("Name in outreach.toml")
     lines = [*report.channels, report.totals]
     sheet(_("Channels"), [_("Channel"), _("Posts"), _("Views"), _("Posts without views"),
                           _("Engagement"), _("Posts without engagement"), _("Posts last month"),
                           _("Views last month"), _("Engagement last month"), _("Views change"),
-                          _("Engagement change"), _("Followers at start"), _("Followers at end")],
-          [[c.channel or _("Total"), c.posts, c.views, c.views_missing, c.engagement,
-            c.engagement_missing, c.prev_posts, c.prev_views, c.prev_engagement, c.views_change,
-            c.engagement_change, c.followers_start, c.followers_end] for c in lines],
+                          _("Engagement change"), _("Followers at start"), _("Followers at end"),
+                          code],
+          [[name(c.channel) if c.channel else _("Total"), c.posts, c.views, c.views_missing,
+            c.engagement, c.engagement_missing, c.prev_posts, c.prev_views, c.prev_engagement,
+            c.views_change, c.engagement_change, c.followers_start, c.followers_end,
+            c.channel or None] for c in lines],
           pct_cols=(9, 10))
-    sheet(_("Schedules"), [_("Schedule"), _("Channel"), _("Posts")],
-          [[s, c, n] for s, c, n in report.schedules])
+    sheet(_("Schedules"), [_("Schedule"), _("Channel"), _("Posts"), code],
+          [[s, name(c), n, c] for s, c, n in report.schedules])
     sheet(_("Top posts"), [_("Post"), _("Channel"), _("Schedule"), _("Sent"), _("Views"),
-                           _("Engagement"), _("Address")],
-          [[t.post, t.channel, t.schedule, t.sent.astimezone(report.generated_at.tzinfo)
-            .strftime("%Y-%m-%d %H:%M"), t.views, t.engagement, t.url] for t in report.top])
-    sheet(_("Hand-offs"), [_("Channel"), _("Hand-offs"), _("Median hours"), _("Longest hours")],
-          [[h.channel, h.count, h.p50_hours, h.max_hours] for h in report.handoffs])
-    sheet(_("Week over week"), [_("Thursday"), _("Channel"), _("Posts"), _("Views"), _("Engagement")],
-          [[w.day.isoformat(), w.channel, w.posts, w.views, w.engagement] for w in report.weekly])
+                           _("Engagement"), _("Address"), code],
+          [[t.post, name(t.channel), t.schedule, t.sent.astimezone(report.generated_at.tzinfo)
+            .strftime("%Y-%m-%d %H:%M"), t.views, t.engagement, t.url, t.channel]
+           for t in report.top])
+    sheet(_("Hand-offs"), [_("Channel"), _("Hand-offs"), _("Median hours"), _("Longest hours"),
+                           code],
+          [[name(h.channel), h.count, h.p50_hours, h.max_hours, h.channel]
+           for h in report.handoffs])
+    sheet(_("Week over week"), [_("Thursday"), _("Channel"), _("Posts"), _("Views"),
+                                _("Engagement"), code],
+          [[w.day.isoformat(), name(w.channel), w.posts, w.views, w.engagement, w.channel]
+           for w in report.weekly])
     complaints = (report.inbox or {}).get("complaints") or {}
     sheet(_("Inbox"), [_("Figure"), _("Value")],
           [[_(k), complaints.get(k)] for k in ("received", "answered", "resolved", "overdue")]
