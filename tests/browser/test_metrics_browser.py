@@ -33,6 +33,9 @@ def test_monthly_report_in_korean_prints_without_the_menu(page, shot):
     page.goto("/metrics?month=2026-11")
     assert page.locator("h1").first.inner_text().startswith("월간 홍보 보고서")
     assert "4,321" in page.locator("article.report").inner_text()
+    # the channel by its platform's name in Korean, not its code
+    assert page.locator("article.report td").first.inner_text() == "로컬 보관함"
+    assert "outbox" not in page.locator("article.report").inner_text()
     charts = page.locator("img.chart")
     assert charts.count() >= 2
     assert page.evaluate("Array.from(document.images).filter(i => i.classList.contains('chart'))"
