@@ -101,6 +101,10 @@ def test_a_holiday_is_named_in_its_days_heading(page, web_ws):
     assert "공휴일" not in table.get_by_role(
         "heading", name=re.compile(r"^2026년 12월 24일")).text_content()
     assert table.get_by_role("heading", name=re.compile("오늘")).count() == 0   # not this month
+    # a weekend's red number is also said in words: its weekday, in the heading and column
+    saturday = page.locator("td[data-date='2026-12-05']")
+    assert "weekend" in saturday.get_attribute("class")
+    assert table.get_by_role("heading", name="2026년 12월 5일 (토)", exact=True).count() == 1
 
 
 def test_post_links_are_reached_by_tab_in_date_order_and_open_with_enter(page, web_ws):
@@ -108,7 +112,7 @@ def test_post_links_are_reached_by_tab_in_date_order_and_open_with_enter(page, w
     page.goto("/calendar?view=month&day=2026-11-01")
     links = page.locator("table.cal a")
     n = links.count()
-    assert n >= 1
+    assert n >= 3                                # runs on several days of November
     first = links.first
     day = first.evaluate("a => a.closest('td').dataset.date")
     # each link says which day, time and state it is when tabbed to, not only its title
@@ -127,6 +131,7 @@ def test_post_links_are_reached_by_tab_in_date_order_and_open_with_enter(page, w
         page.keyboard.press("Tab")
     dates = [d for d, _ in order]
     assert dates == sorted(dates) and len({h for _, h in order}) == n, order
+    assert len(set(dates)) >= 2, order            # the order is across days, not within one
     assert page.evaluate("() => !document.activeElement.closest('table.cal')")   # past the end
     page.keyboard.press("Shift+Tab")                # back to the last post, then open it
     href = page.evaluate("() => document.activeElement.getAttribute('href')")
