@@ -49,7 +49,7 @@ def test_sending_again_a_post_that_may_be_out_asks_first(page, shot, monkeypatch
     asked: list[str] = []
     page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
     page.get_by_role("button", name="다시 보내기", exact=True).click()
-    assert asked and "이미 tiny에 올라갔을 수 있습니다" in asked[0]
+    assert asked and "이미 로컬 보관함 (tiny)에 올라갔을 수 있습니다" in asked[0]
     assert ledger.delivery(delivery["id"])["state"] == m.D_UNKNOWN
     shot(page, "unknown")
     page.once("dialog", lambda d: d.accept())
@@ -111,7 +111,7 @@ def test_survey_answers_keep_channel_and_date_on_one_line(page, shot):
         .map(td => { const r = document.createRange(); r.selectNodeContents(td);
                      return [td.textContent.trim(), new Set([...r.getClientRects()]
                              .map(x => Math.round(x.top))).size]; })""")
-    assert [text for text, _ in lines] == ["instagram", "교통·주차", "2026년 12월 2일 (수) 10:00"]
+    assert [text for text, _ in lines] == ["Instagram", "교통·주차", "2026년 12월 2일 (수) 10:00"]
     assert all(n == 1 for _, n in lines), lines
     assert page.js_errors == []
 
