@@ -99,6 +99,7 @@ def test_workbook_and_html_hold_the_same_numbers(known, tmp_path):
     assert rows[3][:3] == ["Total", 6, 4500]
     html = (tmp_path / "out" / "report-2026-11.html").read_text(encoding="utf-8")
     assert "4,000" in html and "+100.0%" in html and "@media print" in html
+    assert '<html lang="en">' in html     # the file says which language it is written in
     png = (tmp_path / "out" / "report-2026-11-views.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -114,7 +115,7 @@ def test_report_command_in_korean(known, tmp_path):
     data = json.loads(out.stdout)
     assert data["report"]["total"]["views"] == 4500
     html = (tmp_path / "cli" / "report-2026-11.html").read_text(encoding="utf-8")
-    assert "월간 홍보 보고서" in html and "조회수" in html
+    assert "월간 홍보 보고서" in html and "조회수" in html and '<html lang="ko">' in html
     assert "네이버 블로그" in _cells(html) and "naver" not in _cells(html)   # names for people
     assert [c["channel"] for c in data["report"]["channels"]] == ["facebook", "instagram", "naver"]
 

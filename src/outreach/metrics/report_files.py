@@ -8,10 +8,11 @@ platform (``MonthlyReport.channel_name``) in all three; the workbook keeps the c
 from __future__ import annotations
 
 import base64
+import html as html_text
 from pathlib import Path
 from typing import Any
 
-from ..i18n import _, format_date, format_datetime
+from ..i18n import _, current_language, format_date, format_datetime
 from .charts import bar_chart
 from .report import MonthlyReport
 
@@ -88,8 +89,9 @@ def write_report(report: MonthlyReport, out_dir: Path, tz: Any = None) -> list[P
     body = html_body(report, src, tz)
     css = "\n".join((folder / name).read_text(encoding="utf-8")
                     for folder, name in ((TEMPLATES, "report_page.css"), (STATIC, "report.css")))
-    page = (f'<!doctype html>\n<html lang="ko"><head><meta charset="utf-8">'
-            f"<title>{_('Monthly outreach report')} {report.period.label}</title>"
+    title = html_text.escape(f"{_('Monthly outreach report')} {report.period.label}")
+    page = (f'<!doctype html>\n<html lang="{current_language()}"><head><meta charset="utf-8">'
+            f"<title>{title}</title>"
             f"<style>{css}</style></head><body>{body}</body></html>\n")
     html = out_dir / f"{stem}.html"
     html.write_text(page, encoding="utf-8")
