@@ -30,3 +30,19 @@ def schema_diff(db_url: str, metadata: MetaData, tables: Sequence[str]) -> list:
             return compare_metadata(context, ours)
     finally:
         db.dispose()
+
+
+def downgrade(db, revision: str) -> None:
+    """Run the migrations down to ``revision`` on ``db`` (opening it again brings it back
+    up to the newest)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from outreach.store.db import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with db.engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+        conn.commit()

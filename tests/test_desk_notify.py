@@ -7,10 +7,8 @@ are exercised for real.
 
 from __future__ import annotations
 
-import socket
 from dataclasses import replace
 from datetime import timedelta
-from email import message_from_bytes, policy
 
 import pytest
 
@@ -19,47 +17,15 @@ from outreach.notify import job
 from outreach.notify.settings import notify_settings
 from outreach.publishing import model as m
 from outreach.store.notify import NotificationStore
+from smtp_support import serve
 from test_publish_service import T0, make, spec  # noqa: F401 - fixture reuse
 
 AHEAD = dict(approval_required=True, prepare_at=T0 - timedelta(hours=3))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """aiosmtpd handler keeping every accepted message."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], object]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append((list(envelope.rcpt_tos),
-                              message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp():
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
-
-    def authenticator(server, session, envelope, mechanism, data):
-        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"outreach",
-                                                                                  b"s3cret")
-        return AuthResult(success=ok)
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(),
-                            authenticator=authenticator, auth_require_tls=False,
-                            auth_exclude_mechanism=["LOGIN"])
-    controller.start()
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
+    yield from serve()
 
 
 def configure(service, port: int, **extra):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from schema_support import downgrade
 from sqlalchemy import event
 
 from outreach.store import inbox as store
@@ -159,10 +160,8 @@ def test_postgresql_reads_the_department_category_index(tmp_path, db_url):
 
 def test_migration_0015_down_and_up(tmp_path, empty_db_url):
     """0015 adds the index on PostgreSQL (nothing on SQLite) and takes it away again."""
-    from alembic import command
-    from alembic.config import Config
 
-    from outreach.store.db import MIGRATIONS, open_database
+    from outreach.store.db import open_database
 
     def index_there(db) -> bool:
         with db.read() as conn:
@@ -177,12 +176,7 @@ def test_migration_0015_down_and_up(tmp_path, empty_db_url):
 
     db = open_database(empty_db_url)
     assert index_there(db) == empty_db_url.startswith("postgresql")
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with db.engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0014_approval_version")
-        conn.commit()
+    downgrade(db, "0014_approval_version")
     assert not index_there(db)
     db.dispose()
     db = open_database(empty_db_url)                       # brings it back up to the newest

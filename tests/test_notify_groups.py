@@ -7,12 +7,10 @@ refuses a recipient once, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
-from email import message_from_bytes, policy
 
 import pytest
-from schema_support import schema_diff
+from schema_support import downgrade, schema_diff
 
 from outreach.notify import job
 from outreach.store import desk_tables
@@ -21,56 +19,16 @@ from outreach.store.notify import (BUSY, CLAIMED, DONE, LOST, PENDING, SENT, UNK
                                    NotificationStore)
 
 from inbox_report_data import _item, db_rows, k
-from test_desk_notify import AHEAD, _free_port, configure, notify
+from smtp_support import serve
+from test_desk_notify import AHEAD, configure, notify
 from test_inbox_overdue_mail import TOML
 from test_publish_service import T0, make, spec  # noqa: F401 - fixture reuse
 from web_support import add_user, web_workspace
 
 
-class Server:
-    """aiosmtpd handler keeping every accepted message; refuses each address in
-    ``refuse_once`` at RCPT TO the first time it is offered (a full mailbox, say)."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], object]] = []
-        self.refuse_once: set[str] = set()
-        self.refused: list[str] = []
-        self.slow = 0.0
-
-    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
-        if address in self.refuse_once:
-            self.refuse_once.discard(address)
-            self.refused.append(address)
-            return "550 5.2.2 mailbox full"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        if self.slow:
-            time.sleep(self.slow)      # holds the session open: the other worker runs meanwhile
-        self.messages.append((list(envelope.rcpt_tos),
-                              message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp():
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
-
-    def authenticator(server, session, envelope, mechanism, data):
-        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"outreach",
-                                                                                  b"s3cret")
-        return AuthResult(success=ok)
-
-    inbox = Server()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(),
-                            authenticator=authenticator, auth_require_tls=False,
-                            auth_exclude_mechanism=["LOGIN"])
-    controller.start()
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
+    yield from serve()
 
 
 def _mailed(messages) -> list[str]:
@@ -94,23 +52,14 @@ def test_declared_table_matches_the_migration(empty_db_url):
 
 
 def test_migration_0016_down_and_up(empty_db_url):
-    from alembic import command
-    from alembic.config import Config
     from sqlalchemy import inspect
-
-    from outreach.store.db import MIGRATIONS
 
     def there(db) -> bool:
         return "notify_groups" in inspect(db.engine).get_table_names()
 
     db = open_database(empty_db_url)
     assert there(db)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with db.engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0015_inbox_overdue_index")
-        conn.commit()
+    downgrade(db, "0015_inbox_overdue_index")
     assert not there(db)
     db.dispose()
     db = open_database(empty_db_url)                   # brings it back up to the newest

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from email import message_from_bytes, policy
 
 import pytest
-from schema_support import schema_diff
+from schema_support import downgrade, schema_diff
 
 from outreach.i18n import _, recording
 from outreach.notify import job, mail
@@ -24,7 +23,7 @@ from outreach.store.notify import (CLAIMED, DEFERRED, FAILED, PENDING, REFUSED, 
                                    NotificationStore)
 
 from inbox_report_data import _item, db_rows, k
-from test_desk_notify import _free_port
+from smtp_support import serve
 from test_inbox_overdue_mail import TOML
 from web_support import add_user, sign_in, staff_client, web_workspace
 
@@ -33,54 +32,9 @@ KIM, PARK, CHOI, LEE = ("kim@example.go.kr", "park.nobody@example.go.kr",
                         "choi@example.go.kr", "lee@example.go.kr")
 
 
-class Server:
-    """aiosmtpd handler refusing chosen recipients at RCPT TO: ``later[address]`` the
-    replies to give it in turn (then it is accepted), ``never[address]`` the reply it
-    always gets. Keeps every accepted message and every address offered."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], object]] = []
-        self.later: dict[str, list[str]] = {}
-        self.never: dict[str, str] = {}
-        self.offered: list[str] = []
-
-    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
-        self.offered.append(address)
-        if address in self.never:
-            return self.never[address]
-        if self.later.get(address):
-            return self.later[address].pop(0)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append((list(envelope.rcpt_tos),
-                              message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-    def got(self, address: str) -> int:
-        """How many mails ``address`` received."""
-        return sum(address in to for to, _msg in self.messages)
-
-
 @pytest.fixture
 def smtp():
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
-
-    def authenticator(server, session, envelope, mechanism, data):
-        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"outreach",
-                                                                                  b"s3cret")
-        return AuthResult(success=ok)
-
-    inbox = Server()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(),
-                            authenticator=authenticator, auth_require_tls=False,
-                            auth_exclude_mechanism=["LOGIN"])
-    controller.start()
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
+    yield from serve()
 
 
 class Clock:
@@ -379,23 +333,14 @@ def test_declared_table_matches_the_migration(empty_db_url):
 
 
 def test_migration_0017_down_and_up(empty_db_url):
-    from alembic import command
-    from alembic.config import Config
     from sqlalchemy import inspect
-
-    from outreach.store.db import MIGRATIONS
 
     def there(db) -> bool:
         return "notify_refusals" in inspect(db.engine).get_table_names()
 
     db = open_database(empty_db_url)
     assert there(db)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with db.engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0016_notify_groups")
-        conn.commit()
+    downgrade(db, "0016_notify_groups")
     assert not there(db) and "notify_groups" in inspect(db.engine).get_table_names()
     db.dispose()
     db = open_database(empty_db_url)                   # brings it back up to the newest
