@@ -98,13 +98,18 @@ def _judged(refused: Mapping[str, tuple[int, str]], attempts: int,
     any other code is a permanent refusal. The reply is redacted like every error."""
     judged = {}
     for address, (code, reply) in refused.items():
-        temporary = 400 <= code < 500
-        state = (DEFERRED if temporary and attempts < MAX_ATTEMPTS
-                 else FAILED if temporary else REFUSED)
-        judged[address] = dict(
-            address=address, state=state, code=code, reply=redact(reply),
-            next_attempt_at=now + retry_delay(attempts) if state == DEFERRED else None)
+        later = (_again(attempts, now) if 400 <= code < 500
+                 else dict(state=REFUSED, next_attempt_at=None))
+        judged[address] = dict(address=address, code=code, reply=redact(reply), **later)
     return judged
+
+
+def _again(attempts: int, now: datetime) -> dict[str, Any]:
+    """State and retry time of an address not mailed for a passing reason, after its
+    ``attempts``-th try: tried again after ``retry_delay``, FAILED after MAX_ATTEMPTS."""
+    if attempts < MAX_ATTEMPTS:
+        return dict(state=DEFERRED, next_attempt_at=now + retry_delay(attempts))
+    return dict(state=FAILED, next_attempt_at=None)
 
 
 def _earliest(*times: datetime | None) -> datetime | None:
@@ -163,8 +168,7 @@ def send_groups(store: NotificationStore, notice: str, groups: dict[str, list[st
             out.missing.add(address)
         if row["state"] == DEFERRED:
             out.deferred.append((address, reply))
-            at = row["next_attempt_at"]
-            out.retry_at = at if out.retry_at is None or at < out.retry_at else out.retry_at
+            out.retry_at = _earliest(out.retry_at, row["next_attempt_at"])
         elif row["state"] in (REFUSED, FAILED):
             out.refused.append((address, reply))
         elif row["state"] == UNKNOWN:
@@ -207,18 +211,13 @@ def _retry_refused(store: NotificationStore, notice: str, groups: Mapping[str, l
             if address in refused:
                 outcomes[address] = _judged({address: refused[address]}, tries, now())[address]
             elif error is not None:    # not sent, for no reason of this address's own
-                outcomes[address] = dict(
-                    state=DEFERRED if tries < MAX_ATTEMPTS else FAILED, code=None,
-                    reply=error,
-                    next_attempt_at=now() + retry_delay(tries) if tries < MAX_ATTEMPTS
-                    else None)
+                outcomes[address] = dict(code=None, reply=error, **_again(tries, now()))
             else:
                 outcomes[address] = dict(state=SENT)
         store.settle_refused(notice, outcomes, now())
         out.mailed_now += 1 if error is None else 0
         out.refused_now += [(a, _reply(o["code"], o["reply"])) for a, o in outcomes.items()
                             if o["state"] in (REFUSED, FAILED)]
-
 
 
 def _mailed(store: NotificationStore, notice: str) -> list[str]:
