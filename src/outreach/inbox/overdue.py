@@ -83,17 +83,13 @@ def watch_overdue(db: Database, now: datetime, recipients: Recipients, send: Sen
         try:
             again = send(notice, people)
         except OutreachError as exc:     # this notice's mail: the next ones still go
-            with db.begin() as conn:
-                queries.release_notice(conn, row.id, row.deadline)
             failures.append((notice, exc))
-            continue
+            again = True
         except BaseException:
-            with db.begin() as conn:
-                queries.release_notice(conn, row.id, row.deadline)
+            _release(db, row)
             raise
-        if again:
-            with db.begin() as conn:
-                queries.release_notice(conn, row.id, row.deadline)
+        if again:                        # claimed again, and mailed, by a later pass
+            _release(db, row)
             continue
         sent.append(notice)
     if failed is not None:
@@ -101,6 +97,11 @@ def watch_overdue(db: Database, now: datetime, recipients: Recipients, send: Sen
     elif failures:
         raise failures[0][1]
     return sent
+
+
+def _release(db: Database, row: Any) -> None:
+    with db.begin() as conn:
+        queries.release_notice(conn, row.id, row.deadline)
 
 
 def notify_overdue(settings: Settings, db: Database, options: Any, now: datetime
